@@ -1,0 +1,11 @@
+// weightinit._core: declares the submodules; each lives in its register_*.cpp.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void register_random(py::module_& m);
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "weightinit's compiled core (private; use the weightinit package)";
+    register_random(m);
+}

@@ -1,0 +1,93 @@
+// weightinit._core.random: the sampling core. Converts, checks the output buffer,
+// releases the GIL and calls the core; no logic of its own.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "weightinit/distributions.hpp"
+#include "weightinit/philox.hpp"
+
+namespace py = pybind11;
+namespace wi = weightinit;
+
+namespace {
+
+using KeyWords = std::array<std::uint32_t, 2>;
+using Shape = std::vector<std::uint64_t>;
+
+template <class T, class Params>
+void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Params& p, int nthreads) {
+    T* data = static_cast<T*>(out.mutable_data());
+    py::gil_scoped_release release;
+    wi::fill(data, region, key, p, nthreads);
+}
+
+// out must be a C-contiguous, writeable float32/float64 array whose shape is the
+// region's extent; region = (full_shape, start).
+template <class Params>
+void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, const Params& p, int nthreads) {
+    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
+    if (!out.writeable()) throw py::value_error("out must be writeable");
+    wi::Region region{std::move(full_shape), std::move(start), {}};
+    for (py::ssize_t k = 0; k < out.ndim(); ++k) region.extent.push_back(static_cast<std::uint64_t>(out.shape(k)));
+    const wi::Key k{key[0], key[1]};
+    if (out.dtype().is(py::dtype::of<double>()))
+        fill_typed<double>(out, region, k, p, nthreads);
+    else if (out.dtype().is(py::dtype::of<float>()))
+        fill_typed<float>(out, region, k, p, nthreads);
+    else
+        throw py::type_error("out must be float32 or float64");
+}
+
+bool is_float32(const py::array& out) { return out.dtype().is(py::dtype::of<float>()); }
+
+}  // namespace
+
+void register_random(py::module_& parent) {
+    auto m = parent.def_submodule("random", "Philox4x32-10 streams (stream spec v1)");
+    m.def(
+        "philox4x32_10",
+        [](std::array<std::uint32_t, 4> counter, KeyWords key) {
+            return wi::philox4x32_10({counter[0], counter[1], counter[2], counter[3]}, {key[0], key[1]});
+        },
+        py::arg("counter"), py::arg("key"));
+    m.def(
+        "fill_uniform",
+        [](py::array out, KeyWords key, Shape full_shape, Shape start, double low, double high, int nthreads) {
+            fill_array(out, key, std::move(full_shape), std::move(start), wi::UniformParams{low, high}, nthreads);
+        },
+        py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("low"), py::arg("high"),
+        py::arg("nthreads"));
+    m.def(
+        "fill_normal",
+        [](py::array out, KeyWords key, Shape full_shape, Shape start, double mean, double std, int nthreads) {
+            fill_array(out, key, std::move(full_shape), std::move(start), wi::NormalParams{mean, std}, nthreads);
+        },
+        py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),
+        py::arg("nthreads"));
+    m.def(
+        "fill_truncated_normal",
+        [](py::array out, KeyWords key, Shape full_shape, Shape start, double mean, double std, double a, double b,
+           int nthreads) {
+            const auto p = wi::make_truncated_normal(mean, std, a, b, is_float32(out));
+            fill_array(out, key, std::move(full_shape), std::move(start), p, nthreads);
+        },
+        py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),
+        py::arg("a"), py::arg("b"), py::arg("nthreads"));
+    m.def(
+        "ndtri",
+        [](py::array_t<double, py::array::c_style | py::array::forcecast> p) {
+            py::array_t<double> out(p.request().shape);
+            const double* src = p.data();
+            double* dst = out.mutable_data();
+            const auto n = static_cast<std::size_t>(p.size());
+            py::gil_scoped_release release;
+            wi::ndtri(src, n, dst);
+            return out;
+        },
+        py::arg("p"));
+}

@@ -1,0 +1,67 @@
+// The distributions of stream spec v1, each a block generator for fill_region.
+//
+// uniform(low, high)      element i: low + (high - low) * u_i, u_i the element's
+//                         uniform (philox.hpp); results that round up to high are
+//                         set to the largest value below it, so the range is [low, high).
+// normal(mean, std)       Box-Muller on the pair's two uniforms:
+//                         r = sqrt(-2 log(1 - u1)), z_2p = r cos(2 pi u2), z_2p+1 = r sin(2 pi u2).
+// truncated_normal        inverse CDF on u_i, taken in the tail nearer zero:
+//   (mean, std, a, b)     with alpha, beta the standardized bounds, p = Phi(alpha) +
+//                         u (Phi(beta) - Phi(alpha)); where p <= 1/2 the quantile is
+//                         ndtri(p), else -ndtri(Phi(-beta) + (1 - u)(Phi(-alpha) - Phi(-beta))),
+//                         so both far tails keep full relative precision; then the
+//                         value mean + std z is clamped into [a, b].
+// float32 outputs use the 24-bit lane uniforms, compute in double and round once;
+// their bounds are float32 values (the Python layer rounds them).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "weightinit/fill.hpp"
+#include "weightinit/philox.hpp"
+
+namespace weightinit {
+
+struct UniformParams {
+    double low, high;
+};
+
+struct NormalParams {
+    double mean, std;
+};
+
+// Precomputed per call; make_truncated_normal checks the preconditions.
+struct TruncatedNormalParams {
+    double mean, std;
+    double lo, hi;                   // clamp bounds, representable in the output type
+    double p_alpha, p_span;          // Phi(alpha), Phi(beta) - Phi(alpha)
+    double q_beta, q_span;           // Phi(-beta), Phi(-alpha) - Phi(-beta)
+};
+
+TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
+                                            bool float32);
+
+// Block generators: the elements of blocks j0 .. j0 + n - 1 (n <= philox_batch) of
+// the distribution's stream into dst. Defined in kernels.cpp, compiled for several
+// instruction sets and chosen at run time; all of them compute the same bits.
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, double* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, double* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, float* dst);
+
+// The inverse standard normal CDF on an array (the kernel truncated_normal uses),
+// exposed so that tests can measure its accuracy.
+void ndtri(const double* p, std::size_t n, double* out);
+
+// Fills out with a region of the stream of distribution p (any *Params above).
+template <class T, class Params>
+void fill(T* out, const Region& region, Key key, const Params& p, int nthreads) {
+    fill_region(
+        out, region, [&](std::uint64_t j0, std::size_t n, T* dst) { generate_blocks(key, j0, n, p, dst); },
+        nthreads);
+}
+
+}  // namespace weightinit

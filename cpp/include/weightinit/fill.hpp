@@ -1,0 +1,119 @@
+// Filling an output array with elements of a stream: a flat run, or a rectangular
+// region of a larger logical tensor (the basis of sharded and out-of-core init).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "weightinit/parallel.hpp"
+#include "weightinit/philox.hpp"
+
+namespace weightinit {
+
+// Elements of type T that one Philox block yields (stream spec v1).
+template <class T>
+constexpr std::size_t elements_per_block = sizeof(T) == 8 ? 2 : 4;
+
+// Elements [i0, i0 + n) of a stream into out. gen(j0, nblocks, dst) writes the
+// elements of blocks j0 .. j0 + nblocks - 1 (nblocks <= philox_batch) to dst.
+template <class T, class Gen>
+void fill_run(T* out, std::uint64_t i0, std::size_t n, const Gen& gen) {
+    constexpr std::size_t E = elements_per_block<T>;
+    constexpr std::size_t batch_elems = philox_batch * E;
+    T tmp[batch_elems];
+    while (n > 0) {
+        const std::uint64_t j = i0 / E;
+        const std::size_t offset = static_cast<std::size_t>(i0 % E);
+        std::size_t taken;
+        if (offset == 0 && n >= E) {  // whole blocks straight into the output
+            const std::size_t nb = std::min(philox_batch, n / E);
+            gen(j, nb, out);
+            taken = nb * E;
+        } else {  // a partial block at either end
+            gen(j, 1, tmp);
+            taken = std::min(n, E - offset);
+            std::copy(tmp + offset, tmp + offset + taken, out);
+        }
+        out += taken;
+        i0 += taken;
+        n -= taken;
+    }
+}
+
+// A region of a C-ordered logical tensor: start[k] .. start[k] + extent[k] along
+// each axis of full_shape. The output holds the region in C order.
+struct Region {
+    std::vector<std::uint64_t> full_shape;
+    std::vector<std::uint64_t> start;
+    std::vector<std::uint64_t> extent;
+
+    std::uint64_t size() const {
+        std::uint64_t s = 1;
+        for (auto e : extent) s *= e;
+        return s;
+    }
+
+    // Throws unless the region lies inside full_shape and the full tensor's
+    // flat indices fit in 64 bits (the counter space of stream spec v1).
+    void validate() const {
+        if (full_shape.size() != start.size() || full_shape.size() != extent.size())
+            throw std::invalid_argument("region rank differs from shape rank");
+        unsigned __int128 total = 1;
+        for (std::size_t k = 0; k < full_shape.size(); ++k) {
+            if (start[k] > full_shape[k] || extent[k] > full_shape[k] - start[k])
+                throw std::out_of_range("region outside the tensor");
+            total *= full_shape[k];
+            if (total > (unsigned __int128)UINT64_MAX)
+                throw std::length_error("tensor has more than 2^64 elements");
+        }
+    }
+};
+
+// Fills out (region.size() elements) with the region of the stream that gen
+// generates, on up to nthreads threads. Small outputs stay on one thread.
+template <class T, class Gen>
+void fill_region(T* out, const Region& region, const Gen& gen, int nthreads) {
+    region.validate();
+    const std::uint64_t total = region.size();
+    if (total == 0) return;
+    const std::size_t ndim = region.full_shape.size();
+    const std::uint64_t row = ndim ? region.extent[ndim - 1] : 1;
+    const std::uint64_t col0 = ndim ? region.start[ndim - 1] : 0;
+    // C-order strides of the full tensor.
+    std::vector<std::uint64_t> stride(ndim, 1);
+    for (std::size_t k = ndim; k-- > 1;) stride[k - 1] = stride[k] * region.full_shape[k];
+
+    // Flat index in the full tensor of the first element of output row r.
+    auto row_base = [&](std::uint64_t r) {
+        std::uint64_t base = col0;
+        for (std::size_t k = ndim ? ndim - 1 : 0; k-- > 0;) {
+            const std::uint64_t e = region.extent[k];
+            base += (region.start[k] + r % e) * stride[k];
+            r /= e;
+        }
+        return base;
+    };
+
+    constexpr std::uint64_t min_chunk = 1u << 16;  // below this, threads cost more than they save
+    const std::uint64_t chunk_target = std::max<std::uint64_t>(
+        min_chunk, (total + std::uint64_t(std::max(nthreads, 1)) - 1) / std::uint64_t(std::max(nthreads, 1)));
+    constexpr std::uint64_t align = philox_batch * 4;  // chunk edges on whole batches
+    const std::uint64_t chunk = (chunk_target + align - 1) / align * align;
+    const std::size_t nchunks = static_cast<std::size_t>((total + chunk - 1) / chunk);
+
+    parallel_for(nchunks, nthreads, [&](std::size_t c) {
+        std::uint64_t o = std::uint64_t(c) * chunk;
+        const std::uint64_t o_end = std::min(total, o + chunk);
+        while (o < o_end) {
+            const std::uint64_t r = o / row, col = o % row;
+            const std::uint64_t len = std::min(row - col, o_end - o);
+            fill_run(out + o, row_base(r) + col, static_cast<std::size_t>(len), gen);
+            o += len;
+        }
+    });
+}
+
+}  // namespace weightinit

@@ -1,0 +1,99 @@
+// Philox4x32-10 and stream spec v1 (DESIGN.md section 3).
+//
+// Philox4x32-10 is the counter-based generator of Salmon, Moraes, Dror and Shaw,
+// "Parallel random numbers: as easy as 1, 2, 3" (SC'11), as shipped in Random123.
+// A stream is keyed by two 32-bit words; block j of the stream is the generator
+// applied to the 128-bit little-endian counter (j mod 2^32, j >> 32, 0, 0).
+// Element i of a tensor depends only on the key and i, which is what makes every
+// fill independent of thread count and lets any region be generated alone.
+#pragma once
+
+#include "weightinit/bits.hpp"
+#include "weightinit/config.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace weightinit {
+
+struct Key {
+    std::uint32_t k0;
+    std::uint32_t k1;
+};
+
+using Block = std::array<std::uint32_t, 4>;
+
+namespace philox_constants {
+constexpr std::uint32_t M0 = 0xD2511F53u;
+constexpr std::uint32_t M1 = 0xCD9E8D57u;
+constexpr std::uint32_t W0 = 0x9E3779B9u;  // golden ratio
+constexpr std::uint32_t W1 = 0xBB67AE85u;  // sqrt(3) - 1
+constexpr int rounds = 10;
+}  // namespace philox_constants
+
+// One Philox4x32-10 evaluation of an arbitrary 128-bit counter.
+WI_INLINE Block philox4x32_10(Block c, Key key) {
+    using namespace philox_constants;
+    std::uint32_t k0 = key.k0, k1 = key.k1;
+    for (int r = 0; r < rounds; ++r) {
+        if (r > 0) {
+            k0 += W0;
+            k1 += W1;
+        }
+        const std::uint64_t p0 = std::uint64_t(M0) * c[0];
+        const std::uint64_t p1 = std::uint64_t(M1) * c[2];
+        c = {std::uint32_t(p1 >> 32) ^ c[1] ^ k0, std::uint32_t(p1),
+             std::uint32_t(p0 >> 32) ^ c[3] ^ k1, std::uint32_t(p0)};
+    }
+    return c;
+}
+
+// Blocks j0 .. j0+n-1 of the stream, structure of arrays (x0[t] is lane 0 of block
+// j0+t). Written as plain loops over t so that the compiler vectorizes across
+// counters; n is at most philox_batch.
+constexpr std::size_t philox_batch = 64;
+
+WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
+                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
+    using namespace philox_constants;
+    for (std::size_t t = 0; t < n; ++t) {
+        const std::uint64_t j = j0 + t;
+        x0[t] = std::uint32_t(j);
+        x1[t] = std::uint32_t(j >> 32);
+        x2[t] = 0;
+        x3[t] = 0;
+    }
+    std::uint32_t k0 = key.k0, k1 = key.k1;
+    for (int r = 0; r < rounds; ++r) {
+        if (r > 0) {
+            k0 += W0;
+            k1 += W1;
+        }
+        for (std::size_t t = 0; t < n; ++t) {
+            const std::uint64_t p0 = std::uint64_t(M0) * x0[t];
+            const std::uint64_t p1 = std::uint64_t(M1) * x2[t];
+            const std::uint32_t y0 = std::uint32_t(p1 >> 32) ^ x1[t] ^ k0;
+            const std::uint32_t y2 = std::uint32_t(p0 >> 32) ^ x3[t] ^ k1;
+            x1[t] = std::uint32_t(p1);
+            x3[t] = std::uint32_t(p0);
+            x0[t] = y0;
+            x2[t] = y2;
+        }
+    }
+}
+
+// Bits -> floats: the only two conversions of stream spec v1.
+// float64: a 64-bit word (lo | hi << 32), top 53 bits, times 2^-53: [0, 1).
+WI_INLINE double u64_to_unit_double(std::uint32_t lo, std::uint32_t hi) {
+    const std::uint64_t w = std::uint64_t(lo) | (std::uint64_t(hi) << 32);
+    return u53_to_double(w >> 11) * 0x1.0p-53;
+}
+
+// float32: one 32-bit lane, top 24 bits, times 2^-24: [0, 1). Returned as double
+// (exact) so that the float32 paths can do their arithmetic in double.
+WI_INLINE double u32_to_unit_float(std::uint32_t lane) {
+    return double(std::int32_t(lane >> 8)) * 0x1.0p-24;
+}
+
+}  // namespace weightinit

@@ -1,0 +1,123 @@
+// Branch-free elementary functions for the sampling kernels.
+//
+// Each function is written as straight-line scalar code on doubles and 64-bit
+// integers so that a loop calling it is vectorized by the compiler (SSE2, AVX2 or
+// AVX-512, whichever the dispatcher picked). With floating-point contraction off
+// (CMakeLists.txt), every instruction set computes the same bits.
+//
+// Coefficients: log and sin/cos kernels are those of fdlibm (Sun Microsystems,
+// 1993); the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
+// Statistics 37, 1988), accurate to about 1e-16.
+#pragma once
+
+#include "weightinit/bits.hpp"
+#include "weightinit/config.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace weightinit::vecmath {
+
+using weightinit::bits_of;
+using weightinit::from_bits;
+
+// Natural log of a positive normal double (fdlibm's e_log.c reduction to
+// [sqrt(2)/2, sqrt(2)) and its degree-14 minimax polynomial in s = f / (2 + f)).
+WI_INLINE double log_positive(double x) {
+    constexpr double ln2_hi = 6.93147180369123816490e-01;
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
+                     Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
+                     Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+                     Lg7 = 1.479819860511658591e-01;
+    constexpr std::uint64_t sqrt_half = 0x3FE6A09E667F3BCDull;
+    // Shift so that mantissas above sqrt(2)/2 .. sqrt(2) share one exponent.
+    std::uint64_t ix = bits_of(x) + (0x3FF0000000000000ull - sqrt_half);
+    const std::uint64_t biased_k = ix >> 52;  // k + 1023, in [1, 2046]
+    ix = (ix & 0x000FFFFFFFFFFFFFull) + sqrt_half;
+    const double k = from_bits(0x4330000000000000ull | biased_k) - (0x1.0p52 + 1023.0);
+    const double f = from_bits(ix) - 1.0;
+    const double s = f / (2.0 + f);
+    const double z = s * s;
+    const double w = z * z;
+    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    const double R = t2 + t1;
+    const double hfsq = 0.5 * f * f;
+    return k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
+}
+
+// sin(2 pi u) and cos(2 pi u) for u in [0, 1]. The reduction is exact: u - q/4
+// with q = round(4u) loses no bits, so only the kernels' own error remains.
+WI_INLINE void sincos_2pi(double u, double& s, double& c) {
+    constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
+                     S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
+                     S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+    constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
+                     C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
+                     C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+    constexpr double two_pi = 6.28318530717958647693;
+    constexpr double round_magic = 0x1.8p52;
+    const double shifted = 4.0 * u + round_magic;  // round to nearest, exact for 0 <= 4u <= 4
+    const std::uint64_t q = bits_of(shifted);      // low bits hold round(4u)
+    const double r = u - (shifted - round_magic) * 0.25;  // in [-1/8, 1/8], exact
+    const double x = r * two_pi;                          // in [-pi/4, pi/4]
+    const double z = x * x;
+    const double sr = S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)));
+    const double sin_x = x + (z * x) * (S1 + z * sr);
+    const double cr = z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+    const double hz = 0.5 * z;
+    const double w = 1.0 - hz;
+    const double cos_x = w + (((1.0 - w) - hz) + z * cr);
+    // Quadrant q: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c).
+    const std::uint64_t swap = 0 - (q & 1);
+    const std::uint64_t cos_sign = ((q + 1) & 2) << 62;
+    const std::uint64_t sin_sign = (q & 2) << 62;
+    const std::uint64_t sb = bits_of(sin_x), cb = bits_of(cos_x);
+    c = from_bits(((cb & ~swap) | (sb & swap)) ^ cos_sign);
+    s = from_bits(((sb & ~swap) | (cb & swap)) ^ sin_sign);
+}
+
+// Inverse standard normal CDF, central region of AS 241: p = 0.5 + q, |q| <= 0.425.
+WI_INLINE double ndtri_central(double q) {
+    const double r = 0.180625 - q * q;
+    const double num =
+        (((((((2509.0809287301226727 * r + 33430.575583588128105) * r + 67265.770927008700853) * r +
+             45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r +
+          133.14166789178437745) * r + 3.387132872796366608);
+    const double den =
+        (((((((5226.495278852545925 * r + 28729.085735721942674) * r + 39307.89580009271061) * r +
+             21213.794301586595867) * r + 5394.1960214247511077) * r + 687.1870074920579083) * r +
+          42.313330701600911252) * r + 1.0);
+    return q * num / den;
+}
+
+// Inverse standard normal CDF in the lower tail, AS 241's outer regions:
+// p in (0, 0.075), returns the (negative) quantile. Both rational functions are
+// evaluated and one is selected, which keeps the code branch-free.
+WI_INLINE double ndtri_lower_tail(double p) {
+    const double r = std::sqrt(-log_positive(p));
+    const double a = r - 1.6;
+    const double near_num =
+        (((((((7.7454501427834140764e-4 * a + 0.0227238449892691845833) * a + 0.24178072517745061177) * a +
+             1.27045825245236838258) * a + 3.64784832476320460504) * a + 5.7694972214606914055) * a +
+          4.6303378461565452959) * a + 1.42343711074968357734);
+    const double near_den =
+        (((((((1.05075007164441684324e-9 * a + 5.475938084995344946e-4) * a + 0.0151986665636164571966) * a +
+             0.14810397642748007459) * a + 0.68976733498510000455) * a + 1.6763848301838038494) * a +
+          2.05319162663775882187) * a + 1.0);
+    const double b = r - 5.0;
+    const double far_num =
+        (((((((2.01033439929228813265e-7 * b + 2.71155556874348757815e-5) * b + 0.0012426609473880784386) * b +
+             0.026532189526576123093) * b + 0.29656057182850489123) * b + 1.7848265399172913358) * b +
+          5.4637849111641143699) * b + 6.6579046435011037772);
+    const double far_den =
+        (((((((2.04426310338993978564e-15 * b + 1.4215117583164458887e-7) * b + 1.8463183175100546818e-5) * b +
+             7.868691311456132591e-4) * b + 0.0148753612908506148525) * b + 0.13692988092273580531) * b +
+          0.59983220655588793769) * b + 1.0);
+    const double x = r <= 5.0 ? near_num / near_den : far_num / far_den;
+    return -x;
+}
+
+}  // namespace weightinit::vecmath

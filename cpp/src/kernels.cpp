@@ -1,0 +1,199 @@
+// Block generators of stream spec v1 (see distributions.hpp for the rules).
+// Each is a plain loop over a batch of Philox blocks, compiled once per instruction
+// set (WI_DISPATCH); floating-point contraction is off, so every clone agrees bit
+// for bit with the others and with the reference.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "weightinit/distributions.hpp"
+#include "weightinit/vecmath.hpp"
+
+namespace weightinit {
+
+namespace {
+
+constexpr std::size_t B = philox_batch;
+
+struct Lanes {
+    alignas(64) std::uint32_t x0[B], x1[B], x2[B], x3[B];
+    WI_INLINE void generate(Key key, std::uint64_t j0, std::size_t n) { philox_blocks(key, j0, n, x0, x1, x2, x3); }
+};
+
+// The element uniforms of n blocks, in element order.
+WI_INLINE void unit_doubles(const Lanes& l, std::size_t n, double* u) {
+    for (std::size_t t = 0; t < n; ++t) {
+        u[2 * t] = u64_to_unit_double(l.x0[t], l.x1[t]);
+        u[2 * t + 1] = u64_to_unit_double(l.x2[t], l.x3[t]);
+    }
+}
+
+WI_INLINE void unit_floats(const Lanes& l, std::size_t n, double* u) {
+    for (std::size_t t = 0; t < n; ++t) {
+        u[4 * t] = u32_to_unit_float(l.x0[t]);
+        u[4 * t + 1] = u32_to_unit_float(l.x1[t]);
+        u[4 * t + 2] = u32_to_unit_float(l.x2[t]);
+        u[4 * t + 3] = u32_to_unit_float(l.x3[t]);
+    }
+}
+
+// One Box-Muller pair from its two uniforms.
+WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
+    const double r = std::sqrt(-2.0 * vecmath::log_positive(1.0 - u1));
+    double s, c;
+    vecmath::sincos_2pi(u2, s, c);
+    z0 = r * c;
+    z1 = r * s;
+}
+
+template <class T>
+WI_INLINE void uniform_from_units(const double* u, std::size_t m, const UniformParams& p, T* dst) {
+    const double span = p.high - p.low;
+    const T top = p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low);
+    for (std::size_t i = 0; i < m; ++i) {
+        const T v = T(p.low + span * u[i]);
+        dst[i] = v < top ? v : top;
+    }
+}
+
+constexpr double central_limit = 0.075;  // AS 241: |p - 1/2| <= 0.425
+
+// Truncated-normal values of m element uniforms (m <= 4 B): quantile in the tail
+// nearer zero, central region first for all, then the few tail elements packed
+// together so that both passes vectorize.
+template <class T>
+WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
+    double t[4 * B], x[4 * B], sign[4 * B];
+    for (std::size_t i = 0; i < m; ++i) {
+        const double lower = p.p_alpha + u[i] * p.p_span;
+        const double upper = p.q_beta + (1.0 - u[i]) * p.q_span;  // 1 - lower, from the other tail
+        const bool use_lower = lower <= 0.5;
+        const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
+        t[i] = ti;
+        sign[i] = use_lower ? 1.0 : -1.0;
+        x[i] = vecmath::ndtri_central(std::min(ti, 0.5) - 0.5);
+    }
+    std::size_t idx[4 * B], k = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        idx[k] = i;
+        k += t[i] < central_limit;
+    }
+    double tail[4 * B];
+    for (std::size_t j = 0; j < k; ++j) tail[j] = t[idx[j]];
+    for (std::size_t j = 0; j < k; ++j) tail[j] = vecmath::ndtri_lower_tail(tail[j]);
+    for (std::size_t j = 0; j < k; ++j) x[idx[j]] = tail[j];
+    for (std::size_t i = 0; i < m; ++i) {
+        const double v = p.mean + p.std * (sign[i] * x[i]);
+        dst[i] = T(std::min(std::max(v, p.lo), p.hi));
+    }
+}
+
+}  // namespace
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    double u[2 * B];
+    unit_doubles(l, n, u);
+    uniform_from_units(u, 2 * n, p, dst);
+}
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    double u[4 * B];
+    unit_floats(l, n, u);
+    uniform_from_units(u, 4 * n, p, dst);
+}
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, double* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    for (std::size_t t = 0; t < n; ++t) {
+        double z0, z1;
+        box_muller(u64_to_unit_double(l.x0[t], l.x1[t]), u64_to_unit_double(l.x2[t], l.x3[t]), z0, z1);
+        dst[2 * t] = p.mean + p.std * z0;
+        dst[2 * t + 1] = p.mean + p.std * z1;
+    }
+}
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    for (std::size_t t = 0; t < n; ++t) {
+        double z0, z1, z2, z3;
+        box_muller(u32_to_unit_float(l.x0[t]), u32_to_unit_float(l.x1[t]), z0, z1);
+        box_muller(u32_to_unit_float(l.x2[t]), u32_to_unit_float(l.x3[t]), z2, z3);
+        dst[4 * t] = float(p.mean + p.std * z0);
+        dst[4 * t + 1] = float(p.mean + p.std * z1);
+        dst[4 * t + 2] = float(p.mean + p.std * z2);
+        dst[4 * t + 3] = float(p.mean + p.std * z3);
+    }
+}
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
+                                 double* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    double u[2 * B];
+    unit_doubles(l, n, u);
+    truncated_from_units(u, 2 * n, p, dst);
+}
+
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
+                                 float* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    double u[4 * B];
+    unit_floats(l, n, u);
+    truncated_from_units(u, 4 * n, p, dst);
+}
+
+void ndtri(const double* p, std::size_t n, double* out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool lower = p[i] <= 0.5;
+        const double t = lower ? p[i] : 1.0 - p[i];
+        double x;
+        if (!(t > 0.0))
+            x = -std::numeric_limits<double>::infinity();
+        else if (t < central_limit)
+            x = vecmath::ndtri_lower_tail(std::max(t, DBL_MIN));
+        else
+            x = vecmath::ndtri_central(t - 0.5);
+        out[i] = lower ? x : -x;
+    }
+}
+
+namespace {
+double normal_cdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
+
+// The float32 value nearest x on the inside of [a, b].
+double round_inward_f32(double x, bool up) {
+    float f = float(x);
+    if (up && double(f) < x) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+    if (!up && double(f) > x) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+    return f;
+}
+}  // namespace
+
+TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b, bool float32) {
+    if (!std::isfinite(mean)) throw std::invalid_argument("truncated_normal: mean must be finite");
+    if (!(std > 0.0) || !std::isfinite(std)) throw std::invalid_argument("truncated_normal: std must be positive");
+    if (std::isnan(a) || std::isnan(b) || !(a < b)) throw std::invalid_argument("truncated_normal: need a < b");
+    TruncatedNormalParams p{};
+    p.mean = mean;
+    p.std = std;
+    p.lo = float32 ? round_inward_f32(a, true) : a;
+    p.hi = float32 ? round_inward_f32(b, false) : b;
+    if (!(p.lo <= p.hi)) throw std::invalid_argument("truncated_normal: no float32 value lies in [a, b]");
+    const double alpha = (a - mean) / std, beta = (b - mean) / std;
+    p.p_alpha = normal_cdf(alpha);
+    p.p_span = normal_cdf(beta) - p.p_alpha;
+    p.q_beta = normal_cdf(-beta);
+    p.q_span = normal_cdf(-alpha) - p.q_beta;
+    return p;
+}
+
+}  // namespace weightinit

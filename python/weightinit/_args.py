@@ -1,0 +1,157 @@
+"""Argument checking shared by every public function: clear errors before any work."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+ShapeLike = Union[int, Sequence[int]]
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
+
+
+def real(value: Any, name: str, *, finite: bool = True) -> float:
+    """value as a Python float; TypeError if it is not a real number, ValueError if NaN (or inf)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    x = float(value)
+    if math.isnan(x) or (finite and math.isinf(x)):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def nonnegative(value: Any, name: str) -> float:
+    x = real(value, name)
+    if x < 0:
+        raise ValueError(f"{name} must be >= 0, got {x}")
+    return x
+
+
+def positive(value: Any, name: str) -> float:
+    x = real(value, name)
+    if x <= 0:
+        raise ValueError(f"{name} must be > 0, got {x}")
+    return x
+
+
+def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
+    """An int or a sequence of ints, each >= 0, as a tuple."""
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        dims: Sequence[Any] = (shape,)
+    else:
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}") from None
+    out = []
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)):
+            raise TypeError(f"{name} must contain ints, got bool")
+        try:
+            v = operator.index(d)
+        except TypeError:
+            raise TypeError(f"{name} must contain ints, got {type(d).__name__} {d!r}") from None
+        if v < 0:
+            raise ValueError(f"{name} must not contain negative dimensions, got {tuple(dims)}")
+        out.append(v)
+    return tuple(out)
+
+
+def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, got {dt}")
+    return dt
+
+
+def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """(start, extent) of a region given as a tuple of step-1 slices of shape.
+
+    Missing trailing slices mean whole axes, as in NumPy indexing; unlike NumPy,
+    bounds outside the shape are an error rather than clipped.
+    """
+    if region is None:
+        return (0,) * len(shape), shape
+    if isinstance(region, slice):
+        region = (region,)
+    if not isinstance(region, tuple):
+        raise TypeError(f"region must be a tuple of slices, got {type(region).__name__}")
+    if len(region) > len(shape):
+        raise ValueError(f"region has {len(region)} slices but shape {shape} has {len(shape)} axes")
+    starts, extents = [], []
+    for axis, dim in enumerate(shape):
+        s = region[axis] if axis < len(region) else slice(None)
+        if not isinstance(s, slice):
+            raise TypeError(f"region[{axis}] must be a slice, got {type(s).__name__}")
+        if s.step not in (None, 1):
+            raise ValueError(f"region[{axis}] must have step 1, got {s.step}")
+        lo = _slice_bound(s.start, 0, dim, axis)
+        hi = _slice_bound(s.stop, dim, dim, axis)
+        if lo > hi:
+            raise ValueError(f"region[{axis}] is reversed: start {lo} > stop {hi}")
+        starts.append(lo)
+        extents.append(hi - lo)
+    return tuple(starts), tuple(extents)
+
+
+def _slice_bound(value: Any, default: int, dim: int, axis: int) -> int:
+    if value is None:
+        return default
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"region[{axis}] bounds must be ints, got {type(value).__name__}") from None
+    if v < 0:
+        v += dim
+    if not 0 <= v <= dim:
+        raise ValueError(f"region[{axis}] bound {value} is outside axis {axis} of length {dim}")
+    return v
+
+
+def output(
+    shape: Any, dtype: Any, out: Optional[np.ndarray], region: Any
+) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
+    """The array to fill, the full logical shape and the region's start.
+
+    With ``out`` the array is used as it is (shape may then be None: out is the
+    whole tensor); without, a fresh array is allocated through NumPy.
+    """
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+        if out.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"out must have dtype float32 or float64, got {out.dtype}")
+        if dtype is not None and float_dtype(dtype) != out.dtype:
+            raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
+        if not out.flags.c_contiguous:
+            raise ValueError("out must be C-contiguous")
+        if not out.flags.writeable:
+            raise ValueError("out must be writeable")
+    if shape is None:
+        if out is None:
+            raise TypeError("shape is required unless out is given")
+        full = tuple(out.shape)
+    else:
+        full = shape_tuple(shape)
+    start, extent = region_bounds(region, full)
+    if math.prod(full) >= _MAX_ELEMENTS:
+        raise MemoryError(f"shape {full} has {math.prod(full)} elements, more than can be addressed")
+    if out is None:
+        dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype)
+        try:
+            out = np.empty(extent, dtype=dt)
+        except ValueError as exc:  # NumPy's "array is too big"
+            raise MemoryError(f"cannot allocate an array of shape {extent}: {exc}") from None
+    elif tuple(out.shape) != extent:
+        what = "the region" if region is not None else "shape"
+        raise ValueError(f"out has shape {tuple(out.shape)} but {what} needs {extent}")
+    return out, full, start

@@ -1,0 +1,15 @@
+"""Imports the compiled extension with a message that says how to build it."""
+
+from __future__ import annotations
+
+try:
+    from weightinit import _core as core
+except ImportError as exc:  # pragma: no cover - exercised only on broken installs
+    raise ImportError(
+        "weightinit's compiled core (weightinit._core) is missing or failed to load: "
+        f"{exc}. Build and install the package with `pip install .` from the source tree "
+        "(or `pip install --no-build-isolation -e .` for development); importing weightinit "
+        "from the source folder itself does not work."
+    ) from exc
+
+__all__ = ["core"]

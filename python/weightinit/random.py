@@ -1,0 +1,177 @@
+"""Counter-based random streams (stream spec v1) sampled by the C++ core.
+
+Every function takes a keyword-only ``rng`` following SPEC 7 (None, an int, a
+sequence of ints, a SeedSequence, a BitGenerator or a Generator) and turns it into a
+two-word Philox key with :func:`key_from_rng`. Element ``i`` of the full tensor is a
+pure function of the key and ``i``, so results do not depend on the thread count and
+``region=`` yields exactly the slice of the full tensor.
+
+>>> import weightinit as wi
+>>> wi.random.normal((2, 3), rng=0).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+
+from weightinit import _args
+from weightinit._coreload import core
+from weightinit._threads import get_num_threads
+
+__all__ = ["key_from_rng", "normal", "philox4x32_10", "truncated_normal", "uniform"]
+
+# Beyond this many standard deviations Phi underflows in double precision.
+_MAX_TAIL = 37.0
+
+
+def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> Tuple[int, int, int, int]:
+    """One Philox4x32-10 evaluation: four 32-bit counter words and two key words in, four words out.
+
+    Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11.
+
+    >>> [hex(w) for w in philox4x32_10([0, 0, 0, 0], [0, 0])]
+    ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
+    """
+    c = _words(counter, 4, "counter")
+    k = _words(key, 2, "key")
+    return tuple(core.random.philox4x32_10(c, k))  # type: ignore[return-value]
+
+
+def _words(words: Sequence[int], n: int, name: str) -> list:
+    try:
+        ws = [int(np.uint64(w)) if isinstance(w, np.integer) else w for w in words]
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of {n} ints") from None
+    if len(ws) != n or not all(isinstance(w, int) and not isinstance(w, bool) for w in ws):
+        raise TypeError(f"{name} must be a sequence of {n} ints")
+    if not all(0 <= w < 2**32 for w in ws):
+        raise ValueError(f"{name} words must lie in [0, 2**32)")
+    return ws
+
+
+def key_from_rng(rng: Any = None) -> np.ndarray:
+    """The Philox key of ``rng``: ``np.random.default_rng(rng).integers(0, 2**32, 2, dtype=uint32)``.
+
+    An int gives the same key every time; a Generator advances, giving a new key per call.
+    """
+    try:
+        gen = np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, "
+                        f"a BitGenerator or a Generator: {exc}") from None
+    return gen.integers(0, 2**32, size=2, dtype=np.uint32)
+
+
+def _key(rng: Any) -> list:
+    return [int(w) for w in key_from_rng(rng)]
+
+
+def uniform(
+    shape: Optional[_args.ShapeLike] = None,
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    rng: Any = None,
+    dtype: Any = None,
+    out: Optional[np.ndarray] = None,
+    region: Any = None,
+) -> np.ndarray:
+    """Samples of U[low, high) (float64 by default, or ``out``'s dtype).
+
+    Element ``i`` is ``low + (high - low) * u_i`` with ``u_i`` the 53-bit (float64) or
+    24-bit (float32) uniform of stream spec v1; a value that rounds up to ``high`` becomes
+    the largest value below it. For float32 the bounds are first rounded to float32.
+
+    >>> x = uniform((3, 4), low=-1, high=1, rng=42)
+    >>> bool((x >= -1).all() and (x < 1).all())
+    True
+    """
+    lo = _args.real(low, "low")
+    hi = _args.real(high, "high")
+    if lo > hi:
+        raise ValueError(f"low must be <= high, got low={lo}, high={hi}")
+    if not math.isfinite(hi - lo):
+        raise ValueError(f"high - low must be finite, got {hi} - {lo}")
+    arr, full, start = _args.output(shape, dtype, out, region)
+    if arr.dtype == np.float32:
+        lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
+        if not (math.isfinite(lo32) and math.isfinite(hi32)):
+            raise ValueError(f"low and high must be within float32 range, got {lo}, {hi}")
+        lo, hi = lo32, hi32
+    core.random.fill_uniform(arr, _key(rng), full, start, lo, hi, get_num_threads())
+    return arr
+
+
+def normal(
+    shape: Optional[_args.ShapeLike] = None,
+    *,
+    mean: float = 0.0,
+    std: float = 1.0,
+    rng: Any = None,
+    dtype: Any = None,
+    out: Optional[np.ndarray] = None,
+    region: Any = None,
+) -> np.ndarray:
+    """Samples of N(mean, std**2) by the Box-Muller transform of stream spec v1.
+
+    Elements ``2p`` and ``2p+1`` are ``r cos(2 pi u2)`` and ``r sin(2 pi u2)`` with
+    ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``.
+
+    >>> normal(4, std=0.01, rng=0).shape
+    (4,)
+    """
+    m = _args.real(mean, "mean")
+    s = _args.nonnegative(std, "std")
+    arr, full, start = _args.output(shape, dtype, out, region)
+    core.random.fill_normal(arr, _key(rng), full, start, m, s, get_num_threads())
+    return arr
+
+
+def truncated_normal(
+    shape: Optional[_args.ShapeLike] = None,
+    *,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    rng: Any = None,
+    dtype: Any = None,
+    out: Optional[np.ndarray] = None,
+    region: Any = None,
+) -> np.ndarray:
+    """N(mean, std**2) restricted to the absolute bounds [a, b] (torch.nn.init.trunc_normal_'s convention).
+
+    Sampled by the inverse CDF, never by rejection: every value lies in [a, b], also
+    for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
+    Bounds may be infinite. For float32 the bounds are rounded inwards to float32.
+
+    >>> x = truncated_normal((1000,), std=0.02, a=-0.04, b=0.04, rng=1)
+    >>> bool(x.min() >= -0.04 and x.max() <= 0.04)
+    True
+    """
+    m = _args.real(mean, "mean")
+    s = _args.positive(std, "std")
+    lo = _args.real(a, "a", finite=False)
+    hi = _args.real(b, "b", finite=False)
+    if not lo < hi:
+        raise ValueError(f"a must be < b, got a={lo}, b={hi}")
+    alpha, beta = (lo - m) / s, (hi - m) / s
+    if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
+        raise ValueError(
+            f"[a, b] = [{lo}, {hi}] lies more than {_MAX_TAIL:g} std from the mean: "
+            "its probability underflows double precision"
+        )
+    arr, full, start = _args.output(shape, dtype, out, region)
+    if arr.dtype == np.float32:
+        lo32 = np.float32(lo)
+        hi32 = np.float32(hi)
+        lo32 = lo32 if lo32 >= lo else np.nextafter(lo32, np.float32(np.inf))
+        hi32 = hi32 if hi32 <= hi else np.nextafter(hi32, np.float32(-np.inf))
+        if not lo32 <= hi32:
+            raise ValueError(f"no float32 value lies in [a, b] = [{lo}, {hi}]")
+    core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
+    return arr
