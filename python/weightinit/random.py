@@ -93,7 +93,8 @@ def uniform(
         raise ValueError(f"high - low must be finite, got {hi} - {lo}")
     arr, full, start = _args.output(shape, dtype, out, region)
     if arr.dtype == np.float32:
-        lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
+        with np.errstate(over="ignore"):
+            lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
         if not (math.isfinite(lo32) and math.isfinite(hi32)):
             raise ValueError(f"low and high must be within float32 range, got {lo}, {hi}")
         lo, hi = lo32, hi32
@@ -162,8 +163,8 @@ def truncated_normal(
         )
     arr, full, start = _args.output(shape, dtype, out, region)
     if arr.dtype == np.float32:
-        lo32 = np.float32(lo)
-        hi32 = np.float32(hi)
+        with np.errstate(over="ignore"):
+            lo32, hi32 = np.float32(lo), np.float32(hi)
         lo32 = lo32 if lo32 >= lo else np.nextafter(lo32, np.float32(np.inf))
         hi32 = hi32 if hi32 <= hi else np.nextafter(hi32, np.float32(-np.inf))
         if not lo32 <= hi32:

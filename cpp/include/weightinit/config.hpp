@@ -12,7 +12,7 @@
 // Runtime dispatch: GCC and Clang build one clone per target and pick at load time.
 // WEIGHTINIT_NO_DISPATCH (or -march=native builds) turn it off.
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH)
-#define WI_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#define WI_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WI_DISPATCH
 #endif

@@ -1,0 +1,51 @@
+"""Runs the benchmarks once and prints each group's medians as ratios against NumPy.
+
+    python bench/ratios.py [pytest args, e.g. bench/bench_random.py -k normal]
+
+Ratio = NumPy's median / this row's median (higher is faster than NumPy). Medians,
+because the machine is shared and noisy. "floor" is the time to allocate and write
+the output alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+
+def main(argv: list[str]) -> int:
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        args = argv or [here]
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-enable",
+               "--benchmark-only", f"--benchmark-json={out}", "--benchmark-disable-gc", *args]
+        proc = subprocess.run(cmd, cwd=os.path.dirname(here))
+        if not os.path.exists(out):
+            return proc.returncode or 1
+        with open(out) as f:
+            data = json.load(f)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for b in data["benchmarks"]:
+        groups[b["group"]].append(b)
+    print(f"\n{'group':34} {'library':12} {'threads':>7} {'median':>11} {'vs numpy':>9} {'vs floor':>9}")
+    for name in sorted(groups):
+        rows = groups[name]
+        base = next((r["stats"]["median"] for r in rows if r["extra_info"].get("baseline")), None)
+        floor = next((r["stats"]["median"] for r in rows if r["extra_info"].get("library") == "floor"), None)
+        for r in sorted(rows, key=lambda r: (r["extra_info"].get("library", ""), r["extra_info"].get("threads", 0))):
+            med = r["stats"]["median"]
+            info = r["extra_info"]
+            vs_numpy = f"{base / med:8.2f}x" if base else "        -"
+            vs_floor = f"{med / floor:8.2f}x" if floor and info.get("library") != "floor" else "        -"
+            print(f"{name:34} {info.get('library', '?'):12} {info.get('threads', ''):>7} "
+                  f"{med * 1e3:9.3f}ms {vs_numpy} {vs_floor}")
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,156 @@
+"""Stream spec v1 (DESIGN.md section 3) in NumPy alone.
+
+Each function takes the key as two uint32 words and computes the elements of a
+region of the full tensor from their flat indices, exactly as the spec states.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+M0, M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+W0, W1 = 0x9E3779B9, 0xBB67AE85
+MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def philox4x32_10(counter: np.ndarray, key: Sequence[int]) -> np.ndarray:
+    """Philox4x32-10 of counters shaped (..., 4) (uint32 words c0..c3) under key (k0, k1)."""
+    c = np.asarray(counter, dtype=np.uint64)
+    x0, x1, x2, x3 = (c[..., i] for i in range(4))
+    k0, k1 = int(key[0]), int(key[1])
+    for r in range(10):
+        if r:
+            k0, k1 = (k0 + W0) & 0xFFFFFFFF, (k1 + W1) & 0xFFFFFFFF
+        p0 = M0 * x0  # 32 x 32 -> 64 bits, exact in uint64
+        p1 = M1 * x2
+        x0, x1, x2, x3 = (
+            (p1 >> np.uint64(32)) ^ x1 ^ np.uint64(k0),
+            p1 & MASK32,
+            (p0 >> np.uint64(32)) ^ x3 ^ np.uint64(k1),
+            p0 & MASK32,
+        )
+    return np.stack([x0, x1, x2, x3], axis=-1).astype(np.uint32)
+
+
+def blocks(key: Sequence[int], j: np.ndarray) -> np.ndarray:
+    """Blocks j (uint64 indices) of the stream: counter (j mod 2^32, j >> 32, 0, 0)."""
+    j = np.asarray(j, dtype=np.uint64)
+    counter = np.stack([j & MASK32, j >> np.uint64(32), np.zeros_like(j), np.zeros_like(j)], axis=-1)
+    return philox4x32_10(counter, key)
+
+
+def flat_indices(shape: Tuple[int, ...], region: Optional[Tuple[slice, ...]] = None) -> np.ndarray:
+    """uint64 flat C-order indices, in the full tensor of `shape`, of the elements of `region`."""
+    region = tuple(region or ()) + (slice(None),) * (len(shape) - len(region or ()))
+    idx = np.zeros((), dtype=np.uint64)
+    for s, dim in zip(region, shape):
+        start, stop, _ = s.indices(dim)
+        axis = np.arange(start, stop, dtype=np.uint64)
+        idx = idx[..., None] * np.uint64(dim) + axis
+    return idx
+
+
+def unit_uniform(key: Sequence[int], i: np.ndarray, dtype) -> np.ndarray:
+    """The element uniforms on [0, 1), as float64 values (exact)."""
+    i = np.asarray(i, dtype=np.uint64)
+    if np.dtype(dtype) == np.float64:
+        b = blocks(key, i // np.uint64(2))
+        w = (i % np.uint64(2)).astype(np.intp)
+        lo = np.take_along_axis(b, (2 * w)[..., None], axis=-1)[..., 0].astype(np.uint64)
+        hi = np.take_along_axis(b, (2 * w + 1)[..., None], axis=-1)[..., 0].astype(np.uint64)
+        word = lo | (hi << np.uint64(32))
+        return (word >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    b = blocks(key, i // np.uint64(4))
+    lane = np.take_along_axis(b, (i % np.uint64(4)).astype(np.intp)[..., None], axis=-1)[..., 0]
+    return (lane >> np.uint32(8)).astype(np.float64) * 2.0**-24
+
+
+def uniform(shape, key, low=0.0, high=1.0, dtype=np.float64, region=None) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        low, high = float(np.float32(low)), float(np.float32(high))
+    u = unit_uniform(key, flat_indices(shape, region), dtype)
+    v = (low + (high - low) * u).astype(dtype)
+    top = np.nextafter(dtype.type(high), dtype.type(-np.inf)) if high > low else dtype.type(low)
+    return np.minimum(v, top)
+
+
+def sincos_2pi(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """sin and cos of 2 pi u, reduced exactly to [-pi/4, pi/4] by quadrant q = round(4u)."""
+    q = np.rint(4.0 * u)
+    x = (u - q * 0.25) * (2.0 * math.pi)
+    s, c = np.sin(x), np.cos(x)
+    q = q.astype(np.int64) % 4
+    cos = np.choose(q, [c, -s, -c, s])
+    sin = np.choose(q, [s, c, -s, -c])
+    return sin, cos
+
+
+def standard_normal(key, i: np.ndarray, dtype) -> np.ndarray:
+    """Box-Muller: pair p = i // 2 takes u1, u2 from elements 2p and 2p + 1 of the uniform
+    stream (float64: block p, words 0 and 1; float32: block p // 2, lanes 2 (p % 2) and 2 (p % 2) + 1)."""
+    i = np.asarray(i, dtype=np.uint64)
+    first = i - i % np.uint64(2)
+    u1 = unit_uniform(key, first, dtype)
+    u2 = unit_uniform(key, first + np.uint64(1), dtype)
+    r = np.sqrt(-2.0 * np.log(1.0 - u1))
+    sin, cos = sincos_2pi(u2)
+    return np.where(i % np.uint64(2) == 0, r * cos, r * sin)
+
+
+def normal(shape, key, mean=0.0, std=1.0, dtype=np.float64, region=None) -> np.ndarray:
+    z = standard_normal(key, flat_indices(shape, region), dtype)
+    return (mean + std * z).astype(dtype)
+
+
+# Wichura, AS 241 (1988): PPND16 coefficients, highest degree first.
+_A = [2509.0809287301226727, 33430.575583588128105, 67265.770927008700853, 45921.953931549871457,
+      13731.693765509461125, 1971.5909503065514427, 133.14166789178437745, 3.387132872796366608]
+_B = [5226.495278852545925, 28729.085735721942674, 39307.89580009271061, 21213.794301586595867,
+      5394.1960214247511077, 687.1870074920579083, 42.313330701600911252, 1.0]
+_C = [7.7454501427834140764e-4, 0.0227238449892691845833, 0.24178072517745061177, 1.27045825245236838258,
+      3.64784832476320460504, 5.7694972214606914055, 4.6303378461565452959, 1.42343711074968357734]
+_D = [1.05075007164441684324e-9, 5.475938084995344946e-4, 0.0151986665636164571966, 0.14810397642748007459,
+      0.68976733498510000455, 1.6763848301838038494, 2.05319162663775882187, 1.0]
+_E = [2.01033439929228813265e-7, 2.71155556874348757815e-5, 0.0012426609473880784386, 0.026532189526576123093,
+      0.29656057182850489123, 1.7848265399172913358, 5.4637849111641143699, 6.6579046435011037772]
+_F = [2.04426310338993978564e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5, 7.868691311456132591e-4,
+      0.0148753612908506148525, 0.13692988092273580531, 0.59983220655588793769, 1.0]
+
+
+def ndtri_lower(t: np.ndarray) -> np.ndarray:
+    """Phi^-1(t) for 0 < t <= 1/2 (AS 241), accurate in the lower tail."""
+    t = np.asarray(t, dtype=np.float64)
+    q = t - 0.5
+    central = q * np.polyval(_A, 0.180625 - q * q) / np.polyval(_B, 0.180625 - q * q)
+    r = np.sqrt(-np.log(np.maximum(t, np.finfo(np.float64).tiny)))
+    near = np.polyval(_C, r - 1.6) / np.polyval(_D, r - 1.6)
+    far = np.polyval(_E, r - 5.0) / np.polyval(_F, r - 5.0)
+    tail = -np.where(r <= 5.0, near, far)
+    return np.where(t < 0.075, tail, central)
+
+
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.float64, region=None):
+    """Inverse CDF in the tail nearer zero, then clamped to [a, b] (rounded inwards for float32)."""
+    dtype = np.dtype(dtype)
+    lo, hi = a, b
+    if dtype == np.float32:
+        lo32, hi32 = np.float32(a), np.float32(b)
+        lo = float(lo32 if lo32 >= a else np.nextafter(lo32, np.float32(np.inf)))
+        hi = float(hi32 if hi32 <= b else np.nextafter(hi32, np.float32(-np.inf)))
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    u = unit_uniform(key, flat_indices(shape, region), dtype)
+    lower = _phi(alpha) + u * (_phi(beta) - _phi(alpha))
+    upper = _phi(-beta) + (1.0 - u) * (_phi(-alpha) - _phi(-beta))
+    use_lower = lower <= 0.5
+    t = np.maximum(np.where(use_lower, lower, upper), np.finfo(np.float64).tiny)
+    x = ndtri_lower(np.minimum(t, 0.5))
+    z = np.where(use_lower, x, -x)
+    return np.clip(mean + std * z, lo, hi).astype(dtype)
