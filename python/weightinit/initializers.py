@@ -144,12 +144,10 @@ def _variance_scaling_rule(
 def spread(variance: float, fan: float, distribution: str) -> float:
     """The parameter a rule hands its distribution: the bound of U[-bound, bound], or the std
     of the normal (for ``truncated_normal``, the std before truncation at +-2 std)."""
-    std = math.sqrt(variance / fan)
     if distribution == "uniform":
-        return math.sqrt(3.0) * std
-    if distribution == "truncated_normal":
-        return std / TRUNCATED_STD
-    return std
+        return math.sqrt(3.0 * variance / fan)
+    std = math.sqrt(variance / fan)
+    return std / TRUNCATED_STD if distribution == "truncated_normal" else std
 
 
 def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,

@@ -1,0 +1,102 @@
+"""Fans and gains: literal tables from torch.nn.init's and keras' documented rules, layouts, errors."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import weightinit as wi
+from weightinit.fans import fan_for_mode
+
+# (shape, in_axis, out_axis) -> (fan_in, fan_out), worked out by hand from the layouts.
+FAN_TABLE = [
+    ((20, 10), None, None, (10, 20)),                 # torch Linear weight (out, in)
+    ((64, 3, 3, 3), None, None, (27, 576)),           # torch Conv2d (out, in, kh, kw)
+    ((16, 8, 5), None, None, (40, 80)),               # torch Conv1d
+    ((2, 3, 4, 5, 6), None, None, (360, 240)),        # torch Conv3d: receptive 120
+    ((10, 20), -2, -1, (10, 20)),                     # keras Dense kernel (in, out)
+    ((3, 3, 16, 32), -2, -1, (144, 288)),             # keras Conv2D kernel (kh, kw, in, out)
+    ((5, 8, 16), -2, -1, (40, 80)),                   # keras Conv1D kernel
+    ((3, 3, 16, 32), 2, 3, (144, 288)),               # same, positive axes
+    ((7, 4, 9), 0, 2, (28, 36)),                      # jax: any axes, receptive = the rest (4)
+]
+
+
+@pytest.mark.parametrize("shape, in_axis, out_axis, expected", FAN_TABLE)
+def test_compute_fans_table(shape, in_axis, out_axis, expected):
+    if in_axis is None:
+        assert wi.compute_fans(shape) == expected
+    else:
+        assert wi.compute_fans(shape, in_axis=in_axis, out_axis=out_axis) == expected
+
+
+@given(
+    o=st.integers(0, 50), i=st.integers(0, 50),
+    kernel=st.lists(st.integers(1, 6), min_size=0, max_size=3),
+)
+def test_torch_and_keras_layouts_agree(o, i, kernel):
+    """A torch weight (out, in, *k) and the same weight stored keras-style (*k, in, out) have the same fans."""
+    torch_shape = (o, i, *kernel)
+    keras_shape = (*kernel, i, o)
+    assert wi.compute_fans(torch_shape) == wi.compute_fans(keras_shape, in_axis=-2, out_axis=-1)
+    fan_in, fan_out = wi.compute_fans(torch_shape)
+    assert fan_in * o == fan_out * i  # both carry the same receptive field
+
+
+GAIN_TABLE = [
+    ("linear", None, 1.0),
+    ("conv1d", None, 1.0),
+    ("conv2d", None, 1.0),
+    ("conv3d", None, 1.0),
+    ("conv_transpose1d", None, 1.0),
+    ("conv_transpose2d", None, 1.0),
+    ("conv_transpose3d", None, 1.0),
+    ("sigmoid", None, 1.0),
+    ("tanh", None, 1.6666666666666667),                # 5/3
+    ("relu", None, 1.4142135623730951),                # sqrt(2)
+    ("leaky_relu", None, 1.4141428569978354),          # sqrt(2 / (1 + 0.01**2))
+    ("leaky_relu", 0.2, 1.3867504905630728),           # sqrt(2 / 1.04)
+    ("leaky_relu", math.sqrt(5), 0.5773502691896257),  # sqrt(2 / 6): torch.nn.Linear's init
+    ("leaky_relu", 0, 1.4142135623730951),
+    ("selu", None, 0.75),
+    ("relu", 0.3, 1.4142135623730951),                 # param read only for leaky_relu, as torch
+]
+
+
+@pytest.mark.parametrize("nonlinearity, param, expected", GAIN_TABLE)
+def test_calculate_gain_table(nonlinearity, param, expected):
+    assert wi.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-15)
+
+
+def test_fan_for_mode():
+    assert fan_for_mode(10, 20, "fan_in") == 10
+    assert fan_for_mode(10, 20, "fan_out") == 20
+    assert fan_for_mode(10, 20, "fan_avg") == 15
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (lambda: wi.compute_fans((5,)), ValueError, "shape"),
+        (lambda: wi.compute_fans(()), ValueError, "shape"),
+        (lambda: wi.compute_fans((5, -1)), ValueError, "shape"),
+        (lambda: wi.compute_fans((5, 2.5)), TypeError, "shape"),
+        (lambda: wi.compute_fans((3, 4), in_axis=0), TypeError, "in_axis and out_axis"),
+        (lambda: wi.compute_fans((3, 4), out_axis=0), TypeError, "in_axis and out_axis"),
+        (lambda: wi.compute_fans((3, 4), in_axis=2, out_axis=0), ValueError, "in_axis"),
+        (lambda: wi.compute_fans((3, 4), in_axis=0, out_axis=-3), ValueError, "out_axis"),
+        (lambda: wi.compute_fans((3, 4), in_axis=1, out_axis=-1), ValueError, "same axis"),
+        (lambda: wi.compute_fans((3, 4), in_axis=1.0, out_axis=0), TypeError, "in_axis"),
+        (lambda: wi.calculate_gain("swish"), ValueError, "nonlinearity"),
+        (lambda: wi.calculate_gain(None), TypeError, "nonlinearity"),
+        (lambda: wi.calculate_gain("leaky_relu", float("nan")), ValueError, "param"),
+        (lambda: wi.calculate_gain("leaky_relu", "0.1"), TypeError, "param"),
+        (lambda: fan_for_mode(0, 5, "fan_in"), ValueError, "fan"),
+        (lambda: fan_for_mode(0, 0, "fan_avg"), ValueError, "fan"),
+        (lambda: fan_for_mode(3, 5, "fan_sum"), ValueError, "mode"),
+    ],
+)
+def test_bad_input(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()

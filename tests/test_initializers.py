@@ -1,0 +1,643 @@
+"""The initializer catalogue: distributions and scales against hand-written formulas, regions,
+threads, the articles' figures, parity with torch.nn.init and keras, structure, and bad input.
+
+Statistical checks use fixed keys (and derandomized hypothesis), so each outcome is fixed; the
+bounds are sized so that a correct sampler passes with probability about 1 - 1e-6 per check,
+and ``test_checks_reject_wrong_scales`` shows the same checks reject a 5% scale error, a
+sqrt(3) slip and the wrong distribution.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import weightinit as wi
+
+TRUNC = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2] (keras' constant)
+P_MIN = 1e-6                 # KS p-value below which a sample is rejected
+N_MIN = 20_000               # values per statistical check
+DTYPES = [np.float32, np.float64]
+
+# --- oracles: the test's own reading of the papers' and torch's formulas -----------------------
+
+
+def oracle_fans(shape, in_axis=None, out_axis=None):
+    nd = len(shape)
+    i, o = (1, 0) if in_axis is None else (in_axis % nd, out_axis % nd)
+    receptive = math.prod(d for k, d in enumerate(shape) if k not in (i, o))
+    return shape[i] * receptive, shape[o] * receptive
+
+
+def oracle_gain(nonlinearity, a=0.0):
+    if nonlinearity == "leaky_relu":
+        return math.sqrt(2 / (1 + a * a))
+    return {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}[nonlinearity]
+
+
+def expected(name, fan_in, fan_out, p):
+    """(distribution, bound or std) that initializer ``name`` must use for these fans and params."""
+    gain = p.get("gain", 1.0)
+    if name == "fan_in_uniform":
+        return "uniform", 1 / math.sqrt(fan_in)
+    if name == "xavier_uniform":
+        return "uniform", gain * math.sqrt(6 / (fan_in + fan_out))
+    if name == "xavier_normal":
+        return "normal", gain * math.sqrt(2 / (fan_in + fan_out))
+    if name in ("he_normal", "he_uniform"):
+        fan = fan_in if p.get("mode", "fan_in") == "fan_in" else fan_out
+        g = oracle_gain(p.get("nonlinearity", "relu"), p.get("a", 0.0))
+        if name == "he_normal":
+            return "normal", g / math.sqrt(fan)
+        return "uniform", g * math.sqrt(3 / fan)
+    if name == "lecun_normal":
+        return "truncated_normal", math.sqrt(1 / fan_in) / TRUNC
+    if name == "lecun_uniform":
+        return "uniform", math.sqrt(3 / fan_in)
+    assert name == "variance_scaling"
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[p.get("mode", "fan_in")]
+    s = p.get("scale", 1.0)
+    dist = p.get("distribution", "truncated_normal")
+    if dist == "truncated_normal":
+        return dist, math.sqrt(s / fan) / TRUNC
+    if dist == "uniform":
+        return dist, math.sqrt(3 * s / fan)
+    return "normal", math.sqrt(s / fan)
+
+
+def reference_distribution(dist, scale):
+    if dist == "uniform":
+        return stats.uniform(loc=-scale, scale=2 * scale)
+    if dist == "normal":
+        return stats.norm(scale=scale)
+    return stats.truncnorm(-2, 2, scale=scale)
+
+
+def check_distribution(x, dist, scale):
+    """x is a sample of ``dist`` with bound/std ``scale``: support, KS test and sample std."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    ref = reference_distribution(dist, scale)
+    if dist != "normal":
+        edge = scale if dist == "uniform" else 2 * scale
+        assert np.abs(x).max() <= edge * (1 + 2**-23), f"values beyond +-{edge}"
+    p = stats.kstest(x, ref.cdf).pvalue
+    assert p >= P_MIN, f"KS p-value {p:.2e} against {dist}({scale:.6g})"
+    if dist == "normal":  # KS hardly sees tails: a normal truncated to the same std has none past 2.5 std
+        tail = int(np.count_nonzero(np.abs(x) > 2.5 * scale))
+        p = stats.binomtest(tail, x.size, 2 * ref.sf(2.5 * scale)).pvalue
+        assert p >= P_MIN, f"{tail} of {x.size} values beyond 2.5 std: binomial p-value {p:.2e}"
+    sd = float(ref.std())
+    kurtosis = float(ref.stats(moments="k")) + 3
+    se = sd * math.sqrt((kurtosis - 1) / (4 * x.size))  # standard error of the sample std
+    assert abs(x.std() - sd) <= 6 * se, f"sample std {x.std():.6g}, expected {sd:.6g} +- {6 * se:.2g}"
+
+
+def draw(fn, shape, n_min=N_MIN, seed=0, **kw):
+    """At least n_min values of fn's distribution for this shape: independent keys per call."""
+    calls = max(1, math.ceil(n_min / max(1, math.prod(shape))))
+    return np.concatenate([np.ravel(fn(shape, rng=[seed, j], **kw)) for j in range(calls)])
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+
+@st.composite
+def weight_shapes(draw_, min_dim=4, max_dim=48):
+    """(shape, in_axis, out_axis) in torch, keras or arbitrary (jax-style) layouts, dense or conv."""
+    o = draw_(st.integers(min_dim, max_dim))
+    i = draw_(st.integers(min_dim, max_dim))
+    kernel = draw_(st.lists(st.integers(1, 4), max_size=3))
+    layout = draw_(st.sampled_from(["torch", "keras", "jax"]))
+    if layout == "torch":
+        return (o, i, *kernel), None, None
+    shape = (*kernel, i, o)
+    if layout == "keras":
+        return shape, -2, -1
+    perm = draw_(st.permutations(range(len(shape))))
+    nd = len(shape)
+    in_axis, out_axis = perm.index(nd - 2), perm.index(nd - 1)
+    if draw_(st.booleans()):
+        in_axis, out_axis = in_axis - nd, out_axis - nd
+    return tuple(shape[k] for k in perm), in_axis, out_axis
+
+
+NONLINEARITIES = ["relu", "leaky_relu", "tanh", "linear", "sigmoid", "selu"]
+
+
+@st.composite
+def params_for(draw_, name):
+    gains = st.floats(0.1, 3.0)
+    if name in ("xavier_uniform", "xavier_normal"):
+        return {"gain": draw_(gains)}
+    if name in ("he_normal", "he_uniform"):
+        p = {"mode": draw_(st.sampled_from(["fan_in", "fan_out"])),
+             "nonlinearity": draw_(st.sampled_from(NONLINEARITIES))}
+        if p["nonlinearity"] == "leaky_relu":
+            p["a"] = draw_(st.floats(0.0, 1.0))
+        return p
+    if name == "variance_scaling":
+        return {"scale": draw_(st.floats(0.1, 4.0)),
+                "mode": draw_(st.sampled_from(["fan_in", "fan_out", "fan_avg"])),
+                "distribution": draw_(st.sampled_from(["truncated_normal", "normal", "untruncated_normal",
+                                                       "uniform"]))}
+    return {}
+
+
+SCALED = ["fan_in_uniform", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal",
+          "lecun_uniform", "variance_scaling"]
+
+
+# --- the statistical checks are able to fail -------------------------------------------------
+
+
+@pytest.mark.parametrize("dist", ["uniform", "normal", "truncated_normal"])
+@pytest.mark.parametrize("ratio", [1.05, 1 / 1.05, math.sqrt(3), 1 / math.sqrt(3), math.sqrt(2)])
+def test_checks_reject_wrong_scales(dist, ratio):
+    """A 5% scale error, a sqrt(3) slip or a wrong fan (sqrt(2) here) fails check_distribution."""
+    scale = 0.3
+    x = draw(lambda shape, rng: sample_of(dist, scale * ratio, shape, rng), (N_MIN,))
+    check_distribution(draw(lambda shape, rng: sample_of(dist, scale, shape, rng), (N_MIN,)), dist, scale)
+    with pytest.raises(AssertionError):
+        check_distribution(x, dist, scale)
+
+
+@pytest.mark.parametrize("dist, other", [("uniform", "normal"), ("normal", "uniform"),
+                                         ("truncated_normal", "normal"), ("normal", "truncated_normal")])
+def test_checks_reject_wrong_distribution(dist, other):
+    """Same std, other law: e.g. a normal where the rule asks for a uniform of the same variance."""
+    sd = {"uniform": 1 / math.sqrt(3), "normal": 1.0, "truncated_normal": TRUNC}
+    x = draw(lambda shape, rng: sample_of(other, sd[dist] / sd[other], shape, rng), (N_MIN,))
+    with pytest.raises(AssertionError):
+        check_distribution(x, dist, 1.0)
+
+
+def sample_of(dist, scale, shape, rng):
+    if dist == "uniform":
+        return wi.uniform(shape, low=-scale, high=scale, rng=rng)
+    if dist == "normal":
+        return wi.normal(shape, std=scale, rng=rng)
+    return wi.truncated_normal(shape, std=scale, a=-2 * scale, b=2 * scale, rng=rng)
+
+
+# --- scaled initializers: hypothesis over shapes, layouts, dtypes, gains, modes ---------------
+
+
+@pytest.mark.parametrize("name", SCALED)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_scaled_distribution(name, data):
+    shape, in_axis, out_axis = data.draw(weight_shapes(), label="shape")
+    params = data.draw(params_for(name), label="params")
+    dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
+    axes = {} if in_axis is None else {"in_axis": in_axis, "out_axis": out_axis}
+    fan_in, fan_out = oracle_fans(shape, in_axis, out_axis)
+    dist, scale = expected(name, fan_in, fan_out, params)
+    fn = getattr(wi, name)
+    x = draw(fn, shape, dtype=dtype, **axes, **params)
+    assert x.dtype == dtype
+    check_distribution(x, dist, scale)
+    assert wi.scale(name, fan_in, fan_out, **params) == pytest.approx(scale, rel=1e-12)
+
+
+# (name, shape, params, distribution, literal bound or std). The literal is the hand-computed
+# value of the rule as torch.nn.init, keras or jax documents it; the comment gives the call.
+PARITY = [
+    # torch.nn.init (layout (out, in, *k))
+    ("xavier_uniform", (20, 10), {}, "uniform", 0.4472135954999579),       # xavier_uniform_: sqrt(6/30)
+    ("xavier_uniform", (64, 3, 3, 3), {"gain": 5 / 3}, "uniform", 0.1662515560179388),  # 5/3 sqrt(6/603)
+    ("xavier_normal", (30, 20, 5), {}, "normal", 0.08944271909999159),     # xavier_normal_: sqrt(2/250)
+    ("he_normal", (128, 64, 3, 3), {"mode": "fan_out"}, "normal", 0.04166666666666667),  # sqrt(2/1152)
+    ("he_normal", (50, 20), {"nonlinearity": "tanh"}, "normal", 0.37267799624996495),    # 5/3 / sqrt(20)
+    ("he_normal", (40, 10), {"nonlinearity": "selu"}, "normal", 0.23717082451262844),    # 3/4 / sqrt(10)
+    ("he_uniform", (32, 16, 5), {}, "uniform", 0.2738612787525831),       # kaiming_uniform_: sqrt(2) sqrt(3/80)
+    ("he_uniform", (256, 128), {"a": math.sqrt(5), "nonlinearity": "leaky_relu"},
+     "uniform", 0.08838834764831843),                                      # nn.Linear's init: 1/sqrt(128)
+    ("fan_in_uniform", (256, 128), {}, "uniform", 0.08838834764831843),   # the same, by its article name
+    # keras.initializers (layout (*k, in, out): in_axis=-2, out_axis=-1)
+    ("xavier_uniform", (3, 3, 16, 32), {"in_axis": -2, "out_axis": -1}, "uniform", 0.11785113019775792),
+    ("variance_scaling", (784, 256), {"scale": 2.0, "in_axis": -2, "out_axis": -1},
+     "truncated_normal", 0.057419456326711804),                            # HeNormal: sqrt(2/784) / .8796
+    ("lecun_uniform", (100, 50), {"in_axis": -2, "out_axis": -1}, "uniform", 0.17320508075688773),
+    ("variance_scaling", (3, 3, 64, 64), {"scale": 0.1, "mode": "fan_avg", "distribution": "uniform",
+                                          "in_axis": -2, "out_axis": -1}, "uniform", 0.022821773229381923),
+    ("he_uniform", (5, 5, 3, 8), {"in_axis": -2, "out_axis": -1}, "uniform", 0.282842712474619),  # sqrt(6/75)
+    ("variance_scaling", (64, 32), {"mode": "fan_avg", "in_axis": -2, "out_axis": -1},
+     "truncated_normal", 0.16408976419321178),                             # GlorotNormal: sqrt(1/48) / .8796
+    ("lecun_normal", (3, 3, 64, 64), {"in_axis": -2, "out_axis": -1}, "truncated_normal", 0.047368634764106514),
+    # jax.nn.initializers.variance_scaling(1.0, "fan_in", "normal") on (10, 20)
+    ("variance_scaling", (10, 20), {"distribution": "normal", "in_axis": -2, "out_axis": -1},
+     "normal", 0.31622776601683794),
+]
+
+
+@pytest.mark.parametrize("name, shape, params, dist, literal", PARITY)
+def test_parity_scale_table(name, shape, params, dist, literal):
+    axes = {k: params[k] for k in ("in_axis", "out_axis") if k in params}
+    rule = {k: v for k, v in params.items() if k not in axes}
+    assert wi.scale(name, *wi.compute_fans(shape, **axes), **rule) == pytest.approx(literal, rel=1e-12)
+
+
+@pytest.mark.parametrize("name, shape, params, dist, literal", PARITY)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_parity_samples(name, shape, params, dist, literal, dtype):
+    check_distribution(draw(getattr(wi, name), shape, dtype=dtype, **params), dist, literal)
+
+
+# --- the second article's figures ------------------------------------------------------------
+
+
+def test_article_xavier_n10():
+    """Xavier, n = 10 inputs: 1000 weights span about +-0.316 with std near 0.18."""
+    w = wi.get("xavier")((100, 10), rng=1)
+    s = wi.describe(w)
+    assert wi.scale("xavier", 10) == pytest.approx(0.31622776601683794, rel=1e-12)
+    assert -0.3163 < s.min < -0.30 and 0.30 < s.max < 0.3163
+    assert abs(s.mean) < 0.02 and abs(s.std - 0.18) < 0.01
+
+
+def test_article_normalized_xavier_n10_m20():
+    """normalized Xavier, n = 10, m = 20: the weights span about +-0.447."""
+    w = np.concatenate([wi.get("normalized_xavier")((20, 10), rng=[2, k]).ravel() for k in range(5)])
+    s = wi.describe(w)
+    assert wi.scale("normalized_xavier", 10, 20) == pytest.approx(0.4472135954999579, rel=1e-12)
+    assert -0.4473 < s.min < -0.43 and 0.43 < s.max < 0.4473
+    assert abs(s.mean) < 0.03 and abs(s.std - 0.258) < 0.015
+
+
+def test_article_he_n10():
+    """He, n = 10: std sqrt(2/10) = 0.447; 1000 weights have mean near 0 and std near 0.447."""
+    w = wi.get("he")((100, 10), rng=3)
+    s = wi.describe(w)
+    assert wi.scale("he", 10) == pytest.approx(0.4472135954999579, rel=1e-12)
+    assert abs(s.mean) < 0.05 and abs(s.std - 0.447) < 0.03
+    assert -1.9 < s.min < -0.9 and 0.9 < s.max < 1.9  # the article: about -1.57 .. 1.43
+
+
+def test_article_range_against_inputs():
+    """The plots of range against the number of inputs (1 .. 100) shrink as 1/sqrt(n)."""
+    n = np.arange(1, 101)
+    xavier = [wi.scale("xavier", k) for k in n]
+    he = [wi.scale("he", k) for k in n]
+    normalized = [wi.scale("normalized_xavier", k, 10) for k in n]
+    np.testing.assert_allclose(xavier, 1 / np.sqrt(n), rtol=1e-12)
+    np.testing.assert_allclose(he, np.sqrt(2 / n), rtol=1e-12)
+    np.testing.assert_allclose(normalized, np.sqrt(6) / np.sqrt(n + 10), rtol=1e-12)
+    assert xavier[0] == 1.0 and normalized[0] == pytest.approx(0.7385489458759964)  # sqrt(6/11)
+
+
+# --- regions and threads ---------------------------------------------------------------------
+
+ELEMENTWISE = SCALED + ["uniform", "normal", "truncated_normal", "zeros", "ones", "constant", "eye", "dirac"]
+
+
+@st.composite
+def regions(draw_, shape):
+    out = []
+    for d in shape:
+        lo = draw_(st.integers(0, d))
+        out.append(slice(lo, draw_(st.integers(lo, d))))
+    return tuple(out[: draw_(st.integers(0, len(shape)))])  # trailing axes may be left whole
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@settings(max_examples=12)
+@given(data=st.data())
+def test_region_is_slice_of_full(name, data):
+    if name == "eye":
+        shape, axes = (data.draw(st.integers(0, 40)), data.draw(st.integers(0, 40))), {}
+    elif name == "dirac":
+        groups = data.draw(st.integers(1, 3))
+        shape = (groups * data.draw(st.integers(1, 5)), data.draw(st.integers(1, 6)),
+                 *data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+        axes = {"groups": groups}
+    else:
+        shape, in_axis, out_axis = data.draw(weight_shapes(min_dim=1, max_dim=30))
+        axes = {} if in_axis is None or name not in SCALED else {"in_axis": in_axis, "out_axis": out_axis}
+    params = data.draw(params_for(name)) if name in SCALED else {}
+    dtype = data.draw(st.sampled_from(DTYPES))
+    region = data.draw(regions(shape))
+    fn = getattr(wi, name)
+    full = fn(shape, rng=11, dtype=dtype, **axes, **params)
+    part = fn(shape, rng=11, dtype=dtype, region=region, **axes, **params)
+    np.testing.assert_array_equal(part, full[region])
+    into = np.full(full[region].shape, np.nan, dtype=dtype)
+    assert fn(shape, rng=11, out=into, region=region, **axes, **params) is into
+    np.testing.assert_array_equal(into, full[region])
+
+
+RANDOM = SCALED + ["uniform", "normal", "truncated_normal", "orthogonal", "sparse"]
+EXTRA = {"sparse": {"sparsity": 0.25}}
+
+
+@pytest.fixture
+def restore_threads():
+    saved = wi.get_num_threads()
+    yield
+    wi.set_num_threads(saved)
+
+
+@pytest.mark.parametrize("name", RANDOM)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_thread_count_invariance(name, dtype, restore_threads):
+    shape = (384, 520) if name not in ("orthogonal",) else (300, 200)  # > 3 chunks of 2**16 elements
+    results = []
+    for n in (1, 2, 3):
+        wi.set_num_threads(n)
+        results.append(getattr(wi, name)(shape, rng=5, dtype=dtype, **EXTRA.get(name, {})))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_seeding(name):
+    """An int key repeats; a Generator advances; another key differs."""
+    fn, kw = getattr(wi, name), EXTRA.get(name, {})
+    a, b = fn((30, 20), rng=4, **kw), fn((30, 20), rng=4, **kw)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, fn((30, 20), rng=5, **kw))
+    g = np.random.default_rng(4)
+    assert not np.array_equal(fn((30, 20), rng=g, **kw), fn((30, 20), rng=g, **kw))
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_out_and_dtypes(name):
+    fn, kw = getattr(wi, name), EXTRA.get(name, {})
+    ref = fn((12, 9), rng=8, **kw)
+    assert ref.dtype == np.float64
+    out = np.empty((12, 9))
+    assert fn(None, rng=8, out=out, **kw) is out
+    np.testing.assert_array_equal(out, ref)
+    f32 = fn((12, 9), rng=8, dtype=np.float32, **kw)
+    assert f32.dtype == np.float32 and f32.shape == (12, 9)
+
+
+# --- torch.nn.init, the real thing -----------------------------------------------------------
+
+
+def _torch_cases():
+    from math import sqrt
+    return [
+        ("xavier_uniform_", {}, "xavier_uniform", {}, (512, 256)),
+        ("xavier_normal_", {"gain": 2.0}, "xavier_normal", {"gain": 2.0}, (128, 64, 3, 3)),
+        ("kaiming_normal_", {}, "he_normal", {}, (512, 256)),  # torch: leaky_relu with a=0 = relu's gain
+        ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}, "he_normal", {"mode": "fan_out"},
+         (64, 32, 5, 5)),
+        ("kaiming_uniform_", {"a": sqrt(5)}, "fan_in_uniform", {}, (512, 256)),
+        ("kaiming_uniform_", {"a": 0.1, "nonlinearity": "leaky_relu"}, "he_uniform",
+         {"a": 0.1, "nonlinearity": "leaky_relu"}, (300, 400)),
+        ("trunc_normal_", {"std": 0.02, "a": -0.04, "b": 0.04}, "truncated_normal",
+         {"std": 0.02, "a": -0.04, "b": 0.04}, (512, 256)),
+        ("normal_", {"std": 0.01}, "normal", {"std": 0.01}, (512, 256)),
+        ("uniform_", {"a": -0.3, "b": 0.3}, "uniform", {"low": -0.3, "high": 0.3}, (512, 256)),
+        ("sparse_", {"sparsity": 0.3, "std": 0.05}, "sparse", {"sparsity": 0.3, "std": 0.05}, (500, 260)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_empirical_std_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    tname, tkw, name, kw, shape = _torch_cases()[case]
+    torch.manual_seed(0)
+    t = getattr(torch.nn.init, tname)(torch.empty(shape, dtype=torch.float64), **tkw).numpy().ravel()
+    w = getattr(wi, name)(shape, rng=0, **kw).ravel()
+    # Both are samples of the same law: their stds differ by at most 6 standard errors of the difference.
+    kurt = max(float(stats.kurtosis(t, fisher=False)), float(stats.kurtosis(w, fisher=False)))
+    se = t.std() * math.sqrt((kurt - 1) / (4 * t.size)) * math.sqrt(2)
+    assert abs(w.std() - t.std()) <= 6 * se
+    assert stats.ks_2samp(t, w).pvalue >= P_MIN
+
+
+@pytest.mark.parametrize("shape, gain", [((300, 200), 1.0), ((64, 16, 3, 3), 1.4)])
+def test_orthogonal_matches_torch(shape, gain):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    t = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain=gain).numpy()
+    w = wi.orthogonal(shape, gain=gain, rng=0)
+    # The sum of squares of a (semi-)orthogonal matrix is fixed: min(rows, cols) gain**2.
+    assert np.sum(w**2) == pytest.approx(np.sum(t**2), rel=1e-10)
+    assert stats.ks_2samp(t.ravel(), w.ravel()).pvalue >= P_MIN
+
+
+# --- orthogonal ------------------------------------------------------------------------------
+
+ORTHO_SHAPES = [(50, 20), (20, 50), (64, 64), (16, 4, 3, 3), (64, 2, 3, 3), (8, 3, 2, 2, 2), (1, 7), (7, 1)]
+
+
+@pytest.mark.parametrize("shape", ORTHO_SHAPES)
+@pytest.mark.parametrize("gain", [1.0, 2.5, 0.3])
+def test_orthogonal_is_orthogonal(shape, gain):
+    w = wi.orthogonal(shape, gain=gain, rng=3)
+    assert w.shape == shape and w.dtype == np.float64
+    rows, cols = shape[0], math.prod(shape[1:])
+    m = w.reshape(rows, cols)
+    gram = m.T @ m if rows >= cols else m @ m.T
+    err = np.abs(gram - gain**2 * np.eye(min(rows, cols))).max()
+    assert err <= 1e-12 * max(1.0, gain**2)
+
+
+@pytest.mark.parametrize("shape", ORTHO_SHAPES)
+def test_orthogonal_is_mezzadri_corrected_qr_of_our_gaussian(shape):
+    """W = Q with R = Q^T G upper triangular and diag(R) > 0, G the stream's Gaussian (transposed if wide)."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    g = wi.normal((rows, cols), rng=9)
+    q = wi.orthogonal(shape, rng=9).reshape(rows, cols)
+    if rows < cols:
+        g, q = g.T, q.T
+    r = q.T @ g
+    assert np.all(np.diagonal(r) > 0)
+    np.testing.assert_allclose(np.tril(r, -1), 0, atol=1e-10 * np.abs(r).max())
+    np.testing.assert_allclose(q @ r, g, atol=1e-10 * np.abs(g).max())
+
+
+def test_orthogonal_float32_is_rounded_float64_and_deterministic():
+    a = wi.orthogonal((40, 3, 3), gain=1.5, rng=2)
+    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2), a)
+    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2, dtype=np.float32),
+                                  a.astype(np.float32))
+    assert not np.array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=3), a)
+
+
+def test_orthogonal_is_haar():
+    """Entries of a Haar 2x2 rotation/reflection: W[0, 0] = cos(theta), theta uniform, so arcsine-distributed."""
+    x = np.array([wi.orthogonal((2, 2), rng=[1, k])[0, 0] for k in range(4000)])
+    assert stats.kstest(x, stats.arcsine(loc=-1, scale=2).cdf).pvalue >= P_MIN
+
+
+# --- sparse, eye, dirac, constants -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape, sparsity", [((10, 4), 0.3), ((100, 50), 0.0), ((7, 200), 0.99), ((1, 3), 0.5)])
+def test_sparse_zero_count_per_column(shape, sparsity):
+    w = wi.sparse(shape, sparsity=sparsity, std=0.1, rng=1)
+    assert ((w == 0).sum(axis=0) == math.ceil(sparsity * shape[0])).all()
+
+
+def test_sparse_values_and_pattern():
+    w = wi.sparse((400, 300), sparsity=0.2, std=0.05, rng=6)
+    nonzero = w[w != 0]
+    check_distribution(nonzero, "normal", 0.05)  # dropping rows by an independent stream keeps the law
+    zeros_per_row = (w == 0).sum(axis=1)           # each row is hit with probability 80/400 per column
+    assert stats.chisquare(zeros_per_row).pvalue >= P_MIN
+    other = wi.sparse((400, 300), sparsity=0.2, std=0.05, rng=7)
+    assert not np.array_equal(w == 0, other == 0)
+
+
+def test_eye():
+    np.testing.assert_array_equal(wi.eye((2, 3)), [[1, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(wi.eye((3, 2), gain=2.5, dtype=np.float32), [[2.5, 0], [0, 2.5], [0, 0]])
+    assert wi.eye((3, 3), dtype=np.float32).dtype == np.float32
+
+
+def torch_dirac(shape, groups):
+    """torch.nn.init.dirac_ as documented, written out with loops."""
+    w = np.zeros(shape)
+    per = shape[0] // groups
+    for g in range(groups):
+        for d in range(min(per, shape[1])):
+            w[(g * per + d, d, *(k // 2 for k in shape[2:]))] = 1
+    return w
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 2, 3, 3), 3), ((4, 8, 5, 4), 2),
+                                           ((3, 2, 1, 3, 3), 1), ((8, 3, 2, 2, 2), 4)])
+def test_dirac(shape, groups):
+    np.testing.assert_array_equal(wi.dirac(shape, groups=groups), torch_dirac(shape, groups))
+
+
+def test_constants():
+    np.testing.assert_array_equal(wi.zeros((2, 3)), np.zeros((2, 3)))
+    np.testing.assert_array_equal(wi.ones(4, dtype=np.float32), np.ones(4, np.float32))
+    c = wi.constant((3, 2), value=-0.25, dtype=np.float32)
+    assert c.dtype == np.float32 and (c == -0.25).all()
+    out = np.empty((2, 2))
+    assert wi.zeros(out=out) is out and not out.any()
+
+
+def test_distributions_are_the_random_module():
+    assert wi.uniform is wi.random.uniform
+    assert wi.normal is wi.random.normal
+    assert wi.truncated_normal is wi.random.truncated_normal
+
+
+# --- registry, scale, describe ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias, target", [
+    ("xavier", "fan_in_uniform"), ("normalized_xavier", "xavier_uniform"), ("normalized Xavier", "xavier_uniform"),
+    ("he", "he_normal"), ("He", "he_normal"), ("random", "normal"), ("zeros", "zeros"), ("zero", "zeros"),
+    ("constant", "constant"), ("same_constant", "constant"), ("standard", "fan_in_uniform"),
+    ("glorot_uniform", "xavier_uniform"), ("GlorotNormal", "xavier_normal"), ("kaiming_normal_", "he_normal"),
+    ("kaiming_uniform", "he_uniform"), ("HeUniform", "he_uniform"), ("RandomNormal", "normal"),
+    ("random_uniform", "uniform"), ("TruncatedNormal", "truncated_normal"), ("VarianceScaling", "variance_scaling"),
+    ("Identity", "eye"), ("orthogonal_", "orthogonal"), ("LecunNormal", "lecun_normal"), ("dirac_", "dirac"),
+])
+def test_registry_names(alias, target):
+    assert wi.get(alias) is getattr(wi, target)
+
+
+def test_registry_lists_everything_and_calls_uniformly():
+    names = wi.available()
+    assert {"xavier", "normalized_xavier", "he", "random", "zeros", "constant", "sparse"} <= set(names)
+    assert names == sorted(names)
+    canonical = wi.available(aliases=False)
+    assert "he" not in canonical and "he_normal" in canonical
+    for name in names:  # the common calling convention works for every name
+        fn = wi.get(name)
+        shape = (6, 4) if fn in (wi.eye, wi.sparse) else (6, 4, 3)
+        w = fn(shape, rng=0, dtype=np.float32, **EXTRA.get(fn.__name__, {}))
+        assert w.dtype == np.float32 and w.shape == shape
+
+
+def test_registry_errors():
+    with pytest.raises(ValueError, match="did you mean 'xavier_uniform'"):
+        wi.get("xavir_uniform")
+    with pytest.raises(ValueError, match="available"):
+        wi.get("qqqqq")
+    with pytest.raises(TypeError, match="name_or_callable"):
+        wi.get(3)
+    f = lambda shape, **kw: np.zeros(shape)  # noqa: E731
+    assert wi.get(f) is f
+
+
+def test_scale_errors_and_kinds():
+    assert wi.scale("lecun_normal", 100) == pytest.approx(0.1 / TRUNC, rel=1e-12)
+    assert wi.scale("variance_scaling", 8, 24, mode="fan_avg", distribution="uniform") == pytest.approx(
+        0.4330127018922193, rel=1e-12)  # sqrt(3 / 16): fan_avg = (8 + 24) / 2
+    with pytest.raises(ValueError, match="no scale"):
+        wi.scale("orthogonal", 10, 10)
+    with pytest.raises(TypeError, match="fan_out"):
+        wi.scale("xavier_uniform", 10)
+    with pytest.raises(ValueError, match="fan"):
+        wi.scale("he", 0)
+    with pytest.raises(ValueError, match="fan_in"):
+        wi.scale("he", -3)
+
+
+def test_describe():
+    s = wi.describe(np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32))
+    assert (s.min, s.max, s.mean) == (1.0, 6.0, 3.0)
+    assert s.std == pytest.approx(1.8708286933869707, rel=1e-12)  # sqrt(14/4)
+    assert isinstance(s, wi.Summary) and s._fields == ("min", "max", "mean", "std")
+    assert str(s) == "min=1.000 max=6.000 mean=3.000 std=1.871"
+    with pytest.raises(ValueError, match="empty"):
+        wi.describe([])
+    with pytest.raises(TypeError, match="real numbers"):
+        wi.describe(["a"])
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+nan = float("nan")
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: wi.he_normal(5), ValueError, "shape"),
+    (lambda: wi.xavier_uniform((7,)), ValueError, "shape"),
+    (lambda: wi.orthogonal((7,)), ValueError, "shape"),
+    (lambda: wi.lecun_normal(()), ValueError, "shape"),
+    (lambda: wi.xavier_uniform((0, 0)), ValueError, "fan"),
+    (lambda: wi.he_normal((5, 0)), ValueError, "fan_in"),
+    (lambda: wi.he_uniform((0, 5), mode="fan_out"), ValueError, "fan_out"),
+    (lambda: wi.variance_scaling((0, 4, 3, 3), mode="fan_out"), ValueError, "fan"),
+    (lambda: wi.xavier_uniform((4, 3), gain=nan), ValueError, "gain"),
+    (lambda: wi.xavier_normal((4, 3), gain=-1.0), ValueError, "gain"),
+    (lambda: wi.orthogonal((4, 3), gain=-2), ValueError, "gain"),
+    (lambda: wi.orthogonal((4, 3), gain="1"), TypeError, "gain"),
+    (lambda: wi.variance_scaling((4, 3), scale=nan), ValueError, "scale"),
+    (lambda: wi.variance_scaling((4, 3), scale=-1.0), ValueError, "scale"),
+    (lambda: wi.variance_scaling((4, 3), scale=0.0), ValueError, "scale"),
+    (lambda: wi.variance_scaling((4, 3), scale=float("inf")), ValueError, "scale"),
+    (lambda: wi.he_normal((4, 3), mode="fan_avg"), ValueError, "mode"),
+    (lambda: wi.variance_scaling((4, 3), mode="fan_sum"), ValueError, "mode"),
+    (lambda: wi.he_uniform((4, 3), nonlinearity="gelu"), ValueError, "nonlinearity"),
+    (lambda: wi.he_normal((4, 3), a=0.2), ValueError, "leaky_relu"),
+    (lambda: wi.he_normal((4, 3), a=nan, nonlinearity="leaky_relu"), ValueError, "a must be finite"),
+    (lambda: wi.variance_scaling((4, 3), distribution="gamma"), ValueError, "distribution"),
+    (lambda: wi.variance_scaling((4, 3), distribution=None), ValueError, "distribution"),
+    (lambda: wi.sparse((4, 3), sparsity=1.0), ValueError, "sparsity"),
+    (lambda: wi.sparse((4, 3), sparsity=-0.1), ValueError, "sparsity"),
+    (lambda: wi.sparse((4, 3), sparsity=nan), ValueError, "sparsity"),
+    (lambda: wi.sparse((4, 3, 2), sparsity=0.5), ValueError, "2-D shape"),
+    (lambda: wi.sparse((4, 3), sparsity=0.5, std=-1), ValueError, "std"),
+    (lambda: wi.dirac((4, 4)), ValueError, "3, 4 or 5-D shape"),
+    (lambda: wi.dirac((2, 2, 1, 1, 1, 1)), ValueError, "3, 4 or 5-D shape"),
+    (lambda: wi.dirac((4, 4, 3), groups=3), ValueError, "groups"),
+    (lambda: wi.dirac((4, 4, 3), groups=0), ValueError, "groups"),
+    (lambda: wi.dirac((4, 4, 3), groups=1.5), TypeError, "groups"),
+    (lambda: wi.eye((3, 3, 3)), ValueError, "2-D shape"),
+    (lambda: wi.constant((3,), value=nan), ValueError, "value"),
+    (lambda: wi.orthogonal((4, 3), region=(slice(0, 2),)), ValueError, "region"),
+    (lambda: wi.sparse((4, 3), sparsity=0.5, region=(slice(0, 2),)), ValueError, "region"),
+    (lambda: wi.he_normal((4, 3), dtype=np.int32), TypeError, "dtype"),
+    (lambda: wi.he_normal((4, 3), dtype=np.float16), TypeError, "dtype"),
+    (lambda: wi.xavier_uniform(None), TypeError, "shape"),
+    (lambda: wi.xavier_uniform((4, 3), out=np.empty((3, 4))), ValueError, "out"),
+    (lambda: wi.he_normal((4, 3), rng=-1), ValueError, "rng"),
+    (lambda: wi.he_normal((4, 3), in_axis=0), TypeError, "in_axis"),
+])
+def test_bad_input(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
