@@ -3,10 +3,9 @@
 import math
 
 import pytest
+import weightinit as wi
 from hypothesis import given
 from hypothesis import strategies as st
-
-import weightinit as wi
 from weightinit.fans import fan_for_mode
 
 # (shape, in_axis, out_axis) -> (fan_in, fan_out), worked out by hand from the layouts.

@@ -11,13 +11,12 @@ from weightinit import random
 from weightinit._coreload import core as _core
 from weightinit._threads import get_num_threads, set_num_threads
 from weightinit.fans import calculate_gain, compute_fans
-from weightinit.initializers import *  # noqa: F401,F403  (the catalogue: see initializers.__all__)
-from weightinit.initializers import __all__ as _initializer_names
+from weightinit.initializers import *  # the catalogue: see initializers.__all__
+from weightinit.initializers import __all__ as _initializers
 from weightinit.registry import available, get, scale
 from weightinit.summary import Summary, describe
 
 __version__ = "0.1.0"
 
 __all__ = ["get_num_threads", "random", "set_num_threads"]
-__all__ += ["Summary", "available", "calculate_gain", "compute_fans", "describe", "get", "scale"]
-__all__ += _initializer_names
+__all__ += ["Summary", "available", "calculate_gain", "compute_fans", "describe", "get", "scale", *_initializers]

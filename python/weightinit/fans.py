@@ -1,7 +1,7 @@
 """Fans and gains: the two shared helpers every scaled initializer uses.
 
 >>> compute_fans((64, 3, 3, 3))          # torch conv weight: (out, in, kh, kw)
-(576, 27)
+(27, 576)
 >>> round(calculate_gain("tanh"), 4)
 1.6667
 """
