@@ -294,8 +294,8 @@ def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 
     - ``"uniform"``: U[-b, b], b = sqrt(3 scale / fan).
 
     Fans use torch's layout unless ``in_axis``/``out_axis`` are given; keras and jax kernels
-    need ``in_axis=-2, out_axis=-1``. keras 2's ``distribution="normal"`` meant truncated;
-    here, as in jax and keras 3, it does not. Unlike keras, a zero fan is an error, not 1.
+    need ``in_axis=-2, out_axis=-1``. Older keras read ``distribution="normal"`` as truncated;
+    here, as in jax, it is the untruncated normal. Unlike keras, a zero fan is an error, not 1.
 
     >>> w = wi.variance_scaling((3, 3, 64, 128), scale=2.0, in_axis=-2, out_axis=-1, rng=0)
     >>> round(float(w.std()) * (9 * 64) ** 0.5, 1)   # std sqrt(2 / 576)

@@ -1,0 +1,150 @@
+"""Initializer speed: weightinit beside the NumPy code a user would write and torch.nn.init.
+
+Element-wise initializers on (4096, 4096); orthogonal on 1024^2 and 4096^2 (the latter only
+when benchmarks are enabled: one QR of it takes seconds). Every call allocates its output.
+Run: python bench/ratios.py bench/bench_initializers.py
+"""
+
+import math
+
+import numpy as np
+import pytest
+from benchutil import THREADS, label, need_torch, threads
+
+import weightinit as wi
+
+SHAPE = (4096, 4096)
+DTYPES = [np.float32, np.float64]
+FAN_IN = FAN_OUT = 4096
+HE_STD = math.sqrt(2 / FAN_IN)
+XAVIER_BOUND = math.sqrt(6 / (FAN_IN + FAN_OUT))
+TRUNC_STD = 0.02
+
+ELEMENTWISE = {
+    "he_normal": lambda dtype: wi.he_normal(SHAPE, rng=1, dtype=dtype),
+    "xavier_uniform": lambda dtype: wi.xavier_uniform(SHAPE, rng=1, dtype=dtype),
+    "truncated_normal": lambda dtype: wi.truncated_normal(SHAPE, std=TRUNC_STD, a=-2 * TRUNC_STD,
+                                                          b=2 * TRUNC_STD, rng=1, dtype=dtype),
+}
+
+
+def group(name, dtype, shape):
+    return f"{name} {np.dtype(dtype).name} {shape[0]}x{shape[1]}"
+
+
+def numpy_elementwise(name, dtype, g):
+    """What a NumPy user writes, in place where NumPy allows it."""
+    dt = np.dtype(dtype)
+    if name == "he_normal":
+        x = g.standard_normal(SHAPE, dtype=dt)
+        x *= dt.type(HE_STD)
+    elif name == "xavier_uniform":
+        x = g.random(SHAPE, dtype=dt)
+        x *= dt.type(2 * XAVIER_BOUND)
+        x -= dt.type(XAVIER_BOUND)
+    else:  # NumPy has no truncated normal: redraw what falls outside +-2 std
+        x = g.standard_normal(SHAPE, dtype=dt)
+        bad = np.abs(x) > 2
+        while (n := int(np.count_nonzero(bad))) > 0:
+            x[bad] = g.standard_normal(n, dtype=dt)
+            bad = np.abs(x) > 2
+        x *= dt.type(TRUNC_STD)
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_weightinit(benchmark, name, dtype, nthreads):
+    label(benchmark, group(name, dtype, SHAPE), "weightinit", nthreads)
+    with threads(nthreads):
+        x = benchmark(ELEMENTWISE[name], dtype)
+    assert x.shape == SHAPE and x.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_numpy(benchmark, name, dtype):
+    label(benchmark, group(name, dtype, SHAPE), "numpy")
+    benchmark.extra_info["baseline"] = True
+    g = np.random.default_rng(1)
+    x = benchmark(numpy_elementwise, name, dtype, g)
+    assert x.shape == SHAPE and x.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_floor(benchmark, name, dtype):
+    """Allocating and writing the output once: no initializer can beat it."""
+    label(benchmark, group(name, dtype, SHAPE), "floor")
+    benchmark(lambda: np.empty(SHAPE, dtype=dtype).fill(1.0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_torch(benchmark, name, dtype, nthreads):
+    torch = need_torch()
+    label(benchmark, group(name, dtype, SHAPE), "torch", nthreads)
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    init = torch.nn.init
+    run = {
+        "he_normal": lambda: init.kaiming_normal_(torch.empty(SHAPE, dtype=tdtype), nonlinearity="relu"),
+        "xavier_uniform": lambda: init.xavier_uniform_(torch.empty(SHAPE, dtype=tdtype)),
+        "truncated_normal": lambda: init.trunc_normal_(torch.empty(SHAPE, dtype=tdtype), std=TRUNC_STD,
+                                                       a=-2 * TRUNC_STD, b=2 * TRUNC_STD),
+    }[name]
+    torch.manual_seed(1)
+    with threads(nthreads):
+        benchmark(run)
+
+
+# --- orthogonal ------------------------------------------------------------------------------
+
+ORTHO_SIZES = [1024, 4096]
+
+
+def ortho_rounds(benchmark, n):
+    if n > 1024 and benchmark.disabled:
+        pytest.skip("4096^2 QR takes seconds: measured only with --benchmark-enable")
+    return {"rounds": 3 if n > 1024 else 5, "iterations": 1, "warmup_rounds": 0 if n > 1024 else 1}
+
+
+def numpy_orthogonal(n, dtype, g):
+    a = g.standard_normal((n, n))
+    q, r = np.linalg.qr(a)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    return q.astype(dtype, copy=False)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", ORTHO_SIZES)
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_orthogonal_weightinit(benchmark, n, dtype, nthreads):
+    label(benchmark, group("orthogonal", dtype, (n, n)), "weightinit", nthreads)
+    with threads(nthreads):
+        x = benchmark.pedantic(wi.orthogonal, args=((n, n),), kwargs={"rng": 1, "dtype": dtype},
+                               **ortho_rounds(benchmark, n))
+    assert x.shape == (n, n)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", ORTHO_SIZES)
+def test_orthogonal_numpy(benchmark, n, dtype):
+    label(benchmark, group("orthogonal", dtype, (n, n)), "numpy")
+    benchmark.extra_info["baseline"] = True
+    g = np.random.default_rng(1)
+    benchmark.pedantic(numpy_orthogonal, args=(n, dtype, g), **ortho_rounds(benchmark, n))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", ORTHO_SIZES)
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_orthogonal_torch(benchmark, n, dtype, nthreads):
+    torch = need_torch()
+    label(benchmark, group("orthogonal", dtype, (n, n)), "torch", nthreads)
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    torch.manual_seed(1)
+    with threads(nthreads):
+        benchmark.pedantic(lambda: torch.nn.init.orthogonal_(torch.empty((n, n), dtype=tdtype)),
+                           **ortho_rounds(benchmark, n))
