@@ -38,14 +38,19 @@ def positive(value: Any, name: str) -> float:
     return x
 
 
+def integer(value: Any, name: str, what: str = "an int") -> int:
+    """value as a Python int (anything with __index__ but bool); TypeError naming the argument otherwise."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be {what}, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}") from None
+
+
 def positive_int(value: Any, name: str) -> int:
     """value as an int >= 1; TypeError for non-integers (bool included), ValueError below 1."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int >= 1, got bool")
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__}") from None
+    v = integer(value, name, "an int >= 1")
     if v < 1:
         raise ValueError(f"{name} must be >= 1, got {v}")
     return v
@@ -73,12 +78,7 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
             raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}") from None
     out = []
     for d in dims:
-        if isinstance(d, (bool, np.bool_)):
-            raise TypeError(f"{name} must contain ints, got bool")
-        try:
-            v = operator.index(d)
-        except TypeError:
-            raise TypeError(f"{name} must contain ints, got {type(d).__name__} {d!r}") from None
+        v = integer(d, name, "a tuple of ints")
         if v < 0:
             raise ValueError(f"{name} must not contain negative dimensions, got {tuple(dims)}")
         out.append(v)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Optional, Sequence, Tuple
 
 from weightinit import _args
@@ -58,12 +57,7 @@ def compute_fans(
 
 
 def _axis(axis: Any, ndim: int, name: str) -> int:
-    if isinstance(axis, bool):
-        raise TypeError(f"{name} must be an int, got bool")
-    try:
-        a = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(axis).__name__}") from None
+    a = _args.integer(axis, name)
     if not -ndim <= a < ndim:
         raise ValueError(f"{name}={a} is out of range for a shape with {ndim} dimensions")
     return a % ndim
