@@ -185,7 +185,7 @@ def sample_of(dist, scale, shape, rng):
 
 
 @pytest.mark.parametrize("name", SCALED)
-@settings(max_examples=15)
+@settings(max_examples=30)
 @given(data=st.data())
 def test_scaled_distribution(name, data):
     shape, in_axis, out_axis = data.draw(weight_shapes(), label="shape")
@@ -302,7 +302,7 @@ def regions(draw_, shape):
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
-@settings(max_examples=12)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_region_is_slice_of_full(name, data):
     if name == "eye":
