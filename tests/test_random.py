@@ -127,7 +127,10 @@ def test_truncated_normal_within_few_ulp_of_reference(sr, seed, dtype, bounds):
     a, b = sorted(bounds)
     got = wi.random.truncated_normal(shape, a=a, b=b, rng=seed, dtype=dtype, region=region)
     want = ref.truncated_normal(shape, key_of(seed), 0.0, 1.0, a, b, dtype, region)
-    assert ulps(got, want).max(initial=0) <= 4
+    # Near the mean the inverse CDF is evaluated at p - 1/2, where one ulp of p is
+    # about 1e-16 std: agreement is a few ulp of the value or that much absolute.
+    close = (ulps(got, want) <= 4) | (np.abs(got.astype(np.float64) - want) <= 4 * np.finfo(np.float64).eps)
+    assert close.all()
 
 
 @pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
