@@ -25,7 +25,8 @@ def main(argv: list[str]) -> int:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-enable",
                "--benchmark-only", f"--benchmark-json={out}", "--benchmark-disable-gc", *args]
         proc = subprocess.run(cmd, cwd=os.path.dirname(here))
-        if not os.path.exists(out):
+        if not os.path.exists(out) or os.path.getsize(out) == 0:
+            print("no benchmark ran", file=sys.stderr)
             return proc.returncode or 1
         with open(out) as f:
             data = json.load(f)
