@@ -1,0 +1,1 @@
+"""Pure-NumPy implementations of what the C++ core computes: the test oracle."""
