@@ -80,16 +80,21 @@ constexpr std::size_t lanes = 8;
 
 // ---- element functions (double) ---------------------------------------------------
 
-// 1 / (1 + e^{-z}) from e = e^{-|z|}: never overflows, and equals the prototype's
-// formula for z >= 0.
-WI_INLINE double sigmoid_from(double z, double e) { return (z >= 0.0 ? 1.0 : e) / (1.0 + e); }
+// 1 / (1 + e^{-z}) from e = e^{-|z|} and inv = 1 / (1 + e): never overflows, and equals
+// the prototype's formula for z >= 0.
+WI_INLINE double sigmoid_from(double z, double e, double inv) { return z >= 0.0 ? inv : e * inv; }
+
+WI_INLINE double sigmoid(double z) {
+    const double e = vecmath::exp(-std::fabs(z));
+    return sigmoid_from(z, e, 1.0 / (1.0 + e));
+}
 
 template <Activation A>
 WI_INLINE double activate(double z, double alpha) {
     if constexpr (A == Activation::identity) {
         return z;
     } else if constexpr (A == Activation::sigmoid) {
-        return sigmoid_from(z, vecmath::exp(-std::fabs(z)));
+        return sigmoid(z);
     } else if constexpr (A == Activation::tanh) {
         return vecmath::tanh(z);
     } else if constexpr (A == Activation::relu) {
@@ -203,66 +208,66 @@ WI_INLINE void bias_activate_body(T* z, const T* b, std::size_t n_out, std::size
 }
 
 // Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
-// per-block sum of the losses (returned, in double) and dz = A - Y.
+// per-block sum of the losses (returned, in double) and dz = A - Y. Each case is a
+// separate plain loop so that it vectorizes.
 template <class T>
 WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_out, std::size_t ld,
                              std::size_t c0, std::size_t c1, T* a, T* dz) {
     const std::size_t n = c1 - c0;
-    double total[lanes] = {};
-    if (loss == Loss::binary_cross_entropy || loss == Loss::mse) {
+    double part[block_cols];
+    double total = 0.0;
+    if (loss == Loss::softmax_cross_entropy) {
+        // Per column: e_k = exp(z_k - max), A = e / sum e, loss = sum_k y_k (logsumexp - z_k).
+        double mx[block_cols], s[block_cols], lse[block_cols];
+        for (std::size_t c = 0; c < n; ++c) mx[c] = double(z[c0 + c]);
+        for (std::size_t i = 1; i < n_out; ++i)
+            for (std::size_t c = 0; c < n; ++c) {
+                const double zc = double(z[i * ld + c0 + c]);
+                mx[c] = zc > mx[c] ? zc : mx[c];
+            }
+        std::fill(s, s + n, 0.0);
+        for (std::size_t i = 0; i < n_out; ++i)
+            for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(double(z[i * ld + c0 + c]) - mx[c]);
+        for (std::size_t c = 0; c < n; ++c) lse[c] = mx[c] + vecmath::log_positive(s[c]);
+        std::fill(part, part + n, 0.0);
         for (std::size_t i = 0; i < n_out; ++i) {
             const std::size_t o = i * ld + c0;
-            double part[block_cols];
-            for (std::size_t c = 0; c < n; ++c) {
-                const double zc = double(z[o + c]);
-                double ac, lc = 0.0;
-                const double yc = y ? double(y[o + c]) : 0.0;
-                if (loss == Loss::binary_cross_entropy) {
-                    // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|})
-                    const double e = vecmath::exp(-std::fabs(zc));
-                    ac = sigmoid_from(zc, e);
-                    lc = (zc > 0.0 ? zc : 0.0) - yc * zc + vecmath::log1p_unit(e);
-                } else {
-                    ac = zc;
-                    lc = 0.5 * (zc - yc) * (zc - yc);
-                }
-                a[o + c] = T(ac);
-                part[c] = lc;
-            }
-            if (y) {
-                for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
-                total[0] += sum_products<double>(part, nullptr, n);
-            }
+            for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(double(z[o + c]) - mx[c]) / s[c]);
+            if (!y) continue;
+            for (std::size_t c = 0; c < n; ++c) part[c] += double(y[o + c]) * (lse[c] - double(z[o + c]));
+            for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
         }
-        return total[0];
+        return y ? sum_products<double>(part, nullptr, n) : 0.0;
     }
-    // Softmax over the rows of each column: e_k = exp(z_k - max), A = e / sum e,
-    // loss = sum_k y_k (logsumexp - z_k).
-    double mx[block_cols], s[block_cols], lse[block_cols], part[block_cols];
-    for (std::size_t c = 0; c < n; ++c) mx[c] = double(z[c0 + c]);
-    for (std::size_t i = 1; i < n_out; ++i)
-        for (std::size_t c = 0; c < n; ++c) {
-            const double zc = double(z[i * ld + c0 + c]);
-            mx[c] = zc > mx[c] ? zc : mx[c];
-        }
-    std::fill(s, s + n, 0.0);
-    double e[block_cols];
-    for (std::size_t i = 0; i < n_out; ++i)
-        for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(double(z[i * ld + c0 + c]) - mx[c]);
-    for (std::size_t c = 0; c < n; ++c) lse[c] = mx[c] + vecmath::log_positive(s[c]);
-    std::fill(part, part + n, 0.0);
     for (std::size_t i = 0; i < n_out; ++i) {
         const std::size_t o = i * ld + c0;
-        for (std::size_t c = 0; c < n; ++c) {
-            const double zc = double(z[o + c]);
-            e[c] = vecmath::exp(zc - mx[c]);
-            a[o + c] = T(e[c] / s[c]);
-            if (y) part[c] += double(y[o + c]) * (lse[c] - zc);
+        const T* zr = z + o;
+        T* ar = a + o;
+        if (loss == Loss::mse) {
+            std::copy(zr, zr + n, ar);
+            if (!y) continue;
+            for (std::size_t c = 0; c < n; ++c) {
+                const double d = double(zr[c]) - double(y[o + c]);
+                part[c] = 0.5 * d * d;
+            }
+        } else if (!y) {
+            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid(double(zr[c])));
+            continue;
+        } else {
+            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|})
+            const T* yr = y + o;
+            for (std::size_t c = 0; c < n; ++c) {
+                const double zc = double(zr[c]);
+                const double e = vecmath::exp(-std::fabs(zc));
+                const double inv = 1.0 / (1.0 + e);
+                ar[c] = T(sigmoid_from(zc, e, inv));
+                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) + vecmath::log1p_unit(e, inv);
+            }
         }
-        if (y)
-            for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
+        for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
+        total += sum_products<double>(part, nullptr, n);
     }
-    return y ? sum_products<double>(part, nullptr, n) : 0.0;
+    return total;
 }
 
 // Block partial sums of the gradients of one layer: part_dW[i n_in + k] = sum_c dz[i,c]

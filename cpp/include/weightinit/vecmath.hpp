@@ -6,8 +6,7 @@
 // (CMakeLists.txt), every instruction set computes the same bits.
 //
 // Coefficients: log, exp and sin/cos kernels are those of fdlibm (Sun Microsystems,
-// 1993); tanh's small-argument rational function is Cephes' (S. Moshier, tanh.c);
-// the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
+// 1993); the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
 // Statistics 37, 1988), accurate to about 1e-16.
 #pragma once
 
@@ -121,11 +120,10 @@ WI_INLINE double ndtri_lower_tail(double p) {
     return -x;
 }
 
-// e^x for any double, < 1 ulp for normal results (fdlibm's e_exp.c: x = k ln2 + r,
-// |r| <= ln2/2, and its Remez rational approximation of e^r). Overflows to inf above
-// ~709.78, flushes to 0 below ~-745, propagates NaN. 2^k is applied as two powers
-// of two so that the scale never leaves the normal exponent range.
-WI_INLINE double exp(double x) {
+// e^x = 2^k (1 + p) for |x| <= 1000, with k an integer (as a double) and p = e^r - 1,
+// |r| <= ln2/2, accurate to ~1 ulp of p (fdlibm's e_exp.c: x = k ln2 + r and its Remez
+// rational approximation of e^r). NaN propagates into p.
+WI_INLINE void exp_parts(double x, double& k, double& p) {
     constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     constexpr double inv_ln2 = 1.44269504088896338700e+00;
@@ -133,48 +131,54 @@ WI_INLINE double exp(double x) {
                      P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
                      P5 = 4.13813679705723846039e-08;
     constexpr double round_magic = 0x1.8p52;
-    // Clamp so that k fits the two-step scaling; comparisons written so NaN passes through.
-    x = x < -1000.0 ? -1000.0 : x;
-    x = x > 1000.0 ? 1000.0 : x;
-    const double k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
+    k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
     const double hi = x - k * ln2_hi;
     const double lo = k * ln2_lo;
     const double r = hi - lo;
     const double t = r * r;
     const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-    const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    p = hi - (lo - (r * c) / (2.0 - c));
+}
+
+// 2^k for an integer-valued double k in [-1022, 1023].
+WI_INLINE double pow2(double k) {
+    constexpr double round_magic = 0x1.8p52;
+    return from_bits((bits_of(k + (round_magic + 1023.0)) & 0x7FFull) << 52);
+}
+
+// e^x for any double, < 1 ulp for normal results (fdlibm's e_exp.c). Overflows to inf
+// above ~709.78, flushes to 0 below ~-745, propagates NaN. 2^k is applied as two powers
+// of two so that the scale never leaves the normal exponent range.
+WI_INLINE double exp(double x) {
+    // Clamp so that k fits the two-step scaling; comparisons written so NaN passes through.
+    x = x < -1000.0 ? -1000.0 : x;
+    x = x > 1000.0 ? 1000.0 : x;
+    double k, p;
+    exp_parts(x, k, p);
+    constexpr double round_magic = 0x1.8p52;
     const double k1 = (k * 0.5 + round_magic) - round_magic;
-    const double k2 = k - k1;  // k1, k2 in [-722, 722]: both 2^k1 and 2^k2 are normal
-    const double s1 = from_bits((bits_of(k1 + (round_magic + 1023.0)) & 0x7FFull) << 52);
-    const double s2 = from_bits((bits_of(k2 + (round_magic + 1023.0)) & 0x7FFull) << 52);
-    return y * s1 * s2;
+    return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
 }
 
-// log(1 + t) for t in [0, 1], accurate to ~1 ulp: log(u) with u = 1 + t rounded,
-// plus the first-order correction for the rounding of u (Goldberg's trick).
-WI_INLINE double log1p_unit(double t) {
+// log(1 + t) for t in [0, 1], accurate to ~1 ulp: log(u) with u = 1 + t rounded, plus
+// the first-order correction for the rounding of u (Goldberg's trick). inv_u is 1/u,
+// passed in because callers that need it anyway (the sigmoid) then share one division.
+WI_INLINE double log1p_unit(double t, double inv_u) {
     const double u = 1.0 + t;
-    const double correction = (t - (u - 1.0)) / u;
-    return log_positive(u) + correction;
+    return log_positive(u) + (t - (u - 1.0)) * inv_u;
 }
 
-// tanh(x) within 2 ulp of libm: Cephes' rational function x + x^3 P(x^2)/Q(x^2) for
-// |x| <= 0.625, else (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x. Both
-// branches are computed and one division serves them, so a loop over it vectorizes.
+// tanh(x) within 2 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
+// With e^{2|x|} = 2^k (1 + p) from exp_parts the numerator 2^k p + (2^k - 1) keeps full
+// relative precision for small |x| (no cancellation), so one exp and one division serve
+// the whole range and a loop over it vectorizes.
 WI_INLINE double tanh(double x) {
-    constexpr double P0 = -9.64399179425052238628e-01, P1 = -9.92877231001918586564e+01,
-                     P2 = -1.61468768441708447952e+03;
-    constexpr double Q0 = 1.12811678491632931402e+02, Q1 = 2.23548839060100448583e+03,
-                     Q2 = 4.84406305325125486048e+03;
     const double ax = std::fabs(x);
-    const bool small = ax <= 0.625;
-    const double z = x * x;
-    // tanh(20) rounds to 1; the clamp keeps e^{2|x|} finite (and lets NaN through).
-    const double s = exp(2.0 * (ax > 20.0 ? 20.0 : ax));
-    const double num = small ? x * z * ((P0 * z + P1) * z + P2) : s - 1.0;
-    const double den = small ? ((z + Q0) * z + Q1) * z + Q2 : s + 1.0;
-    const double q = num / den;
-    return small ? x + q : std::copysign(q, x);
+    double k, p;
+    exp_parts(2.0 * (ax > 20.0 ? 20.0 : ax), k, p);  // tanh(20) rounds to 1; NaN passes
+    const double s = pow2(k);                          // k in [0, 58]
+    const double sp = s * p;
+    return std::copysign((sp + (s - 1.0)) / (sp + (s + 1.0)), x);
 }
 
 }  // namespace weightinit::vecmath
