@@ -365,8 +365,10 @@ using kernels::block_cols;
 // Layers with fewer weights than this run through the fused loops; from here on a
 // GEMM's register blocking wins over its call overhead.
 constexpr std::size_t gemm_min_weights = 256;
-// Below this many row-elements per pass, starting threads costs more than it saves.
-constexpr std::size_t parallel_min_elements = std::size_t(1) << 17;
+// Below this many row-elements per pass (a few ms of work), starting threads costs more
+// than it saves: parallel_for starts threads per call, and on a busy machine a new
+// thread can wait milliseconds for a core (measured: a 1.3 ms step took 14 ms with 2).
+constexpr std::size_t parallel_min_elements = std::size_t(1) << 22;
 
 // An uninitialized array allocated once and reused: 64-byte aligned, and asking for
 // transparent huge pages when large (a fresh 4 KiB page costs ~2.5 us here, DESIGN.md 7).
