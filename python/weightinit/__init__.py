@@ -9,7 +9,8 @@ from __future__ import annotations
 from weightinit import random
 from weightinit._coreload import core as _core
 from weightinit._threads import get_num_threads, set_num_threads
+from weightinit.mlp import MLP
 
 __version__ = "0.1.0"
 
-__all__ = ["get_num_threads", "random", "set_num_threads"]
+__all__ = ["MLP", "get_num_threads", "random", "set_num_threads"]

@@ -5,7 +5,7 @@
 // AVX-512, whichever the dispatcher picked). With floating-point contraction off
 // (CMakeLists.txt), every instruction set computes the same bits.
 //
-// Coefficients: log and sin/cos kernels are those of fdlibm (Sun Microsystems,
+// Coefficients: log, exp and sin/cos kernels are those of fdlibm (Sun Microsystems,
 // 1993); the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
 // Statistics 37, 1988), accurate to about 1e-16; float32 outputs use Acklam's
 // lighter approximation (2003, relative error below 1.2e-9, far under float32's
@@ -181,5 +181,66 @@ struct Quantile<float> {
         for (std::size_t j = 0; j < n; ++j) v[j] = ndtri_lower_tail_f32(v[j]);
     }
 };
+
+// e^x = 2^k (1 + p) for |x| <= 1000, with k an integer (as a double) and p = e^r - 1,
+// |r| <= ln2/2, accurate to ~1 ulp of p (fdlibm's e_exp.c: x = k ln2 + r and its Remez
+// rational approximation of e^r). NaN propagates into p.
+WI_INLINE void exp_parts(double x, double& k, double& p) {
+    constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                     P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                     P5 = 4.13813679705723846039e-08;
+    constexpr double round_magic = 0x1.8p52;
+    k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
+    const double hi = x - k * ln2_hi;
+    const double lo = k * ln2_lo;
+    const double r = hi - lo;
+    const double t = r * r;
+    const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    p = hi - (lo - (r * c) / (2.0 - c));
+}
+
+// 2^k for an integer-valued double k in [-1022, 1023].
+WI_INLINE double pow2(double k) {
+    constexpr double round_magic = 0x1.8p52;
+    return from_bits((bits_of(k + (round_magic + 1023.0)) & 0x7FFull) << 52);
+}
+
+// e^x for any double, < 1 ulp for normal results (fdlibm's e_exp.c). Overflows to inf
+// above ~709.78, flushes to 0 below ~-745, propagates NaN. 2^k is applied as two powers
+// of two so that the scale never leaves the normal exponent range.
+WI_INLINE double exp(double x) {
+    // Clamp so that k fits the two-step scaling; comparisons written so NaN passes through.
+    x = x < -1000.0 ? -1000.0 : x;
+    x = x > 1000.0 ? 1000.0 : x;
+    double k, p;
+    exp_parts(x, k, p);
+    constexpr double round_magic = 0x1.8p52;
+    const double k1 = (k * 0.5 + round_magic) - round_magic;
+    return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
+}
+
+// log(1 + t) for t in [0, 1], accurate to ~1 ulp: log(u) with u = 1 + t rounded, plus
+// the first-order correction for the rounding of u (Goldberg's trick). inv_u is 1/u,
+// passed in because callers that need it anyway (the sigmoid) then share one division.
+WI_INLINE double log1p_unit(double t, double inv_u) {
+    const double u = 1.0 + t;
+    return log_positive(u) + (t - (u - 1.0)) * inv_u;
+}
+
+// tanh(x) within 2 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
+// With e^{2|x|} = 2^k (1 + p) from exp_parts the numerator 2^k p + (2^k - 1) keeps full
+// relative precision for small |x| (no cancellation), so one exp and one division serve
+// the whole range and a loop over it vectorizes.
+WI_INLINE double tanh(double x) {
+    const double ax = std::fabs(x);
+    double k, p;
+    exp_parts(2.0 * (ax > 20.0 ? 20.0 : ax), k, p);  // tanh(20) rounds to 1; NaN passes
+    const double s = pow2(k);                          // k in [0, 58]
+    const double sp = s * p;
+    return std::copysign((sp + (s - 1.0)) / (sp + (s + 1.0)), x);
+}
 
 }  // namespace weightinit::vecmath
