@@ -2,6 +2,7 @@
 
 >>> import weightinit as wi
 >>> w = wi.random.normal((4, 2), std=0.01, rng=2)
+>>> w = wi.he_normal((4, 2), rng=2)
 """
 
 from __future__ import annotations
@@ -9,8 +10,15 @@ from __future__ import annotations
 from weightinit import random
 from weightinit._coreload import core as _core
 from weightinit._threads import get_num_threads, set_num_threads
-from weightinit.mlp import MLP
+from weightinit.fans import calculate_gain, compute_fans
+from weightinit.initializers import *  # noqa: F401,F403  (the catalogue: see initializers.__all__)
+from weightinit.initializers import __all__ as _initializer_names
+from weightinit.registry import available, get, scale
+from weightinit.summary import Summary, describe
+from weightinit.mlp import MLP  # noqa: E402  (after the registry it uses)
 
 __version__ = "0.1.0"
 
 __all__ = ["MLP", "get_num_threads", "random", "set_num_threads"]
+__all__ += ["Summary", "available", "calculate_gain", "compute_fans", "describe", "get", "scale"]
+__all__ += _initializer_names

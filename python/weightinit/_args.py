@@ -38,6 +38,28 @@ def positive(value: Any, name: str) -> float:
     return x
 
 
+def positive_int(value: Any, name: str) -> int:
+    """value as an int >= 1; TypeError for non-integers (bool included), ValueError below 1."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int >= 1, got bool")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__}") from None
+    if v < 1:
+        raise ValueError(f"{name} must be >= 1, got {v}")
+    return v
+
+
+def generator(rng: Any) -> np.random.Generator:
+    """``np.random.default_rng(rng)`` (SPEC 7: a Generator passes through and advances)."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, "
+                        f"a BitGenerator or a Generator: {exc}") from None
+
+
 def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if isinstance(shape, (bool, np.bool_)):
@@ -61,6 +83,24 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
             raise ValueError(f"{name} must not contain negative dimensions, got {tuple(dims)}")
         out.append(v)
     return tuple(out)
+
+
+def one_of(value: Any, name: str, options: Sequence[str]) -> str:
+    """value if it is one of options; ValueError naming the argument and the choices otherwise."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value
+
+
+def full_shape(shape: Any, out: Optional[np.ndarray]) -> Tuple[int, ...]:
+    """The logical tensor's shape: ``shape``, or ``out.shape`` when shape is None."""
+    if shape is not None:
+        return shape_tuple(shape)
+    if out is None:
+        raise TypeError("shape is required unless out is given")
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    return tuple(out.shape)
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -136,12 +176,7 @@ def output(
             raise ValueError("out must be C-contiguous")
         if not out.flags.writeable:
             raise ValueError("out must be writeable")
-    if shape is None:
-        if out is None:
-            raise TypeError("shape is required unless out is given")
-        full = tuple(out.shape)
-    else:
-        full = shape_tuple(shape)
+    full = full_shape(shape, out)
     start, extent = region_bounds(region, full)
     if math.prod(full) >= _MAX_ELEMENTS:
         raise MemoryError(f"shape {full} has {math.prod(full)} elements, more than can be addressed")

@@ -58,12 +58,7 @@ def key_from_rng(rng: Any = None) -> np.ndarray:
 
     An int gives the same key every time; a Generator advances, giving a new key per call.
     """
-    try:
-        gen = np.random.default_rng(rng)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, "
-                        f"a BitGenerator or a Generator: {exc}") from None
-    return gen.integers(0, 2**32, size=2, dtype=np.uint32)
+    return _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32)
 
 
 def _key(rng: Any) -> list:

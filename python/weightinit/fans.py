@@ -1,0 +1,120 @@
+"""Fans and gains: the two shared helpers every scaled initializer uses.
+
+>>> compute_fans((64, 3, 3, 3))          # torch conv weight: (out, in, kh, kw)
+(576, 27)
+>>> round(calculate_gain("tanh"), 4)
+1.6667
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Optional, Sequence, Tuple
+
+from weightinit import _args
+
+__all__ = ["FAN_MODES", "calculate_gain", "compute_fans", "fan_for_mode"]
+
+FAN_MODES = ("fan_in", "fan_out", "fan_avg")
+
+_UNIT_GAIN = (
+    "linear", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid",
+)
+_NONLINEARITIES = (*_UNIT_GAIN, "tanh", "relu", "leaky_relu", "selu")
+
+
+def compute_fans(
+    shape: Sequence[int], in_axis: Optional[int] = None, out_axis: Optional[int] = None
+) -> Tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight of ``shape``.
+
+    By default the layout is torch's and the NumPy prototype's, ``(fan_out, fan_in, *receptive)``:
+    ``fan_in = shape[1] * prod(shape[2:])``, ``fan_out = shape[0] * prod(shape[2:])``.
+    Give ``in_axis`` and ``out_axis`` together for other layouts; keras and jax kernels are
+    ``(*receptive, fan_in, fan_out)``, i.e. ``in_axis=-2, out_axis=-1``. The receptive field
+    is then the product of every other axis (jax.nn.initializers semantics).
+
+    >>> compute_fans((20, 10))
+    (10, 20)
+    >>> compute_fans((3, 3, 16, 32), in_axis=-2, out_axis=-1)
+    (144, 288)
+    """
+    dims = _args.shape_tuple(shape)
+    if len(dims) < 2:
+        raise ValueError(f"shape must have at least 2 dimensions to compute fans, got {dims}")
+    if (in_axis is None) != (out_axis is None):
+        raise TypeError("in_axis and out_axis must be given together (or neither, for torch's layout)")
+    if in_axis is None:
+        i, o = 1, 0
+    else:
+        i = _axis(in_axis, len(dims), "in_axis")
+        o = _axis(out_axis, len(dims), "out_axis")
+        if i == o:
+            raise ValueError(f"in_axis and out_axis name the same axis {i} of shape {dims}")
+    receptive = math.prod(d for k, d in enumerate(dims) if k not in (i, o))
+    return dims[i] * receptive, dims[o] * receptive
+
+
+def _axis(axis: Any, ndim: int, name: str) -> int:
+    if isinstance(axis, bool):
+        raise TypeError(f"{name} must be an int, got bool")
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(axis).__name__}") from None
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{name}={a} is out of range for a shape with {ndim} dimensions")
+    return a % ndim
+
+
+def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] = FAN_MODES) -> float:
+    """The fan a variance-scaling rule divides by: fan_in, fan_out or their mean (``fan_avg``).
+
+    Raises if ``mode`` is not one of ``modes`` or if that fan is zero (a shape with an empty axis).
+
+    >>> fan_for_mode(10, 20, "fan_avg")
+    15.0
+    """
+    _args.one_of(mode, "mode", modes)
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    if not fan > 0:
+        raise ValueError(
+            f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "
+            "(the shape has an empty axis)"
+        )
+    return fan
+
+
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+    """The recommended gain for a nonlinearity (torch.nn.init.calculate_gain's table).
+
+    ============================  =========================
+    linear, conv*d, sigmoid       1
+    tanh                          5/3
+    relu                          sqrt(2)
+    leaky_relu                    sqrt(2 / (1 + slope**2)), slope = param (default 0.01)
+    selu                          3/4
+    ============================  =========================
+
+    As in torch, ``param`` is read only for ``leaky_relu``. He et al., "Delving deep into
+    rectifiers", ICCV 2015 (relu, leaky_relu); Klambauer et al. 2017 via torch (selu).
+
+    >>> calculate_gain("leaky_relu", 0.2) == (2 / 1.04) ** 0.5
+    True
+    """
+    if not isinstance(nonlinearity, str):
+        raise TypeError(f"nonlinearity must be a str, got {type(nonlinearity).__name__}")
+    if nonlinearity in _UNIT_GAIN:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else _args.real(param, "param (the negative slope)")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"nonlinearity must be one of {', '.join(_NONLINEARITIES)}; got {nonlinearity!r}")

@@ -1,0 +1,454 @@
+"""The initializer catalogue: the articles' rules and the torch.nn.init / keras / jax families.
+
+Every initializer is ``NAME(shape, *, rng=None, dtype=None, out=None, region=None, **params)``
+and returns a NumPy array (float64 unless ``dtype`` or ``out`` says float32). ``rng`` follows
+SPEC 7 as in :mod:`weightinit.random`; ``region`` (a tuple of step-1 slices) returns exactly
+that slice of the full tensor, for every element-wise initializer.
+
+Fans follow torch's layout ``(fan_out, fan_in, *receptive)``; pass ``in_axis=-2, out_axis=-1``
+for keras/jax kernels. Each scaled initializer is a rule giving ``(variance, mode,
+distribution)``: the weights get variance ``variance / fan`` where ``fan`` is picked by
+``mode`` (:func:`weightinit.fans.fan_for_mode`), drawn from one distribution of
+:mod:`weightinit.random`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from weightinit import _args
+from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
+from weightinit.random import normal, truncated_normal, uniform
+
+__all__ = [
+    "constant", "dirac", "eye", "fan_in_uniform", "glorot_normal", "glorot_uniform", "he_normal",
+    "he_uniform", "kaiming_normal", "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones",
+    "orthogonal", "sparse", "truncated_normal", "uniform", "variance_scaling", "xavier_normal",
+    "xavier_uniform", "zeros",
+]
+
+# Standard deviation of N(0, 1) truncated to [-2, 2]; keras and jax divide by it so that
+# their truncated normal keeps the variance the rule asks for.
+TRUNCATED_STD = 0.87962566103423978
+DISTRIBUTIONS = ("truncated_normal", "normal", "untruncated_normal", "uniform")
+
+Rule = Tuple[float, str, str]  # (variance, mode, distribution)
+
+
+# --- constants -------------------------------------------------------------------------------
+
+def constant(
+    shape: Optional[_args.ShapeLike] = None,
+    *,
+    value: float = 0.0,
+    rng: Any = None,
+    dtype: Any = None,
+    out: Optional[np.ndarray] = None,
+    region: Any = None,
+) -> np.ndarray:
+    """Every element equals ``value`` (torch.nn.init.constant_, keras Constant).
+
+    The first article's "same constant" initialization: it keeps the hidden units of a
+    layer symmetric, so they never learn different features. ``rng`` is accepted for a
+    common calling convention and ignored.
+
+    >>> wi.constant((2, 3), value=0.5)[0]
+    array([0.5, 0.5, 0.5])
+    """
+    v = _args.real(value, "value")
+    arr, _, _ = _args.output(shape, dtype, out, region)
+    arr.fill(v)
+    return arr
+
+
+def zeros(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: Any = None,
+          out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """All zeros (torch.nn.init.zeros_): the first article's zero init, fine for biases only.
+
+    With zero weights every gradient of a hidden layer is zero, so they never move.
+
+    >>> wi.zeros((2, 2))
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    return constant(shape, value=0.0, dtype=dtype, out=out, region=region)
+
+
+def ones(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: Any = None,
+         out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """All ones (torch.nn.init.ones_), e.g. for normalization scales.
+
+    >>> wi.ones(3, dtype=np.float32)
+    array([1., 1., 1.], dtype=float32)
+    """
+    return constant(shape, value=1.0, dtype=dtype, out=out, region=region)
+
+
+# --- variance-scaling rules ------------------------------------------------------------------
+
+def _gain(gain: Any) -> float:
+    return _args.nonnegative(gain, "gain")
+
+
+def _fan_in_uniform_rule() -> Rule:
+    return 1.0 / 3, "fan_in", "uniform"  # bound sqrt(3 * (1/3) / fan_in) = 1 / sqrt(fan_in)
+
+
+def _xavier_uniform_rule(gain: float = 1.0) -> Rule:
+    return _gain(gain) ** 2, "fan_avg", "uniform"
+
+
+def _xavier_normal_rule(gain: float = 1.0) -> Rule:
+    return _gain(gain) ** 2, "fan_avg", "normal"
+
+
+def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]:
+    slope = _args.real(a, "a")
+    gain = calculate_gain(nonlinearity, slope)
+    if slope != 0 and nonlinearity != "leaky_relu":
+        raise ValueError(
+            f"a={slope} is the negative slope of leaky_relu and is used only with "
+            f"nonlinearity='leaky_relu', got nonlinearity={nonlinearity!r} "
+            "(torch's default nonlinearity is 'leaky_relu'; ours is 'relu')"
+        )
+    return gain**2, _args.one_of(mode, "mode", ("fan_in", "fan_out"))
+
+
+def _he_normal_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
+    return (*_kaiming_variance(a, mode, nonlinearity), "normal")
+
+
+def _he_uniform_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
+    return (*_kaiming_variance(a, mode, nonlinearity), "uniform")
+
+
+def _lecun_normal_rule() -> Rule:
+    return 1.0, "fan_in", "truncated_normal"
+
+
+def _lecun_uniform_rule() -> Rule:
+    return 1.0, "fan_in", "uniform"
+
+
+def _variance_scaling_rule(
+    scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
+) -> Rule:
+    s = _args.positive(scale, "scale")
+    _args.one_of(mode, "mode", ("fan_in", "fan_out", "fan_avg"))
+    return s, mode, _args.one_of(distribution, "distribution", DISTRIBUTIONS)
+
+
+def spread(variance: float, fan: float, distribution: str) -> float:
+    """The parameter a rule hands its distribution: the bound of U[-bound, bound], or the std
+    of the normal (for ``truncated_normal``, the std before truncation at +-2 std)."""
+    std = math.sqrt(variance / fan)
+    if distribution == "uniform":
+        return math.sqrt(3.0) * std
+    if distribution == "truncated_normal":
+        return std / TRUNCATED_STD
+    return std
+
+
+def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,
+            out: Optional[np.ndarray], region: Any) -> np.ndarray:
+    variance, mode, distribution = rule
+    fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis)
+    s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
+    common = dict(rng=rng, dtype=dtype, out=out, region=region)
+    if distribution == "uniform":
+        return uniform(shape, low=-s, high=s, **common)
+    if distribution == "truncated_normal":
+        return truncated_normal(shape, std=s, a=-2 * s, b=2 * s, **common)
+    return normal(shape, std=s, **common)
+
+
+def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
+                   out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                   out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """U[-1/sqrt(fan_in), 1/sqrt(fan_in)]: the second article's "Xavier" (registry name ``"xavier"``).
+
+    Glorot & Bengio's "commonly used heuristic" (their eq. 1, "Understanding the difficulty of
+    training deep feedforward neural networks", AISTATS 2010), after LeCun et al. 1998; it is
+    torch.nn.Linear's default weight init (kaiming_uniform_ with a=sqrt(5)).
+
+    >>> w = wi.fan_in_uniform((20, 10), rng=0)      # 10 inputs: bound 1/sqrt(10) = 0.316
+    >>> bool(abs(w).max() <= 10 ** -0.5)
+    True
+    """
+    return _scaled(shape, _fan_in_uniform_rule(), in_axis, out_axis, rng, dtype, out, region)
+
+
+def xavier_uniform(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
+                   in_axis: Optional[int] = None, out_axis: Optional[int] = None, rng: Any = None,
+                   dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """U[-b, b] with b = gain * sqrt(6 / (fan_in + fan_out)): the article's "normalized Xavier".
+
+    Glorot & Bengio, AISTATS 2010, eq. 16. Same as torch.nn.init.xavier_uniform_ and keras /
+    jax glorot_uniform (gain 1). Alias: ``glorot_uniform``.
+
+    >>> w = wi.xavier_uniform((20, 10), rng=0)      # n=10, m=20: bound sqrt(6)/sqrt(30) = 0.447
+    >>> bool(abs(w).max() <= (6 / 30) ** 0.5)
+    True
+    """
+    return _scaled(shape, _xavier_uniform_rule(gain), in_axis, out_axis, rng, dtype, out, region)
+
+
+def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
+                  in_axis: Optional[int] = None, out_axis: Optional[int] = None, rng: Any = None,
+                  dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Glorot & Bengio, AISTATS 2010; as torch.nn.init.xavier_normal_ (untruncated). keras'
+    and jax's glorot_normal truncate at 2 std instead: use
+    ``variance_scaling(scale=1, mode="fan_avg", distribution="truncated_normal")`` for those.
+    Alias: ``glorot_normal``.
+
+    >>> w = wi.xavier_normal((256, 256), rng=0)     # std sqrt(2/512) = 0.0625
+    >>> round(float(w.std()), 2)
+    0.06
+    """
+    return _scaled(shape, _xavier_normal_rule(gain), in_axis, out_axis, rng, dtype, out, region)
+
+
+def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
+              nonlinearity: str = "relu", in_axis: Optional[int] = None, out_axis: Optional[int] = None,
+              rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
+              region: Any = None) -> np.ndarray:
+    """N(0, std**2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
+
+    The article's "He" initialization, N(0, sqrt(2/n)) for ReLU, is the default. He et al.,
+    "Delving deep into rectifiers", ICCV 2015. ``mode`` is ``"fan_in"`` (keeps forward
+    variance) or ``"fan_out"`` (backward). Alias: ``kaiming_normal``.
+
+    torch.nn.init.kaiming_normal_ defaults to ``nonlinearity="leaky_relu"``; with a=0 that is
+    the same gain sqrt(2), but here a nonzero ``a`` needs ``nonlinearity="leaky_relu"`` spelled
+    out (an error otherwise, rather than silently ignoring it as torch does). keras'
+    he_normal truncates at 2 std: ``variance_scaling(2.0, "fan_in", "truncated_normal")``.
+
+    >>> w = wi.he_normal((1000, 10), rng=0)         # n=10: std sqrt(2/10) = 0.447
+    >>> round(float(w.std()), 2)
+    0.45
+    """
+    return _scaled(shape, _he_normal_rule(a, mode, nonlinearity), in_axis, out_axis, rng, dtype, out, region)
+
+
+def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
+               nonlinearity: str = "relu", in_axis: Optional[int] = None, out_axis: Optional[int] = None,
+               rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
+               region: Any = None) -> np.ndarray:
+    """U[-b, b] with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+
+    He et al., ICCV 2015 (uniform variant: the same variance gain**2 / fan as he_normal); as
+    torch.nn.init.kaiming_uniform_ and keras / jax he_uniform. Defaults as :func:`he_normal`
+    (torch's default nonlinearity is "leaky_relu"). Alias: ``kaiming_uniform``.
+
+    >>> w = wi.he_uniform((64, 10), rng=0)          # bound sqrt(6/10) = 0.775
+    >>> bool(abs(w).max() <= 0.6 ** 0.5)
+    True
+    """
+    return _scaled(shape, _he_uniform_rule(a, mode, nonlinearity), in_axis, out_axis, rng, dtype, out, region)
+
+
+def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
+                 out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                 out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """Truncated normal on [-2 s, 2 s], s = sqrt(1 / fan_in) / 0.8796..., so that the std is sqrt(1/fan_in).
+
+    LeCun et al., "Efficient BackProp" 1998; Klambauer et al., "Self-normalizing neural
+    networks" 2017 (SELU). keras / jax lecun_normal (both truncated), i.e.
+    ``variance_scaling(1.0, "fan_in", "truncated_normal")``.
+
+    >>> w = wi.lecun_normal((500, 100), rng=0)      # std 0.1, values within +-0.227
+    >>> bool(abs(w).max() <= 0.2 / 0.87962566103423978)
+    True
+    """
+    return _scaled(shape, _lecun_normal_rule(), in_axis, out_axis, rng, dtype, out, region)
+
+
+def lecun_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
+                  out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                  out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """U[-b, b] with b = sqrt(3 / fan_in) (variance 1 / fan_in).
+
+    LeCun et al., "Efficient BackProp" 1998; keras / jax lecun_uniform.
+
+    >>> w = wi.lecun_uniform((64, 12), rng=0)       # bound sqrt(3/12) = 0.5
+    >>> bool(abs(w).max() <= 0.5)
+    True
+    """
+    return _scaled(shape, _lecun_uniform_rule(), in_axis, out_axis, rng, dtype, out, region)
+
+
+def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 1.0, mode: str = "fan_in",
+                     distribution: str = "truncated_normal", in_axis: Optional[int] = None,
+                     out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                     out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """Weights of variance ``scale / fan``, fan = fan_in, fan_out or (fan_in + fan_out) / 2 by ``mode``.
+
+    keras.initializers.VarianceScaling / jax.nn.initializers.variance_scaling semantics:
+
+    - ``"truncated_normal"`` (default): N(0, s**2) truncated to [-2 s, 2 s] with
+      s = sqrt(scale / fan) / 0.87962566103423978, so the std is sqrt(scale / fan);
+    - ``"normal"`` (jax's name) or ``"untruncated_normal"`` (keras' name): N(0, scale / fan);
+    - ``"uniform"``: U[-b, b], b = sqrt(3 scale / fan).
+
+    Fans use torch's layout unless ``in_axis``/``out_axis`` are given; keras and jax kernels
+    need ``in_axis=-2, out_axis=-1``. keras 2's ``distribution="normal"`` meant truncated;
+    here, as in jax and keras 3, it does not. Unlike keras, a zero fan is an error, not 1.
+
+    >>> w = wi.variance_scaling((3, 3, 64, 128), scale=2.0, in_axis=-2, out_axis=-1, rng=0)
+    >>> round(float(w.std()) * (9 * 64) ** 0.5, 1)   # std sqrt(2 / 576)
+    1.4
+    """
+    rule = _variance_scaling_rule(scale, mode, distribution)
+    return _scaled(shape, rule, in_axis, out_axis, rng, dtype, out, region)
+
+
+glorot_uniform = xavier_uniform
+glorot_normal = xavier_normal
+kaiming_normal = he_normal
+kaiming_uniform = he_uniform
+
+# The rule behind each scaled initializer, for :func:`weightinit.scale`.
+SCALE_RULES: Dict[Callable[..., np.ndarray], Callable[..., Rule]] = {
+    fan_in_uniform: _fan_in_uniform_rule,
+    xavier_uniform: _xavier_uniform_rule,
+    xavier_normal: _xavier_normal_rule,
+    he_normal: _he_normal_rule,
+    he_uniform: _he_uniform_rule,
+    lecun_normal: _lecun_normal_rule,
+    lecun_uniform: _lecun_uniform_rule,
+    variance_scaling: _variance_scaling_rule,
+}
+
+
+# --- structured ------------------------------------------------------------------------------
+
+def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any = None, dtype: Any = None,
+        out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """``gain`` on the main diagonal of a 2-D matrix, zeros elsewhere (rectangular allowed).
+
+    torch.nn.init.eye_ (gain 1) and keras Identity(gain): identity maps for linear layers.
+    ``rng`` is accepted for a common calling convention and ignored.
+
+    >>> wi.eye((2, 3))
+    array([[1., 0., 0.],
+           [0., 1., 0.]])
+    """
+    g = _args.real(gain, "gain")
+    full = _args.full_shape(shape, out)
+    if len(full) != 2:
+        raise ValueError(f"eye needs a 2-D shape, got {full}")
+    arr, _, (r0, c0) = _args.output(shape, dtype, out, region)
+    arr.fill(0)
+    rows, cols = arr.shape
+    d = np.arange(max(r0, c0), min(r0 + rows, c0 + cols))
+    arr[d - r0, d - c0] = g
+    return arr
+
+
+def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any = None, dtype: Any = None,
+          out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """Dirac delta for 3-5 D conv weights ``(out, in, *kernel)``: a conv layer that passes its input through.
+
+    Within each of ``groups`` blocks of ``out // groups`` output channels, channel ``d`` (for
+    ``d < min(out // groups, in)``) gets 1 at input channel ``d`` and the kernel's centre
+    (index ``k // 2`` on each spatial axis); all else is 0. torch.nn.init.dirac_; Zagoruyko &
+    Komodakis, "DiracNets", 2017. ``rng`` is accepted and ignored.
+
+    >>> w = wi.dirac((4, 4, 3, 3))
+    >>> w[1, 1, 1, 1], w[1, 0, 1, 1]
+    (1.0, 0.0)
+    """
+    full = _args.full_shape(shape, out)
+    if not 3 <= len(full) <= 5:
+        raise ValueError(f"dirac needs a 3, 4 or 5-D shape (out, in, *kernel), got {full}")
+    g = _args.positive_int(groups, "groups")
+    if full[0] % g:
+        raise ValueError(f"groups={g} must divide the output channels shape[0]={full[0]}")
+    arr, _, start = _args.output(shape, dtype, out, region)
+    arr.fill(0)
+    per_group = full[0] // g
+    d = np.arange(min(per_group, full[1]))
+    idx = [(np.arange(g)[:, None] * per_group + d).ravel(), np.tile(d, g)]
+    idx += [np.full(idx[0].shape, k // 2) for k in full[2:]]
+    keep = np.ones(idx[0].shape, dtype=bool)
+    for i, s, e in zip(idx, start, arr.shape):
+        keep &= (i >= s) & (i < s + e)
+    arr[tuple(i[keep] - s for i, s in zip(idx, start))] = 1
+    return arr
+
+
+def _whole_tensor_only(region: Any, name: str) -> None:
+    if region is not None:
+        raise ValueError(
+            f"{name} is not element-wise (every value depends on the whole tensor), so region= "
+            "is not supported: generate the full tensor and slice it"
+        )
+
+
+def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any = None,
+               dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """A (semi-)orthogonal matrix times ``gain``, flattened to ``(shape[0], prod(shape[1:]))`` as in torch.
+
+    Q of the QR decomposition of a float64 Gaussian matrix from our own stream (transposed
+    when wide), its columns multiplied by sign(diag(R)) so that Q is Haar-distributed
+    (Mezzadri, "How to generate random matrices from the classical compact groups", 2007).
+    Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep linear
+    neural networks", ICLR 2014. Tall: W^T W = gain**2 I; wide: W W^T = gain**2 I. A float32
+    result is the float64 one rounded. Not element-wise: ``region`` is refused.
+    torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
+    ``(prod(shape[:-1]), shape[-1])`` instead.
+
+    >>> w = wi.orthogonal((6, 4), rng=0)
+    >>> bool(np.allclose(w.T @ w, np.eye(4)))
+    True
+    """
+    g = _gain(gain)
+    _whole_tensor_only(region, "orthogonal")
+    full = _args.full_shape(shape, out)
+    if len(full) < 2:
+        raise ValueError(f"orthogonal needs a shape with at least 2 dimensions, got {full}")
+    arr, _, _ = _args.output(shape, dtype, out, None)
+    rows, cols = full[0], math.prod(full[1:])
+    if arr.size == 0:
+        return arr
+    wide = rows < cols
+    gaussian = normal((rows, cols), rng=rng, dtype=np.float64)
+    q, r = np.linalg.qr(gaussian.T if wide else gaussian)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    np.multiply(q.T if wide else q, g, out=arr.reshape(rows, cols), casting="same_kind")
+    return arr
+
+
+def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: float = 0.01, rng: Any = None,
+           dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column.
+
+    Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
+    but seeded: the zero rows of each column are the smallest of a second uniform stream
+    whose key is drawn from ``rng`` after the values' key. Not element-wise: ``region`` is refused.
+
+    >>> w = wi.sparse((10, 4), sparsity=0.3, rng=0)
+    >>> (w == 0).sum(axis=0).tolist()
+    [3, 3, 3, 3]
+    """
+    p = _args.real(sparsity, "sparsity")
+    if not 0 <= p < 1:
+        raise ValueError(f"sparsity must lie in [0, 1), got {p}")
+    s = _args.nonnegative(std, "std")
+    _whole_tensor_only(region, "sparse")
+    full = _args.full_shape(shape, out)
+    if len(full) != 2:
+        raise ValueError(f"sparse needs a 2-D shape, got {full}")
+    gen = _args.generator(rng)  # one Generator: the values' key, then the zero pattern's
+    arr = normal(shape, std=s, rng=gen, dtype=dtype, out=out)
+    n_zeros = math.ceil(p * full[0])
+    if n_zeros and arr.size:
+        order = uniform(full, rng=gen)
+        rows = np.argpartition(order, n_zeros - 1, axis=0)[:n_zeros]
+        np.put_along_axis(arr, rows, 0, axis=0)
+    return arr

@@ -1,0 +1,106 @@
+"""Initializers by name: the ecosystem's names, keras' class names and the articles' names.
+
+>>> wi.get("he") is wi.he_normal
+True
+>>> round(wi.scale("xavier", fan_in=10), 3)
+0.316
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Callable, Dict, List, Optional
+
+import numpy as np
+
+from weightinit import _args, initializers
+from weightinit.fans import fan_for_mode
+
+__all__ = ["available", "get", "scale"]
+
+Initializer = Callable[..., np.ndarray]
+
+_CANONICAL: Dict[str, Initializer] = {name: getattr(initializers, name) for name in initializers.__all__}
+
+# Other names for the same functions: torch's and keras' spellings, then the articles'.
+_ALIASES: Dict[str, str] = {
+    "random_normal": "normal",
+    "random_uniform": "uniform",
+    "identity": "eye",
+    "zero": "zeros",
+    # the second article (Brownlee): "Xavier", "normalized Xavier", "He"
+    "xavier": "fan_in_uniform",
+    "normalized_xavier": "xavier_uniform",
+    "he": "he_normal",
+    # the first article: zeros, "same constant", "random" (randn * k), "standard" (Glorot's
+    # name for U[-1/sqrt(n), 1/sqrt(n)])
+    "same_constant": "constant",
+    "random": "normal",
+    "standard": "fan_in_uniform",
+}
+
+
+def _normalize(name: str) -> str:
+    """'HeNormal', 'he-normal', 'normalized Xavier', 'kaiming_normal_' -> snake case, no trailing '_'."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    return re.sub(r"[\s\-]+", "_", snake).lower().rstrip("_")
+
+
+def get(name_or_callable: Any) -> Initializer:
+    """The initializer a name stands for (a callable is returned as it is).
+
+    Names are matched after converting to snake case and dropping a trailing underscore, so
+    torch's ``"kaiming_normal_"``, keras' ``"GlorotUniform"`` and the article's
+    ``"normalized Xavier"`` all work. Unknown names raise a ValueError listing close matches.
+
+    >>> wi.get("normalized_xavier") is wi.xavier_uniform
+    True
+    """
+    if callable(name_or_callable):
+        return name_or_callable
+    if not isinstance(name_or_callable, str):
+        raise TypeError(f"name_or_callable must be a str or a callable, got {type(name_or_callable).__name__}")
+    key = _normalize(name_or_callable)
+    key = _ALIASES.get(key, key)
+    if key in _CANONICAL:
+        return _CANONICAL[key]
+    close = difflib.get_close_matches(key, available(), n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "; see weightinit.available()"
+    raise ValueError(f"unknown initializer name {name_or_callable!r}{hint}")
+
+
+def available(aliases: bool = True) -> List[str]:
+    """Sorted names that :func:`get` knows: the functions' names, and their aliases unless ``aliases=False``.
+
+    >>> "he" in wi.available() and "he" not in wi.available(aliases=False)
+    True
+    """
+    names = set(_CANONICAL)
+    if aliases:
+        names |= set(_ALIASES)
+    return sorted(names)
+
+
+def scale(name: Any, fan_in: float, fan_out: Optional[float] = None, **params: Any) -> float:
+    """The bound (uniform rules) or std (normal rules) that initializer ``name`` would use for these fans.
+
+    For truncated-normal rules (lecun_normal, variance_scaling's default) it is the std before
+    truncation, ``sqrt(scale / fan) / 0.8796...``; values lie within twice that. ``params``
+    are the initializer's (gain, a, mode, nonlinearity, scale, distribution). Handy for
+    plotting the range against the number of inputs, as the second article does.
+
+    >>> [round(wi.scale("he", n), 3) for n in (1, 10, 100)]
+    [1.414, 0.447, 0.141]
+    """
+    fn = get(name)
+    rule = initializers.SCALE_RULES.get(fn)
+    if rule is None:
+        known = sorted(f.__name__ for f in initializers.SCALE_RULES)
+        raise ValueError(f"{name!r} has no scale from fans; scale() knows {', '.join(known)}")
+    variance, mode, distribution = rule(**params)
+    fi = _args.nonnegative(fan_in, "fan_in")
+    if fan_out is None and mode != "fan_in":
+        raise TypeError(f"fan_out is required: {fn.__name__} with mode={mode!r} uses it")
+    fo = fi if fan_out is None else _args.nonnegative(fan_out, "fan_out")
+    return initializers.spread(variance, fan_for_mode(fi, fo, mode), distribution)
