@@ -71,7 +71,7 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
     if not isinstance(init, str):
         raise TypeError(f"{where} must be an initializer name or a callable, got {type(init).__name__}")
     try:
-        from weightinit import initializers  # type: ignore[attr-defined]
+        from weightinit import registry as initializers
     except ImportError:
         return _fallback_initializer(init)
     try:
