@@ -104,66 +104,46 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     }
 }
 
+// The element uniforms of stream spec v1 for blocks j0 .. j0 + n - 1, in element
+// order; returns how many (2 per block for float64, 4 for float32).
+template <class T>
+WI_INLINE std::size_t element_uniforms(Key key, std::uint64_t j0, std::size_t n, double* u) {
+    Lanes l;
+    l.generate(key, j0, n);
+    if constexpr (sizeof(T) == 8)
+        unit_doubles(l, n, u);
+    else
+        unit_floats(l, n, u);
+    return n * elements_per_block<T>;
+}
+
+// Box-Muller on consecutive pairs: the pair (2p, 2p + 1) takes its own two uniforms.
+template <class T>
+WI_INLINE void normal_from_units(const double* u, std::size_t m, const NormalParams& p, T* dst) {
+    for (std::size_t i = 0; i < m; i += 2) {
+        double z0, z1;
+        box_muller(u[i], u[i + 1], z0, z1);
+        dst[i] = T(p.mean + p.std * z0);
+        dst[i + 1] = T(p.mean + p.std * z1);
+    }
+}
+
 }  // namespace
 
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[2 * B];
-    unit_doubles(l, n, u);
-    uniform_from_units(u, 2 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[4 * B];
-    unit_floats(l, n, u);
-    uniform_from_units(u, 4 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    for (std::size_t t = 0; t < n; ++t) {
-        double z0, z1;
-        box_muller(u64_to_unit_double(l.x0[t], l.x1[t]), u64_to_unit_double(l.x2[t], l.x3[t]), z0, z1);
-        dst[2 * t] = p.mean + p.std * z0;
-        dst[2 * t + 1] = p.mean + p.std * z1;
+// One dispatched entry point per (distribution, type): GCC's target_clones cannot
+// apply to a template, so a macro stamps out the six plain functions.
+#define WI_GENERATE_BLOCKS(Params, T, from_units)                                                     \
+    WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const Params& p, T* dst) { \
+        double u[4 * B];                                                                              \
+        from_units(u, element_uniforms<T>(key, j0, n, u), p, dst);                                    \
     }
-}
 
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    for (std::size_t t = 0; t < n; ++t) {
-        double z0, z1, z2, z3;
-        box_muller(u32_to_unit_float(l.x0[t]), u32_to_unit_float(l.x1[t]), z0, z1);
-        box_muller(u32_to_unit_float(l.x2[t]), u32_to_unit_float(l.x3[t]), z2, z3);
-        dst[4 * t] = float(p.mean + p.std * z0);
-        dst[4 * t + 1] = float(p.mean + p.std * z1);
-        dst[4 * t + 2] = float(p.mean + p.std * z2);
-        dst[4 * t + 3] = float(p.mean + p.std * z3);
-    }
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
-                                 double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[2 * B];
-    unit_doubles(l, n, u);
-    truncated_from_units(u, 2 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
-                                 float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[4 * B];
-    unit_floats(l, n, u);
-    truncated_from_units(u, 4 * n, p, dst);
-}
+WI_GENERATE_BLOCKS(UniformParams, double, uniform_from_units)
+WI_GENERATE_BLOCKS(UniformParams, float, uniform_from_units)
+WI_GENERATE_BLOCKS(NormalParams, double, normal_from_units)
+WI_GENERATE_BLOCKS(NormalParams, float, normal_from_units)
+WI_GENERATE_BLOCKS(TruncatedNormalParams, double, truncated_from_units)
+WI_GENERATE_BLOCKS(TruncatedNormalParams, float, truncated_from_units)
 
 void ndtri(const double* p, std::size_t n, double* out) {
     for (std::size_t i = 0; i < n; ++i) {
