@@ -75,8 +75,9 @@ namespace kernels {
 
 // Examples per block: a block of a few dozen rows stays in L1/L2 while all rows are visited.
 constexpr std::size_t block_cols = 256;
-// Lanes of the accumulators of sums over examples (8 doubles: one AVX-512 register).
-constexpr std::size_t lanes = 8;
+// Partial sums kept by sums over examples: four AVX-512 registers of doubles, so that
+// the adds' latency overlaps (one register made the backward pass latency-bound).
+constexpr std::size_t lanes = 32;
 
 // ---- element functions (double) ---------------------------------------------------
 
@@ -153,7 +154,9 @@ WI_INLINE T sum_products(const T* a, const T* b, std::size_t n) {
             for (std::size_t l = 0; l < lanes; ++l) s[l] += a[c + l];
         for (std::size_t l = 0; c < n; ++c, ++l) s[l] += a[c];
     }
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (std::size_t w = lanes / 2; w > 0; w /= 2)
+        for (std::size_t l = 0; l < w; ++l) s[l] += s[l + w];
+    return s[0];
 }
 
 // ---- kernel bodies -----------------------------------------------------------------
