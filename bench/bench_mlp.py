@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import weightinit as wi
 from weightinit import prototype
 
@@ -24,7 +23,7 @@ ARTICLE_ITERATIONS = 10000
 
 # The article's NumPy prototype, as the drop-in test writes it out.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_prototype import np_nn_model  # noqa: E402
+from test_prototype import np_nn_model
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +121,8 @@ def test_step_numpy(benchmark, case, dtype):
 def test_step_torch(benchmark, case, dtype):
     benchmark.group = f"step {case} {dtype}"
     torch.set_num_threads(wi.get_num_threads())
-    sizes, acts, loss, m = CASES[case]
-    net, X, Y = _problem(case, DTYPES[dtype])
+    sizes, acts, loss, _ = CASES[case]
+    _, X, Y = _problem(case, DTYPES[dtype])
     tdtype = getattr(torch, dtype)
     layers = []
     for l in range(len(sizes) - 1):

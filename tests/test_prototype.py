@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-
 import weightinit.prototype as wp
 
 ITERATIONS = 10000
@@ -199,7 +198,7 @@ def test_print_cost_prints_like_the_prototype(data):
     with contextlib.redirect_stdout(out):
         _, costs = wp.nn_model(X, Y, 4, num_iterations=2001, print_cost=True, return_costs=True)
     lines = out.getvalue().splitlines()
-    assert lines == ["Cost after iteration %i: %f" % (i, costs[i]) for i in (0, 1000, 2000)]
+    assert lines == ["Cost after iteration %i: %f" % (i, costs[i]) for i in (0, 1000, 2000)]  # noqa: UP031 - the article's format
 
 
 def test_importing_the_prototype_does_not_import_matplotlib():

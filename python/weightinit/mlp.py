@@ -24,7 +24,8 @@ import math
 import numbers
 import operator
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from weightinit import random as _random
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 
-__all__ = ["MLP", "HIDDEN_ACTIVATIONS", "LOSSES"]
+__all__ = ["HIDDEN_ACTIVATIONS", "LOSSES", "MLP"]
 
 HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
 # Each loss and the output activation it belongs to.
@@ -170,7 +171,7 @@ class MLP:
     def _sizes(layer_sizes: Any) -> tuple:
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
-        sizes = tuple(_count(n, "layer_sizes[%d]" % i, 1) for i, n in enumerate(layer_sizes))
+        sizes = tuple(_count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
         return sizes
@@ -238,9 +239,10 @@ class MLP:
         Y = _matrix(Y, "Y", self.dtype, rows=self.layer_sizes[-1], cols=m)
         if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
             raise ValueError("Y must hold labels 0 or 1 for binary_cross_entropy")
-        if self.loss == "softmax_cross_entropy":
-            if (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6):
-                raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
+        if self.loss == "softmax_cross_entropy" and (
+            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6)
+        ):
+            raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
         return Y
 
     # --- inference ---
