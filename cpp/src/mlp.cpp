@@ -410,6 +410,13 @@ private:
 
 std::size_t blocks_of(std::size_t m) { return (m + block_cols - 1) / block_cols; }
 
+bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
+
+// Per-block partial sums of layer l: db, and dW for narrow layers (GEMM computes wide dW).
+std::size_t partial_stride(const Architecture& arch, std::size_t l) {
+    return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
+}
+
 // body(block, c0, c1) for every block of m columns; threads only for big passes.
 template <class Body>
 void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body) {
@@ -446,10 +453,10 @@ struct Network<T>::Workspace {
         if (cols <= m) return;
         std::size_t widest = 0, most_partial = 0;
         for (std::size_t l = 0; l < arch.layers(); ++l) {
-            const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+            const std::size_t n_out = arch.sizes[l + 1];
             A[l].reserve(n_out * cols);
             widest = std::max(widest, n_out);
-            most_partial = std::max(most_partial, n_out * (n_in + 1));
+            most_partial = std::max(most_partial, partial_stride(arch, l));
         }
         Z.reserve(arch.sizes.back() * cols);
         G0.reserve(widest * cols);
@@ -474,8 +481,6 @@ template <class T>
 Network<T>& Network<T>::operator=(Network&&) noexcept = default;
 
 namespace {
-
-bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
 
 template <class T>
 void check_parameters(const Architecture& arch, const Parameters<T>& p) {
@@ -546,7 +551,7 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
         const Activation prev_act = l == 0 ? Activation::identity : arch.activations[l - 1];
         T* next = l == 0 ? nullptr : dz_prev;
         const bool wide = is_wide(arch, l);
-        const std::size_t stride = wide ? n_out : n_out * (n_in + 1);
+        const std::size_t stride = partial_stride(arch, l);
         // Narrow layers: dW, db and dZ_{l-1} in one pass over the blocks; wide layers:
         // db here, dW and W^T dZ by GEMM below.
         for_blocks(m, n_out + n_in, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
@@ -559,8 +564,7 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
                                         arch.alpha, next);
         });
         // Blocks are summed in order, whatever thread computed them.
-        const std::size_t count = wide ? n_out : n_out * (n_in + 1);
-        for (std::size_t j = 0; j < count; ++j) {
+        for (std::size_t j = 0; j < stride; ++j) {
             T s = partial[j];
             for (std::size_t blk = 1; blk < nb; ++blk) s += partial[blk * stride + j];
             if (j < n_out)
