@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 import operator
@@ -71,10 +72,10 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
         return init
     if not isinstance(init, str):
         raise TypeError(f"{where} must be an initializer name or a callable, got {type(init).__name__}")
-    try:
-        from weightinit import initializers  # type: ignore[attr-defined]
-    except ImportError:
+    if importlib.util.find_spec("weightinit.initializers") is None:
         return _fallback_initializer(init)
+    from weightinit import initializers  # type: ignore[attr-defined]
+
     try:
         return initializers.get(init)
     except (KeyError, ValueError) as exc:
