@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -68,6 +69,7 @@ public:
             }
             {
                 py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
                 net.forward(in.p, in.x, m, z.data(), a.data(), nthreads);
             }
             return py::make_tuple(zs, as);
@@ -94,6 +96,7 @@ public:
             double J;
             {
                 py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
                 J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads)
                                : net.cost(in.p, in.x, in.y, in.m, nthreads);
             }
@@ -136,6 +139,7 @@ public:
             mlp::TrainReport r;
             {
                 py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
                 r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
             if (raised) throw py::error_already_set();
@@ -195,6 +199,9 @@ private:
 
     bool float32_;
     Variant net_;
+    // The network's workspace is shared by its calls; with the GIL released two Python
+    // threads could otherwise run one network at once. Taken only after releasing the GIL.
+    std::mutex mutex_;
 };
 
 }  // namespace
