@@ -128,9 +128,16 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
-def test_narrow_networks_do_not_depend_on_the_thread_count():
-    # (Wide layers go through OpenBLAS, whose last bits may change with its thread count.)
-    net, _, params, X, Y = make_problem([2, 64, 1], ["tanh"], "binary_cross_entropy", 70000, seed=3)  # 64 m > 2^22: threaded
+@pytest.mark.parametrize(
+    "sizes, m",
+    [
+        ([2, 64, 1], 70000),  # fused loops: 64 m rows-elements > 2^22, so threaded
+        ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
+    ],
+)
+def test_results_do_not_depend_on_the_thread_count(sizes, m):
+    loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
+    net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=3)
     saved = wi.get_num_threads()
     out = []
     try:

@@ -417,6 +417,57 @@ std::size_t partial_stride(const Architecture& arch, std::size_t l) {
     return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
 }
 
+// Wide layers split their GEMMs over fixed chunks of examples, each a single-threaded
+// BLAS call, handed to threads by parallel_for. On this shared machine OpenBLAS's own
+// threads (a static split with spinning barriers) made a 2-thread step up to 10x slower
+// than 1 thread whenever another process held a core; chunks taken from a counter just go
+// to whichever thread is running. Chunks depend on m only, never on the thread count, so
+// the results do not either. At most max_gemm_chunks, to bound the dW partial sums.
+constexpr std::size_t gemm_chunk_min = 2048;
+constexpr std::size_t max_gemm_chunks = 16;
+// Below this many multiply-adds a GEMM is not worth starting threads for.
+constexpr std::size_t gemm_parallel_min = std::size_t(1) << 25;
+
+std::size_t gemm_chunk(std::size_t m) {
+    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
+}
+std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
+
+// C = op(W) B over m columns (B, C with row stride m): one GEMM per chunk of columns.
+template <class T>
+void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, const T* W, std::size_t ldw,
+                  const T* B, T* C, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m);
+    const int threads = rows * k * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(gemm_chunks(m), threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(trans_w, false, rows, n, k, T(1), W, ldw, B + c0, m, T(0), C + c0, m);
+    });
+}
+
+// dW = scale dZ A^T (dZ: n_out x m, A: n_in x m): one GEMM per chunk of examples into
+// partial (gemm_chunks(m) x n_out x n_in), then the chunks summed in order.
+template <class T>
+void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T scale, const T* dz, const T* a,
+                          T* dW, T* partial, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m), nc = gemm_chunks(m), size = n_out * n_in;
+    if (nc == 1) {
+        blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a, m, T(0), dW, n_in);
+        return;
+    }
+    const int threads = n_out * n_in * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(nc, threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(false, true, n_out, n_in, n, T(1), dz + c0, m, a + c0, m, T(0), partial + t * size, n_in);
+    });
+    for (std::size_t j = 0; j < size; ++j) dW[j] = partial[j];
+    for (std::size_t t = 1; t < nc; ++t) {
+        const T* p = partial + t * size;
+        for (std::size_t j = 0; j < size; ++j) dW[j] += p[j];
+    }
+    for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
+}
+
 // body(block, c0, c1) for every block of m columns; threads only for big passes.
 template <class Body>
 void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body) {
@@ -438,6 +489,7 @@ struct Network<T>::Workspace {
     Buffer<T> G0, G1;                  // dZ ping-pong, (max n_l, m)
     std::vector<std::vector<T>> dW, db;
     Buffer<T> partial;                 // per-block partial gradient sums
+    Buffer<T> gemm_partial;            // per-chunk dW of the widest GEMM layer
     std::vector<double> cost_partial;  // per-block loss sums
     Buffer<T> Xb, Yb;                  // the current mini-batch
     std::vector<std::uint32_t> perm;   // the current epoch's order
@@ -451,13 +503,15 @@ struct Network<T>::Workspace {
 
     void reserve(const Architecture& arch, std::size_t cols) {
         if (cols <= m) return;
-        std::size_t widest = 0, most_partial = 0;
+        std::size_t widest = 0, most_partial = 0, biggest_wide = 0;
         for (std::size_t l = 0; l < arch.layers(); ++l) {
             const std::size_t n_out = arch.sizes[l + 1];
             A[l].reserve(n_out * cols);
             widest = std::max(widest, n_out);
             most_partial = std::max(most_partial, partial_stride(arch, l));
+            if (is_wide(arch, l)) biggest_wide = std::max(biggest_wide, n_out * arch.sizes[l]);
         }
+        if (biggest_wide && gemm_chunks(cols) > 1) gemm_partial.reserve(gemm_chunks(cols) * biggest_wide);
         Z.reserve(arch.sizes.back() * cols);
         G0.reserve(widest * cols);
         G1.reserve(widest * cols);
@@ -470,6 +524,7 @@ struct Network<T>::Workspace {
 template <class T>
 Network<T>::Network(Architecture arch) : arch_(std::move(arch)) {
     arch_.validate();
+    blas::set_num_threads(1);  // the engine threads GEMMs itself (gemm_columns)
     ws_ = std::make_unique<Workspace>(arch_);
 }
 
@@ -508,8 +563,7 @@ void forward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, 
         const Activation act = output ? Activation::identity : arch.activations[l];
         T* z_copy = output ? nullptr : zh[l];
         if (is_wide(arch, l)) {
-            blas::set_num_threads(nthreads);
-            blas::gemm(false, false, n_out, m, n_in, T(1), p.W[l], n_in, prev, m, T(0), dst, m);
+            gemm_columns(false, n_out, n_in, m, p.W[l], n_in, prev, dst, nthreads);
             for_blocks(m, n_out, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                 kernels::bias_activate(dst, p.b[l], n_out, m, c0, c1, act, arch.alpha, z_copy);
             });
@@ -539,7 +593,7 @@ double output_pass(const Architecture& arch, const T* zout, const T* Y, std::siz
 // ping-pong buffers for dZ.
 template <class T>
 void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
-                   const std::vector<T*>& A, T* g0, T* g1, T* partial, const std::vector<T*>& dW,
+                   const std::vector<T*>& A, T* g0, T* g1, T* partial, T* gemm_partial, const std::vector<T*>& dW,
                    const std::vector<T*>& db, int nthreads) {
     const T scale = T(1.0 / double(m));
     const std::size_t nb = blocks_of(m);
@@ -573,10 +627,9 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
                 dW[l][j - n_out] = scale * s;
         }
         if (wide) {
-            blas::set_num_threads(nthreads);
-            blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a_prev, m, T(0), dW[l], n_in);
+            gemm_weight_gradient(n_out, n_in, m, scale, dz, a_prev, dW[l], gemm_partial, nthreads);
             if (next) {
-                blas::gemm(true, false, n_in, m, n_out, T(1), p.W[l], n_in, dz, m, T(0), next, m);
+                gemm_columns(true, n_in, n_out, m, p.W[l], n_in, dz, next, nthreads);
                 for_blocks(m, n_in, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                     kernels::scale_by_derivative(next, a_prev, n_in, m, c0, c1, prev_act, arch.alpha);
                 });
@@ -675,7 +728,7 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
     const double J = output_pass(arch_, w.Z.data(), Y, m, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
     if (dW && db) {
         const std::vector<T*> gW(dW, dW + L), gb(db, db + L);
-        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), gW, gb, nthreads);
+        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), gW, gb, nthreads);
     }
     return J;
 }
@@ -746,7 +799,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                 }
             }
         }
-        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), dW, db, opt.nthreads);
+        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db, opt.nthreads);
         update(arch_, p, dW, db, opt.learning_rate);
         ++report.steps;
     }
