@@ -117,6 +117,20 @@ def test_gradients_match_central_differences(hidden, loss):
         assert_close(grads["d" + key], fd, 1e-6)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
+def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
+    # m = 4500 splits the wide layers' GEMMs into 3 chunks whose dW are summed.
+    net, acts, params, X, Y = make_problem([40, 30, 30, 3], ["relu", "tanh"], "softmax_cross_entropy", 4500,
+                                           seed=8, dtype=dtype)
+    grads = net.gradients(X, Y)
+    if dtype == np.float32:
+        params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+        X = X.astype(np.float32).astype(np.float64)
+    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
+    for k in grads:
+        assert_close(grads[k], expected[k], rtol)
+
+
 @pytest.mark.parametrize("sizes", [[2, 4, 1], [30, 20, 3], [5, 40, 40, 2]])
 def test_training_matches_the_reference(sizes):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
@@ -131,7 +145,7 @@ def test_training_matches_the_reference(sizes):
 @pytest.mark.parametrize(
     "sizes, m",
     [
-        ([2, 64, 1], 70000),  # fused loops: 64 m rows-elements > 2^22, so threaded
+        ([2, 64, 1], 70000),  # fused loops: 64 m row-elements > 2^22, so threaded
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
 )
