@@ -318,7 +318,9 @@ class MLP:
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
         A nan/inf cost raises FloatingPointError (parameters are those that produced it)
-        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
+        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps, and
+        ``progress=True`` prints the step and cost to stderr about every 0.05 s.
+        Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._inputs(X)
         m = X.shape[1]
