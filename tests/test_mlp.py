@@ -335,3 +335,12 @@ def test_bad_data_and_arguments():
         soft.fit(X, np.ones((3, 5)))
     with pytest.raises(ValueError, match="classification"):
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
+
+
+def test_progress_reports_steps_and_costs(capsys):
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
+    err = capsys.readouterr().err
+    assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
+    assert costs.shape == (100,)
