@@ -81,13 +81,24 @@ constexpr std::size_t lanes = 32;
 
 // ---- element functions (double) ---------------------------------------------------
 
-// 1 / (1 + e^{-z}) from e = e^{-|z|} and inv = 1 / (1 + e): never overflows, and equals
-// the prototype's formula for z >= 0.
-WI_INLINE double sigmoid_from(double z, double e, double inv) { return z >= 0.0 ? inv : e * inv; }
+// sigmoid(z) = 1 / (1 + e^{-z}) and inv = 1 / (1 + e^{-|z|}) with one division: writing
+// e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), inv = d / (d + s n) and
+// e^{-|z|} inv = s n / (d + s n), so sigmoid(z) = inv for z >= 0 and s n / (d + s n)
+// otherwise, both to full relative precision and never overflowing.
+WI_INLINE double sigmoid_parts(double z, double& inv) {
+    double k, r, d;
+    vecmath::exp_fraction(-std::fabs(z > 1000.0 ? 1000.0 : (z < -1000.0 ? -1000.0 : z)), k, r, d);
+    // 2^k in two steps: k reaches -1443, below the normal exponent range.
+    const double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
+    const double sn = (d + 2.0 * r) * vecmath::pow2(k1) * vecmath::pow2(k - k1);
+    const double rden = 1.0 / (d + sn);
+    inv = d * rden;
+    return z >= 0.0 ? inv : sn * rden;
+}
 
 WI_INLINE double sigmoid(double z) {
-    const double e = vecmath::exp(-std::fabs(z));
-    return sigmoid_from(z, e, 1.0 / (1.0 + e));
+    double inv;
+    return sigmoid_parts(z, inv);
 }
 
 template <Activation A>
@@ -255,16 +266,15 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
                 part[c] = 0.5 * d * d;
             }
         } else {
-            double e[block_cols], inv[block_cols];
-            for (std::size_t c = 0; c < n; ++c) e[c] = vecmath::exp(-std::fabs(double(zr[c])));
-            for (std::size_t c = 0; c < n; ++c) inv[c] = 1.0 / (1.0 + e[c]);
-            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_from(double(zr[c]), e[c], inv[c]));
+            double inv[block_cols];
+            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_parts(double(zr[c]), inv[c]));
             if (!y) continue;
-            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|})
+            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log(inv):
+            // inv is within ~1.5 ulp, so the term's absolute error stays ~2e-16.
             const T* yr = y + o;
             for (std::size_t c = 0; c < n; ++c) {
                 const double zc = double(zr[c]);
-                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) + vecmath::log1p_unit(e[c], inv[c]);
+                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log_positive(inv[c]);
             }
         }
         for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
