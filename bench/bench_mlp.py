@@ -1,12 +1,16 @@
 """MLP engine benchmarks: the article's workload and single training steps, vs NumPy and PyTorch.
 
-    python -m pytest bench/bench_mlp.py --benchmark-group-by=group
+    python bench/ratios.py bench/bench_mlp.py
 
 (For a fair NumPy comparison run without the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE overrides.)
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+from benchutil import label
 
 import weightinit as wi
 from weightinit import prototype
@@ -19,26 +23,9 @@ except ImportError:  # pragma: no cover - optional
 ARTICLE_ITERATIONS = 10000
 
 
-# ---- the article's NumPy prototype (global seeding replaced by RandomState) ----
-def numpy_nn_model(X, Y, parameters, num_iterations):
-    W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
-    m = X.shape[1]
-    costs = []
-    for _ in range(num_iterations):
-        Z1 = np.dot(W1, X) + b1
-        A1 = np.tanh(Z1)
-        Z2 = np.dot(W2, A1) + b2
-        A2 = 1 / (1 + np.exp(-Z2))
-        logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
-        costs.append(float(np.squeeze(-1.0 / m * np.sum(logprobs))))
-        dZ2 = A2 - Y
-        dW2 = 1.0 / m * np.dot(dZ2, A1.T)
-        db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
-        dZ1 = np.dot(W2.T, dZ2) * (1.0 - np.power(A1, 2))
-        dW1 = 1.0 / m * np.dot(dZ1, X.T)
-        db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
-        W1, b1, W2, b2 = W1 - 1.2 * dW1, b1 - 1.2 * db1, W2 - 1.2 * dW2, b2 - 1.2 * db2
-    return costs
+# The article's NumPy prototype, as the drop-in test writes it out.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_prototype import np_nn_model
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +34,21 @@ def planar():
     return X, Y, prototype.initialize_parameters(2, 4, 1)
 
 
-@pytest.mark.benchmark(group="article 2-4-1 m=400 x 10000")
+ARTICLE = "article 2-4-1 m=400 x 10000"
+
+
 def test_article_weightinit(benchmark, planar):
+    label(benchmark, ARTICLE, "weightinit", wi.get_num_threads())
     X, Y, start = planar
     params = benchmark(prototype.nn_model, X, Y, 4, ARTICLE_ITERATIONS, parameters=start)
     assert params["W1"].shape == (4, 2)
 
 
-@pytest.mark.benchmark(group="article 2-4-1 m=400 x 10000")
 def test_article_numpy(benchmark, planar):
+    label(benchmark, ARTICLE, "numpy")
+    benchmark.extra_info["baseline"] = True
     X, Y, start = planar
-    costs = benchmark.pedantic(numpy_nn_model, args=(X, Y, start, ARTICLE_ITERATIONS), rounds=5, iterations=1)
+    _, costs = benchmark.pedantic(np_nn_model, args=(X, Y, start, ARTICLE_ITERATIONS), rounds=5, iterations=1)
     assert len(costs) == ARTICLE_ITERATIONS
 
 
@@ -112,7 +103,7 @@ def numpy_step(params, X, Y, acts, lr=0.01):
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_step_weightinit(benchmark, case, dtype):
-    benchmark.group = f"step {case} {dtype}"
+    label(benchmark, f"step {case} {dtype}", "weightinit", wi.get_num_threads())
     net, X, Y = _problem(case, DTYPES[dtype])
     net.fit(X, Y, iterations=1, learning_rate=0.01)  # workspace allocated once per network
     costs = benchmark(net.fit, X, Y, iterations=1, learning_rate=0.01)
@@ -122,7 +113,8 @@ def test_step_weightinit(benchmark, case, dtype):
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_step_numpy(benchmark, case, dtype):
-    benchmark.group = f"step {case} {dtype}"
+    label(benchmark, f"step {case} {dtype}", "numpy")
+    benchmark.extra_info["baseline"] = True
     net, X, Y = _problem(case, DTYPES[dtype])
     p = net.parameters
     params = [p[f"{k}{l + 1}"] for l in range(len(net.layer_sizes) - 1) for k in "Wb"]
@@ -134,10 +126,10 @@ def test_step_numpy(benchmark, case, dtype):
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_step_torch(benchmark, case, dtype):
-    benchmark.group = f"step {case} {dtype}"
+    label(benchmark, f"step {case} {dtype}", "torch", wi.get_num_threads())
     torch.set_num_threads(wi.get_num_threads())
-    sizes, acts, loss, m = CASES[case]
-    net, X, Y = _problem(case, DTYPES[dtype])
+    sizes, acts, loss, _ = CASES[case]
+    _, X, Y = _problem(case, DTYPES[dtype])
     tdtype = getattr(torch, dtype)
     layers = []
     for l in range(len(sizes) - 1):

@@ -7,10 +7,9 @@ import threading
 
 import numpy as np
 import pytest
+import weightinit as wi
 from hypothesis import given
 from hypothesis import strategies as st
-
-import weightinit as wi
 from weightinit import datasets
 from weightinit.reference import mlp as ref
 
@@ -21,7 +20,7 @@ LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax",
 def make_problem(sizes, hidden, loss, m, seed, dtype=np.float64, alpha=0.1):
     """A network with random parameters (std 1/sqrt(fan_in)) and data for it."""
     gen = np.random.default_rng(seed)
-    acts = list(hidden) + [LOSSES[loss]]
+    acts = [*hidden, LOSSES[loss]]
     net = wi.MLP(sizes, activations=acts, loss=loss, init="zeros", dtype=dtype, alpha=alpha)
     params = {}
     for l in range(len(sizes) - 1):
@@ -104,7 +103,7 @@ def test_float32_matches_the_float64_reference(p):
 @pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("loss", sorted(LOSSES))
 def test_gradients_match_central_differences(hidden, loss):
-    net, acts, params, X, Y = make_problem([3, 5, 4, 3], [hidden, "tanh"], loss, 7, seed=11)
+    net, _, params, X, Y = make_problem([3, 5, 4, 3], [hidden, "tanh"], loss, 7, seed=11)
     grads = net.gradients(X, Y)
     h = 1e-6
     for key, value in params.items():
@@ -118,6 +117,20 @@ def test_gradients_match_central_differences(hidden, loss):
         assert_close(grads["d" + key], fd, 1e-6)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
+def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
+    # m = 4500 splits the wide layers' GEMMs into 3 chunks whose dW are summed.
+    net, acts, params, X, Y = make_problem([40, 30, 30, 3], ["relu", "tanh"], "softmax_cross_entropy", 4500,
+                                           seed=8, dtype=dtype)
+    grads = net.gradients(X, Y)
+    if dtype == np.float32:
+        params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+        X = X.astype(np.float32).astype(np.float64)
+    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
+    for k in grads:
+        assert_close(grads[k], expected[k], rtol)
+
+
 @pytest.mark.parametrize("sizes", [[2, 4, 1], [30, 20, 3], [5, 40, 40, 2]])
 def test_training_matches_the_reference(sizes):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
@@ -129,8 +142,16 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
-def test_results_do_not_depend_on_the_thread_count():
-    net, _, params, X, Y = make_problem([2, 64, 1], ["tanh"], "binary_cross_entropy", 20000, seed=3)
+@pytest.mark.parametrize(
+    "sizes, m",
+    [
+        ([2, 64, 1], 70000),  # fused loops: 64 m row-elements > 2^22, so threaded
+        ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
+    ],
+)
+def test_results_do_not_depend_on_the_thread_count(sizes, m):
+    loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
+    net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=3)
     saved = wi.get_num_threads()
     out = []
     try:
@@ -218,7 +239,7 @@ def test_relu_network_trains_with_he_init_but_not_from_tiny_weights():
 
 def test_minibatch_sgd_is_seeded_and_learns():
     X, Y = datasets.planar_flower(1)
-    make = lambda: wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)  # noqa: E731
+    make = lambda: wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
     a, b, c = make(), make(), make()
     ca = a.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)
     cb = b.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)
@@ -314,3 +335,12 @@ def test_bad_data_and_arguments():
         soft.fit(X, np.ones((3, 5)))
     with pytest.raises(ValueError, match="classification"):
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
+
+
+def test_progress_reports_steps_and_costs(capsys):
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
+    err = capsys.readouterr().err
+    assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
+    assert costs.shape == (100,)

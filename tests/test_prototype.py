@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-
 import weightinit.prototype as wp
 
 ITERATIONS = 10000
@@ -177,10 +176,12 @@ def test_chaotic_scale_matches_before_the_trajectories_part(data):
 
 
 def test_zero_initialization_stays_at_ln2(data):
-    params, costs, _, expected = _run_both(data, 0.0, iterations=2000)
+    params, costs, expected_params, expected = _run_both(data, 0.0)
     np.testing.assert_allclose(costs, expected, rtol=1e-9, atol=0)
     np.testing.assert_allclose(costs[-1], math.log(2), rtol=1e-3)
     assert not params["W1"].any()  # the symmetry is never broken
+    _, (X2, _) = data
+    np.testing.assert_array_equal(wp.predict(params, X2), np_predict(expected_params, X2))
 
 
 def test_saturated_start_gives_a_finite_cost(data):
@@ -199,7 +200,7 @@ def test_print_cost_prints_like_the_prototype(data):
     with contextlib.redirect_stdout(out):
         _, costs = wp.nn_model(X, Y, 4, num_iterations=2001, print_cost=True, return_costs=True)
     lines = out.getvalue().splitlines()
-    assert lines == ["Cost after iteration %i: %f" % (i, costs[i]) for i in (0, 1000, 2000)]
+    assert lines == ["Cost after iteration %i: %f" % (i, costs[i]) for i in (0, 1000, 2000)]  # noqa: UP031 - the article's format
 
 
 def test_importing_the_prototype_does_not_import_matplotlib():

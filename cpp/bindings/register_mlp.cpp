@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -33,6 +34,16 @@ T* checked(const py::array& a, const char* what, std::size_t rows, std::size_t c
     return static_cast<T*>(const_cast<void*>(a.data()));
 }
 
+// The checked raw views of one call's arrays (Y optional).
+template <class T>
+struct Inputs {
+    std::vector<std::size_t> sizes;
+    std::size_t L, m;
+    mlp::Parameters<T> p;
+    const T* x;
+    const T* y;
+};
+
 // A network of either dtype; methods take the parameters as [W1, b1, W2, b2, ...].
 class PyNetwork {
 public:
@@ -43,10 +54,9 @@ public:
     py::tuple forward(const py::list& params, const py::array& X, bool all_layers, int nthreads) {
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
-            const auto& s = net.architecture().sizes;
-            const std::size_t L = s.size() - 1, m = examples(X);
-            const auto p = parameters<T>(net, params, false);
-            const T* x = checked<T>(X, "X", s[0], m, false);
+            const auto in = inputs<T>(net, params, X, nullptr, false);
+            const auto& s = in.sizes;
+            const std::size_t L = in.L, m = in.m;
             py::list zs, as;
             std::vector<T*> z(L, nullptr), a(L, nullptr);
             for (std::size_t l = 0; l < L; ++l) {
@@ -59,7 +69,8 @@ public:
             }
             {
                 py::gil_scoped_release release;
-                net.forward(p, x, m, z.data(), a.data(), nthreads);
+                std::lock_guard<std::mutex> lock(mutex_);
+                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads);
             }
             return py::make_tuple(zs, as);
         });
@@ -69,11 +80,9 @@ public:
                         int nthreads) {
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
-            const auto& s = net.architecture().sizes;
-            const std::size_t L = s.size() - 1, m = examples(X);
-            const auto p = parameters<T>(net, params, false);
-            const T* x = checked<T>(X, "X", s[0], m, false);
-            const T* y = checked<T>(Y, "Y", s[L], m, false);
+            const auto in = inputs<T>(net, params, X, &Y, false);
+            const auto& s = in.sizes;
+            const std::size_t L = in.L;
             py::list dws, dbs;
             std::vector<T*> dw(L), db(L);
             if (want_grads)
@@ -87,8 +96,9 @@ public:
             double J;
             {
                 py::gil_scoped_release release;
-                J = want_grads ? net.gradients(p, x, y, m, dw.data(), db.data(), nthreads)
-                               : net.cost(p, x, y, m, nthreads);
+                std::lock_guard<std::mutex> lock(mutex_);
+                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads)
+                               : net.cost(in.p, in.x, in.y, in.m, nthreads);
             }
             return py::make_tuple(J, dws, dbs);
         });
@@ -99,11 +109,7 @@ public:
                     std::array<std::uint32_t, 2> key, int nthreads, const py::object& progress) {
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
-            const auto& s = net.architecture().sizes;
-            const std::size_t L = s.size() - 1, m = examples(X);
-            const auto p = parameters<T>(net, params, true);
-            const T* x = checked<T>(X, "X", s[0], m, false);
-            const T* y = checked<T>(Y, "Y", s[L], m, false);
+            const auto in = inputs<T>(net, params, X, &Y, true);
             if (record_every < 1) throw py::value_error("record_every must be >= 1");
             mlp::TrainOptions opt;
             opt.iterations = iterations;
@@ -133,7 +139,8 @@ public:
             mlp::TrainReport r;
             {
                 py::gil_scoped_release release;
-                r = net.train(p, x, y, m, opt, costs.mutable_data(), check);
+                std::lock_guard<std::mutex> lock(mutex_);
+                r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
             if (raised) throw py::error_already_set();
             py::dict report;
@@ -167,27 +174,34 @@ private:
         return f(std::get<1>(net_), double{});
     }
 
-    static std::size_t examples(const py::array& X) {
-        if (X.ndim() != 2) throw py::value_error("X must be 2-D (n_features, m)");
-        return std::size_t(X.shape(1));
-    }
-
+    // Parameters must be writeable when the call updates them (train).
     template <class T>
-    static mlp::Parameters<T> parameters(const mlp::Network<T>& net, const py::list& params, bool writeable) {
-        const auto& s = net.architecture().sizes;
-        const std::size_t L = s.size() - 1;
-        if (params.size() != 2 * L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
-        mlp::Parameters<T> p;
-        for (std::size_t l = 0; l < L; ++l) {
+    static Inputs<T> inputs(const mlp::Network<T>& net, const py::list& params, const py::array& X,
+                            const py::array* Y, bool writeable) {
+        Inputs<T> in;
+        in.sizes = net.architecture().sizes;
+        const auto& s = in.sizes;
+        in.L = s.size() - 1;
+        if (X.ndim() != 2) throw py::value_error("X must be 2-D (n_features, m)");
+        in.m = std::size_t(X.shape(1));
+        if (params.size() != 2 * in.L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
+        for (std::size_t l = 0; l < in.L; ++l) {
             const std::string n = std::to_string(l + 1);
-            p.W.push_back(checked<T>(params[2 * l].cast<py::array>(), ("W" + n).c_str(), s[l + 1], s[l], writeable));
-            p.b.push_back(checked<T>(params[2 * l + 1].cast<py::array>(), ("b" + n).c_str(), s[l + 1], 1, writeable));
+            in.p.W.push_back(
+                checked<T>(params[2 * l].cast<py::array>(), ("W" + n).c_str(), s[l + 1], s[l], writeable));
+            in.p.b.push_back(
+                checked<T>(params[2 * l + 1].cast<py::array>(), ("b" + n).c_str(), s[l + 1], 1, writeable));
         }
-        return p;
+        in.x = checked<T>(X, "X", s[0], in.m, false);
+        in.y = Y ? checked<T>(*Y, "Y", s[in.L], in.m, false) : nullptr;
+        return in;
     }
 
     bool float32_;
     Variant net_;
+    // The network's workspace is shared by its calls; with the GIL released two Python
+    // threads could otherwise run one network at once. Taken only after releasing the GIL.
+    std::mutex mutex_;
 };
 
 }  // namespace

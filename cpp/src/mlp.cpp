@@ -75,18 +75,30 @@ namespace kernels {
 
 // Examples per block: a block of a few dozen rows stays in L1/L2 while all rows are visited.
 constexpr std::size_t block_cols = 256;
-// Lanes of the accumulators of sums over examples (8 doubles: one AVX-512 register).
-constexpr std::size_t lanes = 8;
+// Partial sums kept by sums over examples: four AVX-512 registers of doubles, so that
+// the adds' latency overlaps (one register made the backward pass latency-bound).
+constexpr std::size_t lanes = 32;
 
 // ---- element functions (double) ---------------------------------------------------
 
-// 1 / (1 + e^{-z}) from e = e^{-|z|} and inv = 1 / (1 + e): never overflows, and equals
-// the prototype's formula for z >= 0.
-WI_INLINE double sigmoid_from(double z, double e, double inv) { return z >= 0.0 ? inv : e * inv; }
+// sigmoid(z) = 1 / (1 + e^{-z}) and inv = 1 / (1 + e^{-|z|}) with one division: writing
+// e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), inv = d / (d + s n) and
+// e^{-|z|} inv = s n / (d + s n), so sigmoid(z) = inv for z >= 0 and s n / (d + s n)
+// otherwise, both to full relative precision and never overflowing.
+WI_INLINE double sigmoid_parts(double z, double& inv) {
+    double k, r, d;
+    vecmath::exp_fraction(-std::fabs(z > 1000.0 ? 1000.0 : (z < -1000.0 ? -1000.0 : z)), k, r, d);
+    // 2^k in two steps: k reaches -1443, below the normal exponent range.
+    const double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
+    const double sn = (d + 2.0 * r) * vecmath::pow2(k1) * vecmath::pow2(k - k1);
+    const double rden = 1.0 / (d + sn);
+    inv = d * rden;
+    return z >= 0.0 ? inv : sn * rden;
+}
 
 WI_INLINE double sigmoid(double z) {
-    const double e = vecmath::exp(-std::fabs(z));
-    return sigmoid_from(z, e, 1.0 / (1.0 + e));
+    double inv;
+    return sigmoid_parts(z, inv);
 }
 
 template <Activation A>
@@ -153,7 +165,9 @@ WI_INLINE T sum_products(const T* a, const T* b, std::size_t n) {
             for (std::size_t l = 0; l < lanes; ++l) s[l] += a[c + l];
         for (std::size_t l = 0; c < n; ++c, ++l) s[l] += a[c];
     }
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (std::size_t w = lanes / 2; w > 0; w /= 2)
+        for (std::size_t l = 0; l < w; ++l) s[l] += s[l + w];
+    return s[0];
 }
 
 // ---- kernel bodies -----------------------------------------------------------------
@@ -208,8 +222,9 @@ WI_INLINE void bias_activate_body(T* z, const T* b, std::size_t n_out, std::size
 }
 
 // Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
-// per-block sum of the losses (returned, in double) and dz = A - Y. Each case is a
-// separate plain loop so that it vectorizes.
+// per-block sum of the losses (returned, in double) and dz = A - Y. Each step is its own
+// plain loop: one loop holding exp, log and three divisions was bound by the length of
+// its dependency chain (2x slower than the split loops, measured).
 template <class T>
 WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_out, std::size_t ld,
                              std::size_t c0, std::size_t c1, T* a, T* dz) {
@@ -250,18 +265,16 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
                 const double d = double(zr[c]) - double(y[o + c]);
                 part[c] = 0.5 * d * d;
             }
-        } else if (!y) {
-            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid(double(zr[c])));
-            continue;
         } else {
-            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|})
+            double inv[block_cols];
+            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_parts(double(zr[c]), inv[c]));
+            if (!y) continue;
+            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log(inv):
+            // inv is within ~1.5 ulp, so the term's absolute error stays ~2e-16.
             const T* yr = y + o;
             for (std::size_t c = 0; c < n; ++c) {
                 const double zc = double(zr[c]);
-                const double e = vecmath::exp(-std::fabs(zc));
-                const double inv = 1.0 / (1.0 + e);
-                ar[c] = T(sigmoid_from(zc, e, inv));
-                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) + vecmath::log1p_unit(e, inv);
+                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log_positive(inv[c]);
             }
         }
         for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
@@ -407,6 +420,64 @@ private:
 
 std::size_t blocks_of(std::size_t m) { return (m + block_cols - 1) / block_cols; }
 
+bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
+
+// Per-block partial sums of layer l: db, and dW for narrow layers (GEMM computes wide dW).
+std::size_t partial_stride(const Architecture& arch, std::size_t l) {
+    return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
+}
+
+// Wide layers split their GEMMs over fixed chunks of examples, each a single-threaded
+// BLAS call, handed to threads by parallel_for. On this shared machine OpenBLAS's own
+// threads (a static split with spinning barriers) made a 2-thread step up to 10x slower
+// than 1 thread whenever another process held a core; chunks taken from a counter just go
+// to whichever thread is running. Chunks depend on m only, never on the thread count, so
+// the results do not either. At most max_gemm_chunks, to bound the dW partial sums.
+constexpr std::size_t gemm_chunk_min = 2048;
+constexpr std::size_t max_gemm_chunks = 16;
+// Below this many multiply-adds a GEMM is not worth starting threads for.
+constexpr std::size_t gemm_parallel_min = std::size_t(1) << 25;
+
+std::size_t gemm_chunk(std::size_t m) {
+    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
+}
+std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
+
+// C = op(W) B over m columns (B, C with row stride m): one GEMM per chunk of columns.
+template <class T>
+void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, const T* W, std::size_t ldw,
+                  const T* B, T* C, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m);
+    const int threads = rows * k * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(gemm_chunks(m), threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(trans_w, false, rows, n, k, T(1), W, ldw, B + c0, m, T(0), C + c0, m);
+    });
+}
+
+// dW = scale dZ A^T (dZ: n_out x m, A: n_in x m): one GEMM per chunk of examples into
+// partial (gemm_chunks(m) x n_out x n_in), then the chunks summed in order.
+template <class T>
+void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T scale, const T* dz, const T* a,
+                          T* dW, T* partial, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m), nc = gemm_chunks(m), size = n_out * n_in;
+    if (nc == 1) {
+        blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a, m, T(0), dW, n_in);
+        return;
+    }
+    const int threads = n_out * n_in * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(nc, threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(false, true, n_out, n_in, n, T(1), dz + c0, m, a + c0, m, T(0), partial + t * size, n_in);
+    });
+    for (std::size_t j = 0; j < size; ++j) dW[j] = partial[j];
+    for (std::size_t t = 1; t < nc; ++t) {
+        const T* p = partial + t * size;
+        for (std::size_t j = 0; j < size; ++j) dW[j] += p[j];
+    }
+    for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
+}
+
 // body(block, c0, c1) for every block of m columns; threads only for big passes.
 template <class Body>
 void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body) {
@@ -428,6 +499,7 @@ struct Network<T>::Workspace {
     Buffer<T> G0, G1;                  // dZ ping-pong, (max n_l, m)
     std::vector<std::vector<T>> dW, db;
     Buffer<T> partial;                 // per-block partial gradient sums
+    Buffer<T> gemm_partial;            // per-chunk dW of the widest GEMM layer
     std::vector<double> cost_partial;  // per-block loss sums
     Buffer<T> Xb, Yb;                  // the current mini-batch
     std::vector<std::uint32_t> perm;   // the current epoch's order
@@ -441,13 +513,15 @@ struct Network<T>::Workspace {
 
     void reserve(const Architecture& arch, std::size_t cols) {
         if (cols <= m) return;
-        std::size_t widest = 0, most_partial = 0;
+        std::size_t widest = 0, most_partial = 0, biggest_wide = 0;
         for (std::size_t l = 0; l < arch.layers(); ++l) {
-            const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+            const std::size_t n_out = arch.sizes[l + 1];
             A[l].reserve(n_out * cols);
             widest = std::max(widest, n_out);
-            most_partial = std::max(most_partial, n_out * (n_in + 1));
+            most_partial = std::max(most_partial, partial_stride(arch, l));
+            if (is_wide(arch, l)) biggest_wide = std::max(biggest_wide, n_out * arch.sizes[l]);
         }
+        if (biggest_wide && gemm_chunks(cols) > 1) gemm_partial.reserve(gemm_chunks(cols) * biggest_wide);
         Z.reserve(arch.sizes.back() * cols);
         G0.reserve(widest * cols);
         G1.reserve(widest * cols);
@@ -460,6 +534,7 @@ struct Network<T>::Workspace {
 template <class T>
 Network<T>::Network(Architecture arch) : arch_(std::move(arch)) {
     arch_.validate();
+    blas::set_num_threads(1);  // the engine threads GEMMs itself (gemm_columns)
     ws_ = std::make_unique<Workspace>(arch_);
 }
 
@@ -471,8 +546,6 @@ template <class T>
 Network<T>& Network<T>::operator=(Network&&) noexcept = default;
 
 namespace {
-
-bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
 
 template <class T>
 void check_parameters(const Architecture& arch, const Parameters<T>& p) {
@@ -500,8 +573,7 @@ void forward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, 
         const Activation act = output ? Activation::identity : arch.activations[l];
         T* z_copy = output ? nullptr : zh[l];
         if (is_wide(arch, l)) {
-            blas::set_num_threads(nthreads);
-            blas::gemm(false, false, n_out, m, n_in, T(1), p.W[l], n_in, prev, m, T(0), dst, m);
+            gemm_columns(false, n_out, n_in, m, p.W[l], n_in, prev, dst, nthreads);
             for_blocks(m, n_out, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                 kernels::bias_activate(dst, p.b[l], n_out, m, c0, c1, act, arch.alpha, z_copy);
             });
@@ -531,7 +603,7 @@ double output_pass(const Architecture& arch, const T* zout, const T* Y, std::siz
 // ping-pong buffers for dZ.
 template <class T>
 void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
-                   const std::vector<T*>& A, T* g0, T* g1, T* partial, const std::vector<T*>& dW,
+                   const std::vector<T*>& A, T* g0, T* g1, T* partial, T* gemm_partial, const std::vector<T*>& dW,
                    const std::vector<T*>& db, int nthreads) {
     const T scale = T(1.0 / double(m));
     const std::size_t nb = blocks_of(m);
@@ -543,7 +615,7 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
         const Activation prev_act = l == 0 ? Activation::identity : arch.activations[l - 1];
         T* next = l == 0 ? nullptr : dz_prev;
         const bool wide = is_wide(arch, l);
-        const std::size_t stride = wide ? n_out : n_out * (n_in + 1);
+        const std::size_t stride = partial_stride(arch, l);
         // Narrow layers: dW, db and dZ_{l-1} in one pass over the blocks; wide layers:
         // db here, dW and W^T dZ by GEMM below.
         for_blocks(m, n_out + n_in, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
@@ -556,8 +628,7 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
                                         arch.alpha, next);
         });
         // Blocks are summed in order, whatever thread computed them.
-        const std::size_t count = wide ? n_out : n_out * (n_in + 1);
-        for (std::size_t j = 0; j < count; ++j) {
+        for (std::size_t j = 0; j < stride; ++j) {
             T s = partial[j];
             for (std::size_t blk = 1; blk < nb; ++blk) s += partial[blk * stride + j];
             if (j < n_out)
@@ -566,10 +637,9 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
                 dW[l][j - n_out] = scale * s;
         }
         if (wide) {
-            blas::set_num_threads(nthreads);
-            blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a_prev, m, T(0), dW[l], n_in);
+            gemm_weight_gradient(n_out, n_in, m, scale, dz, a_prev, dW[l], gemm_partial, nthreads);
             if (next) {
-                blas::gemm(true, false, n_in, m, n_out, T(1), p.W[l], n_in, dz, m, T(0), next, m);
+                gemm_columns(true, n_in, n_out, m, p.W[l], n_in, dz, next, nthreads);
                 for_blocks(m, n_in, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                     kernels::scale_by_derivative(next, a_prev, n_in, m, c0, c1, prev_act, arch.alpha);
                 });
@@ -668,7 +738,7 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
     const double J = output_pass(arch_, w.Z.data(), Y, m, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
     if (dW && db) {
         const std::vector<T*> gW(dW, dW + L), gb(db, db + L);
-        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), gW, gb, nthreads);
+        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), gW, gb, nthreads);
     }
     return J;
 }
@@ -739,7 +809,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                 }
             }
         }
-        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), dW, db, opt.nthreads);
+        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db, opt.nthreads);
         update(arch_, p, dW, db, opt.learning_rate);
         ++report.steps;
     }

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any, Optional, Tuple
 
 import numpy as np
 

@@ -24,16 +24,18 @@ import math
 import numbers
 import operator
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
 
 from weightinit import _args
 from weightinit import random as _random
+from weightinit import registry
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 
-__all__ = ["MLP", "HIDDEN_ACTIVATIONS", "LOSSES"]
+__all__ = ["HIDDEN_ACTIVATIONS", "LOSSES", "MLP"]
 
 HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
 # Each loss and the output activation it belongs to.
@@ -44,40 +46,15 @@ Init = Union[str, Callable[..., np.ndarray]]
 
 
 # --- initializer lookup -----------------------------------------------------------------
-# TEMPORARY FALLBACK, to be replaced at merge by weightinit.initializers (the registry
-# another branch is writing). Only used when that module is missing.
-def _fallback_initializer(name: str) -> Callable[..., np.ndarray]:
-    def fan_in(shape: Sequence[int]) -> int:
-        return int(np.prod(shape[1:])) if len(shape) > 1 else int(shape[0])
-
-    table: Dict[str, Callable[..., np.ndarray]] = {
-        "zeros": lambda shape, rng=None, dtype=None: np.zeros(shape, dtype=dtype or np.float64),
-        "normal": lambda shape, rng=None, dtype=None: _random.normal(shape, rng=rng, dtype=dtype),
-        "he_normal": lambda shape, rng=None, dtype=None: _random.normal(
-            shape, std=math.sqrt(2.0 / fan_in(shape)), rng=rng, dtype=dtype),
-        "xavier_uniform": lambda shape, rng=None, dtype=None: _random.uniform(
-            shape, low=-math.sqrt(6.0 / (shape[0] + fan_in(shape))),
-            high=math.sqrt(6.0 / (shape[0] + fan_in(shape))), rng=rng, dtype=dtype),
-    }
-    table["random"] = table["normal"]
-    if name not in table:
-        raise ValueError(f"init: unknown initializer {name!r}; known: {sorted(table)}")
-    return table[name]
-
-
 def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
     if callable(init):
         return init
     if not isinstance(init, str):
         raise TypeError(f"{where} must be an initializer name or a callable, got {type(init).__name__}")
     try:
-        from weightinit import registry as initializers
-    except ImportError:
-        return _fallback_initializer(init)
-    try:
-        return initializers.get(init)
+        return registry.get(init)
     except (KeyError, ValueError) as exc:
-        raise ValueError(f"{where}: unknown initializer {init!r} ({exc})") from None
+        raise ValueError(f"{where}: {exc}") from None
 
 
 # --- argument checks ----------------------------------------------------------------------
@@ -170,7 +147,7 @@ class MLP:
     def _sizes(layer_sizes: Any) -> tuple:
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
-        sizes = tuple(_count(n, "layer_sizes[%d]" % i, 1) for i, n in enumerate(layer_sizes))
+        sizes = tuple(_count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
         return sizes
@@ -238,9 +215,10 @@ class MLP:
         Y = _matrix(Y, "Y", self.dtype, rows=self.layer_sizes[-1], cols=m)
         if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
             raise ValueError("Y must hold labels 0 or 1 for binary_cross_entropy")
-        if self.loss == "softmax_cross_entropy":
-            if (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6):
-                raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
+        if self.loss == "softmax_cross_entropy" and (
+            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6)
+        ):
+            raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
         return Y
 
     # --- inference ---
@@ -315,7 +293,9 @@ class MLP:
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
         A nan/inf cost raises FloatingPointError (parameters are those that produced it)
-        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
+        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps, and
+        ``progress=True`` prints the step and cost to stderr about every 0.05 s.
+        Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._inputs(X)
         m = X.shape[1]

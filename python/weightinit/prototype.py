@@ -123,7 +123,7 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     costs = model.fit(X, Y, iterations=num_iterations, learning_rate=learning_rate, on_nonfinite="continue")
     if print_cost:
         for i in range(0, num_iterations, 1000):
-            print("Cost after iteration %i: %f" % (i, costs[i]))
+            print(f"Cost after iteration {i}: {costs[i]:f}")
     trained = model.parameters
     return (trained, costs) if return_costs else trained
 

@@ -19,8 +19,9 @@
 // Arithmetic follows the prototype's order (dot products over k ascending, the bias
 // added after, 1/m applied to the finished sum, tanh' = 1 - a^2), so costs agree with
 // NumPy's to a few ulp per iteration. Layers with few weights run through fused loops
-// over blocks of examples; wide layers through GEMM (blas.hpp). Every reduction over
-// examples sums fixed blocks in a fixed order, so results do not depend on the thread count.
+// over blocks of examples; wide layers through GEMM (blas.hpp), one single-threaded call
+// per fixed chunk of examples. Blocks and chunks depend on m only and are summed in a
+// fixed order, so results do not depend on the thread count.
 //
 // Mini-batch SGD shuffles the examples once per epoch with a Fisher-Yates shuffle whose
 // draws come from the Philox stream of the given key (philox.hpp): step i of epoch e

@@ -182,10 +182,10 @@ struct Quantile<float> {
     }
 };
 
-// e^x = 2^k (1 + p) for |x| <= 1000, with k an integer (as a double) and p = e^r - 1,
-// |r| <= ln2/2, accurate to ~1 ulp of p (fdlibm's e_exp.c: x = k ln2 + r and its Remez
-// rational approximation of e^r). NaN propagates into p.
-WI_INLINE void exp_parts(double x, double& k, double& p) {
+// fdlibm's reduction for e^x (e_exp.c), |x| <= 1000: x = k ln2 + r with k an integer (as
+// a double), |r| <= ln2/2, r = hi - lo; and its Remez approximation c = r - r^2 P(r^2), with
+// which e^r = 1 + r + r c / (2 - c) = (2 - c + 2r) / (2 - c).
+WI_INLINE void exp_reduce(double x, double& k, double& hi, double& lo, double& r, double& c) {
     constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     constexpr double inv_ln2 = 1.44269504088896338700e+00;
@@ -194,12 +194,28 @@ WI_INLINE void exp_parts(double x, double& k, double& p) {
                      P5 = 4.13813679705723846039e-08;
     constexpr double round_magic = 0x1.8p52;
     k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
-    const double hi = x - k * ln2_hi;
-    const double lo = k * ln2_lo;
-    const double r = hi - lo;
+    hi = x - k * ln2_hi;
+    lo = k * ln2_lo;
+    r = hi - lo;
     const double t = r * r;
-    const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+}
+
+// e^x = 2^k (1 + p), p = e^r - 1 to ~1 ulp (fdlibm's evaluation, keeping hi and lo apart).
+// NaN propagates into p.
+WI_INLINE void exp_parts(double x, double& k, double& p) {
+    double hi, lo, r, c;
+    exp_reduce(x, k, hi, lo, r, c);
     p = hi - (lo - (r * c) / (2.0 - c));
+}
+
+// e^x = 2^k (d + 2r) / d with d = 2 - c (about 2): the same reduction as one fraction,
+// for callers that divide by an expression in e^x anyway and so need no division of
+// their own (~2 ulp instead of 1).
+WI_INLINE void exp_fraction(double x, double& k, double& r, double& d) {
+    double hi, lo, c;
+    exp_reduce(x, k, hi, lo, r, c);
+    d = 2.0 - c;
 }
 
 // 2^k for an integer-valued double k in [-1022, 1023].
@@ -222,25 +238,17 @@ WI_INLINE double exp(double x) {
     return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
 }
 
-// log(1 + t) for t in [0, 1], accurate to ~1 ulp: log(u) with u = 1 + t rounded, plus
-// the first-order correction for the rounding of u (Goldberg's trick). inv_u is 1/u,
-// passed in because callers that need it anyway (the sigmoid) then share one division.
-WI_INLINE double log1p_unit(double t, double inv_u) {
-    const double u = 1.0 + t;
-    return log_positive(u) + (t - (u - 1.0)) * inv_u;
-}
-
-// tanh(x) within 2 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
-// With e^{2|x|} = 2^k (1 + p) from exp_parts the numerator 2^k p + (2^k - 1) keeps full
-// relative precision for small |x| (no cancellation), so one exp and one division serve
-// the whole range and a loop over it vectorizes.
+// tanh(x) within 3 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
+// With e^{2|x|} = s (d + 2r) / d (exp_fraction, s = 2^k) this is
+// (2 r s + (s - 1) d) / (2 r s + (s + 1) d): no cancellation for small |x| (k = 0 gives
+// r / (r + d)), and a single division, the divider being what bounds a vectorized loop.
 WI_INLINE double tanh(double x) {
     const double ax = std::fabs(x);
-    double k, p;
-    exp_parts(2.0 * (ax > 20.0 ? 20.0 : ax), k, p);  // tanh(20) rounds to 1; NaN passes
-    const double s = pow2(k);                          // k in [0, 58]
-    const double sp = s * p;
-    return std::copysign((sp + (s - 1.0)) / (sp + (s + 1.0)), x);
+    double k, r, d;
+    exp_fraction(2.0 * (ax > 20.0 ? 20.0 : ax), k, r, d);  // tanh(20) rounds to 1; NaN passes
+    const double s = pow2(k);                                // k in [0, 58]
+    const double rs2 = 2.0 * r * s;                          // exact: powers of two
+    return std::copysign((rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d), x);
 }
 
 }  // namespace weightinit::vecmath

@@ -14,7 +14,8 @@ dZ_{l-1} = W_l^T dZ_l * g'(Z_{l-1}), with g' computed from Z here (the engine us
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Dict, List, Tuple
 
 import numpy as np
 
