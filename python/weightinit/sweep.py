@@ -33,7 +33,7 @@ from weightinit.mlp import MLP, _count
 
 __all__ = ["SweepResult", "sweep", "init_label"]
 
-InitSpec = Union[str, Callable[..., np.ndarray], Tuple[str, Callable[..., np.ndarray]]]
+InitSpec = Union[str, Callable[..., np.ndarray], Tuple[str, Union[str, Callable[..., np.ndarray]]]]
 
 
 def init_label(init: InitSpec) -> str:
@@ -51,12 +51,12 @@ def init_label(init: InitSpec) -> str:
 
 def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     if isinstance(init, tuple):
-        if len(init) != 2 or not isinstance(init[0], str) or not callable(init[1]):
-            raise TypeError(f"{where} must be a name, a callable or a (label, callable) pair, got {init!r}")
+        if len(init) != 2 or not isinstance(init[0], str) or not (isinstance(init[1], str) or callable(init[1])):
+            raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {init!r}")
         return init[0], init[1]
     if isinstance(init, str) or callable(init):
         return init_label(init), init
-    raise TypeError(f"{where} must be a name, a callable or a (label, callable) pair, got {type(init).__name__}")
+    raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
 
 @dataclass
@@ -154,8 +154,8 @@ def sweep(
     ----------
     X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`.
     layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
-    inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, callable)``
-        pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``).
+    inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
+        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``).
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
     iterations, learning_rate : full-batch gradient descent steps and their rate.
