@@ -60,9 +60,9 @@ def test_each_run_equals_mlp_alone(case):
             assert r.test_accuracy[i, s] == net.accuracy(X_test, Y_test)
             assert not r.diverged[i, s]
             trained = net.parameters
-            for l, (W, b) in enumerate(r.parameters):
-                np.testing.assert_array_equal(W[i, s], trained[f"W{l + 1}"])
-                np.testing.assert_array_equal(b[i, s], trained[f"b{l + 1}"])
+            for k, (W, b) in enumerate(r.parameters):
+                np.testing.assert_array_equal(W[i, s], trained[f"W{k + 1}"])
+                np.testing.assert_array_equal(b[i, s], trained[f"b{k + 1}"])
             finals.append(net.cost(X, Y))
         row = r.summary()[i]
         assert row["cost_mean"] == pytest.approx(np.mean(finals), rel=1e-12)

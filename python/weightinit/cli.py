@@ -238,7 +238,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     blocks = []
     for a, per in profiles.items():
         for c, what in enumerate(("activation std", "weight-gradient std")):
-            head = f"| {a}: {what} | " + " | ".join(f"L{l + 1}" for l in range(args.depth)) + " |"
+            head = f"| {a}: {what} | " + " | ".join(f"L{k + 1}" for k in range(args.depth)) + " |"
             lines = [head, "|---" * (args.depth + 1) + "|"]
             for s, pair in per.items():
                 lines.append(f"| {s} | " + " | ".join(f"{v:.3g}" for v in pair[c]) + " |")

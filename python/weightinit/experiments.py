@@ -159,6 +159,6 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)
     _, A = net.forward(X)
     grads = net.gradients(X, Y)
-    act = np.array([A[l].std() for l in range(depth)])
-    grad = np.array([grads[f"dW{l + 1}"].std() for l in range(depth)])
+    act = np.array([A[k].std() for k in range(depth)])
+    grad = np.array([grads[f"dW{k + 1}"].std() for k in range(depth)])
     return act, grad

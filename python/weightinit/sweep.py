@@ -96,8 +96,8 @@ class SweepResult:
         net = MLP(self.layer_sizes, self.activations, self.loss, init="zeros", dtype=self.parameters[0][0].dtype,
                   alpha=self.alpha)
         params = {}
-        for l, (W, b) in enumerate(self.parameters):
-            params[f"W{l + 1}"], params[f"b{l + 1}"] = W[init, seed], b[init, seed]
+        for k, (W, b) in enumerate(self.parameters):
+            params[f"W{k + 1}"], params[f"b{k + 1}"] = W[init, seed], b[init, seed]
         net.parameters = params
         return net
 
@@ -193,8 +193,8 @@ def sweep(
 
     n_i, n_s, L = len(pairs), len(seed_list), len(first.layer_sizes) - 1
     start = [net.parameters for row in nets for net in row]
-    W = [np.stack([p[f"W{l + 1}"] for p in start]) for l in range(L)]
-    b = [np.stack([p[f"b{l + 1}"] for p in start]) for l in range(L)]
+    W = [np.stack([p[f"W{k + 1}"] for p in start]) for k in range(L)]
+    b = [np.stack([p[f"b{k + 1}"] for p in start]) for k in range(L)]
     total = n_i * n_s
     callback = None if progress is None else (lambda done: progress(done, total))
     out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
@@ -217,6 +217,6 @@ def sweep(
         train_accuracy=out["train_accuracy"].reshape(shape),
         test_accuracy=out["test_accuracy"].reshape(shape),
         diverged=out["diverged"].reshape(shape).astype(bool),
-        parameters=[(W[l].reshape(n_i, n_s, sizes[l + 1], sizes[l]), b[l].reshape(n_i, n_s, sizes[l + 1], 1))
-                    for l in range(L)],
+        parameters=[(W[k].reshape(n_i, n_s, sizes[k + 1], sizes[k]), b[k].reshape(n_i, n_s, sizes[k + 1], 1))
+                    for k in range(L)],
     )
