@@ -63,58 +63,59 @@ def _names(text: str) -> List[str]:
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str]) -> None:
     p.add_argument("--schemes", type=_names, default=list(schemes), metavar="A,B,...",
-                   help="comma-separated init schemes: names of weightinit.available(), randn*K, constant(V) "
-                        f"(default: {','.join(schemes)})")
+                   help="comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)")
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
-                   help="output directory for the PNGs and report.md (default: %(default)s)")
+                   help="output directory for the PNGs and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=_int_at_least(1), default=None, metavar="N",
-                   help="threads for the C++ core (default: all cores or WEIGHTINIT_NUM_THREADS)")
+                   help="threads for the C++ core; None: all cores, or WEIGHTINIT_NUM_THREADS")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="weightinit", description="Weight-initialization experiments of the two articles.")
     sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth}", parser_class=_Parser)
+    # Every option's default is printed by the formatter.
+    formatter = argparse.ArgumentDefaultsHelpFormatter
     sub.required = True
 
-    p = sub.add_parser("compare", help="train a small network under each init scheme over several seeds",
+    p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
                        description="The first article's experiment: a 2-layer network (hidden tanh by default, "
                                    "sigmoid output) trained by gradient descent under each scheme and seed; "
                                    "prints final cost, accuracies and diverged runs; plots cost curves and "
                                    "decision boundaries.")
     p.add_argument("--dataset", choices=experiments.DATASETS, default="flower",
-                   help="training data (seed 1) and test data (seed 2) (default: %(default)s, the article's)")
-    p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units (default: %(default)s)")
+                   help="training data (seed 1) and test data (seed 2)")
+    p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
     p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
-                   help="hidden activation (default: %(default)s)")
-    p.add_argument("--iterations", type=_int_at_least(0), default=10000, help="gradient steps (default: %(default)s)")
-    p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="(default: %(default)s)")
-    p.add_argument("--seeds", type=_int_at_least(1), default=8, help="seeds 0..N-1 per scheme (default: %(default)s)")
+                   help="hidden activation")
+    p.add_argument("--iterations", type=_int_at_least(0), default=10000, help="gradient steps")
+    p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
+    p.add_argument("--seeds", type=_int_at_least(1), default=8, help="seeds 0..N-1 per scheme")
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
-    p = sub.add_parser("ranges", help="the second article's weight statistics and range-vs-inputs plots",
+    p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
                        description="Summary statistics (min, max, mean, std) of COUNT weights of layers with "
                                    "INPUTS inputs and OUTPUTS outputs per scheme, and each scheme's bound "
                                    "(uniform) or +-4 std (normal) against 1..MAX_INPUTS inputs.")
-    p.add_argument("--inputs", type=_int_at_least(1), default=10, help="n, inputs per node (default: %(default)s)")
-    p.add_argument("--outputs", type=_int_at_least(1), default=20, help="m, outputs (default: %(default)s)")
-    p.add_argument("--count", type=_int_at_least(1), default=1000, help="weights summarized (default: %(default)s)")
-    p.add_argument("--max-inputs", type=_int_at_least(1), default=100, help="plot 1..N inputs (default: %(default)s)")
+    p.add_argument("--inputs", type=_int_at_least(1), default=10, help="n, inputs per node")
+    p.add_argument("--outputs", type=_int_at_least(1), default=20, help="m, outputs")
+    p.add_argument("--count", type=_int_at_least(1), default=1000, help="weights summarized")
+    p.add_argument("--max-inputs", type=_int_at_least(1), default=100, help="plot 1..N inputs")
     p.add_argument("--plot-outputs", type=_int_at_least(1), default=10,
-                   help="outputs for the fan_avg rules' curve, as the article (default: %(default)s)")
-    p.add_argument("--seed", type=_int_at_least(0), default=1, help="(default: %(default)s)")
+                   help="outputs for the fan_avg rules' curve, as the article")
+    p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
     _common(p, "ranges", experiments.RANGE_SCHEMES)
 
-    p = sub.add_parser("depth", help="activation and gradient std per layer of a deep network, per scheme",
+    p = sub.add_parser("depth", formatter_class=formatter, help="activation and gradient std per layer of a deep network, per scheme",
                        description="Forward and backward pass, at initialization, of DEPTH hidden layers of "
                                    "WIDTH units on N(0,1) inputs: the std of every layer's activations and "
                                    "weight gradients, per scheme (vanishing or exploding signal).")
-    p.add_argument("--depth", type=_int_at_least(1), default=10, help="hidden layers (default: %(default)s)")
-    p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer (default: %(default)s)")
-    p.add_argument("--examples", type=_int_at_least(1), default=512, help="(default: %(default)s)")
+    p.add_argument("--depth", type=_int_at_least(1), default=10, help="hidden layers")
+    p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
+    p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
     p.add_argument("--activations", type=_names, default=["tanh", "relu"], metavar="A,B",
-                   help="hidden activations, one profile each (default: tanh,relu)")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="(default: %(default)s)")
+                   help="hidden activations, one profile each")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     _common(p, "depth", experiments.DEPTH_SCHEMES)
     return parser
 
