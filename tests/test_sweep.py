@@ -127,8 +127,11 @@ def test_progress_counts_every_run_and_can_stop_the_sweep():
     def stop(done, total):
         raise Stop
 
-    with pytest.raises(Stop):
-        wi.sweep(X, Y, [2, 3, 1], ["zeros", "he_normal"], 3, 50, 1.2, progress=stop)
+    # Reports come from any worker thread; the error must still reach the caller.
+    wi.set_num_threads(2)
+    for _ in range(5):
+        with pytest.raises(Stop):
+            wi.sweep(X, Y, [2, 3, 1], ["zeros", "he_normal"], 4, 500, 1.2, progress=stop)
 
 
 def test_seeds_as_a_count_and_the_trained_network():

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,19 +63,19 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     py::array_t<std::uint8_t> diverged(runs);
     sweep::Results out{costs.mutable_data(), final_cost.mutable_data(), train_acc.mutable_data(),
                        test_acc.mutable_data(), diverged.mutable_data()};
-    bool raised = false;
-    // Takes the GIL briefly: lets Ctrl-C (and a progress callback's exception) stop the
-    // sweep; the Python error stays set and is raised below.
+    // Takes the GIL briefly: lets Ctrl-C (seen when the calling thread reports) and a
+    // progress callback's exception stop the sweep. Reports come from any worker thread,
+    // and a Python error indicator belongs to one thread, so the error is kept as an
+    // object (under the GIL) and raised on the calling thread below.
+    std::optional<py::error_already_set> pending;
     const sweep::Progress report = [&](std::size_t done) {
         py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() != 0) return raised = true;
-        if (!progress.is_none()) {
-            try {
-                progress(done);
-            } catch (py::error_already_set& e) {
-                e.restore();
-                return raised = true;
-            }
+        try {
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+            if (!progress.is_none()) progress(done);
+        } catch (py::error_already_set& e) {
+            if (!pending) pending = e;
+            return true;
         }
         return false;
     };
@@ -83,7 +84,7 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
         py::gil_scoped_release release;
         r = sweep::run(arch, params, data, opt, out, report);
     }
-    if (raised) throw py::error_already_set();
+    if (pending) throw *pending;
     py::dict result;
     result["costs"] = costs;
     result["final_cost"] = final_cost;
