@@ -33,6 +33,8 @@ CASES = {
     "article float64": (flower, [2, 4, 1], ["tanh", "sigmoid"],
                         ["zeros", ("randn*0.01", functools.partial(wi.normal, std=0.01)), "xavier_uniform",
                          wi.he_normal], np.float64, 1.2),
+    "wide layers (GEMM) float64": (flower, [2, 40, 24, 1], ["tanh", "relu", "sigmoid"],
+                                   ["he_normal", "xavier_uniform"], np.float64, 0.5),
     "softmax relu float32": (three_blobs, [2, 6, 5, 3], ["relu", "tanh", "softmax"],
                              ["lecun_normal", ("orthogonal", "orthogonal")], np.float32, 0.3),
 }
@@ -98,12 +100,13 @@ def test_divergence_is_flagged_and_stops_the_run():
 def test_results_do_not_depend_on_thread_count(threads):
     X, Y, X_test, Y_test = flower()
     inits = ["zeros", "he_normal", ("randn*100", functools.partial(wi.normal, std=100.0)), "orthogonal"]
-    wi.set_num_threads(1)
-    ref = wi.sweep(X, Y, [2, 5, 1], inits, [0, 1, 2], 120, 1.2, record_every=5, X_test=X_test, Y_test=Y_test)
-    wi.set_num_threads(threads)
-    got = wi.sweep(X, Y, [2, 5, 1], inits, [0, 1, 2], 120, 1.2, record_every=5, X_test=X_test, Y_test=Y_test)
-    for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
-        np.testing.assert_array_equal(getattr(got, name), getattr(ref, name), err_msg=name)
+    for sizes in ([2, 5, 1], [2, 40, 24, 1]):  # fused loops; GEMM for the wide layers
+        wi.set_num_threads(1)
+        ref = wi.sweep(X, Y, sizes, inits, [0, 1, 2], 120, 0.5, record_every=5, X_test=X_test, Y_test=Y_test)
+        wi.set_num_threads(threads)
+        got = wi.sweep(X, Y, sizes, inits, [0, 1, 2], 120, 0.5, record_every=5, X_test=X_test, Y_test=Y_test)
+        for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(ref, name), err_msg=name)
     # the diverging case too
     X, Y, inits, kw = diverging_problem()
     wi.set_num_threads(1)
