@@ -162,3 +162,18 @@ def test_negative_iterations_in_a_real_process():
     proc = run_cli("compare", "--iterations", "-1")
     assert proc.returncode == 2
     assert re.fullmatch(r"weightinit compare: error: .*--iterations.*must be >= 0, got -1\n", proc.stderr)
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
+    from weightinit.cli import _Progress
+
+    assert _Progress(10, "x", quiet=False).bar is None  # pytest's stdout is not a terminal
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert _Progress(10, "x", quiet=True).bar is None
+    shown = _Progress(10, "x", quiet=False)
+    try:
+        assert shown.bar is not None
+        shown(4, 10)
+        assert shown.bar.n == 4
+    finally:
+        shown.close()
