@@ -15,7 +15,7 @@ import numpy as np
 
 from weightinit import _args
 
-__all__ = ["blobs", "planar_flower"]
+__all__ = ["blobs", "circles", "moons", "planar_flower"]
 
 
 def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
@@ -70,3 +70,44 @@ def blobs(
     Y = np.zeros((k, len(labels)))
     Y[labels, np.arange(len(labels))] = 1.0
     return np.ascontiguousarray(X), Y
+
+
+def _binary(X0: np.ndarray, X1: np.ndarray, std: float, gen: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+    """Classes 0 and 1 stacked as columns, plus N(0, std^2) noise: X (2, m), Y (1, m) uint8."""
+    X = np.concatenate([X0, X1], axis=1)
+    X = X + std * gen.standard_normal(X.shape)
+    Y = np.repeat(np.array([0, 1], dtype=np.uint8), [X0.shape[1], X1.shape[1]])[None, :]
+    return np.ascontiguousarray(X), Y
+
+
+def moons(n_per_class: int = 200, *, noise: float = 0.1, rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
+
+    Class 0 is the upper half of the unit circle, class 1 the lower half shifted by (1, 0.5)
+    (scikit-learn's ``make_moons`` layout, without scikit-learn), each point plus
+    ``noise * N(0, I)``. ``rng`` follows SPEC 7.
+    """
+    n = _args.positive_int(n_per_class, "n_per_class")
+    s = _args.nonnegative(noise, "noise")
+    t = np.linspace(0.0, np.pi, n)
+    upper = np.stack([np.cos(t), np.sin(t)])
+    lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)])
+    return _binary(upper, lower, s, _args.generator(rng))
+
+
+def circles(n_per_class: int = 200, *, noise: float = 0.05, factor: float = 0.5,
+            rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
+
+    Class 0 on the unit circle, class 1 on the circle of radius ``factor`` (0 < factor < 1),
+    each point plus ``noise * N(0, I)`` (scikit-learn's ``make_circles`` layout).
+    ``rng`` follows SPEC 7.
+    """
+    n = _args.positive_int(n_per_class, "n_per_class")
+    s = _args.nonnegative(noise, "noise")
+    f = _args.real(factor, "factor")
+    if not 0 < f < 1:
+        raise ValueError(f"factor must lie in (0, 1), got {f}")
+    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    outer = np.stack([np.cos(t), np.sin(t)])
+    return _binary(outer, f * outer, s, _args.generator(rng))
