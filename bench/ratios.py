@@ -2,7 +2,9 @@
 
     python bench/ratios.py [pytest args, e.g. bench/bench_random.py -k normal]
 
-Ratio = NumPy's median / this row's median (higher is faster than NumPy). Medians,
+Ratio = NumPy's median / this row's median (higher is faster than NumPy), per run where a
+benchmark says in ``extra_info["runs"]`` how many runs it timed (the NumPy side of a sweep
+is timed on a subset and the ratio is an estimate). Medians,
 because the machine is shared and noisy. "floor" is the time to allocate and write
 the output alone.
 """
@@ -17,6 +19,11 @@ import tempfile
 from collections import defaultdict
 
 
+def per_run(bench: dict) -> float:
+    """The median divided by the runs it timed (1 unless the benchmark says otherwise)."""
+    return bench["stats"]["median"] / bench["extra_info"].get("runs", 1)
+
+
 def main(argv: list[str]) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as tmp:
@@ -25,7 +32,8 @@ def main(argv: list[str]) -> int:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-enable",
                "--benchmark-only", f"--benchmark-json={out}", "--benchmark-disable-gc", *args]
         proc = subprocess.run(cmd, cwd=os.path.dirname(here))
-        if not os.path.exists(out):
+        if not os.path.exists(out) or os.path.getsize(out) == 0:
+            print("no benchmark ran", file=sys.stderr)
             return proc.returncode or 1
         with open(out) as f:
             data = json.load(f)
@@ -35,12 +43,12 @@ def main(argv: list[str]) -> int:
     print(f"\n{'group':34} {'library':12} {'threads':>7} {'median':>11} {'vs numpy':>9} {'vs floor':>9}")
     for name in sorted(groups):
         rows = groups[name]
-        base = next((r["stats"]["median"] for r in rows if r["extra_info"].get("baseline")), None)
+        base = next((per_run(r) for r in rows if r["extra_info"].get("baseline")), None)
         floor = next((r["stats"]["median"] for r in rows if r["extra_info"].get("library") == "floor"), None)
         for r in sorted(rows, key=lambda r: (r["extra_info"].get("library", ""), r["extra_info"].get("threads", 0))):
             med = r["stats"]["median"]
             info = r["extra_info"]
-            vs_numpy = f"{base / med:8.2f}x" if base else "        -"
+            vs_numpy = f"{base / per_run(r):8.2f}x" if base else "        -"
             vs_floor = f"{med / floor:8.2f}x" if floor and info.get("library") != "floor" else "        -"
             print(f"{name:34} {info.get('library', '?'):12} {info.get('threads', ''):>7} "
                   f"{med * 1e3:9.3f}ms {vs_numpy} {vs_floor}")

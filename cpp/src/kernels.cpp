@@ -58,98 +58,92 @@ WI_INLINE void uniform_from_units(const double* u, std::size_t m, const UniformP
     }
 }
 
-constexpr double central_limit = 0.075;  // AS 241: |p - 1/2| <= 0.425
+// Keeps an indexed loop scalar: vector gather/scatter is microcoded and slower than
+// scalar code on some CPUs (AMD Zen 4), and these loops touch only the tail elements.
+#define WI_NO_VECTORIZE(var) __asm__("" : "+r"(var))
 
 // Truncated-normal values of m element uniforms (m <= 4 B): quantile in the tail
-// nearer zero, central region first for all, then the few tail elements packed
-// together so that both passes vectorize.
+// nearer zero. The central formula serves every element in one vector pass; the
+// ~10% beyond AS 241's central region are then packed, computed as whole vectors
+// and written back.
+WI_INLINE double truncated_value(double z_lower_side, bool use_lower, const TruncatedNormalParams& p) {
+    const double v = p.mean + p.std * (use_lower ? z_lower_side : -z_lower_side);
+    return std::min(std::max(v, p.lo), p.hi);
+}
+
 template <class T>
 WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
-    double t[4 * B], x[4 * B], sign[4 * B];
+    using Q = vecmath::Quantile<T>;
+    alignas(64) double t[4 * B];
     for (std::size_t i = 0; i < m; ++i) {
         const double lower = p.p_alpha + u[i] * p.p_span;
         const double upper = p.q_beta + (1.0 - u[i]) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
         const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
         t[i] = ti;
-        sign[i] = use_lower ? 1.0 : -1.0;
-        x[i] = vecmath::ndtri_central(std::min(ti, 0.5) - 0.5);
+        dst[i] = T(truncated_value(Q::central(std::min(ti, 0.5) - 0.5), use_lower, p));
     }
     std::size_t idx[4 * B], k = 0;
     for (std::size_t i = 0; i < m; ++i) {
         idx[k] = i;
-        k += t[i] < central_limit;
+        k += t[i] < Q::central_limit;
     }
-    double tail[4 * B];
-    for (std::size_t j = 0; j < k; ++j) tail[j] = t[idx[j]];
-    for (std::size_t j = 0; j < k; ++j) tail[j] = vecmath::ndtri_lower_tail(tail[j]);
-    for (std::size_t j = 0; j < k; ++j) x[idx[j]] = tail[j];
-    for (std::size_t i = 0; i < m; ++i) {
-        const double v = p.mean + p.std * (sign[i] * x[i]);
-        dst[i] = T(std::min(std::max(v, p.lo), p.hi));
+    constexpr std::size_t V = 8;  // whole vectors: a scalar remainder would cost more than padding
+    alignas(64) double tail[4 * B + V];
+    for (std::size_t j = 0; j < k; ++j) {
+        std::size_t i = idx[j];
+        WI_NO_VECTORIZE(i);
+        tail[j] = t[i];
+    }
+    for (std::size_t j = k; j % V; ++j) tail[j] = 0.01;
+    Q::lower_tail(tail, (k + V - 1) / V * V);
+    for (std::size_t j = 0; j < k; ++j) {
+        std::size_t i = idx[j];
+        WI_NO_VECTORIZE(i);
+        dst[i] = T(truncated_value(tail[j], p.p_alpha + u[i] * p.p_span <= 0.5, p));
+    }
+}
+
+// The element uniforms of stream spec v1 for blocks j0 .. j0 + n - 1, in element
+// order; returns how many (2 per block for float64, 4 for float32).
+template <class T>
+WI_INLINE std::size_t element_uniforms(Key key, std::uint64_t j0, std::size_t n, double* u) {
+    Lanes l;
+    l.generate(key, j0, n);
+    if constexpr (sizeof(T) == 8)
+        unit_doubles(l, n, u);
+    else
+        unit_floats(l, n, u);
+    return n * elements_per_block<T>;
+}
+
+// Box-Muller on consecutive pairs: the pair (2p, 2p + 1) takes its own two uniforms.
+template <class T>
+WI_INLINE void normal_from_units(const double* u, std::size_t m, const NormalParams& p, T* dst) {
+    for (std::size_t i = 0; i < m; i += 2) {
+        double z0, z1;
+        box_muller(u[i], u[i + 1], z0, z1);
+        dst[i] = T(p.mean + p.std * z0);
+        dst[i + 1] = T(p.mean + p.std * z1);
     }
 }
 
 }  // namespace
 
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[2 * B];
-    unit_doubles(l, n, u);
-    uniform_from_units(u, 2 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[4 * B];
-    unit_floats(l, n, u);
-    uniform_from_units(u, 4 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    for (std::size_t t = 0; t < n; ++t) {
-        double z0, z1;
-        box_muller(u64_to_unit_double(l.x0[t], l.x1[t]), u64_to_unit_double(l.x2[t], l.x3[t]), z0, z1);
-        dst[2 * t] = p.mean + p.std * z0;
-        dst[2 * t + 1] = p.mean + p.std * z1;
+// One dispatched entry point per (distribution, type): GCC's target_clones cannot
+// apply to a template, so a macro stamps out the six plain functions.
+#define WI_GENERATE_BLOCKS(Params, T, from_units)                                                     \
+    WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const Params& p, T* dst) { \
+        double u[4 * B];                                                                              \
+        from_units(u, element_uniforms<T>(key, j0, n, u), p, dst);                                    \
     }
-}
 
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    for (std::size_t t = 0; t < n; ++t) {
-        double z0, z1, z2, z3;
-        box_muller(u32_to_unit_float(l.x0[t]), u32_to_unit_float(l.x1[t]), z0, z1);
-        box_muller(u32_to_unit_float(l.x2[t]), u32_to_unit_float(l.x3[t]), z2, z3);
-        dst[4 * t] = float(p.mean + p.std * z0);
-        dst[4 * t + 1] = float(p.mean + p.std * z1);
-        dst[4 * t + 2] = float(p.mean + p.std * z2);
-        dst[4 * t + 3] = float(p.mean + p.std * z3);
-    }
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
-                                 double* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[2 * B];
-    unit_doubles(l, n, u);
-    truncated_from_units(u, 2 * n, p, dst);
-}
-
-WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
-                                 float* dst) {
-    Lanes l;
-    l.generate(key, j0, n);
-    double u[4 * B];
-    unit_floats(l, n, u);
-    truncated_from_units(u, 4 * n, p, dst);
-}
+WI_GENERATE_BLOCKS(UniformParams, double, uniform_from_units)
+WI_GENERATE_BLOCKS(UniformParams, float, uniform_from_units)
+WI_GENERATE_BLOCKS(NormalParams, double, normal_from_units)
+WI_GENERATE_BLOCKS(NormalParams, float, normal_from_units)
+WI_GENERATE_BLOCKS(TruncatedNormalParams, double, truncated_from_units)
+WI_GENERATE_BLOCKS(TruncatedNormalParams, float, truncated_from_units)
 
 void ndtri(const double* p, std::size_t n, double* out) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -158,7 +152,7 @@ void ndtri(const double* p, std::size_t n, double* out) {
         double x;
         if (!(t > 0.0))
             x = -std::numeric_limits<double>::infinity();
-        else if (t < central_limit)
+        else if (t < vecmath::Quantile<double>::central_limit)
             x = vecmath::ndtri_lower_tail(std::max(t, DBL_MIN));
         else
             x = vecmath::ndtri_central(t - 0.5);
@@ -167,7 +161,7 @@ void ndtri(const double* p, std::size_t n, double* out) {
 }
 
 namespace {
-double normal_cdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }  // as the reference
 
 // The float32 value nearest x on the inside of [a, b].
 double round_inward_f32(double x, bool up) {

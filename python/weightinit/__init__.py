@@ -15,8 +15,11 @@ from weightinit.initializers import *  # the catalogue: see initializers.__all__
 from weightinit.initializers import __all__ as _initializers
 from weightinit.registry import available, get, scale
 from weightinit.summary import Summary, describe
+from weightinit.mlp import MLP  # noqa: E402  (after the registry it uses)
+from weightinit.sweep import SweepResult, sweep  # noqa: E402  (after MLP, which it builds on)
 
 __version__ = "0.1.0"
 
-__all__ = ["get_num_threads", "random", "set_num_threads"]
+__all__ = ["MLP", "get_num_threads", "random", "set_num_threads"]
+__all__ += ["SweepResult", "sweep"]
 __all__ += ["Summary", "available", "calculate_gain", "compute_fans", "describe", "get", "scale", *_initializers]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 try:
+    # Loads libscipy_openblas.so with RTLD_GLOBAL: _core links against it (GEMM).
+    import scipy_openblas32  # noqa: F401
+
     from weightinit import _core as core
 except ImportError as exc:  # pragma: no cover - exercised only on broken installs
     raise ImportError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from weightinit import _args
+from weightinit._args import positive_int
 
 __all__ = ["get_num_threads", "set_num_threads"]
 
@@ -23,7 +23,7 @@ def _initial() -> int:
     if raw is None or raw.strip() == "":
         return _machine_cores()
     try:
-        return _args.positive_int(int(raw), _ENV)
+        return positive_int(int(raw), _ENV)
     except (TypeError, ValueError):
         raise ValueError(f"environment variable {_ENV} must be an int >= 1, got {raw!r}") from None
 
@@ -34,7 +34,7 @@ _num_threads = _initial()
 def set_num_threads(n: int) -> None:
     """Set how many threads the C++ core may use (results never depend on it)."""
     global _num_threads
-    _num_threads = _args.positive_int(n, "n")
+    _num_threads = positive_int(n, "n")
 
 
 def get_num_threads() -> int:

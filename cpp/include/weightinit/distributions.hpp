@@ -10,7 +10,8 @@
 //                         u (Phi(beta) - Phi(alpha)); where p <= 1/2 the quantile is
 //                         ndtri(p), else -ndtri(Phi(-beta) + (1 - u)(Phi(-alpha) - Phi(-beta))),
 //                         so both far tails keep full relative precision; then the
-//                         value mean + std z is clamped into [a, b].
+//                         value mean + std z is clamped into [a, b]. ndtri is Wichura's
+//                         AS 241 for float64 and Acklam's algorithm for float32.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them).
 #pragma once

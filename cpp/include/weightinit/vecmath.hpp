@@ -5,15 +5,18 @@
 // AVX-512, whichever the dispatcher picked). With floating-point contraction off
 // (CMakeLists.txt), every instruction set computes the same bits.
 //
-// Coefficients: log and sin/cos kernels are those of fdlibm (Sun Microsystems,
+// Coefficients: log, exp and sin/cos kernels are those of fdlibm (Sun Microsystems,
 // 1993); the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
-// Statistics 37, 1988), accurate to about 1e-16.
+// Statistics 37, 1988), accurate to about 1e-16; float32 outputs use Acklam's
+// lighter approximation (2003, relative error below 1.2e-9, far under float32's
+// half ulp of 3e-8), whose central region also covers more of the range.
 #pragma once
 
 #include "weightinit/bits.hpp"
 #include "weightinit/config.hpp"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -93,31 +96,159 @@ WI_INLINE double ndtri_central(double q) {
     return q * num / den;
 }
 
-// Inverse standard normal CDF in the lower tail, AS 241's outer regions:
-// p in (0, 0.075), returns the (negative) quantile. Both rational functions are
-// evaluated and one is selected, which keeps the code branch-free.
-WI_INLINE double ndtri_lower_tail(double p) {
-    const double r = std::sqrt(-log_positive(p));
+// Inverse standard normal CDF in the lower tail, AS 241's outer regions: p in
+// (0, 0.075), r = sqrt(-log p); the "near" rational serves r <= 5 (p > 1.4e-11),
+// the "far" one beyond. Both return the (negative) quantile.
+WI_INLINE double ndtri_tail_near(double r) {
     const double a = r - 1.6;
-    const double near_num =
+    const double num =
         (((((((7.7454501427834140764e-4 * a + 0.0227238449892691845833) * a + 0.24178072517745061177) * a +
              1.27045825245236838258) * a + 3.64784832476320460504) * a + 5.7694972214606914055) * a +
           4.6303378461565452959) * a + 1.42343711074968357734);
-    const double near_den =
+    const double den =
         (((((((1.05075007164441684324e-9 * a + 5.475938084995344946e-4) * a + 0.0151986665636164571966) * a +
              0.14810397642748007459) * a + 0.68976733498510000455) * a + 1.6763848301838038494) * a +
           2.05319162663775882187) * a + 1.0);
+    return -(num / den);
+}
+
+WI_INLINE double ndtri_tail_far(double r) {
     const double b = r - 5.0;
-    const double far_num =
+    const double num =
         (((((((2.01033439929228813265e-7 * b + 2.71155556874348757815e-5) * b + 0.0012426609473880784386) * b +
              0.026532189526576123093) * b + 0.29656057182850489123) * b + 1.7848265399172913358) * b +
           5.4637849111641143699) * b + 6.6579046435011037772);
-    const double far_den =
+    const double den =
         (((((((2.04426310338993978564e-15 * b + 1.4215117583164458887e-7) * b + 1.8463183175100546818e-5) * b +
              7.868691311456132591e-4) * b + 0.0148753612908506148525) * b + 0.13692988092273580531) * b +
           0.59983220655588793769) * b + 1.0);
-    const double x = r <= 5.0 ? near_num / near_den : far_num / far_den;
-    return -x;
+    return -(num / den);
+}
+
+WI_INLINE double ndtri_tail_r(double p) { return std::sqrt(-log_positive(p)); }
+
+WI_INLINE double ndtri_lower_tail(double p) {
+    const double r = ndtri_tail_r(p);
+    return r <= 5.0 ? ndtri_tail_near(r) : ndtri_tail_far(r);
+}
+
+// Acklam's inverse normal CDF for float32 outputs: central region p in
+// [0.02425, 0.97575] (q = p - 1/2), lower tail below it.
+WI_INLINE double ndtri_central_f32(double q) {
+    const double r = q * q;
+    const double num = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r +
+                          1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00);
+    const double den = (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r +
+                          6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1.0);
+    return q * num / den;
+}
+
+WI_INLINE double ndtri_lower_tail_f32(double p) {
+    const double q = std::sqrt(-2.0 * log_positive(p));
+    const double num = (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q -
+                          2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00);
+    const double den = ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q +
+                         3.754408661907416e+00) * q + 1.0);
+    return num / den;
+}
+
+// The quantile function each output type uses, with the edge of its central region.
+template <class T>
+struct Quantile;
+
+template <>
+struct Quantile<double> {
+    static constexpr double central_limit = 0.075;  // AS 241: |p - 1/2| <= 0.425
+    WI_INLINE static double central(double q) { return ndtri_central(q); }
+    // In place on n values (n a multiple of 8); the far rational is computed only
+    // when some value needs it, which for most truncation intervals none does.
+    WI_INLINE static void lower_tail(double* v, std::size_t n) {
+        for (std::size_t j = 0; j < n; ++j) v[j] = ndtri_tail_r(v[j]);
+        int far = 0;
+        for (std::size_t j = 0; j < n; ++j) far |= v[j] > 5.0;
+        if (far)
+            for (std::size_t j = 0; j < n; ++j) v[j] = v[j] <= 5.0 ? ndtri_tail_near(v[j]) : ndtri_tail_far(v[j]);
+        else
+            for (std::size_t j = 0; j < n; ++j) v[j] = ndtri_tail_near(v[j]);
+    }
+};
+
+template <>
+struct Quantile<float> {
+    static constexpr double central_limit = 0.02425;
+    WI_INLINE static double central(double q) { return ndtri_central_f32(q); }
+    WI_INLINE static void lower_tail(double* v, std::size_t n) {
+        for (std::size_t j = 0; j < n; ++j) v[j] = ndtri_lower_tail_f32(v[j]);
+    }
+};
+
+// fdlibm's reduction for e^x (e_exp.c), |x| <= 1000: x = k ln2 + r with k an integer (as
+// a double), |r| <= ln2/2, r = hi - lo; and its Remez approximation c = r - r^2 P(r^2), with
+// which e^r = 1 + r + r c / (2 - c) = (2 - c + 2r) / (2 - c).
+WI_INLINE void exp_reduce(double x, double& k, double& hi, double& lo, double& r, double& c) {
+    constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                     P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                     P5 = 4.13813679705723846039e-08;
+    constexpr double round_magic = 0x1.8p52;
+    k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
+    hi = x - k * ln2_hi;
+    lo = k * ln2_lo;
+    r = hi - lo;
+    const double t = r * r;
+    c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+}
+
+// e^x = 2^k (1 + p), p = e^r - 1 to ~1 ulp (fdlibm's evaluation, keeping hi and lo apart).
+// NaN propagates into p.
+WI_INLINE void exp_parts(double x, double& k, double& p) {
+    double hi, lo, r, c;
+    exp_reduce(x, k, hi, lo, r, c);
+    p = hi - (lo - (r * c) / (2.0 - c));
+}
+
+// e^x = 2^k (d + 2r) / d with d = 2 - c (about 2): the same reduction as one fraction,
+// for callers that divide by an expression in e^x anyway and so need no division of
+// their own (~2 ulp instead of 1).
+WI_INLINE void exp_fraction(double x, double& k, double& r, double& d) {
+    double hi, lo, c;
+    exp_reduce(x, k, hi, lo, r, c);
+    d = 2.0 - c;
+}
+
+// 2^k for an integer-valued double k in [-1022, 1023].
+WI_INLINE double pow2(double k) {
+    constexpr double round_magic = 0x1.8p52;
+    return from_bits((bits_of(k + (round_magic + 1023.0)) & 0x7FFull) << 52);
+}
+
+// e^x for any double, < 1 ulp for normal results (fdlibm's e_exp.c). Overflows to inf
+// above ~709.78, flushes to 0 below ~-745, propagates NaN. 2^k is applied as two powers
+// of two so that the scale never leaves the normal exponent range.
+WI_INLINE double exp(double x) {
+    // Clamp so that k fits the two-step scaling; comparisons written so NaN passes through.
+    x = x < -1000.0 ? -1000.0 : x;
+    x = x > 1000.0 ? 1000.0 : x;
+    double k, p;
+    exp_parts(x, k, p);
+    constexpr double round_magic = 0x1.8p52;
+    const double k1 = (k * 0.5 + round_magic) - round_magic;
+    return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
+}
+
+// tanh(x) within 3 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
+// With e^{2|x|} = s (d + 2r) / d (exp_fraction, s = 2^k) this is
+// (2 r s + (s - 1) d) / (2 r s + (s + 1) d): no cancellation for small |x| (k = 0 gives
+// r / (r + d)), and a single division, the divider being what bounds a vectorized loop.
+WI_INLINE double tanh(double x) {
+    const double ax = std::fabs(x);
+    double k, r, d;
+    exp_fraction(2.0 * (ax > 20.0 ? 20.0 : ax), k, r, d);  // tanh(20) rounds to 1; NaN passes
+    const double s = pow2(k);                                // k in [0, 58]
+    const double rs2 = 2.0 * r * s;                          // exact: powers of two
+    return std::copysign((rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d), x);
 }
 
 }  // namespace weightinit::vecmath

@@ -1,0 +1,222 @@
+// weightinit._core.mlp: the MLP engine. Converts and checks arrays, releases the GIL
+// and calls the core; user-facing validation and messages live in weightinit/mlp.py.
+#include <Python.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "weightinit/mlp.hpp"
+
+namespace py = pybind11;
+namespace wi = weightinit;
+namespace mlp = weightinit::mlp;
+
+namespace {
+
+template <class T>
+T* checked(const py::array& a, const char* what, std::size_t rows, std::size_t cols, bool writeable) {
+    if (!a.dtype().is(py::dtype::of<T>()))
+        throw py::type_error(std::string(what) + " has the wrong dtype");
+    if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
+    if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
+    const bool ok = (a.ndim() == 2 && std::size_t(a.shape(0)) == rows && std::size_t(a.shape(1)) == cols) ||
+                    (a.ndim() == 1 && cols == 1 && std::size_t(a.shape(0)) == rows);
+    if (!ok)
+        throw py::value_error(std::string(what) + " must have shape (" + std::to_string(rows) + ", " +
+                              std::to_string(cols) + ")");
+    return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+// The checked raw views of one call's arrays (Y optional).
+template <class T>
+struct Inputs {
+    std::vector<std::size_t> sizes;
+    std::size_t L, m;
+    mlp::Parameters<T> p;
+    const T* x;
+    const T* y;
+};
+
+// A network of either dtype; methods take the parameters as [W1, b1, W2, b2, ...].
+class PyNetwork {
+public:
+    PyNetwork(std::vector<std::size_t> sizes, const std::vector<std::string>& activations, const std::string& loss,
+              double alpha, bool float32)
+        : float32_(float32), net_(make(std::move(sizes), activations, loss, alpha, float32)) {}
+
+    py::tuple forward(const py::list& params, const py::array& X, bool all_layers, int nthreads) {
+        return visit([&](auto& net, auto zero) {
+            using T = decltype(zero);
+            const auto in = inputs<T>(net, params, X, nullptr, false);
+            const auto& s = in.sizes;
+            const std::size_t L = in.L, m = in.m;
+            py::list zs, as;
+            std::vector<T*> z(L, nullptr), a(L, nullptr);
+            for (std::size_t l = 0; l < L; ++l) {
+                if (!all_layers && l + 1 < L) continue;
+                py::array_t<T> zl({s[l + 1], m}), al({s[l + 1], m});
+                if (all_layers) z[l] = zl.mutable_data();
+                a[l] = al.mutable_data();
+                if (all_layers) zs.append(zl);
+                as.append(al);
+            }
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
+                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads);
+            }
+            return py::make_tuple(zs, as);
+        });
+    }
+
+    py::tuple gradients(const py::list& params, const py::array& X, const py::array& Y, bool want_grads,
+                        int nthreads) {
+        return visit([&](auto& net, auto zero) {
+            using T = decltype(zero);
+            const auto in = inputs<T>(net, params, X, &Y, false);
+            const auto& s = in.sizes;
+            const std::size_t L = in.L;
+            py::list dws, dbs;
+            std::vector<T*> dw(L), db(L);
+            if (want_grads)
+                for (std::size_t l = 0; l < L; ++l) {
+                    py::array_t<T> gw({s[l + 1], s[l]}), gb({s[l + 1], std::size_t(1)});
+                    dw[l] = gw.mutable_data();
+                    db[l] = gb.mutable_data();
+                    dws.append(gw);
+                    dbs.append(gb);
+                }
+            double J;
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
+                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads)
+                               : net.cost(in.p, in.x, in.y, in.m, nthreads);
+            }
+            return py::make_tuple(J, dws, dbs);
+        });
+    }
+
+    py::tuple train(const py::list& params, const py::array& X, const py::array& Y, std::size_t iterations,
+                    double learning_rate, std::size_t batch_size, std::size_t record_every, bool stop_on_nonfinite,
+                    std::array<std::uint32_t, 2> key, int nthreads, const py::object& progress) {
+        return visit([&](auto& net, auto zero) {
+            using T = decltype(zero);
+            const auto in = inputs<T>(net, params, X, &Y, true);
+            if (record_every < 1) throw py::value_error("record_every must be >= 1");
+            mlp::TrainOptions opt;
+            opt.iterations = iterations;
+            opt.learning_rate = learning_rate;
+            opt.batch_size = batch_size;
+            opt.record_every = record_every;
+            opt.stop_on_nonfinite = stop_on_nonfinite;
+            opt.shuffle_key = {key[0], key[1]};
+            opt.nthreads = nthreads;
+            py::array_t<double> costs((iterations + record_every - 1) / record_every);
+            bool raised = false;
+            // Takes the GIL briefly: lets Ctrl-C (and a progress callback's exception)
+            // stop the loop; the Python error stays set and is raised below.
+            const mlp::Check check = [&](std::size_t step, double J) {
+                py::gil_scoped_acquire gil;
+                if (PyErr_CheckSignals() != 0) return raised = true;
+                if (!progress.is_none()) {
+                    try {
+                        progress(step, J);
+                    } catch (py::error_already_set& e) {
+                        e.restore();
+                        return raised = true;
+                    }
+                }
+                return false;
+            };
+            mlp::TrainReport r;
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(mutex_);
+                r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
+            }
+            if (raised) throw py::error_already_set();
+            py::dict report;
+            report["steps"] = r.steps;
+            report["recorded"] = r.recorded;
+            report["nonfinite"] = r.nonfinite;
+            report["first_nonfinite"] = r.first_nonfinite;
+            return py::make_tuple(costs, report);
+        });
+    }
+
+    bool float32() const { return float32_; }
+
+private:
+    using Variant = std::variant<mlp::Network<float>, mlp::Network<double>>;
+
+    static Variant make(std::vector<std::size_t> sizes, const std::vector<std::string>& activations,
+                        const std::string& loss, double alpha, bool float32) {
+        mlp::Architecture arch;
+        arch.sizes = std::move(sizes);
+        for (const auto& a : activations) arch.activations.push_back(mlp::parse_activation(a));
+        arch.loss = mlp::parse_loss(loss);
+        arch.alpha = alpha;
+        if (float32) return Variant(std::in_place_index<0>, std::move(arch));
+        return Variant(std::in_place_index<1>, std::move(arch));
+    }
+
+    template <class F>
+    py::tuple visit(F&& f) {
+        if (float32_) return f(std::get<0>(net_), float{});
+        return f(std::get<1>(net_), double{});
+    }
+
+    // Parameters must be writeable when the call updates them (train).
+    template <class T>
+    static Inputs<T> inputs(const mlp::Network<T>& net, const py::list& params, const py::array& X,
+                            const py::array* Y, bool writeable) {
+        Inputs<T> in;
+        in.sizes = net.architecture().sizes;
+        const auto& s = in.sizes;
+        in.L = s.size() - 1;
+        if (X.ndim() != 2) throw py::value_error("X must be 2-D (n_features, m)");
+        in.m = std::size_t(X.shape(1));
+        if (params.size() != 2 * in.L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
+        for (std::size_t l = 0; l < in.L; ++l) {
+            const std::string n = std::to_string(l + 1);
+            in.p.W.push_back(
+                checked<T>(params[2 * l].cast<py::array>(), ("W" + n).c_str(), s[l + 1], s[l], writeable));
+            in.p.b.push_back(
+                checked<T>(params[2 * l + 1].cast<py::array>(), ("b" + n).c_str(), s[l + 1], 1, writeable));
+        }
+        in.x = checked<T>(X, "X", s[0], in.m, false);
+        in.y = Y ? checked<T>(*Y, "Y", s[in.L], in.m, false) : nullptr;
+        return in;
+    }
+
+    bool float32_;
+    Variant net_;
+    // The network's workspace is shared by its calls; with the GIL released two Python
+    // threads could otherwise run one network at once. Taken only after releasing the GIL.
+    std::mutex mutex_;
+};
+
+}  // namespace
+
+void register_mlp(py::module_& parent) {
+    auto m = parent.def_submodule("mlp", "The MLP engine (DESIGN.md section 5)");
+    py::class_<PyNetwork>(m, "Network")
+        .def(py::init<std::vector<std::size_t>, const std::vector<std::string>&, const std::string&, double, bool>(),
+             py::arg("sizes"), py::arg("activations"), py::arg("loss"), py::arg("alpha"), py::arg("float32"))
+        .def("forward", &PyNetwork::forward, py::arg("params"), py::arg("X"), py::arg("all_layers"),
+             py::arg("nthreads"))
+        .def("gradients", &PyNetwork::gradients, py::arg("params"), py::arg("X"), py::arg("Y"),
+             py::arg("want_grads"), py::arg("nthreads"))
+        .def("train", &PyNetwork::train, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("iterations"),
+             py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
+             py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))
+        .def_property_readonly("float32", &PyNetwork::float32);
+}

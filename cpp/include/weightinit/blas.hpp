@@ -1,0 +1,20 @@
+// The one GEMM of the core: C = alpha op(A) op(B) + beta C, row-major, through the
+// CBLAS of the scipy-openblas32 wheel (its symbols carry a scipy_ prefix). Only the
+// MLP's wide layers use it; narrow layers run through the fused loops of mlp.cpp.
+#pragma once
+
+#include <cstddef>
+
+namespace weightinit::blas {
+
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+          const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+          std::size_t ldc);
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+          std::size_t ldc);
+
+// Threads OpenBLAS may use for the calls above (its own pool, separate from NumPy's).
+void set_num_threads(int n);
+
+}  // namespace weightinit::blas

@@ -1,0 +1,126 @@
+// A multilayer perceptron trained by gradient descent: the engine behind
+// weightinit.MLP and weightinit.prototype (DESIGN.md section 5).
+//
+// Layout is the NumPy prototype's (Planar data classification, first article):
+// examples are columns. X is (n_0, m), layer l's weights W_l are (n_l, n_{l-1}) and
+// its bias b_l is (n_l, 1), all C order, so each row of X or of an activation holds
+// one feature over all examples and the element-wise work vectorizes across examples.
+//
+//   forward   Z_l = W_l A_{l-1} + b_l,  A_l = g_l(Z_l),  A_0 = X
+//   loss      binary_cross_entropy   (sigmoid output)  J = 1/m sum  softplus(z) - y z
+//             softmax_cross_entropy  (softmax output)  J = 1/m sum_j (logsumexp(z_j) - y_j . z_j)
+//             mse                    (identity output) J = 1/(2m) sum (z - y)^2
+//             each computed from the logits Z_L, so a saturated network has a finite cost;
+//             all three have dZ_L = A_L - Y.
+//   backward  dW_l = 1/m dZ_l A_{l-1}^T,  db_l = 1/m dZ_l 1,
+//             dZ_{l-1} = (W_l^T dZ_l) * g'_{l-1}(A_{l-1})
+//   update    W_l = W_l - learning_rate dW_l,  b_l = b_l - learning_rate db_l
+//
+// Arithmetic follows the prototype's order (dot products over k ascending, the bias
+// added after, 1/m applied to the finished sum, tanh' = 1 - a^2), so costs agree with
+// NumPy's to a few ulp per iteration. Layers with few weights run through fused loops
+// over blocks of examples; wide layers through GEMM (blas.hpp), one single-threaded call
+// per fixed chunk of examples. Blocks and chunks depend on m only and are summed in a
+// fixed order, so results do not depend on the thread count.
+//
+// Mini-batch SGD shuffles the examples once per epoch with a Fisher-Yates shuffle whose
+// draws come from the Philox stream of the given key (philox.hpp): step i of epoch e
+// uses the 64-bit word (lanes 0, 1) of the block with counter (i, e, 1, 0). The third
+// counter word is 1 so the shuffle never reuses a block of the initializers' streams.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weightinit/philox.hpp"
+
+namespace weightinit::mlp {
+
+enum class Activation { identity, sigmoid, tanh, relu, leaky_relu, softmax };
+enum class Loss { binary_cross_entropy, softmax_cross_entropy, mse };
+
+// Names as the Python API spells them; std::invalid_argument for unknown names.
+Activation parse_activation(const std::string& name);
+Loss parse_loss(const std::string& name);
+
+struct Architecture {
+    std::vector<std::size_t> sizes;       // n_0 (features), n_1, ..., n_L (outputs)
+    std::vector<Activation> activations;  // g_1 .. g_L; g_L is the output's and fixed by the loss
+    Loss loss = Loss::binary_cross_entropy;
+    double alpha = 0.01;                  // leaky_relu slope for z < 0
+
+    std::size_t layers() const { return activations.size(); }
+    // Throws std::invalid_argument unless sizes >= 1, one activation per layer,
+    // softmax only at the output, and the output activation matches the loss.
+    void validate() const;
+};
+
+// Layer l's parameters live in the caller's arrays: W[l] is (sizes[l+1], sizes[l])
+// and b[l] has sizes[l+1] elements, both contiguous. train() updates them in place.
+template <class T>
+struct Parameters {
+    std::vector<T*> W, b;
+};
+
+struct TrainOptions {
+    std::size_t iterations = 0;     // gradient steps
+    double learning_rate = 0.0;
+    std::size_t batch_size = 0;     // 0: full batch (the prototype's gradient descent)
+    std::size_t record_every = 1;   // cost of step i is recorded when i % record_every == 0
+    bool stop_on_nonfinite = true;  // stop before updating with a nan/inf cost
+    Key shuffle_key{0, 0};
+    int nthreads = 1;
+};
+
+struct TrainReport {
+    std::size_t steps = 0;             // updates applied
+    std::size_t recorded = 0;          // costs written
+    bool nonfinite = false;            // some cost was nan or inf
+    std::size_t first_nonfinite = 0;   // the step that computed it
+    bool cancelled = false;            // the check asked to stop
+};
+
+// Called from the training loop about every check_interval seconds with the step
+// index and its cost; returning true stops training before that step's update.
+using Check = std::function<bool(std::size_t step, double cost)>;
+constexpr double check_interval = 0.05;
+
+template <class T>
+class Network {
+public:
+    explicit Network(Architecture arch);
+    ~Network();
+    Network(Network&&) noexcept;
+    Network& operator=(Network&&) noexcept;
+
+    const Architecture& architecture() const { return arch_; }
+
+    // Forward pass over m examples. For each layer l (0-based) writes Z_l to Z[l] and
+    // A_l to A[l] where those pointers are non-null (each (sizes[l+1], m)).
+    void forward(const Parameters<T>& p, const T* X, std::size_t m, T* const* Z, T* const* A, int nthreads);
+
+    // The cost J of the current parameters.
+    double cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads);
+
+    // J and its gradients: dW[l], db[l] shaped like W[l], b[l].
+    double gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
+                     T* const* db, int nthreads);
+
+    // opt.iterations steps; the cost of every recorded step goes to costs[step / record_every].
+    TrainReport train(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, const TrainOptions& opt,
+                      double* costs, const Check& check);
+
+private:
+    struct Workspace;
+    Architecture arch_;
+    std::unique_ptr<Workspace> ws_;
+};
+
+extern template class Network<float>;
+extern template class Network<double>;
+
+}  // namespace weightinit::mlp

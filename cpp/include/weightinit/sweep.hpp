@@ -1,0 +1,85 @@
+// A sweep: many networks of one architecture, each from its own initial parameters,
+// trained by the MLP engine (mlp.hpp) on the same data, in parallel across runs.
+//
+// Each run is trained single-threaded by its own Network (one per worker, reused), so
+// a run's numbers are those of Network::train with nthreads = 1 whatever the thread
+// count of the sweep: results never depend on it. Runs are full-batch gradient descent,
+// as the first article's experiment.
+//
+// A run whose cost becomes nan or inf has diverged: it stops before that update (as
+// TrainOptions::stop_on_nonfinite) and its later cost records, final cost and
+// accuracies are NaN. So has a run whose trained parameters give a nan or inf cost.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "weightinit/mlp.hpp"
+
+namespace weightinit::sweep {
+
+// X (n_0, m) and Y (n_L, m) to train on; X_test, Y_test (m_test columns) to score on, if given.
+template <class T>
+struct Data {
+    const T* X = nullptr;
+    const T* Y = nullptr;
+    std::size_t m = 0;
+    const T* X_test = nullptr;
+    const T* Y_test = nullptr;
+    std::size_t m_test = 0;
+};
+
+// Layer l's parameters of every run, stacked: run r's W_l starts at W[l] + r n_l n_{l-1},
+// its b_l at b[l] + r n_l. They hold the initial parameters and are trained in place.
+template <class T>
+struct Stacked {
+    std::vector<T*> W, b;
+    std::size_t runs = 0;
+};
+
+struct Options {
+    std::size_t iterations = 0;
+    double learning_rate = 0.0;
+    std::size_t record_every = 1;  // the cost of step i is recorded when i % record_every == 0
+    int nthreads = 1;              // runs trained at once
+};
+
+// The caller's arrays, one row or element per run.
+struct Results {
+    double* costs = nullptr;           // (runs, records(options)); NaN where a run stopped early
+    double* final_cost = nullptr;      // J of the trained parameters on (X, Y)
+    double* train_accuracy = nullptr;  // fraction right on (X, Y); NaN for mse
+    double* test_accuracy = nullptr;   // on (X_test, Y_test); NaN without a test set or for mse
+    std::uint8_t* diverged = nullptr;  // 1 where a cost (the final one included) was nan or inf
+};
+
+std::size_t records(const Options& opt);
+
+// Called with the number of runs finished, each time one finishes and about every
+// mlp::check_interval seconds from inside long runs; calls never overlap. Returning
+// true stops the sweep: runs in progress stop, runs not started never start.
+using Progress = std::function<bool(std::size_t runs_done)>;
+
+struct Report {
+    std::size_t completed = 0;  // runs that ran to their end (or diverged)
+    bool cancelled = false;
+};
+
+// Fraction of examples classified right, as weightinit.MLP.accuracy: sigmoid outputs
+// thresholded at 0.5 against 0/1 labels (every output unit), softmax argmax against the
+// one-hot argmax; NaN for mse. A is the output layer's activations (n_L, m).
+template <class T>
+double accuracy(mlp::Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
+
+template <class T>
+Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
+           const Results& out, const Progress& progress);
+
+extern template Report run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&,
+                                  const Options&, const Results&, const Progress&);
+extern template Report run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,
+                                   const Options&, const Results&, const Progress&);
+
+}  // namespace weightinit::sweep

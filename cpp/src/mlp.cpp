@@ -1,0 +1,822 @@
+// The MLP engine of mlp.hpp: kernels over blocks of examples, and the drivers that
+// run forward, loss, backward and update with them or with GEMM.
+//
+// Kernels work on a block of columns [c0, c1) (at most block_cols examples) of
+// row-major matrices whose rows hold one unit over all examples (row stride ld).
+// They are compiled once per instruction set (WI_DISPATCH); element-wise maths is
+// done in double (vecmath.hpp) for both float32 and float64 data.
+#include "weightinit/mlp.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "weightinit/blas.hpp"
+#include "weightinit/config.hpp"
+#include "weightinit/parallel.hpp"
+#include "weightinit/vecmath.hpp"
+
+namespace weightinit::mlp {
+
+Activation parse_activation(const std::string& name) {
+    if (name == "identity") return Activation::identity;
+    if (name == "sigmoid") return Activation::sigmoid;
+    if (name == "tanh") return Activation::tanh;
+    if (name == "relu") return Activation::relu;
+    if (name == "leaky_relu") return Activation::leaky_relu;
+    if (name == "softmax") return Activation::softmax;
+    throw std::invalid_argument("unknown activation '" + name + "'");
+}
+
+Loss parse_loss(const std::string& name) {
+    if (name == "binary_cross_entropy") return Loss::binary_cross_entropy;
+    if (name == "softmax_cross_entropy") return Loss::softmax_cross_entropy;
+    if (name == "mse") return Loss::mse;
+    throw std::invalid_argument("unknown loss '" + name + "'");
+}
+
+namespace {
+
+Activation output_activation(Loss loss) {
+    switch (loss) {
+        case Loss::binary_cross_entropy: return Activation::sigmoid;
+        case Loss::softmax_cross_entropy: return Activation::softmax;
+        case Loss::mse: return Activation::identity;
+    }
+    throw std::invalid_argument("unknown loss");
+}
+
+}  // namespace
+
+void Architecture::validate() const {
+    if (sizes.size() < 2) throw std::invalid_argument("an MLP needs at least an input and an output size");
+    for (auto n : sizes)
+        if (n < 1) throw std::invalid_argument("layer sizes must be >= 1");
+    if (activations.size() != sizes.size() - 1)
+        throw std::invalid_argument("one activation per layer is needed");
+    for (std::size_t l = 0; l + 1 < activations.size(); ++l)
+        if (activations[l] == Activation::softmax) throw std::invalid_argument("softmax is an output activation only");
+    if (activations.back() != output_activation(loss))
+        throw std::invalid_argument("the output activation does not match the loss");
+    if (!(alpha >= 0.0) || !std::isfinite(alpha)) throw std::invalid_argument("alpha must be finite and >= 0");
+}
+
+namespace kernels {
+
+// Examples per block: a block of a few dozen rows stays in L1/L2 while all rows are visited.
+constexpr std::size_t block_cols = 256;
+// Partial sums kept by sums over examples: four AVX-512 registers of doubles, so that
+// the adds' latency overlaps (one register made the backward pass latency-bound).
+constexpr std::size_t lanes = 32;
+
+// ---- element functions (double) ---------------------------------------------------
+
+// sigmoid(z) = 1 / (1 + e^{-z}) and inv = 1 / (1 + e^{-|z|}) with one division: writing
+// e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), inv = d / (d + s n) and
+// e^{-|z|} inv = s n / (d + s n), so sigmoid(z) = inv for z >= 0 and s n / (d + s n)
+// otherwise, both to full relative precision and never overflowing.
+WI_INLINE double sigmoid_parts(double z, double& inv) {
+    double k, r, d;
+    vecmath::exp_fraction(-std::fabs(z > 1000.0 ? 1000.0 : (z < -1000.0 ? -1000.0 : z)), k, r, d);
+    // 2^k in two steps: k reaches -1443, below the normal exponent range.
+    const double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
+    const double sn = (d + 2.0 * r) * vecmath::pow2(k1) * vecmath::pow2(k - k1);
+    const double rden = 1.0 / (d + sn);
+    inv = d * rden;
+    return z >= 0.0 ? inv : sn * rden;
+}
+
+WI_INLINE double sigmoid(double z) {
+    double inv;
+    return sigmoid_parts(z, inv);
+}
+
+template <Activation A>
+WI_INLINE double activate(double z, double alpha) {
+    if constexpr (A == Activation::identity) {
+        return z;
+    } else if constexpr (A == Activation::sigmoid) {
+        return sigmoid(z);
+    } else if constexpr (A == Activation::tanh) {
+        return vecmath::tanh(z);
+    } else if constexpr (A == Activation::relu) {
+        return z < 0.0 ? 0.0 : z;  // NaN passes through
+    } else {
+        return z < 0.0 ? alpha * z : z;
+    }
+}
+
+// g'(z) written in terms of a = g(z) (so hidden Z need not be kept): sigmoid a(1 - a),
+// tanh 1 - a^2 (the prototype's form), relu and leaky_relu by the sign of a (alpha >= 0).
+template <Activation A>
+WI_INLINE double derivative(double a, double alpha) {
+    if constexpr (A == Activation::identity) {
+        return 1.0;
+    } else if constexpr (A == Activation::sigmoid) {
+        return a * (1.0 - a);
+    } else if constexpr (A == Activation::tanh) {
+        return 1.0 - a * a;
+    } else if constexpr (A == Activation::relu) {
+        return a > 0.0 ? 1.0 : 0.0;
+    } else {
+        return a > 0.0 ? 1.0 : alpha;
+    }
+}
+
+template <Activation A>
+using Tag = std::integral_constant<Activation, A>;
+
+// Calls f(Tag<A>{}) for the hidden activation act, so loops are compiled per activation.
+template <class F>
+WI_INLINE void with_hidden(Activation act, F&& f) {
+    switch (act) {
+        case Activation::identity: f(Tag<Activation::identity>{}); return;
+        case Activation::sigmoid: f(Tag<Activation::sigmoid>{}); return;
+        case Activation::tanh: f(Tag<Activation::tanh>{}); return;
+        case Activation::relu: f(Tag<Activation::relu>{}); return;
+        case Activation::leaky_relu: f(Tag<Activation::leaky_relu>{}); return;
+        case Activation::softmax: break;
+    }
+    throw std::logic_error("softmax is not a hidden activation");
+}
+
+// Sum of a[c] * b[c] (or of a[c] when b is null) over c < n, in `lanes` partial sums
+// combined pairwise: a fixed order that vectorizes.
+template <class T>
+WI_INLINE T sum_products(const T* a, const T* b, std::size_t n) {
+    T s[lanes] = {};
+    std::size_t c = 0;
+    if (b) {
+        for (; c + lanes <= n; c += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) s[l] += a[c + l] * b[c + l];
+        for (std::size_t l = 0; c < n; ++c, ++l) s[l] += a[c] * b[c];
+    } else {
+        for (; c + lanes <= n; c += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) s[l] += a[c + l];
+        for (std::size_t l = 0; c < n; ++c, ++l) s[l] += a[c];
+    }
+    for (std::size_t w = lanes / 2; w > 0; w /= 2)
+        for (std::size_t l = 0; l < w; ++l) s[l] += s[l + w];
+    return s[0];
+}
+
+// ---- kernel bodies -----------------------------------------------------------------
+
+// Z = W A_prev + b over the block (sum over k ascending, bias after, as NumPy's
+// np.dot(W, A) + b); writes Z to z_out and g(Z) to a_out where they are non-null.
+template <class T>
+WI_INLINE void dense_forward_body(const T* W, const T* b, std::size_t n_out, std::size_t n_in, const T* a_prev,
+                                  std::size_t ld, std::size_t c0, std::size_t c1, Activation act, double alpha,
+                                  T* z_out, T* a_out) {
+    const std::size_t n = c1 - c0;
+    T acc[block_cols];
+    for (std::size_t i = 0; i < n_out; ++i) {
+        const T* w = W + i * n_in;
+        const T* x = a_prev + c0;
+        const T w0 = w[0];
+        for (std::size_t c = 0; c < n; ++c) acc[c] = w0 * x[c];
+        for (std::size_t k = 1; k < n_in; ++k) {
+            const T wk = w[k];
+            x = a_prev + k * ld + c0;
+            for (std::size_t c = 0; c < n; ++c) acc[c] += wk * x[c];
+        }
+        const T bi = b[i];
+        for (std::size_t c = 0; c < n; ++c) acc[c] += bi;
+        if (z_out) std::memcpy(z_out + i * ld + c0, acc, n * sizeof(T));
+        if (a_out) {
+            T* a = a_out + i * ld + c0;
+            with_hidden(act, [&](auto tag) __attribute__((always_inline)) {
+                constexpr Activation A = decltype(tag)::value;
+                for (std::size_t c = 0; c < n; ++c) a[c] = T(activate<A>(double(acc[c]), alpha));
+            });
+        }
+    }
+}
+
+// In place: Z = Z + b, then (after copying Z to z_out if non-null) Z = g(Z). The GEMM
+// path's epilogue.
+template <class T>
+WI_INLINE void bias_activate_body(T* z, const T* b, std::size_t n_out, std::size_t ld, std::size_t c0,
+                                  std::size_t c1, Activation act, double alpha, T* z_out) {
+    const std::size_t n = c1 - c0;
+    for (std::size_t i = 0; i < n_out; ++i) {
+        T* row = z + i * ld + c0;
+        const T bi = b[i];
+        for (std::size_t c = 0; c < n; ++c) row[c] += bi;
+        if (z_out) std::memcpy(z_out + i * ld + c0, row, n * sizeof(T));
+        with_hidden(act, [&](auto tag) __attribute__((always_inline)) {
+            constexpr Activation A = decltype(tag)::value;
+            for (std::size_t c = 0; c < n; ++c) row[c] = T(activate<A>(double(row[c]), alpha));
+        });
+    }
+}
+
+// Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
+// per-block sum of the losses (returned, in double) and dz = A - Y. Each step is its own
+// plain loop: one loop holding exp, log and three divisions was bound by the length of
+// its dependency chain (2x slower than the split loops, measured).
+template <class T>
+WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_out, std::size_t ld,
+                             std::size_t c0, std::size_t c1, T* a, T* dz) {
+    const std::size_t n = c1 - c0;
+    double part[block_cols];
+    double total = 0.0;
+    if (loss == Loss::softmax_cross_entropy) {
+        // Per column: e_k = exp(z_k - max), A = e / sum e, loss = sum_k y_k (logsumexp - z_k).
+        double mx[block_cols], s[block_cols], lse[block_cols];
+        for (std::size_t c = 0; c < n; ++c) mx[c] = double(z[c0 + c]);
+        for (std::size_t i = 1; i < n_out; ++i)
+            for (std::size_t c = 0; c < n; ++c) {
+                const double zc = double(z[i * ld + c0 + c]);
+                mx[c] = zc > mx[c] ? zc : mx[c];
+            }
+        std::fill(s, s + n, 0.0);
+        for (std::size_t i = 0; i < n_out; ++i)
+            for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(double(z[i * ld + c0 + c]) - mx[c]);
+        for (std::size_t c = 0; c < n; ++c) lse[c] = mx[c] + vecmath::log_positive(s[c]);
+        std::fill(part, part + n, 0.0);
+        for (std::size_t i = 0; i < n_out; ++i) {
+            const std::size_t o = i * ld + c0;
+            for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(double(z[o + c]) - mx[c]) / s[c]);
+            if (!y) continue;
+            for (std::size_t c = 0; c < n; ++c) part[c] += double(y[o + c]) * (lse[c] - double(z[o + c]));
+            for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
+        }
+        return y ? sum_products<double>(part, nullptr, n) : 0.0;
+    }
+    for (std::size_t i = 0; i < n_out; ++i) {
+        const std::size_t o = i * ld + c0;
+        const T* zr = z + o;
+        T* ar = a + o;
+        if (loss == Loss::mse) {
+            std::copy(zr, zr + n, ar);
+            if (!y) continue;
+            for (std::size_t c = 0; c < n; ++c) {
+                const double d = double(zr[c]) - double(y[o + c]);
+                part[c] = 0.5 * d * d;
+            }
+        } else {
+            double inv[block_cols];
+            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_parts(double(zr[c]), inv[c]));
+            if (!y) continue;
+            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log(inv):
+            // inv is within ~1.5 ulp, so the term's absolute error stays ~2e-16.
+            const T* yr = y + o;
+            for (std::size_t c = 0; c < n; ++c) {
+                const double zc = double(zr[c]);
+                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log_positive(inv[c]);
+            }
+        }
+        for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
+        total += sum_products<double>(part, nullptr, n);
+    }
+    return total;
+}
+
+// Block partial sums of the gradients of one layer: part_dW[i n_in + k] = sum_c dz[i,c]
+// a_prev[k,c] (when part_dW is non-null), part_db[i] = sum_c dz[i,c]; and, when
+// dz_prev is non-null, dz_prev = (W^T dz) * g'(a_prev) (sum over i ascending, as
+// np.dot(W.T, dZ) * g').
+template <class T>
+WI_INLINE void dense_backward_body(const T* W, std::size_t n_out, std::size_t n_in, const T* dz, const T* a_prev,
+                                   std::size_t ld, std::size_t c0, std::size_t c1, T* part_dW, T* part_db,
+                                   Activation prev_act, double alpha, T* dz_prev) {
+    const std::size_t n = c1 - c0;
+    for (std::size_t i = 0; i < n_out; ++i) {
+        const T* d = dz + i * ld + c0;
+        if (part_dW)
+            for (std::size_t k = 0; k < n_in; ++k) part_dW[i * n_in + k] = sum_products(d, a_prev + k * ld + c0, n);
+        part_db[i] = sum_products<T>(d, nullptr, n);
+    }
+    if (!dz_prev) return;
+    T acc[block_cols];
+    for (std::size_t k = 0; k < n_in; ++k) {
+        const T w0 = W[k];
+        const T* d = dz + c0;
+        for (std::size_t c = 0; c < n; ++c) acc[c] = w0 * d[c];
+        for (std::size_t i = 1; i < n_out; ++i) {
+            const T wi = W[i * n_in + k];
+            d = dz + i * ld + c0;
+            for (std::size_t c = 0; c < n; ++c) acc[c] += wi * d[c];
+        }
+        const T* a = a_prev + k * ld + c0;
+        T* out = dz_prev + k * ld + c0;
+        with_hidden(prev_act, [&](auto tag) __attribute__((always_inline)) {
+            constexpr Activation A = decltype(tag)::value;
+            if constexpr (A == Activation::identity) {
+                for (std::size_t c = 0; c < n; ++c) out[c] = acc[c];
+            } else {
+                for (std::size_t c = 0; c < n; ++c) out[c] = acc[c] * T(derivative<A>(double(a[c]), alpha));
+            }
+        });
+    }
+}
+
+// In place: d = d * g'(a) over the block (the GEMM path's backward epilogue).
+template <class T>
+WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std::size_t ld, std::size_t c0,
+                                        std::size_t c1, Activation act, double alpha) {
+    const std::size_t n = c1 - c0;
+    with_hidden(act, [&](auto tag) __attribute__((always_inline)) {
+        constexpr Activation A = decltype(tag)::value;
+        if constexpr (A != Activation::identity) {
+            for (std::size_t r = 0; r < rows; ++r) {
+                T* dr = d + r * ld + c0;
+                const T* ar = a + r * ld + c0;
+                for (std::size_t c = 0; c < n; ++c) dr[c] = dr[c] * T(derivative<A>(double(ar[c]), alpha));
+            }
+        }
+    });
+}
+
+// ---- dispatched entry points -------------------------------------------------------
+
+#define WI_MLP_KERNELS(T)                                                                                          \
+    WI_DISPATCH void dense_forward(const T* W, const T* b, std::size_t n_out, std::size_t n_in, const T* a_prev,  \
+                                   std::size_t ld, std::size_t c0, std::size_t c1, Activation act, double alpha,  \
+                                   T* z_out, T* a_out) {                                                           \
+        dense_forward_body(W, b, n_out, n_in, a_prev, ld, c0, c1, act, alpha, z_out, a_out);                       \
+    }                                                                                                              \
+    WI_DISPATCH void bias_activate(T* z, const T* b, std::size_t n_out, std::size_t ld, std::size_t c0,            \
+                                   std::size_t c1, Activation act, double alpha, T* z_out) {                       \
+        bias_activate_body(z, b, n_out, ld, c0, c1, act, alpha, z_out);                                            \
+    }                                                                                                              \
+    WI_DISPATCH double output(Loss loss, const T* z, const T* y, std::size_t n_out, std::size_t ld,                \
+                              std::size_t c0, std::size_t c1, T* a, T* dz) {                                       \
+        return output_body(loss, z, y, n_out, ld, c0, c1, a, dz);                                                  \
+    }                                                                                                              \
+    WI_DISPATCH void dense_backward(const T* W, std::size_t n_out, std::size_t n_in, const T* dz,                  \
+                                    const T* a_prev, std::size_t ld, std::size_t c0, std::size_t c1, T* part_dW,   \
+                                    T* part_db, Activation prev_act, double alpha, T* dz_prev) {                   \
+        dense_backward_body(W, n_out, n_in, dz, a_prev, ld, c0, c1, part_dW, part_db, prev_act, alpha, dz_prev);   \
+    }                                                                                                              \
+    WI_DISPATCH void scale_by_derivative(T* d, const T* a, std::size_t rows, std::size_t ld, std::size_t c0,       \
+                                         std::size_t c1, Activation act, double alpha) {                           \
+        scale_by_derivative_body(d, a, rows, ld, c0, c1, act, alpha);                                              \
+    }
+
+WI_MLP_KERNELS(float)
+WI_MLP_KERNELS(double)
+#undef WI_MLP_KERNELS
+
+}  // namespace kernels
+
+namespace {
+
+using kernels::block_cols;
+
+// Layers with fewer weights than this run through the fused loops; from here on a
+// GEMM's register blocking wins over its call overhead.
+constexpr std::size_t gemm_min_weights = 256;
+// Below this many row-elements per pass (a few ms of work), starting threads costs more
+// than it saves: parallel_for starts threads per call, and on a busy machine a new
+// thread can wait milliseconds for a core (measured: a 1.3 ms step took 14 ms with 2).
+constexpr std::size_t parallel_min_elements = std::size_t(1) << 22;
+
+// An uninitialized array allocated once and reused: 64-byte aligned, and asking for
+// transparent huge pages when large (a fresh 4 KiB page costs ~2.5 us here, DESIGN.md 7).
+template <class T>
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { std::free(data_); }
+
+    // At least n elements; previous contents are discarded when it grows.
+    T* reserve(std::size_t n) {
+        if (n > size_) {
+            constexpr std::size_t huge = std::size_t(2) << 20;
+            const std::size_t bytes = std::max<std::size_t>(n * sizeof(T), 64);
+            const std::size_t align = bytes >= huge ? huge : 64;
+            const std::size_t rounded = (bytes + align - 1) / align * align;
+            void* p = std::aligned_alloc(align, rounded);
+            if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+            if (align == huge) madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+            std::free(data_);
+            data_ = static_cast<T*>(p);
+            size_ = rounded / sizeof(T);
+        }
+        return data_;
+    }
+    T* data() const { return data_; }
+
+private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+std::size_t blocks_of(std::size_t m) { return (m + block_cols - 1) / block_cols; }
+
+bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
+
+// Per-block partial sums of layer l: db, and dW for narrow layers (GEMM computes wide dW).
+std::size_t partial_stride(const Architecture& arch, std::size_t l) {
+    return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
+}
+
+// Wide layers split their GEMMs over fixed chunks of examples, each a single-threaded
+// BLAS call, handed to threads by parallel_for. On this shared machine OpenBLAS's own
+// threads (a static split with spinning barriers) made a 2-thread step up to 10x slower
+// than 1 thread whenever another process held a core; chunks taken from a counter just go
+// to whichever thread is running. Chunks depend on m only, never on the thread count, so
+// the results do not either. At most max_gemm_chunks, to bound the dW partial sums.
+constexpr std::size_t gemm_chunk_min = 2048;
+constexpr std::size_t max_gemm_chunks = 16;
+// Below this many multiply-adds a GEMM is not worth starting threads for.
+constexpr std::size_t gemm_parallel_min = std::size_t(1) << 25;
+
+std::size_t gemm_chunk(std::size_t m) {
+    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
+}
+std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
+
+// C = op(W) B over m columns (B, C with row stride m): one GEMM per chunk of columns.
+template <class T>
+void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, const T* W, std::size_t ldw,
+                  const T* B, T* C, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m);
+    const int threads = rows * k * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(gemm_chunks(m), threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(trans_w, false, rows, n, k, T(1), W, ldw, B + c0, m, T(0), C + c0, m);
+    });
+}
+
+// dW = scale dZ A^T (dZ: n_out x m, A: n_in x m): one GEMM per chunk of examples into
+// partial (gemm_chunks(m) x n_out x n_in), then the chunks summed in order.
+template <class T>
+void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T scale, const T* dz, const T* a,
+                          T* dW, T* partial, int nthreads) {
+    const std::size_t chunk = gemm_chunk(m), nc = gemm_chunks(m), size = n_out * n_in;
+    if (nc == 1) {
+        blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a, m, T(0), dW, n_in);
+        return;
+    }
+    const int threads = n_out * n_in * m >= gemm_parallel_min ? nthreads : 1;
+    parallel_for(nc, threads, [&](std::size_t t) {
+        const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
+        blas::gemm(false, true, n_out, n_in, n, T(1), dz + c0, m, a + c0, m, T(0), partial + t * size, n_in);
+    });
+    for (std::size_t j = 0; j < size; ++j) dW[j] = partial[j];
+    for (std::size_t t = 1; t < nc; ++t) {
+        const T* p = partial + t * size;
+        for (std::size_t j = 0; j < size; ++j) dW[j] += p[j];
+    }
+    for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
+}
+
+// body(block, c0, c1) for every block of m columns; threads only for big passes.
+template <class Body>
+void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body) {
+    const std::size_t nb = blocks_of(m);
+    const int threads = rows * m >= parallel_min_elements ? nthreads : 1;
+    parallel_for(nb, threads, [&](std::size_t blk) {
+        const std::size_t c0 = blk * block_cols;
+        body(blk, c0, std::min(m, c0 + block_cols));
+    });
+}
+
+}  // namespace
+
+template <class T>
+struct Network<T>::Workspace {
+    std::size_t m = 0;                 // columns the buffers hold
+    std::vector<Buffer<T>> A;          // A_l, (n_l, m), l = 1..L
+    Buffer<T> Z;                       // Z_L, (n_L, m)
+    Buffer<T> G0, G1;                  // dZ ping-pong, (max n_l, m)
+    std::vector<std::vector<T>> dW, db;
+    Buffer<T> partial;                 // per-block partial gradient sums
+    Buffer<T> gemm_partial;            // per-chunk dW of the widest GEMM layer
+    std::vector<double> cost_partial;  // per-block loss sums
+    Buffer<T> Xb, Yb;                  // the current mini-batch
+    std::vector<std::uint32_t> perm;   // the current epoch's order
+
+    explicit Workspace(const Architecture& arch) : A(arch.layers()) {
+        for (std::size_t l = 0; l < arch.layers(); ++l) {
+            dW.emplace_back(arch.sizes[l + 1] * arch.sizes[l]);
+            db.emplace_back(arch.sizes[l + 1]);
+        }
+    }
+
+    void reserve(const Architecture& arch, std::size_t cols) {
+        if (cols <= m) return;
+        std::size_t widest = 0, most_partial = 0, biggest_wide = 0;
+        for (std::size_t l = 0; l < arch.layers(); ++l) {
+            const std::size_t n_out = arch.sizes[l + 1];
+            A[l].reserve(n_out * cols);
+            widest = std::max(widest, n_out);
+            most_partial = std::max(most_partial, partial_stride(arch, l));
+            if (is_wide(arch, l)) biggest_wide = std::max(biggest_wide, n_out * arch.sizes[l]);
+        }
+        if (biggest_wide && gemm_chunks(cols) > 1) gemm_partial.reserve(gemm_chunks(cols) * biggest_wide);
+        Z.reserve(arch.sizes.back() * cols);
+        G0.reserve(widest * cols);
+        G1.reserve(widest * cols);
+        partial.reserve(blocks_of(cols) * most_partial);
+        cost_partial.resize(blocks_of(cols));
+        m = cols;
+    }
+};
+
+template <class T>
+Network<T>::Network(Architecture arch) : arch_(std::move(arch)) {
+    arch_.validate();
+    blas::set_num_threads(1);  // the engine threads GEMMs itself (gemm_columns)
+    ws_ = std::make_unique<Workspace>(arch_);
+}
+
+template <class T>
+Network<T>::~Network() = default;
+template <class T>
+Network<T>::Network(Network&&) noexcept = default;
+template <class T>
+Network<T>& Network<T>::operator=(Network&&) noexcept = default;
+
+namespace {
+
+template <class T>
+void check_parameters(const Architecture& arch, const Parameters<T>& p) {
+    if (p.W.size() != arch.layers() || p.b.size() != arch.layers())
+        throw std::invalid_argument("one W and one b per layer are needed");
+    for (std::size_t l = 0; l < arch.layers(); ++l)
+        if (!p.W[l] || !p.b[l]) throw std::invalid_argument("null parameter array");
+}
+
+// The passes below take the workspace and the destinations explicitly so that
+// forward(), gradients() and train() share them.
+
+// Forward through all layers: A[l] receives A_l for hidden layers, zout receives Z_L;
+// zh[l], when non-null, receives hidden Z_l.
+template <class T>
+void forward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
+                  const std::vector<T*>& A, const std::vector<T*>& zh, T* zout, int nthreads) {
+    const std::size_t L = arch.layers();
+    const T* prev = X;
+    for (std::size_t l = 0; l < L; ++l) {
+        const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+        const bool output = l + 1 == L;
+        T* dst = output ? zout : A[l];
+        // The output layer's activation belongs to the loss: here it stays linear.
+        const Activation act = output ? Activation::identity : arch.activations[l];
+        T* z_copy = output ? nullptr : zh[l];
+        if (is_wide(arch, l)) {
+            gemm_columns(false, n_out, n_in, m, p.W[l], n_in, prev, dst, nthreads);
+            for_blocks(m, n_out, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
+                kernels::bias_activate(dst, p.b[l], n_out, m, c0, c1, act, arch.alpha, z_copy);
+            });
+        } else {
+            for_blocks(m, n_out, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
+                kernels::dense_forward(p.W[l], p.b[l], n_out, n_in, prev, m, c0, c1, act, arch.alpha, z_copy, dst);
+            });
+        }
+        prev = dst;
+    }
+}
+
+// Output activations into a_out and, with Y, dZ_L = A_L - Y into dz; returns J (0 without Y).
+template <class T>
+double output_pass(const Architecture& arch, const T* zout, const T* Y, std::size_t m, T* a_out, T* dz,
+                   std::vector<double>& cost_partial, int nthreads) {
+    const std::size_t n_out = arch.sizes.back();
+    for_blocks(m, n_out, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
+        cost_partial[blk] = kernels::output(arch.loss, zout, Y, n_out, m, c0, c1, a_out, dz);
+    });
+    double total = 0.0;
+    for (std::size_t blk = 0; blk < blocks_of(m); ++blk) total += cost_partial[blk];
+    return (1.0 / double(m)) * total;  // the prototype's -1./m * np.sum(...)
+}
+
+// Gradients from dZ_L (in g0) back to layer 1, into dW[l], db[l]; g0 and g1 are the
+// ping-pong buffers for dZ.
+template <class T>
+void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
+                   const std::vector<T*>& A, T* g0, T* g1, T* partial, T* gemm_partial, const std::vector<T*>& dW,
+                   const std::vector<T*>& db, int nthreads) {
+    const T scale = T(1.0 / double(m));
+    const std::size_t nb = blocks_of(m);
+    T* dz = g0;
+    T* dz_prev = g1;
+    for (std::size_t l = arch.layers(); l-- > 0;) {
+        const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+        const T* a_prev = l == 0 ? X : A[l - 1];
+        const Activation prev_act = l == 0 ? Activation::identity : arch.activations[l - 1];
+        T* next = l == 0 ? nullptr : dz_prev;
+        const bool wide = is_wide(arch, l);
+        const std::size_t stride = partial_stride(arch, l);
+        // Narrow layers: dW, db and dZ_{l-1} in one pass over the blocks; wide layers:
+        // db here, dW and W^T dZ by GEMM below.
+        for_blocks(m, n_out + n_in, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
+            T* part = partial + blk * stride;
+            if (wide)
+                kernels::dense_backward(p.W[l], n_out, n_in, dz, a_prev, m, c0, c1, nullptr, part, prev_act,
+                                        arch.alpha, nullptr);
+            else
+                kernels::dense_backward(p.W[l], n_out, n_in, dz, a_prev, m, c0, c1, part + n_out, part, prev_act,
+                                        arch.alpha, next);
+        });
+        // Blocks are summed in order, whatever thread computed them.
+        for (std::size_t j = 0; j < stride; ++j) {
+            T s = partial[j];
+            for (std::size_t blk = 1; blk < nb; ++blk) s += partial[blk * stride + j];
+            if (j < n_out)
+                db[l][j] = scale * s;
+            else
+                dW[l][j - n_out] = scale * s;
+        }
+        if (wide) {
+            gemm_weight_gradient(n_out, n_in, m, scale, dz, a_prev, dW[l], gemm_partial, nthreads);
+            if (next) {
+                gemm_columns(true, n_in, n_out, m, p.W[l], n_in, dz, next, nthreads);
+                for_blocks(m, n_in, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
+                    kernels::scale_by_derivative(next, a_prev, n_in, m, c0, c1, prev_act, arch.alpha);
+                });
+            }
+        }
+        std::swap(dz, dz_prev);
+    }
+}
+
+// W = W - learning_rate dW, as the prototype's update_parameters.
+template <class T>
+void update(const Architecture& arch, const Parameters<T>& p, const std::vector<T*>& dW, const std::vector<T*>& db,
+            double learning_rate) {
+    const T lr = T(learning_rate);
+    for (std::size_t l = 0; l < arch.layers(); ++l) {
+        const std::size_t nw = arch.sizes[l + 1] * arch.sizes[l], nb = arch.sizes[l + 1];
+        T* W = p.W[l];
+        T* b = p.b[l];
+        const T* gW = dW[l];
+        const T* gb = db[l];
+        for (std::size_t j = 0; j < nw; ++j) W[j] = W[j] - lr * gW[j];
+        for (std::size_t j = 0; j < nb; ++j) b[j] = b[j] - lr * gb[j];
+    }
+}
+
+// Fisher-Yates on 0..m-1 with the draws of mlp.hpp's shuffle stream for this epoch.
+void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch) {
+    perm.resize(m);
+    for (std::size_t i = 0; i < m; ++i) perm[i] = std::uint32_t(i);
+    for (std::size_t i = m; i-- > 1;) {
+        const Block r = philox4x32_10({std::uint32_t(i), std::uint32_t(epoch), 1u, 0u}, key);
+        const std::uint64_t w = std::uint64_t(r[0]) | (std::uint64_t(r[1]) << 32);
+        // Lemire's multiply-shift: bias below (i + 1) / 2^64.
+        const std::size_t j = std::size_t((static_cast<unsigned __int128>(w) * (i + 1)) >> 64);
+        std::swap(perm[i], perm[j]);
+    }
+}
+
+template <class T>
+void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* cols, std::size_t n, T* dst) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* s = src + r * m;
+        T* d = dst + r * n;
+        for (std::size_t c = 0; c < n; ++c) d[c] = s[cols[c]];
+    }
+}
+
+template <class T>
+std::vector<T*> pointers(std::vector<Buffer<T>>& bufs) {
+    std::vector<T*> out;
+    for (auto& b : bufs) out.push_back(b.data());
+    return out;
+}
+
+template <class T>
+std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
+    std::vector<T*> out;
+    for (auto& v : vecs) out.push_back(v.data());
+    return out;
+}
+
+void check_examples(std::size_t m) {
+    if (m < 1) throw std::invalid_argument("at least one example is needed");
+    if (m >= (std::size_t(1) << 31)) throw std::length_error("more than 2^31 - 1 examples");
+}
+
+}  // namespace
+
+template <class T>
+void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* const* Z, T* const* A,
+                         int nthreads) {
+    check_parameters(arch_, p);
+    check_examples(m);
+    ws_->reserve(arch_, m);
+    const std::size_t L = arch_.layers();
+    std::vector<T*> a_dst = pointers(ws_->A), zh(L, nullptr);
+    for (std::size_t l = 0; l < L; ++l) {
+        if (A && A[l]) a_dst[l] = A[l];
+        if (Z && l + 1 < L) zh[l] = Z[l];
+    }
+    T* zout = Z && Z[L - 1] ? Z[L - 1] : ws_->Z.data();
+    forward_pass(arch_, p, X, m, a_dst, zh, zout, nthreads);
+    output_pass<T>(arch_, zout, nullptr, m, a_dst[L - 1], nullptr, ws_->cost_partial, nthreads);
+}
+
+template <class T>
+double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
+                             T* const* db, int nthreads) {
+    check_parameters(arch_, p);
+    check_examples(m);
+    Workspace& w = *ws_;
+    w.reserve(arch_, m);
+    const std::size_t L = arch_.layers();
+    const auto A = pointers(w.A);
+    forward_pass(arch_, p, X, m, A, std::vector<T*>(L, nullptr), w.Z.data(), nthreads);
+    const double J = output_pass(arch_, w.Z.data(), Y, m, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
+    if (dW && db) {
+        const std::vector<T*> gW(dW, dW + L), gb(db, db + L);
+        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), gW, gb, nthreads);
+    }
+    return J;
+}
+
+template <class T>
+double Network<T>::cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads) {
+    return gradients(p, X, Y, m, nullptr, nullptr, nthreads);
+}
+
+template <class T>
+TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
+                              const TrainOptions& opt, double* costs, const Check& check) {
+    check_parameters(arch_, p);
+    check_examples(m);
+    if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
+    if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
+        throw std::invalid_argument("learning_rate must be finite and > 0");
+    Workspace& w = *ws_;
+    const bool minibatch = opt.batch_size > 0 && opt.batch_size < m;
+    const std::size_t bs = minibatch ? opt.batch_size : m;
+    w.reserve(arch_, bs);
+    const std::size_t n_in = arch_.sizes.front(), n_out = arch_.sizes.back();
+    if (minibatch) {
+        w.Xb.reserve(n_in * bs);
+        w.Yb.reserve(n_out * bs);
+    }
+    const std::size_t L = arch_.layers();
+    const auto A = pointers(w.A);
+    const auto dW = pointers(w.dW), db = pointers(w.db);
+    const std::vector<T*> no_z(L, nullptr);
+
+    TrainReport report;
+    using clock = std::chrono::steady_clock;
+    auto last_check = clock::now();
+    std::size_t pos = m;  // position in the epoch's order; m: shuffle first
+    std::uint64_t epoch = 0;
+    for (std::size_t step = 0; step < opt.iterations; ++step) {
+        const T* x = X;
+        const T* y = Y;
+        std::size_t n = m;
+        if (minibatch) {
+            if (pos >= m) {
+                shuffle(w.perm, m, opt.shuffle_key, epoch++);
+                pos = 0;
+            }
+            n = std::min(bs, m - pos);
+            gather(X, n_in, m, w.perm.data() + pos, n, w.Xb.data());
+            gather(Y, n_out, m, w.perm.data() + pos, n, w.Yb.data());
+            pos += n;
+            x = w.Xb.data();
+            y = w.Yb.data();
+        }
+        forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), opt.nthreads);
+        const double J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, opt.nthreads);
+        if (step % opt.record_every == 0) costs[report.recorded++] = J;
+        if (!std::isfinite(J)) {
+            if (!report.nonfinite) report.first_nonfinite = step;
+            report.nonfinite = true;
+            if (opt.stop_on_nonfinite) break;
+        }
+        if (check) {
+            const auto now = clock::now();
+            if (std::chrono::duration<double>(now - last_check).count() >= check_interval) {
+                last_check = now;
+                if (check(step, J)) {
+                    report.cancelled = true;
+                    break;
+                }
+            }
+        }
+        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db, opt.nthreads);
+        update(arch_, p, dW, db, opt.learning_rate);
+        ++report.steps;
+    }
+    return report;
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace weightinit::mlp

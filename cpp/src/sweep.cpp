@@ -1,0 +1,176 @@
+// sweep.hpp: runs spread over parallel_for, each trained by a worker's own Network.
+#include "weightinit/sweep.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+#include "weightinit/blas.hpp"
+#include "weightinit/parallel.hpp"
+
+namespace weightinit::sweep {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// What one worker thread reuses from run to run: the engine's workspace lives in net.
+template <class T>
+struct Worker {
+    mlp::Network<T> net;
+    std::vector<T> output;  // the output layer's activations, for the accuracies
+    explicit Worker(const mlp::Architecture& arch) : net(arch) {}
+};
+
+// Hands each running task a worker no other task holds; parallel_for never runs more
+// tasks at once than there are workers.
+template <class T>
+class Pool {
+public:
+    Pool(const mlp::Architecture& arch, std::size_t n) {
+        workers_.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            workers_.emplace_back(arch);
+            free_.push_back(i);
+        }
+    }
+    std::size_t acquire() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (free_.empty()) throw std::logic_error("sweep: more tasks at once than workers");
+        const std::size_t i = free_.back();
+        free_.pop_back();
+        return i;
+    }
+    void release(std::size_t i) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_.push_back(i);
+    }
+    Worker<T>& operator[](std::size_t i) { return workers_[i]; }
+
+private:
+    std::vector<Worker<T>> workers_;
+    std::vector<std::size_t> free_;
+    std::mutex mutex_;
+};
+
+template <class T>
+double scored(mlp::Network<T>& net, const mlp::Parameters<T>& p, const T* X, const T* Y, std::size_t m,
+              std::vector<T>& output) {
+    const auto& arch = net.architecture();
+    if (arch.loss == mlp::Loss::mse) return nan;
+    const std::size_t L = arch.layers(), n_out = arch.sizes.back();
+    output.resize(n_out * m);
+    std::vector<T*> A(L, nullptr);
+    A[L - 1] = output.data();
+    net.forward(p, X, m, nullptr, A.data(), 1);
+    return accuracy(arch.loss, output.data(), Y, n_out, m);
+}
+
+}  // namespace
+
+std::size_t records(const Options& opt) {
+    if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
+    return (opt.iterations + opt.record_every - 1) / opt.record_every;
+}
+
+template <class T>
+double accuracy(mlp::Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
+    if (loss == mlp::Loss::mse || m == 0) return nan;
+    std::size_t right = 0;
+    if (loss == mlp::Loss::binary_cross_entropy) {
+        for (std::size_t i = 0; i < n_out * m; ++i) right += (A[i] > T(0.5) ? T(1) : T(0)) == Y[i];
+        return double(right) / double(n_out * m);
+    }
+    // The first largest entry of each column, as numpy.argmax.
+    auto argmax = [&](const T* M, std::size_t c) {
+        std::size_t best = 0;
+        for (std::size_t i = 1; i < n_out; ++i)
+            if (M[i * m + c] > M[best * m + c]) best = i;
+        return best;
+    };
+    for (std::size_t c = 0; c < m; ++c) right += argmax(A, c) == argmax(Y, c);
+    return double(right) / double(m);
+}
+
+template <class T>
+Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
+           const Results& out, const Progress& progress) {
+    arch.validate();
+    const std::size_t L = arch.layers(), runs = params.runs, n_rec = records(opt);
+    if (params.W.size() != L || params.b.size() != L) throw std::invalid_argument("one W and one b per layer");
+    if (!data.X || !data.Y || data.m < 1) throw std::invalid_argument("training data are needed");
+    if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
+        throw std::invalid_argument("learning_rate must be finite and > 0");
+    const bool test = data.X_test && data.Y_test && data.m_test > 0;
+
+    mlp::TrainOptions train;
+    train.iterations = opt.iterations;
+    train.learning_rate = opt.learning_rate;
+    train.record_every = opt.record_every;
+    train.stop_on_nonfinite = true;
+    train.nthreads = 1;  // parallel across runs, never inside one: a run's numbers do not depend on the sweep
+
+    const std::size_t nworkers = std::min<std::size_t>(runs, std::size_t(std::max(opt.nthreads, 1)));
+    // Wide layers call GEMM from every worker: size OpenBLAS's pool here, once, rather
+    // than racing to resize it from inside concurrent runs.
+    blas::set_num_threads(1);
+    Pool<T> pool(arch, nworkers);
+
+    std::mutex progress_mutex;
+    std::size_t done = 0;
+    std::atomic<bool> stop{false};
+    // Serialized: the callback sees a count that only grows.
+    auto poll = [&](bool finished) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        if (finished) ++done;
+        if (!stop.load() && progress && progress(done)) stop.store(true);
+        return stop.load();
+    };
+    mlp::Check check;
+    if (progress) check = [&](std::size_t, double) { return poll(false); };
+
+    parallel_for(runs, int(nworkers), [&](std::size_t r) {
+        double* costs = out.costs + r * n_rec;
+        for (std::size_t k = 0; k < n_rec; ++k) costs[k] = nan;
+        out.final_cost[r] = out.train_accuracy[r] = out.test_accuracy[r] = nan;
+        out.diverged[r] = 0;
+        if (stop.load()) return;
+        mlp::Parameters<T> p;
+        for (std::size_t l = 0; l < L; ++l) {
+            const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+            p.W.push_back(params.W[l] + r * n_out * n_in);
+            p.b.push_back(params.b[l] + r * n_out);
+        }
+        const std::size_t slot = pool.acquire();
+        struct Release {
+            Pool<T>& pool;
+            std::size_t slot;
+            ~Release() { pool.release(slot); }
+        } release{pool, slot};
+        Worker<T>& w = pool[slot];
+        const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
+        if (rep.cancelled) return;
+        // A finite last cost can still be followed by an update that overflows.
+        if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
+        if (!std::isfinite(out.final_cost[r])) {
+            out.diverged[r] = 1;
+            out.final_cost[r] = nan;
+        } else {
+            out.train_accuracy[r] = scored(w.net, p, data.X, data.Y, data.m, w.output);
+            if (test) out.test_accuracy[r] = scored(w.net, p, data.X_test, data.Y_test, data.m_test, w.output);
+        }
+        poll(true);
+    });
+    return Report{done, stop.load()};
+}
+
+template double accuracy<float>(mlp::Loss, const float*, const float*, std::size_t, std::size_t);
+template double accuracy<double>(mlp::Loss, const double*, const double*, std::size_t, std::size_t);
+template Report run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&, const Options&,
+                           const Results&, const Progress&);
+template Report run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,
+                            const Options&, const Results&, const Progress&);
+
+}  // namespace weightinit::sweep

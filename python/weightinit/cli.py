@@ -1,0 +1,278 @@
+"""The ``weightinit`` command (also ``python -m weightinit``): the articles' experiments.
+
+    weightinit compare    train the planar-flower network under each init scheme, over seeds
+    weightinit ranges     the second article's weight statistics and range-vs-inputs plots
+    weightinit depth      activation and gradient std per layer of a deep network, per scheme
+
+Each writes its PNGs and a ``report.md`` into ``--out`` (default ``weightinit-out/<command>``)
+and prints its table. The numbers come from :mod:`weightinit.experiments`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from typing import Any, Callable, List, NoReturn, Optional, Sequence
+
+from weightinit import experiments
+from weightinit._threads import set_num_threads
+from weightinit.mlp import HIDDEN_ACTIVATIONS
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors as one line on stderr (exit status 2), without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _int_at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def _names(text: str) -> List[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return names
+
+
+def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str]) -> None:
+    p.add_argument("--schemes", type=_names, default=list(schemes), metavar="A,B,...",
+                   help="comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)")
+    p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
+                   help="output directory for the PNGs and report.md")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=_int_at_least(1), default=None, metavar="N",
+                   help="threads for the C++ core; None: all cores, or WEIGHTINIT_NUM_THREADS")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="weightinit", description="Weight-initialization experiments of the two articles.")
+    sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth}", parser_class=_Parser)
+    # Every option's default is printed by the formatter.
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    sub.required = True
+
+    p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
+                       description="The first article's experiment: a 2-layer network (hidden tanh by default, "
+                                   "sigmoid output) trained by gradient descent under each scheme and seed; "
+                                   "prints final cost, accuracies and diverged runs; plots cost curves and "
+                                   "decision boundaries.")
+    p.add_argument("--dataset", choices=experiments.DATASETS, default="flower",
+                   help="training data (seed 1) and test data (seed 2)")
+    p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
+    p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
+                   help="hidden activation")
+    p.add_argument("--iterations", type=_int_at_least(0), default=10000, help="gradient steps")
+    p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
+    p.add_argument("--seeds", type=_int_at_least(1), default=8, help="seeds 0..N-1 per scheme")
+    _common(p, "compare", experiments.COMPARE_SCHEMES)
+
+    p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
+                       description="Summary statistics (min, max, mean, std) of COUNT weights of layers with "
+                                   "INPUTS inputs and OUTPUTS outputs per scheme, and each scheme's bound "
+                                   "(uniform) or +-4 std (normal) against 1..MAX_INPUTS inputs.")
+    p.add_argument("--inputs", type=_int_at_least(1), default=10, help="n, inputs per node")
+    p.add_argument("--outputs", type=_int_at_least(1), default=20, help="m, outputs")
+    p.add_argument("--count", type=_int_at_least(1), default=1000, help="weights summarized")
+    p.add_argument("--max-inputs", type=_int_at_least(1), default=100, help="plot 1..N inputs")
+    p.add_argument("--plot-outputs", type=_int_at_least(1), default=10,
+                   help="outputs for the fan_avg rules' curve, as the article")
+    p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
+    _common(p, "ranges", experiments.RANGE_SCHEMES)
+
+    p = sub.add_parser("depth", formatter_class=formatter, help="activation and gradient std per layer of a deep network, per scheme",
+                       description="Forward and backward pass, at initialization, of DEPTH hidden layers of "
+                                   "WIDTH units on N(0,1) inputs: the std of every layer's activations and "
+                                   "weight gradients, per scheme (vanishing or exploding signal).")
+    p.add_argument("--depth", type=_int_at_least(1), default=10, help="hidden layers")
+    p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
+    p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
+    p.add_argument("--activations", type=_names, default=["tanh", "relu"], metavar="A,B",
+                   help="hidden activations, one profile each")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
+    _common(p, "depth", experiments.DEPTH_SCHEMES)
+    return parser
+
+
+class _Progress:
+    """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet."""
+
+    def __init__(self, total: int, desc: str, quiet: bool) -> None:
+        self.bar: Any = None
+        if not quiet and sys.stdout.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="run", delay=1.0, leave=False)
+
+    def __call__(self, done: int, total: int = 0) -> None:
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _output_dir(path: str) -> str:
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".weightinit-write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as exc:
+        raise OSError(f"cannot write to output directory {path!r}: {exc.strerror or exc}") from None
+    return path
+
+
+def _report(out: str, title: str, argv: Sequence[str], table: str, images: Sequence[str], notes: str = "") -> str:
+    lines = [f"# {title}", "", "```", "weightinit " + " ".join(shlex.quote(a) for a in argv), "```", "", table, ""]
+    if notes:
+        lines += [notes, ""]
+    lines += [f"![{os.path.splitext(name)[0]}]({name})" for name in images]
+    path = os.path.join(out, "report.md")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    from weightinit import plots
+
+    pairs = [experiments.scheme(s) for s in args.schemes]  # unknown names fail before any work
+    out = _output_dir(args.out)
+    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
+    start = time.perf_counter()
+    try:
+        result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
+                                                   args.learning_rate, args.seeds, args.schemes, progress=bar)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    table = result.table()
+    print(table)
+    runs = len(pairs) * args.seeds
+    print(f"\n{runs} runs of {args.iterations} iterations ({args.dataset}, {result.layer_sizes}) in {seconds:.2f} s")
+    images = ["costs.png", "boundaries.png"]
+    plots.cost_curves(result, os.path.join(out, images[0]))
+    plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]))
+    notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), {args.iterations} iterations "
+             f"of full-batch gradient descent at learning rate {args.learning_rate:g}, seeds 0..{args.seeds - 1}; "
+             f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
+             f"not diverge; `constant` is {experiments.CONSTANT}.")
+    path = _report(out, "weightinit compare", argv, table, images, notes)
+    print(f"wrote {', '.join(os.path.join(out, i) for i in images)} and {path}")
+
+
+def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    from weightinit import plots
+
+    for s in args.schemes:
+        experiments.scheme(s)
+    out = _output_dir(args.out)
+    rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed)
+    lines = [f"| scheme | spread for n={args.inputs}, m={args.outputs} | min | max | mean | std |",
+             "|---|---|---|---|---|---|"]
+    for name, spread, kind, s in rows:
+        what = "bound" if kind == "uniform" else "std"
+        lines.append(f"| {name} | {what} {spread:.3f} | {s.min:.3f} | {s.max:.3f} | {s.mean:.3f} | {s.std:.3f} |")
+    table = "\n".join(lines)
+    print(table)
+    curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
+    images = ["ranges.png"]
+    plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
+    notes = (f"{args.count} weights per scheme (layers of shape ({args.outputs}, {args.inputs}), seed {args.seed}). "
+             f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
+    path = _report(out, "weightinit ranges", argv, table, images, notes)
+    print(f"wrote {os.path.join(out, images[0])} and {path}")
+
+
+def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    from weightinit import plots
+
+    for s in args.schemes:
+        experiments.scheme(s)
+    for a in args.activations:
+        if a not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"unknown activation {a!r}; one of {', '.join(HIDDEN_ACTIVATIONS)}")
+    out = _output_dir(args.out)
+    bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet)
+    profiles = {}
+    try:
+        for a in args.activations:
+            profiles[a] = {}
+            for s in args.schemes:
+                profiles[a][s] = experiments.depth_profile(s, a, args.depth, args.width, args.examples, args.seed)
+                bar.step()
+    finally:
+        bar.close()
+    blocks = []
+    for a, per in profiles.items():
+        for c, what in enumerate(("activation std", "weight-gradient std")):
+            head = f"| {a}: {what} | " + " | ".join(f"L{k + 1}" for k in range(args.depth)) + " |"
+            lines = [head, "|---" * (args.depth + 1) + "|"]
+            for s, pair in per.items():
+                lines.append(f"| {s} | " + " | ".join(f"{v:.3g}" for v in pair[c]) + " |")
+            blocks.append("\n".join(lines))
+    table = "\n\n".join(blocks)
+    print(table)
+    images = ["depth.png"]
+    plots.depth_profiles(profiles, os.path.join(out, images[0]))
+    notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
+             f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
+             f"weights (gradients dW of the cross-entropy) of each layer, at initialization.")
+    path = _report(out, "weightinit depth", argv, table, images, notes)
+    print(f"wrote {os.path.join(out, images[0])} and {path}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit status (0, 1 for a failed run, 2 for bad options)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    try:
+        if args.threads is not None:
+            set_num_threads(args.threads)
+        {"compare": _compare, "ranges": _ranges, "depth": _depth}[args.command](args, argv)
+    except (ValueError, TypeError) as exc:
+        print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"weightinit {args.command}: error: {exc} (pip install 'weightinit[cli]')", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"weightinit {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0

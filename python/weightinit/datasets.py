@@ -1,0 +1,113 @@
+"""Small synthetic data sets for the experiments, in the MLP layout: X is (n_features, m).
+
+>>> from weightinit import datasets
+>>> X, Y = datasets.planar_flower(1)
+>>> X.shape, Y.shape
+((2, 400), (1, 400))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from weightinit import _args
+
+__all__ = ["blobs", "circles", "moons", "planar_flower"]
+
+
+def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
+    """The first article's two-class "flower" (``load_planar_dataset``): ``X`` (2, m), ``Y`` (1, m) uint8.
+
+    Class ``j`` has m/2 points at angle ``t = linspace(3.12 j, 3.12 (j + 1)) + noise N(0, 1)``
+    and radius ``r = petals sin(4 t) + noise N(0, 1)``; ``x = (r sin t, r cos t)``.
+
+    ``rng`` is an int seed or a ``np.random.RandomState``: the draws are the legacy ``randn``
+    stream, so seed ``s`` gives exactly the article's ``np.random.seed(s)`` data set
+    (without touching NumPy's global state).
+    """
+    if m < 2 or m % 2:
+        raise ValueError(f"m must be an even number >= 2, got {m}")
+    a = _args.real(petals, "petals")
+    sigma = _args.nonnegative(noise, "noise")
+    rs = rng if isinstance(rng, np.random.RandomState) else np.random.RandomState(rng)
+    n = m // 2
+    X = np.zeros((m, 2))
+    Y = np.zeros((m, 1), dtype=np.uint8)
+    for j in range(2):
+        ix = range(n * j, n * (j + 1))
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, n) + rs.randn(n) * sigma
+        r = a * np.sin(4 * t) + rs.randn(n) * sigma
+        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
+        Y[ix] = j
+    return X.T, Y.T
+
+
+def blobs(
+    n_per_class: int = 100,
+    centers: Optional[Sequence[Sequence[float]]] = None,
+    *,
+    std: float = 1.0,
+    rng: Any = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs: ``X`` (n_features, k n_per_class) and one-hot ``Y`` (k, k n_per_class).
+
+    Class ``c`` is ``centers[c] + std N(0, I)``; default centers are three well separated
+    points in the plane. ``rng`` follows SPEC 7 (``np.random.default_rng``).
+    """
+    if n_per_class < 1:
+        raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
+    s = _args.nonnegative(std, "std")
+    c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
+    if c.ndim != 2 or len(c) < 1:
+        raise ValueError(f"centers must be a (k, n_features) array, got shape {c.shape}")
+    gen = np.random.default_rng(rng)
+    k, d = c.shape
+    labels = np.repeat(np.arange(k), n_per_class)
+    X = (c[labels] + s * gen.standard_normal((len(labels), d))).T
+    Y = np.zeros((k, len(labels)))
+    Y[labels, np.arange(len(labels))] = 1.0
+    return np.ascontiguousarray(X), Y
+
+
+def _binary(X0: np.ndarray, X1: np.ndarray, std: float, gen: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+    """Classes 0 and 1 stacked as columns, plus N(0, std^2) noise: X (2, m), Y (1, m) uint8."""
+    X = np.concatenate([X0, X1], axis=1)
+    X = X + std * gen.standard_normal(X.shape)
+    Y = np.repeat(np.array([0, 1], dtype=np.uint8), [X0.shape[1], X1.shape[1]])[None, :]
+    return np.ascontiguousarray(X), Y
+
+
+def moons(n_per_class: int = 200, *, noise: float = 0.1, rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
+
+    Class 0 is the upper half of the unit circle, class 1 the lower half shifted by (1, 0.5)
+    (scikit-learn's ``make_moons`` layout, without scikit-learn), each point plus
+    ``noise * N(0, I)``. ``rng`` follows SPEC 7.
+    """
+    n = _args.positive_int(n_per_class, "n_per_class")
+    s = _args.nonnegative(noise, "noise")
+    t = np.linspace(0.0, np.pi, n)
+    upper = np.stack([np.cos(t), np.sin(t)])
+    lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)])
+    return _binary(upper, lower, s, _args.generator(rng))
+
+
+def circles(n_per_class: int = 200, *, noise: float = 0.05, factor: float = 0.5,
+            rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
+
+    Class 0 on the unit circle, class 1 on the circle of radius ``factor`` (0 < factor < 1),
+    each point plus ``noise * N(0, I)`` (scikit-learn's ``make_circles`` layout).
+    ``rng`` follows SPEC 7.
+    """
+    n = _args.positive_int(n_per_class, "n_per_class")
+    s = _args.nonnegative(noise, "noise")
+    f = _args.real(factor, "factor")
+    if not 0 < f < 1:
+        raise ValueError(f"factor must lie in (0, 1), got {f}")
+    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    outer = np.stack([np.cos(t), np.sin(t)])
+    return _binary(outer, f * outer, s, _args.generator(rng))

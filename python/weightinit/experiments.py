@@ -1,0 +1,164 @@
+"""The articles' experiments as functions: what ``weightinit compare | ranges | depth`` compute.
+
+* :func:`compare` - the first article: train the planar-flower network under each scheme
+  (zeros, a constant, ``randn * k``, and the modern rules) over several seeds (:func:`weightinit.sweep`).
+* :func:`range_stats`, :func:`range_curves` - the second article: summary statistics of 1000
+  weights for n inputs and m outputs, and each rule's bound (or std) against the inputs.
+* :func:`depth_profile` - why it matters: activation and gradient std at every layer of a
+  deep network under each scheme.
+
+Schemes are given as strings (:func:`scheme`): ``zeros``, ``constant`` or ``constant(v)``,
+``randn`` or ``randn*k`` (N(0, k^2), the article's ``np.random.randn(...) * k``), or any
+name of :func:`weightinit.available`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from weightinit import datasets, initializers, registry
+from weightinit.mlp import MLP
+from weightinit.summary import Summary, describe
+from weightinit.sweep import SweepResult, sweep
+
+__all__ = [
+    "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
+    "depth_profile", "range_curves", "range_stats", "scheme",
+]
+
+# The first article's schemes (its "same constant" is not given a value; 0.5 here), then
+# the rules the second article and the frameworks recommend.
+ARTICLE_SCHEMES = ["zeros", "constant", "randn", "randn*0.01", "randn*0.001", "randn*100"]
+COMPARE_SCHEMES = ARTICLE_SCHEMES + ["fan_in_uniform", "xavier_uniform", "he_normal", "lecun_normal", "orthogonal"]
+# The second article's three: "Xavier", "normalized Xavier", "He".
+RANGE_SCHEMES = ["fan_in_uniform", "xavier_uniform", "he_normal"]
+DEPTH_SCHEMES = ["randn*0.01", "randn", "fan_in_uniform", "xavier_uniform", "he_normal", "lecun_normal",
+                 "orthogonal"]
+DATASETS = ("flower", "moons", "circles", "blobs")
+CONSTANT = 0.5
+
+_NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+_RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
+_CONSTANT = re.compile(rf"constant(?:\((?P<v>-?{_NUMBER})\))?")
+
+
+def scheme(token: str) -> Tuple[str, Any]:
+    """``(label, init)`` for a scheme string, ready for :func:`weightinit.sweep` and ``wi.MLP(init=...)``.
+
+    ``randn*k`` is ``functools.partial(wi.normal, std=k)``; ``constant(v)`` is
+    ``functools.partial(wi.constant, value=v)`` (``constant`` alone: v = 0.5); other names go
+    through :func:`weightinit.get` (a ValueError, with close matches, for unknown names).
+    """
+    if not isinstance(token, str):
+        raise TypeError(f"a scheme must be a str, got {type(token).__name__}")
+    t = token.strip()
+    m = _RANDN.fullmatch(t)
+    if m:
+        k = float(m["k"]) if m["k"] else 1.0
+        return t, functools.partial(initializers.normal, std=k)
+    m = _CONSTANT.fullmatch(t)
+    if m:
+        return t, functools.partial(initializers.constant, value=float(m["v"]) if m["v"] else CONSTANT)
+    try:
+        registry.get(t)
+    except ValueError as exc:
+        raise ValueError(f"unknown scheme {t!r}: {exc} (or randn*K, constant(V))") from None
+    return t, t
+
+
+def dataset(name: str, rng: int) -> Tuple[np.ndarray, np.ndarray]:
+    """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower
+    (400 points), moons, circles (400 points each) or three blobs (300 points, one-hot Y)."""
+    if name == "flower":
+        return datasets.planar_flower(rng)
+    if name == "moons":
+        return datasets.moons(rng=rng)
+    if name == "circles":
+        return datasets.circles(rng=rng)
+    if name == "blobs":
+        return datasets.blobs(rng=rng, std=1.5)
+    raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+
+
+def compare(
+    data: str = "flower",
+    hidden: int = 4,
+    activation: str = "tanh",
+    iterations: int = 10000,
+    learning_rate: float = 1.2,
+    seeds: int = 8,
+    schemes: Sequence[str] = COMPARE_SCHEMES,
+    record_every: Optional[int] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
+    """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
+    sigmoid or softmax output) trained by gradient descent under each scheme with seeds
+    ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
+    (the article's train and test sets). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
+    pairs = [scheme(s) for s in schemes]
+    X, Y = dataset(data, 1)
+    X_test, Y_test = dataset(data, 2)
+    out = "softmax" if Y.shape[0] > 1 else "sigmoid"
+    if record_every is None:
+        record_every = max(1, iterations // 1000)
+    result = sweep(X, Y, [X.shape[0], hidden, Y.shape[0]], pairs, seeds, iterations, learning_rate,
+                   activations=[activation, out], record_every=record_every, X_test=X_test, Y_test=Y_test,
+                   progress=progress)
+    return result, (X, Y, X_test, Y_test)
+
+
+def _rule(name: str) -> Tuple[Callable[..., np.ndarray], str]:
+    fn = registry.get(name)
+    rule = initializers.SCALE_RULES.get(fn)
+    if rule is None:
+        raise ValueError(f"{name!r} has no scale from fans; use one of "
+                         f"{', '.join(sorted(f.__name__ for f in initializers.SCALE_RULES))}")
+    return fn, rule()[2]
+
+
+def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20, count: int = 1000,
+                rng: Any = 1) -> List[Tuple[str, float, str, Summary]]:
+    """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
+    ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
+    layers of shape ``(m, n)`` drawn one after another from one Generator, the first ``count``
+    values kept); ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is
+    ``"uniform"``, else the std)."""
+    gen = np.random.default_rng(rng)
+    rows = []
+    for name in schemes:
+        fn, kind = _rule(name)
+        layers = [fn((m, n), rng=gen) for _ in range(math.ceil(count / (n * m)))]
+        w = np.concatenate([x.ravel() for x in layers])[:count]
+        rows.append((name, registry.scale(name, n, m), kind, describe(w)))
+    return rows
+
+
+def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
+                 m: int = 10) -> Dict[str, Tuple[str, np.ndarray]]:
+    """For each scheme, ``(kind, spread)`` against inputs ``1 .. max_inputs`` with ``m`` outputs
+    (the article plots normalized Xavier with 10 outputs)."""
+    n = np.arange(1, max_inputs + 1)
+    return {name: (_rule(name)[1], np.array([registry.scale(name, int(k), m) for k in n])) for name in schemes}
+
+
+def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, width: int = 256,
+                  examples: int = 512, rng: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """Std of the activations of each hidden layer and of each hidden layer's weight gradient
+    ``dW_l``, at initialization, for ``depth`` hidden layers of ``width`` units (then one
+    sigmoid output), N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``);
+    the network is ``wi.MLP(..., init=scheme, rng=rng)``."""
+    _, init = scheme(scheme_name)
+    gen = np.random.default_rng(rng)
+    X = gen.standard_normal((width, examples))
+    Y = (gen.random((1, examples)) < 0.5).astype(np.float64)
+    net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)
+    _, A = net.forward(X)
+    grads = net.gradients(X, Y)
+    act = np.array([A[k].std() for k in range(depth)])
+    grad = np.array([grads[f"dW{k + 1}"].std() for k in range(depth)])
+    return act, grad

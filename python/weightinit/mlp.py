@@ -1,0 +1,330 @@
+"""A multilayer perceptron trained in C++: weightinit.MLP.
+
+Data follow the layout of the first article's NumPy prototype: ``X`` is
+``(n_features, m)``, ``Y`` is ``(n_outputs, m)``, layer ``l``'s weights ``Wl`` are
+``(n_l, n_{l-1})`` and its bias ``bl`` is ``(n_l, 1)``. Training is gradient descent on
+
+* ``binary_cross_entropy`` (sigmoid output): ``J = 1/m sum softplus(z) - y z``
+* ``softmax_cross_entropy`` (softmax output): ``J = 1/m sum_j logsumexp(z_j) - y_j . z_j``
+* ``mse`` (identity output): ``J = 1/(2m) sum (z - y)^2``
+
+all computed from the output logits ``z``, so a saturated network reports a finite cost.
+
+>>> import numpy as np, weightinit as wi
+>>> X = np.random.default_rng(0).normal(size=(2, 200)); Y = (X[:1] * X[1:] > 0).astype(float)
+>>> net = wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=1)
+>>> costs = net.fit(X, Y, iterations=2000, learning_rate=0.5)
+>>> bool(costs[-1] < costs[0])
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+import sys
+from collections.abc import Sequence
+from typing import Any, Callable, Dict, List, Optional, Union
+
+import numpy as np
+
+from weightinit import _args
+from weightinit import random as _random
+from weightinit import registry
+from weightinit._coreload import core
+from weightinit._threads import get_num_threads
+
+__all__ = ["HIDDEN_ACTIVATIONS", "LOSSES", "MLP"]
+
+HIDDEN_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
+# Each loss and the output activation it belongs to.
+LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
+_OUTPUT_ACTIVATIONS = {v: k for k, v in LOSSES.items()}
+
+Init = Union[str, Callable[..., np.ndarray]]
+
+
+# --- initializer lookup -----------------------------------------------------------------
+def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
+    if callable(init):
+        return init
+    if not isinstance(init, str):
+        raise TypeError(f"{where} must be an initializer name or a callable, got {type(init).__name__}")
+    try:
+        return registry.get(init)
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+# --- argument checks ----------------------------------------------------------------------
+def _count(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    v = operator.index(value)
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    return v
+
+
+def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
+    """a as a C-contiguous finite 2-D array of dtype (a copy only when needed)."""
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
+        raise TypeError(f"{name} must be array-like: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite (it holds nan or inf)")
+    return arr
+
+
+class MLP:
+    """A fully connected network ``layer_sizes[0] -> ... -> layer_sizes[-1]`` trained in C++.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input features first, outputs last (each >= 1).
+    activations : sequence of str, optional
+        One per layer, the last being the output's. Hidden: ``identity``, ``sigmoid``,
+        ``tanh``, ``relu``, ``leaky_relu``; output: ``sigmoid``, ``softmax`` or ``identity``.
+        Default: ``tanh`` hidden layers and the output the loss implies.
+    loss : str, optional
+        ``binary_cross_entropy``, ``softmax_cross_entropy`` or ``mse``; default: implied
+        by the output activation (sigmoid when neither is given).
+    init : str or callable, or a list of them (one per layer)
+        An initializer name or ``f(shape, rng=..., dtype=...)``; biases start at zero.
+    rng : SPEC 7 seed
+        Seeds the initializers (one Generator, so layers differ) and mini-batch shuffles.
+    dtype : float32 or float64
+    alpha : float
+        Slope of ``leaky_relu`` for negative inputs.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activations: Optional[Sequence[str]] = None,
+        loss: Optional[str] = None,
+        init: Union[Init, Sequence[Init]] = "xavier_uniform",
+        rng: Any = None,
+        dtype: Any = np.float64,
+        *,
+        alpha: float = 0.01,
+    ) -> None:
+        sizes = self._sizes(layer_sizes)
+        n_layers = len(sizes) - 1
+        self.loss, acts = self._activations(activations, loss, n_layers)
+        self.alpha = _args.nonnegative(alpha, "alpha")
+        self.dtype = _args.float_dtype(dtype)
+        self.layer_sizes = sizes
+        self.activations = acts
+        self._rng = np.random.default_rng(rng)
+        self._net = core.mlp.Network(list(sizes), list(acts), self.loss, self.alpha, self.dtype == np.float32)
+        inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
+        if len(inits) != n_layers:
+            raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
+        self._params: List[np.ndarray] = []
+        for l, each in enumerate(inits):
+            f = _initializer(each, f"init[{l}]" if isinstance(init, (list, tuple)) else "init")
+            shape = (sizes[l + 1], sizes[l])
+            W = np.asarray(f(shape, rng=self._rng, dtype=self.dtype))
+            if W.shape != shape:
+                raise ValueError(f"init returned shape {W.shape} for layer {l + 1}, expected {shape}")
+            self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
+
+    # --- construction helpers ---
+    @staticmethod
+    def _sizes(layer_sizes: Any) -> tuple:
+        if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
+            raise TypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
+        sizes = tuple(_count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
+        if len(sizes) < 2:
+            raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
+        return sizes
+
+    @staticmethod
+    def _activations(activations: Any, loss: Optional[str], n_layers: int) -> tuple:
+        if loss is not None and loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+        if activations is None:
+            out = LOSSES[loss or "binary_cross_entropy"]
+            acts = ["tanh"] * (n_layers - 1) + [out]
+        else:
+            if isinstance(activations, str):
+                raise TypeError("activations must be a list with one name per layer, got a str")
+            acts = list(activations)
+            if len(acts) != n_layers:
+                raise ValueError(f"activations needs one name per layer ({n_layers}), got {len(acts)}")
+        for i, a in enumerate(acts[:-1]):
+            if a not in HIDDEN_ACTIVATIONS:
+                raise ValueError(f"activations[{i}] must be one of {HIDDEN_ACTIVATIONS}, got {a!r}")
+        if acts[-1] not in _OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"activations[-1] (the output) must be one of {sorted(_OUTPUT_ACTIVATIONS)}, got {acts[-1]!r}")
+        implied = _OUTPUT_ACTIVATIONS[acts[-1]]
+        if loss is None:
+            loss = implied
+        elif loss != implied:
+            raise ValueError(f"loss {loss!r} needs a {LOSSES[loss]!r} output, got activations[-1]={acts[-1]!r}")
+        return loss, tuple(acts)
+
+    # --- parameters ---
+    @property
+    def parameters(self) -> Dict[str, np.ndarray]:
+        """Copies of the parameters as the prototype's dict ``{"W1": ..., "b1": ..., ...}``."""
+        out = {}
+        for l in range(len(self.layer_sizes) - 1):
+            out[f"W{l + 1}"] = self._params[2 * l].copy()
+            out[f"b{l + 1}"] = self._params[2 * l + 1].copy()
+        return out
+
+    @parameters.setter
+    def parameters(self, params: Dict[str, Any]) -> None:
+        if not isinstance(params, dict):
+            raise TypeError(f"parameters must be a dict of W1, b1, ..., got {type(params).__name__}")
+        n_layers = len(self.layer_sizes) - 1
+        expected = {f"{p}{l + 1}" for l in range(n_layers) for p in "Wb"}
+        if set(params) != expected:
+            raise ValueError(f"parameters must have exactly the keys {sorted(expected)}, got {sorted(params)}")
+        new = []
+        for l in range(n_layers):
+            n_out, n_in = self.layer_sizes[l + 1], self.layer_sizes[l]
+            W = _matrix(params[f"W{l + 1}"], f"W{l + 1}", self.dtype, n_out, n_in)
+            b = _matrix(params[f"b{l + 1}"], f"b{l + 1}", self.dtype, n_out, 1)
+            new += [W.copy(), b.copy()]
+        self._params = new
+
+    # --- data checks ---
+    def _inputs(self, X: Any) -> np.ndarray:
+        X = _matrix(X, "X", self.dtype, rows=self.layer_sizes[0])
+        if X.shape[1] < 1:
+            raise ValueError("X must hold at least one example (column)")
+        return X
+
+    def _targets(self, Y: Any, m: int) -> np.ndarray:
+        Y = _matrix(Y, "Y", self.dtype, rows=self.layer_sizes[-1], cols=m)
+        if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
+            raise ValueError("Y must hold labels 0 or 1 for binary_cross_entropy")
+        if self.loss == "softmax_cross_entropy" and (
+            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6)
+        ):
+            raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
+        return Y
+
+    # --- inference ---
+    def forward(self, X: Any) -> tuple:
+        """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
+        X = self._inputs(X)
+        Z, A = self._net.forward(self._params, X, True, get_num_threads())
+        return list(Z), list(A)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The output layer's activations, ``(n_outputs, m)``."""
+        X = self._inputs(X)
+        _, A = self._net.forward(self._params, X, False, get_num_threads())
+        return A[0]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Sigmoid output: 0/1 labels ``(n_outputs, m)`` (threshold 0.5); softmax: class indices
+        ``(m,)``; identity: the outputs."""
+        A = self.predict_proba(X)
+        if self.loss == "binary_cross_entropy":
+            return (A > 0.5).astype(np.int64)
+        if self.loss == "softmax_cross_entropy":
+            return np.argmax(A, axis=0)
+        return A
+
+    def accuracy(self, X: Any, Y: Any) -> float:
+        """Fraction of examples classified right (classification losses only)."""
+        if self.loss == "mse":
+            raise ValueError("accuracy needs a classification loss, this network uses mse")
+        pred = self.predict(X)
+        Y = self._targets(Y, pred.shape[-1])
+        if self.loss == "binary_cross_entropy":
+            return float(np.mean(pred == Y))
+        return float(np.mean(pred == np.argmax(Y, axis=0)))
+
+    def cost(self, X: Any, Y: Any) -> float:
+        """The loss J of the current parameters on (X, Y)."""
+        X = self._inputs(X)
+        Y = self._targets(Y, X.shape[1])
+        J, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
+        return float(J)
+
+    def gradients(self, X: Any, Y: Any) -> Dict[str, np.ndarray]:
+        """The prototype's grads dict ``{"dW1": ..., "db1": ..., ...}`` of J on (X, Y)."""
+        X = self._inputs(X)
+        Y = self._targets(Y, X.shape[1])
+        _, dW, db = self._net.gradients(self._params, X, Y, True, get_num_threads())
+        out = {}
+        for l, (gw, gb) in enumerate(zip(dW, db)):
+            out[f"dW{l + 1}"] = gw
+            out[f"db{l + 1}"] = gb
+        return out
+
+    # --- training ---
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        iterations: int = 10000,
+        learning_rate: float = 1.2,
+        batch_size: Optional[int] = None,
+        record_every: int = 1,
+        progress: bool = False,
+        *,
+        on_nonfinite: str = "raise",
+        rng: Any = None,
+    ) -> np.ndarray:
+        """Train in place; returns the costs of steps 0, record_every, 2 record_every, ...
+
+        ``batch_size=None`` (or >= m) is full-batch gradient descent, as the prototype;
+        otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
+        by default drawn from the network's generator), and the recorded cost is the
+        mini-batch's. Each recorded cost is the one computed before that step's update.
+        A nan/inf cost raises FloatingPointError (parameters are those that produced it)
+        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps, and
+        ``progress=True`` prints the step and cost to stderr about every 0.05 s.
+        Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
+        """
+        X = self._inputs(X)
+        m = X.shape[1]
+        Y = self._targets(Y, m)
+        iterations = _count(iterations, "iterations", 0)
+        lr = _args.positive(learning_rate, "learning_rate")
+        bs = 0 if batch_size is None else _count(batch_size, "batch_size", 1)
+        record_every = _count(record_every, "record_every", 1)
+        if on_nonfinite not in ("raise", "continue"):
+            raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
+        key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]
+        callback = _print_progress(iterations) if progress else None
+        costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                        on_nonfinite == "raise", key, get_num_threads(), callback)
+        if progress:
+            print(file=sys.stderr)
+        costs = costs[: report["recorded"]]
+        if report["nonfinite"] and on_nonfinite == "raise":
+            step = report["first_nonfinite"]
+            err = FloatingPointError(
+                f"the cost became nan or inf at iteration {step}; training stopped before that update "
+                "(lower learning_rate, or pass on_nonfinite='continue')")
+            err.costs = costs  # type: ignore[attr-defined]
+            raise err
+        return costs
+
+
+def _print_progress(total: int) -> Callable[[int, float], None]:
+    def show(step: int, cost: float) -> None:
+        print(f"\riteration {step}/{total}  cost {cost:.6g}", end="", file=sys.stderr, flush=True)
+
+    return show

@@ -1,0 +1,126 @@
+"""PNG figures of the experiments (matplotlib, the ``cli`` extra).
+
+matplotlib is imported inside each function and drawn through its Agg canvas, so importing
+weightinit never needs it and no global pyplot backend is touched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Dict, Tuple
+
+import numpy as np
+
+from weightinit.sweep import SweepResult
+
+__all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
+
+
+def _figure(rows: int, cols: int, width: float, height: float) -> Tuple[object, np.ndarray]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    return fig, axes
+
+
+def _grid(n: int) -> Tuple[int, int]:
+    cols = min(n, 4)
+    return math.ceil(n / cols), cols
+
+
+def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
+    """One panel per scheme, every seed's cost against the iteration, on the first article's
+    axes (cost 0-2, iterations 0-N)."""
+    rows, cols = _grid(len(result.inits))
+    fig, axes = _figure(rows, cols, 3.2, 2.4)
+    steps = result.steps
+    for i, name in enumerate(result.inits):
+        ax = axes[i]
+        for s in range(len(result.seeds)):
+            ax.plot(steps, result.costs[i, s], color="tab:blue", linewidth=0.8, alpha=0.6)
+        n_div = int(result.diverged[i].sum())
+        ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
+        ax.set_ylim(0.0, 2.0)
+        ax.set_xlim(0, max(result.iterations, 1))
+        ax.set_xlabel("run iterations", fontsize=8)
+        ax.set_ylabel("cost", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(result.inits):]:
+        ax.set_visible(False)
+    fig.suptitle(f"cost of {len(result.seeds)} seeds per scheme, network {list(result.layer_sizes)}, "
+                 f"learning rate {result.learning_rate:g}", fontsize=10)
+    fig.savefig(path, dpi=dpi)
+
+
+def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
+                        points: int = 150, dpi: int = 80) -> None:
+    """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
+    over the plane around X, with the examples on top (as the article's plot_decision_boundary)."""
+    rows, cols = _grid(len(result.inits))
+    fig, axes = _figure(rows, cols, 3.0, 3.0)
+    x_min, x_max = X[0].min() - 1, X[0].max() + 1
+    y_min, y_max = X[1].min() - 1, X[1].max() + 1
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, points), np.linspace(y_min, y_max, points))
+    grid = np.stack([xx.ravel(), yy.ravel()])
+    labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
+    classes = max(Y.shape[0], 2)
+    for i, name in enumerate(result.inits):
+        ax = axes[i]
+        if result.diverged[i, seed_index]:
+            ax.text(0.5, 0.5, "diverged", ha="center", va="center", transform=ax.transAxes)
+        else:
+            net = result.network(i, seed_index)
+            pred = np.asarray(net.predict(grid)).reshape(-1)
+            ax.contourf(xx, yy, pred.reshape(xx.shape), levels=np.arange(classes + 1) - 0.5, cmap="Spectral",
+                        alpha=0.8)
+        ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=4, edgecolors="none")
+        acc = result.train_accuracy[i, seed_index]
+        ax.set_title(f"{name}: {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(result.inits):]:
+        ax.set_visible(False)
+    fig.suptitle(f"decision boundary after {result.iterations} iterations (seed {result.seeds[seed_index]})",
+                 fontsize=10)
+    fig.savefig(path, dpi=dpi)
+
+
+def range_curves(curves: Dict[str, Tuple[str, np.ndarray]], path: str, outputs: int, dpi: int = 80) -> None:
+    """One panel per scheme: the bound of a uniform rule, or +-4 std of a normal one, against
+    the number of inputs (the second article's plots)."""
+    fig, axes = _figure(1, len(curves), 3.4, 2.8)
+    for ax, (name, (kind, spread)) in zip(axes, curves.items()):
+        n = np.arange(1, len(spread) + 1)
+        half = spread if kind == "uniform" else 4 * spread
+        what = "bound" if kind == "uniform" else "4 std"
+        ax.plot(n, half, color="tab:blue", label=f"+{what}")
+        ax.plot(n, -half, color="tab:orange", label=f"-{what}")
+        ax.set_title(f"{name} ({outputs} outputs)" if name == "xavier_uniform" else name, fontsize=10)
+        ax.set_xlabel("number of inputs", fontsize=8)
+        ax.set_ylabel("weight range", fontsize=8)
+        ax.legend(fontsize=7)
+    fig.savefig(path, dpi=dpi)
+
+
+def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]], path: str,
+                   dpi: int = 80) -> None:
+    """Rows: activations; columns: activation std and weight-gradient std per layer, one line
+    per scheme, log scale (values of 0 are left out)."""
+    acts = list(profiles)
+    fig, axes = _figure(len(acts), 2, 4.2, 3.0)
+    for r, act in enumerate(acts):
+        for c, what in enumerate(("activation std", "gradient std (dW)")):
+            ax = axes[2 * r + c]
+            for name, pair in profiles[act].items():
+                y = pair[c]
+                layers = np.arange(1, len(y) + 1)
+                keep = y > 0
+                ax.semilogy(layers[keep], y[keep], marker="o", markersize=3, label=name)
+            ax.set_title(f"{act}: {what}", fontsize=10)
+            ax.set_xlabel("layer", fontsize=8)
+            ax.tick_params(labelsize=7)
+        axes[2 * r].legend(fontsize=6)
+    fig.savefig(path, dpi=dpi)

@@ -1,0 +1,155 @@
+"""Drop-in replacements for the first article's NumPy prototype (planar data classification).
+
+Same names, signatures, dict keys and shapes as the article's functions, so that
+``from weightinit.prototype import *`` swaps them for ours: a 2-layer network
+(tanh hidden layer, sigmoid output, cross-entropy) whose forward and backward passes
+and whole training loop (``nn_model``) run in the C++ engine. The random draws are the
+prototype's (legacy ``np.random.seed(s)`` + ``randn`` streams, taken from a private
+``RandomState`` so NumPy's global state is left alone), so the numbers agree with it.
+
+>>> from weightinit.prototype import load_planar_dataset, nn_model, predict
+>>> X, Y = load_planar_dataset(1)
+>>> parameters = nn_model(X, Y, n_h=4, num_iterations=1000)
+>>> predict(parameters, X).shape
+(1, 400)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from weightinit import datasets
+from weightinit._coreload import core
+from weightinit._threads import get_num_threads
+from weightinit.mlp import MLP, _initializer
+
+__all__ = [
+    "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
+    "load_planar_dataset", "nn_model", "plot_decision_boundary", "predict", "sigmoid", "update_parameters",
+]
+
+Params = Dict[str, np.ndarray]
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + exp(-x)), element-wise."""
+    return 1 / (1 + np.exp(-x))
+
+
+def layer_sizes(X: np.ndarray, Y: np.ndarray) -> Tuple[int, int, int]:
+    """(n_x, n_h, n_y): input size, the article's 4 hidden units, output size."""
+    return X.shape[0], 4, Y.shape[0]
+
+
+def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, init: Optional[str] = None,
+                          seed: int = 2) -> Params:
+    """W1 (n_h, n_x), W2 (n_y, n_h) drawn as the article's ``np.random.seed(2); randn(...) * scale``; zero biases.
+
+    With ``init`` (an initializer name, e.g. ``"he_normal"``) the weights come from that
+    initializer instead, seeded by ``seed``; ``scale`` then multiplies its output.
+    """
+    if init is None:
+        rs = np.random.RandomState(seed)
+        W1 = rs.randn(n_h, n_x) * scale
+        W2 = rs.randn(n_y, n_h) * scale
+    else:
+        f = _initializer(init, "init")
+        gen = np.random.default_rng(seed)
+        W1 = np.asarray(f((n_h, n_x), rng=gen, dtype=np.float64)) * scale
+        W2 = np.asarray(f((n_y, n_h), rng=gen, dtype=np.float64)) * scale
+    return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+def _network(parameters: Params) -> Tuple[Any, list]:
+    """The engine's 2-layer network for these parameters, and the parameters as it takes them."""
+    W1, b1, W2, b2 = (np.ascontiguousarray(parameters[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2"))
+    sizes = [W1.shape[1], W1.shape[0], W2.shape[0]]
+    net = core.mlp.Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
+    return net, [W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)]
+
+
+def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
+    """A2 = sigmoid(W2 tanh(W1 X + b1) + b2) and the cache {"Z1", "A1", "Z2", "A2"}."""
+    net, params = _network(parameters)
+    Z, A = net.forward(params, np.ascontiguousarray(X, dtype=np.float64), True, get_num_threads())
+    return A[1], {"Z1": Z[0], "A1": A[0], "Z2": Z[1], "A2": A[1]}
+
+
+def compute_cost(A2: np.ndarray, Y: np.ndarray, parameters: Params) -> float:
+    """-1/m sum(Y log A2 + (1 - Y) log(1 - A2)), from the probabilities as the prototype.
+
+    (The engine, ``nn_model`` and ``MLP.cost`` compute it from the logits instead, which
+    stays finite when A2 rounds to 0 or 1.)
+    """
+    m = Y.shape[1]
+    logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
+    return float(np.squeeze(-1.0 / m * np.sum(logprobs)))
+
+
+def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np.ndarray) -> Params:
+    """The grads dict {"dW1", "db1", "dW2", "db2"} of the cost at ``parameters``.
+
+    The engine recomputes the forward pass from ``parameters`` and ``X``; ``cache`` is
+    accepted for the prototype's signature.
+    """
+    net, params = _network(parameters)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    _, dW, db = net.gradients(params, X, Y, True, get_num_threads())
+    return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
+
+
+def update_parameters(parameters: Params, grads: Params, learning_rate: float = 1.2) -> Params:
+    """One gradient-descent step: W = W - learning_rate dW for every parameter."""
+    return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+
+
+def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000, print_cost: bool = False, *,
+             learning_rate: float = 1.2, parameters: Optional[Params] = None, return_costs: bool = False) -> Any:
+    """Train the article's network (n_h tanh units) for ``num_iterations`` full-batch steps, in one C++ call.
+
+    Starts from ``parameters`` or, as the prototype, from ``initialize_parameters(n_x, n_h, n_y)``.
+    Prints "Cost after iteration i" every 1000 iterations when ``print_cost`` (after the
+    loop, which runs without Python). Returns the parameters, or ``(parameters, costs)``
+    with ``return_costs`` (the cost of every iteration, as the prototype's cost list).
+    Like the prototype, a nan/inf cost does not stop training.
+    """
+    n_x, _, n_y = layer_sizes(X, Y)
+    start = initialize_parameters(n_x, n_h, n_y) if parameters is None else parameters
+    model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
+    model.parameters = start
+    costs = model.fit(X, Y, iterations=num_iterations, learning_rate=learning_rate, on_nonfinite="continue")
+    if print_cost:
+        for i in range(0, num_iterations, 1000):
+            print(f"Cost after iteration {i}: {costs[i]:f}")
+    trained = model.parameters
+    return (trained, costs) if return_costs else trained
+
+
+def predict(parameters: Params, X: np.ndarray) -> np.ndarray:
+    """0/1 predictions (1, m): np.round of the output probabilities."""
+    A2, _ = forward_propagation(X, parameters)
+    return np.round(A2)
+
+
+def load_planar_dataset(rseed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The article's flower data set for seed ``rseed``: X (2, 400), Y (1, 400) uint8."""
+    return datasets.planar_flower(rseed)
+
+
+def plot_decision_boundary(model: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+    """Contour of ``model`` over a grid covering X, with the examples on top (matplotlib)."""
+    import matplotlib.pyplot as plt
+
+    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
+    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
+    h = 0.01
+    xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
+    Z = model(np.c_[xx.ravel(), yy.ravel()])
+    Z = Z.reshape(xx.shape)
+    plt.contourf(xx, yy, Z, cmap=plt.cm.Spectral)
+    plt.ylabel("x2")
+    plt.xlabel("x1")
+    plt.scatter(X[0, :], X[1, :], c=y, cmap=plt.cm.Spectral)

@@ -1,0 +1,120 @@
+"""A readable pure-NumPy MLP with the engine's conventions: the oracle for weightinit.MLP.
+
+Layout as the prototype: X (n_0, m), W_l (n_l, n_{l-1}), b_l (n_l, 1); parameters are a
+dict W1, b1, ..., WL, bL. Hidden activations identity, sigmoid, tanh, relu, leaky_relu
+(slope ``alpha``); losses, from the output logits z = Z_L:
+
+* binary_cross_entropy (sigmoid output):  J = 1/m sum max(z, 0) - y z + log(1 + e^{-|z|})
+* softmax_cross_entropy (softmax output): J = 1/m sum_j logsumexp(z_j) - y_j . z_j
+* mse (identity output):                  J = 1/(2m) sum (z - y)^2
+
+Each has dJ/dZ_L = (A_L - Y) / m. Backward: dW_l = 1/m dZ_l A_{l-1}^T, db_l = 1/m dZ_l 1,
+dZ_{l-1} = W_l^T dZ_l * g'(Z_{l-1}), with g' computed from Z here (the engine uses A).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+OUTPUT = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
+
+
+def activate(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    if name == "identity":
+        return z
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "leaky_relu":
+        return np.where(z < 0, alpha * z, z)
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+    raise ValueError(name)
+
+
+def derivative(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    """g'(z) for a hidden activation (relu'(0) = 0, as torch)."""
+    if name == "identity":
+        return np.ones_like(z)
+    if name == "sigmoid":
+        s = activate("sigmoid", z)
+        return s * (1 - s)
+    if name == "tanh":
+        return 1 - np.tanh(z) ** 2
+    if name == "relu":
+        return (z > 0).astype(z.dtype)
+    if name == "leaky_relu":
+        return np.where(z > 0, 1, alpha).astype(z.dtype)
+    raise ValueError(name)
+
+
+def forward(params: Dict[str, np.ndarray], X: np.ndarray, activations: Sequence[str],
+            alpha: float = 0.01) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    """Lists Z_l and A_l for l = 1..L."""
+    Zs, As = [], []
+    A = X
+    for l, name in enumerate(activations):
+        Z = params[f"W{l + 1}"] @ A + params[f"b{l + 1}"]
+        A = activate(name, Z, alpha)
+        Zs.append(Z)
+        As.append(A)
+    return Zs, As
+
+
+def loss_from_logits(loss: str, z: np.ndarray, Y: np.ndarray) -> float:
+    m = Y.shape[1]
+    z = z.astype(np.float64)
+    Y = Y.astype(np.float64)
+    if loss == "binary_cross_entropy":
+        total = np.sum(np.maximum(z, 0) - Y * z + np.log1p(np.exp(-np.abs(z))))
+    elif loss == "softmax_cross_entropy":
+        mx = z.max(axis=0, keepdims=True)
+        lse = mx + np.log(np.sum(np.exp(z - mx), axis=0, keepdims=True))
+        total = np.sum(Y * (lse - z))
+    elif loss == "mse":
+        total = 0.5 * np.sum((z - Y) ** 2)
+    else:
+        raise ValueError(loss)
+    return float(total / m)
+
+
+def cost(params: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activations: Sequence[str], loss: str,
+         alpha: float = 0.01) -> float:
+    Zs, _ = forward(params, X, activations, alpha)
+    return loss_from_logits(loss, Zs[-1], Y)
+
+
+def gradients(params: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activations: Sequence[str],
+              loss: str, alpha: float = 0.01) -> Dict[str, np.ndarray]:
+    """The grads dict dW1, db1, ... of J."""
+    assert activations[-1] == OUTPUT[loss]
+    Zs, As = forward(params, X, activations, alpha)
+    m = X.shape[1]
+    grads = {}
+    dZ = As[-1] - Y
+    for l in range(len(activations), 0, -1):
+        A_prev = X if l == 1 else As[l - 2]
+        grads[f"dW{l}"] = (1.0 / m) * (dZ @ A_prev.T)
+        grads[f"db{l}"] = (1.0 / m) * np.sum(dZ, axis=1, keepdims=True)
+        if l > 1:
+            dZ = (params[f"W{l}"].T @ dZ) * derivative(activations[l - 2], Zs[l - 2], alpha)
+    return grads
+
+
+def train(params: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activations: Sequence[str], loss: str,
+          iterations: int, learning_rate: float, alpha: float = 0.01) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
+    """Full-batch gradient descent; returns the final parameters and the cost of every step."""
+    params = {k: v.copy() for k, v in params.items()}
+    costs = []
+    for _ in range(iterations):
+        costs.append(cost(params, X, Y, activations, loss, alpha))
+        g = gradients(params, X, Y, activations, loss, alpha)
+        params = {k: v - learning_rate * g["d" + k] for k, v in params.items()}
+    return params, np.array(costs)

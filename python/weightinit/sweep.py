@@ -1,0 +1,222 @@
+"""Train every (initializer, seed) network of one architecture at once: weightinit.sweep.
+
+Run ``(i, s)`` starts from exactly the network ``wi.MLP(layer_sizes, activations, loss,
+init=inits[i], rng=seeds[s], dtype=dtype)`` builds (each layer's weights drawn in turn from
+``np.random.default_rng(seeds[s])``, biases zero) and is trained by the same C++ engine with
+full-batch gradient descent, so every number equals what that network's ``fit``, ``cost``
+and ``accuracy`` give alone. Runs are spread over ``weightinit.get_num_threads()`` threads,
+one run per thread at a time; results do not depend on the thread count. The same seed gives
+every initializer the same random stream (common random numbers): ``randn * 0.01`` and
+``randn * 100`` start from the same directions, scaled.
+
+>>> import weightinit as wi
+>>> from weightinit import datasets
+>>> X, Y = datasets.planar_flower(1)
+>>> r = wi.sweep(X, Y, [2, 4, 1], ["zeros", "xavier_uniform"], seeds=[0, 1], iterations=100, learning_rate=1.2)
+>>> r.costs.shape
+(2, 2, 100)
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from weightinit import _args
+from weightinit._coreload import core
+from weightinit._threads import get_num_threads
+from weightinit.mlp import MLP, _count
+
+__all__ = ["SweepResult", "sweep", "init_label"]
+
+InitSpec = Union[str, Callable[..., np.ndarray], Tuple[str, Union[str, Callable[..., np.ndarray]]]]
+
+
+def init_label(init: InitSpec) -> str:
+    """The name a sweep shows for an initializer: the name itself, a pair's label, a
+    function's ``__name__`` (a ``functools.partial`` shows its keywords)."""
+    if isinstance(init, str):
+        return init
+    if isinstance(init, tuple):
+        return str(init[0])
+    if isinstance(init, functools.partial):
+        kw = ", ".join(f"{k}={v}" for k, v in init.keywords.items())
+        return f"{init_label(init.func)}({kw})"
+    return getattr(init, "__name__", repr(init))
+
+
+def _split_init(init: Any, where: str) -> Tuple[str, Any]:
+    if isinstance(init, tuple):
+        if len(init) != 2 or not isinstance(init[0], str) or not (isinstance(init[1], str) or callable(init[1])):
+            raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {init!r}")
+        return init[0], init[1]
+    if isinstance(init, str) or callable(init):
+        return init_label(init), init
+    raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
+
+
+@dataclass
+class SweepResult:
+    """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
+
+    ``costs[i, s, k]`` is the cost before step ``k * record_every`` (NaN after a run
+    diverged); ``final_cost`` is the cost of the trained parameters on the training set;
+    accuracies are fractions in [0, 1] (NaN for a diverged run, for ``mse``, and for
+    ``test_accuracy`` without a test set). ``parameters[l]`` stacks layer ``l+1``'s trained
+    ``(W, b)`` of every run: shapes ``(n_inits, n_seeds, n_out, n_in)`` and ``(..., n_out, 1)``.
+    """
+
+    inits: List[str]
+    seeds: List[int]
+    layer_sizes: Tuple[int, ...]
+    activations: Tuple[str, ...]
+    loss: str
+    iterations: int
+    learning_rate: float
+    record_every: int
+    alpha: float
+    costs: np.ndarray
+    final_cost: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    diverged: np.ndarray
+    parameters: List[Tuple[np.ndarray, np.ndarray]] = field(repr=False)
+
+    @property
+    def steps(self) -> np.ndarray:
+        """The step of each cost record: 0, record_every, 2 record_every, ..."""
+        return np.arange(self.costs.shape[-1]) * self.record_every
+
+    def network(self, init: int, seed: int) -> MLP:
+        """Run ``(init, seed)``'s trained network as a :class:`weightinit.MLP`."""
+        net = MLP(self.layer_sizes, self.activations, self.loss, init="zeros", dtype=self.parameters[0][0].dtype,
+                  alpha=self.alpha)
+        params = {}
+        for k, (W, b) in enumerate(self.parameters):
+            params[f"W{k + 1}"], params[f"b{k + 1}"] = W[init, seed], b[init, seed]
+        net.parameters = params
+        return net
+
+    def summary(self) -> List[dict]:
+        """One row per initializer: final cost mean and sd (over the runs that did not
+        diverge, sd with ddof 0), mean train and test accuracy, and the diverged count."""
+        rows = []
+        for i, name in enumerate(self.inits):
+            ok = ~self.diverged[i]
+            fc = self.final_cost[i][ok]
+            rows.append({
+                "init": name,
+                "cost_mean": float(fc.mean()) if fc.size else float("nan"),
+                "cost_sd": float(fc.std()) if fc.size else float("nan"),
+                "train_accuracy": float(self.train_accuracy[i][ok].mean()) if fc.size else float("nan"),
+                "test_accuracy": float(self.test_accuracy[i][ok].mean()) if fc.size else float("nan"),
+                "diverged": int(self.diverged[i].sum()),
+                "runs": len(self.seeds),
+            })
+        return rows
+
+    def table(self) -> str:
+        """:meth:`summary` as a Markdown table (accuracies in percent)."""
+        head = "| init | final cost (mean ± sd) | train acc % | test acc % | diverged |"
+        lines = [head, "|---|---|---|---|---|"]
+        for r in self.summary():
+            lines.append(f"| {r['init']} | {r['cost_mean']:.4f} ± {r['cost_sd']:.4f} | "
+                         f"{100 * r['train_accuracy']:.1f} | {100 * r['test_accuracy']:.1f} | "
+                         f"{r['diverged']}/{r['runs']} |")
+        return "\n".join(lines)
+
+
+def sweep(
+    X: Any,
+    Y: Any,
+    layer_sizes: Sequence[int],
+    inits: Sequence[InitSpec],
+    seeds: Union[int, Sequence[int]],
+    iterations: int,
+    learning_rate: float,
+    activations: Optional[Sequence[str]] = None,
+    loss: Optional[str] = None,
+    record_every: int = 1,
+    X_test: Any = None,
+    Y_test: Any = None,
+    dtype: Any = np.float64,
+    progress: Optional[Callable[[int, int], None]] = None,
+    *,
+    alpha: float = 0.01,
+) -> SweepResult:
+    """Train ``len(inits) * len(seeds)`` networks on ``(X, Y)``, in parallel in C++ (GIL released).
+
+    Parameters
+    ----------
+    X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`.
+    layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
+    inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
+        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``).
+    seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
+        ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
+    iterations, learning_rate : full-batch gradient descent steps and their rate.
+    record_every : keep the cost of every ``record_every``-th step.
+    X_test, Y_test : scored after training (``test_accuracy``), optional.
+    progress : ``progress(runs_done, runs_total)``, called as runs finish (and now and then
+        during long runs) on the calling thread's behalf; an exception it raises stops the
+        sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt.
+    """
+    if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
+        seeds = list(range(_count(seeds, "seeds", 1)))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) < 1:
+        raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
+    seed_list = [_count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
+    if isinstance(inits, (str, tuple)) or callable(inits) or len(inits) < 1:
+        raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs")
+    pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
+    iterations = _count(iterations, "iterations", 0)
+    lr = _args.positive(learning_rate, "learning_rate")
+    record_every = _count(record_every, "record_every", 1)
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be a callable or None")
+
+    # One network per run, built as wi.MLP builds it: the sweep starts where MLP would.
+    nets = [[MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha) for s in seed_list]
+            for _, f in pairs]
+    first = nets[0][0]
+    X = first._inputs(X)
+    Y = first._targets(Y, X.shape[1])
+    if (X_test is None) != (Y_test is None):
+        raise ValueError("X_test and Y_test go together: give both or neither")
+    if X_test is not None:
+        X_test = first._inputs(X_test)
+        Y_test = first._targets(Y_test, X_test.shape[1])
+
+    n_i, n_s, L = len(pairs), len(seed_list), len(first.layer_sizes) - 1
+    start = [net.parameters for row in nets for net in row]
+    W = [np.stack([p[f"W{k + 1}"] for p in start]) for k in range(L)]
+    b = [np.stack([p[f"b{k + 1}"] for p in start]) for k in range(L)]
+    total = n_i * n_s
+    callback = None if progress is None else (lambda done: progress(done, total))
+    out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
+                         first.dtype == np.float32, W, b, X, Y, X_test, Y_test, iterations, lr, record_every,
+                         get_num_threads(), callback)
+    shape = (n_i, n_s)
+    sizes = first.layer_sizes
+    return SweepResult(
+        inits=[label for label, _ in pairs],
+        seeds=seed_list,
+        layer_sizes=sizes,
+        activations=first.activations,
+        loss=first.loss,
+        iterations=iterations,
+        learning_rate=lr,
+        record_every=record_every,
+        alpha=first.alpha,
+        costs=out["costs"].reshape(n_i, n_s, -1),
+        final_cost=out["final_cost"].reshape(shape),
+        train_accuracy=out["train_accuracy"].reshape(shape),
+        test_accuracy=out["test_accuracy"].reshape(shape),
+        diverged=out["diverged"].reshape(shape).astype(bool),
+        parameters=[(W[k].reshape(n_i, n_s, sizes[k + 1], sizes[k]), b[k].reshape(n_i, n_s, sizes[k + 1], 1))
+                    for k in range(L)],
+    )

@@ -1,0 +1,179 @@
+"""The weightinit command: runs end to end, its numbers are the API's, and bad options fail cleanly."""
+
+import functools
+import math
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import weightinit as wi
+from weightinit import datasets
+from weightinit.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def written(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def table_rows(text):
+    """Markdown table rows as lists of cells (header and rule lines dropped)."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows[1:] if rows else rows
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["ranges", "--help"], ["depth", "--help"]])
+def test_help(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(" ".join(["usage: weightinit", *argv[:-1]]) + " ")
+    if argv == ["--help"]:
+        assert all(command in out for command in ("compare", "ranges", "depth"))
+    else:
+        assert "--out" in out and "--schemes" in out and "(default:" in out
+
+
+def test_python_dash_m_runs_the_command():
+    proc = subprocess.run([sys.executable, "-m", "weightinit", "ranges", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "--max-inputs" in proc.stdout
+
+
+def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
+    out = tmp_path / "compare"
+    argv = ["compare", "--iterations", "200", "--seeds", "2", "--schemes", "zeros,randn*0.01,he_normal",
+            "--hidden", "3", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "training" not in captured.err  # no progress bar when stdout is not a terminal
+    for name in ("costs.png", "boundaries.png"):
+        assert written(out / name).startswith(PNG)
+    report = (out / "report.md").read_text()
+    assert "![costs](costs.png)" in report and "![boundaries](boundaries.png)" in report
+
+    # Expected: every run alone through wi.MLP on the article's train (seed 1) / test (seed 2) sets.
+    X, Y = datasets.planar_flower(1)
+    X_test, Y_test = datasets.planar_flower(2)
+    inits = {"zeros": "zeros", "randn*0.01": functools.partial(wi.normal, std=0.01), "he_normal": wi.he_normal}
+    rows = table_rows(captured.out)
+    assert [r[0] for r in rows] == list(inits)
+    for row, (name, init) in zip(rows, inits.items()):
+        cost, train, test = [], [], []
+        for seed in (0, 1):
+            net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init=init, rng=seed)
+            net.fit(X, Y, iterations=200, learning_rate=1.2)
+            cost.append(net.cost(X, Y))
+            train.append(net.accuracy(X, Y))
+            test.append(net.accuracy(X_test, Y_test))
+        assert row[1] == f"{np.mean(cost):.4f} ± {np.std(cost):.4f}"
+        assert row[2] == f"{100 * np.mean(train):.1f}"
+        assert row[3] == f"{100 * np.mean(test):.1f}"
+        assert row[4] == "0/2"
+        assert row[1] in report
+
+
+def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
+    out = tmp_path / "ranges"
+    assert main(["ranges", "--out", str(out)]) == 0
+    assert written(out / "ranges.png").startswith(PNG)
+    assert "![ranges](ranges.png)" in (out / "report.md").read_text()
+    rows = {r[0]: r for r in table_rows(capsys.readouterr().out)}
+    # the articles' formulas for n = 10 inputs, m = 20 outputs
+    assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3f}"
+    assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3f}"
+    assert rows["he_normal"][1] == f"std {math.sqrt(2 / 10):.3f}"
+    # 1000 weights: 5 layers of shape (20, 10) drawn in turn from one Generator (seed 1)
+    gen = np.random.default_rng(1)
+    for name in ("fan_in_uniform", "xavier_uniform", "he_normal"):
+        w = np.concatenate([wi.get(name)((20, 10), rng=gen).ravel() for _ in range(5)])
+        expected = [f"{v:.3f}" for v in (w.min(), w.max(), w.mean(), w.std())]
+        assert rows[name][2:] == expected
+    for name, bound in (("fan_in_uniform", 1 / math.sqrt(10)), ("xavier_uniform", math.sqrt(0.2))):
+        assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
+
+
+def test_depth_shows_the_vanishing_signal(tmp_path, capsys):
+    out = tmp_path / "depth"
+    argv = ["depth", "--depth", "4", "--width", "16", "--examples", "32", "--activations", "tanh",
+            "--schemes", "randn*0.01,he_normal", "--out", str(out)]
+    assert main(argv) == 0
+    assert written(out / "depth.png").startswith(PNG)
+    assert "![depth](depth.png)" in (out / "report.md").read_text()
+    text = capsys.readouterr().out
+    activation_block = text.split("\n\n")[0]
+    rows = {r[0]: [float(v) for v in r[1:]] for r in table_rows(activation_block)}
+    # std 0.01 weights on 16 inputs shrink the signal ~0.04x per tanh layer
+    small = rows["randn*0.01"]
+    assert all(b < 0.1 * a for a, b in zip(small, small[1:]))
+    assert min(rows["he_normal"]) > 0.1
+    # the printed stds are those of wi.MLP's forward pass
+    gen = np.random.default_rng(0)
+    X = gen.standard_normal((16, 32))
+    net = wi.MLP([16] * 5 + [1], ["tanh"] * 4 + ["sigmoid"], init="he_normal", rng=0)
+    _, A = net.forward(X)
+    assert [f"{a.std():.3g}" for a in A[:4]] == [f"{v:.3g}" for v in rows["he_normal"]]
+
+
+def run_cli(*argv):
+    return subprocess.run([sys.executable, "-m", "weightinit", *argv], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["compare", "--iterations", "-5"], 2),
+    (["compare", "--schemes", "zeros,no_such_scheme"], 2),
+    (["compare", "--learning-rate", "nan"], 2),
+    (["ranges", "--schemes", "orthogonal"], 2),
+    (["depth", "--activations", "softmax"], 2),
+    (["frobnicate"], 2),
+])
+def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, capsys):
+    status = None
+    try:
+        status = main([*argv, "--out", str(tmp_path / "x")] if argv[0] != "frobnicate" else argv)
+    except SystemExit as exc:  # argparse's own errors
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == code
+    assert len(err.strip().splitlines()) == 1 and "error" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists() or not os.listdir(tmp_path / "x")
+
+
+def test_unwritable_output_directory(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = run_cli("compare", "--iterations", "1", "--seeds", "1", "--out", str(blocker / "sub"))
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "cannot write to output directory" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_negative_iterations_in_a_real_process():
+    proc = run_cli("compare", "--iterations", "-1")
+    assert proc.returncode == 2
+    assert re.fullmatch(r"weightinit compare: error: .*--iterations.*must be >= 0, got -1\n", proc.stderr)
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
+    from weightinit.cli import _Progress
+
+    assert _Progress(10, "x", quiet=False).bar is None  # pytest's stdout is not a terminal
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert _Progress(10, "x", quiet=True).bar is None
+    shown = _Progress(10, "x", quiet=False)
+    try:
+        assert shown.bar is not None
+        shown(4, 10)
+        assert shown.bar.n == 4
+    finally:
+        shown.close()

@@ -1,0 +1,346 @@
+"""weightinit.MLP against the pure-NumPy reference, finite differences, and the articles' learning claims."""
+
+import math
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+import weightinit as wi
+from hypothesis import given
+from hypothesis import strategies as st
+from weightinit import datasets
+from weightinit.reference import mlp as ref
+
+HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
+LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
+
+
+def make_problem(sizes, hidden, loss, m, seed, dtype=np.float64, alpha=0.1):
+    """A network with random parameters (std 1/sqrt(fan_in)) and data for it."""
+    gen = np.random.default_rng(seed)
+    acts = [*hidden, LOSSES[loss]]
+    net = wi.MLP(sizes, activations=acts, loss=loss, init="zeros", dtype=dtype, alpha=alpha)
+    params = {}
+    for l in range(len(sizes) - 1):
+        params[f"W{l + 1}"] = gen.normal(size=(sizes[l + 1], sizes[l])) / math.sqrt(sizes[l])
+        params[f"b{l + 1}"] = gen.normal(size=(sizes[l + 1], 1)) * 0.5
+    net.parameters = params
+    X = gen.normal(size=(sizes[0], m))
+    n_out = sizes[-1]
+    if loss == "binary_cross_entropy":
+        Y = (gen.random((n_out, m)) < 0.5).astype(np.float64)
+    elif loss == "softmax_cross_entropy":
+        Y = np.eye(n_out)[:, gen.integers(0, n_out, m)]
+    else:
+        Y = gen.normal(size=(n_out, m))
+    return net, acts, net.parameters, X, Y
+
+
+def assert_close(actual, expected, rtol):
+    """Agreement relative to the array's scale (element-wise relative error is meaningless for
+    entries that are sums which cancel)."""
+    scale = max(float(np.max(np.abs(expected))), 1e-300)
+    err = float(np.max(np.abs(np.asarray(actual, np.float64) - expected))) / scale
+    assert err <= rtol, f"relative error {err:.3g} > {rtol:g}"
+
+
+problems = st.fixed_dictionaries(
+    {
+        "widths": st.lists(st.integers(1, 24), min_size=2, max_size=5),
+        "hidden_pool": st.lists(st.sampled_from(HIDDEN), min_size=3, max_size=3),
+        "loss": st.sampled_from(sorted(LOSSES)),
+        "m": st.integers(1, 70),
+        "seed": st.integers(0, 2**32 - 1),
+    }
+)
+
+
+def _build(p, dtype):
+    sizes = p["widths"]
+    if p["loss"] == "softmax_cross_entropy" and sizes[-1] < 2:
+        sizes = sizes[:-1] + [2]
+    hidden = [p["hidden_pool"][i % 3] for i in range(len(sizes) - 2)]
+    return make_problem(sizes, hidden, p["loss"], p["m"], p["seed"], dtype)
+
+
+@given(problems)
+def test_forward_cost_and_gradients_match_the_reference_float64(p):
+    net, acts, params, X, Y = _build(p, np.float64)
+    Z, A = net.forward(X)
+    rZ, rA = ref.forward(params, X, acts, net.alpha)
+    for ours, theirs in zip(Z + A, rZ + rA):
+        assert ours.shape == theirs.shape and ours.dtype == np.float64
+        assert_close(ours, theirs, 1e-12)
+    assert_close(net.predict_proba(X), rA[-1], 1e-12)
+    assert net.cost(X, Y) == pytest.approx(ref.cost(params, X, Y, acts, net.loss, net.alpha), rel=1e-12)
+    grads = net.gradients(X, Y)
+    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
+    assert grads.keys() == expected.keys()
+    for k in grads:
+        assert grads[k].shape == expected[k].shape
+        assert_close(grads[k], expected[k], 1e-12)
+
+
+@given(problems)
+def test_float32_matches_the_float64_reference(p):
+    net, acts, params, X, Y = _build(p, np.float32)
+    params32 = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+    X32 = X.astype(np.float32).astype(np.float64)
+    _, A = net.forward(X)
+    _, rA = ref.forward(params32, X32, acts, net.alpha)
+    assert A[-1].dtype == np.float32
+    # float32 rounding (2^-24 ~ 6e-8) compounded over a few layers and sums of <= 70 terms.
+    assert_close(A[-1], rA[-1], 2e-5)
+    grads = net.gradients(X, Y)
+    expected = ref.gradients(params32, X32, Y, acts, net.loss, net.alpha)
+    for k in grads:
+        assert grads[k].dtype == np.float32
+        assert_close(grads[k], expected[k], 2e-4)
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_gradients_match_central_differences(hidden, loss):
+    net, _, params, X, Y = make_problem([3, 5, 4, 3], [hidden, "tanh"], loss, 7, seed=11)
+    grads = net.gradients(X, Y)
+    h = 1e-6
+    for key, value in params.items():
+        fd = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            for sign in (1, -1):
+                shifted = {k: v.copy() for k, v in params.items()}
+                shifted[key][idx] += sign * h
+                net.parameters = shifted
+                fd[idx] += sign * net.cost(X, Y) / (2 * h)
+        assert_close(grads["d" + key], fd, 1e-6)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
+def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
+    # m = 4500 splits the wide layers' GEMMs into 3 chunks whose dW are summed.
+    net, acts, params, X, Y = make_problem([40, 30, 30, 3], ["relu", "tanh"], "softmax_cross_entropy", 4500,
+                                           seed=8, dtype=dtype)
+    grads = net.gradients(X, Y)
+    if dtype == np.float32:
+        params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+        X = X.astype(np.float32).astype(np.float64)
+    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
+    for k in grads:
+        assert_close(grads[k], expected[k], rtol)
+
+
+@pytest.mark.parametrize("sizes", [[2, 4, 1], [30, 20, 3], [5, 40, 40, 2]])
+def test_training_matches_the_reference(sizes):
+    loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
+    net, acts, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, 300, seed=5)
+    costs = net.fit(X, Y, iterations=200, learning_rate=0.5)
+    final, expected = ref.train(params, X, Y, acts, loss, 200, 0.5)
+    np.testing.assert_allclose(costs, expected, rtol=1e-11)
+    for k, v in net.parameters.items():
+        assert_close(v, final[k], 1e-10)
+
+
+@pytest.mark.parametrize(
+    "sizes, m",
+    [
+        ([2, 64, 1], 70000),  # fused loops: 64 m row-elements > 2^22, so threaded
+        ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
+    ],
+)
+def test_results_do_not_depend_on_the_thread_count(sizes, m):
+    loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
+    net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=3)
+    saved = wi.get_num_threads()
+    out = []
+    try:
+        for n in (1, 2, 3):
+            wi.set_num_threads(n)
+            net.parameters = params
+            out.append((net.fit(X, Y, iterations=3, learning_rate=0.5), net.parameters))
+    finally:
+        wi.set_num_threads(saved)
+    for costs, ps in out[1:]:
+        np.testing.assert_array_equal(costs, out[0][0])
+        for k in ps:
+            np.testing.assert_array_equal(ps[k], out[0][1][k])
+
+
+def test_record_every_and_zero_iterations():
+    net, _, params, X, Y = make_problem([2, 3, 1], ["tanh"], "binary_cross_entropy", 50, seed=1)
+    every = net.fit(X, Y, iterations=10, learning_rate=0.1)
+    net.parameters = params
+    sparse = net.fit(X, Y, iterations=10, learning_rate=0.1, record_every=4)
+    np.testing.assert_array_equal(sparse, every[[0, 4, 8]])
+    assert net.fit(X, Y, iterations=0).shape == (0,)
+
+
+def test_parameters_round_trip_and_are_copies():
+    net = wi.MLP([3, 4, 2], activations=["relu", "softmax"], init="normal", rng=0)
+    p = net.parameters
+    assert list(p) == ["W1", "b1", "W2", "b2"]
+    assert p["W1"].shape == (4, 3) and p["b1"].shape == (4, 1) and p["W2"].shape == (2, 4)
+    p["W1"][0, 0] += 1.0
+    assert net.parameters["W1"][0, 0] != p["W1"][0, 0]
+    net.parameters = p
+    for k in p:
+        np.testing.assert_array_equal(net.parameters[k], p[k])
+
+
+def test_init_per_layer_and_callables_and_seeds():
+    seen = []
+
+    def ones(shape, rng=None, dtype=None):
+        seen.append((shape, np.dtype(dtype)))
+        return np.ones(shape, dtype=dtype)
+
+    net = wi.MLP([3, 4, 2], activations=["tanh", "sigmoid"], init=["zeros", ones], dtype=np.float32)
+    assert seen == [((2, 4), np.dtype(np.float32))]
+    assert not net.parameters["W1"].any() and (net.parameters["W2"] == 1).all()
+    a = wi.MLP([3, 4, 4, 1], init="normal", rng=7).parameters
+    b = wi.MLP([3, 4, 4, 1], init="normal", rng=7).parameters
+    np.testing.assert_array_equal(a["W2"], b["W2"])
+    assert not np.array_equal(a["W2"][:1], a["W2"][1:2])  # draws differ between rows and layers
+
+
+def test_softmax_separates_three_blobs():
+    X, Y = datasets.blobs(100, std=1.0, rng=0)
+    net = wi.MLP([2, 16, 3], activations=["tanh", "softmax"], init="xavier_uniform", rng=1)
+    costs = net.fit(X, Y, iterations=500, learning_rate=0.5)
+    assert costs[-1] < costs[0]
+    assert net.accuracy(X, Y) > 0.95
+    Xt, Yt = datasets.blobs(100, std=1.0, rng=1)
+    assert net.accuracy(Xt, Yt) > 0.95
+    assert net.predict(Xt).shape == (300,)
+
+
+def _he_normal(shape, rng=None, dtype=None):
+    return wi.random.normal(shape, std=math.sqrt(2.0 / shape[1]), rng=rng, dtype=dtype)
+
+
+def _tiny_normal(shape, rng=None, dtype=None):
+    return wi.random.normal(shape, std=1e-3, rng=rng, dtype=dtype)
+
+
+def test_relu_network_trains_with_he_init_but_not_from_tiny_weights():
+    X, Y = datasets.planar_flower(1)
+    sizes = [2, 20, 20, 20, 20, 1]
+    acts = ["relu"] * 4 + ["sigmoid"]
+    he = wi.MLP(sizes, activations=acts, init=_he_normal, rng=3)
+    tiny = wi.MLP(sizes, activations=acts, init=_tiny_normal, rng=3)
+    he_costs = he.fit(X, Y, iterations=3000, learning_rate=0.1)
+    tiny_costs = tiny.fit(X, Y, iterations=3000, learning_rate=0.1)
+    assert he_costs[-1] < 0.5 * he_costs[0]
+    assert he.accuracy(X, Y) > 0.8
+    np.testing.assert_allclose(tiny_costs, math.log(2), rtol=1e-3)  # stuck at chance
+    assert abs(tiny_costs[-1] - tiny_costs[0]) < 1e-4
+
+
+def test_minibatch_sgd_is_seeded_and_learns():
+    X, Y = datasets.planar_flower(1)
+    make = lambda: wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    a, b, c = make(), make(), make()
+    ca = a.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)
+    cb = b.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)
+    cc = c.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=6)
+    np.testing.assert_array_equal(ca, cb)
+    assert not np.array_equal(ca, cc)
+    assert a.cost(X, Y) < 0.5 * ca[0]
+    # batch_size >= m is full-batch gradient descent
+    d, e = make(), make()
+    np.testing.assert_array_equal(d.fit(X, Y, iterations=20, batch_size=400), e.fit(X, Y, iterations=20))
+
+
+def test_nonfinite_cost_stops_with_a_clear_error_unless_asked_to_continue():
+    net, _, params, X, Y = make_problem([2, 3, 1], ["identity"], "mse", 20, seed=2)
+    with pytest.raises(FloatingPointError, match="nan or inf at iteration"):
+        net.fit(X, Y * 1e150, iterations=100, learning_rate=1e3)
+    net.parameters = params
+    costs = net.fit(X, Y * 1e150, iterations=100, learning_rate=1e3, on_nonfinite="continue")
+    assert costs.shape == (100,) and not np.isfinite(costs[-1])
+
+
+def test_saturated_network_has_a_finite_cost():
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    net.parameters = {k: v * 100 for k, v in net.parameters.items()}
+    assert math.isfinite(net.cost(X, Y)) and net.cost(X, Y) > 1
+
+
+def test_ctrl_c_interrupts_training():
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            net.fit(X, Y, iterations=50_000_000)
+    finally:
+        timer.cancel()
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"layer_sizes": [2, 0, 1]}, ValueError, r"layer_sizes\[1\] must be >= 1"),
+        ({"layer_sizes": [2]}, ValueError, "at least an input and an output"),
+        ({"layer_sizes": [2, 2.5, 1]}, TypeError, r"layer_sizes\[1\] must be an int"),
+        ({"layer_sizes": [2, 3, 1], "activations": ["tanhh", "sigmoid"]}, ValueError, r"activations\[0\]"),
+        ({"layer_sizes": [2, 3, 1], "activations": ["tanh"]}, ValueError, "one name per layer"),
+        ({"layer_sizes": [2, 3, 1], "activations": ["softmax", "sigmoid"]}, ValueError, r"activations\[0\]"),
+        ({"layer_sizes": [2, 3, 1], "loss": "hinge"}, ValueError, "loss must be one of"),
+        ({"layer_sizes": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "mse"}, ValueError, "needs a"),
+        ({"layer_sizes": [2, 3, 1], "init": "nope"}, ValueError, "init"),
+        ({"layer_sizes": [2, 3, 1], "dtype": np.int32}, TypeError, "dtype"),
+        ({"layer_sizes": [2, 3, 1], "alpha": -1.0}, ValueError, "alpha"),
+    ],
+)
+def test_bad_construction(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        wi.MLP(**kwargs)
+
+
+def test_bad_data_and_arguments():
+    net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="normal", rng=0)
+    X = np.zeros((2, 5))
+    Y = np.zeros((1, 5))
+    with pytest.raises(ValueError, match="X must have 2 rows"):
+        net.fit(np.zeros((3, 5)), Y)
+    with pytest.raises(ValueError, match="Y must have 5 columns"):
+        net.fit(X, np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="X must be finite"):
+        net.fit(np.full((2, 5), np.nan), Y)
+    with pytest.raises(ValueError, match="labels 0 or 1"):
+        net.fit(X, np.full((1, 5), 0.5))
+    with pytest.raises(ValueError, match="at least one example"):
+        net.predict(np.zeros((2, 0)))
+    with pytest.raises(ValueError, match="learning_rate"):
+        net.fit(X, Y, learning_rate=-1)
+    with pytest.raises(ValueError, match="batch_size"):
+        net.fit(X, Y, batch_size=0)
+    with pytest.raises(ValueError, match="record_every"):
+        net.fit(X, Y, record_every=0)
+    with pytest.raises(ValueError, match="on_nonfinite"):
+        net.fit(X, Y, on_nonfinite="ignore")
+    with pytest.raises(ValueError, match="W1 must have 3 rows"):
+        net.parameters = {"W1": np.zeros((2, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1))}
+    with pytest.raises(ValueError, match="keys"):
+        net.parameters = {"W1": np.zeros((3, 2))}
+    with pytest.raises(ValueError, match="b2 must be finite"):
+        net.parameters = {"W1": np.zeros((3, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
+                          "b2": np.full((1, 1), np.inf)}
+    soft = wi.MLP([2, 3, 3], activations=["tanh", "softmax"], init="normal", rng=0)
+    with pytest.raises(ValueError, match="one-hot"):
+        soft.fit(X, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="classification"):
+        wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
+
+
+def test_progress_reports_steps_and_costs(capsys):
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
+    err = capsys.readouterr().err
+    assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
+    assert costs.shape == (100,)

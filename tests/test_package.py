@@ -1,0 +1,47 @@
+"""Package-level behaviour: import errors, version, thread setting from the environment."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import weightinit as wi
+
+
+def run_python(code, **env):
+    full_env = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env)
+
+
+def test_missing_core_says_how_to_build():
+    # sys.modules[name] = None makes that import fail, as a missing extension would.
+    proc = run_python("import sys; sys.modules['weightinit._core'] = None; import weightinit")
+    assert proc.returncode != 0
+    assert "ImportError" in proc.stderr
+    assert "pip install ." in proc.stderr
+
+
+def test_thread_count_from_environment():
+    proc = run_python("import weightinit; print(weightinit.get_num_threads())", WEIGHTINIT_NUM_THREADS="3")
+    assert proc.stdout.strip() == "3"
+    proc = run_python("import weightinit", WEIGHTINIT_NUM_THREADS="zero")
+    assert proc.returncode != 0 and "WEIGHTINIT_NUM_THREADS" in proc.stderr
+
+
+def test_default_thread_count_is_the_machines():
+    proc = run_python("import os, weightinit; print(weightinit.get_num_threads(), len(os.sched_getaffinity(0)))",
+                      WEIGHTINIT_NUM_THREADS="")
+    ours, cores = proc.stdout.split()
+    assert ours == cores
+
+
+def test_set_num_threads_round_trips():
+    saved = wi.get_num_threads()
+    try:
+        wi.set_num_threads(5)
+        assert wi.get_num_threads() == 5
+    finally:
+        wi.set_num_threads(saved)
+    with pytest.raises(TypeError):
+        wi.set_num_threads(True)

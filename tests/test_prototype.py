@@ -1,0 +1,218 @@
+"""weightinit.prototype against the first article's NumPy prototype, written out here in plain NumPy."""
+
+import contextlib
+import io
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import weightinit.prototype as wp
+
+ITERATIONS = 10000
+
+
+# ---- the article's code (global seeds replaced by RandomState, plotting left out) ----
+def np_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def np_load_planar_dataset(rseed):
+    rs = np.random.RandomState(rseed)
+    m = 400
+    N = int(m / 2)
+    D = 2
+    X = np.zeros((m, D))
+    Y = np.zeros((m, 1), dtype="uint8")
+    a = 4
+    for j in range(2):
+        ix = range(N * j, N * (j + 1))
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rs.randn(N) * 0.2
+        r = a * np.sin(4 * t) + rs.randn(N) * 0.2
+        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
+        Y[ix] = j
+    return X.T, Y.T
+
+
+def np_initialize_parameters(n_x, n_h, n_y, scale=1.0):
+    rs = np.random.RandomState(2)
+    W1 = rs.randn(n_h, n_x) * scale
+    b1 = np.zeros((n_h, 1))
+    W2 = rs.randn(n_y, n_h) * scale
+    b2 = np.zeros((n_y, 1))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def np_forward_propagation(X, parameters):
+    Z1 = np.dot(parameters["W1"], X) + parameters["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = np.dot(parameters["W2"], A1) + parameters["b2"]
+    A2 = np_sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def np_compute_cost(A2, Y):
+    m = Y.shape[1]
+    logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
+    return float(np.squeeze(-1.0 / m * np.sum(logprobs)))
+
+
+def np_backward_propagation(parameters, cache, X, Y):
+    m = X.shape[1]
+    W2 = parameters["W2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = 1.0 / m * np.dot(dZ2, A1.T)
+    db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dZ1 = np.dot(W2.T, dZ2) * (1.0 - np.power(A1, 2))
+    dW1 = 1.0 / m * np.dot(dZ1, X.T)
+    db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def np_update_parameters(parameters, grads, learning_rate=1.2):
+    return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+
+
+def np_nn_model(X, Y, parameters, num_iterations):
+    costs = []
+    for _ in range(num_iterations):
+        A2, cache = np_forward_propagation(X, parameters)
+        costs.append(np_compute_cost(A2, Y))
+        grads = np_backward_propagation(parameters, cache, X, Y)
+        parameters = np_update_parameters(parameters, grads)
+    return parameters, np.array(costs)
+
+
+def np_predict(parameters, X):
+    A2, _ = np_forward_propagation(X, parameters)
+    return np.round(A2)
+
+
+# ---- tests ----
+@pytest.fixture(scope="module")
+def data():
+    return np_load_planar_dataset(1), np_load_planar_dataset(2)
+
+
+def test_datasets_and_initial_parameters_are_the_prototypes(data):
+    (X, Y), (X2, Y2) = data
+    for seed, (Xe, Ye) in ((1, (X, Y)), (2, (X2, Y2))):
+        Xo, Yo = wp.load_planar_dataset(seed)
+        np.testing.assert_array_equal(Xo, Xe)
+        np.testing.assert_array_equal(Yo, Ye)
+        assert Yo.dtype == np.uint8
+    state = np.random.get_state()[1].copy()
+    for scale in (1.0, 0.01):
+        ours, theirs = wp.initialize_parameters(2, 4, 1, scale=scale), np_initialize_parameters(2, 4, 1, scale)
+        assert ours.keys() == theirs.keys()
+        for k in ours:
+            np.testing.assert_array_equal(ours[k], theirs[k])
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # global stream untouched
+    assert wp.layer_sizes(X, Y) == (2, 4, 1)
+
+
+def test_initialize_parameters_takes_an_initializer_name():
+    p = wp.initialize_parameters(2, 4, 1, init="zeros")
+    assert p["W1"].shape == (4, 2) and p["W2"].shape == (1, 4)
+    assert not p["W1"].any()
+    q = wp.initialize_parameters(2, 4, 1, init="normal")
+    assert q["W1"].any() and not np.array_equal(q["W1"][:1, :1], q["W2"][:1, :1])
+
+
+def test_single_functions_match(data):
+    (X, Y), _ = data
+    p = np_initialize_parameters(2, 4, 1)
+    A2, cache = wp.forward_propagation(X, p)
+    eA2, ecache = np_forward_propagation(X, p)
+    assert cache.keys() == ecache.keys()
+    for k in cache:
+        assert cache[k].shape == ecache[k].shape
+        np.testing.assert_allclose(cache[k], ecache[k], rtol=1e-13, atol=1e-15)
+    assert wp.compute_cost(A2, Y, p) == pytest.approx(np_compute_cost(eA2, Y), rel=1e-13)
+    grads = wp.backward_propagation(p, cache, X, Y)
+    egrads = np_backward_propagation(p, ecache, X, Y)
+    assert grads.keys() == egrads.keys()
+    for k in grads:
+        assert grads[k].shape == egrads[k].shape
+        np.testing.assert_allclose(grads[k], egrads[k], rtol=1e-12, atol=1e-15)
+    new = wp.update_parameters(p, grads)
+    np.testing.assert_allclose(new["W1"], np_update_parameters(p, egrads)["W1"], rtol=1e-12)
+    np.testing.assert_array_equal(wp.predict(p, X), np_predict(p, X))
+    np.testing.assert_allclose(wp.sigmoid(np.array([-1.0, 0.0, 2.0])), np_sigmoid(np.array([-1.0, 0.0, 2.0])))
+
+
+def _run_both(data, scale, iterations=ITERATIONS):
+    (X, Y), _ = data
+    start = np_initialize_parameters(2, 4, 1, scale)
+    expected_params, expected = np_nn_model(X, Y, start, iterations)
+    params, costs = wp.nn_model(X, Y, 4, num_iterations=iterations, parameters=start, return_costs=True)
+    assert costs.shape == (iterations,)
+    return params, costs, expected_params, expected
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.001])
+def test_nn_model_matches_the_prototype_at_every_iteration(data, scale):
+    params, costs, expected_params, expected = _run_both(data, scale)
+    np.testing.assert_allclose(costs, expected, rtol=1e-9, atol=0)
+    _, (X2, _) = data
+    np.testing.assert_array_equal(wp.predict(params, X2), np_predict(expected_params, X2))
+
+
+def test_nn_model_defaults_to_the_prototypes_initialization(data):
+    (X, Y), _ = data
+    _, costs = wp.nn_model(X, Y, 4, num_iterations=50, return_costs=True)
+    _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
+    np.testing.assert_allclose(costs, expected, rtol=1e-12)
+
+
+def test_chaotic_scale_matches_before_the_trajectories_part(data):
+    # DESIGN.md 5: with randn * 0.01 a 1e-15 change parts the trajectories after ~7 700
+    # iterations, so iteration by iteration only over the first 7 000.
+    _, costs, _, expected = _run_both(data, 0.01)
+    np.testing.assert_allclose(costs[:7000], expected[:7000], rtol=1e-9, atol=0)
+    assert costs[-1] == pytest.approx(expected[-1], rel=0.01)
+
+
+def test_zero_initialization_stays_at_ln2(data):
+    params, costs, expected_params, expected = _run_both(data, 0.0)
+    np.testing.assert_allclose(costs, expected, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(costs[-1], math.log(2), rtol=1e-3)
+    assert not params["W1"].any()  # the symmetry is never broken
+    _, (X2, _) = data
+    np.testing.assert_array_equal(wp.predict(params, X2), np_predict(expected_params, X2))
+
+
+def test_saturated_start_gives_a_finite_cost(data):
+    (X, Y), _ = data
+    start = np_initialize_parameters(2, 4, 1, 100.0)
+    with np.errstate(all="ignore"):
+        _, np_costs = np_nn_model(X, Y, start, 3)
+    assert not np.isfinite(np_costs[0])  # the prototype prints nan here
+    _, costs = wp.nn_model(X, Y, 4, num_iterations=200, parameters=start, return_costs=True)
+    assert np.isfinite(costs).all()
+
+
+def test_print_cost_prints_like_the_prototype(data):
+    (X, Y), _ = data
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _, costs = wp.nn_model(X, Y, 4, num_iterations=2001, print_cost=True, return_costs=True)
+    lines = out.getvalue().splitlines()
+    assert lines == ["Cost after iteration %i: %f" % (i, costs[i]) for i in (0, 1000, 2000)]  # noqa: UP031 - the article's format
+
+
+def test_importing_the_prototype_does_not_import_matplotlib():
+    code = "import sys, weightinit.prototype; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_decision_boundary_draws():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, Y = wp.load_planar_dataset(1)
+    params = wp.initialize_parameters(2, 4, 1)
+    wp.plot_decision_boundary(lambda x: wp.predict(params, x.T), X, Y)

@@ -1,0 +1,167 @@
+"""weightinit.sweep: each run equals wi.MLP trained alone; no dependence on threads; divergence."""
+
+import functools
+
+import numpy as np
+import pytest
+
+import weightinit as wi
+from weightinit import datasets
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    saved = wi.get_num_threads()
+    yield
+    wi.set_num_threads(saved)
+
+
+def flower():
+    X, Y = datasets.planar_flower(1)
+    X_test, Y_test = datasets.planar_flower(2)
+    return X, Y, X_test, Y_test
+
+
+def three_blobs():
+    X, Y = datasets.blobs(20, rng=1, std=1.5)
+    X_test, Y_test = datasets.blobs(10, rng=2, std=1.5)
+    return X, Y, X_test, Y_test
+
+
+# (data, layer sizes, activations, inits, dtype, learning rate)
+CASES = {
+    "article float64": (flower, [2, 4, 1], ["tanh", "sigmoid"],
+                        ["zeros", ("randn*0.01", functools.partial(wi.normal, std=0.01)), "xavier_uniform",
+                         wi.he_normal], np.float64, 1.2),
+    "wide layers (GEMM) float64": (flower, [2, 40, 24, 1], ["tanh", "relu", "sigmoid"],
+                                   ["he_normal", "xavier_uniform"], np.float64, 0.5),
+    "softmax relu float32": (three_blobs, [2, 6, 5, 3], ["relu", "tanh", "softmax"],
+                             ["lecun_normal", ("orthogonal", "orthogonal")], np.float32, 0.3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_run_equals_mlp_alone(case):
+    data, sizes, acts, inits, dtype, lr = CASES[case]
+    X, Y, X_test, Y_test = data()
+    seeds = [0, 7]
+    iterations, every = 150, 7
+    r = wi.sweep(X, Y, sizes, inits, seeds, iterations, lr, activations=acts, record_every=every,
+                 X_test=X_test, Y_test=Y_test, dtype=dtype)
+    assert r.costs.shape == (len(inits), len(seeds), -(-iterations // every))
+    assert r.seeds == seeds and len(r.inits) == len(inits)
+    for i, init in enumerate(inits):
+        f = init[1] if isinstance(init, tuple) else init
+        finals = []
+        for s, seed in enumerate(seeds):
+            net = wi.MLP(sizes, activations=acts, init=f, rng=seed, dtype=dtype)
+            costs = net.fit(X, Y, iterations=iterations, learning_rate=lr, record_every=every)
+            np.testing.assert_array_equal(r.costs[i, s], costs)
+            assert r.final_cost[i, s] == net.cost(X, Y)
+            assert r.train_accuracy[i, s] == net.accuracy(X, Y)
+            assert r.test_accuracy[i, s] == net.accuracy(X_test, Y_test)
+            assert not r.diverged[i, s]
+            trained = net.parameters
+            for k, (W, b) in enumerate(r.parameters):
+                np.testing.assert_array_equal(W[i, s], trained[f"W{k + 1}"])
+                np.testing.assert_array_equal(b[i, s], trained[f"b{k + 1}"])
+            finals.append(net.cost(X, Y))
+        row = r.summary()[i]
+        assert row["cost_mean"] == pytest.approx(np.mean(finals), rel=1e-12)
+        assert row["cost_sd"] == pytest.approx(np.std(finals), rel=1e-9, abs=1e-15)
+
+
+def diverging_problem():
+    gen = np.random.default_rng(0)
+    X, Y = gen.normal(size=(3, 50)), gen.normal(size=(1, 50))
+    inits = [("randn*10", functools.partial(wi.normal, std=10.0)), "xavier_uniform"]
+    kw = dict(activations=["relu", "identity"], record_every=3)
+    return X, Y, inits, kw
+
+
+def test_divergence_is_flagged_and_stops_the_run():
+    X, Y, inits, kw = diverging_problem()
+    r = wi.sweep(X, Y, [3, 8, 1], inits, [0, 1], 200, 1.0, **kw)
+    assert r.diverged.tolist() == [[True, True], [False, False]]
+    for s in range(2):
+        net = wi.MLP([3, 8, 1], kw["activations"], init=inits[0][1], rng=s)
+        with pytest.raises(FloatingPointError) as info:
+            net.fit(X, Y, iterations=200, learning_rate=1.0, record_every=3)
+        seen = info.value.costs
+        np.testing.assert_array_equal(r.costs[0, s, : len(seen)], seen)
+        assert np.isnan(r.costs[0, s, len(seen):]).all() and len(seen) < r.costs.shape[-1]
+        assert np.isnan([r.final_cost[0, s], r.train_accuracy[0, s], r.test_accuracy[0, s]]).all()
+    assert np.isfinite(r.costs[1]).all() and np.isfinite(r.final_cost[1]).all()
+    assert [row["diverged"] for row in r.summary()] == [2, 0]
+    assert "2/2" in r.table().splitlines()[2]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_results_do_not_depend_on_thread_count(threads):
+    X, Y, X_test, Y_test = flower()
+    inits = ["zeros", "he_normal", ("randn*100", functools.partial(wi.normal, std=100.0)), "orthogonal"]
+    for sizes in ([2, 5, 1], [2, 40, 24, 1]):  # fused loops; GEMM for the wide layers
+        wi.set_num_threads(1)
+        ref = wi.sweep(X, Y, sizes, inits, [0, 1, 2], 120, 0.5, record_every=5, X_test=X_test, Y_test=Y_test)
+        wi.set_num_threads(threads)
+        got = wi.sweep(X, Y, sizes, inits, [0, 1, 2], 120, 0.5, record_every=5, X_test=X_test, Y_test=Y_test)
+        for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(ref, name), err_msg=name)
+    # the diverging case too
+    X, Y, inits, kw = diverging_problem()
+    wi.set_num_threads(1)
+    ref = wi.sweep(X, Y, [3, 8, 1], inits, 3, 200, 1.0, **kw)
+    wi.set_num_threads(threads)
+    got = wi.sweep(X, Y, [3, 8, 1], inits, 3, 200, 1.0, **kw)
+    np.testing.assert_array_equal(got.costs, ref.costs)
+    np.testing.assert_array_equal(got.diverged, ref.diverged)
+
+
+def test_progress_counts_every_run_and_can_stop_the_sweep():
+    X, Y, _, _ = flower()
+    seen = []
+    wi.sweep(X, Y, [2, 3, 1], ["zeros", "he_normal"], 3, 50, 1.2, progress=lambda done, total: seen.append((done, total)))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (6, 6)
+    assert {t for _, t in seen} == {6}
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop
+
+    # Reports come from any worker thread; the error must still reach the caller.
+    wi.set_num_threads(2)
+    for _ in range(5):
+        with pytest.raises(Stop):
+            wi.sweep(X, Y, [2, 3, 1], ["zeros", "he_normal"], 4, 500, 1.2, progress=stop)
+
+
+def test_seeds_as_a_count_and_the_trained_network():
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["xavier_uniform"], 2, 40, 1.2)
+    assert r.seeds == [0, 1] and r.steps.tolist() == list(range(40))
+    net = r.network(0, 1)
+    alone = wi.MLP([2, 3, 1], init="xavier_uniform", rng=1)
+    alone.fit(X, Y, iterations=40, learning_rate=1.2)
+    np.testing.assert_array_equal(net.predict_proba(X), alone.predict_proba(X))
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(inits=["no_such_init"]), ValueError),
+    (dict(inits="zeros"), TypeError),
+    (dict(inits=[("label",)]), TypeError),
+    (dict(seeds=[-1]), ValueError),
+    (dict(seeds=[]), TypeError),
+    (dict(iterations=-1), ValueError),
+    (dict(learning_rate=0.0), ValueError),
+    (dict(record_every=0), ValueError),
+    (dict(X_test=np.zeros((2, 3))), ValueError),
+    (dict(layer_sizes=[3, 4, 1]), ValueError),
+])
+def test_bad_arguments(kwargs, error):
+    X, Y, _, _ = flower()
+    args = dict(X=X, Y=Y, layer_sizes=[2, 3, 1], inits=["zeros"], seeds=[0], iterations=5, learning_rate=1.0)
+    args.update(kwargs)
+    with pytest.raises(error):
+        wi.sweep(**args)
