@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from weightinit import random
+from weightinit import datasets, random
 from weightinit._coreload import core as _core
 from weightinit._threads import get_num_threads, set_num_threads
 from weightinit.fans import calculate_gain, compute_fans
@@ -20,6 +20,6 @@ from weightinit.sweep import SweepResult, sweep  # noqa: E402  (after MLP, which
 
 __version__ = "0.1.0"
 
-__all__ = ["MLP", "get_num_threads", "random", "set_num_threads"]
+__all__ = ["MLP", "datasets", "get_num_threads", "random", "set_num_threads"]
 __all__ += ["SweepResult", "sweep"]
 __all__ += ["Summary", "available", "calculate_gain", "compute_fans", "describe", "get", "scale", *_initializers]

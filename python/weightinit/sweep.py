@@ -20,6 +20,7 @@ every initializer the same random stream (common random numbers): ``randn * 0.01
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
@@ -123,9 +124,12 @@ class SweepResult:
         """:meth:`summary` as a Markdown table (accuracies in percent)."""
         head = "| init | final cost (mean ± sd) | train acc % | test acc % | diverged |"
         lines = [head, "|---|---|---|---|---|"]
+        def percent(x: float) -> str:  # "-" where there is no test set (or every run diverged)
+            return "-" if math.isnan(x) else f"{100 * x:.1f}"
+
         for r in self.summary():
             lines.append(f"| {r['init']} | {r['cost_mean']:.4f} ± {r['cost_sd']:.4f} | "
-                         f"{100 * r['train_accuracy']:.1f} | {100 * r['test_accuracy']:.1f} | "
+                         f"{percent(r['train_accuracy'])} | {percent(r['test_accuracy'])} | "
                          f"{r['diverged']}/{r['runs']} |")
         return "\n".join(lines)
 
