@@ -25,7 +25,7 @@ ARTICLE_ITERATIONS = 10000
 
 # The article's NumPy prototype, as the drop-in test writes it out.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_prototype import np_nn_model
+from test_prototype import np_nn_model  # noqa: E402  (after the sys.path entry above)
 
 
 @pytest.fixture(scope="module")

@@ -239,7 +239,9 @@ def test_relu_network_trains_with_he_init_but_not_from_tiny_weights():
 
 def test_minibatch_sgd_is_seeded_and_learns():
     X, Y = datasets.planar_flower(1)
-    make = lambda: wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    def make():
+        return wi.MLP([2, 8, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+
     a, b, c = make(), make(), make()
     ca = a.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)
     cb = b.fit(X, Y, iterations=2000, learning_rate=0.5, batch_size=32, rng=5)

@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 from weightinit import datasets, random
-from weightinit._coreload import core as _core
+from weightinit._coreload import core as _core  # noqa: F401  (wi._core: the extension itself)
 from weightinit._threads import get_num_threads, set_num_threads
 from weightinit.fans import calculate_gain, compute_fans
-from weightinit.initializers import *  # the catalogue: see initializers.__all__
+from weightinit.initializers import *  # noqa: F403  (the catalogue: see initializers.__all__)
 from weightinit.initializers import __all__ as _initializers
 from weightinit.registry import available, get, scale
 from weightinit.summary import Summary, describe

@@ -48,12 +48,17 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}") from None
 
 
-def positive_int(value: Any, name: str) -> int:
-    """value as an int >= 1; TypeError for non-integers (bool included), ValueError below 1."""
-    v = integer(value, name, "an int >= 1")
-    if v < 1:
-        raise ValueError(f"{name} must be >= 1, got {v}")
+def count(value: Any, name: str, minimum: int) -> int:
+    """value as an int >= minimum; TypeError for non-integers (bool included), ValueError below."""
+    v = integer(value, name, f"an int >= {minimum}")
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
     return v
+
+
+def positive_int(value: Any, name: str) -> int:
+    """value as an int >= 1."""
+    return count(value, name, 1)
 
 
 def generator(rng: Any) -> np.random.Generator:

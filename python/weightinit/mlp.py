@@ -20,9 +20,6 @@ True
 
 from __future__ import annotations
 
-import math
-import numbers
-import operator
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -58,15 +55,6 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
 
 
 # --- argument checks ----------------------------------------------------------------------
-def _count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    v = operator.index(value)
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return v
-
-
 def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
     """a as a C-contiguous finite 2-D array of dtype (a copy only when needed)."""
     try:
@@ -147,7 +135,7 @@ class MLP:
     def _sizes(layer_sizes: Any) -> tuple:
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
-        sizes = tuple(_count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
+        sizes = tuple(_args.count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
         return sizes
@@ -300,10 +288,10 @@ class MLP:
         X = self._inputs(X)
         m = X.shape[1]
         Y = self._targets(Y, m)
-        iterations = _count(iterations, "iterations", 0)
+        iterations = _args.count(iterations, "iterations", 0)
         lr = _args.positive(learning_rate, "learning_rate")
-        bs = 0 if batch_size is None else _count(batch_size, "batch_size", 1)
-        record_every = _count(record_every, "record_every", 1)
+        bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
+        record_every = _args.count(record_every, "record_every", 1)
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]

@@ -30,7 +30,7 @@ import numpy as np
 from weightinit import _args
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _count
+from weightinit.mlp import MLP
 
 __all__ = ["SweepResult", "sweep", "init_label"]
 
@@ -170,16 +170,16 @@ def sweep(
         sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt.
     """
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
-        seeds = list(range(_count(seeds, "seeds", 1)))
+        seeds = list(range(_args.count(seeds, "seeds", 1)))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) < 1:
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
-    seed_list = [_count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
+    seed_list = [_args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
     if isinstance(inits, (str, tuple)) or callable(inits) or len(inits) < 1:
         raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs")
     pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
-    iterations = _count(iterations, "iterations", 0)
+    iterations = _args.count(iterations, "iterations", 0)
     lr = _args.positive(learning_rate, "learning_rate")
-    record_every = _count(record_every, "record_every", 1)
+    record_every = _args.count(record_every, "record_every", 1)
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 
