@@ -146,6 +146,7 @@ def test_training_matches_the_reference(sizes):
     "sizes, m",
     [
         ([2, 64, 1], 70000),  # fused loops: 64 m row-elements > 2^22, so threaded
+        ([3, 16, 1], 230001),  # the fused two-layer step, threaded, with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
 )

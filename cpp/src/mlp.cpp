@@ -24,7 +24,14 @@
 #include "weightinit/blas.hpp"
 #include "weightinit/config.hpp"
 #include "weightinit/parallel.hpp"
+#include "weightinit/vec8.hpp"
 #include "weightinit/vecmath.hpp"
+
+#if WI_HAVE_VEC8
+// vec8::V values pass only between inline functions and lambdas of the fused kernel;
+// GCC warns that their ABI would differ between clones if they were ever called.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 namespace weightinit::mlp {
 
@@ -339,6 +346,171 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
     });
 }
 
+// ---- the fused step of small two-layer networks ------------------------------------
+
+#if WI_HAVE_VEC8
+// Networks [n_0, h, 1] with a binary cross-entropy output (the article's 2-4-1, and the
+// sweeps over it) spend their step in the element-wise maths of a few short rows; layer
+// by layer, ~15 kernel calls and ~40 short loops per step, with the AVX2 clone's tanh
+// left scalar by the vectorizer. Here one call per block of examples runs forward, loss
+// and backward on eight examples at a time (vec8.hpp), keeping A1 and dZ2 of the block
+// in L1. Per example the operations are the layer-by-layer kernels' own, in their order
+// (so Z, A, dZ and the tanh' factors are the same bits); the sums over examples differ:
+// eight lanes per sum, combined pairwise, and the loss's logs (see fused2_body).
+constexpr std::size_t fused_max_inputs = 8;
+constexpr std::size_t fused_max_hidden = 16;
+
+template <Activation A>
+WI_INLINE vec8::V activate_v8(vec8::V z, double alpha) {
+    using namespace vec8;
+    if constexpr (A == Activation::identity) {
+        return z;
+    } else if constexpr (A == Activation::sigmoid) {
+        V inv;
+        return vec8::sigmoid_parts(z, inv);
+    } else if constexpr (A == Activation::tanh) {
+        return vec8::tanh(z);
+    } else if constexpr (A == Activation::relu) {
+        return select(z < 0.0, splat(0.0), z);
+    } else {
+        return select(z < 0.0, alpha * z, z);
+    }
+}
+
+template <Activation A>
+WI_INLINE vec8::V derivative_v8(vec8::V a, double alpha) {
+    using namespace vec8;
+    if constexpr (A == Activation::identity) {
+        return splat(1.0);
+    } else if constexpr (A == Activation::sigmoid) {
+        return a * (1.0 - a);
+    } else if constexpr (A == Activation::tanh) {
+        return 1.0 - a * a;
+    } else if constexpr (A == Activation::relu) {
+        return select(a > 0.0, splat(1.0), splat(0.0));
+    } else {
+        return select(a > 0.0, splat(1.0), splat(alpha));
+    }
+}
+
+// Layout of a block's partial sums: the loss sum, then db2, dW2 (h), db1 (h), dW1 (h n_0).
+inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * h + h * n0; }
+#endif
+
+#if WI_HAVE_VEC8
+// The block [c0, c1) of the step: its loss sum and gradient sums into part.
+template <Activation H, std::size_t N0 = 0, std::size_t HH = 0>
+WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2, const double* b2, std::size_t n0_,
+                           std::size_t h_, double alpha, const double* X, const double* Y, std::size_t ld,
+                           std::size_t c0, std::size_t c1, double* part) {
+    using namespace vec8;
+    const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : h_;
+    constexpr std::size_t hmax = HH ? HH : fused_max_hidden, n0max = N0 ? N0 : fused_max_inputs;
+    constexpr std::size_t chunks_max = block_cols / width;
+    const std::size_t n = c1 - c0, nv = n / width, nch = (n + width - 1) / width;
+    // The last chunk, if partial, is read from zero-padded copies and masked out of the sums.
+    double xt[n0max][width], yt[width];
+    for (std::size_t l = 0; l < width; ++l) {
+        const bool in = nv * width + l < n;
+        for (std::size_t k = 0; k < n0; ++k) xt[k][l] = in ? X[k * ld + c0 + nv * width + l] : 0.0;
+        yt[l] = in ? Y[c0 + nv * width + l] : 0.0;
+    }
+    const I iota = {0, 1, 2, 3, 4, 5, 6, 7};
+    const I tail_in = iota < std::int64_t(n - nv * width);
+    // Full chunks, then the partial one: the masks cost only there.
+    auto chunks = [&](auto&& f) __attribute__((always_inline)) {
+        for (std::size_t ci = 0; ci < nv; ++ci) f(ci, std::false_type{});
+        if (nv < nch) f(nv, std::true_type{});
+    };
+    // Stages, each a loop over the chunks whose iterations are independent (one chunk
+    // through all of them was one long dependency chain: latency-bound).
+    // A: hidden activations.
+    V a1[hmax][chunks_max];
+    for (std::size_t j = 0; j < h; ++j) {
+        const double* w = W1 + j * n0;
+        const double bj = b1[j];
+        chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
+            auto xk = [&](std::size_t k) __attribute__((always_inline)) {
+                if constexpr (decltype(tail)::value)
+                    return load(xt[k]);
+                else
+                    return load(X + k * ld + c0 + ci * width);
+            };
+            V z = w[0] * xk(0);
+            for (std::size_t k = 1; k < n0; ++k) z += w[k] * xk(k);
+            z += bj;
+            a1[j][ci] = activate_v8<H>(z, alpha);
+        });
+    }
+    // B: output, loss and dZ2, db2, dW2.
+    V dz2s[chunks_max];
+    V lin = splat(0.0), prod = splat(1.0), db2 = splat(0.0), dW2[hmax];
+    for (std::size_t j = 0; j < h; ++j) dW2[j] = splat(0.0);
+    const double b2v = b2[0];
+    chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
+        V z2 = W2[0] * a1[0][ci];
+        for (std::size_t j = 1; j < h; ++j) z2 += W2[j] * a1[j][ci];
+        z2 += b2v;
+        V inv;
+        const V a2 = vec8::sigmoid_parts(z2, inv);
+        // softplus(z) - y z = max(z, 0) - y z - log(inv): the logs are taken of per-lane
+        // products of inv (each in [1/2, 1], at most 32 per lane: no underflow), whose
+        // relative rounding is the absolute error summing the logs would make.
+        V dz2, l;
+        if constexpr (decltype(tail)::value) {
+            const V y = load(yt);
+            dz2 = select(tail_in, a2 - y, splat(0.0));
+            l = select(tail_in, select(z2 > 0.0, z2, splat(0.0)) - y * z2, splat(0.0));
+            inv = select(tail_in, inv, splat(1.0));
+        } else {
+            const V y = load(Y + c0 + ci * width);
+            dz2 = a2 - y;
+            l = select(z2 > 0.0, z2, splat(0.0)) - y * z2;
+        }
+        dz2s[ci] = dz2;
+        lin += l;
+        prod *= inv;
+        db2 += dz2;
+        for (std::size_t j = 0; j < h; ++j) dW2[j] += dz2 * a1[j][ci];
+    });
+    double lp[width], pp[width];
+    store(lp, lin);
+    store(pp, prod);
+    for (std::size_t l = 0; l < width; ++l) lp[l] -= vecmath::log_positive(pp[l]);
+    part[0] = sum_lanes(load(lp));
+    part[1] = sum_lanes(db2);
+    // C: dZ1 = (W2^T dZ2) * g'(A1), db1, dW1.
+    for (std::size_t j = 0; j < h; ++j) {
+        part[2 + j] = sum_lanes(dW2[j]);
+        const double w2 = W2[j];
+        V db1 = splat(0.0), dW1[n0max];
+        for (std::size_t k = 0; k < n0; ++k) dW1[k] = splat(0.0);
+        chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
+            V dz1 = (w2 * dz2s[ci]) * derivative_v8<H>(a1[j][ci], alpha);
+            if constexpr (decltype(tail)::value) {
+                dz1 = select(tail_in, dz1, splat(0.0));
+                db1 += dz1;
+                for (std::size_t k = 0; k < n0; ++k) dW1[k] += dz1 * load(xt[k]);
+            } else {
+                db1 += dz1;
+                for (std::size_t k = 0; k < n0; ++k) dW1[k] += dz1 * load(X + k * ld + c0 + ci * width);
+            }
+        });
+        part[2 + h + j] = sum_lanes(db1);
+        for (std::size_t k = 0; k < n0; ++k) part[2 + 2 * h + j * n0 + k] = sum_lanes(dW1[k]);
+    }
+}
+WI_DISPATCH void fused2(Activation hidden, const double* W1, const double* b1, const double* W2, const double* b2,
+                        std::size_t n0, std::size_t h, double alpha, const double* X, const double* Y,
+                        std::size_t ld, std::size_t c0, std::size_t c1, double* part) {
+    if (hidden == Activation::tanh && n0 == 2 && h == 4)
+        return fused2_body<Activation::tanh, 2, 4>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
+    with_hidden(hidden, [&](auto tag) __attribute__((always_inline)) {
+        fused2_body<decltype(tag)::value>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
+    });
+}
+#endif
+
 // ---- dispatched entry points -------------------------------------------------------
 
 #define WI_MLP_KERNELS(T)                                                                                          \
@@ -502,6 +674,7 @@ struct Network<T>::Workspace {
     Buffer<T> gemm_partial;            // per-chunk dW of the widest GEMM layer
     std::vector<double> cost_partial;  // per-block loss sums
     Buffer<T> Xb, Yb;                  // the current mini-batch
+    Buffer<double> fused_partial;      // per-block sums of fused_step
     std::vector<std::uint32_t> perm;   // the current epoch's order
 
     explicit Workspace(const Architecture& arch) : A(arch.layers()) {
@@ -649,6 +822,66 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
     }
 }
 
+// Whether train() takes the fused step: float64 networks [n_0 <= 8, h <= 16, 1] with a
+// binary cross-entropy output.
+template <class T>
+bool fused_applies(const Architecture& arch) {
+#if WI_HAVE_VEC8
+    return std::is_same_v<T, double> && arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
+           arch.sizes[2] == 1 && arch.sizes[0] <= kernels::fused_max_inputs &&
+           arch.sizes[1] <= kernels::fused_max_hidden && !is_wide(arch, 0) && !is_wide(arch, 1);
+#else
+    (void)arch;
+    return false;
+#endif
+}
+
+std::size_t fused_stride(const Architecture& arch) {
+#if WI_HAVE_VEC8
+    return kernels::fused_stride(arch.sizes[0], arch.sizes[1]);
+#else
+    (void)arch;
+    return 0;
+#endif
+}
+
+// Forward, loss and backward of a fused_applies network in one pass over the blocks of
+// examples (kernels::fused2): returns J and writes dW, db. Blocks are the other passes'
+// and are summed in order, so the thread count changes nothing.
+template <class T>
+double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
+                  double* partial, const std::vector<T*>& dW, const std::vector<T*>& db, int nthreads) {
+#if WI_HAVE_VEC8
+    if constexpr (std::is_same_v<T, double>) {
+        const std::size_t n0 = arch.sizes[0], h = arch.sizes[1], stride = fused_stride(arch);
+        for_blocks(m, n0 + h + 1, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
+            kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], n0, h, arch.alpha, X, Y, m, c0, c1,
+                            partial + blk * stride);
+        });
+        const std::size_t nb = blocks_of(m);
+        double total = 0.0;
+        for (std::size_t blk = 0; blk < nb; ++blk) total += partial[blk * stride];
+        const double scale = 1.0 / double(m);
+        for (std::size_t j = 1; j < stride; ++j) {
+            double s = partial[j];
+            for (std::size_t blk = 1; blk < nb; ++blk) s += partial[blk * stride + j];
+            s = scale * s;
+            if (j == 1)
+                db[1][0] = s;
+            else if (j < 2 + h)
+                dW[1][j - 2] = s;
+            else if (j < 2 + 2 * h)
+                db[0][j - 2 - h] = s;
+            else
+                dW[0][j - 2 - 2 * h] = s;
+        }
+        return scale * total;
+    }
+#endif
+    (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)partial, (void)dW, (void)db, (void)nthreads;
+    return 0.0;
+}
+
 // W = W - learning_rate dW, as the prototype's update_parameters.
 template <class T>
 void update(const Architecture& arch, const Parameters<T>& p, const std::vector<T*>& dW, const std::vector<T*>& db,
@@ -769,6 +1002,8 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto A = pointers(w.A);
     const auto dW = pointers(w.dW), db = pointers(w.db);
     const std::vector<T*> no_z(L, nullptr);
+    const bool fused = fused_applies<T>(arch_);
+    if (fused) w.fused_partial.reserve(blocks_of(bs) * fused_stride(arch_));
 
     TrainReport report;
     using clock = std::chrono::steady_clock;
@@ -791,8 +1026,13 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
             x = w.Xb.data();
             y = w.Yb.data();
         }
-        forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), opt.nthreads);
-        const double J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, opt.nthreads);
+        double J;
+        if (fused) {
+            J = fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, opt.nthreads);
+        } else {
+            forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), opt.nthreads);
+            J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, opt.nthreads);
+        }
         if (step % opt.record_every == 0) costs[report.recorded++] = J;
         if (!std::isfinite(J)) {
             if (!report.nonfinite) report.first_nonfinite = step;
@@ -809,7 +1049,9 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                 }
             }
         }
-        backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db, opt.nthreads);
+        if (!fused)
+            backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db,
+                          opt.nthreads);
         update(arch_, p, dW, db, opt.learning_rate);
         ++report.steps;
     }

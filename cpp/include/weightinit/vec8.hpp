@@ -1,0 +1,108 @@
+// Eight doubles as one GCC/Clang vector, and the MLP's element functions written on it.
+//
+// The scalar functions of vecmath.hpp and mlp.cpp are written so that loops calling them
+// vectorize, but whether they do depends on the loop around them: in the MLP's kernels
+// the AVX2 clone ran tanh scalar, and small loops paid more in set-up than in work. A V
+// makes the lanes explicit: the AVX-512 clone (WI_DISPATCH) keeps a V in one zmm
+// register, the others split it into ymm or xmm halves. Every function repeats its
+// scalar counterpart's operations in the same order (comparisons and selects written
+// on whole lanes), so each lane computes the bits the scalar function computes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "weightinit/config.hpp"
+
+#if defined(__GNUC__)
+#define WI_HAVE_VEC8 1
+// Only inline functions take or return a V, so no call crosses an ABI that depends on
+// the clone's instruction set; GCC warns about the parameters regardless.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace weightinit::vec8 {
+
+constexpr std::size_t width = 8;
+
+typedef double V __attribute__((vector_size(64)));
+typedef std::int64_t I __attribute__((vector_size(64)));
+
+WI_INLINE V load(const double* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+WI_INLINE void store(double* p, V v) { std::memcpy(p, &v, sizeof v); }
+WI_INLINE V splat(double x) { return V{x, x, x, x, x, x, x, x}; }
+WI_INLINE I bits(V v) { return (I)v; }  // vector casts reinterpret the bits
+WI_INLINE V from_bits(I i) { return (V)i; }
+// mask ? a : b, for masks from comparisons (lanes all ones or all zeros).
+WI_INLINE V select(I mask, V a, V b) { return mask ? a : b; }
+
+constexpr std::int64_t sign_bit = std::int64_t(0x8000000000000000ull);
+
+WI_INLINE V fabs(V x) { return from_bits(bits(x) & ~sign_bit); }
+WI_INLINE V copysign(V mag, V sgn) { return from_bits((bits(mag) & ~sign_bit) | (bits(sgn) & sign_bit)); }
+
+// vecmath::exp_fraction.
+WI_INLINE void exp_fraction(V x, V& k, V& r, V& d) {
+    constexpr double ln2_hi = 6.93147180369123816490e-01;
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                     P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                     P5 = 4.13813679705723846039e-08;
+    constexpr double round_magic = 0x1.8p52;
+    k = (x * inv_ln2 + round_magic) - round_magic;
+    const V hi = x - k * ln2_hi;
+    const V lo = k * ln2_lo;
+    r = hi - lo;
+    const V t = r * r;
+    const V c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    d = 2.0 - c;
+}
+
+// vecmath::pow2.
+WI_INLINE V pow2(V k) {
+    constexpr double round_magic = 0x1.8p52;
+    return from_bits((bits(k + (round_magic + 1023.0)) & std::int64_t(0x7FF)) << 52);
+}
+
+// vecmath::tanh.
+WI_INLINE V tanh(V x) {
+    V ax = fabs(x);
+    ax = select(ax > 20.0, splat(20.0), ax);
+    V k, r, d;
+    exp_fraction(2.0 * ax, k, r, d);
+    const V s = pow2(k);
+    const V rs2 = 2.0 * r * s;
+    return copysign((rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d), x);
+}
+
+// mlp.cpp's sigmoid_parts: sigmoid(z), and inv = 1 / (1 + e^{-|z|}).
+WI_INLINE V sigmoid_parts(V z, V& inv) {
+    const V zc = select(z > 1000.0, splat(1000.0), select(z < -1000.0, splat(-1000.0), z));
+    V k, r, d;
+    exp_fraction(-fabs(zc), k, r, d);
+    const V k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
+    const V sn = (d + 2.0 * r) * pow2(k1) * pow2(k - k1);
+    const V rden = 1.0 / (d + sn);
+    inv = d * rden;
+    return select(z >= 0.0, inv, sn * rden);
+}
+
+// Sum of the lanes, combined pairwise (a fixed order).
+WI_INLINE double sum_lanes(V v) {
+    double s[width];
+    store(s, v);
+    for (std::size_t w = width / 2; w > 0; w /= 2)
+        for (std::size_t l = 0; l < w; ++l) s[l] += s[l + w];
+    return s[0];
+}
+
+}  // namespace weightinit::vec8
+
+#pragma GCC diagnostic pop
+#endif
