@@ -473,9 +473,11 @@ def numpy_mezzadri(g):
     return q.T if wide else q
 
 
-# Tall, wide, square (the LQ path), conv; sizes past LAPACK's blocking (32 columns, 128 crossover).
+# Tall, wide, square, conv; sizes past LAPACK's blocking (32 columns, 128 crossover); leading
+# dimensions the core pads (a multiple of 512 bytes: 128 or 256 rows when tall, cols when wide).
 CORE_SHAPES = [(50, 20), (20, 50), (64, 64), (1, 7), (7, 1), (1, 1), (16, 4, 3, 3), (8, 3, 2, 2, 2),
-               (300, 200), (200, 300), (257, 257), (40, 700)]
+               (300, 200), (200, 300), (257, 257), (40, 700), (256, 256), (128, 40), (40, 128),
+               (64, 16, 4, 4), (300, 512)]
 
 
 @pytest.mark.parametrize("shape", CORE_SHAPES)

@@ -11,10 +11,11 @@ namespace weightinit::linalg {
 // orthonormal columns) and for rows < cols G^T = Q R and W is the transpose of that
 // (cols x rows) product; s = sign(diag(R)) with sign(0) = +1 (Mezzadri 2007), so the
 // result does not depend on LAPACK's sign convention and is Haar-distributed for a
-// Gaussian G. Computed in T's precision by LAPACK on the buffer itself, no copy: the
-// row-major buffer is LAPACK's column-major G^T, so a wide G is QR'd by geqrf/orgqr
-// directly and a tall (or square) G through the LQ factorization of G^T
-// (G^T = L Q_lq  <=>  G = Q_lq^T L^T, so Q = Q_lq^T and R = L^T), gelqf/orglq.
+// Gaussian G. Computed in T's precision by LAPACK's geqrf + orgqr: a wide G in place
+// (the row-major buffer is LAPACK's column-major G^T; through a copy when cols * sizeof(T)
+// is a multiple of 512 bytes, padded against cache aliasing), a tall or square G in a
+// padded column-major copy (about rows * cols more elements: the LQ of G^T in place,
+// gelqf/orglq, measured 1.2-2x slower at 1024^2 for its strided row access).
 // Runs OpenBLAS on one thread (restoring its previous count after): its blocked QR's
 // results depend on its thread count (measured: float32 300x200 differs by 2e-7 between
 // 1 and 2 threads, float64 512^2 by 1e-15 between 1 and 3), and weightinit's results
