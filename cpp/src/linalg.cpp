@@ -28,8 +28,8 @@ void check(lapack_int info, const char* routine) {
     if (info != 0) throw std::runtime_error(std::string("LAPACK ") + routine + " failed, info = " + std::to_string(info));
 }
 
-// The four LAPACK routines of one precision, overloaded on the element type.
-// QR of a column-major m x n (m >= n) matrix: geqrf, then orgqr forms its m x n Q.
+// LAPACK's QR, overloaded on the element type: geqrf factors a column-major m x n
+// (m >= n) matrix, orgqr then forms its m x n Q from the reflectors.
 void geqrf(lapack_int m, lapack_int n, double* a, lapack_int lda, double* tau, double* w, lapack_int lw, lapack_int* info) {
     LAPACK_dgeqrf(&m, &n, a, &lda, tau, w, &lw, info);
 }
@@ -111,7 +111,7 @@ std::size_t padded_ld(std::size_t m) {
 template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain) {
     if (rows == 0 || cols == 0) return;
-    dim(rows * cols);  // LAPACK indexes the whole matrix with its integers
+    dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
     blas::ThreadScope one_thread(1);  // see linalg.hpp: determinism over speed
     if (rows < cols) {
         // Wide: the row-major buffer is the column-major cols x rows G^T (leading
