@@ -2,6 +2,8 @@
 
 Element-wise initializers on (4096, 4096); orthogonal on 1024^2 and 4096^2 (the latter only
 when benchmarks are enabled: one QR of it takes seconds). Every call allocates its output.
+weightinit's orthogonal runs its QR on one OpenBLAS thread whatever the thread count (its
+blocked QR's bits depend on the count); only the Gaussian fill uses the others.
 Run: python bench/ratios.py bench/bench_initializers.py
 """
 

@@ -434,16 +434,20 @@ def test_orthogonal_matches_torch(shape, gain):
 ORTHO_SHAPES = [(50, 20), (20, 50), (64, 64), (16, 4, 3, 3), (64, 2, 3, 3), (8, 3, 2, 2, 2), (1, 7), (7, 1)]
 
 
+ORTHO_TOL = {np.float64: 1e-12, np.float32: 1e-5}  # max |W^T W / gain**2 - I| (or W W^T when wide)
+
+
 @pytest.mark.parametrize("shape", ORTHO_SHAPES)
 @pytest.mark.parametrize("gain", [1.0, 2.5, 0.3])
-def test_orthogonal_is_orthogonal(shape, gain):
-    w = wi.orthogonal(shape, gain=gain, rng=3)
-    assert w.shape == shape and w.dtype == np.float64
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_orthogonal_is_orthogonal(shape, gain, dtype):
+    w = wi.orthogonal(shape, gain=gain, rng=3, dtype=dtype)
+    assert w.shape == shape and w.dtype == dtype
     rows, cols = shape[0], math.prod(shape[1:])
-    m = w.reshape(rows, cols)
+    m = w.reshape(rows, cols).astype(np.float64)
     gram = m.T @ m if rows >= cols else m @ m.T
     err = np.abs(gram - gain**2 * np.eye(min(rows, cols))).max()
-    assert err <= 1e-12 * max(1.0, gain**2)
+    assert err <= ORTHO_TOL[dtype] * max(1.0, gain**2)
 
 
 @pytest.mark.parametrize("shape", ORTHO_SHAPES)
@@ -460,12 +464,87 @@ def test_orthogonal_is_mezzadri_corrected_qr_of_our_gaussian(shape):
     np.testing.assert_allclose(q @ r, g, atol=1e-10 * np.abs(g).max())
 
 
-def test_orthogonal_float32_is_rounded_float64_and_deterministic():
-    a = wi.orthogonal((40, 3, 3), gain=1.5, rng=2)
-    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2), a)
-    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2, dtype=np.float32),
-                                  a.astype(np.float32))
-    assert not np.array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=3), a)
+def numpy_mezzadri(g):
+    """The oracle: NumPy's float64 QR of g (of g^T when wide), columns signed by diag(R), back in g's layout."""
+    a = np.asarray(g, dtype=np.float64)
+    wide = a.shape[0] < a.shape[1]
+    q, r = np.linalg.qr(a.T if wide else a)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    return q.T if wide else q
+
+
+# Tall, wide, square, conv; sizes past LAPACK's blocking (32 columns, 128 crossover); leading
+# dimensions the core pads (a multiple of 512 bytes: 128 or 256 rows when tall, cols when wide).
+CORE_SHAPES = [(50, 20), (20, 50), (64, 64), (1, 7), (7, 1), (1, 1), (16, 4, 3, 3), (8, 3, 2, 2, 2),
+               (300, 200), (200, 300), (257, 257), (40, 700), (256, 256), (128, 40), (40, 128),
+               (64, 16, 4, 4), (300, 512)]
+
+
+@pytest.mark.parametrize("shape", CORE_SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gain", [1.0, 0.3, 2.5])
+def test_orthogonal_core_is_numpy_qr_of_the_same_gaussian(shape, dtype, gain):
+    """The core's LAPACK QR (LQ of the transpose when tall) against NumPy's QR of the Gaussian it was given.
+
+    The Mezzadri-corrected Q of a full-rank matrix is unique, so the two agree to rounding:
+    float64 to 1e-12; float32 (a float32 QR of the float32 Gaussian) to 1e-5 of the float64
+    QR of that same Gaussian.
+    """
+    rows, cols = shape[0], math.prod(shape[1:])
+    g = wi.normal((rows, cols), rng=11, dtype=dtype)
+    w = wi.orthogonal(shape, gain=gain, rng=11, dtype=dtype)
+    assert w.dtype == dtype and w.shape == shape
+    err = np.abs(w.reshape(rows, cols) - gain * numpy_mezzadri(g)).max()
+    assert err <= ORTHO_TOL[dtype] * 10 * max(1.0, gain)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_orthogonal_core_rejects_bad_buffers(dtype):
+    core = wi._coreload.core
+    with pytest.raises(ValueError, match="2-D"):
+        core.linalg.orthogonal(np.zeros(4, dtype), 1.0)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        core.linalg.orthogonal(np.zeros((4, 4), dtype).T[:, :3], 1.0)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        core.linalg.orthogonal(np.zeros((4, 4), np.int64), 1.0)
+
+
+def test_orthogonal_float32_has_its_own_stream_and_is_deterministic():
+    """float32 is Q of a float32 Gaussian by a float32 QR: repeatable, and close to (not equal to) float64."""
+    a = wi.orthogonal((40, 3, 3), gain=1.5, rng=2, dtype=np.float32)
+    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2, dtype=np.float32), a)
+    d = wi.orthogonal((40, 3, 3), gain=1.5, rng=2)
+    np.testing.assert_array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=2), d)
+    # Not the float64 result rounded: float32 draws the float32 normal stream (other values).
+    assert not np.allclose(a, d, atol=1e-3)
+    g32 = wi.normal((40, 9), rng=2, dtype=np.float32)
+    assert np.abs(a.reshape(40, 9) - 1.5 * numpy_mezzadri(g32)).max() <= 1e-5 * 1.5
+    assert not np.array_equal(wi.orthogonal((40, 3, 3), gain=1.5, rng=3, dtype=np.float32), a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(520, 300), (300, 520), (512, 512), (64, 16, 5, 5)])
+def test_orthogonal_thread_count_invariance_past_blocking(shape, dtype, restore_threads):
+    """Sizes where OpenBLAS's blocked QR gives other bits on 2 or 3 of its threads: the core pins it to 1."""
+    results = []
+    for n in (1, 2, 3):
+        wi.set_num_threads(n)
+        results.append(wi.orthogonal(shape, gain=1.3, rng=21, dtype=dtype))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+def test_orthogonal_restores_openblas_threads(restore_threads):
+    """The QR call sets OpenBLAS's thread count (1) for itself only: the MLP engine relies on its own."""
+    import ctypes
+
+    import scipy_openblas32
+
+    lib = ctypes.CDLL(f"{scipy_openblas32.get_lib_dir()}/lib{scipy_openblas32.get_library()}.so")
+    before = lib.scipy_openblas_get_num_threads()
+    wi.set_num_threads(3)
+    wi.orthogonal((200, 100), rng=1)
+    assert lib.scipy_openblas_get_num_threads() == before
 
 
 def test_orthogonal_is_haar():

@@ -6,10 +6,12 @@ namespace py = pybind11;
 void register_random(py::module_& m);
 void register_mlp(py::module_& m);
 void register_sweep(py::module_& m);
+void register_linalg(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "weightinit's compiled core (private; use the weightinit package)";
     register_random(m);
     register_mlp(m);
     register_sweep(m);
+    register_linalg(m);
 }

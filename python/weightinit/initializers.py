@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import numpy as np
 
 from weightinit import _args
+from weightinit._coreload import core
 from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
 from weightinit.random import normal, truncated_normal, uniform
 
@@ -392,12 +393,17 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
                dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """A (semi-)orthogonal matrix times ``gain``, flattened to ``(shape[0], prod(shape[1:]))`` as in torch.
 
-    Q of the QR decomposition of a float64 Gaussian matrix from our own stream (transposed
-    when wide), its columns multiplied by sign(diag(R)) so that Q is Haar-distributed
-    (Mezzadri, "How to generate random matrices from the classical compact groups", 2007).
-    Saxe et al., "Exact solutions to the nonlinear dynamics of learning in deep linear
-    neural networks", ICLR 2014. Tall: W^T W = gain**2 I; wide: W W^T = gain**2 I. A float32
-    result is the float64 one rounded. Not element-wise: ``region`` is refused.
+    Q of the QR decomposition of a Gaussian matrix G from our own stream (``normal`` of the
+    output's dtype and shape (rows, cols); G^T when wide), its columns multiplied by
+    sign(diag(R)) so that Q is Haar-distributed (Mezzadri, "How to generate random matrices
+    from the classical compact groups", 2007). Saxe et al., "Exact solutions to the
+    nonlinear dynamics of learning in deep linear neural networks", ICLR 2014. Tall:
+    W^T W = gain**2 I; wide: W W^T = gain**2 I. The QR runs in the output's precision in
+    the C++ core (OpenBLAS's LAPACK, always on one thread: its blocked QR's bits depend on
+    its thread count, ours must not, so ``set_num_threads`` does not speed it up): a float32 result comes from a float32 Gaussian and a float32 QR,
+    so it is not the float64 result rounded, and is orthogonal to about 1e-6 rather than
+    1e-15. Deterministic for a seed on a given machine; LAPACK's blocking and kernels may
+    differ between CPUs, so bits may too. Not element-wise: ``region`` is refused.
     torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
     ``(prod(shape[:-1]), shape[-1])`` instead.
 
@@ -414,11 +420,10 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     rows, cols = full[0], math.prod(full[1:])
     if arr.size == 0:
         return arr
-    wide = rows < cols
-    gaussian = normal((rows, cols), rng=rng, dtype=np.float64)
-    q, r = np.linalg.qr(gaussian.T if wide else gaussian)
-    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
-    np.multiply(q.T if wide else q, g, out=arr.reshape(rows, cols), casting="same_kind")
+    # The Gaussian is drawn into the output itself (C-contiguous, float32 or float64), which
+    # the core then overwrites with gain * Q.
+    normal(full, rng=rng, out=arr)
+    core.linalg.orthogonal(arr.reshape(rows, cols), g)
     return arr
 
 

@@ -1,0 +1,28 @@
+// Dense linear algebra of the core over the scipy-openblas32 wheel's LAPACK: the
+// orthogonal factor of a Gaussian matrix for weightinit.orthogonal.
+#pragma once
+
+#include <cstddef>
+
+namespace weightinit::linalg {
+
+// a: a row-major rows x cols matrix G (in practice Gaussian), overwritten in place by
+// W = gain * Q * diag(s), where for rows >= cols G = Q R is the thin QR (Q: rows x cols,
+// orthonormal columns) and for rows < cols G^T = Q R and W is the transpose of that
+// (cols x rows) product; s = sign(diag(R)) with sign(0) = +1 (Mezzadri 2007), so the
+// result does not depend on LAPACK's sign convention and is Haar-distributed for a
+// Gaussian G. Computed in T's precision by LAPACK's geqrf + orgqr: a wide G in place
+// (the row-major buffer is LAPACK's column-major G^T; through a copy when cols * sizeof(T)
+// is a multiple of 512 bytes, padded against cache aliasing), a tall or square G in a
+// padded column-major copy (about rows * cols more elements: the LQ of G^T in place,
+// gelqf/orglq, measured 1.2-2x slower at 1024^2 for its strided row access).
+// Runs OpenBLAS on one thread (restoring its previous count after): its blocked QR's
+// results depend on its thread count (measured: float32 300x200 differs by 2e-7 between
+// 1 and 2 threads, float64 512^2 by 1e-15 between 1 and 3), and weightinit's results
+// must not. Deterministic for a given OpenBLAS build and kernel set (OPENBLAS_CORETYPE).
+// Throws std::length_error beyond LAPACK's 32-bit dimensions, std::runtime_error if
+// LAPACK reports an error, std::bad_alloc for the workspace.
+void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain);
+void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain);
+
+}  // namespace weightinit::linalg
