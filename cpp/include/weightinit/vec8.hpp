@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "weightinit/config.hpp"
+#include "weightinit/vecmath.hpp"
 
 #if defined(__GNUC__)
 #define WI_HAVE_VEC8 1
@@ -46,21 +47,10 @@ constexpr std::int64_t sign_bit = std::int64_t(0x8000000000000000ull);
 WI_INLINE V fabs(V x) { return from_bits(bits(x) & ~sign_bit); }
 WI_INLINE V copysign(V mag, V sgn) { return from_bits((bits(mag) & ~sign_bit) | (bits(sgn) & sign_bit)); }
 
-// vecmath::exp_fraction.
+// vecmath::exp_fraction, on the same reduction.
 WI_INLINE void exp_fraction(V x, V& k, V& r, V& d) {
-    constexpr double ln2_hi = 6.93147180369123816490e-01;
-    constexpr double ln2_lo = 1.90821492927058770002e-10;
-    constexpr double inv_ln2 = 1.44269504088896338700e+00;
-    constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                     P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                     P5 = 4.13813679705723846039e-08;
-    constexpr double round_magic = 0x1.8p52;
-    k = (x * inv_ln2 + round_magic) - round_magic;
-    const V hi = x - k * ln2_hi;
-    const V lo = k * ln2_lo;
-    r = hi - lo;
-    const V t = r * r;
-    const V c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    V hi, lo, c;
+    vecmath::exp_reduce(x, k, hi, lo, r, c);
     d = 2.0 - c;
 }
 

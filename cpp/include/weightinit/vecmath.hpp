@@ -185,7 +185,10 @@ struct Quantile<float> {
 // fdlibm's reduction for e^x (e_exp.c), |x| <= 1000: x = k ln2 + r with k an integer (as
 // a double), |r| <= ln2/2, r = hi - lo; and its Remez approximation c = r - r^2 P(r^2), with
 // which e^r = 1 + r + r c / (2 - c) = (2 - c + 2r) / (2 - c).
-WI_INLINE void exp_reduce(double x, double& k, double& hi, double& lo, double& r, double& c) {
+// Pure arithmetic, so V is double or an explicit vector of doubles (vec8.hpp): each lane
+// then computes the bits the scalar code computes.
+template <class V>
+WI_INLINE void exp_reduce(V x, V& k, V& hi, V& lo, V& r, V& c) {
     constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     constexpr double inv_ln2 = 1.44269504088896338700e+00;
@@ -197,7 +200,7 @@ WI_INLINE void exp_reduce(double x, double& k, double& hi, double& lo, double& r
     hi = x - k * ln2_hi;
     lo = k * ln2_lo;
     r = hi - lo;
-    const double t = r * r;
+    const V t = r * r;
     c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
 }
 
