@@ -347,3 +347,21 @@ def test_progress_reports_steps_and_costs(capsys):
     err = capsys.readouterr().err
     assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
     assert costs.shape == (100,)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_accuracy_is_the_fraction_of_right_predictions(dtype):
+    # Counted here from predict_proba in NumPy: threshold 0.5 for sigmoid, first argmax
+    # for softmax (the engine's rule, shared with the sweep).
+    gen = np.random.default_rng(4)
+    X = gen.normal(size=(3, 301)).astype(dtype)
+    Y = (gen.random((2, 301)) < 0.5).astype(dtype)
+    net = wi.MLP([3, 5, 2], activations=["tanh", "sigmoid"], init="normal", rng=1, dtype=dtype)
+    A = net.predict_proba(X)
+    assert net.accuracy(X, Y) == np.mean((A > 0.5) == (Y == 1))
+    Y3 = np.eye(3, dtype=dtype)[:, gen.integers(0, 3, 301)]
+    soft = wi.MLP([3, 5, 3], activations=["relu", "softmax"], loss="softmax_cross_entropy", init="normal",
+                  rng=1, dtype=dtype)
+    right = np.argmax(soft.predict_proba(X), axis=0) == np.argmax(Y3, axis=0)
+    assert soft.accuracy(X, Y3) == right.mean()
+    assert 0.0 < right.mean() < 1.0  # a non-trivial count, so a wrong rule shows

@@ -219,4 +219,21 @@ void register_mlp(py::module_& parent) {
              py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
              py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))
         .def_property_readonly("float32", &PyNetwork::float32);
+    m.def(
+        "accuracy",
+        [](const std::string& loss, const py::array& A, const py::array& Y) {
+            const mlp::Loss l = mlp::parse_loss(loss);
+            if (A.ndim() != 2 || Y.ndim() != 2 || A.shape(0) != Y.shape(0) || A.shape(1) != Y.shape(1))
+                throw py::value_error("A and Y must be 2-D arrays of one shape");
+            const auto n_out = static_cast<std::size_t>(A.shape(0)), m = static_cast<std::size_t>(A.shape(1));
+            if (A.dtype().is(py::dtype::of<float>())) {
+                const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(A);
+                const auto y = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(Y);
+                return mlp::accuracy(l, a.data(), y.data(), n_out, m);
+            }
+            const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(A);
+            const auto y = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(Y);
+            return mlp::accuracy(l, a.data(), y.data(), n_out, m);
+        },
+        py::arg("loss"), py::arg("A"), py::arg("Y"));
 }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <stdexcept>
 #include <type_traits>
@@ -1057,6 +1058,28 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     }
     return report;
 }
+
+template <class T>
+double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
+    if (loss == Loss::mse || m == 0) return std::numeric_limits<double>::quiet_NaN();
+    std::size_t right = 0;
+    if (loss == Loss::binary_cross_entropy) {
+        for (std::size_t i = 0; i < n_out * m; ++i) right += (A[i] > T(0.5) ? T(1) : T(0)) == Y[i];
+        return double(right) / double(n_out * m);
+    }
+    // The first largest entry of each column, as numpy.argmax.
+    auto argmax = [&](const T* M, std::size_t c) {
+        std::size_t best = 0;
+        for (std::size_t i = 1; i < n_out; ++i)
+            if (M[i * m + c] > M[best * m + c]) best = i;
+        return best;
+    };
+    for (std::size_t c = 0; c < m; ++c) right += argmax(A, c) == argmax(Y, c);
+    return double(right) / double(m);
+}
+
+template double accuracy<float>(Loss, const float*, const float*, std::size_t, std::size_t);
+template double accuracy<double>(Loss, const double*, const double*, std::size_t, std::size_t);
 
 template class Network<float>;
 template class Network<double>;

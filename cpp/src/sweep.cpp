@@ -65,7 +65,7 @@ double scored(mlp::Network<T>& net, const mlp::Parameters<T>& p, const T* X, con
     std::vector<T*> A(L, nullptr);
     A[L - 1] = output.data();
     net.forward(p, X, m, nullptr, A.data(), 1);
-    return accuracy(arch.loss, output.data(), Y, n_out, m);
+    return mlp::accuracy(arch.loss, output.data(), Y, n_out, m);
 }
 
 }  // namespace
@@ -73,25 +73,6 @@ double scored(mlp::Network<T>& net, const mlp::Parameters<T>& p, const T* X, con
 std::size_t records(const Options& opt) {
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
     return (opt.iterations + opt.record_every - 1) / opt.record_every;
-}
-
-template <class T>
-double accuracy(mlp::Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
-    if (loss == mlp::Loss::mse || m == 0) return nan;
-    std::size_t right = 0;
-    if (loss == mlp::Loss::binary_cross_entropy) {
-        for (std::size_t i = 0; i < n_out * m; ++i) right += (A[i] > T(0.5) ? T(1) : T(0)) == Y[i];
-        return double(right) / double(n_out * m);
-    }
-    // The first largest entry of each column, as numpy.argmax.
-    auto argmax = [&](const T* M, std::size_t c) {
-        std::size_t best = 0;
-        for (std::size_t i = 1; i < n_out; ++i)
-            if (M[i * m + c] > M[best * m + c]) best = i;
-        return best;
-    };
-    for (std::size_t c = 0; c < m; ++c) right += argmax(A, c) == argmax(Y, c);
-    return double(right) / double(m);
 }
 
 template <class T>
@@ -166,8 +147,6 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     return Report{done, stop.load()};
 }
 
-template double accuracy<float>(mlp::Loss, const float*, const float*, std::size_t, std::size_t);
-template double accuracy<double>(mlp::Loss, const double*, const double*, std::size_t, std::size_t);
 template Report run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&, const Options&,
                            const Results&, const Progress&);
 template Report run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,

@@ -236,11 +236,8 @@ class MLP:
         """Fraction of examples classified right (classification losses only)."""
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
-        pred = self.predict(X)
-        Y = self._targets(Y, pred.shape[-1])
-        if self.loss == "binary_cross_entropy":
-            return float(np.mean(pred == Y))
-        return float(np.mean(pred == np.argmax(Y, axis=0)))
+        A = self.predict_proba(X)
+        return core.mlp.accuracy(self.loss, A, self._targets(Y, A.shape[1]))
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""

@@ -120,6 +120,12 @@ private:
     std::unique_ptr<Workspace> ws_;
 };
 
+// Fraction of examples classified right (the one rule of weightinit.MLP.accuracy and
+// of the sweep): sigmoid outputs thresholded at 0.5 against 0/1 labels (every output unit), softmax argmax against the
+// one-hot argmax; NaN for mse. A is the output layer's activations (n_L, m).
+template <class T>
+double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
+
 extern template class Network<float>;
 extern template class Network<double>;
 

@@ -67,12 +67,6 @@ struct Report {
     bool cancelled = false;
 };
 
-// Fraction of examples classified right, as weightinit.MLP.accuracy: sigmoid outputs
-// thresholded at 0.5 against 0/1 labels (every output unit), softmax argmax against the
-// one-hot argmax; NaN for mse. A is the output layer's activations (n_L, m).
-template <class T>
-double accuracy(mlp::Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
-
 template <class T>
 Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
            const Results& out, const Progress& progress);
