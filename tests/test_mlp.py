@@ -145,8 +145,11 @@ def test_training_matches_the_reference(sizes):
 @pytest.mark.parametrize(
     "sizes, m",
     [
-        ([2, 64, 1], 70000),  # fused loops: 64 m row-elements > 2^22, so threaded
-        ([3, 16, 1], 230001),  # the fused two-layer step, threaded, with a partial last chunk
+        ([2, 4, 1], 400),  # the article's: the fused step in two blocks of 200, one per thread
+        ([2, 4, 1], 515),  # four fused blocks, the last shorter and ending in a partial chunk
+        ([5, 7, 6, 3], 700),  # layer-by-layer narrow loops, three blocks per pass
+        ([2, 64, 1], 70000),  # the fused step in many blocks
+        ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
 )
@@ -156,7 +159,7 @@ def test_results_do_not_depend_on_the_thread_count(sizes, m):
     saved = wi.get_num_threads()
     out = []
     try:
-        for n in (1, 2, 3):
+        for n in (1, 2, 3, 7):
             wi.set_num_threads(n)
             net.parameters = params
             out.append((net.fit(X, Y, iterations=3, learning_rate=0.5), net.parameters))

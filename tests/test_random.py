@@ -1,6 +1,10 @@
 """The sampling core against stream spec v1, its reference, and the statistics it promises."""
 
 import math
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -179,6 +183,45 @@ def test_thread_count_invariance(fn, dtype):
     for r in results[3::2]:
         assert np.array_equal(r, results[1])
     assert np.array_equal(results[1], results[0][5:500, 1:1030])
+
+
+def test_concurrent_fills_from_python_threads():
+    """Fills release the GIL, so Python threads fill at once; only one of them gets the thread
+    pool at a time, the others start threads of their own. Every array must still be its own."""
+    saved = wi.get_num_threads()
+    try:
+        wi.set_num_threads(2)
+        seeds = list(range(12))
+        want = [wi.random.normal((300, 700), rng=s) for s in seeds]
+        with ThreadPoolExecutor(4) as ex:
+            for _ in range(3):
+                got = list(ex.map(lambda s: wi.random.normal((300, 700), rng=s), seeds))
+                for g, w in zip(got, want):
+                    assert np.array_equal(g, w)
+    finally:
+        wi.set_num_threads(saved)
+
+
+FORK_SCRIPT = """
+import os, sys
+import numpy as np
+import weightinit as wi
+wi.set_num_threads(2)
+parent = wi.random.normal((400, 1000), rng=5)  # the parent's pool threads are running now
+pid = os.fork()
+if pid == 0:
+    child = wi.random.normal((400, 1000), rng=5)  # threads the child must start afresh
+    os._exit(0 if np.array_equal(child, parent) else 3)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_threaded_fill_in_a_forked_child():
+    """A forked child has none of its parent's pool threads; it must not wait for them."""
+    proc = subprocess.run([sys.executable, "-c", FORK_SCRIPT], timeout=120, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 @given(sr=shape_and_region(), seed=st.integers(0, 1000), dtype=st.sampled_from(DTYPES),

@@ -551,10 +551,11 @@ using kernels::block_cols;
 // Layers with fewer weights than this run through the fused loops; from here on a
 // GEMM's register blocking wins over its call overhead.
 constexpr std::size_t gemm_min_weights = 256;
-// Below this many row-elements per pass (a few ms of work), starting threads costs more
-// than it saves: parallel_for starts threads per call, and on a busy machine a new
-// thread can wait milliseconds for a core (measured: a 1.3 ms step took 14 ms with 2).
-constexpr std::size_t parallel_min_elements = std::size_t(1) << 22;
+// Below this many row-elements per pass (about 2 us of work), handing blocks to the pool's
+// threads costs more than it saves: a parallel_for with two threads costs ~0.2 us here
+// (cross-core round trips). A pool thread that is not running when a pass starts takes
+// no block, so a busy core delays a pass by at most the block that thread had taken.
+constexpr std::size_t parallel_min_elements = std::size_t(1) << 11;
 
 // An uninitialized array allocated once and reused: 64-byte aligned, and asking for
 // transparent huge pages when large (a fresh 4 KiB page costs ~2.5 us here, DESIGN.md 7).
@@ -591,7 +592,7 @@ private:
     std::size_t size_ = 0;
 };
 
-std::size_t blocks_of(std::size_t m) { return (m + block_cols - 1) / block_cols; }
+std::size_t blocks_of(std::size_t m, std::size_t cols = block_cols) { return (m + cols - 1) / cols; }
 
 bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
 
@@ -651,14 +652,25 @@ void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T 
     for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
 }
 
-// body(block, c0, c1) for every block of m columns; threads only for big passes.
+// Columns per block of the fused step, a function of m alone: blocks of about equal size
+// (whole chunks of 8, at most block_cols), an even number of them while they are few, so
+// that two or four threads share a small set of examples (the article's 400) evenly.
+std::size_t fused_cols(std::size_t m) {
+    constexpr std::size_t chunk = 8, min_split = 64;
+    if (m < min_split) return block_cols;
+    std::size_t nb = std::max<std::size_t>(2, blocks_of(m));
+    if (nb < 8) nb += nb % 2;
+    return ((m + nb - 1) / nb + chunk - 1) / chunk * chunk;
+}
+
+// body(block, c0, c1) for every block of `cols` of the m columns; threads only for big passes.
 template <class Body>
-void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body) {
-    const std::size_t nb = blocks_of(m);
+void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std::size_t cols = block_cols) {
+    const std::size_t nb = blocks_of(m, cols);
     const int threads = rows * m >= parallel_min_elements ? nthreads : 1;
     parallel_for(nb, threads, [&](std::size_t blk) {
-        const std::size_t c0 = blk * block_cols;
-        body(blk, c0, std::min(m, c0 + block_cols));
+        const std::size_t c0 = blk * cols;
+        body(blk, c0, std::min(m, c0 + cols));
     });
 }
 
@@ -855,11 +867,14 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
 #if WI_HAVE_VEC8
     if constexpr (std::is_same_v<T, double>) {
         const std::size_t n0 = arch.sizes[0], h = arch.sizes[1], stride = fused_stride(arch);
-        for_blocks(m, n0 + h + 1, nthreads, [&](std::size_t blk, std::size_t c0, std::size_t c1) {
-            kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], n0, h, arch.alpha, X, Y, m, c0, c1,
-                            partial + blk * stride);
-        });
-        const std::size_t nb = blocks_of(m);
+        for_blocks(
+            m, n0 + h + 1, nthreads,
+            [&](std::size_t blk, std::size_t c0, std::size_t c1) {
+                kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], n0, h, arch.alpha, X, Y, m, c0,
+                                c1, partial + blk * stride);
+            },
+            fused_cols(m));
+        const std::size_t nb = blocks_of(m, fused_cols(m));
         double total = 0.0;
         for (std::size_t blk = 0; blk < nb; ++blk) total += partial[blk * stride];
         const double scale = 1.0 / double(m);
@@ -1004,7 +1019,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto dW = pointers(w.dW), db = pointers(w.db);
     const std::vector<T*> no_z(L, nullptr);
     const bool fused = fused_applies<T>(arch_);
-    if (fused) w.fused_partial.reserve(blocks_of(bs) * fused_stride(arch_));
+    if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs)) * fused_stride(arch_));
 
     TrainReport report;
     using clock = std::chrono::steady_clock;

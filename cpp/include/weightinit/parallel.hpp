@@ -1,5 +1,11 @@
 // The one parallel loop of the core. Work is split into tasks whose results do not
 // depend on which thread runs them, so the output never depends on the thread count.
+//
+// Tasks run on the caller and on a process-wide pool of threads that are started once
+// and kept (parallel.cpp): a training step of a small network lasts a microsecond or
+// two, far less than starting a thread. Should the pool be in use (another thread
+// of the caller's process is in a parallel_for, or a task itself calls one), the loop
+// starts threads of its own for that call instead.
 #pragma once
 
 #include <algorithm>
@@ -12,8 +18,23 @@
 
 namespace weightinit {
 
+namespace detail {
+
+using TaskFn = void (*)(void* ctx, std::size_t task);
+
+// Runs fn(ctx, t) for every t in [0, ntasks) on the calling thread and up to `helpers`
+// pool threads, returning when all have finished. fn must not throw. Returns false,
+// having run nothing, when the pool is busy or cannot take the job.
+bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept;
+
+// The same loop on threads started for this call alone.
+void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
+
+}  // namespace detail
+
 // Runs body(t) for t in [0, ntasks) on up to nthreads threads (the caller's
-// included). The first exception thrown by any task is rethrown in the caller.
+// included). The first exception thrown by any task is rethrown in the caller; the
+// tasks not yet started when it was thrown are skipped.
 template <class Body>
 void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
     const std::size_t workers =
@@ -22,26 +43,26 @@ void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
         for (std::size_t t = 0; t < ntasks; ++t) body(t);
         return;
     }
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto run = [&] {
-        for (std::size_t t; (t = next.fetch_add(1)) < ntasks;) {
-            try {
-                body(t);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(error_mutex);
-                if (!error) error = std::current_exception();
-                next.store(ntasks);
-            }
+    struct Context {
+        explicit Context(Body& b) : body(b) {}
+        Body& body;
+        std::atomic<bool> failed{false};
+        std::exception_ptr error;
+        std::mutex error_mutex;
+    } ctx(body);
+    const detail::TaskFn fn = [](void* p, std::size_t t) {
+        Context& c = *static_cast<Context*>(p);
+        if (c.failed.load(std::memory_order_relaxed)) return;
+        try {
+            c.body(t);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(c.error_mutex);
+            if (!c.error) c.error = std::current_exception();
+            c.failed.store(true, std::memory_order_relaxed);
         }
     };
-    std::vector<std::thread> threads;
-    threads.reserve(workers - 1);
-    for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(run);
-    run();
-    for (auto& th : threads) th.join();
-    if (error) std::rethrow_exception(error);
+    if (!detail::pool_run(ntasks, workers - 1, fn, &ctx)) detail::spawn_run(ntasks, workers, fn, &ctx);
+    if (ctx.error) std::rethrow_exception(ctx.error);
 }
 
 }  // namespace weightinit

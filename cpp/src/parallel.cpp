@@ -1,0 +1,200 @@
+// parallel.hpp's thread pool: threads started on first need and kept for the process.
+//
+// A job is published in one 64-bit word, `state` = generation (16 bits) | helper slots
+// left (8) | next task (20) | task count (20), changed only by compare-and-swap. A worker
+// joins the job it sees by taking a slot, so no more threads than asked for ever run a
+// job's tasks; it then claims tasks by advancing `next` while the generation is still
+// the one it joined. It reads the job's function only after a claim succeeded: the job
+// cannot end (and be replaced) before each claimed task reported done, so whatever a
+// thread claimed, it runs with the right job, however late it woke. `done` counts
+// finished tasks; the caller returns when it reaches the count.
+//
+// Idle workers spin for a short while (a training step's serial part lasts well under a
+// microsecond), then sleep on a condition variable. Workers beyond the machine's cores
+// never spin, so that asking for more threads than cores does not starve the ones at work.
+#include "weightinit/parallel.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <system_error>
+
+#include <pthread.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define WI_PAUSE() _mm_pause()
+#else
+#define WI_PAUSE() ((void)0)
+#endif
+
+namespace weightinit::detail {
+
+namespace {
+
+constexpr unsigned task_bits = 20, slot_bits = 8;
+constexpr std::uint64_t task_mask = (std::uint64_t(1) << task_bits) - 1;
+constexpr std::uint64_t slot_mask = (std::uint64_t(1) << slot_bits) - 1;
+constexpr unsigned next_shift = task_bits, slot_shift = 2 * task_bits, gen_shift = 2 * task_bits + slot_bits;
+constexpr std::size_t max_pool_tasks = task_mask;
+constexpr std::size_t max_pool_helpers = slot_mask;
+constexpr auto worker_spin = std::chrono::microseconds(100);
+constexpr unsigned caller_spins = 4096;  // pauses before the waiting caller yields
+
+constexpr std::uint64_t gen_of(std::uint64_t s) { return s >> gen_shift; }
+constexpr std::uint64_t slots_of(std::uint64_t s) { return (s >> slot_shift) & slot_mask; }
+constexpr std::uint64_t next_of(std::uint64_t s) { return (s >> next_shift) & task_mask; }
+constexpr std::uint64_t count_of(std::uint64_t s) { return s & task_mask; }
+constexpr std::uint64_t one_task = std::uint64_t(1) << next_shift;
+constexpr std::uint64_t one_slot = std::uint64_t(1) << slot_shift;
+
+struct Pool {
+    alignas(64) std::atomic<std::uint64_t> state{0};
+    alignas(64) std::atomic<std::size_t> done{0};
+    alignas(64) std::atomic<TaskFn> fn{nullptr};
+    std::atomic<void*> ctx{nullptr};
+    alignas(64) std::atomic<bool> busy{false};
+    std::atomic<int> sleepers{0};
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::size_t nthreads = 0;  // started so far; changed only by the caller holding busy
+    const std::size_t spinners = std::max(1u, std::thread::hardware_concurrency()) - 1;
+
+    // Claims and runs tasks of job `gen` until it has none left.
+    void work(std::uint64_t gen) {
+        std::uint64_t s = state.load(std::memory_order_acquire);
+        for (;;) {
+            if (gen_of(s) != gen || next_of(s) >= count_of(s)) return;
+            if (!state.compare_exchange_weak(s, s + one_task, std::memory_order_acq_rel, std::memory_order_acquire))
+                continue;
+            fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), next_of(s));
+            done.fetch_add(1, std::memory_order_release);
+            s = state.load(std::memory_order_acquire);
+        }
+    }
+
+    // Joins the job in s (reloaded as it changes) by taking a helper slot and its next
+    // task in one step, and runs that task and then others; false if it could not join.
+    bool join(std::uint64_t& s) {
+        while (slots_of(s) > 0 && next_of(s) < count_of(s)) {
+            if (!state.compare_exchange_weak(s, s - one_slot + one_task, std::memory_order_acq_rel,
+                                             std::memory_order_acquire))
+                continue;
+            fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), next_of(s));
+            done.fetch_add(1, std::memory_order_release);
+            work(gen_of(s));
+            return true;
+        }
+        return false;
+    }
+
+    // `seen`: the generation before the first job this worker may join.
+    void worker(std::size_t index, std::uint64_t seen) {
+        for (;;) {
+            std::uint64_t s = state.load(std::memory_order_acquire);
+            if (index < spinners) {
+                const auto start = std::chrono::steady_clock::now();
+                for (unsigned i = 1; gen_of(s) == seen; ++i) {
+                    WI_PAUSE();
+                    s = state.load(std::memory_order_acquire);
+                    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > worker_spin) break;
+                }
+            }
+            if (gen_of(s) == seen) {
+                std::unique_lock<std::mutex> lock(mutex);
+                sleepers.fetch_add(1);
+                wake.wait(lock, [&] { return gen_of(s = state.load()) != seen; });
+                sleepers.fetch_sub(1);
+            }
+            join(s);
+            seen = gen_of(s);
+        }
+    }
+
+    // Starts workers up to `want` (fewer if the system refuses); returns how many run.
+    // Called by the caller holding busy, before it publishes its job.
+    std::size_t ensure_threads(std::size_t want) noexcept {
+        want = std::min(want, max_pool_helpers);
+        while (nthreads < want) {
+            try {
+                std::thread(&Pool::worker, this, nthreads, gen_of(state.load())).detach();
+            } catch (const std::system_error&) {
+                break;
+            }
+            ++nthreads;
+        }
+        return nthreads;
+    }
+
+    void run(std::size_t ntasks, std::size_t want, TaskFn f, void* c) noexcept {
+        fn.store(f, std::memory_order_relaxed);
+        ctx.store(c, std::memory_order_relaxed);
+        const std::uint64_t slots = std::min(want, ensure_threads(want));
+        done.store(0, std::memory_order_relaxed);
+        const std::uint64_t gen = (gen_of(state.load(std::memory_order_relaxed)) + 1) & 0xFFFF;
+        // seq_cst: ordered before reading sleepers (see worker).
+        state.store((gen << gen_shift) | (slots << slot_shift) | ntasks);
+        if (sleepers.load() > 0) {
+            { std::lock_guard<std::mutex> lock(mutex); }
+            wake.notify_all();
+        }
+        work(gen);
+        for (unsigned i = 0; done.load(std::memory_order_acquire) < ntasks; ++i) {
+            if (i < caller_spins)
+                WI_PAUSE();
+            else
+                std::this_thread::yield();
+        }
+    }
+};
+
+// The pool is never destroyed: its threads may still be sleeping in it at exit. A forked
+// child has none of the parent's threads, so it starts a pool of its own.
+std::atomic<Pool*> the_pool{nullptr};
+
+void forget_pool_in_child() { the_pool.store(nullptr); }
+
+Pool* pool() {
+    Pool* p = the_pool.load(std::memory_order_acquire);
+    if (p) return p;
+    static const int registered = pthread_atfork(nullptr, nullptr, forget_pool_in_child);
+    (void)registered;
+    Pool* fresh = new (std::nothrow) Pool;
+    if (!fresh) return nullptr;
+    if (!the_pool.compare_exchange_strong(p, fresh)) {
+        delete fresh;  // another thread installed one first; this one started no thread
+        return p;
+    }
+    return fresh;
+}
+
+}  // namespace
+
+bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept {
+    if (ntasks > max_pool_tasks) return false;
+    Pool* p = pool();
+    if (!p || p->busy.exchange(true, std::memory_order_acquire)) return false;
+    p->run(ntasks, helpers, fn, ctx);
+    p->busy.store(false, std::memory_order_release);
+    return true;
+}
+
+void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
+    std::atomic<std::size_t> next{0};
+    auto run = [&] {
+        for (std::size_t t; (t = next.fetch_add(1)) < ntasks;) fn(ctx, t);
+    };
+    std::vector<std::thread> started;
+    started.reserve(threads - 1);
+    for (std::size_t w = 1; w < threads; ++w) {
+        try {
+            started.emplace_back(run);
+        } catch (const std::system_error&) {
+            break;  // the threads that did start, and the caller, take the rest
+        }
+    }
+    run();
+    for (auto& th : started) th.join();
+}
+
+}  // namespace weightinit::detail
