@@ -13,22 +13,22 @@ namespace linalg = weightinit::linalg;
 namespace {
 
 template <class T>
-void orthogonal_typed(py::array& a, double gain) {
+void orthogonal_typed(py::array& a, double gain, int nthreads) {
     T* data = static_cast<T*>(a.mutable_data());
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
     py::gil_scoped_release release;
-    linalg::orthogonal(data, rows, cols, static_cast<T>(gain));
+    linalg::orthogonal(data, rows, cols, static_cast<T>(gain), nthreads);
 }
 
 // a: a C-contiguous, writeable 2-D float32/float64 array, overwritten in place.
-void orthogonal(py::array a, double gain) {
+void orthogonal(py::array a, double gain, int nthreads) {
     if (a.ndim() != 2) throw py::value_error("a must be 2-D");
     if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
     if (!a.writeable()) throw py::value_error("a must be writeable");
     if (a.dtype().is(py::dtype::of<double>()))
-        orthogonal_typed<double>(a, gain);
+        orthogonal_typed<double>(a, gain, nthreads);
     else if (a.dtype().is(py::dtype::of<float>()))
-        orthogonal_typed<float>(a, gain);
+        orthogonal_typed<float>(a, gain, nthreads);
     else
         throw py::type_error("a must be float32 or float64");
 }
@@ -37,7 +37,8 @@ void orthogonal(py::array a, double gain) {
 
 void register_linalg(py::module_& parent) {
     auto m = parent.def_submodule("linalg", "Dense linear algebra over OpenBLAS's LAPACK");
-    m.def("orthogonal", &orthogonal, py::arg("a"), py::arg("gain"),
+    m.def("orthogonal", &orthogonal, py::arg("a"), py::arg("gain"), py::arg("nthreads"),
           "Overwrites the row-major (rows, cols) matrix a by gain times the Mezzadri-corrected Q of its "
-          "QR (of its transpose when wide), in a's precision, on one OpenBLAS thread (deterministic).");
+          "QR (of its transpose when wide), in a's precision, on up to nthreads threads; the result does "
+          "not depend on nthreads.");
 }

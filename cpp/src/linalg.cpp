@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "weightinit/blas.hpp"
+#include "weightinit/parallel.hpp"
 
 // The wheel's lapack.h names its Fortran symbols through LAPACK_GLOBAL; its own default
 // leaves out the prefix that the library's symbols carry (scipy_dgeqrf_), so set it here.
@@ -44,6 +45,23 @@ void orgqr(lapack_int m, lapack_int n, lapack_int k, float* a, lapack_int lda, c
            lapack_int lw, lapack_int* info) {
     LAPACK_sorgqr(&m, &n, &k, a, &lda, tau, w, &lw, info);
 }
+// T (k x k, upper triangular) of the block reflector H = I - V T V^T of k forward,
+// column-wise reflectors (V: n x k, unit lower trapezoidal, as geqrf leaves them).
+void larft(lapack_int n, lapack_int k, const double* v, lapack_int ldv, const double* tau, double* t, lapack_int ldt) {
+    LAPACK_dlarft_base("F", "C", &n, &k, v, &ldv, tau, t, &ldt, 1, 1);
+}
+void larft(lapack_int n, lapack_int k, const float* v, lapack_int ldv, const float* tau, float* t, lapack_int ldt) {
+    LAPACK_slarft_base("F", "C", &n, &k, v, &ldv, tau, t, &ldt, 1, 1);
+}
+// C (m x n) := H C (trans "N") or H^T C (trans "T"), H as larft's; work: n x k.
+void larfb(const char* trans, lapack_int m, lapack_int n, lapack_int k, const double* v, lapack_int ldv,
+           const double* t, lapack_int ldt, double* c, lapack_int ldc, double* work) {
+    LAPACK_dlarfb_base("L", trans, "F", "C", &m, &n, &k, v, &ldv, t, &ldt, c, &ldc, work, &n, 1, 1, 1, 1);
+}
+void larfb(const char* trans, lapack_int m, lapack_int n, lapack_int k, const float* v, lapack_int ldv,
+           const float* t, lapack_int ldt, float* c, lapack_int ldc, float* work) {
+    LAPACK_slarfb_base("L", trans, "F", "C", &m, &n, &k, v, &ldv, t, &ldt, c, &ldc, work, &n, 1, 1, 1, 1);
+}
 // The optimal workspace LAPACK reports through work[0] (a float holding an integer).
 template <class T>
 lapack_int queried(T w) {
@@ -76,27 +94,73 @@ void to_row_major_scaled(const T* src, std::size_t rows, std::size_t cols, std::
         }
 }
 
+// Columns per panel of the blocked QR, and per task of a panel's update of the columns
+// right of it: functions of the matrix's width alone (never of the thread count), so the
+// result is too. Narrower slices share a small matrix better between threads, wider ones
+// keep the GEMMs of a large one efficient (measured at 1024^2 and 4096^2).
+constexpr std::size_t panel = 64;
+std::size_t update_width(std::size_t n) { return n >= 2048 ? 256 : 128; }
+
 // Q (m x n, m >= n, column-major with leading dimension lda) of the QR of the matrix in
-// a, in place; returns gain * sign(diag(R)) (sign(0) = +1), read before orgqr overwrites R.
+// a, in place; returns gain * sign(diag(R)) (sign(0) = +1), read before Q overwrites R.
+//
+// LAPACK's geqrf/orgqr, blocked by hand so that threads can share the work without
+// changing a bit: each panel of `panel` columns is factored (geqrf) and formed (orgqr) by
+// one single-threaded call, and its block reflector is applied to the columns right of
+// it in slices of update_width(n) columns, one larfb call per slice, the slices
+// spread over threads. Every call sees the same data whatever thread runs it.
 template <class T>
-std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain) {
-    std::vector<T> tau(static_cast<std::size_t>(n));
-    // One workspace query per routine, one allocation for both.
+std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, int nthreads) {
+    const std::size_t N = static_cast<std::size_t>(n), ld = static_cast<std::size_t>(lda);
+    std::vector<T> tau(N);
+    std::vector<T> tmat(panel * N);  // T of panel j at column j
+    const std::size_t update_cols = update_width(N);
+    const std::size_t slices_max = (N + update_cols - 1) / update_cols;
+    std::vector<T> slice_work(slices_max * update_cols * panel);
+    // One workspace query per routine, for the widest panel, one allocation for both.
+    const lapack_int pb = static_cast<lapack_int>(std::min<std::size_t>(panel, N));
     lapack_int info = 0;
     T w_fact = 0, w_form = 0;
-    geqrf(m, n, a, lda, tau.data(), &w_fact, -1, &info);
+    geqrf(m, pb, a, lda, tau.data(), &w_fact, -1, &info);
     check(info, "geqrf");
-    orgqr(m, n, n, a, lda, tau.data(), &w_form, -1, &info);
+    orgqr(m, pb, pb, a, lda, tau.data(), &w_form, -1, &info);
     check(info, "orgqr");
     const lapack_int lwork = std::max<lapack_int>({queried(w_fact), queried(w_form), 1});
     std::vector<T> work(static_cast<std::size_t>(lwork));
-    geqrf(m, n, a, lda, tau.data(), work.data(), lwork, &info);
-    check(info, "geqrf");
-    std::vector<T> scale(static_cast<std::size_t>(n));
-    const std::size_t ld = static_cast<std::size_t>(lda);
-    for (std::size_t j = 0; j < scale.size(); ++j) scale[j] = a[j * (ld + 1)] < T(0) ? -gain : gain;
-    orgqr(m, n, n, a, lda, tau.data(), work.data(), lwork, &info);
-    check(info, "orgqr");
+    auto at = [&](std::size_t i, std::size_t j) { return a + i + j * ld; };
+    // Columns [c0, n) of rows [j, m) := H_j or H_j^T times them, slice by slice.
+    auto apply = [&](const char* trans, std::size_t j, std::size_t jb, std::size_t c0) {
+        const std::size_t slices = (N - c0 + update_cols - 1) / update_cols;
+        parallel_for(slices, nthreads, [&](std::size_t s) {
+            const std::size_t s0 = c0 + s * update_cols, w = std::min(update_cols, N - s0);
+            larfb(trans, m - lapack_int(j), lapack_int(w), lapack_int(jb), at(j, j), lda, tmat.data() + j * panel,
+                  lapack_int(panel), at(j, s0), lda, slice_work.data() + s * update_cols * panel);
+        });
+    };
+    for (std::size_t j = 0; j < N; j += panel) {
+        const std::size_t jb = std::min(panel, N - j);
+        geqrf(m - lapack_int(j), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork, &info);
+        check(info, "geqrf");
+        if (j + jb < N) {
+            larft(m - lapack_int(j), lapack_int(jb), at(j, j), lda, tau.data() + j, tmat.data() + j * panel,
+                  lapack_int(panel));
+            apply("T", j, jb, j + jb);
+        }
+    }
+    std::vector<T> scale(N);
+    for (std::size_t j = 0; j < N; ++j) scale[j] = *at(j, j) < T(0) ? -gain : gain;
+    // Q = H_0 H_1 ... applied to the identity from the last panel back (orgqr's order):
+    // when panel j's turn comes, columns left of it are still the identity's, which H_j
+    // leaves alone, so only the columns from j on are touched.
+    for (std::size_t j = (N - 1) / panel * panel;; j -= panel) {
+        const std::size_t jb = std::min(panel, N - j);
+        if (j + jb < N) apply("N", j, jb, j + jb);
+        orgqr(m - lapack_int(j), lapack_int(jb), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork,
+              &info);
+        check(info, "orgqr");
+        for (std::size_t c = j; c < j + jb; ++c) std::fill(at(0, c), at(j, c), T(0));
+        if (j == 0) break;
+    }
     return scale;
 }
 
@@ -109,10 +173,10 @@ std::size_t padded_ld(std::size_t m) {
 }
 
 template <class T>
-void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain) {
+void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads) {
     if (rows == 0 || cols == 0) return;
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
-    blas::ThreadScope one_thread(1);  // see linalg.hpp: determinism over speed
+    blas::ThreadScope one_thread(1);  // see linalg.hpp: threads come from qr_q's slices
     if (rows < cols) {
         // Wide: the row-major buffer is the column-major cols x rows G^T (leading
         // dimension cols), QR'd as it is; its Q (cols x rows, column-major) read row-major
@@ -120,7 +184,7 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain) {
         // needs padding, then through a padded copy (a row of a is a column there).
         const std::size_t ld = padded_ld<T>(cols);
         if (ld == cols) {
-            const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain);
+            const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain, nthreads);
             for (std::size_t j = 0; j < rows; ++j) {
                 T* row = a + j * cols;
                 const T s = scale[j];
@@ -129,7 +193,7 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain) {
         } else {
             std::vector<T> g(ld * rows);
             for (std::size_t j = 0; j < rows; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g.data() + j * ld);
-            const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain);
+            const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain, nthreads);
             for (std::size_t j = 0; j < rows; ++j) {
                 const T* col = g.data() + j * ld;
                 T* row = a + j * cols;
@@ -142,18 +206,18 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain) {
         const std::size_t ld = padded_ld<T>(rows);
         std::vector<T> g(ld * cols);
         to_column_major(a, rows, cols, g.data(), ld);
-        const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain);
+        const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads);
         to_row_major_scaled(g.data(), rows, cols, ld, scale.data(), a);
     }
 }
 
 }  // namespace
 
-void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain) {
-    orthogonal_impl(a, rows, cols, gain);
+void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads) {
+    orthogonal_impl(a, rows, cols, gain, nthreads);
 }
-void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain) {
-    orthogonal_impl(a, rows, cols, gain);
+void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads) {
+    orthogonal_impl(a, rows, cols, gain, nthreads);
 }
 
 }  // namespace weightinit::linalg

@@ -22,6 +22,7 @@ import numpy as np
 from weightinit import _args
 from weightinit._coreload import core
 from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
+from weightinit._threads import get_num_threads
 from weightinit.random import normal, truncated_normal, uniform
 
 __all__ = [
@@ -399,10 +400,11 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     from the classical compact groups", 2007). Saxe et al., "Exact solutions to the
     nonlinear dynamics of learning in deep linear neural networks", ICLR 2014. Tall:
     W^T W = gain**2 I; wide: W W^T = gain**2 I. The QR runs in the output's precision in
-    the C++ core (OpenBLAS's LAPACK, always on one thread: its blocked QR's bits depend on
-    its thread count, ours must not, so ``set_num_threads`` does not speed it up): a float32 result comes from a float32 Gaussian and a float32 QR,
-    so it is not the float64 result rounded, and is orthogonal to about 1e-6 rather than
-    1e-15. Deterministic for a seed on a given machine; LAPACK's blocking and kernels may
+    the C++ core, over OpenBLAS's LAPACK blocked in fixed panels and slices that the
+    ``set_num_threads`` threads share, so the bits do not depend on the thread count
+    (OpenBLAS's own threaded QR's do). A float32 result comes from a float32 Gaussian and a
+    float32 QR, so it is not the float64 result rounded, and is orthogonal to about 1e-6
+    rather than 1e-15. Deterministic for a seed on a given machine; OpenBLAS's kernels
     differ between CPUs, so bits may too. Not element-wise: ``region`` is refused.
     torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
     ``(prod(shape[:-1]), shape[-1])`` instead.
@@ -423,7 +425,7 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     # The Gaussian is drawn into the output itself (C-contiguous, float32 or float64), which
     # the core then overwrites with gain * Q.
     normal(full, rng=rng, out=arr)
-    core.linalg.orthogonal(arr.reshape(rows, cols), g)
+    core.linalg.orthogonal(arr.reshape(rows, cols), g, get_num_threads())
     return arr
 
 

@@ -11,18 +11,23 @@ namespace weightinit::linalg {
 // orthonormal columns) and for rows < cols G^T = Q R and W is the transpose of that
 // (cols x rows) product; s = sign(diag(R)) with sign(0) = +1 (Mezzadri 2007), so the
 // result does not depend on LAPACK's sign convention and is Haar-distributed for a
-// Gaussian G. Computed in T's precision by LAPACK's geqrf + orgqr: a wide G in place
-// (the row-major buffer is LAPACK's column-major G^T; through a copy when cols * sizeof(T)
-// is a multiple of 512 bytes, padded against cache aliasing), a tall or square G in a
-// padded column-major copy (about rows * cols more elements: the LQ of G^T in place,
-// gelqf/orglq, measured 1.2-2x slower at 1024^2 for its strided row access).
-// Runs OpenBLAS on one thread (restoring its previous count after): its blocked QR's
-// results depend on its thread count (measured: float32 300x200 differs by 2e-7 between
-// 1 and 2 threads, float64 512^2 by 1e-15 between 1 and 3), and weightinit's results
-// must not. Deterministic for a given OpenBLAS build and kernel set (OPENBLAS_CORETYPE).
+// Gaussian G. Computed in T's precision by LAPACK's QR blocked by hand (linalg.cpp:
+// geqrf and orgqr on panels of 64 columns, each panel's block reflector applied to the
+// columns right of it in fixed slices, larfb, shared by up to nthreads threads): a wide G
+// in place (the row-major buffer is LAPACK's column-major G^T; through a copy when
+// cols * sizeof(T) is a multiple of 512 bytes, padded against cache aliasing), a tall or
+// square G in a padded column-major copy (about rows * cols more elements: the LQ of G^T
+// in place, gelqf/orglq, measured 1.2-2x slower at 1024^2 for its strided row access).
+// Every LAPACK call runs on one OpenBLAS thread (the count in effect before is restored
+// after): OpenBLAS's threaded QR gives other bits on other thread counts (measured:
+// float32 300x200 differs by 2e-7 between 1 and 2 threads, float64 512^2 by 1e-15 between
+// 1 and 3), while the slices here are the same calls whatever thread runs them, so the
+// result does not depend on nthreads. Deterministic for a given OpenBLAS build and kernel
+// set (OPENBLAS_CORETYPE).
 // Throws std::length_error beyond LAPACK's 32-bit dimensions, std::runtime_error if
 // LAPACK reports an error, std::bad_alloc for the workspace.
-void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain);
-void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain);
+// nthreads: threads to share the slices (the caller's included).
+void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads);
+void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads);
 
 }  // namespace weightinit::linalg
