@@ -331,13 +331,6 @@ RANDOM = SCALED + ["uniform", "normal", "truncated_normal", "orthogonal", "spars
 EXTRA = {"sparse": {"sparsity": 0.25}}
 
 
-@pytest.fixture
-def restore_threads():
-    saved = wi.get_num_threads()
-    yield
-    wi.set_num_threads(saved)
-
-
 @pytest.mark.parametrize("name", RANDOM)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_thread_count_invariance(name, dtype, restore_threads):

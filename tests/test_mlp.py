@@ -307,6 +307,25 @@ def test_bad_construction(kwargs, error, match):
         wi.MLP(**kwargs)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_nonfinite_value_anywhere_in_a_large_input_is_refused(dtype, bad, restore_threads):
+    """The finiteness check reads the data in chunks (2^18 values), on several threads: a single
+    bad value in the first, a middle or the last chunk, or in a chunk's scalar tail, is found."""
+    rows, cols = 3, 300_001  # 900 003 values: 4 chunks, the last one short with a tail
+    X = np.full((rows, cols), np.finfo(dtype).max, dtype)  # the largest finite values are fine
+    X[1, ::2] = -np.finfo(dtype).tiny
+    Y = np.zeros((1, cols), dtype)
+    net = wi.MLP([rows, 2, 1], activations=["tanh", "sigmoid"], init="zeros", dtype=dtype)
+    wi.set_num_threads(2)
+    assert np.isfinite(net.cost(X, Y))
+    for flat in (0, 2**18 - 1, 2**18 + 5, rows * cols - 17, rows * cols - 1):
+        Xb = X.copy()
+        Xb.flat[flat] = bad
+        with pytest.raises(ValueError, match="X must be finite"):
+            net.cost(Xb, Y)
+
+
 def test_bad_data_and_arguments():
     net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="normal", rng=0)
     X = np.zeros((2, 5))

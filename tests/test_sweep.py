@@ -9,11 +9,7 @@ import weightinit as wi
 from weightinit import datasets
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    saved = wi.get_num_threads()
-    yield
-    wi.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("restore_threads")  # conftest.py
 
 
 def flower():

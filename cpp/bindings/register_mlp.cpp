@@ -236,4 +236,20 @@ void register_mlp(py::module_& parent) {
             return mlp::accuracy(l, a.data(), y.data(), n_out, m);
         },
         py::arg("loss"), py::arg("A"), py::arg("Y"));
+    m.def(
+        "all_finite",
+        [](const py::array& a, int nthreads) {
+            if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
+            const auto n = static_cast<std::size_t>(a.size());
+            if (a.dtype().is(py::dtype::of<float>())) {
+                const float* p = static_cast<const float*>(a.data());
+                py::gil_scoped_release release;
+                return mlp::all_finite(p, n, nthreads);
+            }
+            if (!a.dtype().is(py::dtype::of<double>())) throw py::type_error("a must be float32 or float64");
+            const double* p = static_cast<const double*>(a.data());
+            py::gil_scoped_release release;
+            return mlp::all_finite(p, n, nthreads);
+        },
+        py::arg("a"), py::arg("nthreads"), "Whether every value of the C-contiguous float array a is finite.");
 }

@@ -1093,6 +1093,30 @@ double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_
     return double(right) / double(m);
 }
 
+template <class T>
+bool all_finite(const T* a, std::size_t n, int nthreads) {
+    // x - x is 0 for finite x and NaN otherwise, and NaN survives the sum; unlike a
+    // comparison, the loop has no early exit, so it vectorizes.
+    constexpr std::size_t chunk = std::size_t(1) << 18;
+    const std::size_t nc = (n + chunk - 1) / chunk;
+    std::vector<unsigned char> finite(nc);
+    parallel_for(nc, n >= 2 * chunk ? nthreads : 1, [&](std::size_t c) {
+        const T* p = a + c * chunk;
+        const std::size_t len = std::min(chunk, n - c * chunk);
+        T acc[16] = {};
+        std::size_t i = 0;
+        for (; i + 16 <= len; i += 16)
+            for (std::size_t l = 0; l < 16; ++l) acc[l] += p[i + l] - p[i + l];
+        T s = 0;
+        for (; i < len; ++i) s += p[i] - p[i];
+        for (std::size_t l = 0; l < 16; ++l) s += acc[l];
+        finite[c] = s == T(0);
+    });
+    return std::all_of(finite.begin(), finite.end(), [](unsigned char f) { return f != 0; });
+}
+template bool all_finite<float>(const float*, std::size_t, int);
+template bool all_finite<double>(const double*, std::size_t, int);
+
 template double accuracy<float>(Loss, const float*, const float*, std::size_t, std::size_t);
 template double accuracy<double>(Loss, const double*, const double*, std::size_t, std::size_t);
 

@@ -70,7 +70,7 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    if not core.mlp.all_finite(arr, get_num_threads()):
         raise ValueError(f"{name} must be finite (it holds nan or inf)")
     return arr
 

@@ -126,6 +126,11 @@ private:
 template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
 
+// Whether all n values are finite (no NaN, no inf): the inputs' check of weightinit.MLP,
+// one read of the data shared by up to nthreads threads.
+template <class T>
+bool all_finite(const T* a, std::size_t n, int nthreads);
+
 extern template class Network<float>;
 extern template class Network<double>;
 
