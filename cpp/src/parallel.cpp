@@ -1,13 +1,16 @@
 // parallel.hpp's thread pool: threads started on first need and kept for the process.
 //
-// A job is published in one 64-bit word, `state` = generation (16 bits) | helper slots
-// left (8) | next task (20) | task count (20), changed only by compare-and-swap. A worker
+// A job is published in one 64-bit word, `state` = generation (24 bits) | helper slots
+// left (8) | next task (16) | task count (16), changed only by compare-and-swap (larger
+// jobs start threads of their own). A worker
 // joins the job it sees by taking a slot, so no more threads than asked for ever run a
 // job's tasks; it then claims tasks by advancing `next` while the generation is still
 // the one it joined. It reads the job's function only after a claim succeeded: the job
 // cannot end (and be replaced) before each claimed task reported done, so whatever a
 // thread claimed, it runs with the right job, however late it woke. `done` counts
-// finished tasks; the caller returns when it reaches the count.
+// finished tasks; the caller returns when it reaches the count. A helper's claim could
+// land in a later job without a slot of it only if the whole word came back to the value
+// it last read, 2^24 jobs later, between its read and its compare-and-swap.
 //
 // Idle workers spin for a short while (a training step's serial part lasts well under a
 // microsecond), then sleep on a condition variable. Workers beyond the machine's cores
@@ -17,9 +20,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <system_error>
 
 #include <pthread.h>
+#include <sched.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -32,14 +35,14 @@ namespace weightinit::detail {
 
 namespace {
 
-constexpr unsigned task_bits = 20, slot_bits = 8;
+constexpr unsigned task_bits = 16, slot_bits = 8;
 constexpr std::uint64_t task_mask = (std::uint64_t(1) << task_bits) - 1;
 constexpr std::uint64_t slot_mask = (std::uint64_t(1) << slot_bits) - 1;
 constexpr unsigned next_shift = task_bits, slot_shift = 2 * task_bits, gen_shift = 2 * task_bits + slot_bits;
 constexpr std::size_t max_pool_tasks = task_mask;
 constexpr std::size_t max_pool_helpers = slot_mask;
 constexpr auto worker_spin = std::chrono::microseconds(100);
-constexpr unsigned caller_spins = 4096;  // pauses before the waiting caller yields
+constexpr unsigned caller_spins = 512;  // pauses (~10 us) before the waiting caller yields
 
 constexpr std::uint64_t gen_of(std::uint64_t s) { return s >> gen_shift; }
 constexpr std::uint64_t slots_of(std::uint64_t s) { return (s >> slot_shift) & slot_mask; }
@@ -47,6 +50,16 @@ constexpr std::uint64_t next_of(std::uint64_t s) { return (s >> next_shift) & ta
 constexpr std::uint64_t count_of(std::uint64_t s) { return s & task_mask; }
 constexpr std::uint64_t one_task = std::uint64_t(1) << next_shift;
 constexpr std::uint64_t one_slot = std::uint64_t(1) << slot_shift;
+constexpr std::uint64_t gen_mask = (std::uint64_t(1) << (64 - gen_shift)) - 1;
+
+// CPUs this process may run on (its affinity mask, as a container or taskset sets it).
+std::size_t usable_cpus() {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 struct Pool {
     alignas(64) std::atomic<std::uint64_t> state{0};
@@ -58,7 +71,8 @@ struct Pool {
     std::mutex mutex;
     std::condition_variable wake;
     std::size_t nthreads = 0;  // started so far; changed only by the caller holding busy
-    const std::size_t spinners = std::max(1u, std::thread::hardware_concurrency()) - 1;
+    bool refused = false;      // the system refused a thread; also the caller's alone
+    const std::size_t spinners = usable_cpus() - 1;
 
     // Claims and runs tasks of job `gen` until it has none left.
     void work(std::uint64_t gen) {
@@ -113,12 +127,14 @@ struct Pool {
 
     // Starts workers up to `want` (fewer if the system refuses); returns how many run.
     // Called by the caller holding busy, before it publishes its job.
+    // After a refusal it stops asking: each try costs a system call.
     std::size_t ensure_threads(std::size_t want) noexcept {
         want = std::min(want, max_pool_helpers);
-        while (nthreads < want) {
+        while (nthreads < want && !refused) {
             try {
                 std::thread(&Pool::worker, this, nthreads, gen_of(state.load())).detach();
-            } catch (const std::system_error&) {
+            } catch (...) {  // std::system_error, or std::bad_alloc for the thread's state
+                refused = true;
                 break;
             }
             ++nthreads;
@@ -131,12 +147,14 @@ struct Pool {
         ctx.store(c, std::memory_order_relaxed);
         const std::uint64_t slots = std::min(want, ensure_threads(want));
         done.store(0, std::memory_order_relaxed);
-        const std::uint64_t gen = (gen_of(state.load(std::memory_order_relaxed)) + 1) & 0xFFFF;
+        const std::uint64_t gen = (gen_of(state.load(std::memory_order_relaxed)) + 1) & gen_mask;
         // seq_cst: ordered before reading sleepers (see worker).
         state.store((gen << gen_shift) | (slots << slot_shift) | ntasks);
-        if (sleepers.load() > 0) {
+        // As many sleepers as there are slots: waking the others would only have them
+        // contend for the mutex and go back to sleep.
+        if (const std::uint64_t asleep = std::uint64_t(std::max(sleepers.load(), 0)); asleep > 0 && slots > 0) {
             { std::lock_guard<std::mutex> lock(mutex); }
-            wake.notify_all();
+            for (std::uint64_t i = 0; i < std::min(slots, asleep); ++i) wake.notify_one();
         }
         work(gen);
         for (unsigned i = 0; done.load(std::memory_order_acquire) < ntasks; ++i) {
@@ -154,11 +172,13 @@ std::atomic<Pool*> the_pool{nullptr};
 
 void forget_pool_in_child() { the_pool.store(nullptr); }
 
+// Registered when the library loads: a function-local static would take a lock that a
+// fork on another thread could leave held in the child.
+[[maybe_unused]] const int atfork_registered = pthread_atfork(nullptr, nullptr, forget_pool_in_child);
+
 Pool* pool() {
     Pool* p = the_pool.load(std::memory_order_acquire);
     if (p) return p;
-    static const int registered = pthread_atfork(nullptr, nullptr, forget_pool_in_child);
-    (void)registered;
     Pool* fresh = new (std::nothrow) Pool;
     if (!fresh) return nullptr;
     if (!the_pool.compare_exchange_strong(p, fresh)) {
@@ -189,7 +209,7 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
     for (std::size_t w = 1; w < threads; ++w) {
         try {
             started.emplace_back(run);
-        } catch (const std::system_error&) {
+        } catch (...) {
             break;  // the threads that did start, and the caller, take the rest
         }
     }
