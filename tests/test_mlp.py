@@ -171,6 +171,23 @@ def test_results_do_not_depend_on_the_thread_count(sizes, m):
             np.testing.assert_array_equal(ps[k], out[0][1][k])
 
 
+def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
+    """Over many steps train() times windows of steps on all threads against one thread and
+    keeps the faster; the blocks are the same either way, so the numbers must be too."""
+    for sizes, m in (([2, 4, 1], 400), ([5, 7, 6, 3], 700)):
+        loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
+        net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=4)
+        out = []
+        for n in (1, 2, 3):
+            wi.set_num_threads(n)
+            net.parameters = params
+            out.append((net.fit(X, Y, iterations=1200, learning_rate=0.5), net.parameters))
+        for costs, ps in out[1:]:
+            np.testing.assert_array_equal(costs, out[0][0])
+            for k in ps:
+                np.testing.assert_array_equal(ps[k], out[0][1][k])
+
+
 def test_record_every_and_zero_iterations():
     net, _, params, X, Y = make_problem([2, 3, 1], ["tanh"], "binary_cross_entropy", 50, seed=1)
     every = net.fit(X, Y, iterations=10, learning_rate=0.1)

@@ -950,6 +950,41 @@ std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
     return out;
 }
 
+// The thread count of each training step. Handing a step's blocks to another core costs a
+// few cross-core round trips, ~0.2 us here, and more when the host places the two vCPUs
+// far apart: the article's 2-4-1 step (~2.2 us on one thread) took ~1.5 us with two
+// threads in one placement and ~3 us in another. So over many steps, windows of steps
+// with all threads and with one are timed against each other now and then, and the
+// faster is kept until the next trial. Blocks, and so results, do not depend on the count.
+class StepThreads {
+public:
+    StepThreads(int nthreads, std::size_t iterations)
+        : all_(nthreads), choice_(nthreads), tune_(nthreads > 1 && iterations >= warm + 4 * trial) {}
+
+    // Threads for step `step`, which starts now.
+    int at(std::size_t step) {
+        if (!tune_) return all_;
+        // Per period: warm-up steps on the current choice, then a window on all threads,
+        // one on a single thread, and the rest on the faster of the two.
+        const std::size_t phase = step % period;
+        if (phase == warm || phase == warm + trial || phase == warm + 2 * trial) {
+            const auto now = std::chrono::steady_clock::now();
+            if (phase == warm + trial) threaded_ = now - mark_;
+            if (phase == warm + 2 * trial) choice_ = now - mark_ < threaded_ ? 1 : all_;
+            mark_ = now;
+        }
+        if (phase < warm || phase >= warm + 2 * trial) return choice_;
+        return phase < warm + trial ? all_ : 1;
+    }
+
+private:
+    static constexpr std::size_t warm = 8, trial = 256, period = 8192;
+    int all_, choice_;
+    bool tune_;
+    std::chrono::steady_clock::time_point mark_{};
+    std::chrono::steady_clock::duration threaded_{};
+};
+
 void check_examples(std::size_t m) {
     if (m < 1) throw std::invalid_argument("at least one example is needed");
     if (m >= (std::size_t(1) << 31)) throw std::length_error("more than 2^31 - 1 examples");
@@ -1022,11 +1057,13 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs)) * fused_stride(arch_));
 
     TrainReport report;
+    StepThreads threads(opt.nthreads, opt.iterations);
     using clock = std::chrono::steady_clock;
     auto last_check = clock::now();
     std::size_t pos = m;  // position in the epoch's order; m: shuffle first
     std::uint64_t epoch = 0;
     for (std::size_t step = 0; step < opt.iterations; ++step) {
+        const int nthreads = threads.at(step);
         const T* x = X;
         const T* y = Y;
         std::size_t n = m;
@@ -1044,10 +1081,10 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
         }
         double J;
         if (fused) {
-            J = fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, opt.nthreads);
+            J = fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, nthreads);
         } else {
-            forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), opt.nthreads);
-            J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, opt.nthreads);
+            forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), nthreads);
+            J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
         }
         if (step % opt.record_every == 0) costs[report.recorded++] = J;
         if (!std::isfinite(J)) {
@@ -1067,7 +1104,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
         }
         if (!fused)
             backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), dW, db,
-                          opt.nthreads);
+                          nthreads);
         update(arch_, p, dW, db, opt.learning_rate);
         ++report.steps;
     }
