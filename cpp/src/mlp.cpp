@@ -953,13 +953,19 @@ std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
 // The thread count of each training step. Handing a step's blocks to another core costs a
 // few cross-core round trips, ~0.2 us here, and more when the host places the two vCPUs
 // far apart: the article's 2-4-1 step (~2.2 us on one thread) took ~1.5 us with two
-// threads in one placement and ~3 us in another. So over many steps, windows of steps
-// with all threads and with one are timed against each other now and then, and the
-// faster is kept until the next trial. Blocks, and so results, do not depend on the count.
+// threads in one placement and ~3 us in another. So for small steps over many
+// iterations, windows of steps with all threads and with one are timed against each
+// other now and then, and the faster is kept until the next trial. Larger steps (from
+// tune_max_elements row-elements, some hundred microseconds) always use all threads: the
+// handoffs are noise there, and a single-threaded window would cost real time. Blocks,
+// and so results, do not depend on the count.
 class StepThreads {
 public:
-    StepThreads(int nthreads, std::size_t iterations)
-        : all_(nthreads), choice_(nthreads), tune_(nthreads > 1 && iterations >= warm + 4 * trial) {}
+    // row_elements: the sum over layers of units times examples, a step's size.
+    StepThreads(int nthreads, std::size_t iterations, std::size_t row_elements)
+        : all_(nthreads),
+          choice_(nthreads),
+          tune_(nthreads > 1 && iterations >= warm + 4 * trial && row_elements < tune_max_elements) {}
 
     // Threads for step `step`, which starts now.
     int at(std::size_t step) {
@@ -979,6 +985,7 @@ public:
 
 private:
     static constexpr std::size_t warm = 8, trial = 256, period = 8192;
+    static constexpr std::size_t tune_max_elements = std::size_t(1) << 18;
     int all_, choice_;
     bool tune_;
     std::chrono::steady_clock::time_point mark_{};
@@ -1057,7 +1064,9 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs)) * fused_stride(arch_));
 
     TrainReport report;
-    StepThreads threads(opt.nthreads, opt.iterations);
+    std::size_t units = 0;
+    for (std::size_t n_l : arch_.sizes) units += n_l;
+    StepThreads threads(opt.nthreads, opt.iterations, units * bs);
     using clock = std::chrono::steady_clock;
     auto last_check = clock::now();
     std::size_t pos = m;  // position in the epoch's order; m: shuffle first
