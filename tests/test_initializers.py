@@ -8,6 +8,9 @@ sqrt(3) slip and the wrong distribution.
 """
 
 import math
+import os
+import signal
+import threading
 
 import numpy as np
 import pytest
@@ -529,6 +532,23 @@ def test_orthogonal_thread_count_invariance_past_blocking(shape, dtype, restore_
         results.append(wi.orthogonal(shape, gain=1.3, rng=21, dtype=dtype))
     for r in results[1:]:
         np.testing.assert_array_equal(r, results[0])
+
+
+def test_ctrl_c_interrupts_a_long_orthogonal():
+    """The QR asks for Ctrl-C between panels. A SIGINT a second in (the 12000^2 QR takes ~20 s on
+    two cores) raises KeyboardInterrupt with ``out`` unfinished: a QR that ran to its end, the
+    signal handled only after it, would leave unit columns there instead of the Gaussian."""
+    n = 12000
+    out = np.zeros((n, n), np.float32)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            wi.orthogonal((n, n), rng=0, dtype=np.float32, out=out)
+    finally:
+        timer.cancel()
+    column = out[:, 0].astype(np.float64)
+    assert np.dot(column, column) > 2.0  # about n for the Gaussian; 1 for a finished Q
 
 
 def test_orthogonal_restores_openblas_threads(restore_threads):

@@ -2,6 +2,7 @@
 #include "weightinit/linalg.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <stdexcept>
@@ -110,7 +111,7 @@ std::size_t update_width(std::size_t n) { return n >= 2048 ? 256 : 128; }
 // it in slices of update_width(n) columns, one larfb call per slice, the slices
 // spread over threads. Every call sees the same data whatever thread runs it.
 template <class T>
-std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, int nthreads) {
+std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, int nthreads, const Cancel& cancel) {
     const std::size_t N = static_cast<std::size_t>(n), ld = static_cast<std::size_t>(lda);
     std::vector<T> tau(N);
     std::vector<T> tmat(panel * N);  // T of panel j at column j
@@ -128,6 +129,15 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     const lapack_int lwork = std::max<lapack_int>({queried(w_fact), queried(w_form), 1});
     std::vector<T> work(static_cast<std::size_t>(lwork));
     auto at = [&](std::size_t i, std::size_t j) { return a + i + j * ld; };
+    // Between panels: asks cancel (which may wait for the GIL) at most every 50 ms.
+    auto last_poll = std::chrono::steady_clock::now();
+    auto poll = [&] {
+        if (!cancel) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_poll < std::chrono::milliseconds(50)) return;
+        last_poll = now;
+        if (cancel()) throw Cancelled();
+    };
     // Columns [c0, n) of rows [j, m) := H_j or H_j^T times them, slice by slice.
     auto apply = [&](const char* trans, std::size_t j, std::size_t jb, std::size_t c0) {
         const std::size_t slices = (N - c0 + update_cols - 1) / update_cols;
@@ -146,6 +156,7 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
                   lapack_int(panel));
             apply("T", j, jb, j + jb);
         }
+        poll();
     }
     std::vector<T> scale(N);
     for (std::size_t j = 0; j < N; ++j) scale[j] = *at(j, j) < T(0) ? -gain : gain;
@@ -160,6 +171,7 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
         check(info, "orgqr");
         for (std::size_t c = j; c < j + jb; ++c) std::fill(at(0, c), at(j, c), T(0));
         if (j == 0) break;
+        poll();
     }
     return scale;
 }
@@ -173,7 +185,7 @@ std::size_t padded_ld(std::size_t m) {
 }
 
 template <class T>
-void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads) {
+void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (rows == 0 || cols == 0) return;
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
     blas::ThreadScope one_thread(1);  // see linalg.hpp: threads come from qr_q's slices
@@ -184,7 +196,7 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         // needs padding, then through a padded copy (a row of a is a column there).
         const std::size_t ld = padded_ld<T>(cols);
         if (ld == cols) {
-            const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain, nthreads);
+            const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain, nthreads, cancel);
             for (std::size_t j = 0; j < rows; ++j) {
                 T* row = a + j * cols;
                 const T s = scale[j];
@@ -193,7 +205,7 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         } else {
             std::vector<T> g(ld * rows);
             for (std::size_t j = 0; j < rows; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g.data() + j * ld);
-            const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain, nthreads);
+            const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain, nthreads, cancel);
             for (std::size_t j = 0; j < rows; ++j) {
                 const T* col = g.data() + j * ld;
                 T* row = a + j * cols;
@@ -206,18 +218,18 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const std::size_t ld = padded_ld<T>(rows);
         std::vector<T> g(ld * cols);
         to_column_major(a, rows, cols, g.data(), ld);
-        const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads);
+        const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads, cancel);
         to_row_major_scaled(g.data(), rows, cols, ld, scale.data(), a);
     }
 }
 
 }  // namespace
 
-void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads) {
-    orthogonal_impl(a, rows, cols, gain, nthreads);
+void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel) {
+    orthogonal_impl(a, rows, cols, gain, nthreads, cancel);
 }
-void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads) {
-    orthogonal_impl(a, rows, cols, gain, nthreads);
+void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads, const Cancel& cancel) {
+    orthogonal_impl(a, rows, cols, gain, nthreads, cancel);
 }
 
 }  // namespace weightinit::linalg

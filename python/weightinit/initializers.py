@@ -405,7 +405,8 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     (OpenBLAS's own threaded QR's do). A float32 result comes from a float32 Gaussian and a
     float32 QR, so it is not the float64 result rounded, and is orthogonal to about 1e-6
     rather than 1e-15. Deterministic for a seed on a given machine; OpenBLAS's kernels
-    differ between CPUs, so bits may too. Not element-wise: ``region`` is refused.
+    differ between CPUs, so bits may too. Ctrl-C stops a long QR between panels (``out``
+    is then left unfinished). Not element-wise: ``region`` is refused.
     torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
     ``(prod(shape[:-1]), shape[-1])`` instead.
 
