@@ -11,6 +11,7 @@ import math
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -551,17 +552,42 @@ def test_ctrl_c_interrupts_a_long_orthogonal():
     assert np.dot(column, column) > 2.0  # about n for the Gaussian; 1 for a finished Q
 
 
-def test_orthogonal_restores_openblas_threads(restore_threads):
-    """The QR call sets OpenBLAS's thread count (1) for itself only: the MLP engine relies on its own."""
+def openblas():
+    """weightinit's OpenBLAS (the scipy-openblas32 wheel's), to set its threads behind our back."""
     import ctypes
 
     import scipy_openblas32
 
-    lib = ctypes.CDLL(f"{scipy_openblas32.get_lib_dir()}/lib{scipy_openblas32.get_library()}.so")
-    before = lib.scipy_openblas_get_num_threads()
-    wi.set_num_threads(3)
-    wi.orthogonal((200, 100), rng=1)
-    assert lib.scipy_openblas_get_num_threads() == before
+    return ctypes.CDLL(f"{scipy_openblas32.get_lib_dir()}/lib{scipy_openblas32.get_library()}.so")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_orthogonal_bits_hold_when_openblas_threads_are_changed_elsewhere(dtype, restore_threads):
+    """The QR puts OpenBLAS on one thread whatever set it otherwise since (threadpoolctl, a direct
+    call): OpenBLAS's threaded QR gives other bits (float32 300x200: 2e-7 with 2 threads)."""
+    lib = openblas()
+    wi.set_num_threads(2)
+    want = [wi.orthogonal(shape, rng=1, dtype=dtype) for shape in [(300, 200), (512, 512)]]
+    try:
+        lib.scipy_openblas_set_num_threads(2)
+        got = [wi.orthogonal(shape, rng=1, dtype=dtype) for shape in [(300, 200), (512, 512)]]
+        assert lib.scipy_openblas_get_num_threads() == 1
+    finally:
+        lib.scipy_openblas_set_num_threads(1)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_concurrent_orthogonals_from_python_threads(restore_threads):
+    """The GIL is released during the QR: several Python threads at once get the serial results."""
+    wi.set_num_threads(2)
+    jobs = [((300, 200), s) for s in range(4)] + [((200, 520), s) for s in range(4)]
+    want = [wi.orthogonal(shape, rng=s, dtype=np.float32) for shape, s in jobs]
+    with ThreadPoolExecutor(3) as ex:
+        for _ in range(3):
+            got = list(ex.map(lambda job: wi.orthogonal(job[0], rng=job[1], dtype=np.float32), jobs))
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(g, w)
 
 
 def test_orthogonal_is_haar():

@@ -3,7 +3,7 @@
 
 #include <cblas.h>
 
-#include <atomic>
+#include <mutex>
 #include <climits>
 #include <stdexcept>
 
@@ -33,19 +33,10 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
                       dim(ldb), beta, c, dim(ldc));
 }
 
-namespace {
-// The last count set through set_num_threads (0: never, OpenBLAS's own default).
-std::atomic<int> current{0};
-}  // namespace
-
-void set_num_threads(int n) {
-    // Resizing OpenBLAS's pool is not free; only do it when the setting changes.
-    if (n < 1) n = 1;
-    if (current.exchange(n) != n) scipy_openblas_set_num_threads(n);
+void use_one_thread() {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (scipy_openblas_get_num_threads() != 1) scipy_openblas_set_num_threads(1);
 }
-
-ThreadScope::ThreadScope(int n) : saved_(scipy_openblas_get_num_threads()) { set_num_threads(n); }
-
-ThreadScope::~ThreadScope() { set_num_threads(saved_); }
 
 }  // namespace weightinit::blas

@@ -188,7 +188,7 @@ template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (rows == 0 || cols == 0) return;
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
-    blas::ThreadScope one_thread(1);  // see linalg.hpp: threads come from qr_q's slices
+    blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
     if (rows < cols) {
         // Wide: the row-major buffer is the column-major cols x rows G^T (leading
         // dimension cols), QR'd as it is; its Q (cols x rows, column-major) read row-major

@@ -596,6 +596,13 @@ std::size_t blocks_of(std::size_t m, std::size_t cols = block_cols) { return (m 
 
 bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
 
+// Before a pass that may call GEMM: OpenBLAS on one thread (the engine threads its GEMMs
+// itself, gemm_columns), checked on every call since anything may have changed it.
+void prepare_gemm(const Architecture& arch) {
+    for (std::size_t l = 0; l < arch.layers(); ++l)
+        if (is_wide(arch, l)) return blas::use_one_thread();
+}
+
 // Per-block partial sums of layer l: db, and dW for narrow layers (GEMM computes wide dW).
 std::size_t partial_stride(const Architecture& arch, std::size_t l) {
     return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
@@ -720,7 +727,6 @@ struct Network<T>::Workspace {
 template <class T>
 Network<T>::Network(Architecture arch) : arch_(std::move(arch)) {
     arch_.validate();
-    blas::set_num_threads(1);  // the engine threads GEMMs itself (gemm_columns)
     ws_ = std::make_unique<Workspace>(arch_);
 }
 
@@ -859,8 +865,9 @@ std::size_t fused_stride(const Architecture& arch) {
 }
 
 // Forward, loss and backward of a fused_applies network in one pass over the blocks of
-// examples (kernels::fused2): returns J and writes dW, db. Blocks are the other passes'
-// and are summed in order, so the thread count changes nothing.
+// examples (kernels::fused2): returns J and writes dW, db. Its blocks (fused_cols, not
+// the other passes' block_cols, so its sums are not bit-identical to gradients()'s) depend
+// on m alone and are summed in order, so the thread count changes nothing.
 template <class T>
 double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   double* partial, const std::vector<T*>& dW, const std::vector<T*>& db, int nthreads) {
@@ -1004,6 +1011,7 @@ void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* c
                          int nthreads) {
     check_parameters(arch_, p);
     check_examples(m);
+    prepare_gemm(arch_);
     ws_->reserve(arch_, m);
     const std::size_t L = arch_.layers();
     std::vector<T*> a_dst = pointers(ws_->A), zh(L, nullptr);
@@ -1021,6 +1029,7 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
                              T* const* db, int nthreads) {
     check_parameters(arch_, p);
     check_examples(m);
+    prepare_gemm(arch_);
     Workspace& w = *ws_;
     w.reserve(arch_, m);
     const std::size_t L = arch_.layers();
@@ -1044,6 +1053,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                               const TrainOptions& opt, double* costs, const Check& check) {
     check_parameters(arch_, p);
     check_examples(m);
+    prepare_gemm(arch_);
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
     if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
         throw std::invalid_argument("learning_rate must be finite and > 0");

@@ -14,22 +14,13 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
           const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
           std::size_t ldc);
 
-// Threads OpenBLAS may use for the calls above and for LAPACK (its own pool, separate
-// from NumPy's). The setting is process-wide: the MLP engine sets 1 (it threads its
-// GEMMs itself); linalg sets its own count for one call through ThreadScope.
-void set_num_threads(int n);
-
-// Sets OpenBLAS's thread count for the scope's lifetime and restores the count that was
-// in effect before. Not a lock: concurrent scopes on other threads may interleave.
-class ThreadScope {
-public:
-    explicit ThreadScope(int n);
-    ~ThreadScope();
-    ThreadScope(const ThreadScope&) = delete;
-    ThreadScope& operator=(const ThreadScope&) = delete;
-
-private:
-    int saved_;
-};
+// Puts OpenBLAS (the wheel's copy, which weightinit alone links; NumPy has its own) on one
+// thread unless it already is. weightinit threads its BLAS and LAPACK work itself, in fixed
+// chunks so that no result depends on the thread count; OpenBLAS's own threads would
+// change bits (its QR's do) and compete with ours. Every entry point that reaches OpenBLAS
+// calls this first: it reads OpenBLAS's actual count, since anything in the process
+// (threadpoolctl, a direct call) may have changed it since. Serialized, so concurrent
+// callers never resize OpenBLAS's pool at once.
+void use_one_thread();
 
 }  // namespace weightinit::blas
