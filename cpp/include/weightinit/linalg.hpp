@@ -20,8 +20,8 @@ namespace weightinit::linalg {
 // cols * sizeof(T) is a multiple of 512 bytes, padded against cache aliasing), a tall or
 // square G in a padded column-major copy (about rows * cols more elements: the LQ of G^T
 // in place, gelqf/orglq, measured 1.2-2x slower at 1024^2 for its strided row access).
-// Every LAPACK call runs on one OpenBLAS thread (the count in effect before is restored
-// after): OpenBLAS's threaded QR gives other bits on other thread counts (measured:
+// Every LAPACK call runs on one OpenBLAS thread (blas::use_one_thread): OpenBLAS's
+// threaded QR gives other bits on other thread counts (measured:
 // float32 300x200 differs by 2e-7 between 1 and 2 threads, float64 512^2 by 1e-15 between
 // 1 and 3), while the slices here are the same calls whatever thread runs them, so the
 // result does not depend on nthreads. Deterministic for a given OpenBLAS build and kernel
