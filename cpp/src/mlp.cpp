@@ -972,31 +972,39 @@ public:
     StepThreads(int nthreads, std::size_t iterations, std::size_t row_elements)
         : all_(nthreads),
           choice_(nthreads),
-          tune_(nthreads > 1 && iterations >= warm + 4 * trial && row_elements < tune_max_elements) {}
+          tune_(nthreads > 1 && iterations >= 2 * (warm + 2 * pairs * window) && row_elements < tune_max_elements) {}
 
-    // Threads for step `step`, which starts now.
+    // Threads for step `step`, which starts now. Per period: warm-up steps on the current
+    // choice, then windows of `window` steps alternating all threads and one, then the
+    // rest on the count whose fastest window was faster (a minimum, so that a window that
+    // caught a reshuffle, a Ctrl-C check or a preemption does not decide).
     int at(std::size_t step) {
         if (!tune_) return all_;
-        // Per period: warm-up steps on the current choice, then a window on all threads,
-        // one on a single thread, and the rest on the faster of the two.
         const std::size_t phase = step % period;
-        if (phase == warm || phase == warm + trial || phase == warm + 2 * trial) {
+        if (phase < warm) return choice_;
+        const std::size_t k = (phase - warm) / window;  // window index
+        if ((phase - warm) % window == 0 && k <= 2 * pairs) {
             const auto now = std::chrono::steady_clock::now();
-            if (phase == warm + trial) threaded_ = now - mark_;
-            if (phase == warm + 2 * trial) choice_ = now - mark_ < threaded_ ? 1 : all_;
+            if (k == 0) {
+                best_[0] = best_[1] = std::chrono::steady_clock::duration::max();
+            } else {
+                auto& b = best_[(k - 1) % 2];
+                b = std::min(b, now - mark_);
+            }
+            if (k == 2 * pairs) choice_ = best_[1] < best_[0] ? 1 : all_;
             mark_ = now;
         }
-        if (phase < warm || phase >= warm + 2 * trial) return choice_;
-        return phase < warm + trial ? all_ : 1;
+        if (k >= 2 * pairs) return choice_;
+        return k % 2 == 0 ? all_ : 1;
     }
 
 private:
-    static constexpr std::size_t warm = 8, trial = 256, period = 8192;
+    static constexpr std::size_t warm = 8, window = 64, pairs = 4, period = 8192;
     static constexpr std::size_t tune_max_elements = std::size_t(1) << 18;
     int all_, choice_;
     bool tune_;
     std::chrono::steady_clock::time_point mark_{};
-    std::chrono::steady_clock::duration threaded_{};
+    std::chrono::steady_clock::duration best_[2]{};  // fastest window: all threads, one
 };
 
 void check_examples(std::size_t m) {
