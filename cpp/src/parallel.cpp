@@ -2,10 +2,9 @@
 //
 // A job is published in one 64-bit word, `state` = generation (24 bits) | helper slots
 // left (8) | next task (16) | task count (16), changed only by compare-and-swap (larger
-// jobs start threads of their own). A worker
-// joins the job it sees by taking a slot, so no more threads than asked for ever run a
-// job's tasks; it then claims tasks by advancing `next` while the generation is still
-// the one it joined. It reads the job's function only after a claim succeeded: the job
+// jobs start threads of their own). A worker joins the job it sees by taking a slot, so
+// no more threads than asked for ever run a job's tasks; it then claims tasks by
+// advancing `next` while the generation is still the one it joined. It reads the job's function only after a claim succeeded: the job
 // cannot end (and be replaced) before each claimed task reported done, so whatever a
 // thread claimed, it runs with the right job, however late it woke. `done` counts
 // finished tasks; the caller returns when it reaches the count. A helper's claim could
@@ -13,8 +12,9 @@
 // it last read, 2^24 jobs later, between its read and its compare-and-swap.
 //
 // Idle workers spin for a short while (a training step's serial part lasts well under a
-// microsecond), then sleep on a condition variable. Workers beyond the machine's cores
-// never spin, so that asking for more threads than cores does not starve the ones at work.
+// microsecond), then sleep on a condition variable. Workers beyond the CPUs this process
+// may use never spin, so that asking for more threads than CPUs does not starve the ones
+// at work.
 #include "weightinit/parallel.hpp"
 
 #include <chrono>
@@ -70,8 +70,10 @@ struct Pool {
     std::atomic<int> sleepers{0};
     std::mutex mutex;
     std::condition_variable wake;
-    std::size_t nthreads = 0;  // started so far; changed only by the caller holding busy
-    bool refused = false;      // the system refused a thread; also the caller's alone
+    // Touched only by the caller holding busy: workers started so far, and whether the
+    // system refused one (then no more are asked for).
+    std::size_t nthreads = 0;
+    bool refused = false;
     const std::size_t spinners = usable_cpus() - 1;
 
     // Claims and runs tasks of job `gen` until it has none left.
