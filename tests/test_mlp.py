@@ -142,6 +142,19 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
+def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
+    """Trains from params on each thread count: every cost and parameter must be the same bits."""
+    out = []
+    for n in thread_counts:
+        wi.set_num_threads(n)
+        net.parameters = params
+        out.append((net.fit(X, Y, iterations=iterations, learning_rate=0.5), net.parameters))
+    for costs, ps in out[1:]:
+        np.testing.assert_array_equal(costs, out[0][0])
+        for k in ps:
+            np.testing.assert_array_equal(ps[k], out[0][1][k])
+
+
 @pytest.mark.parametrize(
     "sizes, m",
     [
@@ -153,22 +166,10 @@ def test_training_matches_the_reference(sizes):
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
 )
-def test_results_do_not_depend_on_the_thread_count(sizes, m):
+def test_results_do_not_depend_on_the_thread_count(sizes, m, restore_threads):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
     net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=3)
-    saved = wi.get_num_threads()
-    out = []
-    try:
-        for n in (1, 2, 3, 7):
-            wi.set_num_threads(n)
-            net.parameters = params
-            out.append((net.fit(X, Y, iterations=3, learning_rate=0.5), net.parameters))
-    finally:
-        wi.set_num_threads(saved)
-    for costs, ps in out[1:]:
-        np.testing.assert_array_equal(costs, out[0][0])
-        for k in ps:
-            np.testing.assert_array_equal(ps[k], out[0][1][k])
+    assert_same_training_on((1, 2, 3, 7), net, params, X, Y, iterations=3)
 
 
 def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
@@ -177,15 +178,7 @@ def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
     for sizes, m in (([2, 4, 1], 400), ([5, 7, 6, 3], 700)):
         loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
         net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=4)
-        out = []
-        for n in (1, 2, 3):
-            wi.set_num_threads(n)
-            net.parameters = params
-            out.append((net.fit(X, Y, iterations=1200, learning_rate=0.5), net.parameters))
-        for costs, ps in out[1:]:
-            np.testing.assert_array_equal(costs, out[0][0])
-            for k in ps:
-                np.testing.assert_array_equal(ps[k], out[0][1][k])
+        assert_same_training_on((1, 2, 3), net, params, X, Y, iterations=1200)
 
 
 def test_record_every_and_zero_iterations():

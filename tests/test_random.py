@@ -168,16 +168,12 @@ def test_ndtri_matches_scipy():
 
 @pytest.mark.parametrize("fn", [wi.random.uniform, wi.random.normal, wi.random.truncated_normal])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_thread_count_invariance(fn, dtype):
-    saved = wi.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3, 7):
-            wi.set_num_threads(n)
-            results.append(fn((517, 1031), rng=3, dtype=dtype))
-            results.append(fn((517, 1031), rng=3, dtype=dtype, region=(slice(5, 500), slice(1, 1030))))
-    finally:
-        wi.set_num_threads(saved)
+def test_thread_count_invariance(fn, dtype, restore_threads):
+    results = []
+    for n in (1, 2, 3, 7):
+        wi.set_num_threads(n)
+        results.append(fn((517, 1031), rng=3, dtype=dtype))
+        results.append(fn((517, 1031), rng=3, dtype=dtype, region=(slice(5, 500), slice(1, 1030))))
     for r in results[2::2]:
         assert np.array_equal(r, results[0])
     for r in results[3::2]:
@@ -185,21 +181,17 @@ def test_thread_count_invariance(fn, dtype):
     assert np.array_equal(results[1], results[0][5:500, 1:1030])
 
 
-def test_concurrent_fills_from_python_threads():
+def test_concurrent_fills_from_python_threads(restore_threads):
     """Fills release the GIL, so Python threads fill at once; only one of them gets the thread
     pool at a time, the others start threads of their own. Every array must still be its own."""
-    saved = wi.get_num_threads()
-    try:
-        wi.set_num_threads(2)
-        seeds = list(range(12))
-        want = [wi.random.normal((300, 700), rng=s) for s in seeds]
-        with ThreadPoolExecutor(4) as ex:
-            for _ in range(3):
-                got = list(ex.map(lambda s: wi.random.normal((300, 700), rng=s), seeds))
-                for g, w in zip(got, want):
-                    assert np.array_equal(g, w)
-    finally:
-        wi.set_num_threads(saved)
+    wi.set_num_threads(2)
+    seeds = list(range(12))
+    want = [wi.random.normal((300, 700), rng=s) for s in seeds]
+    with ThreadPoolExecutor(4) as ex:
+        for _ in range(3):
+            got = list(ex.map(lambda s: wi.random.normal((300, 700), rng=s), seeds))
+            for g, w in zip(got, want):
+                assert np.array_equal(g, w)
 
 
 FORK_SCRIPT = """

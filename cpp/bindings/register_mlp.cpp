@@ -241,15 +241,14 @@ void register_mlp(py::module_& parent) {
         [](const py::array& a, int nthreads) {
             if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
             const auto n = static_cast<std::size_t>(a.size());
-            if (a.dtype().is(py::dtype::of<float>())) {
-                const float* p = static_cast<const float*>(a.data());
+            auto check = [&](auto zero) {
+                const auto* p = static_cast<const decltype(zero)*>(a.data());
                 py::gil_scoped_release release;
                 return mlp::all_finite(p, n, nthreads);
-            }
-            if (!a.dtype().is(py::dtype::of<double>())) throw py::type_error("a must be float32 or float64");
-            const double* p = static_cast<const double*>(a.data());
-            py::gil_scoped_release release;
-            return mlp::all_finite(p, n, nthreads);
+            };
+            if (a.dtype().is(py::dtype::of<float>())) return check(0.0f);
+            if (a.dtype().is(py::dtype::of<double>())) return check(0.0);
+            throw py::type_error("a must be float32 or float64");
         },
         py::arg("a"), py::arg("nthreads"), "Whether every value of the C-contiguous float array a is finite.");
 }

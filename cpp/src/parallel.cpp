@@ -76,6 +76,12 @@ struct Pool {
     bool refused = false;
     const std::size_t spinners = usable_cpus() - 1;
 
+    // Runs a claimed task: reads the job only now (see the top of this file).
+    void run(std::uint64_t task) {
+        fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
+        done.fetch_add(1, std::memory_order_release);
+    }
+
     // Claims and runs tasks of job `gen` until it has none left.
     void work(std::uint64_t gen) {
         std::uint64_t s = state.load(std::memory_order_acquire);
@@ -83,8 +89,7 @@ struct Pool {
             if (gen_of(s) != gen || next_of(s) >= count_of(s)) return;
             if (!state.compare_exchange_weak(s, s + one_task, std::memory_order_acq_rel, std::memory_order_acquire))
                 continue;
-            fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), next_of(s));
-            done.fetch_add(1, std::memory_order_release);
+            run(next_of(s));
             s = state.load(std::memory_order_acquire);
         }
     }
@@ -96,8 +101,7 @@ struct Pool {
             if (!state.compare_exchange_weak(s, s - one_slot + one_task, std::memory_order_acq_rel,
                                              std::memory_order_acquire))
                 continue;
-            fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), next_of(s));
-            done.fetch_add(1, std::memory_order_release);
+            run(next_of(s));
             work(gen_of(s));
             return true;
         }

@@ -7,7 +7,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "weightinit/blas.hpp"
 #include "weightinit/parallel.hpp"
 
 namespace weightinit::sweep {
@@ -94,8 +93,6 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     train.nthreads = 1;  // parallel across runs, never inside one: a run's numbers do not depend on the sweep
 
     const std::size_t nworkers = std::min<std::size_t>(runs, std::size_t(std::max(opt.nthreads, 1)));
-    // Wide layers call GEMM from every worker: OpenBLAS on one thread, here, once.
-    blas::use_one_thread();
     Pool<T> pool(arch, nworkers);
 
     std::mutex progress_mutex;
