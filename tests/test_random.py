@@ -297,7 +297,7 @@ def test_empty_and_scalar_shapes():
         (dict(shape=3, std=float("nan")), ValueError, "std"),
         (dict(shape=3, mean=float("inf")), ValueError, "mean"),
         (dict(shape=3, mean="0"), TypeError, "mean"),
-        (dict(shape=3, dtype=np.float16), TypeError, "dtype"),
+        (dict(shape=3, dtype=np.longdouble), TypeError, "dtype"),
         (dict(shape=3, dtype=np.int32), TypeError, "dtype"),
         (dict(shape=3, dtype="nonsense"), TypeError, "dtype"),
         (dict(shape=(3, 4), region=(slice(0, 5),)), ValueError, "region"),

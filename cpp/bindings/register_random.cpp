@@ -26,7 +26,7 @@ void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Par
     wi::fill(data, region, key, p, nthreads);
 }
 
-// out must be a C-contiguous, writeable float32/float64 array whose shape is the
+// out must be a C-contiguous, writeable float16/32/64 array whose shape is the
 // region's extent; region = (full_shape, start).
 template <class Params>
 void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, const Params& p, int nthreads) {
@@ -39,11 +39,14 @@ void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, cons
         fill_typed<double>(out, region, k, p, nthreads);
     else if (out.dtype().is(py::dtype::of<float>()))
         fill_typed<float>(out, region, k, p, nthreads);
+    else if (out.dtype().is(py::dtype("float16")))
+        fill_typed<std::uint16_t>(out, region, k, p, nthreads);
     else
-        throw py::type_error("out must be float32 or float64");
+        throw py::type_error("out must be float16, float32 or float64");
 }
 
-bool is_float32(const py::array& out) { return out.dtype().is(py::dtype::of<float>()); }
+// float32 and float16 outputs take the float32 stream (its quantile, float32 bounds).
+bool single_stream(const py::array& out) { return out.itemsize() <= 4; }
 
 }  // namespace
 
@@ -73,7 +76,7 @@ void register_random(py::module_& parent) {
         "fill_truncated_normal",
         [](py::array out, KeyWords key, Shape full_shape, Shape start, double mean, double std, double a, double b,
            int nthreads) {
-            const auto p = wi::make_truncated_normal(mean, std, a, b, is_float32(out));
+            const auto p = wi::make_truncated_normal(mean, std, a, b, single_stream(out));
             fill_array(out, key, std::move(full_shape), std::move(start), p, nthreads);
         },
         py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),

@@ -144,6 +144,46 @@ WI_GENERATE_BLOCKS(NormalParams, double, normal_from_units)
 WI_GENERATE_BLOCKS(NormalParams, float, normal_from_units)
 WI_GENERATE_BLOCKS(TruncatedNormalParams, double, truncated_from_units)
 WI_GENERATE_BLOCKS(TruncatedNormalParams, float, truncated_from_units)
+#undef WI_GENERATE_BLOCKS
+
+namespace {
+
+// float16 (as its bits): the float32 values of the same blocks, rounded. A uniform value
+// that rounds up to high (a float16 value here) becomes the largest float16 below it; -0
+// counts as equal to a high of +0.
+template <class Params>
+WI_INLINE void round_to_half(const float* f, std::size_t m, const Params&, std::uint16_t* dst) {
+    for (std::size_t i = 0; i < m; ++i) dst[i] = half_bits(f[i]);
+}
+
+WI_INLINE void round_to_half(const float* f, std::size_t m, const UniformParams& p, std::uint16_t* dst) {
+    if (!(p.high > p.low)) return round_to_half<NormalParams>(f, m, {}, dst);
+    const std::uint32_t high = half_bits(float(p.high));
+    const std::uint32_t high_zero = (high & 0x7FFFu) == 0 ? high ^ 0x8000u : high;  // the other zero
+    // The float16 just below high: one step towards -inf from its bits.
+    const std::uint32_t top = high == 0 || high == 0x8000u ? 0x8001u : (high & 0x8000u) ? high + 1 : high - 1;
+    for (std::size_t i = 0; i < m; ++i) {
+        const std::uint32_t h = half_bits(f[i]);
+        dst[i] = static_cast<std::uint16_t>(h == high || h == high_zero ? top : h);
+    }
+}
+
+}  // namespace
+
+#define WI_GENERATE_HALF(Params, from_units)                                                          \
+    WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const Params& p,         \
+                                     std::uint16_t* dst) {                                             \
+        double u[4 * B];                                                                              \
+        float f[4 * B];                                                                               \
+        const std::size_t m = element_uniforms<float>(key, j0, n, u);                                 \
+        from_units(u, m, p, f);                                                                       \
+        round_to_half(f, m, p, dst);                                                                  \
+    }
+
+WI_GENERATE_HALF(UniformParams, uniform_from_units)
+WI_GENERATE_HALF(NormalParams, normal_from_units)
+WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
+#undef WI_GENERATE_HALF
 
 void ndtri(const double* p, std::size_t n, double* out) {
     for (std::size_t i = 0; i < n; ++i) {

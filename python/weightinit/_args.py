@@ -10,7 +10,9 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import numpy as np
 
 ShapeLike = Union[int, Sequence[int]]
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core computes in
+# What initializers return: float16 is sampled as float32 and rounded.
+INIT_DTYPES = (np.dtype(np.float16),) + FLOAT_DTYPES
 _MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
 
 
@@ -108,14 +110,47 @@ def full_shape(shape: Any, out: Optional[np.ndarray]) -> Tuple[int, ...]:
     return tuple(out.shape)
 
 
-def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+def _choices(dtypes: Sequence[np.dtype]) -> str:
+    names = [str(d) for d in dtypes]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def float_dtype(dtype: Any, name: str = "dtype", allowed: Sequence[np.dtype] = FLOAT_DTYPES) -> np.dtype:
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
-    if dt not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must be float32 or float64, got {dt}")
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}") from None
+    if dt not in allowed:
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}")
     return dt
+
+
+def fits(magnitude: float, dtype: np.dtype, what: str) -> None:
+    """ValueError naming ``what`` unless values up to ``magnitude`` are finite in dtype."""
+    limit = float(np.finfo(dtype).max)
+    if not magnitude <= limit:
+        raise ValueError(f"{what} give values up to {magnitude:g}, beyond {dtype}'s largest {limit:g}")
+
+
+def inward(a: float, b: float, dtype: np.dtype) -> Tuple[float, float]:
+    """The interval [a, b]'s bounds rounded to dtype, each towards the inside."""
+    t = dtype.type
+    with np.errstate(over="ignore"):
+        lo, hi = t(a), t(b)
+    if float(lo) < a:
+        lo = np.nextafter(lo, t(np.inf))
+    if float(hi) > b:
+        hi = np.nextafter(hi, t(-np.inf))
+    return float(lo), float(hi)
+
+
+def round_to(value: float, dtype: np.dtype, name: str) -> float:
+    """value rounded to dtype; ValueError naming it if that overflows."""
+    with np.errstate(over="ignore"):
+        r = float(dtype.type(value))
+    if not math.isfinite(r):
+        raise ValueError(f"{name}={value:g} is beyond {dtype}'s largest {float(np.finfo(dtype).max):g}")
+    return r
 
 
 def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
@@ -173,9 +208,9 @@ def output(
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-        if out.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"out must have dtype float32 or float64, got {out.dtype}")
-        if dtype is not None and float_dtype(dtype) != out.dtype:
+        if out.dtype not in INIT_DTYPES:
+            raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
+        if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
             raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
         if not out.flags.c_contiguous:
             raise ValueError("out must be C-contiguous")
@@ -186,7 +221,7 @@ def output(
     if math.prod(full) >= _MAX_ELEMENTS:
         raise MemoryError(f"shape {full} has {math.prod(full)} elements, more than can be addressed")
     if out is None:
-        dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype)
+        dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)
         try:
             out = np.empty(extent, dtype=dt)
         except ValueError as exc:  # NumPy's "array is too big"

@@ -1,7 +1,8 @@
 """The initializer catalogue: the articles' rules and the torch.nn.init / keras / jax families.
 
 Every initializer is ``NAME(shape, *, rng=None, dtype=None, out=None, region=None, **params)``
-and returns a NumPy array (float64 unless ``dtype`` or ``out`` says float32). ``rng`` follows
+and returns a NumPy array (float64 unless ``dtype`` or ``out`` says float32 or float16; float16
+values are sampled as float32 and rounded; values a dtype cannot hold are refused). ``rng`` follows
 SPEC 7 as in :mod:`weightinit.random`; ``region`` (a tuple of step-1 slices) returns exactly
 that slice of the full tensor, for every element-wise initializer.
 
@@ -62,7 +63,7 @@ def constant(
     """
     v = _args.real(value, "value")
     arr, _, _ = _args.output(shape, dtype, out, region)
-    arr.fill(v)
+    arr.fill(_args.round_to(v, arr.dtype, "value"))
     return arr
 
 
@@ -343,6 +344,7 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     if len(full) != 2:
         raise ValueError(f"eye needs a 2-D shape, got {full}")
     arr, _, (r0, c0) = _args.output(shape, dtype, out, region)
+    g = _args.round_to(g, arr.dtype, "gain")
     arr.fill(0)
     rows, cols = arr.shape
     d = np.arange(max(r0, c0), min(r0 + rows, c0 + cols))
@@ -404,7 +406,7 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     ``set_num_threads`` threads share, so the bits do not depend on the thread count
     (OpenBLAS's own threaded QR's do). A float32 result comes from a float32 Gaussian and a
     float32 QR, so it is not the float64 result rounded, and is orthogonal to about 1e-6
-    rather than 1e-15. Deterministic for a seed on a given machine; OpenBLAS's kernels
+    rather than 1e-15; float16 is the float32 result rounded. Deterministic for a seed on a given machine; OpenBLAS's kernels
     differ between CPUs, so bits may too. Ctrl-C stops a long QR between panels (``out``
     is then left unfinished). Not element-wise: ``region`` is refused.
     torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
@@ -420,13 +422,17 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     if len(full) < 2:
         raise ValueError(f"orthogonal needs a shape with at least 2 dimensions, got {full}")
     arr, _, _ = _args.output(shape, dtype, out, None)
+    _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
     rows, cols = full[0], math.prod(full[1:])
     if arr.size == 0:
         return arr
-    # The Gaussian is drawn into the output itself (C-contiguous, float32 or float64), which
-    # the core then overwrites with gain * Q.
-    normal(full, rng=rng, out=arr)
-    core.linalg.orthogonal(arr.reshape(rows, cols), g, get_num_threads())
+    # The Gaussian is drawn into the output itself (C-contiguous), which the core then
+    # overwrites with gain * Q; float16 takes the float32 result, rounded.
+    work = np.empty(full, np.float32) if arr.dtype == np.float16 else arr
+    normal(full, rng=rng, out=work)
+    core.linalg.orthogonal(work.reshape(rows, cols), g, get_num_threads())
+    if work is not arr:
+        np.copyto(arr, work, casting="same_kind")
     return arr
 
 

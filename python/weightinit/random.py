@@ -26,6 +26,12 @@ __all__ = ["key_from_rng", "normal", "philox4x32_10", "truncated_normal", "unifo
 
 # Beyond this many standard deviations Phi underflows in double precision.
 _MAX_TAIL = 37.0
+# No standard normal of stream spec v1 exceeds this: Box-Muller's radius is at most
+# sqrt(-2 log 2**-53) = 8.57, the inverse CDF's quantiles stay inside (-8.3, 8.3).
+_MAX_Z = 8.6
+# A truncated normal with an infinite side reaches at most this far out on it (a tail of
+# [_MAX_TAIL, inf) spreads over about 1 / _MAX_TAIL beyond its bound).
+_MAX_TRUNCATED_Z = _MAX_TAIL + 2.0
 
 
 def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> Tuple[int, int, int, int]:
@@ -75,11 +81,12 @@ def uniform(
     out: Optional[np.ndarray] = None,
     region: Any = None,
 ) -> np.ndarray:
-    """Samples of U[low, high) (float64 by default, or ``out``'s dtype).
+    """Samples of U[low, high) (float64 by default; float32, float16 or ``out``'s dtype).
 
     Element ``i`` is ``low + (high - low) * u_i`` with ``u_i`` the 53-bit (float64) or
     24-bit (float32) uniform of stream spec v1; a value that rounds up to ``high`` becomes
-    the largest value below it. For float32 the bounds are first rounded to float32.
+    the largest value below it. For float32 and float16 the bounds are first rounded to
+    that dtype; float16 values are the float32 values on those bounds, rounded.
 
     >>> x = uniform((3, 4), low=-1, high=1, rng=42)
     >>> bool((x >= -1).all() and (x < 1).all())
@@ -92,12 +99,8 @@ def uniform(
     if not math.isfinite(hi - lo):
         raise ValueError(f"high - low must be finite, got {hi} - {lo}")
     arr, full, start = _args.output(shape, dtype, out, region)
-    if arr.dtype == np.float32:
-        with np.errstate(over="ignore"):
-            lo32, hi32 = float(np.float32(lo)), float(np.float32(hi))
-        if not (math.isfinite(lo32) and math.isfinite(hi32)):
-            raise ValueError(f"low and high must be within float32 range, got {lo}, {hi}")
-        lo, hi = lo32, hi32
+    if arr.dtype != np.float64:
+        lo, hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
     core.random.fill_uniform(arr, _key(rng), full, start, lo, hi, get_num_threads())
     return arr
 
@@ -115,7 +118,9 @@ def normal(
     """Samples of N(mean, std**2) by the Box-Muller transform of stream spec v1.
 
     Elements ``2p`` and ``2p+1`` are ``r cos(2 pi u2)`` and ``r sin(2 pi u2)`` with
-    ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``.
+    ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``. float16
+    values are the float32 values rounded. ``|r| < 8.6``: a ``mean`` and ``std`` for which
+    ``|mean| + 8.6 std`` overflows the dtype are refused rather than written as inf.
 
     >>> normal(4, std=0.01, rng=0).shape
     (4,)
@@ -123,6 +128,7 @@ def normal(
     m = _args.real(mean, "mean")
     s = _args.nonnegative(std, "std")
     arr, full, start = _args.output(shape, dtype, out, region)
+    _args.fits(abs(m) + _MAX_Z * s, arr.dtype, f"mean={m:g} and std={s:g}")
     core.random.fill_normal(arr, _key(rng), full, start, m, s, get_num_threads())
     return arr
 
@@ -143,7 +149,8 @@ def truncated_normal(
 
     Sampled by the inverse CDF, never by rejection: every value lies in [a, b], also
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
-    Bounds may be infinite. For float32 the bounds are rounded inwards to float32.
+    Bounds may be infinite. For float32 the bounds are rounded inwards to float32; float16
+    values are the float32 values on the bounds rounded inwards to float16, rounded.
 
     >>> x = truncated_normal((1000,), std=0.02, a=-0.04, b=0.04, rng=1)
     >>> bool(x.min() >= -0.04 and x.max() <= 0.04)
@@ -162,12 +169,14 @@ def truncated_normal(
             "its probability underflows double precision"
         )
     arr, full, start = _args.output(shape, dtype, out, region)
-    if arr.dtype == np.float32:
-        with np.errstate(over="ignore"):
-            lo32, hi32 = np.float32(lo), np.float32(hi)
-        lo32 = lo32 if lo32 >= lo else np.nextafter(lo32, np.float32(np.inf))
-        hi32 = hi32 if hi32 <= hi else np.nextafter(hi32, np.float32(-np.inf))
-        if not lo32 <= hi32:
-            raise ValueError(f"no float32 value lies in [a, b] = [{lo}, {hi}]")
+    if arr.dtype != np.float64:
+        # The core rounds float32's bounds inwards itself; float16 samples float32 on float16's.
+        lo_in, hi_in = _args.inward(lo, hi, arr.dtype)
+        if not lo_in <= hi_in:
+            raise ValueError(f"no {arr.dtype} value lies in [a, b] = [{lo}, {hi}]")
+        if arr.dtype == np.float16:
+            lo, hi = lo_in, hi_in
+    if math.isinf(lo) or math.isinf(hi):
+        _args.fits(abs(m) + _MAX_TRUNCATED_Z * s, arr.dtype, f"mean={m:g} and std={s:g} with an infinite bound")
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr

@@ -13,7 +13,8 @@
 //                         value mean + std z is clamped into [a, b]. ndtri is Wichura's
 //                         AS 241 for float64 and Acklam's algorithm for float32.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
-// their bounds are float32 values (the Python layer rounds them).
+// their bounds are float32 values (the Python layer rounds them). float16 outputs are
+// the float32 values on float16 bounds, rounded again.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +53,11 @@ void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParam
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst);
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, double* dst);
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, float* dst);
+// float16 outputs, as IEEE binary16 bits: the float32 values rounded to nearest even
+// (bits.hpp's half_bits); uniform values that round up to high become the float16 below it.
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, std::uint16_t* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, std::uint16_t* dst);
+void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, std::uint16_t* dst);
 
 // The inverse standard normal CDF on an array (the kernel truncated_normal uses),
 // exposed so that tests can measure its accuracy.

@@ -69,11 +69,13 @@ def unit_uniform(key: Sequence[int], i: np.ndarray, dtype) -> np.ndarray:
 
 
 def uniform(shape, key, low=0.0, high=1.0, dtype=np.float64, region=None) -> np.ndarray:
+    """low + (high - low) u rounded to dtype, and below high. float32 and float16 first round
+    the bounds to themselves; float16 values are the float32 values on those bounds, rounded."""
     dtype = np.dtype(dtype)
-    if dtype == np.float32:
-        low, high = float(np.float32(low)), float(np.float32(high))
-    u = unit_uniform(key, flat_indices(shape, region), dtype)
-    v = (low + (high - low) * u).astype(dtype)
+    if dtype != np.float64:
+        low, high = float(dtype.type(low)), float(dtype.type(high))
+    u = unit_uniform(key, flat_indices(shape, region), _sampled(dtype))
+    v = (low + (high - low) * u).astype(_sampled(dtype)).astype(dtype)
     top = np.nextafter(dtype.type(high), dtype.type(-np.inf)) if high > low else dtype.type(low)
     return np.minimum(v, top)
 
@@ -102,8 +104,8 @@ def standard_normal(key, i: np.ndarray, dtype) -> np.ndarray:
 
 
 def normal(shape, key, mean=0.0, std=1.0, dtype=np.float64, region=None) -> np.ndarray:
-    z = standard_normal(key, flat_indices(shape, region), dtype)
-    return (mean + std * z).astype(dtype)
+    z = standard_normal(key, flat_indices(shape, region), _sampled(dtype))
+    return (mean + std * z).astype(_sampled(dtype)).astype(dtype)
 
 
 # Wichura, AS 241 (1988): PPND16 coefficients, highest degree first.
@@ -153,19 +155,34 @@ def ndtri_lower_f32(t: np.ndarray) -> np.ndarray:
     return np.where(t < 0.02425, tail, central)
 
 
+def _sampled(dtype) -> np.dtype:
+    """The dtype whose stream a dtype takes: float16 takes float32's."""
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
+
+
+def inward(a: float, b: float, dtype) -> Tuple[float, float]:
+    """a and b rounded to dtype towards the inside of [a, b]."""
+    t = np.dtype(dtype).type
+    with np.errstate(over="ignore"):
+        lo, hi = t(a), t(b)
+    lo = lo if float(lo) >= a else np.nextafter(lo, t(np.inf))
+    hi = hi if float(hi) <= b else np.nextafter(hi, t(-np.inf))
+    return float(lo), float(hi)
+
+
 def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.float64, region=None):
     """Inverse CDF in the tail nearer zero (AS 241 for float64, Acklam for float32), then
-    clamped to [a, b] (rounded inwards for float32)."""
+    clamped to [a, b] (rounded inwards for float32). float16: the float32 values on the
+    bounds rounded inwards to float16, rounded."""
     dtype = np.dtype(dtype)
-    lo, hi = a, b
-    if dtype == np.float32:
-        lo32, hi32 = np.float32(a), np.float32(b)
-        lo = float(lo32 if lo32 >= a else np.nextafter(lo32, np.float32(np.inf)))
-        hi = float(hi32 if hi32 <= b else np.nextafter(hi32, np.float32(-np.inf)))
+    if dtype == np.float16:
+        lo, hi = inward(a, b, dtype)
+        return truncated_normal(shape, key, mean, std, lo, hi, np.float32, region).astype(dtype)
+    lo, hi = (a, b) if dtype == np.float64 else inward(a, b, dtype)
     alpha, beta = (a - mean) / std, (b - mean) / std
     u = unit_uniform(key, flat_indices(shape, region), dtype)
     lower = _phi(alpha) + u * (_phi(beta) - _phi(alpha))
