@@ -16,7 +16,7 @@ from benchutil import THREADS, label, need_torch, threads
 import weightinit as wi
 
 SHAPE = (4096, 4096)
-DTYPES = [np.float32, np.float64]
+DTYPES = [np.float16, np.float32, np.float64]
 FAN_IN = FAN_OUT = 4096
 HE_STD = math.sqrt(2 / FAN_IN)
 XAVIER_BOUND = math.sqrt(6 / (FAN_IN + FAN_OUT))
@@ -35,7 +35,9 @@ def group(name, dtype, shape):
 
 
 def numpy_elementwise(name, dtype, g):
-    """What a NumPy user writes, in place where NumPy allows it."""
+    """What a NumPy user writes, in place where NumPy allows it (float16: float32, then cast)."""
+    if np.dtype(dtype) == np.float16:
+        return numpy_elementwise(name, np.float32, g).astype(np.float16)
     dt = np.dtype(dtype)
     if name == "he_normal":
         x = g.standard_normal(SHAPE, dtype=dt)
@@ -88,7 +90,7 @@ def test_floor(benchmark, name, dtype):
 def test_torch(benchmark, name, dtype, nthreads):
     torch = need_torch()
     label(benchmark, group(name, dtype, SHAPE), "torch", nthreads)
-    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    tdtype = {np.float16: torch.float16, np.float32: torch.float32, np.float64: torch.float64}[dtype]
     init = torch.nn.init
     run = {
         "he_normal": lambda: init.kaiming_normal_(torch.empty(SHAPE, dtype=tdtype), nonlinearity="relu"),
@@ -104,6 +106,7 @@ def test_torch(benchmark, name, dtype, nthreads):
 # --- orthogonal ------------------------------------------------------------------------------
 
 ORTHO_SIZES = [1024, 4096]
+ORTHO_DTYPES = [np.float32, np.float64]  # torch has no float16 QR
 
 
 def ortho_rounds(benchmark, n):
@@ -119,7 +122,7 @@ def numpy_orthogonal(n, dtype, g):
     return q.astype(dtype, copy=False)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ORTHO_DTYPES)
 @pytest.mark.parametrize("n", ORTHO_SIZES)
 @pytest.mark.parametrize("nthreads", THREADS)
 def test_orthogonal_weightinit(benchmark, n, dtype, nthreads):
@@ -130,7 +133,7 @@ def test_orthogonal_weightinit(benchmark, n, dtype, nthreads):
     assert x.shape == (n, n)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ORTHO_DTYPES)
 @pytest.mark.parametrize("n", ORTHO_SIZES)
 def test_orthogonal_numpy(benchmark, n, dtype):
     label(benchmark, group("orthogonal", dtype, (n, n)), "numpy")
@@ -139,7 +142,7 @@ def test_orthogonal_numpy(benchmark, n, dtype):
     benchmark.pedantic(numpy_orthogonal, args=(n, dtype, g), **ortho_rounds(benchmark, n))
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ORTHO_DTYPES)
 @pytest.mark.parametrize("n", ORTHO_SIZES)
 @pytest.mark.parametrize("nthreads", THREADS)
 def test_orthogonal_torch(benchmark, n, dtype, nthreads):
