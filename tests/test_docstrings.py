@@ -1,14 +1,17 @@
-"""The two-line examples in the initializers' docstrings run and print what they say."""
+"""The examples in the public modules' docstrings run and print what they say."""
 
 import doctest
+import importlib
 
 import numpy as np
 import pytest
 import weightinit as wi
-from weightinit import fans, initializers, registry, summary
+# By module path: the package's ``sweep`` attribute is the function, not its module.
+MODULES = [importlib.import_module(f"weightinit.{name}") for name in (
+    "datasets", "fans", "initializers", "mlp", "prototype", "random", "registry", "summary", "sweep")]
 
 
-@pytest.mark.parametrize("module", [fans, initializers, registry, summary], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
 def test_examples(module):
     result = doctest.testmod(module, extraglobs={"wi": wi, "np": np}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

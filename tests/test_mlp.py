@@ -344,6 +344,10 @@ def test_bad_data_and_arguments():
         net.fit(np.zeros((3, 5)), Y)
     with pytest.raises(ValueError, match="Y must have 5 columns"):
         net.fit(X, np.zeros((1, 4)))
+    with pytest.raises(ValueError, match=r"X must have 2 rows, got shape \(5, 2\); examples are columns, so pass X.T"):
+        net.fit(X.T, Y)
+    with pytest.raises(ValueError, match=r"Y must be 2-D, got shape \(5,\) \(one row per output"):
+        net.fit(X, np.zeros(5))
     with pytest.raises(ValueError, match="X must be finite"):
         net.fit(np.full((2, 5), np.nan), Y)
     with pytest.raises(ValueError, match="labels 0 or 1"):
@@ -368,6 +372,8 @@ def test_bad_data_and_arguments():
     soft = wi.MLP([2, 3, 3], activations=["tanh", "softmax"], init="normal", rng=0)
     with pytest.raises(ValueError, match="one-hot"):
         soft.fit(X, np.ones((3, 5)))
+    with pytest.raises(ValueError, match=r"one row per output \(softmax labels one-hot\), shape \(3, m\)"):
+        soft.fit(X, np.zeros((1, 5)))
     with pytest.raises(ValueError, match="classification"):
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
 

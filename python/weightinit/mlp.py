@@ -64,9 +64,16 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
+        hint = f" (one row per output: {name}.reshape(1, -1))" if arr.ndim == 1 and rows == 1 else ""
+        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}{hint}")
     if rows is not None and arr.shape[0] != rows:
-        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}")
+        if arr.shape[1] == rows:
+            hint = f"; examples are columns, so pass {name}.T"
+        elif name == "Y" and arr.shape[0] == 1:
+            hint = f"; one row per output (softmax labels one-hot), shape ({rows}, m)"
+        else:
+            hint = ""
+        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
@@ -96,6 +103,18 @@ class MLP:
     dtype : float32 or float64
     alpha : float
         Slope of ``leaky_relu`` for negative inputs.
+
+    Examples
+    --------
+    Examples are columns: ``X`` is ``(n_features, m)``, ``Y`` is ``(n_outputs, m)``.
+
+    >>> X, Y = wi.datasets.planar_flower(1)
+    >>> net = wi.MLP([2, 4, 1], init="xavier_uniform", rng=2)
+    >>> net
+    MLP([2, 4, 1], activations=('tanh', 'sigmoid'), loss='binary_cross_entropy', dtype=float64)
+    >>> costs = net.fit(X, Y, iterations=2000, learning_rate=1.2)
+    >>> bool(costs[-1] < costs[0]), bool(net.accuracy(X, Y) > 0.8)
+    (True, True)
     """
 
     def __init__(
@@ -129,6 +148,10 @@ class MLP:
             if W.shape != shape:
                 raise ValueError(f"init returned shape {W.shape} for layer {l + 1}, expected {shape}")
             self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
+
+    def __repr__(self) -> str:
+        return (f"MLP({list(self.layer_sizes)}, activations={self.activations}, loss={self.loss!r}, "
+                f"dtype={self.dtype})")
 
     # --- construction helpers ---
     @staticmethod
