@@ -42,6 +42,19 @@ def test_help(argv, capsys):
         assert all(command in out for command in ("compare", "ranges", "depth"))
     else:
         assert "--out" in out and "--schemes" in out and "(default:" in out
+        # Defaults as a user types them: no Python lists, no "None" or "False".
+        flat = " ".join(out.split())
+        assert "['" not in flat and "(default: None)" not in flat and "(default: False)" not in flat
+
+
+def test_no_command_prints_the_help_and_version_prints_the_version(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: weightinit") and all(c in out for c in ("compare", "ranges", "depth"))
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"weightinit {wi.__version__}"
 
 
 def test_python_dash_m_runs_the_command():

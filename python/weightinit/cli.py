@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, Callable, List, NoReturn, Optional, Sequence
 
-from weightinit import experiments
+from weightinit import __version__, experiments
 from weightinit._threads import set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 
@@ -29,6 +29,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Prints each option's default, except where there is none to print (flags, None)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 def _int_at_least(low: int) -> Callable[[str], int]:
@@ -62,21 +71,21 @@ def _names(text: str) -> List[str]:
 
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str]) -> None:
-    p.add_argument("--schemes", type=_names, default=list(schemes), metavar="A,B,...",
+    p.add_argument("--schemes", type=_names, default=",".join(schemes), metavar="A,B,...",
                    help="comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)")
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
                    help="output directory for the PNGs and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=_int_at_least(1), default=None, metavar="N",
-                   help="threads for the C++ core; None: all cores, or WEIGHTINIT_NUM_THREADS")
+                   help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="weightinit", description="Weight-initialization experiments of the two articles.")
+    parser = _Parser(prog="weightinit", description="Weight-initialization experiments of the two articles. "
+                                                     "Run a command with --help for its options.")
+    parser.add_argument("--version", action="version", version=f"weightinit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth}", parser_class=_Parser)
-    # Every option's default is printed by the formatter.
-    formatter = argparse.ArgumentDefaultsHelpFormatter
-    sub.required = True
+    formatter = _Defaults  # every option's default is printed
 
     p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
                        description="The first article's experiment: a 2-layer network (hidden tanh by default, "
@@ -113,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=_int_at_least(1), default=10, help="hidden layers")
     p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
     p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
-    p.add_argument("--activations", type=_names, default=["tanh", "relu"], metavar="A,B",
+    p.add_argument("--activations", type=_names, default="tanh,relu", metavar="A,B",
                    help="hidden activations, one profile each")
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     _common(p, "depth", experiments.DEPTH_SCHEMES)
@@ -258,7 +267,11 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status (0, 1 for a failed run, 2 for bad options)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # no command: say what there is
+        parser.print_help()
+        return 0
     try:
         if args.threads is not None:
             set_num_threads(args.threads)

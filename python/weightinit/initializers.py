@@ -220,7 +220,7 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: 
               region: Any = None) -> np.ndarray:
     """N(0, std**2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
 
-    The article's "He" initialization, N(0, sqrt(2/n)) for ReLU, is the default. He et al.,
+    The article's "He" initialization, std sqrt(2/n) for ReLU (variance 2/n), is the default. He et al.,
     "Delving deep into rectifiers", ICCV 2015. ``mode`` is ``"fan_in"`` (keeps forward
     variance) or ``"fan_out"`` (backward). Alias: ``kaiming_normal``.
 

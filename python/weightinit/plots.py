@@ -78,7 +78,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
                         alpha=0.8)
         ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=4, edgecolors="none")
         acc = result.train_accuracy[i, seed_index]
-        ax.set_title(f"{name}: {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
+        ax.set_title(f"{name}: train {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes[len(result.inits):]:
