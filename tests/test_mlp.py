@@ -403,3 +403,24 @@ def test_accuracy_is_the_fraction_of_right_predictions(dtype):
     right = np.argmax(soft.predict_proba(X), axis=0) == np.argmax(Y3, axis=0)
     assert soft.accuracy(X, Y3) == right.mean()
     assert 0.0 < right.mean() < 1.0  # a non-trivial count, so a wrong rule shows
+
+
+def test_huge_iteration_counts_are_refused_or_recorded_right():
+    """(iterations + record_every - 1) wrapped past 2**64 in the core: a zero-length cost
+    array, then a write past its end (a segfault in fit and sweep)."""
+    X = np.random.default_rng(0).normal(size=(2, 4))
+    Y = (X[:1] * X[1:] > 0).astype(float)
+    net = wi.MLP([2, 2, 1], rng=0)
+    costs = net.fit(X, Y, iterations=2, record_every=2**62)  # one record: step 0
+    assert costs.shape == (1,) and np.isfinite(costs[0])
+    for kw in ({"iterations": 2**64 - 2, "record_every": 3}, {"iterations": 2**70},
+               {"iterations": 2, "record_every": 2**64 - 1}):
+        name = "record_every" if kw.get("record_every", 1) > 2**62 else "iterations"
+        with pytest.raises(ValueError, match=name):
+            net.fit(X, Y, **kw)
+        with pytest.raises(ValueError, match=name):
+            wi.sweep(X, Y, [2, 3, 1], ["he"], 2, learning_rate=0.5, **{"iterations": 2, **kw})
+    # A batch larger than the data is full-batch gradient descent, however large.
+    a = wi.MLP([2, 2, 1], rng=0).fit(X, Y, iterations=3, batch_size=2**70)
+    b = wi.MLP([2, 2, 1], rng=0).fit(X, Y, iterations=3)
+    np.testing.assert_array_equal(a, b)

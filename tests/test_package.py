@@ -25,8 +25,13 @@ def test_missing_core_says_how_to_build():
 def test_thread_count_from_environment():
     proc = run_python("import weightinit; print(weightinit.get_num_threads())", WEIGHTINIT_NUM_THREADS="3")
     assert proc.stdout.strip() == "3"
-    proc = run_python("import weightinit", WEIGHTINIT_NUM_THREADS="zero")
-    assert proc.returncode != 0 and "WEIGHTINIT_NUM_THREADS" in proc.stderr
+    # A bad value does not stop the import (or the command line): a warning names it and
+    # the machine's cores are used.
+    for bad in ("zero", "0", "99999999999"):
+        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
+                          WEIGHTINIT_NUM_THREADS=bad)
+        assert proc.returncode == 0 and proc.stdout.strip() == "True"
+        assert "WEIGHTINIT_NUM_THREADS" in proc.stderr and "RuntimeWarning" in proc.stderr
 
 
 def test_default_thread_count_is_the_machines():
@@ -45,3 +50,5 @@ def test_set_num_threads_round_trips():
         wi.set_num_threads(saved)
     with pytest.raises(TypeError):
         wi.set_num_threads(True)
+    with pytest.raises(ValueError, match="n must be <= 65536"):
+        wi.set_num_threads(2**31)

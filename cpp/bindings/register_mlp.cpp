@@ -110,7 +110,6 @@ public:
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, &Y, true);
-            if (record_every < 1) throw py::value_error("record_every must be >= 1");
             mlp::TrainOptions opt;
             opt.iterations = iterations;
             opt.learning_rate = learning_rate;
@@ -119,7 +118,7 @@ public:
             opt.stop_on_nonfinite = stop_on_nonfinite;
             opt.shuffle_key = {key[0], key[1]};
             opt.nthreads = nthreads;
-            py::array_t<double> costs((iterations + record_every - 1) / record_every);
+            py::array_t<double> costs(mlp::recorded_steps(iterations, record_every));
             bool raised = false;
             // Takes the GIL briefly: lets Ctrl-C (and a progress callback's exception)
             // stop the loop; the Python error stays set and is raised below.

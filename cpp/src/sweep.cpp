@@ -70,8 +70,7 @@ double scored(mlp::Network<T>& net, const mlp::Parameters<T>& p, const T* X, con
 }  // namespace
 
 std::size_t records(const Options& opt) {
-    if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
-    return (opt.iterations + opt.record_every - 1) / opt.record_every;
+    return mlp::recorded_steps(opt.iterations, opt.record_every);
 }
 
 template <class T>

@@ -50,11 +50,18 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}") from None
 
 
-def count(value: Any, name: str, minimum: int) -> int:
-    """value as an int >= minimum; TypeError for non-integers (bool included), ValueError below."""
+# Step counts and strides of the core are 64-bit: far more steps than anyone can run, few
+# enough that no count the core derives from them overflows.
+MAX_STEPS = 2**62
+
+
+def count(value: Any, name: str, minimum: int, maximum: Optional[int] = None) -> int:
+    """value as an int in [minimum, maximum]; TypeError for non-integers (bool included), ValueError outside."""
     v = integer(value, name, f"an int >= {minimum}")
     if v < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {v}")
     return v
 
 

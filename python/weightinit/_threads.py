@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import warnings
 
-from weightinit._args import positive_int
+from weightinit._args import count
+
+# Far beyond any machine; keeps the count an int for the core.
+MAX_THREADS = 65536
 
 __all__ = ["get_num_threads", "set_num_threads"]
 
@@ -23,9 +27,11 @@ def _initial() -> int:
     if raw is None or raw.strip() == "":
         return _machine_cores()
     try:
-        return positive_int(int(raw), _ENV)
+        return count(int(raw), _ENV, 1, MAX_THREADS)
     except (TypeError, ValueError):
-        raise ValueError(f"environment variable {_ENV} must be an int >= 1, got {raw!r}") from None
+        warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using all "
+                      f"{_machine_cores()} cores", RuntimeWarning, stacklevel=2)
+        return _machine_cores()
 
 
 _num_threads = _initial()
@@ -34,7 +40,7 @@ _num_threads = _initial()
 def set_num_threads(n: int) -> None:
     """Set how many threads the C++ core may use (results never depend on it)."""
     global _num_threads
-    _num_threads = positive_int(n, "n")
+    _num_threads = count(n, "n", 1, MAX_THREADS)
 
 
 def get_num_threads() -> int:

@@ -308,10 +308,11 @@ class MLP:
         X = self._inputs(X)
         m = X.shape[1]
         Y = self._targets(Y, m)
-        iterations = _args.count(iterations, "iterations", 0)
+        iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
         lr = _args.positive(learning_rate, "learning_rate")
         bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
-        record_every = _args.count(record_every, "record_every", 1)
+        bs = 0 if bs >= m else bs  # a batch of all the data: full-batch descent
+        record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]

@@ -202,9 +202,9 @@ def sweep(
     if isinstance(inits, (str, tuple)) or callable(inits) or len(inits) < 1:
         raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs")
     pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
-    iterations = _args.count(iterations, "iterations", 0)
+    iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.positive(learning_rate, "learning_rate")
-    record_every = _args.count(record_every, "record_every", 1)
+    record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,12 @@ struct TrainOptions {
     Key shuffle_key{0, 0};
     int nthreads = 1;
 };
+
+// Costs train() records: steps 0, r, 2r, ... below iterations (no overflow near 2^64).
+inline std::size_t recorded_steps(std::size_t iterations, std::size_t record_every) {
+    if (record_every < 1) throw std::invalid_argument("record_every must be >= 1");
+    return iterations / record_every + (iterations % record_every != 0);
+}
 
 struct TrainReport {
     std::size_t steps = 0;             // updates applied
