@@ -20,7 +20,10 @@ def real(value: Any, name: str, *, finite: bool = True) -> float:
     """value as a Python float; TypeError if it is not a real number, ValueError if NaN (or inf)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond float range
+        raise ValueError(f"{name} must be finite, got an int of {value.bit_length()} bits") from None
     if math.isnan(x) or (finite and math.isinf(x)):
         raise ValueError(f"{name} must be finite, got {x}")
     return x
@@ -179,7 +182,7 @@ def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...],
         s = region[axis] if axis < len(region) else slice(None)
         if not isinstance(s, slice):
             raise TypeError(f"region[{axis}] must be a slice, got {type(s).__name__}")
-        if s.step not in (None, 1):
+        if s.step is not None and integer(s.step, f"region[{axis}] step") != 1:
             raise ValueError(f"region[{axis}] must have step 1, got {s.step}")
         lo = _slice_bound(s.start, 0, dim, axis)
         hi = _slice_bound(s.stop, dim, dim, axis)
@@ -193,10 +196,7 @@ def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...],
 def _slice_bound(value: Any, default: int, dim: int, axis: int) -> int:
     if value is None:
         return default
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise TypeError(f"region[{axis}] bounds must be ints, got {type(value).__name__}") from None
+    v = integer(value, f"region[{axis}] bounds", "ints")
     if v < 0:
         v += dim
     if not 0 <= v <= dim:

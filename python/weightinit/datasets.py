@@ -28,7 +28,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     stream, so seed ``s`` gives exactly the article's ``np.random.seed(s)`` data set
     (without touching NumPy's global state).
     """
-    if m < 2 or m % 2:
+    if _args.count(m, "m", 2) % 2:
         raise ValueError(f"m must be an even number >= 2, got {m}")
     a = _args.real(petals, "petals")
     sigma = _args.nonnegative(noise, "noise")
@@ -57,8 +57,7 @@ def blobs(
     Class ``c`` is ``centers[c] + std N(0, I)``; default centers are three well separated
     points in the plane. ``rng`` follows SPEC 7 (``np.random.default_rng``).
     """
-    if n_per_class < 1:
-        raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
+    n_per_class = _args.positive_int(n_per_class, "n_per_class")
     s = _args.nonnegative(std, "std")
     c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
     if c.ndim != 2 or len(c) < 1:

@@ -24,6 +24,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
 from weightinit._threads import get_num_threads
+from weightinit.random import _MAX_Z as _random_max_z
 from weightinit.random import normal, truncated_normal, uniform
 
 __all__ = [
@@ -96,16 +97,30 @@ def _gain(gain: Any) -> float:
     return _args.nonnegative(gain, "gain")
 
 
+# Variances a rule may hand on: any fan of a real shape then gives a finite, nonzero spread.
+_VARIANCE_RANGE = (1e-300, 1e300)
+
+
+def _variance(variance: float, what: str, zero_ok: bool = False) -> float:
+    """variance, unless it lies outside _VARIANCE_RANGE (ValueError naming what gave it)."""
+    lo, hi = _VARIANCE_RANGE
+    if not (lo <= variance <= hi or (zero_ok and variance == 0)):
+        raise ValueError(f"{what} gives the variance {variance:g}, outside [{lo:g}, {hi:g}]")
+    return variance
+
+
 def _fan_in_uniform_rule() -> Rule:
     return 1.0 / 3, "fan_in", "uniform"  # bound sqrt(3 * (1/3) / fan_in) = 1 / sqrt(fan_in)
 
 
 def _xavier_uniform_rule(gain: float = 1.0) -> Rule:
-    return _gain(gain) ** 2, "fan_avg", "uniform"
+    g = _gain(gain)
+    return _variance(g * g, f"gain={g:g}", zero_ok=True), "fan_avg", "uniform"
 
 
 def _xavier_normal_rule(gain: float = 1.0) -> Rule:
-    return _gain(gain) ** 2, "fan_avg", "normal"
+    g = _gain(gain)
+    return _variance(g * g, f"gain={g:g}", zero_ok=True), "fan_avg", "normal"
 
 
 def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]:
@@ -117,7 +132,7 @@ def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]
             f"nonlinearity='leaky_relu', got nonlinearity={nonlinearity!r} "
             "(torch's default nonlinearity is 'leaky_relu'; ours is 'relu')"
         )
-    return gain**2, _args.one_of(mode, "mode", ("fan_in", "fan_out"))
+    return _variance(gain * gain, f"a={slope:g}"), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
 
 
 def _he_normal_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
@@ -139,7 +154,7 @@ def _lecun_uniform_rule() -> Rule:
 def _variance_scaling_rule(
     scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
 ) -> Rule:
-    s = _args.positive(scale, "scale")
+    s = _variance(_args.positive(scale, "scale"), "scale")
     _args.one_of(mode, "mode", ("fan_in", "fan_out", "fan_avg"))
     return s, mode, _args.one_of(distribution, "distribution", DISTRIBUTIONS)
 
@@ -158,6 +173,11 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
     variance, mode, distribution = rule
     fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
+    dt = out.dtype if out is not None else np.dtype(np.float64 if dtype is None else dtype)
+    reach = {"uniform": 1.0, "truncated_normal": 2.0}.get(distribution, _random_max_z)
+    if dt in _args.INIT_DTYPES:  # other dtypes: the distribution's own error
+        _args.fits(reach * s, dt, f"the {'bound' if distribution == 'uniform' else 'std'} {s:g} "
+                   "(from gain, a or scale, and the fans)")
     common = {"rng": rng, "dtype": dtype, "out": out, "region": region}
     if distribution == "uniform":
         return uniform(shape, low=-s, high=s, **common)

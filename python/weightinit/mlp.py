@@ -63,13 +63,14 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise TypeError(f"{name} must be array-like: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
-        hint = f" (one row per output: {name}.reshape(1, -1))" if arr.ndim == 1 and rows == 1 else ""
+        hint = f" (one row per output: {name}.reshape(1, -1))" if data and arr.ndim == 1 and rows == 1 else ""
         raise ValueError(f"{name} must be 2-D, got shape {arr.shape}{hint}")
     if rows is not None and arr.shape[0] != rows:
-        if arr.shape[1] == rows:
+        if data and arr.shape[1] == rows:
             hint = f"; examples are columns, so pass {name}.T"
-        elif name == "Y" and arr.shape[0] == 1:
+        elif name[0] == "Y" and arr.shape[0] == 1:
             hint = f"; one row per output (softmax labels one-hot), shape ({rows}, m)"
         else:
             hint = ""
@@ -131,11 +132,14 @@ class MLP:
         sizes = self._sizes(layer_sizes)
         n_layers = len(sizes) - 1
         self.loss, acts = self._activations(activations, loss, n_layers)
+        if self.loss == "softmax_cross_entropy" and sizes[-1] < 2:
+            raise ValueError("softmax_cross_entropy needs at least 2 outputs (layer_sizes[-1] is 1, so every "
+                             "cost would be 0); for one output use sigmoid and binary_cross_entropy")
         self.alpha = _args.nonnegative(alpha, "alpha")
         self.dtype = _args.float_dtype(dtype)
         self.layer_sizes = sizes
         self.activations = acts
-        self._rng = np.random.default_rng(rng)
+        self._rng = _args.generator(rng)
         self._net = core.mlp.Network(list(sizes), list(acts), self.loss, self.alpha, self.dtype == np.float32)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
         if len(inits) != n_layers:
@@ -165,6 +169,8 @@ class MLP:
 
     @staticmethod
     def _activations(activations: Any, loss: Optional[str], n_layers: int) -> tuple:
+        if loss is not None and not isinstance(loss, str):
+            raise TypeError(f"loss must be a str, got {type(loss).__name__}")
         if loss is not None and loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
         if activations is None:
@@ -176,6 +182,9 @@ class MLP:
             acts = list(activations)
             if len(acts) != n_layers:
                 raise ValueError(f"activations needs one name per layer ({n_layers}), got {len(acts)}")
+            for i, a in enumerate(acts):
+                if not isinstance(a, str):
+                    raise TypeError(f"activations[{i}] must be a str, got {type(a).__name__}")
         for i, a in enumerate(acts[:-1]):
             if a not in HIDDEN_ACTIVATIONS:
                 raise ValueError(f"activations[{i}] must be one of {HIDDEN_ACTIVATIONS}, got {a!r}")
@@ -216,20 +225,21 @@ class MLP:
         self._params = new
 
     # --- data checks ---
-    def _inputs(self, X: Any) -> np.ndarray:
-        X = _matrix(X, "X", self.dtype, rows=self.layer_sizes[0])
+    def _inputs(self, X: Any, name: str = "X") -> np.ndarray:
+        X = _matrix(X, name, self.dtype, rows=self.layer_sizes[0])
         if X.shape[1] < 1:
-            raise ValueError("X must hold at least one example (column)")
+            raise ValueError(f"{name} must hold at least one example (column)")
         return X
 
-    def _targets(self, Y: Any, m: int) -> np.ndarray:
-        Y = _matrix(Y, "Y", self.dtype, rows=self.layer_sizes[-1], cols=m)
+    def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
+        Y = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
         if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
-            raise ValueError("Y must hold labels 0 or 1 for binary_cross_entropy")
+            raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
         if self.loss == "softmax_cross_entropy" and (
             (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6)
         ):
-            raise ValueError("Y's columns must be one-hot (or probabilities summing to 1) for softmax_cross_entropy")
+            raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
+                             "softmax_cross_entropy")
         return Y
 
     # --- inference ---

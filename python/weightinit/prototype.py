@@ -65,6 +65,9 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
 def _network(parameters: Params) -> Tuple[Any, list]:
     """The engine's 2-layer network for these parameters, and the parameters as it takes them."""
     W1, b1, W2, b2 = (np.ascontiguousarray(parameters[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2"))
+    for name, W in (("W1", W1), ("W2", W2)):
+        if W.ndim != 2:
+            raise ValueError(f"parameters[{name!r}] must be 2-D, got shape {W.shape}")
     sizes = [W1.shape[1], W1.shape[0], W2.shape[0]]
     net = core.mlp.Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
     return net, [W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)]

@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any, Callable, Dict, List, Optional
 
@@ -103,4 +104,7 @@ def scale(name: Any, fan_in: float, fan_out: Optional[float] = None, **params: A
     if fan_out is None and mode != "fan_in":
         raise TypeError(f"fan_out is required: {fn.__name__} with mode={mode!r} uses it")
     fo = fi if fan_out is None else _args.nonnegative(fan_out, "fan_out")
-    return initializers.spread(variance, fan_for_mode(fi, fo, mode), distribution)
+    s = initializers.spread(variance, fan_for_mode(fi, fo, mode), distribution)
+    if not math.isfinite(s) or (s == 0 and variance > 0):
+        raise ValueError(f"fan_in={fi:g}, fan_out={fo:g} give {fn.__name__} the scale {s:g}: not a positive float")
+    return s

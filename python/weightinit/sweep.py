@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -30,7 +31,7 @@ import numpy as np
 from weightinit import _args
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP
+from weightinit.mlp import MLP, _initializer
 
 __all__ = ["SweepResult", "sweep", "init_label"]
 
@@ -54,8 +55,12 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     if isinstance(init, tuple):
         if len(init) != 2 or not isinstance(init[0], str) or not (isinstance(init[1], str) or callable(init[1])):
             raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {init!r}")
+        _initializer(init[1], where)
         return init[0], init[1]
-    if isinstance(init, str) or callable(init):
+    if isinstance(init, str):
+        _initializer(init, where)  # an unknown name fails here, named as the caller named it
+        return init_label(init), init
+    if callable(init):
         return init_label(init), init
     raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
@@ -199,7 +204,9 @@ def sweep(
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) < 1:
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
     seed_list = [_args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
-    if isinstance(inits, (str, tuple)) or callable(inits) or len(inits) < 1:
+    if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
+        inits = list(inits)  # a generator, say
+    if not isinstance(inits, list) or len(inits) < 1:
         raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs")
     pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
@@ -217,8 +224,8 @@ def sweep(
     if (X_test is None) != (Y_test is None):
         raise ValueError("X_test and Y_test go together: give both or neither")
     if X_test is not None:
-        X_test = first._inputs(X_test)
-        Y_test = first._targets(Y_test, X_test.shape[1])
+        X_test = first._inputs(X_test, "X_test")
+        Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
 
     n_i, n_s, L = len(pairs), len(seed_list), len(first.layer_sizes) - 1
     start = [net.parameters for row in nets for net in row]

@@ -1,0 +1,62 @@
+"""Bad arguments found by an adversarial review: each error is a ValueError or TypeError
+that names the argument the caller passed (not an OverflowError, not an internal name)."""
+
+import numpy as np
+import pytest
+
+import weightinit as wi
+from weightinit import datasets, prototype
+
+X = np.random.default_rng(0).normal(size=(2, 6))
+Y = (X[:1] * X[1:] > 0).astype(float)
+
+
+@pytest.mark.parametrize("call,error,words", [
+    # Values too large for a float, or rules whose spread overflows or underflows.
+    (lambda: wi.normal(4, std=10**400), ValueError, "std"),
+    (lambda: wi.xavier_uniform((3, 3), gain=1e200), ValueError, "gain"),
+    (lambda: wi.he_normal((3, 3), a=1e200, nonlinearity="leaky_relu"), ValueError, "a="),
+    (lambda: wi.variance_scaling((3, 3), scale=1e308, distribution="uniform"), ValueError, "scale"),
+    (lambda: wi.variance_scaling((3, 3), scale=5e-324), ValueError, "scale"),
+    (lambda: wi.xavier_uniform((3, 3), gain=1e5, dtype=np.float16), ValueError, "gain"),
+    (lambda: wi.scale("he", 5e-324), ValueError, "fan_in"),
+    # Regions: steps and bounds must be ints.
+    (lambda: wi.uniform((4, 4), region=(slice(0, 4, 1.0),)), TypeError, r"region\[0\]"),
+    (lambda: wi.uniform((4, 4), region=(slice(True, 2),)), TypeError, r"region\[0\]"),
+    # The network's arguments.
+    (lambda: wi.MLP([2, 3, 1], rng=-1), ValueError, "rng"),
+    (lambda: wi.MLP([2, 3, 1], activations=["tanh", ["sigmoid"]]), TypeError, r"activations\[1\]"),
+    (lambda: wi.MLP([2, 3, 1], loss=["mse"]), TypeError, "loss"),
+    (lambda: wi.MLP([2, 3, 1], loss="softmax_cross_entropy"), ValueError, "softmax"),
+    # The sweep's test set and inits are named as the caller named them.
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5, X_test=X[:1], Y_test=Y), ValueError, "X_test"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5, X_test=X, Y_test=Y[:, :3]), ValueError, "Y_test"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5, X_test=X * np.nan, Y_test=Y), ValueError, "X_test"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["hee"], 2, 5, 0.5), ValueError, r"inits\[0\]"),
+    # Data sets.
+    (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
+    (lambda: datasets.blobs("3"), TypeError, "n_per_class"),
+    (lambda: datasets.blobs(2.5), TypeError, "n_per_class"),
+])
+def test_bad_argument_is_named(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_a_shape_hint_is_for_data_not_weights():
+    net = wi.MLP([2, 3, 1], rng=0)
+    p = net.parameters
+    with pytest.raises(ValueError, match="W1 must have 3 rows") as info:
+        net.parameters = {**p, "W1": p["W1"].T}
+    assert "examples are columns" not in str(info.value)
+
+
+def test_sweep_takes_any_iterable_of_inits():
+    r = wi.sweep(X, Y, [2, 3, 1], (name for name in ["zeros", "he"]), 2, 5, 0.5)
+    assert r.inits == ["zeros", "he"]
+
+
+def test_prototype_reports_a_bad_weight_shape():
+    params = prototype.initialize_parameters(2, 4, 1)
+    with pytest.raises(ValueError, match="W1"):
+        prototype.forward_propagation(X, {**params, "W1": np.zeros(2)})
