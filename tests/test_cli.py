@@ -148,6 +148,10 @@ def run_cli(*argv):
     (["ranges", "--schemes", "orthogonal"], 2),
     (["depth", "--activations", "softmax"], 2),
     (["frobnicate"], 2),
+    (["compare", "--iterations", "99999999999999999999"], 2),  # beyond the core's 64-bit counts
+    (["compare", "--threads", "99999999999"], 2),
+    (["compare", "--seeds", "99999999999999999999"], 2),
+    (["depth", "--width", "3000000", "--depth", "1", "--examples", "1"], 1),  # 72 TB of weights
 ])
 def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, capsys):
     status = None

@@ -18,7 +18,8 @@ import time
 from typing import Any, Callable, List, NoReturn, Optional, Sequence
 
 from weightinit import __version__, experiments
-from weightinit._threads import set_num_threads
+from weightinit._args import MAX_STEPS
+from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 
 __all__ = ["main"]
@@ -40,7 +41,7 @@ class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def _int_at_least(low: int) -> Callable[[str], int]:
+def _int_at_least(low: int, high: int = 2**31 - 1) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -48,6 +49,8 @@ def _int_at_least(low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high}, got {value}")
         return value
 
     return parse
@@ -76,7 +79,7 @@ def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str]) ->
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
                    help="output directory for the PNGs and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--threads", type=_int_at_least(1), default=None, metavar="N",
+    p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
                    help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
 
 
@@ -97,9 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
     p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
                    help="hidden activation")
-    p.add_argument("--iterations", type=_int_at_least(0), default=10000, help="gradient steps")
+    p.add_argument("--iterations", type=_int_at_least(0, MAX_STEPS), default=10000, help="gradient steps")
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
-    p.add_argument("--seeds", type=_int_at_least(1), default=8, help="seeds 0..N-1 per scheme")
+    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, help="seeds 0..N-1 per scheme")
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
@@ -276,9 +279,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.threads is not None:
             set_num_threads(args.threads)
         {"compare": _compare, "ranges": _ranges, "depth": _depth}[args.command](args, argv)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError as exc:
+        print(f"weightinit {args.command}: error: not enough memory for these settings ({exc})", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 1
