@@ -164,7 +164,9 @@ def test_integer_dtypes_are_still_refused_with_the_choices():
     (lambda: wi.random.normal(3, mean=7e4, std=0.0, dtype=F16), "mean"),
     (lambda: wi.random.normal(3, mean=1e308, std=1e308), "std"),
     (lambda: wi.random.truncated_normal(3, std=1e4, a=-np.inf, b=np.inf, dtype=F16), "std"),
-    (lambda: wi.random.truncated_normal(3, std=1e37, a=0.0, b=np.inf, dtype=np.float32), "std"),
+    (lambda: wi.random.truncated_normal(3, std=1e38, a=0.0, b=np.inf, dtype=np.float32), "std"),
+    (lambda: wi.random.truncated_normal(3, mean=3e38, std=1e37, a=-np.inf, b=np.inf, dtype=np.float32), "mean"),
+    (lambda: wi.random.truncated_normal(3, std=3e4, a=-1e6, b=1e6, dtype=F16), "std"),  # 3% beyond 65504
     (lambda: wi.sparse((4, 4), sparsity=0.5, std=1e4, rng=0, dtype=F16), "std"),
     (lambda: wi.random.truncated_normal(3, a=0.1, b=0.10002, dtype=F16), "no float16 value"),
 ])
@@ -175,8 +177,25 @@ def test_values_beyond_the_dtype_are_refused_not_written_as_inf(call, arg):
 
 def test_values_that_fit_are_accepted_near_the_edge():
     assert wi.random.normal(1000, std=7000.0, rng=0, dtype=F16).dtype == F16  # 8.6 * 7000 < 65504
-    x = wi.random.truncated_normal(5000, std=3e4, a=-1e6, b=1e6, rng=0, dtype=F16)
+    x = wi.random.truncated_normal(5000, std=5e3, a=-1e6, b=1e6, rng=0, dtype=F16)  # 13 std inside
     assert np.isfinite(x).all() and np.abs(x).max() <= 65504
     assert wi.constant(2, value=65504.0, dtype=F16).tolist() == [65504.0, 65504.0]
     x = wi.random.uniform(1000, low=-65504.0, high=65504.0, rng=1, dtype=F16)
     assert np.isfinite(x).all() and x.max() < 65504
+
+
+@pytest.mark.parametrize("dtype", [F16, np.float32, np.float64])
+def test_truncated_normal_mostly_beyond_the_dtype_is_refused(dtype):
+    """N(0, 1e300) on [-1e300, 1e300]: nearly all of it lies beyond float16 or float32 (it
+    piled up on the two largest values, or on -65504 alone); float64's is N(0, 1e308) unbounded."""
+    std, bound = (1e308, np.inf) if dtype == np.float64 else (1e300, 1e300)
+    with pytest.raises(ValueError, match="of its mass beyond"):
+        wi.random.truncated_normal(10, std=std, a=-bound, b=bound, rng=0, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [F16, np.float32])
+def test_truncated_normal_with_a_negligible_part_beyond_the_dtype_is_cut_there(dtype):
+    big = float(np.finfo(dtype).max)
+    x = wi.random.truncated_normal(100_000, std=big / 8, a=-np.inf, b=1e300, rng=0, dtype=dtype)
+    assert np.isfinite(x).all()
+    assert abs(x.astype(np.float64).std() / (big / 8) - 1) < 0.01  # the normal, untouched

@@ -137,6 +137,36 @@ def test_truncated_normal_within_few_ulp_of_reference(sr, seed, dtype, bounds):
     assert close.all()
 
 
+# Intervals narrower than 1e-7 std, where Phi(beta) - Phi(alpha) has too few bits left.
+NARROW = [  # mean, std, a, b
+    (0.0, 1.0, 0.0, 1e-12), (0.0, 1.0, 0.25, 0.25 + 3e-8), (0.0, 1.0, -8.0, -8.0 + 5e-8),
+    (0.0, 1.0, 30.0, 30.0 + 1e-9), (0.0, 1e20, -1.0, 1.0), (0.0, 1e15, -1.0, 1.0), (5.0, 1e-3, 5.0 - 1e-12, 5.0),
+]
+
+
+@pytest.mark.parametrize("mean,std,a,b,dtype", [(*case, dtype) for case in NARROW for dtype in DTYPES
+                                                 if dtype == np.float64 or np.float32(case[2]) < np.float32(case[3])])
+def test_truncated_normal_narrow_intervals_match_the_reference(mean, std, a, b, dtype):
+    got = wi.random.truncated_normal((300, 70), mean=mean, std=std, a=a, b=b, rng=3, dtype=dtype)
+    want = ref.truncated_normal((300, 70), key_of(3), mean, std, a, b, dtype)
+    assert ulps(got, want).max() <= 4
+
+
+@pytest.mark.parametrize("mean,std,a,b", NARROW)
+def test_truncated_normal_narrow_intervals_are_spread_over_them(mean, std, a, b):
+    """Such an interval holds an almost flat density (it varies by |alpha| (b - a) / std <
+    4e-6 across it): the values must fill it as U[a, b] would, not pile on a few points
+    (std=1e20 on [-1, 1] gave all zeros, 1e15 gave 15 distinct values)."""
+    x = wi.random.truncated_normal(N_STAT, mean=mean, std=std, a=a, b=b, rng=8)
+    assert x.min() >= a and x.max() <= b
+    u = (x - a) / (b - a)
+    grid = (b - a) / np.spacing(max(abs(a), abs(b)))  # doubles in [a, b]
+    assert len(np.unique(x)) > min(0.9 * N_STAT, 0.5 * grid)
+    if grid > 1e6:  # fine enough to be a continuous uniform
+        assert abs(u.mean() - 0.5) < 6 * math.sqrt(1 / 12 / N_STAT)
+        assert stats.kstest(u, "uniform").pvalue > 1e-6
+
+
 @pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
 def test_counters_past_two_to_the_32_blocks(dtype, per_block):
     # Elements around block 2^32, where the counter's second word starts to count.

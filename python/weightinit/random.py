@@ -29,9 +29,9 @@ _MAX_TAIL = 37.0
 # No standard normal of stream spec v1 exceeds this: Box-Muller's radius is at most
 # sqrt(-2 log 2**-53) = 8.57, the inverse CDF's quantiles stay inside (-8.3, 8.3).
 _MAX_Z = 8.6
-# A truncated normal with an infinite side reaches at most this far out on it (a tail of
-# [_MAX_TAIL, inf) spreads over about 1 / _MAX_TAIL beyond its bound).
-_MAX_TRUNCATED_Z = _MAX_TAIL + 2.0
+# The share of a truncated normal's mass that may lie beyond the output dtype's range (and
+# is then cut off by truncating there too).
+_MAX_LOST_MASS = 1e-12
 
 
 def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> Tuple[int, int, int, int]:
@@ -69,6 +69,31 @@ def key_from_rng(rng: Any = None) -> np.ndarray:
 
 def _key(rng: Any) -> list:
     return [int(w) for w in key_from_rng(rng)]
+
+
+def _mass(z0: float, z1: float) -> float:
+    """P(z0 <= Z <= z1) for a standard normal Z, from the tail that keeps its bits."""
+    r = math.sqrt(0.5)
+    if z0 >= 0:
+        return 0.5 * (math.erfc(z0 * r) - math.erfc(z1 * r))
+    if z1 <= 0:
+        return 0.5 * (math.erfc(-z1 * r) - math.erfc(-z0 * r))
+    return 1.0 - 0.5 * (math.erfc(z1 * r) + math.erfc(-z0 * r))
+
+
+def _within_range(m: float, s: float, lo: float, hi: float, dtype: np.dtype) -> Tuple[float, float]:
+    """[lo, hi] cut to the dtype's finite range, unless that would cut off more than
+    _MAX_LOST_MASS of N(m, s**2) on [lo, hi] (ValueError: values the dtype cannot hold)."""
+    big = float(np.finfo(dtype).max)
+    if -big <= lo and hi <= big:
+        return lo, hi
+    lost = (_mass((lo - m) / s, (-big - m) / s) if lo < -big else 0.0) + \
+        (_mass((big - m) / s, (hi - m) / s) if hi > big else 0.0)
+    kept = _mass((lo - m) / s, (hi - m) / s)
+    if not lost <= _MAX_LOST_MASS * kept:
+        raise ValueError(f"N(mean={m:g}, std={s:g}) on [a, b] = [{lo:g}, {hi:g}] has a share of "
+                         f"{lost / kept if kept else 1.0:.3g} of its mass beyond {dtype}'s largest {big:g}")
+    return max(lo, -big), min(hi, big)
 
 
 def uniform(
@@ -151,6 +176,11 @@ def truncated_normal(
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
     Bounds may be infinite. For float32 the bounds are rounded inwards to float32; float16
     values are the float32 values on the bounds rounded inwards to float16, rounded.
+    Intervals narrower than 1e-7 std, where the CDF has too few bits left between its
+    bounds, are sampled from their own density (flat to within 5e-15 but for its
+    exponential tilt), so they are filled, not collapsed onto a few points. Bounds beyond
+    the dtype's range are cut to it when that loses under 1e-12 of the mass; otherwise the
+    values cannot be held and a ValueError says so.
 
     >>> x = truncated_normal((1000,), std=0.02, a=-0.04, b=0.04, rng=1)
     >>> bool(x.min() >= -0.04 and x.max() <= 0.04)
@@ -169,14 +199,12 @@ def truncated_normal(
             "its probability underflows double precision"
         )
     arr, full, start = _args.output(shape, dtype, out, region)
+    lo, hi = _within_range(m, s, lo, hi, arr.dtype)
     if arr.dtype != np.float64:
-        # The core rounds float32's bounds inwards itself; float16 samples float32 on float16's.
         lo_in, hi_in = _args.inward(lo, hi, arr.dtype)
         if not lo_in <= hi_in:
             raise ValueError(f"no {arr.dtype} value lies in [a, b] = [{lo}, {hi}]")
-        if arr.dtype == np.float16:
+        if arr.dtype == np.float16:  # float16 samples float32 on its own bounds rounded inwards
             lo, hi = lo_in, hi_in
-    if math.isinf(lo) or math.isinf(hi):
-        _args.fits(abs(m) + _MAX_TRUNCATED_Z * s, arr.dtype, f"mean={m:g} and std={s:g} with an infinite bound")
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr

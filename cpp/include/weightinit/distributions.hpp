@@ -12,6 +12,11 @@
 //                         so both far tails keep full relative precision; then the
 //                         value mean + std z is clamped into [a, b]. ndtri is Wichura's
 //                         AS 241 for float64 and Acklam's algorithm for float32.
+//                         Narrow intervals, beta - alpha < 1e-7 (too few bits of p
+//                         left between Phi(alpha) and Phi(beta)): the density there is
+//                         exp(c s) (c = -alpha, s = z - alpha in [0, w], w = beta - alpha)
+//                         up to a factor within 5e-15 of 1, whose inverse CDF is
+//                         s = log1p(u expm1(c w)) / c; the value is a + std s, clamped.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them). float16 outputs are
 // the float32 values on float16 bounds, rounded again.
@@ -39,7 +44,13 @@ struct TruncatedNormalParams {
     double lo, hi;                   // clamp bounds, representable in the output type
     double p_alpha, p_span;          // Phi(alpha), Phi(beta) - Phi(alpha)
     double q_beta, q_span;           // Phi(-beta), Phi(-alpha) - Phi(-beta)
+    // Narrow intervals: s = u E L(u G), E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
+    bool narrow;
+    double a, E, G;
 };
+
+// beta - alpha below which truncated_normal samples the narrow interval's own density.
+constexpr double truncated_narrow_width = 1e-7;
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
                                             bool float32);
