@@ -51,6 +51,15 @@ def test_a_shape_hint_is_for_data_not_weights():
     assert "examples are columns" not in str(info.value)
 
 
+def test_numpy_arrays_serve_as_shapes_sizes_and_seeds():
+    assert wi.uniform(np.array(3), rng=0).shape == (3,)
+    assert wi.he_normal(np.array([3, 2]), rng=0).shape == (3, 2)
+    assert wi.MLP(np.array([2, 3, 1]), rng=0).layer_sizes == (2, 3, 1)
+    assert wi.sweep(X, Y, [2, 3, 1], ["he"], np.arange(2), 5, 0.5).seeds == [0, 1]
+    with pytest.raises(TypeError, match="shape"):
+        wi.uniform({2: 1})
+
+
 def test_sweep_takes_any_iterable_of_inits():
     r = wi.sweep(X, Y, [2, 3, 1], (name for name in ["zeros", "he"]), 2, 5, 0.5)
     assert r.inits == ["zeros", "he"]

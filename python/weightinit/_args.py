@@ -86,8 +86,10 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
-    if isinstance(shape, (numbers.Integral, np.integer)):
+    if isinstance(shape, (numbers.Integral, np.integer)) or (isinstance(shape, np.ndarray) and shape.ndim == 0):
         dims: Sequence[Any] = (shape,)
+    elif isinstance(shape, (dict, set, frozenset, str, bytes)):  # iterable, but not a shape
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}")
     else:
         try:
             dims = tuple(shape)

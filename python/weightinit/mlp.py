@@ -160,6 +160,8 @@ class MLP:
     # --- construction helpers ---
     @staticmethod
     def _sizes(layer_sizes: Any) -> tuple:
+        if isinstance(layer_sizes, np.ndarray) and layer_sizes.ndim == 1:
+            layer_sizes = layer_sizes.tolist()
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
         sizes = tuple(_args.count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))

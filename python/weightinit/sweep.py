@@ -199,6 +199,8 @@ def sweep(
     >>> r.final_cost[0].round(4).tolist()  # zeros: ln 2, every seed
     [0.6931, 0.6931, 0.6931, 0.6931]
     """
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
         seeds = list(range(_args.count(seeds, "seeds", 1)))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) < 1:
