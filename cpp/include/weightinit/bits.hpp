@@ -8,29 +8,19 @@
 
 namespace weightinit {
 
-WI_INLINE std::uint64_t bits_of(double x) {
-    std::uint64_t b;
-    std::memcpy(&b, &x, sizeof b);
-    return b;
+// The bits of x as a To of the same size (std::bit_cast, before C++20).
+template <class To, class From>
+WI_INLINE To bit_cast(From x) {
+    static_assert(sizeof(To) == sizeof(From), "bit_cast needs types of one size");
+    To y;
+    std::memcpy(&y, &x, sizeof y);
+    return y;
 }
 
-WI_INLINE double from_bits(std::uint64_t b) {
-    double x;
-    std::memcpy(&x, &b, sizeof x);
-    return x;
-}
-
-WI_INLINE std::uint32_t bits_of(float x) {
-    std::uint32_t b;
-    std::memcpy(&b, &x, sizeof b);
-    return b;
-}
-
-WI_INLINE float float_from_bits(std::uint32_t b) {
-    float x;
-    std::memcpy(&x, &b, sizeof x);
-    return x;
-}
+WI_INLINE std::uint64_t bits_of(double x) { return bit_cast<std::uint64_t>(x); }
+WI_INLINE double from_bits(std::uint64_t b) { return bit_cast<double>(b); }
+WI_INLINE std::uint32_t bits_of(float x) { return bit_cast<std::uint32_t>(x); }
+WI_INLINE float float_from_bits(std::uint32_t b) { return bit_cast<float>(b); }
 
 // The IEEE binary16 bits of x rounded to nearest, ties to even (as NumPy's astype):
 // overflow gives inf, NaN a quiet NaN. Straight-line, so loops over it vectorize.
