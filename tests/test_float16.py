@@ -39,15 +39,16 @@ def test_reference_float16_uniform_is_the_float32_stream_rounded_below_high():
     (0.0, 1.0), (-0.3, 0.3), (-1 / 3, 2 / 3), (5.0, 5.0), (-2.0, -1.0), (-65504.0, 65504.0),
     (0.0, 1e-5),  # subnormal float16s
     (-1e-4, 0.0),  # values that round to -0 equal high = 0
+    (-1e-8, 0.0), (-0.0, 0.0),  # low rounds to -0 = high: every value is low, -0
 ])
 def test_uniform_float16_bit_exact_vs_reference(low, high):
     key_seed, shape = 11, (300, 700)
     region = (slice(17, 290), slice(3, 650))
     got = wi.random.uniform(shape, low=low, high=high, rng=key_seed, dtype=F16)
     want = ref.uniform(shape, key_of(key_seed), low, high, F16)
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))  # bits: -0 is not +0
     part = wi.random.uniform(shape, low=low, high=high, rng=key_seed, dtype=F16, region=region)
-    np.testing.assert_array_equal(part, want[region])
+    np.testing.assert_array_equal(part.view(np.uint16), want[region].view(np.uint16))
     lo16, hi16 = F16(low), F16(high)
     assert got.min() >= lo16
     assert (got < hi16).all() if hi16 > lo16 else (got == lo16).all()
@@ -73,6 +74,13 @@ def test_truncated_normal_float16_stays_inside_the_bounds(a, b):
     assert got.astype(np.float64).min() >= a and got.astype(np.float64).max() <= b
     want = ref.truncated_normal(shape, key_of(6), 0.0, 0.07, a, b, F16)
     assert half_ulps(got, want).max() <= 1
+
+
+@pytest.mark.parametrize("a,b,value", [(-1e-9, 1e-9, 0.0), (1.0, 1.0004, 1.0), (0.2499, 0.2501, 0.25)])
+def test_truncated_normal_float16_with_one_value_inside_gives_it(a, b, value):
+    got = wi.random.truncated_normal(5, a=a, b=b, rng=1, dtype=F16)
+    assert got.tolist() == [value] * 5
+    np.testing.assert_array_equal(got, ref.truncated_normal((5,), key_of(1), 0.0, 1.0, a, b, F16))
 
 
 def test_reference_float16_truncated_normal_rounds_the_bounds_inwards():
@@ -160,13 +168,18 @@ def test_integer_dtypes_are_still_refused_with_the_choices():
     (lambda: wi.orthogonal((4, 4), gain=1e5, rng=0, dtype=F16), "gain"),
     (lambda: wi.random.uniform(3, low=0.0, high=1e5, dtype=F16), "high"),
     (lambda: wi.random.uniform(3, low=-4e38, high=0.0, dtype=np.float32), "low"),
-    (lambda: wi.random.normal(3, std=1e4, dtype=F16), "std"),
-    (lambda: wi.random.normal(3, mean=7e4, std=0.0, dtype=F16), "mean"),
-    (lambda: wi.random.normal(3, mean=1e308, std=1e308), "std"),
-    (lambda: wi.random.truncated_normal(3, std=1e4, a=-np.inf, b=np.inf, dtype=F16), "std"),
-    (lambda: wi.random.truncated_normal(3, std=1e38, a=0.0, b=np.inf, dtype=np.float32), "std"),
-    (lambda: wi.random.truncated_normal(3, mean=3e38, std=1e37, a=-np.inf, b=np.inf, dtype=np.float32), "mean"),
-    (lambda: wi.random.truncated_normal(3, std=3e4, a=-1e6, b=1e6, dtype=F16), "std"),  # 3% beyond 65504
+    # normal and truncated_normal name both mean and std, with the values given.
+    (lambda: wi.random.normal(3, std=1e4, dtype=F16), "std=10000 give values up to 86000"),
+    (lambda: wi.random.normal(3, mean=7e4, std=0.0, dtype=F16), "mean=70000 and std=0"),
+    (lambda: wi.random.normal(3, mean=1e308, std=1e308), "std=1e.308"),
+    (lambda: wi.random.truncated_normal(3, std=1e4, a=-np.inf, b=np.inf, dtype=F16), "std=10000"),
+    (lambda: wi.random.truncated_normal(3, std=1e38, a=0.0, b=np.inf, dtype=np.float32), "std=1e.38"),
+    (lambda: wi.random.truncated_normal(3, mean=3e38, std=1e37, a=-np.inf, b=np.inf, dtype=np.float32),
+     "mean=3e.38"),
+    (lambda: wi.random.truncated_normal(3, std=3e4, a=-1e6, b=1e6, dtype=F16), "std=30000"),  # 3% beyond
+    # Intervals so narrow in std units that Phi's differences cancel: lengths decide.
+    (lambda: wi.random.truncated_normal(3, std=1e30, a=-1e5, b=1e5, dtype=F16), "share of 0.345"),
+    (lambda: wi.random.truncated_normal(3, std=1e300, a=-1e39, b=1e39, dtype=np.float32), "share of 0.66"),
     (lambda: wi.sparse((4, 4), sparsity=0.5, std=1e4, rng=0, dtype=F16), "std"),
     (lambda: wi.random.truncated_normal(3, a=0.1, b=0.10002, dtype=F16), "no float16 value"),
 ])

@@ -20,6 +20,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.variance_scaling((3, 3), scale=5e-324), ValueError, "scale"),
     (lambda: wi.xavier_uniform((3, 3), gain=1e5, dtype=np.float16), ValueError, "gain"),
     (lambda: wi.scale("he", 5e-324), ValueError, "fan_in"),
+    (lambda: wi.he_normal((3, 3), dtype="nonsense"), TypeError, "dtype must be float16, float32 or float64"),
     # Regions: steps and bounds must be ints.
     (lambda: wi.uniform((4, 4), region=(slice(0, 4, 1.0),)), TypeError, r"region\[0\]"),
     (lambda: wi.uniform((4, 4), region=(slice(True, 2),)), TypeError, r"region\[0\]"),

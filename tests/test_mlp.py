@@ -374,6 +374,10 @@ def test_bad_data_and_arguments():
         soft.fit(X, np.ones((3, 5)))
     with pytest.raises(ValueError, match=r"one row per output \(softmax labels one-hot\), shape \(3, m\)"):
         soft.fit(X, np.zeros((1, 5)))
+    with pytest.raises(ValueError, match="one-hot"):  # not "pass Y.T", though m = 3 outputs
+        soft.fit(X[:, :3], np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"one row per feature"):
+        wi.MLP([1, 2, 1]).fit(np.zeros(5), Y)
     with pytest.raises(ValueError, match="classification"):
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
 

@@ -167,6 +167,20 @@ def test_truncated_normal_narrow_intervals_are_spread_over_them(mean, std, a, b)
         assert stats.kstest(u, "uniform").pvalue > 1e-6
 
 
+@pytest.mark.parametrize("mean", [-5.0, -10.0, -20.0])
+@pytest.mark.parametrize("width", [2e-7, 1e-6, 1e-5, 3e-4])
+def test_truncated_normal_float32_narrow_intervals_follow_the_distribution(mean, width):
+    """The float32 stream's quantile (Acklam, ~1e-9) piled values on a bound of intervals
+    up to ~1e-5 std wide in a tail (KS p-values down to 1e-233): below 1e-4 std they take
+    the narrow-interval density."""
+    alpha, beta = (0.0 - mean), (width - mean)
+    x = wi.random.truncated_normal(N_STAT, mean=mean, std=1.0, a=0.0, b=width, rng=5, dtype=np.float32)
+    dist = stats.truncnorm(alpha, beta, loc=mean, scale=1.0)
+    grid = width / np.spacing(np.float32(width))
+    assert stats.kstest(x.astype(np.float64), dist.cdf).pvalue > 1e-6 or grid < 1e4
+    assert np.mean(x == np.float32(width)) < 5e-4  # no pile at the bound
+
+
 @pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
 def test_counters_past_two_to_the_32_blocks(dtype, per_block):
     # Elements around block 2^32, where the counter's second word starts to count.

@@ -173,9 +173,10 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
     variance, mode, distribution = rule
     fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
-    dt = out.dtype if out is not None else np.dtype(np.float64 if dtype is None else dtype)
+    dt = out.dtype if out is not None else _args.float_dtype(
+        np.float64 if dtype is None else dtype, allowed=_args.INIT_DTYPES)
     reach = {"uniform": 1.0, "truncated_normal": 2.0}.get(distribution, _random_max_z)
-    if dt in _args.INIT_DTYPES:  # other dtypes: the distribution's own error
+    if dt in _args.INIT_DTYPES:  # another out dtype: the distribution's own error
         _args.fits(reach * s, dt, f"the {'bound' if distribution == 'uniform' else 'std'} {s:g} "
                    "(from gain, a or scale, and the fans)")
     common = {"rng": rng, "dtype": dtype, "out": out, "region": region}

@@ -65,13 +65,14 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
-        hint = f" (one row per output: {name}.reshape(1, -1))" if data and arr.ndim == 1 and rows == 1 else ""
+        per_row = "feature" if name[0] == "X" else "output"
+        hint = f" (one row per {per_row}: {name}.reshape(1, -1))" if data and arr.ndim == 1 and rows == 1 else ""
         raise ValueError(f"{name} must be 2-D, got shape {arr.shape}{hint}")
     if rows is not None and arr.shape[0] != rows:
-        if data and arr.shape[1] == rows:
-            hint = f"; examples are columns, so pass {name}.T"
-        elif name[0] == "Y" and arr.shape[0] == 1:
+        if name[0] == "Y" and arr.shape[0] == 1:
             hint = f"; one row per output (softmax labels one-hot), shape ({rows}, m)"
+        elif data and arr.shape[1] == rows:
+            hint = f"; examples are columns, so pass {name}.T"
         else:
             hint = ""
         raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}{hint}")

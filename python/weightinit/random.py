@@ -87,9 +87,12 @@ def _within_range(m: float, s: float, lo: float, hi: float, dtype: np.dtype) -> 
     big = float(np.finfo(dtype).max)
     if -big <= lo and hi <= big:
         return lo, hi
-    lost = (_mass((lo - m) / s, (-big - m) / s) if lo < -big else 0.0) + \
-        (_mass((big - m) / s, (hi - m) / s) if hi > big else 0.0)
-    kept = _mass((lo - m) / s, (hi - m) / s)
+    if (hi - lo) / s < 1e-3:  # nearly flat across [lo, hi], where Phi's differences cancel: lengths
+        lost, kept = max(0.0, -big - lo) + max(0.0, hi - big), hi - lo
+    else:
+        lost = (_mass((lo - m) / s, (-big - m) / s) if lo < -big else 0.0) + \
+            (_mass((big - m) / s, (hi - m) / s) if hi > big else 0.0)
+        kept = _mass((lo - m) / s, (hi - m) / s)
     if not lost <= _MAX_LOST_MASS * kept:
         raise ValueError(f"N(mean={m:g}, std={s:g}) on [a, b] = [{lo:g}, {hi:g}] has a share of "
                          f"{lost / kept if kept else 1.0:.3g} of its mass beyond {dtype}'s largest {big:g}")
@@ -111,7 +114,9 @@ def uniform(
     Element ``i`` is ``low + (high - low) * u_i`` with ``u_i`` the 53-bit (float64) or
     24-bit (float32) uniform of stream spec v1; a value that rounds up to ``high`` becomes
     the largest value below it. For float32 and float16 the bounds are first rounded to
-    that dtype; float16 values are the float32 values on those bounds, rounded.
+    that dtype; float16 values are the float32 values on those bounds, rounded (so on a
+    coarse float16 grid the value at ``low`` has half, the one below ``high`` 1.5 times
+    the weight of the others).
 
     >>> x = uniform((3, 4), low=-1, high=1, rng=42)
     >>> bool((x >= -1).all() and (x < 1).all())
@@ -176,9 +181,10 @@ def truncated_normal(
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
     Bounds may be infinite. For float32 the bounds are rounded inwards to float32; float16
     values are the float32 values on the bounds rounded inwards to float16, rounded.
-    Intervals narrower than 1e-7 std, where the CDF has too few bits left between its
-    bounds, are sampled from their own density (flat to within 5e-15 but for its
-    exponential tilt), so they are filled, not collapsed onto a few points. Bounds beyond
+    Intervals narrower than 1e-7 std (1e-4 for float32 and float16), where the CDF has too
+    few bits left between its bounds, are sampled from their own density (flat to within
+    5e-15, or 5e-9, but for its exponential tilt), so they are filled, not collapsed onto
+    a few points. Bounds beyond
     the dtype's range are cut to it when that loses under 1e-12 of the mass; otherwise the
     values cannot be held and a ValueError says so.
 
@@ -205,6 +211,9 @@ def truncated_normal(
         if not lo_in <= hi_in:
             raise ValueError(f"no {arr.dtype} value lies in [a, b] = [{lo}, {hi}]")
         if arr.dtype == np.float16:  # float16 samples float32 on its own bounds rounded inwards
+            if lo_in == hi_in:  # one float16 inside: every value is it
+                arr.fill(lo_in)
+                return arr
             lo, hi = lo_in, hi_in
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr

@@ -12,11 +12,12 @@
 //                         so both far tails keep full relative precision; then the
 //                         value mean + std z is clamped into [a, b]. ndtri is Wichura's
 //                         AS 241 for float64 and Acklam's algorithm for float32.
-//                         Narrow intervals, beta - alpha < 1e-7 (too few bits of p
-//                         left between Phi(alpha) and Phi(beta)): the density there is
-//                         exp(c s) (c = -alpha, s = z - alpha in [0, w], w = beta - alpha)
-//                         up to a factor within 5e-15 of 1, whose inverse CDF is
-//                         s = log1p(u expm1(c w)) / c; the value is a + std s, clamped.
+//                         Narrow intervals, beta - alpha < 1e-7 (float32 stream: 1e-4),
+//                         too few bits of p left between Phi(alpha) and Phi(beta): the
+//                         density there is exp(c s) (c = -alpha, s = z - alpha in [0, w],
+//                         w = beta - alpha) up to a factor within 5e-15 (5e-9) of 1,
+//                         whose inverse CDF is s = log1p(u expm1(c w)) / c; the value is
+//                         a + std s, clamped.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them). float16 outputs are
 // the float32 values on float16 bounds, rounded again.
@@ -49,8 +50,11 @@ struct TruncatedNormalParams {
     double a, E, G;
 };
 
-// beta - alpha below which truncated_normal samples the narrow interval's own density.
-constexpr double truncated_narrow_width = 1e-7;
+// beta - alpha below which truncated_normal samples the narrow interval's own density:
+// where the float64 stream's quantile (AS 241, ~1e-16) or the float32 stream's (Acklam,
+// ~1e-9) has too few bits left across the interval, and the density's neglected factor
+// exp(-s^2 / 2) is still within the output's precision (5e-15, 5e-9).
+constexpr double truncated_narrow_width = 1e-7, truncated_narrow_width_f32 = 1e-4;
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
                                             bool float32);

@@ -77,7 +77,7 @@ def uniform(shape, key, low=0.0, high=1.0, dtype=np.float64, region=None) -> np.
     u = unit_uniform(key, flat_indices(shape, region), _sampled(dtype))
     v = (low + (high - low) * u).astype(_sampled(dtype)).astype(dtype)
     top = np.nextafter(dtype.type(high), dtype.type(-np.inf)) if high > low else dtype.type(low)
-    return np.minimum(v, top)
+    return np.where(v < top, v, top)  # v, or top where v >= top (-0 and +0 included)
 
 
 def sincos_2pi(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -170,8 +170,9 @@ def inward(a: float, b: float, dtype) -> Tuple[float, float]:
     return float(lo), float(hi)
 
 
-# Intervals narrower than this many std are sampled from their own (nearly flat) density.
-NARROW_WIDTH = 1e-7
+# Intervals narrower than this many std are sampled from their own (nearly flat) density:
+# float64's stream, float32's (and so float16's).
+NARROW_WIDTH = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
 
 
 def _phi(x: float) -> float:
@@ -191,7 +192,7 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
     u = unit_uniform(key, flat_indices(shape, region), dtype)
-    if beta - alpha < NARROW_WIDTH:
+    if beta - alpha < NARROW_WIDTH[dtype]:
         # Density exp(c s) on s = z - alpha in [0, w] (exp(-s^2/2) is within 5e-15 of 1):
         # s = log1p(u expm1(c w)) / c, written as u E L(u G) with no division by a small c.
         c, w = -alpha, beta - alpha
