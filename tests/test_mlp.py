@@ -428,3 +428,34 @@ def test_huge_iteration_counts_are_refused_or_recorded_right():
     a = wi.MLP([2, 2, 1], rng=0).fit(X, Y, iterations=3, batch_size=2**70)
     b = wi.MLP([2, 2, 1], rng=0).fit(X, Y, iterations=3)
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("sizes, hidden, dtype", [
+    ([2, 4, 1], ["tanh"], np.float64),  # the fused training step
+    ([2, 4, 4, 1], ["tanh", "tanh"], np.float64),  # the layer-by-layer step
+    ([2, 4, 1], ["tanh"], np.float32),
+])
+@pytest.mark.parametrize("margin", [20.0, 40.0, 160.0, 600.0])
+def test_confident_binary_cost_keeps_its_relative_precision(sizes, hidden, dtype, margin):
+    """Correct labels at |z| = margin cost log1p(e^-margin) ~ e^-margin per example. Taking
+    -log(1 / (1 + e^-|z|)) instead floors it near 1e-16 (inv rounds to 1): the cost reads 0 for
+    margins past ~37, and a log-scale cost curve ends in -inf."""
+    gen = np.random.default_rng(5)
+    m = 300
+    X = gen.uniform(0.5, 1.0, (2, m)) * np.where(gen.random(m) < 0.5, -1.0, 1.0)
+    Y = (X[:1] > 0).astype(np.float64)
+    net = wi.MLP(sizes, activations=[*hidden, "sigmoid"], init="zeros", dtype=dtype)
+    h = sizes[1]
+    params = {"W1": np.tile([[50.0, 0.0]], (h, 1)), "b1": np.zeros((h, 1))}  # a1 = tanh(>= 25) = +-1 exactly
+    if len(sizes) == 4:
+        params.update(W2=np.eye(h) * 50.0, b2=np.zeros((h, 1)))
+    L = len(sizes) - 1
+    params.update({f"W{L}": np.full((1, h), margin / h), f"b{L}": np.zeros((1, 1))})
+    net.parameters = params
+    acts = [*hidden, "sigmoid"]
+    expected = ref.cost(params, X, Y, acts, "binary_cross_entropy")
+    assert expected == pytest.approx(math.log1p(math.exp(-margin)), rel=1e-14, abs=0)  # the construction holds
+    rtol = 1e-12 if dtype == np.float64 else 1e-6  # z = margin exactly in float32 too
+    assert net.cost(X, Y) == pytest.approx(expected, rel=rtol, abs=0)
+    costs = net.fit(X, Y, iterations=1, learning_rate=1e-300)
+    assert costs[0] == pytest.approx(expected, rel=rtol, abs=0)

@@ -89,24 +89,25 @@ constexpr std::size_t lanes = 32;
 
 // ---- element functions (double) ---------------------------------------------------
 
-// sigmoid(z) = 1 / (1 + e^{-z}) and inv = 1 / (1 + e^{-|z|}) with one division: writing
-// e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), inv = d / (d + s n) and
-// e^{-|z|} inv = s n / (d + s n), so sigmoid(z) = inv for z >= 0 and s n / (d + s n)
-// otherwise, both to full relative precision and never overflowing.
-WI_INLINE double sigmoid_parts(double z, double& inv) {
+// sigmoid(z) = 1 / (1 + e^{-z}) and tail = sigmoid(-|z|) = e^{-|z|} / (1 + e^{-|z|}) with one
+// division: writing e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), the tail is
+// s n / (d + s n) and sigmoid(-|z|)'s complement d / (d + s n), so sigmoid(z) is the latter
+// for z >= 0 and the tail otherwise, both to full relative precision and never overflowing.
+// The loss's log(1 + e^{-|z|}) = -log1p(-tail) keeps that precision when e^{-|z|} < 2^-53.
+WI_INLINE double sigmoid_parts(double z, double& tail) {
     double k, r, d;
     vecmath::exp_fraction(-std::fabs(z > 1000.0 ? 1000.0 : (z < -1000.0 ? -1000.0 : z)), k, r, d);
     // 2^k in two steps: k reaches -1443, below the normal exponent range.
     const double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
     const double sn = (d + 2.0 * r) * vecmath::pow2(k1) * vecmath::pow2(k - k1);
     const double rden = 1.0 / (d + sn);
-    inv = d * rden;
-    return z >= 0.0 ? inv : sn * rden;
+    tail = sn * rden;
+    return z >= 0.0 ? d * rden : tail;
 }
 
 WI_INLINE double sigmoid(double z) {
-    double inv;
-    return sigmoid_parts(z, inv);
+    double tail;
+    return sigmoid_parts(z, tail);
 }
 
 template <Activation A>
@@ -274,15 +275,14 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
                 part[c] = 0.5 * d * d;
             }
         } else {
-            double inv[block_cols];
-            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_parts(double(zr[c]), inv[c]));
+            double tail[block_cols];
+            for (std::size_t c = 0; c < n; ++c) ar[c] = T(sigmoid_parts(double(zr[c]), tail[c]));
             if (!y) continue;
-            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log(inv):
-            // inv is within ~1.5 ulp, so the term's absolute error stays ~2e-16.
+            // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log1p(-tail).
             const T* yr = y + o;
             for (std::size_t c = 0; c < n; ++c) {
                 const double zc = double(zr[c]);
-                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log_positive(inv[c]);
+                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log1p(-tail[c]);
             }
         }
         for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
@@ -367,8 +367,8 @@ WI_INLINE vec8::V activate_v8(vec8::V z, double alpha) {
     if constexpr (A == Activation::identity) {
         return z;
     } else if constexpr (A == Activation::sigmoid) {
-        V inv;
-        return vec8::sigmoid_parts(z, inv);
+        V tail;
+        return vec8::sigmoid_parts(z, tail);
     } else if constexpr (A == Activation::tanh) {
         return vec8::tanh(z);
     } else if constexpr (A == Activation::relu) {
@@ -445,24 +445,27 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
     }
     // B: output, loss and dZ2, db2, dW2.
     V dz2s[chunks_max];
-    V lin = splat(0.0), prod = splat(1.0), db2 = splat(0.0), dW2[hmax];
+    V lin = splat(0.0), prod = splat(1.0), eps = splat(0.0), db2 = splat(0.0), dW2[hmax];
     for (std::size_t j = 0; j < h; ++j) dW2[j] = splat(0.0);
     const double b2v = b2[0];
     chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
         V z2 = W2[0] * a1[0][ci];
         for (std::size_t j = 1; j < h; ++j) z2 += W2[j] * a1[j][ci];
         z2 += b2v;
-        V inv;
-        const V a2 = vec8::sigmoid_parts(z2, inv);
-        // softplus(z) - y z = max(z, 0) - y z - log(inv): the logs are taken of per-lane
-        // products of inv (each in [1/2, 1], at most 32 per lane: no underflow), whose
-        // relative rounding is the absolute error summing the logs would make.
+        V t2;
+        const V a2 = vec8::sigmoid_parts(z2, t2);
+        // softplus(z) - y z = max(z, 0) - y z - log(1 - t2), t2 = sigmoid(-|z|) <= 1/2. One
+        // log per lane, not per example: of prod = the product of the lane's (1 - t2), at most
+        // 32 factors in [1/2, 1] (no underflow), whose rounding is relative; and, while
+        // 1 - prod < 1/2, of 1 - eps where eps = 1 - prod is kept to relative precision
+        // (eps += t2 (1 - eps), all terms >= 0), so -log1p(-eps) keeps the precision of
+        // costs below 2^-53 that -log(prod) would round away.
         V dz2, l;
         if constexpr (decltype(tail)::value) {
             const V y = load(yt);
             dz2 = select(tail_in, a2 - y, splat(0.0));
             l = select(tail_in, select(z2 > 0.0, z2, splat(0.0)) - y * z2, splat(0.0));
-            inv = select(tail_in, inv, splat(1.0));
+            t2 = select(tail_in, t2, splat(0.0));
         } else {
             const V y = load(Y + c0 + ci * width);
             dz2 = a2 - y;
@@ -470,14 +473,17 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
         }
         dz2s[ci] = dz2;
         lin += l;
-        prod *= inv;
+        prod *= 1.0 - t2;
+        eps += t2 * (1.0 - eps);
         db2 += dz2;
         for (std::size_t j = 0; j < h; ++j) dW2[j] += dz2 * a1[j][ci];
     });
-    double lp[width], pp[width];
+    double lp[width], pp[width], ep[width];
     store(lp, lin);
     store(pp, prod);
-    for (std::size_t l = 0; l < width; ++l) lp[l] -= vecmath::log_positive(pp[l]);
+    store(ep, eps);
+    for (std::size_t l = 0; l < width; ++l)
+        lp[l] -= ep[l] < 0.5 ? vecmath::log1p(-ep[l]) : vecmath::log_positive(pp[l]);
     part[0] = sum_lanes(load(lp));
     part[1] = sum_lanes(db2);
     // C: dZ1 = (W2^T dZ2) * g'(A1), db1, dW1.

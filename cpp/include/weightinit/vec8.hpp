@@ -71,16 +71,16 @@ WI_INLINE V tanh(V x) {
     return copysign((rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d), x);
 }
 
-// mlp.cpp's sigmoid_parts: sigmoid(z), and inv = 1 / (1 + e^{-|z|}).
-WI_INLINE V sigmoid_parts(V z, V& inv) {
+// mlp.cpp's sigmoid_parts: sigmoid(z), and tail = sigmoid(-|z|).
+WI_INLINE V sigmoid_parts(V z, V& tail) {
     const V zc = select(z > 1000.0, splat(1000.0), select(z < -1000.0, splat(-1000.0), z));
     V k, r, d;
     exp_fraction(-fabs(zc), k, r, d);
     const V k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
     const V sn = (d + 2.0 * r) * pow2(k1) * pow2(k - k1);
     const V rden = 1.0 / (d + sn);
-    inv = d * rden;
-    return select(z >= 0.0, inv, sn * rden);
+    tail = sn * rden;
+    return select(z >= 0.0, d * rden, tail);
 }
 
 // Sum of the lanes, combined pairwise (a fixed order).

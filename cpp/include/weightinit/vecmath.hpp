@@ -51,6 +51,14 @@ WI_INLINE double log_positive(double x) {
     return k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
 }
 
+// log(1 + x) for x > -1 with 1 + x normal, to full relative precision for small |x|:
+// u = 1 + x rounds, but x - (u - 1) is its exact rounding error (Fast2Sum, |x| < 1 or
+// u - 1 exact), and log(1 + x) = log(u) + log(1 + (x - (u - 1)) / u) ~ log(u) + (x - (u - 1)) / u.
+WI_INLINE double log1p(double x) {
+    const double u = 1.0 + x;
+    return log_positive(u) + (x - (u - 1.0)) / u;
+}
+
 // sin(2 pi u) and cos(2 pi u) for u in [0, 1]. The reduction is exact: u - q/4
 // with q = round(4u) loses no bits, so only the kernels' own error remains.
 WI_INLINE void sincos_2pi(double u, double& s, double& c) {
