@@ -200,6 +200,18 @@ def test_counters_past_two_to_the_32_blocks(dtype, per_block):
     assert not np.array_equal(row0, row1)
 
 
+@pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
+def test_one_run_of_blocks_across_two_to_the_32(dtype, per_block):
+    # One contiguous fill whose blocks cross 2^32 at every offset within a vector of
+    # counters: the low word wraps mid-batch and the high word must carry in those lanes.
+    edge = per_block * 2**32
+    shape = (edge + 200 * per_block,)
+    for back in range(1, 40, 3):
+        region = (slice(edge - back * per_block - 1, edge + 130),)
+        got = wi.random.uniform(shape, rng=4, dtype=dtype, region=region)
+        assert np.array_equal(got, ref.uniform(shape, key_of(4), 0.0, 1.0, dtype, region))
+
+
 def test_ndtri_matches_scipy():
     p = np.concatenate([np.logspace(-300, np.log10(0.5), 4000), np.linspace(1e-3, 1 - 1e-3, 4001)])
     got = wi._core.random.ndtri(p)
