@@ -12,11 +12,14 @@
 
 namespace weightinit {
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH)
-#define WI_PHILOX_MULTIVERSION 1
-#define WI_AVX512 __attribute__((target("arch=x86-64-v4")))
-#elif defined(__AVX512F__)
+// The AVX-512 version is chosen at run time where the build does not assume AVX-512.
+// Its target adds avx512f to the build's flags (an arch= target would replace them, and
+// GCC then refuses to inline the intrinsics under, say, -march=haswell).
+#if defined(__AVX512F__)
 #define WI_AVX512
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH)
+#define WI_PHILOX_RUNTIME_CHOICE 1
+#define WI_AVX512 __attribute__((target("avx512f")))
 #endif
 
 #ifdef WI_AVX512
@@ -89,34 +92,32 @@ WI_AVX512 void philox_avx512(Key key, std::uint64_t j0, std::size_t n, std::uint
 static_assert(philox_batch % 32 == 0, "philox_avx512 writes whole pairs of 16-block groups");
 #endif
 
-#ifdef WI_PHILOX_MULTIVERSION
-// GCC's function multiversioning: one body per target, the best chosen at load time by
-// the calls in this file (a call from a file that sees only the declaration would bind
-// to the default body), hence the plain wrapper at the end.
+#ifdef WI_PHILOX_RUNTIME_CHOICE
 namespace {
-__attribute__((target("default"))) void philox_by_target(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
-                                                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
+// The portable loops, vectorized per instruction set for CPUs without AVX-512.
+WI_DISPATCH void philox_portable(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
+                                 std::uint32_t* x2, std::uint32_t* x3) {
     philox_blocks(key, j0, n, x0, x1, x2, x3);
 }
-__attribute__((target("arch=x86-64-v3"))) void philox_by_target(Key key, std::uint64_t j0, std::size_t n,
-                                                                std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2,
-                                                                std::uint32_t* x3) {
-    philox_blocks(key, j0, n, x0, x1, x2, x3);
-}
-WI_AVX512 void philox_by_target(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
-                                std::uint32_t* x2, std::uint32_t* x3) {
-    philox_avx512(key, j0, n, x0, x1, x2, x3);
+
+bool cpu_has_avx512f() {
+    __builtin_cpu_init();  // also checks that the OS saves the AVX-512 registers
+    return __builtin_cpu_supports("avx512f");
 }
 }  // namespace
-#elif defined(WI_AVX512)
-#define philox_by_target philox_avx512
-#else
-#define philox_by_target philox_blocks
 #endif
 
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3) {
-    philox_by_target(key, j0, n, x0, x1, x2, x3);
+#if defined(WI_PHILOX_RUNTIME_CHOICE)
+    static const bool avx512 = cpu_has_avx512f();
+    if (avx512) return philox_avx512(key, j0, n, x0, x1, x2, x3);
+    philox_portable(key, j0, n, x0, x1, x2, x3);
+#elif defined(WI_AVX512)
+    philox_avx512(key, j0, n, x0, x1, x2, x3);
+#else
+    philox_blocks(key, j0, n, x0, x1, x2, x3);
+#endif
 }
 
 }  // namespace weightinit
