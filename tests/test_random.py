@@ -212,6 +212,24 @@ def test_one_run_of_blocks_across_two_to_the_32(dtype, per_block):
         assert np.array_equal(got, ref.uniform(shape, key_of(4), 0.0, 1.0, dtype, region))
 
 
+@pytest.mark.parametrize("version", ["portable", "avx2", "avx512"])
+def test_every_philox_version_gives_the_reference_words(version):
+    # The fills run the best version this CPU has; the others must agree too, and a CI
+    # machine with AVX-512 would otherwise never run the AVX2 or portable ones.
+    core = wi._core.random
+    v = getattr(core.PhiloxVersion, version)
+    if not core.philox_version_available(v):
+        pytest.skip(f"this CPU cannot run the {version} version")
+    key = (0x9E3779B9, 0x243F6A88)
+    for j0 in (0, 5, 2**32 - 37, 2**32 - 1, 3 * 2**32 - 20, 123456789012345, 2**64 - 64):
+        for n in (1, 7, 8, 9, 16, 17, 31, 32, 33, 63, 64):
+            got = core.philox_batch_blocks(v, key, j0, n)
+            expected = ref.blocks(key, np.arange(n, dtype=np.uint64) + np.uint64(j0))
+            assert np.array_equal(got, expected.T), (version, j0, n)
+    with pytest.raises(ValueError):
+        core.philox_batch_blocks(v, key, 0, 65)
+
+
 def test_ndtri_matches_scipy():
     p = np.concatenate([np.logspace(-300, np.log10(0.5), 4000), np.linspace(1e-3, 1 - 1e-3, 4001)])
     got = wi._core.random.ndtri(p)

@@ -58,6 +58,23 @@ void register_random(py::module_& parent) {
             return wi::philox4x32_10({counter[0], counter[1], counter[2], counter[3]}, {key[0], key[1]});
         },
         py::arg("counter"), py::arg("key"));
+    // Each Philox version by name, for the tests (the fills use the best one the CPU runs).
+    py::enum_<wi::PhiloxVersion>(m, "PhiloxVersion")
+        .value("portable", wi::PhiloxVersion::portable)
+        .value("avx2", wi::PhiloxVersion::avx2)
+        .value("avx512", wi::PhiloxVersion::avx512);
+    m.def("philox_version_available", &wi::philox_version_available, py::arg("version"));
+    m.def(
+        "philox_batch_blocks",
+        [](wi::PhiloxVersion version, KeyWords key, std::uint64_t j0, std::size_t n) {
+            constexpr std::size_t B = wi::philox_batch;
+            std::vector<std::uint32_t> w(4 * B);
+            wi::philox_batch_blocks(version, {key[0], key[1]}, j0, n, &w[0], &w[B], &w[2 * B], &w[3 * B]);
+            // A (4, n) copy of the first n words of each lane.
+            return py::array_t<std::uint32_t>({std::size_t(4), n}, {B * sizeof(std::uint32_t), sizeof(std::uint32_t)},
+                                              w.data());
+        },
+        py::arg("version"), py::arg("key"), py::arg("j0"), py::arg("n"));
     m.def(
         "fill_uniform",
         [](py::array out, KeyWords key, Shape full_shape, Shape start, double low, double high, int nthreads) {

@@ -54,11 +54,19 @@ WI_INLINE Block philox4x32_10(Block c, Key key) {
 // counters; n is at most philox_batch.
 constexpr std::size_t philox_batch = 64;
 
-// The same blocks by the fastest version this CPU runs, picked at load time
-// (philox.cpp): each x must have room for philox_batch words, and the words past n
-// may be overwritten. n is at most philox_batch.
+// The same blocks by the fastest version this CPU runs, picked once (philox.cpp): each
+// x must have room for philox_batch words, and the words past n may be overwritten.
+// n is at most philox_batch.
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3);
+
+// The versions, by instruction set; any one this CPU can run, by name (for the tests,
+// which compare each with philox4x32_10). Throws std::invalid_argument for a version
+// the CPU cannot run or n > philox_batch.
+enum class PhiloxVersion { portable, avx2, avx512 };
+bool philox_version_available(PhiloxVersion version);
+void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
+                         std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3);
 
 WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
                           std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
