@@ -1,0 +1,46 @@
+"""The README's Python examples run as written and do what their comments say."""
+
+import contextlib
+import io
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _examples():
+    if not README.exists():
+        pytest.skip("README.md is not beside the tests (an installed copy of the tests)")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2, "the README lost its examples"
+    return blocks
+
+
+def _run(code):
+    ns = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(README), "exec"), ns)
+    return ns, out.getvalue()
+
+
+def test_the_tour_runs_and_its_comments_hold():
+    ns, out = _run(_examples()[0])
+    w = ns["w"]
+    assert w.shape == (4, 2) and np.all(np.abs(w) <= np.sqrt(6 / 6))  # normalized Xavier: U[+-sqrt(6/(n+m))]
+    assert "std" in out and "min" in out  # describe's summary
+    part = ns["part"]
+    assert part.shape == (512, 4096) and part.min() >= -0.04 and part.max() <= 0.04
+    costs = ns["costs"]
+    assert costs.shape == (10_000,) and costs[-1] < 0.5 * costs[0]
+    assert ns["result"].costs.shape == (3, 8, 2000)  # every (init, seed) network
+
+
+def test_the_prototype_example_prints_the_articles_cost_lines():
+    ns, out = _run(_examples()[1])
+    lines = [line for line in out.splitlines() if line.startswith("Cost after iteration")]
+    assert len(lines) == 10 and lines[0].startswith("Cost after iteration 0: ")
+    assert set(ns["parameters"]) == {"W1", "b1", "W2", "b2"}
