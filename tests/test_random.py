@@ -230,6 +230,24 @@ def test_every_philox_version_gives_the_reference_words(version):
         core.philox_batch_blocks(v, key, 0, 65)
 
 
+def test_the_fills_use_the_best_philox_version_the_cpu_runs():
+    core = wi._core.random
+    names = ["portable", "avx2", "avx512"]
+    available = [n for n in names if core.philox_version_available(getattr(core.PhiloxVersion, n))]
+    assert available[0] == "portable"
+    assert core.philox_best_version() == getattr(core.PhiloxVersion, available[-1])
+    try:  # where NumPy reports the CPU's features, the versions must agree with them
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features  # NumPy 1.x
+        except ImportError:
+            return
+    if "AVX512F" in features and "AVX2" in features:
+        assert ("avx2" in available) == features["AVX2"]
+        assert ("avx512" in available) == features["AVX512F"]
+
+
 def test_ndtri_matches_scipy():
     p = np.concatenate([np.logspace(-300, np.log10(0.5), 4000), np.linspace(1e-3, 1 - 1e-3, 4001)])
     got = wi._core.random.ndtri(p)

@@ -169,7 +169,21 @@ bool philox_version_available(PhiloxVersion version) {
     switch (version) {
         case PhiloxVersion::portable:
             return true;
-#ifdef WI_PHILOX_X86
+#if defined(WI_PHILOX_X86) && defined(WEIGHTINIT_NO_DISPATCH)
+        // No run-time CPU checks: the versions the build's own flags allow.
+        case PhiloxVersion::avx2:
+#ifdef __AVX2__
+            return true;
+#else
+            return false;
+#endif
+        case PhiloxVersion::avx512:
+#ifdef __AVX512F__
+            return true;
+#else
+            return false;
+#endif
+#elif defined(WI_PHILOX_X86)
         case PhiloxVersion::avx2:
             __builtin_cpu_init();  // __builtin_cpu_supports also checks that the OS saves the registers
             return __builtin_cpu_supports("avx2");
@@ -180,6 +194,11 @@ bool philox_version_available(PhiloxVersion version) {
         default:
             return false;
     }
+}
+
+PhiloxVersion philox_best_version() {
+    static const PhiloxVersion best = best_version();
+    return best;
 }
 
 void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
@@ -201,8 +220,7 @@ void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::
 
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3) {
-    static const PhiloxVersion best = best_version();
-    switch (best) {
+    switch (philox_best_version()) {
 #ifdef WI_PHILOX_X86
         case PhiloxVersion::avx512:
             return philox_avx512(key, j0, n, x0, x1, x2, x3);
