@@ -163,6 +163,21 @@ PhiloxVersion best_version() {
     return PhiloxVersion::portable;
 }
 
+// The blocks by `version`, which the caller has checked the CPU runs.
+void run(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
+         std::uint32_t* x2, std::uint32_t* x3) {
+    switch (version) {
+#ifdef WI_PHILOX_X86
+        case PhiloxVersion::avx512:
+            return philox_avx512(key, j0, n, x0, x1, x2, x3);
+        case PhiloxVersion::avx2:
+            return philox_avx2(key, j0, n, x0, x1, x2, x3);
+#endif
+        default:
+            return philox_portable(key, j0, n, x0, x1, x2, x3);
+    }
+}
+
 }  // namespace
 
 bool philox_version_available(PhiloxVersion version) {
@@ -206,30 +221,12 @@ void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::
     if (n > philox_batch) throw std::invalid_argument("philox_batch_blocks: n > philox_batch");
     if (!philox_version_available(version))
         throw std::invalid_argument("philox_batch_blocks: this CPU cannot run that version");
-    switch (version) {
-#ifdef WI_PHILOX_X86
-        case PhiloxVersion::avx512:
-            return philox_avx512(key, j0, n, x0, x1, x2, x3);
-        case PhiloxVersion::avx2:
-            return philox_avx2(key, j0, n, x0, x1, x2, x3);
-#endif
-        default:
-            return philox_portable(key, j0, n, x0, x1, x2, x3);
-    }
+    run(version, key, j0, n, x0, x1, x2, x3);
 }
 
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3) {
-    switch (philox_best_version()) {
-#ifdef WI_PHILOX_X86
-        case PhiloxVersion::avx512:
-            return philox_avx512(key, j0, n, x0, x1, x2, x3);
-        case PhiloxVersion::avx2:
-            return philox_avx2(key, j0, n, x0, x1, x2, x3);
-#endif
-        default:
-            return philox_portable(key, j0, n, x0, x1, x2, x3);
-    }
+    run(philox_best_version(), key, j0, n, x0, x1, x2, x3);
 }
 
 }  // namespace weightinit

@@ -60,11 +60,10 @@ constexpr std::size_t philox_batch = 64;
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3);
 
-// The versions, by instruction set; any one this CPU can run, by name (for the tests,
-// which compare each with philox4x32_10). Throws std::invalid_argument for a version
-// the CPU cannot run or n > philox_batch.
-// The fills use philox_best_version(), the last of these the CPU runs (with
-// WEIGHTINIT_NO_DISPATCH: that the build's flags allow).
+// The versions, by instruction set. The fills use philox_best_version(), the last of
+// these the CPU runs (with WEIGHTINIT_NO_DISPATCH: that the build's flags allow); the
+// tests run each one the CPU runs by name, and the named call throws
+// std::invalid_argument for a version the CPU cannot run or n > philox_batch.
 enum class PhiloxVersion { portable, avx2, avx512 };
 bool philox_version_available(PhiloxVersion version);
 PhiloxVersion philox_best_version();
