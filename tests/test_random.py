@@ -212,7 +212,10 @@ def test_one_run_of_blocks_across_two_to_the_32(dtype, per_block):
         assert np.array_equal(got, ref.uniform(shape, key_of(4), 0.0, 1.0, dtype, region))
 
 
-@pytest.mark.parametrize("version", ["portable", "avx2", "avx512"])
+PHILOX_VERSIONS = ["portable", "avx2", "avx512"]  # weightinit._core.random.PhiloxVersion, slowest first
+
+
+@pytest.mark.parametrize("version", PHILOX_VERSIONS)
 def test_every_philox_version_gives_the_reference_words(version):
     # The fills run the best version this CPU has; the others must agree too, and a CI
     # machine with AVX-512 would otherwise never run the AVX2 or portable ones.
@@ -232,8 +235,7 @@ def test_every_philox_version_gives_the_reference_words(version):
 
 def test_the_fills_use_the_best_philox_version_the_cpu_runs():
     core = wi._core.random
-    names = ["portable", "avx2", "avx512"]
-    available = [n for n in names if core.philox_version_available(getattr(core.PhiloxVersion, n))]
+    available = [n for n in PHILOX_VERSIONS if core.philox_version_available(getattr(core.PhiloxVersion, n))]
     assert available[0] == "portable"
     assert core.philox_best_version() == getattr(core.PhiloxVersion, available[-1])
     try:  # where NumPy reports the CPU's features, the versions must agree with them

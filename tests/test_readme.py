@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import weightinit as wi
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -29,8 +30,6 @@ def _run(code):
 
 def test_the_tour_runs_and_its_comments_hold():
     ns, out = _run(_examples()[0])
-    import weightinit as wi
-
     assert np.array_equal(ns["w"], wi.xavier_uniform((4, 2), rng=2))  # the alias is glorot's U[+-sqrt(6/(n+m))]
     # The first article's figures for U[+-1/sqrt(10)]: +-0.316, std 0.316/sqrt(3) = 0.18.
     assert "min=-0.316 max=0.316" in out and "std=0.18" in out
