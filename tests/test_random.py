@@ -567,3 +567,31 @@ def test_float32_quantile_accuracy():
     nonzero = want != 0
     assert np.max(np.abs(got[nonzero] - want[nonzero]) / np.abs(want[nonzero])) < 1.2e-9
     assert np.max(np.abs(ref.ndtri_lower(p) - want) / np.maximum(np.abs(want), 1e-300)) < 1e-15
+
+
+# The float32 stream's uniform is exactly 0 once in 2^24 elements; for key 5 that happens
+# within the first 8e6 (the uniform stream is pinned bit for bit, so this is fixed).
+U_ZERO_SHAPE, U_ZERO_SEED = (8_000_000,), 5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("mean,std,a,b", [(0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -40.0, 5.0),
+                                          (1.0, 0.02, -np.inf, 3.0), (0.0, 1.0, -np.inf, -1.0)])
+def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_is_minus_infinity(dtype, mean, std, a, b):
+    # u = 0 puts p = Phi(alpha) + u (Phi(beta) - Phi(alpha)) at Phi(alpha), which is 0 (or
+    # below the smallest normal double) for these lower bounds: no quantile exists there.
+    # That cell's value is the quantile at the middle of its 2^-24 of probability, about
+    # -5.45 sigma, and not the -37.5 sigma quantile of the smallest double.
+    u = wi.random.uniform(U_ZERO_SHAPE, rng=U_ZERO_SEED, dtype=np.float32)
+    zeros = np.flatnonzero(u == 0)
+    assert zeros.size >= 1
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    span = stats.norm.cdf(beta) - stats.norm.cdf(alpha)
+    want = mean + std * stats.norm.ppf(2.0**-25 * span)
+    for i in zeros:
+        region = (slice(i, i + 1),)
+        got = wi.random.truncated_normal(U_ZERO_SHAPE, mean=mean, std=std, a=a, b=b, rng=U_ZERO_SEED, dtype=dtype,
+                                         region=region)
+        assert got[0] == pytest.approx(want, rel=1e-6 if dtype == np.float32 else 1e-3, abs=0)
+        oracle = ref.truncated_normal(U_ZERO_SHAPE, key_of(U_ZERO_SEED), mean, std, a, b, dtype, region)
+        assert ulps(got, oracle).max() <= 4

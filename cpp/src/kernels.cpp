@@ -90,7 +90,8 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
         const double lower = p.p_alpha + u[i] * p.p_span;
         const double upper = p.q_beta + (1.0 - u[i]) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
-        const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
+        // Where Phi(alpha) is 0 or subnormal, u = 0 has no quantile: its cell's middle.
+        const double ti = use_lower ? (lower < DBL_MIN ? p.lower_floor : lower) : std::max(upper, DBL_MIN);
         t[i] = ti;
         dst[i] = T(truncated_value(Q::central(std::min(ti, 0.5) - 0.5), use_lower, p));
     }
@@ -248,6 +249,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     p.p_span = normal_cdf(beta) - p.p_alpha;
     p.q_beta = normal_cdf(-beta);
     p.q_span = normal_cdf(-alpha) - p.q_beta;
+    p.lower_floor = std::max(DBL_MIN, (float32 ? 0x1p-25 : 0x1p-54) * p.p_span);
     return p;
 }
 
