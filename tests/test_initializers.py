@@ -370,6 +370,25 @@ def test_out_and_dtypes(name):
     assert f32.dtype == np.float32 and f32.shape == (12, 9)
 
 
+@pytest.mark.parametrize("name", wi.initializers.__all__)
+def test_bad_out_is_refused_by_name(name):
+    fn = getattr(wi, name)
+    kw = {"value": 0.5} if name == "constant" else EXTRA.get(name, {})
+    shape = (4, 2, 3, 3) if name == "dirac" else (6, 4)
+    not_arrays = ([[0.0] * shape[-1]] * shape[0], "x", 3)
+    for out in not_arrays:
+        with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
+            fn(shape, out=out, **kw)
+    with pytest.raises(TypeError, match="out must have dtype"):
+        fn(shape, out=np.zeros(shape, dtype=np.int64), **kw)
+    with pytest.raises(ValueError, match="out must be C-contiguous"):
+        fn(shape, out=np.zeros(shape, order="F"), **kw)
+    read_only = np.zeros(shape)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="out must be writeable"):
+        fn(shape, out=read_only, **kw)
+
+
 # --- torch.nn.init, the real thing -----------------------------------------------------------
 
 
@@ -666,6 +685,26 @@ def test_distributions_are_the_random_module():
 ])
 def test_registry_names(alias, target):
     assert wi.get(alias) is getattr(wi, target)
+
+
+# Every public initializer of torch.nn.init 2.x and keras 3 by the name those libraries give it.
+TORCH_NAMES = {
+    "uniform_": "uniform", "normal_": "normal", "trunc_normal_": "truncated_normal", "constant_": "constant",
+    "ones_": "ones", "zeros_": "zeros", "eye_": "eye", "dirac_": "dirac", "xavier_uniform_": "xavier_uniform",
+    "xavier_normal_": "xavier_normal", "kaiming_uniform_": "he_uniform", "kaiming_normal_": "he_normal",
+    "orthogonal_": "orthogonal", "sparse_": "sparse",
+}
+KERAS_NAMES = {
+    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "RandomNormal": "normal", "RandomUniform": "uniform",
+    "TruncatedNormal": "truncated_normal", "VarianceScaling": "variance_scaling", "GlorotNormal": "xavier_normal",
+    "GlorotUniform": "xavier_uniform", "HeNormal": "he_normal", "HeUniform": "he_uniform",
+    "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform", "Orthogonal": "orthogonal", "Identity": "eye",
+}
+
+
+@pytest.mark.parametrize("name, target", sorted({**TORCH_NAMES, **KERAS_NAMES}.items()))
+def test_registry_knows_every_torch_and_keras_name(name, target):
+    assert wi.get(name) is getattr(wi, target)
 
 
 def test_registry_lists_everything_and_calls_uniformly():

@@ -206,6 +206,22 @@ def _slice_bound(value: Any, default: int, dim: int, axis: int) -> int:
     return v
 
 
+def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
+    """Raises unless out is None or a C-contiguous, writeable float16/32/64 array of dtype."""
+    if out is None:
+        return
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype not in INIT_DTYPES:
+        raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
+    if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
+        raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError("out must be writeable")
+
+
 def output(
     shape: Any, dtype: Any, out: Optional[np.ndarray], region: Any
 ) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
@@ -214,17 +230,7 @@ def output(
     With ``out`` the array is used as it is (shape may then be None: out is the
     whole tensor); without, a fresh array is allocated through NumPy.
     """
-    if out is not None:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-        if out.dtype not in INIT_DTYPES:
-            raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
-        if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
-            raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
-        if not out.flags.c_contiguous:
-            raise ValueError("out must be C-contiguous")
-        if not out.flags.writeable:
-            raise ValueError("out must be writeable")
+    check_out(out, dtype)
     full = full_shape(shape, out)
     start, extent = region_bounds(region, full)
     if math.prod(full) >= _MAX_ELEMENTS:

@@ -171,6 +171,7 @@ def spread(variance: float, fan: float, distribution: str) -> float:
 def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,
             out: Optional[np.ndarray], region: Any) -> np.ndarray:
     variance, mode, distribution = rule
+    _args.check_out(out, dtype)
     fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(

@@ -28,6 +28,7 @@ _CANONICAL: Dict[str, Initializer] = {name: getattr(initializers, name) for name
 _ALIASES: Dict[str, str] = {
     "random_normal": "normal",
     "random_uniform": "uniform",
+    "trunc_normal": "truncated_normal",  # torch's trunc_normal_
     "identity": "eye",
     "zero": "zeros",
     # the second article (Brownlee): "Xavier", "normalized Xavier", "He"
