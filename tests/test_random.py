@@ -2,8 +2,10 @@
 
 import math
 import os
+import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -545,6 +547,23 @@ def test_uniform_never_reaches_high(dtype):
     high = np.nextafter(low, dtype(2.0))
     x = wi.random.uniform(10_000, low=float(low), high=float(high), rng=1, dtype=dtype)
     assert (x == low).all()
+
+
+@pytest.mark.parametrize("name, threads", [("truncated_normal", 2), ("normal", 1)])
+def test_ctrl_c_interrupts_a_long_fill(name, threads, restore_threads):
+    """Fills ask for Ctrl-C between chunks (at most every 50 ms). A SIGINT 10 ms into a fill of
+    10^8 float32 (0.2-0.4 s here) raises KeyboardInterrupt with ``out`` unfinished: a fill
+    that ran to its end, the signal handled only after it, would leave no NaN behind."""
+    wi.set_num_threads(threads)
+    out = np.full(100_000_000, np.nan, dtype=np.float32)
+    timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            getattr(wi.random, name)(rng=0, out=out)
+    finally:
+        timer.cancel()
+    assert np.isnan(out).any()
 
 
 def test_no_element_lost_or_repeated():

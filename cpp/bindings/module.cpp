@@ -1,6 +1,10 @@
 // weightinit._core: declares the submodules; each lives in its register_*.cpp.
 #include <pybind11/pybind11.h>
 
+#include <exception>
+
+#include "weightinit/cancel.hpp"
+
 namespace py = pybind11;
 
 void register_random(py::module_& m);
@@ -14,4 +18,12 @@ PYBIND11_MODULE(_core, m) {
     register_mlp(m);
     register_sweep(m);
     register_linalg(m);
+    // Work stopped by python_signals (signals.hpp): the handler's error is already set.
+    py::register_exception_translator([](std::exception_ptr e) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const weightinit::Cancelled&) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyboardInterrupt, "cancelled");
+        }
+    });
 }

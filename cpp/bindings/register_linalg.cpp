@@ -5,6 +5,7 @@
 
 #include <cstddef>
 
+#include "signals.hpp"
 #include "weightinit/linalg.hpp"
 
 namespace py = pybind11;
@@ -16,18 +17,9 @@ template <class T>
 void orthogonal_typed(py::array& a, double gain, int nthreads) {
     T* data = static_cast<T*>(a.mutable_data());
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
-    // Takes the GIL briefly between panels so that Ctrl-C stops a long QR; the Python
-    // error PyErr_CheckSignals sets is raised below.
-    const linalg::Cancel cancel = [] {
-        py::gil_scoped_acquire gil;
-        return PyErr_CheckSignals() != 0;
-    };
-    try {
-        py::gil_scoped_release release;
-        linalg::orthogonal(data, rows, cols, static_cast<T>(gain), nthreads, cancel);
-    } catch (const linalg::Cancelled&) {
-        throw py::error_already_set();
-    }
+    const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long QR
+    py::gil_scoped_release release;
+    linalg::orthogonal(data, rows, cols, static_cast<T>(gain), nthreads, cancel);
 }
 
 // a: a C-contiguous, writeable 2-D float32/float64 array, overwritten in place.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "signals.hpp"
 #include "weightinit/distributions.hpp"
 #include "weightinit/philox.hpp"
 
@@ -22,8 +23,9 @@ using Shape = std::vector<std::uint64_t>;
 template <class T, class Params>
 void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Params& p, int nthreads) {
     T* data = static_cast<T*>(out.mutable_data());
+    const wi::Cancel cancel = python_signals();  // Ctrl-C stops a long fill
     py::gil_scoped_release release;
-    wi::fill(data, region, key, p, nthreads);
+    wi::fill(data, region, key, p, nthreads, cancel);
 }
 
 // out must be a C-contiguous, writeable float16/32/64 array whose shape is the

@@ -2,7 +2,6 @@
 #include "weightinit/linalg.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <cmath>
 #include <stdexcept>
@@ -130,14 +129,7 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     std::vector<T> work(static_cast<std::size_t>(lwork));
     auto at = [&](std::size_t i, std::size_t j) { return a + i + j * ld; };
     // Between panels: asks cancel (which may wait for the GIL) at most every 50 ms.
-    auto last_poll = std::chrono::steady_clock::now();
-    auto poll = [&] {
-        if (!cancel) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_poll < std::chrono::milliseconds(50)) return;
-        last_poll = now;
-        if (cancel()) throw Cancelled();
-    };
+    CancelPoll poll(cancel);
     // Columns [c0, n) of rows [j, m) := H_j or H_j^T times them, slice by slice.
     auto apply = [&](const char* trans, std::size_t j, std::size_t jb, std::size_t c0) {
         const std::size_t slices = (N - c0 + update_cols - 1) / update_cols;

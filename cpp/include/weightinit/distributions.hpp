@@ -82,12 +82,13 @@ void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNo
 // exposed so that tests can measure its accuracy.
 void ndtri(const double* p, std::size_t n, double* out);
 
-// Fills out with a region of the stream of distribution p (any *Params above).
+// Fills out with a region of the stream of distribution p (any *Params above); cancel
+// as fill_region.
 template <class T, class Params>
-void fill(T* out, const Region& region, Key key, const Params& p, int nthreads) {
+void fill(T* out, const Region& region, Key key, const Params& p, int nthreads, const Cancel& cancel = {}) {
     fill_region(
         out, region, [&](std::uint64_t j0, std::size_t n, T* dst) { generate_blocks(key, j0, n, p, dst); },
-        nthreads);
+        nthreads, cancel);
 }
 
 }  // namespace weightinit

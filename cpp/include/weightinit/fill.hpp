@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
+#include "weightinit/cancel.hpp"
 #include "weightinit/parallel.hpp"
 #include "weightinit/philox.hpp"
 
@@ -73,9 +75,11 @@ struct Region {
 };
 
 // Fills out (region.size() elements) with the region of the stream that gen
-// generates, on up to nthreads threads. Small outputs stay on one thread.
+// generates, on up to nthreads threads. Small outputs stay on one thread. cancel,
+// when given, is polled on the calling thread between chunks (CancelPoll); when it
+// stops the fill, Cancelled is thrown and out is left partly written.
 template <class T, class Gen>
-void fill_region(T* out, const Region& region, const Gen& gen, int nthreads) {
+void fill_region(T* out, const Region& region, const Gen& gen, int nthreads, const Cancel& cancel = {}) {
     region.validate();
     const std::uint64_t total = region.size();
     if (total == 0) return;
@@ -97,14 +101,20 @@ void fill_region(T* out, const Region& region, const Gen& gen, int nthreads) {
         return base;
     };
 
-    constexpr std::uint64_t min_chunk = 1u << 16;  // below this, threads cost more than they save
-    const std::uint64_t chunk_target = std::max<std::uint64_t>(
-        min_chunk, (total + std::uint64_t(std::max(nthreads, 1)) - 1) / std::uint64_t(std::max(nthreads, 1)));
+    // Below min_chunk threads cost more than they save; max_chunk (a few milliseconds of
+    // work) bounds the time between two polls of cancel, and lets a thread that runs
+    // ahead take more chunks.
+    constexpr std::uint64_t min_chunk = 1u << 16, max_chunk = 1u << 20;
+    const std::uint64_t threads = std::uint64_t(std::max(nthreads, 1));
+    const std::uint64_t chunk_target = std::clamp((total + threads - 1) / threads, min_chunk, max_chunk);
     constexpr std::uint64_t align = philox_batch * 4;  // chunk edges on whole batches
     const std::uint64_t chunk = (chunk_target + align - 1) / align * align;
     const std::size_t nchunks = static_cast<std::size_t>((total + chunk - 1) / chunk);
 
+    const std::thread::id caller = std::this_thread::get_id();
+    CancelPoll poll(cancel);
     parallel_for(nchunks, nthreads, [&](std::size_t c) {
+        if (std::this_thread::get_id() == caller) poll();
         std::uint64_t o = std::uint64_t(c) * chunk;
         const std::uint64_t o_end = std::min(total, o + chunk);
         while (o < o_end) {

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstddef>
-#include <exception>
-#include <functional>
+
+#include "weightinit/cancel.hpp"
 
 namespace weightinit::linalg {
 
@@ -31,10 +31,6 @@ namespace weightinit::linalg {
 // nthreads: threads to share the slices (the caller's included). cancel, when given, is
 // called on the calling thread between panels, at most every 50 ms; if it returns true,
 // orthogonal throws Cancelled and a is left partly overwritten.
-struct Cancelled : std::exception {
-    const char* what() const noexcept override { return "orthogonal: cancelled"; }
-};
-using Cancel = std::function<bool()>;
 void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel = {});
 void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads, const Cancel& cancel = {});
 
