@@ -435,6 +435,9 @@ def test_uniform_bad_input(kwargs, exc, word):
         (dict(std=-1.0), ValueError, "std"),
         (dict(a=50.0, b=60.0), ValueError, "underflows"),
         (dict(a=1.0 + 1e-12, b=1.0 + 2e-12, dtype=np.float32), ValueError, "float32"),
+        # mean + std z or (b - mean) / std would overflow: values clamped at b, not an error
+        (dict(mean=-1e308, std=1e308, a=-1e308, b=1e308), ValueError, "overflows"),
+        (dict(std=1e307, a=-1.0, b=1.0), ValueError, "overflows"),
     ],
 )
 def test_truncated_normal_bad_input(kwargs, exc, word):
@@ -614,3 +617,12 @@ def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_is_minus_infinit
         assert got[0] == pytest.approx(want, rel=1e-6 if dtype == np.float32 else 1e-3, abs=0)
         oracle = ref.truncated_normal(U_ZERO_SHAPE, key_of(U_ZERO_SEED), mean, std, a, b, dtype, region)
         assert ulps(got, oracle).max() <= 4
+
+
+@pytest.mark.parametrize("mean, a, b, dtype", [(1e6, 1e6 + 3, 1e6 + 4, np.float16), (1e39, 1e39, np.inf, np.float32),
+                                               (6.6e4, 6.6e4, 7e4, np.float16)])
+def test_mass_beyond_the_dtype_is_a_share_of_at_most_one(mean, a, b, dtype):
+    with pytest.raises(ValueError, match="has a share of") as e:
+        wi.random.truncated_normal(3, mean=mean, a=a, b=b, dtype=dtype)
+    share = float(str(e.value).split("has a share of ")[1].split()[0])
+    assert 0 < share <= 1

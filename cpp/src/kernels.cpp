@@ -239,6 +239,8 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     p.hi = float32 ? round_inward_f32(b, false) : b;
     if (!(p.lo <= p.hi)) throw std::invalid_argument("truncated_normal: no float32 value lies in [a, b]");
     const double alpha = (a - mean) / std, beta = (b - mean) / std;
+    if (std > DBL_MAX / 64 || (std::isfinite(a) && std::isinf(alpha)) || (std::isfinite(b) && std::isinf(beta)))
+        throw std::invalid_argument("truncated_normal: std or the bounds' distance from mean overflows");
     const double w = beta - alpha, c = -alpha;
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;

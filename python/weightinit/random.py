@@ -26,6 +26,7 @@ from weightinit._threads import get_num_threads
 
 __all__ = ["key_from_rng", "normal", "philox4x32_10", "truncated_normal", "uniform"]
 
+_DOUBLE_MAX = float(np.finfo(np.float64).max)
 # Beyond this many standard deviations Phi underflows in double precision.
 _MAX_TAIL = 37.0
 # No standard normal of stream spec v1 exceeds this: Box-Muller's radius is at most
@@ -89,11 +90,13 @@ def _within_range(m: float, s: float, lo: float, hi: float, dtype: np.dtype) -> 
     big = float(np.finfo(dtype).max)
     if -big <= lo and hi <= big:
         return lo, hi
+    # The mass of [lo, hi] beyond the dtype's range: on [lo, min(hi, -big)] and [max(lo, big), hi].
+    low_end, high_start = min(hi, -big), max(lo, big)
     if (hi - lo) / s < 1e-3:  # nearly flat across [lo, hi], where Phi's differences cancel: lengths
-        lost, kept = max(0.0, -big - lo) + max(0.0, hi - big), hi - lo
+        lost, kept = max(0.0, low_end - lo) + max(0.0, hi - high_start), hi - lo
     else:
-        lost = (_mass((lo - m) / s, (-big - m) / s) if lo < -big else 0.0) + \
-            (_mass((big - m) / s, (hi - m) / s) if hi > big else 0.0)
+        lost = (_mass((lo - m) / s, (low_end - m) / s) if lo < -big else 0.0) + \
+            (_mass((high_start - m) / s, (hi - m) / s) if hi > big else 0.0)
         kept = _mass((lo - m) / s, (hi - m) / s)
     if not lost <= _MAX_LOST_MASS * kept:
         raise ValueError(f"N(mean={m:g}, std={s:g}) on [a, b] = [{lo:g}, {hi:g}] has a share of "
@@ -201,6 +204,10 @@ def truncated_normal(
     if not lo < hi:
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
     alpha, beta = (lo - m) / s, (hi - m) / s
+    # mean + std z for |z| up to _MAX_TAIL, and the standardized bounds, in double range.
+    if s > _DOUBLE_MAX / 64 or (math.isfinite(lo) and math.isinf(alpha)) or (math.isfinite(hi) and math.isinf(beta)):
+        raise ValueError(f"std={s:g} or the distance from mean={m:g} to a={lo:g} or b={hi:g} overflows double "
+                         "precision")
     if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
         raise ValueError(
             f"[a, b] = [{lo}, {hi}] lies more than {_MAX_TAIL:g} std from the mean: "
