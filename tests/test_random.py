@@ -626,3 +626,15 @@ def test_mass_beyond_the_dtype_is_a_share_of_at_most_one(mean, a, b, dtype):
         wi.random.truncated_normal(3, mean=mean, a=a, b=b, dtype=dtype)
     share = float(str(e.value).split("has a share of ")[1].split()[0])
     assert 0 < share <= 1
+
+
+def test_zero_d_arrays_are_accepted_as_parameters():
+    # numpy takes np.array(0.5) wherever it takes 0.5; a 0-d bool or a 1-element 1-D array is not a number.
+    want = wi.random.truncated_normal(5, mean=0.1, std=0.5, a=-1, b=1, rng=2)
+    got = wi.random.truncated_normal(5, mean=np.array(0.1), std=np.array(0.5), a=np.array(-1), b=np.array(1.0), rng=2)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(TypeError, match="std"):
+        wi.random.normal(5, std=np.array(True))
+    with pytest.raises(TypeError, match="std"):
+        wi.random.normal(5, std=np.array([0.5]))
+

@@ -18,6 +18,8 @@ _MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
 
 def real(value: Any, name: str, *, finite: bool = True) -> float:
     """value as a Python float; TypeError if it is not a real number, ValueError if NaN (or inf)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array stands for its scalar, as in numpy
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     try:
