@@ -152,6 +152,11 @@ def run_cli(*argv):
     (["compare", "--threads", "99999999999"], 2),
     (["compare", "--seeds", "99999999999999999999"], 2),
     (["depth", "--width", "3000000", "--depth", "1", "--examples", "1"], 1),  # 72 TB of weights
+    (["ranges", "--schemes", "randn*0.01"], 2),  # ranges needs a scale from the fans
+    (["ranges", "--schemes", "constant(2)"], 2),
+    (["depth", "--schemes", "sparse"], 2),  # sparse needs its sparsity
+    (["depth", "--schemes", "dirac"], 2),  # dirac needs a conv shape
+    (["compare", "--schemes", "he,sparse"], 2),
 ])
 def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, capsys):
     status = None
@@ -162,7 +167,21 @@ def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, caps
     err = capsys.readouterr().err
     assert status == code
     assert len(err.strip().splitlines()) == 1 and "error" in err and "Traceback" not in err
-    assert not (tmp_path / "x").exists() or not os.listdir(tmp_path / "x")
+    if code == 2:  # refused before any work: no output directory either
+        assert not (tmp_path / "x").exists()
+    else:
+        assert not (tmp_path / "x").exists() or not os.listdir(tmp_path / "x")
+
+
+def test_each_commands_help_offers_only_schemes_it_takes(capsys):
+    for command in ("compare", "ranges", "depth"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert ("randn*K" in text) == (command != "ranges")
+        if command == "ranges":
+            for name in ("fan_in_uniform", "xavier_uniform", "he_normal", "lecun_normal", "variance_scaling"):
+                assert name in text
 
 
 def test_unwritable_output_directory(tmp_path):

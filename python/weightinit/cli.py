@@ -20,6 +20,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence
 from weightinit import __version__, experiments
 from weightinit._args import MAX_STEPS
 from weightinit._threads import MAX_THREADS, set_num_threads
+from weightinit.initializers import SCALE_RULES
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 
 __all__ = ["main"]
@@ -73,9 +74,11 @@ def _names(text: str) -> List[str]:
     return names
 
 
-def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str]) -> None:
-    p.add_argument("--schemes", type=_names, default=",".join(schemes), metavar="A,B,...",
-                   help="comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)")
+SCHEMES_HELP = "comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)"
+
+
+def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
+    p.add_argument("--schemes", type=_names, default=",".join(schemes), metavar="A,B,...", help=schemes_help)
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
                    help="output directory for the PNGs and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -116,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plot-outputs", type=_int_at_least(1), default=10,
                    help="outputs for the fan_avg rules' curve, as the article")
     p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
-    _common(p, "ranges", experiments.RANGE_SCHEMES)
+    _common(p, "ranges", experiments.RANGE_SCHEMES,
+            "comma-separated init schemes with a scale from the fans: "
+            + ", ".join(sorted(f.__name__ for f in SCALE_RULES)) + ", or their other names in weightinit.available()")
 
     p = sub.add_parser("depth", formatter_class=formatter, help="activation and gradient std per layer of a deep network, per scheme",
                        description="Forward and backward pass, at initialization, of DEPTH hidden layers of "
@@ -181,7 +186,7 @@ def _report(out: str, title: str, argv: Sequence[str], table: str, images: Seque
 def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
-    pairs = [experiments.scheme(s) for s in args.schemes]  # unknown names fail before any work
+    pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args.out)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
     start = time.perf_counter()
@@ -210,7 +215,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
     for s in args.schemes:
-        experiments.scheme(s)
+        experiments.range_rule(s)
     out = _output_dir(args.out)
     rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed)
     lines = [f"| scheme | spread for n={args.inputs}, m={args.outputs} | min | max | mean | std |",
@@ -233,7 +238,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
     for s in args.schemes:
-        experiments.scheme(s)
+        experiments.checked_scheme(s)
     for a in args.activations:
         if a not in HIDDEN_ACTIVATIONS:
             raise ValueError(f"unknown activation {a!r}; one of {', '.join(HIDDEN_ACTIVATIONS)}")

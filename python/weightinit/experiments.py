@@ -112,13 +112,27 @@ def compare(
     return result, (X, Y, X_test, Y_test)
 
 
-def _rule(name: str) -> Tuple[Callable[..., np.ndarray], str]:
+def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str]:
+    """The initializer a ``ranges`` scheme names and its distribution; a ValueError for names
+    without a scale from fans (zeros, randn*k, orthogonal, ...)."""
     fn = registry.get(name)
     rule = initializers.SCALE_RULES.get(fn)
     if rule is None:
         raise ValueError(f"{name!r} has no scale from fans; use one of "
                          f"{', '.join(sorted(f.__name__ for f in initializers.SCALE_RULES))}")
     return fn, rule()[2]
+
+
+def checked_scheme(token: str) -> Tuple[str, Any]:
+    """:func:`scheme`, after one draw of a 2 x 2 weight matrix: names that cannot initialize a
+    dense layer by themselves (``dirac``, ``sparse`` without its sparsity) fail here, before
+    any work, with a ValueError naming the scheme."""
+    label, init = scheme(token)
+    try:
+        registry.get(init)((2, 2), rng=0)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"scheme {label!r} cannot initialize a dense layer: {exc}") from None
+    return label, init
 
 
 def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20, count: int = 1000,
@@ -131,7 +145,7 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     gen = np.random.default_rng(rng)
     rows = []
     for name in schemes:
-        fn, kind = _rule(name)
+        fn, kind = range_rule(name)
         layers = [fn((m, n), rng=gen) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
@@ -143,7 +157,7 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     """For each scheme, ``(kind, spread)`` against inputs ``1 .. max_inputs`` with ``m`` outputs
     (the article plots normalized Xavier with 10 outputs)."""
     n = np.arange(1, max_inputs + 1)
-    return {name: (_rule(name)[1], np.array([registry.scale(name, int(k), m) for k in n])) for name in schemes}
+    return {name: (range_rule(name)[1], np.array([registry.scale(name, int(k), m) for k in n])) for name in schemes}
 
 
 def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, width: int = 256,
