@@ -308,6 +308,8 @@ def test_ctrl_c_interrupts_training():
         ({"layer_sizes": [2, 3, 1], "loss": "hinge"}, ValueError, "loss must be one of"),
         ({"layer_sizes": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "mse"}, ValueError, "needs a"),
         ({"layer_sizes": [2, 3, 1], "init": "nope"}, ValueError, "init"),
+        ({"layer_sizes": [2, 3, 1], "init": "sparse"}, TypeError, r"init='sparse' cannot initialize layer 1"),
+        ({"layer_sizes": [2, 3, 1], "init": ["he", "dirac"]}, ValueError, r"init\[1\]='dirac' cannot initialize"),
         ({"layer_sizes": [2, 3, 1], "dtype": np.int32}, TypeError, "dtype"),
         ({"layer_sizes": [2, 3, 1], "alpha": -1.0}, ValueError, "alpha"),
     ],
@@ -334,6 +336,29 @@ def test_one_nonfinite_value_anywhere_in_a_large_input_is_refused(dtype, bad, re
         Xb.flat[flat] = bad
         with pytest.raises(ValueError, match="X must be finite"):
             net.cost(Xb, Y)
+
+
+def test_a_last_update_that_overflows_the_parameters_is_reported():
+    # Cost 5e11, but dW1 = dZ1 X^T = 1e6 * 1e306 overflows: the last step's update (no cost
+    # is computed after it) turns W1 into -inf.
+    net = wi.MLP([1, 1, 1], ["identity", "identity"], loss="mse")
+    net.parameters = {"W1": [[1e-300]], "b1": [[0.0]], "W2": [[1.0]], "b2": [[0.0]]}
+    X, Y = np.array([[1e306]]), np.array([[0.0]])
+    start = net.parameters
+    with pytest.raises(FloatingPointError, match="last update") as info:
+        net.fit(X, Y, iterations=1, learning_rate=0.1)
+    assert info.value.costs.tolist() == [pytest.approx(5e11)]
+    net.parameters = start
+    net.fit(X, Y, iterations=1, learning_rate=0.1, on_nonfinite="continue")
+    assert net.parameters["W1"][0, 0] == -np.inf
+
+
+def test_more_recorded_costs_than_an_array_holds_is_refused_by_name():
+    X, Y = datasets.planar_flower(1)
+    with pytest.raises(ValueError, match="iterations=.* with record_every=1 keeps"):
+        wi.MLP([2, 3, 1]).fit(X, Y, iterations=2**62)
+    with pytest.raises(ValueError, match="raise record_every"):
+        wi.sweep(X, Y, [2, 3, 1], ["he"], [0, 1], 2**62, 1.0)
 
 
 def test_bad_data_and_arguments():

@@ -216,3 +216,30 @@ def test_plot_decision_boundary_draws():
     X, Y = wp.load_planar_dataset(1)
     params = wp.initialize_parameters(2, 4, 1)
     wp.plot_decision_boundary(lambda x: wp.predict(params, x.T), X, Y)
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("b1", np.zeros(4), "b1 must be 2-D"),  # NumPy broadcasts it along the examples
+    ("b1", np.zeros((1, 4)), "b1 must have 4 rows"),
+    ("b1", np.zeros((2, 2)), "b1 must have 4 rows"),
+    ("b2", np.zeros(1), "b2 must be 2-D"),
+    ("W2", np.zeros((1, 3)), "W2 must have 4 columns"),
+])
+def test_parameters_of_other_shapes_are_refused_everywhere(data, key, value, match):
+    (X, Y), _ = data
+    params = {**wp.initialize_parameters(2, 4, 1), key: value}
+    with pytest.raises(ValueError, match=match):
+        wp.forward_propagation(X, params)
+    with pytest.raises(ValueError, match=match):
+        wp.backward_propagation(params, {}, X, Y)
+    with pytest.raises(ValueError, match=match):
+        wp.nn_model(X, Y, 4, num_iterations=2, parameters=params)
+
+
+def test_complex_or_transposed_data_is_refused(data):
+    (X, Y), _ = data
+    params = wp.initialize_parameters(2, 4, 1)
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        wp.forward_propagation(X + 0j, params)
+    with pytest.raises(ValueError, match="X must have 2 rows"):
+        wp.backward_propagation(params, {}, X.T, Y)

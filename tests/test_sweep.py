@@ -92,6 +92,16 @@ def test_divergence_is_flagged_and_stops_the_run():
     assert "2/2" in r.table().splitlines()[2]
 
 
+def test_table_shows_an_exploded_but_finite_cost_in_exponent_form():
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], [0, 1], 5, 0.1)
+    plain = r.table().splitlines()[2]
+    assert f"{r.final_cost.mean():.4f}" in plain
+    r.final_cost = r.final_cost * 1e150  # as after a run whose cost exploded without overflowing
+    line = r.table().splitlines()[2]
+    assert f"{r.final_cost.mean():.4g}" in line and len(line) < 2 * len(plain)
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_results_do_not_depend_on_thread_count(threads):
     X, Y, X_test, Y_test = flower()

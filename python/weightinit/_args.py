@@ -60,6 +60,16 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
 MAX_STEPS = 2**62
 
 
+def records(iterations: int, record_every: int, runs: int = 1) -> int:
+    """How many costs a training of ``iterations`` steps keeps (those before steps 0, record_every,
+    ...); a ValueError naming both when ``runs`` such histories exceed what an array can hold."""
+    n = -(-iterations // record_every)
+    if n * runs * 8 >= 2**63:
+        raise ValueError(f"iterations={iterations} with record_every={record_every} keeps {n} costs per run, "
+                         "more than an array holds; raise record_every")
+    return n
+
+
 def count(value: Any, name: str, minimum: int, maximum: Optional[int] = None) -> int:
     """value as an int in [minimum, maximum]; TypeError for non-integers (bool included), ValueError outside."""
     v = integer(value, name, f"an int >= {minimum}")

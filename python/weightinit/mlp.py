@@ -55,8 +55,9 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
 
 
 # --- argument checks ----------------------------------------------------------------------
-def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
-    """a as a C-contiguous finite 2-D array of dtype (a copy only when needed)."""
+def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
+            finite: bool = True) -> np.ndarray:
+    """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
     try:
         arr = np.asarray(a)
     except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
@@ -79,7 +80,7 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not core.mlp.all_finite(arr, get_num_threads()):
+    if finite and not core.mlp.all_finite(arr, get_num_threads()):
         raise ValueError(f"{name} must be finite (it holds nan or inf)")
     return arr
 
@@ -147,9 +148,13 @@ class MLP:
             raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
         self._params: List[np.ndarray] = []
         for l, each in enumerate(inits):
-            f = _initializer(each, f"init[{l}]" if isinstance(init, (list, tuple)) else "init")
+            where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
+            f = _initializer(each, where)
             shape = (sizes[l + 1], sizes[l])
-            W = np.asarray(f(shape, rng=self._rng, dtype=self.dtype))
+            try:
+                W = np.asarray(f(shape, rng=self._rng, dtype=self.dtype))
+            except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
+                raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
             if W.shape != shape:
                 raise ValueError(f"init returned shape {W.shape} for layer {l + 1}, expected {shape}")
             self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
@@ -326,6 +331,7 @@ class MLP:
         bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
         bs = 0 if bs >= m else bs  # a batch of all the data: full-batch descent
         record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
+        _args.records(iterations, record_every)
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]
@@ -340,6 +346,12 @@ class MLP:
             err = FloatingPointError(
                 f"the cost became nan or inf at iteration {step}; training stopped before that update "
                 "(lower learning_rate, or pass on_nonfinite='continue')")
+            err.costs = costs  # type: ignore[attr-defined]
+            raise err
+        if on_nonfinite == "raise" and not all(np.isfinite(p).all() for p in self._params):
+            # The cost is checked before each update; only the last update has no cost after it.
+            err = FloatingPointError(f"the last update (iteration {iterations - 1}) made the parameters nan or inf "
+                                     "(lower learning_rate, or pass on_nonfinite='continue')")
             err.costs = costs  # type: ignore[attr-defined]
             raise err
         return costs

@@ -23,7 +23,7 @@ import numpy as np
 from weightinit import datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer
+from weightinit.mlp import MLP, _initializer, _matrix
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -63,20 +63,30 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
 
 
 def _network(parameters: Params) -> Tuple[Any, list]:
-    """The engine's 2-layer network for these parameters, and the parameters as it takes them."""
-    W1, b1, W2, b2 = (np.ascontiguousarray(parameters[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2"))
-    for name, W in (("W1", W1), ("W2", W2)):
-        if W.ndim != 2:
-            raise ValueError(f"parameters[{name!r}] must be 2-D, got shape {W.shape}")
+    """The engine's 2-layer network for these parameters, and the parameters as it takes them.
+
+    Shapes are the prototype's, checked: W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1);
+    a 1-D bias, which NumPy would broadcast along the examples, is refused. Non-finite values
+    pass, as through the prototype's NumPy.
+    """
+    f64 = np.dtype(np.float64)
+    W1 = _matrix(parameters["W1"], "W1", f64, finite=False)
+    W2 = _matrix(parameters["W2"], "W2", f64, cols=W1.shape[0], finite=False)
+    b1 = _matrix(parameters["b1"], "b1", f64, W1.shape[0], 1, finite=False)
+    b2 = _matrix(parameters["b2"], "b2", f64, W2.shape[0], 1, finite=False)
     sizes = [W1.shape[1], W1.shape[0], W2.shape[0]]
     net = core.mlp.Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
-    return net, [W1, b1.reshape(-1, 1), W2, b2.reshape(-1, 1)]
+    return net, [W1, b1, W2, b2]
+
+
+def _data(a: np.ndarray, name: str, rows: int) -> np.ndarray:
+    return _matrix(a, name, np.dtype(np.float64), rows, finite=False)
 
 
 def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
     """A2 = sigmoid(W2 tanh(W1 X + b1) + b2) and the cache {"Z1", "A1", "Z2", "A2"}."""
     net, params = _network(parameters)
-    Z, A = net.forward(params, np.ascontiguousarray(X, dtype=np.float64), True, get_num_threads())
+    Z, A = net.forward(params, _data(X, "X", params[0].shape[1]), True, get_num_threads())
     return A[1], {"Z1": Z[0], "A1": A[0], "Z2": Z[1], "A2": A[1]}
 
 
@@ -98,8 +108,8 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
     accepted for the prototype's signature.
     """
     net, params = _network(parameters)
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    X = _data(X, "X", params[0].shape[1])
+    Y = _data(Y, "Y", params[2].shape[0])
     _, dW, db = net.gradients(params, X, Y, True, get_num_threads())
     return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
 

@@ -138,8 +138,11 @@ class SweepResult:
         def percent(x: float) -> str:  # "-" where there is no test set (or every run diverged)
             return "-" if math.isnan(x) else f"{100 * x:.1f}"
 
+        def cost(x: float) -> str:  # 4 decimals; a finite but exploded cost in exponent form
+            return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
+
         for r in self.summary():
-            lines.append(f"| {r['init']} | {r['cost_mean']:.4f} ± {r['cost_sd']:.4f} | "
+            lines.append(f"| {r['init']} | {cost(r['cost_mean'])} ± {cost(r['cost_sd'])} | "
                          f"{percent(r['train_accuracy'])} | {percent(r['test_accuracy'])} | "
                          f"{r['diverged']}/{r['runs']} |")
         return "\n".join(lines)
@@ -217,6 +220,7 @@ def sweep(
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 
+    _args.records(iterations, record_every, len(pairs) * len(seed_list))
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would.
     nets = [[MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha) for s in seed_list]
             for _, f in pairs]
