@@ -12,9 +12,9 @@
 //                         so both far tails keep full relative precision; then the
 //                         value mean + std z is clamped into [a, b]. Where Phi(alpha) is
 //                         below the smallest normal double (alpha = -inf, or below about
-//                         -37.5), u = 0 takes p at the middle of its cell instead:
-//                         2^-54 (float32 stream: 2^-25) times Phi(beta) - Phi(alpha). ndtri is Wichura's
-//                         AS 241 for float64 and Acklam's algorithm for float32.
+//                         -37.5), u = 0 takes p at the middle of its cell instead: 2^-54
+//                         (float32 stream: 2^-25) times Phi(beta) - Phi(alpha). ndtri is
+//                         Wichura's AS 241 for float64 and Acklam's algorithm for float32.
 //                         Narrow intervals, beta - alpha < 1e-7 (float32 stream: 1e-4),
 //                         too few bits of p left between Phi(alpha) and Phi(beta): the
 //                         density there is exp(c s) (c = -alpha, s = z - alpha in [0, w],
