@@ -361,6 +361,15 @@ def test_more_recorded_costs_than_an_array_holds_is_refused_by_name():
         wi.sweep(X, Y, [2, 3, 1], ["he"], [0, 1], 2**62, 1.0)
 
 
+def test_float64_data_beyond_float32s_range_is_named_as_such():
+    net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="normal", rng=0, dtype=np.float32)
+    X = np.array([[1e39, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="X holds values beyond float32's range"):
+        net.fit(X, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="X must be finite"):
+        net.fit(np.array([[np.inf, 0.0], [0.0, 1.0]]), np.zeros((1, 2)))
+
+
 def test_bad_data_and_arguments():
     net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="normal", rng=0)
     X = np.zeros((2, 5))

@@ -79,10 +79,13 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if finite and not core.mlp.all_finite(arr, get_num_threads()):
+    with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and not core.mlp.all_finite(out, get_num_threads()):
+        if out.dtype != arr.dtype and np.isfinite(arr).all():
+            raise ValueError(f"{name} holds values beyond {dtype}'s range (largest {np.finfo(dtype).max:g})")
         raise ValueError(f"{name} must be finite (it holds nan or inf)")
-    return arr
+    return out
 
 
 class MLP:
