@@ -153,6 +153,12 @@ def test_seeds_as_a_count_and_the_trained_network():
     np.testing.assert_array_equal(net.predict_proba(X), alone.predict_proba(X))
 
 
+def test_a_tuple_of_inits_is_refused_with_the_reason():
+    X, Y, _, _ = flower()
+    with pytest.raises(TypeError, match=r"inits must be .* list.*a tuple .* reads as one \(label, init\) pair"):
+        wi.sweep(X, Y, [2, 3, 1], ("zeros", "ones"), [0], 5, 1.0)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     (dict(inits=["no_such_init"]), ValueError),
     (dict(inits="zeros"), TypeError),

@@ -212,7 +212,8 @@ def sweep(
     if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
         inits = list(inits)  # a generator, say
     if not isinstance(inits, list) or len(inits) < 1:
-        raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs")
+        tuple_hint = " (a tuple is not taken: it reads as one (label, init) pair)" if isinstance(inits, tuple) else ""
+        raise TypeError(f"inits must be a non-empty list of names, callables or (label, callable) pairs{tuple_hint}")
     pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.positive(learning_rate, "learning_rate")
