@@ -2,8 +2,9 @@
 
 Element-wise initializers on (4096, 4096); orthogonal on 1024^2 and 4096^2 (the latter only
 when benchmarks are enabled: one QR of it takes seconds). Every call allocates its output.
-weightinit's orthogonal runs its QR on one OpenBLAS thread whatever the thread count (its
-blocked QR's bits depend on the count); only the Gaussian fill uses the others.
+weightinit's orthogonal blocks its QR by hand (linalg.hpp): panels on one OpenBLAS thread,
+their trailing updates in fixed column slices shared by the threads, so it uses every thread
+and its bits do not depend on the count.
 Run: python bench/ratios.py bench/bench_initializers.py
 """
 

@@ -213,3 +213,13 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
         assert shown.bar.n == 4
     finally:
         shown.close()
+
+
+def test_missing_matplotlib_is_reported_before_any_work(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "from weightinit.cli import main\n"
+            f"sys.exit(main(['compare', '--seeds', '1', '--iterations', '5', '--out', {str(tmp_path / 'x')!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "cli extra" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stdout == "" and not (tmp_path / "x").exists()

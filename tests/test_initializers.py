@@ -319,7 +319,7 @@ def test_region_is_slice_of_full(name, data):
     else:
         shape, in_axis, out_axis = data.draw(weight_shapes(min_dim=1, max_dim=30))
         axes = {} if in_axis is None or name not in SCALED else {"in_axis": in_axis, "out_axis": out_axis}
-    params = data.draw(params_for(name)) if name in SCALED else {}
+    params = data.draw(params_for(name)) if name in SCALED else {"value": -0.75} if name == "constant" else {}
     dtype = data.draw(st.sampled_from(DTYPES))
     region = data.draw(regions(shape))
     fn = getattr(wi, name)
@@ -332,7 +332,7 @@ def test_region_is_slice_of_full(name, data):
 
 
 RANDOM = SCALED + ["uniform", "normal", "truncated_normal", "orthogonal", "sparse"]
-EXTRA = {"sparse": {"sparsity": 0.25}}
+EXTRA = {"sparse": {"sparsity": 0.25}, "constant": {"value": 0.5}}
 
 
 @pytest.mark.parametrize("name", RANDOM)
@@ -373,7 +373,7 @@ def test_out_and_dtypes(name):
 @pytest.mark.parametrize("name", wi.initializers.__all__)
 def test_bad_out_is_refused_by_name(name):
     fn = getattr(wi, name)
-    kw = {"value": 0.5} if name == "constant" else EXTRA.get(name, {})
+    kw = EXTRA.get(name, {})
     shape = (4, 2, 3, 3) if name == "dirac" else (6, 4)
     not_arrays = ([[0.0] * shape[-1]] * shape[0], "x", 3)
     for out in not_arrays:
@@ -809,3 +809,12 @@ nan = float("nan")
 def test_bad_input(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+def test_constant_needs_its_value_as_torch_and_jax():
+    # No silent default: "same_constant" / "constant" by name alone would train from zeros.
+    with pytest.raises(TypeError, match="value"):
+        wi.constant((2, 2))
+    with pytest.raises(TypeError, match="init='same_constant' cannot initialize layer 1"):
+        wi.MLP([2, 3, 1], init="same_constant")
+    assert (wi.get("same_constant")((2, 2), value=0.5) == 0.5).all()

@@ -78,7 +78,7 @@ SCHEMES_HELP = "comma-separated init schemes: names of weightinit.available(), r
 
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
-    p.add_argument("--schemes", type=_names, default=",".join(schemes), metavar="A,B,...", help=schemes_help)
+    p.add_argument("--schemes", type=_names, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
                    help="output directory for the PNGs and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -186,6 +186,7 @@ def _report(out: str, title: str, argv: Sequence[str], table: str, images: Seque
 def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
+    plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args.out)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
@@ -214,6 +215,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
 def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
+    plots.require()
     for s in args.schemes:
         experiments.range_rule(s)
     out = _output_dir(args.out)
@@ -237,6 +239,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
 def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     from weightinit import plots
 
+    plots.require()
     for s in args.schemes:
         experiments.checked_scheme(s)
     for a in args.activations:
@@ -294,7 +297,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:
-        print(f"weightinit {args.command}: error: {exc} (pip install 'weightinit[cli]')", file=sys.stderr)
+        print(f"weightinit {args.command}: error: {exc} (install the cli extra: pip install 'weightinit[cli]', "
+              "or pip install '.[cli]' in a checkout)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"weightinit {args.command}: interrupted", file=sys.stderr)

@@ -47,16 +47,17 @@ Rule = Tuple[float, str, str]  # (variance, mode, distribution)
 def constant(
     shape: Optional[_args.ShapeLike] = None,
     *,
-    value: float = 0.0,
+    value: float,
     rng: Any = None,
     dtype: Any = None,
     out: Optional[np.ndarray] = None,
     region: Any = None,
 ) -> np.ndarray:
-    """Every element equals ``value`` (torch.nn.init.constant_, keras Constant).
+    """Every element equals ``value`` (torch.nn.init.constant_, jax constant, keras Constant).
 
     The first article's "same constant" initialization: it keeps the hidden units of a
-    layer symmetric, so they never learn different features. ``rng`` is accepted for a
+    layer symmetric, so they never learn different features. ``value`` is required, as in
+    torch and jax (keras' default is 0: use :func:`zeros`). ``rng`` is accepted for a
     common calling convention and ignored.
 
     >>> wi.constant((2, 3), value=0.5)[0]

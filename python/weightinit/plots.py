@@ -16,6 +16,11 @@ from weightinit.sweep import SweepResult
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
 
 
+def require() -> None:
+    """Raises ImportError now, before any work, if matplotlib (the ``cli`` extra) is missing."""
+    import matplotlib  # noqa: F401
+
+
 def _figure(rows: int, cols: int, width: float, height: float) -> Tuple[object, np.ndarray]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
