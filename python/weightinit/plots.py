@@ -50,7 +50,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, 2.0)
         ax.set_xlim(0, max(result.iterations, 1))
-        ax.set_xlabel("run iterations", fontsize=8)
+        ax.set_xlabel("iteration", fontsize=8)
         ax.set_ylabel("cost", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(result.inits):]:
@@ -126,6 +126,7 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
                 ax.semilogy(layers[keep], y[keep], marker="o", markersize=3, label=name)
             ax.set_title(f"{act}: {what}", fontsize=10)
             ax.set_xlabel("layer", fontsize=8)
+            ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)
-        axes[2 * r].legend(fontsize=6)
+        axes[2 * r].legend(fontsize=6, framealpha=0.6)
     fig.savefig(path, dpi=dpi)
