@@ -2,10 +2,14 @@
 #include "weightinit/sweep.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "weightinit/parallel.hpp"
 
@@ -104,10 +108,11 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         if (!stop.load() && progress && progress(done)) stop.store(true);
         return stop.load();
     };
+    // Runs in progress stop at their next check once the calling thread's poll says so.
     mlp::Check check;
-    if (progress) check = [&](std::size_t, double) { return poll(false); };
+    if (progress) check = [&](std::size_t, double) { return stop.load(); };
 
-    parallel_for(runs, int(nworkers), [&](std::size_t r) {
+    auto body = [&](std::size_t r) {
         double* costs = out.costs + r * n_rec;
         for (std::size_t k = 0; k < n_rec; ++k) costs[k] = nan;
         out.final_cost[r] = out.train_accuracy[r] = out.test_accuracy[r] = nan;
@@ -138,7 +143,45 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             if (test) out.test_accuracy[r] = scored(w.net, p, data.X_test, data.Y_test, data.m_test, w.output);
         }
         poll(true);
+    };
+    if (!progress) {
+        parallel_for(runs, int(nworkers), body);
+        return Report{done, stop.load()};
+    }
+    // With a progress callback the calling thread only reports, every check_interval, while
+    // a driver thread runs the loop: the callback may need the calling thread (Python runs
+    // signal handlers on its main thread alone), which would otherwise be idle in
+    // parallel_for once its own runs were done, and deaf until the last run ended.
+    std::mutex driver_mutex;
+    std::condition_variable driver_done;
+    bool finished = false;
+    std::exception_ptr driver_error, poll_error;
+    std::thread driver([&] {
+        try {
+            parallel_for(runs, int(nworkers), body);
+        } catch (...) {
+            driver_error = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(driver_mutex);
+        finished = true;
+        driver_done.notify_one();
     });
+    const auto interval = std::chrono::duration<double>(mlp::check_interval);
+    std::unique_lock<std::mutex> lock(driver_mutex);
+    while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {
+        lock.unlock();
+        try {
+            poll(false);
+        } catch (...) {  // the callback failed: stop the runs, then pass its error on
+            if (!poll_error) poll_error = std::current_exception();
+            stop.store(true);
+        }
+        lock.lock();
+    }
+    lock.unlock();
+    driver.join();
+    if (driver_error) std::rethrow_exception(driver_error);
+    if (poll_error) std::rethrow_exception(poll_error);
     return Report{done, stop.load()};
 }
 

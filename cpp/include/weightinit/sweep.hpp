@@ -57,9 +57,10 @@ struct Results {
 
 std::size_t records(const Options& opt);
 
-// Called with the number of runs finished, each time one finishes and about every
-// mlp::check_interval seconds from inside long runs; calls never overlap. Returning
-// true stops the sweep: runs in progress stop, runs not started never start.
+// Called with the number of runs finished, each time one finishes (on the thread that ran
+// it) and about every mlp::check_interval seconds on the calling thread, which does no
+// run itself when there is a Progress; calls never overlap. Returning true stops the
+// sweep: runs in progress stop at their next check, runs not started never start.
 using Progress = std::function<bool(std::size_t runs_done)>;
 
 struct Report {
