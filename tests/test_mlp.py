@@ -11,6 +11,7 @@ import weightinit as wi
 from hypothesis import given
 from hypothesis import strategies as st
 from weightinit import datasets
+from weightinit._coreload import core
 from weightinit.reference import mlp as ref
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
@@ -368,6 +369,15 @@ def test_float64_data_beyond_float32s_range_is_named_as_such():
         net.fit(X, np.zeros((1, 2)))
     with pytest.raises(ValueError, match="X must be finite"):
         net.fit(np.array([[np.inf, 0.0], [0.0, 1.0]]), np.zeros((1, 2)))
+
+
+def test_layers_too_big_to_address_are_a_memory_error_before_any_allocation():
+    # 2^33 * 2^31 weights wrap a 64-bit product to 0: the core zero-filled a 16 GB bias
+    # gradient, and the process was killed for memory.
+    with pytest.raises(MemoryError, match=r"layer_sizes: layer 1 \(8589934592 -> 2147483648\)"):
+        wi.MLP([2**33, 2**31, 1])
+    with pytest.raises(ValueError, match="more weights than can be addressed"):  # the core's own check
+        core.mlp.Network([2**33, 2**31, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
 
 
 def test_bad_data_and_arguments():

@@ -638,3 +638,19 @@ def test_zero_d_arrays_are_accepted_as_parameters():
     with pytest.raises(TypeError, match="std"):
         wi.random.normal(5, std=np.array([0.5]))
 
+
+def test_the_core_checks_its_own_preconditions():
+    # The Python layer refuses these first; called directly, the core must not sample them.
+    core = wi._core.random
+    out = np.empty(4)
+    for low, high in [(1.0, 0.0), (0.0, np.inf), (np.nan, 1.0), (-1e308, 1e308)]:
+        with pytest.raises(ValueError, match="uniform"):
+            core.fill_uniform(out, [1, 2], [4], [0], low, high, 1)
+    for mean, std in [(0.0, -1.0), (0.0, np.nan), (np.inf, 1.0)]:
+        with pytest.raises(ValueError, match="normal"):
+            core.fill_normal(out, [1, 2], [4], [0], mean, std, 1)
+    for a, b in [(-50.0, -49.0), (45.0, 46.0)]:  # Phi underflows: every value would be a bound
+        with pytest.raises(ValueError, match="37 std"):
+            core.fill_truncated_normal(out, [1, 2], [4], [0], 0.0, 1.0, a, b, 1)
+    assert np.isnan(core.ndtri(np.array([np.nan, -0.1, 1.1]))).all()
+

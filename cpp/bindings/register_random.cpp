@@ -81,14 +81,14 @@ void register_random(py::module_& parent) {
     m.def(
         "fill_uniform",
         [](py::array out, KeyWords key, Shape full_shape, Shape start, double low, double high, int nthreads) {
-            fill_array(out, key, std::move(full_shape), std::move(start), wi::UniformParams{low, high}, nthreads);
+            fill_array(out, key, std::move(full_shape), std::move(start), wi::make_uniform(low, high), nthreads);
         },
         py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("low"), py::arg("high"),
         py::arg("nthreads"));
     m.def(
         "fill_normal",
         [](py::array out, KeyWords key, Shape full_shape, Shape start, double mean, double std, int nthreads) {
-            fill_array(out, key, std::move(full_shape), std::move(start), wi::NormalParams{mean, std}, nthreads);
+            fill_array(out, key, std::move(full_shape), std::move(start), wi::make_normal(mean, std), nthreads);
         },
         py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),
         py::arg("nthreads"));

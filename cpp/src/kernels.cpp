@@ -206,7 +206,9 @@ void ndtri(const double* p, std::size_t n, double* out) {
         const bool lower = p[i] <= 0.5;
         const double t = lower ? p[i] : 1.0 - p[i];
         double x;
-        if (!(t > 0.0))
+        if (std::isnan(p[i]) || p[i] < 0.0 || p[i] > 1.0)
+            x = std::numeric_limits<double>::quiet_NaN();
+        else if (!(t > 0.0))
             x = -std::numeric_limits<double>::infinity();
         else if (t < vecmath::Quantile<double>::central_limit)
             x = vecmath::ndtri_lower_tail(std::max(t, DBL_MIN));
@@ -228,6 +230,18 @@ double round_inward_f32(double x, bool up) {
 }
 }  // namespace
 
+UniformParams make_uniform(double low, double high) {
+    if (!(low <= high) || !std::isfinite(high - low))
+        throw std::invalid_argument("uniform: need low <= high, both finite, with a finite high - low");
+    return {low, high};
+}
+
+NormalParams make_normal(double mean, double std) {
+    if (!std::isfinite(mean) || !(std >= 0.0) || !std::isfinite(std))
+        throw std::invalid_argument("normal: mean must be finite and std finite and >= 0");
+    return {mean, std};
+}
+
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b, bool float32) {
     if (!std::isfinite(mean)) throw std::invalid_argument("truncated_normal: mean must be finite");
     if (!(std > 0.0) || !std::isfinite(std)) throw std::invalid_argument("truncated_normal: std must be positive");
@@ -241,6 +255,9 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     const double alpha = (a - mean) / std, beta = (b - mean) / std;
     if (std > DBL_MAX / 64 || (std::isfinite(a) && std::isinf(alpha)) || (std::isfinite(b) && std::isinf(beta)))
         throw std::invalid_argument("truncated_normal: std or the bounds' distance from mean overflows");
+    // Beyond 37 std Phi underflows: every value would land on one bound.
+    if (alpha > 37.0 || beta < -37.0)
+        throw std::invalid_argument("truncated_normal: [a, b] lies more than 37 std from the mean");
     const double w = beta - alpha, c = -alpha;
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -27,12 +28,6 @@
 #include "weightinit/parallel.hpp"
 #include "weightinit/vec8.hpp"
 #include "weightinit/vecmath.hpp"
-
-#if WI_HAVE_VEC8
-// vec8::V values pass only between inline functions and lambdas of the fused kernel;
-// GCC warns that their ABI would differ between clones if they were ever called.
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 
 namespace weightinit::mlp {
 
@@ -70,6 +65,14 @@ void Architecture::validate() const {
     if (sizes.size() < 2) throw std::invalid_argument("an MLP needs at least an input and an output size");
     for (auto n : sizes)
         if (n < 1) throw std::invalid_argument("layer sizes must be >= 1");
+    // Every buffer of a layer is a multiple of n_out * n_in or n_out * m elements; the
+    // former must at least be addressable (the latter is checked where m is known).
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+        std::size_t bytes = 0;
+        if (__builtin_mul_overflow(sizes[l + 1], sizes[l], &bytes) ||
+            __builtin_mul_overflow(bytes, sizeof(double), &bytes) || bytes > std::size_t(PTRDIFF_MAX))
+            throw std::length_error("a layer has more weights than can be addressed");
+    }
     if (activations.size() != sizes.size() - 1)
         throw std::invalid_argument("one activation per layer is needed");
     for (std::size_t l = 0; l + 1 < activations.size(); ++l)

@@ -14,6 +14,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core com
 # What initializers return: float16 is sampled as float32 and rounded.
 INIT_DTYPES = (np.dtype(np.float16),) + FLOAT_DTYPES
 _MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
+MAX_BYTES = 2**63 - 1  # the largest array NumPy (and the core's ptrdiff_t) can address
 
 
 def real(value: Any, name: str, *, finite: bool = True) -> float:

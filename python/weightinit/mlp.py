@@ -145,7 +145,6 @@ class MLP:
         self.layer_sizes = sizes
         self.activations = acts
         self._rng = _args.generator(rng)
-        self._net = core.mlp.Network(list(sizes), list(acts), self.loss, self.alpha, self.dtype == np.float32)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
         if len(inits) != n_layers:
             raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
@@ -161,6 +160,9 @@ class MLP:
             if W.shape != shape:
                 raise ValueError(f"init returned shape {W.shape} for layer {l + 1}, expected {shape}")
             self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
+        # After the weights: NumPy refuses an impossible layer with a MemoryError before the
+        # core allocates its gradients.
+        self._net = core.mlp.Network(list(sizes), list(acts), self.loss, self.alpha, self.dtype == np.float32)
 
     def __repr__(self) -> str:
         return (f"MLP({list(self.layer_sizes)}, activations={self.activations}, loss={self.loss!r}, "
@@ -176,6 +178,10 @@ class MLP:
         sizes = tuple(_args.count(n, f"layer_sizes[{i}]", 1) for i, n in enumerate(layer_sizes))
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
+        for l in range(len(sizes) - 1):
+            if sizes[l + 1] * sizes[l] * 8 > _args.MAX_BYTES:
+                raise MemoryError(f"layer_sizes: layer {l + 1} ({sizes[l]} -> {sizes[l + 1]}) has "
+                                  f"{sizes[l + 1] * sizes[l]} weights, more than can be addressed")
         return sizes
 
     @staticmethod

@@ -62,6 +62,10 @@ constexpr double truncated_narrow_width = 1e-7, truncated_narrow_width_f32 = 1e-
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
                                             bool float32);
+// The other distributions' parameters, checked (std::invalid_argument): low <= high with a
+// finite span; a finite mean and a finite std >= 0.
+UniformParams make_uniform(double low, double high);
+NormalParams make_normal(double mean, double std);
 
 // Block generators: the elements of blocks j0 .. j0 + n - 1 (n <= philox_batch) of
 // the distribution's stream into dst. Defined in kernels.cpp, compiled for several

@@ -249,7 +249,8 @@ WI_INLINE double exp(double x) {
     return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
 }
 
-// tanh(x) within 3 ulp of libm, as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
+// tanh(x) within 4 ulp of libm (3.4 ulp of the correctly rounded value, measured on 4e6
+// inputs), as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
 // With e^{2|x|} = s (d + 2r) / d (exp_fraction, s = 2^k) this is
 // (2 r s + (s - 1) d) / (2 r s + (s + 1) d): no cancellation for small |x| (k = 0 gives
 // r / (r + d)), and a single division, the divider being what bounds a vectorized loop.
