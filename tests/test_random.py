@@ -654,3 +654,24 @@ def test_the_core_checks_its_own_preconditions():
             core.fill_truncated_normal(out, [1, 2], [4], [0], 0.0, 1.0, a, b, 1)
     assert np.isnan(core.ndtri(np.array([np.nan, -0.1, 1.1]))).all()
 
+
+
+def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads):
+    """Pool threads start once and keep the floating-point control they started with; a
+    library built with -ffast-math may set flush-to-zero in the caller afterwards. Every
+    thread must then compute as the caller does, or subnormal results depend on the thread
+    count: here low + (high - low) u with high = 1e-310 is 0 under denormals-are-zero."""
+    core = wi._core
+    wi.set_num_threads(2)
+    wi.random.uniform(1 << 22, rng=0)  # the pool's threads exist, with the default control
+    saved = core.fp_control()
+    core.set_fp_control(saved | 0x8040)  # MXCSR flush-to-zero and denormals-are-zero
+    try:
+        two = wi.random.uniform(1 << 22, low=0.0, high=1e-310, rng=1)
+        wi.set_num_threads(1)
+        one = wi.random.uniform(1 << 22, low=0.0, high=1e-310, rng=1)
+    finally:
+        core.set_fp_control(saved)
+    assert not one.any()
+    np.testing.assert_array_equal(two, one)
+    assert wi.random.uniform(1 << 22, low=0.0, high=1e-310, rng=1).any()  # subnormals again

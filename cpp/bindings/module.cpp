@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "weightinit/cancel.hpp"
+#include "weightinit/parallel.hpp"
 
 namespace py = pybind11;
 
@@ -18,6 +19,9 @@ PYBIND11_MODULE(_core, m) {
     register_mlp(m);
     register_sweep(m);
     register_linalg(m);
+    // For the tests: the floating-point control that pool threads copy from the caller.
+    m.def("fp_control", &weightinit::detail::fp_control);
+    m.def("set_fp_control", &weightinit::detail::set_fp_control, py::arg("control"));
     // Work stopped by python_signals (signals.hpp): the handler's error is already set.
     py::register_exception_translator([](std::exception_ptr e) {
         try {

@@ -33,6 +33,22 @@
 
 namespace weightinit::detail {
 
+// The SSE control bits (MXCSR less its sticky exception flags): rounding, flush-to-zero,
+// denormals-are-zero, exception masks. Threads inherit them when started, so a library
+// built with -ffast-math that sets flush-to-zero in the caller after the pool started
+// would leave the pool computing other bits for subnormals; helpers take the caller's.
+#if defined(__SSE__)
+constexpr unsigned fp_flags = 0x3F;
+unsigned fp_control() noexcept { return _mm_getcsr() & ~fp_flags; }
+void set_fp_control(unsigned control) noexcept {
+    const unsigned now = _mm_getcsr();
+    if ((now & ~fp_flags) != control) _mm_setcsr((now & fp_flags) | (control & ~fp_flags));
+}
+#else
+unsigned fp_control() noexcept { return 0; }
+void set_fp_control(unsigned) noexcept {}
+#endif
+
 namespace {
 
 constexpr unsigned task_bits = 16, slot_bits = 8;
@@ -66,6 +82,7 @@ struct Pool {
     alignas(64) std::atomic<std::size_t> done{0};
     alignas(64) std::atomic<TaskFn> fn{nullptr};
     std::atomic<void*> ctx{nullptr};
+    std::atomic<unsigned> control{0};  // the caller's fp_control()
     alignas(64) std::atomic<bool> busy{false};
     std::atomic<int> sleepers{0};
     std::mutex mutex;
@@ -78,6 +95,7 @@ struct Pool {
 
     // Runs a claimed task: reads the job only now (see the top of this file).
     void run(std::uint64_t task) {
+        set_fp_control(control.load(std::memory_order_relaxed));
         fn.load(std::memory_order_relaxed)(ctx.load(std::memory_order_relaxed), task);
         done.fetch_add(1, std::memory_order_release);
     }
@@ -151,6 +169,7 @@ struct Pool {
     void run(std::size_t ntasks, std::size_t want, TaskFn f, void* c) noexcept {
         fn.store(f, std::memory_order_relaxed);
         ctx.store(c, std::memory_order_relaxed);
+        control.store(fp_control(), std::memory_order_relaxed);
         const std::uint64_t slots = std::min(want, ensure_threads(want));
         done.store(0, std::memory_order_relaxed);
         const std::uint64_t gen = (gen_of(state.load(std::memory_order_relaxed)) + 1) & gen_mask;

@@ -30,6 +30,12 @@ bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noe
 // The same loop on threads started for this call alone.
 void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 
+// The calling thread's floating-point control (on x86, MXCSR less its sticky flags), which
+// pool threads take on for each job so that every thread computes the same bits; exposed
+// for the tests, which set flush-to-zero as a -ffast-math library would.
+unsigned fp_control() noexcept;
+void set_fp_control(unsigned control) noexcept;
+
 }  // namespace detail
 
 // Runs body(t) for t in [0, ntasks) on up to nthreads threads (the caller's
