@@ -432,7 +432,10 @@ def test_progress_reports_steps_and_costs(capsys):
     costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
     err = capsys.readouterr().err
     assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
+    assert err.rstrip().endswith("iteration 100000/100000  done")
     assert costs.shape == (100,)
+    net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the end still shows
+    assert capsys.readouterr().err.strip() == "iteration 5/5  done"
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -347,9 +347,9 @@ class MLP:
         callback = _print_progress(iterations) if progress else None
         costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                         on_nonfinite == "raise", key, get_num_threads(), callback)
-        if progress:
-            print(file=sys.stderr)
         costs = costs[: report["recorded"]]
+        if progress:  # the end, whether or not the last periodic report came near it
+            print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
         if report["nonfinite"] and on_nonfinite == "raise":
             step = report["first_nonfinite"]
             err = FloatingPointError(
