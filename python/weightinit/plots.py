@@ -50,7 +50,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, 2.0)
         ax.set_xlim(0, max(result.iterations, 1))
-        ax.set_xlabel("iteration", fontsize=8)
+        ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(result.inits):]:
