@@ -19,9 +19,8 @@
 #if defined(__GNUC__)
 #define WI_HAVE_VEC8 1
 // Only inline functions take or return a V, so no call crosses an ABI that depends on
-// the clone's instruction set; GCC warns about the parameters regardless.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
+// the clone's instruction set; GCC notes the parameters' ABI regardless, after inlining,
+// where no pragma reaches: CMakeLists.txt compiles the includer (mlp.cpp) with -Wno-psabi.
 
 namespace weightinit::vec8 {
 
@@ -93,6 +92,4 @@ WI_INLINE double sum_lanes(V v) {
 }
 
 }  // namespace weightinit::vec8
-
-#pragma GCC diagnostic pop
 #endif
