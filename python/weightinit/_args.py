@@ -65,7 +65,7 @@ def records(iterations: int, record_every: int, runs: int = 1) -> int:
     """How many costs a training of ``iterations`` steps keeps (those before steps 0, record_every,
     ...); a ValueError naming both when ``runs`` such histories exceed what an array can hold."""
     n = -(-iterations // record_every)
-    if n * runs * 8 >= 2**63:
+    if n * runs * 8 > MAX_BYTES:
         raise ValueError(f"iterations={iterations} with record_every={record_every} keeps {n} costs per run, "
                          "more than an array holds; raise record_every")
     return n

@@ -350,20 +350,19 @@ class MLP:
         costs = costs[: report["recorded"]]
         if progress:  # the end, whether or not the last periodic report came near it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
-        if report["nonfinite"] and on_nonfinite == "raise":
-            step = report["first_nonfinite"]
-            err = FloatingPointError(
-                f"the cost became nan or inf at iteration {step}; training stopped before that update "
-                "(lower learning_rate, or pass on_nonfinite='continue')")
-            err.costs = costs  # type: ignore[attr-defined]
-            raise err
-        if on_nonfinite == "raise" and not all(np.isfinite(p).all() for p in self._params):
+        if on_nonfinite == "continue":
+            return costs
+        if report["nonfinite"]:
+            what = (f"the cost became nan or inf at iteration {report['first_nonfinite']}; training stopped "
+                    "before that update")
+        elif not all(np.isfinite(p).all() for p in self._params):
             # The cost is checked before each update; only the last update has no cost after it.
-            err = FloatingPointError(f"the last update (iteration {iterations - 1}) made the parameters nan or inf "
-                                     "(lower learning_rate, or pass on_nonfinite='continue')")
-            err.costs = costs  # type: ignore[attr-defined]
-            raise err
-        return costs
+            what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"
+        else:
+            return costs
+        err = FloatingPointError(f"{what} (lower learning_rate, or pass on_nonfinite='continue')")
+        err.costs = costs  # type: ignore[attr-defined]
+        raise err
 
 
 def _print_progress(total: int) -> Callable[[int, float], None]:
