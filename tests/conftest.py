@@ -1,4 +1,7 @@
+import contextlib
 import os
+import signal
+import threading
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,3 +26,20 @@ def restore_threads():
     saved = wi.get_num_threads()
     yield
     wi.set_num_threads(saved)
+
+
+@pytest.fixture
+def ctrl_c_after():
+    """``with ctrl_c_after(seconds): ...``: a SIGINT that long after the block starts, which
+    the block must turn into KeyboardInterrupt (pytest.raises); the timer is cancelled after."""
+    @contextlib.contextmanager
+    def after(seconds):
+        timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                yield
+        finally:
+            timer.cancel()
+
+    return after

@@ -8,9 +8,6 @@ sqrt(3) slip and the wrong distribution.
 """
 
 import math
-import os
-import signal
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -554,19 +551,14 @@ def test_orthogonal_thread_count_invariance_past_blocking(shape, dtype, restore_
         np.testing.assert_array_equal(r, results[0])
 
 
-def test_ctrl_c_interrupts_a_long_orthogonal():
+def test_ctrl_c_interrupts_a_long_orthogonal(ctrl_c_after):
     """The QR asks for Ctrl-C between panels. A SIGINT a second in (the 12000^2 QR takes ~20 s on
     two cores) raises KeyboardInterrupt with ``out`` unfinished: a QR that ran to its end, the
     signal handled only after it, would leave unit columns there instead of the Gaussian."""
     n = 12000
     out = np.zeros((n, n), np.float32)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            wi.orthogonal((n, n), rng=0, dtype=np.float32, out=out)
-    finally:
-        timer.cancel()
+    with ctrl_c_after(1.0):
+        wi.orthogonal((n, n), rng=0, dtype=np.float32, out=out)
     column = out[:, 0].astype(np.float64)
     assert np.dot(column, column) > 2.0  # about n for the Gaussian; 1 for a finished Q
 

@@ -1,9 +1,6 @@
 """weightinit.MLP against the pure-NumPy reference, finite differences, and the articles' learning claims."""
 
 import math
-import os
-import signal
-import threading
 
 import numpy as np
 import pytest
@@ -285,16 +282,11 @@ def test_saturated_network_has_a_finite_cost():
     assert math.isfinite(net.cost(X, Y)) and net.cost(X, Y) > 1
 
 
-def test_ctrl_c_interrupts_training():
+def test_ctrl_c_interrupts_training(ctrl_c_after):
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            net.fit(X, Y, iterations=50_000_000)
-    finally:
-        timer.cancel()
+    with ctrl_c_after(0.3):
+        net.fit(X, Y, iterations=50_000_000)
 
 
 @pytest.mark.parametrize(

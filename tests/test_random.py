@@ -2,10 +2,8 @@
 
 import math
 import os
-import signal
 import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -553,19 +551,14 @@ def test_uniform_never_reaches_high(dtype):
 
 
 @pytest.mark.parametrize("name, threads", [("truncated_normal", 2), ("normal", 1)])
-def test_ctrl_c_interrupts_a_long_fill(name, threads, restore_threads):
+def test_ctrl_c_interrupts_a_long_fill(name, threads, restore_threads, ctrl_c_after):
     """Fills ask for Ctrl-C between chunks (at most every 50 ms). A SIGINT 10 ms into a fill of
     10^8 float32 (0.2-0.4 s here) raises KeyboardInterrupt with ``out`` unfinished: a fill
     that ran to its end, the signal handled only after it, would leave no NaN behind."""
     wi.set_num_threads(threads)
     out = np.full(100_000_000, np.nan, dtype=np.float32)
-    timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            getattr(wi.random, name)(rng=0, out=out)
-    finally:
-        timer.cancel()
+    with ctrl_c_after(0.01):
+        getattr(wi.random, name)(rng=0, out=out)
     assert np.isnan(out).any()
 
 

@@ -1,9 +1,6 @@
 """weightinit.sweep: each run equals wi.MLP trained alone; no dependence on threads; divergence."""
 
 import functools
-import os
-import signal
-import threading
 
 import numpy as np
 import pytest
@@ -182,7 +179,7 @@ def test_bad_arguments(kwargs, error):
         wi.sweep(**args)
 
 
-def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_threads):
+def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_threads, ctrl_c_after):
     """Python sees signals on the calling thread only. Run 0 (constant 1e308 weights) has a
     non-finite cost at its first step, so the calling thread, which takes it, is soon done;
     run 1 (3000 steps on 200 000 examples, seconds) goes to the pool's thread. A SIGINT 0.3 s
@@ -193,12 +190,7 @@ def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_thread
     wi.set_num_threads(2)
     inits = [("huge", functools.partial(wi.constant, value=1e308)), "he_normal"]
     seen = []
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            wi.sweep(X, Y, [2, 4, 1], inits, [0], 3000, 1.2, record_every=1000,
-                     progress=lambda done, total: seen.append(done))
-    finally:
-        timer.cancel()
+    with ctrl_c_after(0.3):
+        wi.sweep(X, Y, [2, 4, 1], inits, [0], 3000, 1.2, record_every=1000,
+                 progress=lambda done, total: seen.append(done))
     assert max(seen, default=0) <= 1
