@@ -141,6 +141,9 @@ def test_truncated_normal_within_few_ulp_of_reference(sr, seed, dtype, bounds):
 NARROW = [  # mean, std, a, b
     (0.0, 1.0, 0.0, 1e-12), (0.0, 1.0, 0.25, 0.25 + 3e-8), (0.0, 1.0, -8.0, -8.0 + 5e-8),
     (0.0, 1.0, 30.0, 30.0 + 1e-9), (0.0, 1e20, -1.0, 1.0), (0.0, 1e15, -1.0, 1.0), (5.0, 1e-3, 5.0 - 1e-12, 5.0),
+    # Far from the mean, where (a - mean) / std and (b - mean) / std round to the same or
+    # nearby doubles though [a, b] holds many: the width must come from b - a.
+    (1.0, 1.0, -1e-17, 1e-17), (1.0, 1.0, -1e-15, 1e-15), (1e12, 1e12, -1e-3, 1e-3),
 ]
 
 

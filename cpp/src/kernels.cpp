@@ -258,7 +258,9 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     // Beyond 37 std Phi underflows: every value would land on one bound.
     if (alpha > 37.0 || beta < -37.0)
         throw std::invalid_argument("truncated_normal: [a, b] lies more than 37 std from the mean");
-    const double w = beta - alpha, c = -alpha;
+    // The width from b - a: far from the mean, alpha and beta round to the same or nearby
+    // doubles though [a, b] holds many (mean 1, std 1, [-1e-17, 1e-17] gave one value).
+    const double w = (b - a) / std, c = -alpha;
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;
     p.G = std::expm1(c * w);

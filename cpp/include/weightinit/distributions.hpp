@@ -54,7 +54,7 @@ struct TruncatedNormalParams {
     double a, E, G;
 };
 
-// beta - alpha below which truncated_normal samples the narrow interval's own density:
+// (b - a) / std below which truncated_normal samples the narrow interval's own density:
 // where the float64 stream's quantile (AS 241, ~1e-16) or the float32 stream's (Acklam,
 // ~1e-9) has too few bits left across the interval, and the density's neglected factor
 // exp(-s^2 / 2) is still within the output's precision (5e-15, 5e-9).

@@ -192,10 +192,11 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
     u = unit_uniform(key, flat_indices(shape, region), dtype)
-    if beta - alpha < NARROW_WIDTH[dtype]:
+    w = (b - a) / std  # not beta - alpha: far from the mean those two may round together
+    if w < NARROW_WIDTH[dtype]:
         # Density exp(c s) on s = z - alpha in [0, w] (exp(-s^2/2) is within 5e-15 of 1):
         # s = log1p(u expm1(c w)) / c, written as u E L(u G) with no division by a small c.
-        c, w = -alpha, beta - alpha
+        c = -alpha
         G = math.expm1(c * w)
         E = w * (1.0 + 0.5 * c * w) if abs(c * w) < 1e-10 else G / c
         y = u * G
