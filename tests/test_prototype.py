@@ -243,3 +243,27 @@ def test_complex_or_transposed_data_is_refused(data):
         wp.forward_propagation(X + 0j, params)
     with pytest.raises(ValueError, match="X must have 2 rows"):
         wp.backward_propagation(params, {}, X.T, Y)
+
+
+def test_nn_model_names_transposed_data(data):
+    """nn_model takes its sizes from the data, so a transposed X (or Y) first shows as a
+    disagreement over the number of examples: the error says which one to transpose."""
+    (X, Y), _ = data
+    with pytest.raises(ValueError, match=r"one column per example.*pass X\.T"):
+        wp.nn_model(X.T, Y, 4, num_iterations=2)
+    with pytest.raises(ValueError, match=r"one column per example.*pass Y\.T"):
+        wp.nn_model(X, Y.T, 4, num_iterations=2)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda X, Y: wp.nn_model(X, Y, 3.0, 2), "n_h must be an int"),
+    (lambda X, Y: wp.nn_model(X, Y, 0, 2), "n_h must be >= 1"),
+    (lambda X, Y: wp.nn_model(X, Y, 4, -1), "num_iterations must be >= 0"),
+    (lambda X, Y: wp.nn_model(X, Y, 4, 2.5), "num_iterations must be an int"),
+    (lambda X, Y: wp.initialize_parameters(2, 2.0, 1), "n_h must be an int"),
+    (lambda X, Y: wp.initialize_parameters(0, 4, 1), "n_x must be >= 1"),
+])
+def test_prototype_arguments_are_named_in_errors(data, call, match):
+    (X, Y), _ = data
+    with pytest.raises((TypeError, ValueError), match=match):
+        call(X, Y)

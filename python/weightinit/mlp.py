@@ -283,7 +283,12 @@ class MLP:
         return A
 
     def accuracy(self, X: Any, Y: Any) -> float:
-        """Fraction of examples classified right (classification losses only)."""
+        """Fraction of predictions that are right (classification losses only).
+
+        Softmax: examples whose largest output is the target's class. Sigmoid: each output
+        unit's 0/1 prediction (> 0.5) counts on its own, so with several sigmoid outputs this
+        is the fraction of right (example, unit) pairs, not of examples right in every unit.
+        """
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
         A = self.predict_proba(X)

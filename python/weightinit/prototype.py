@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 
-from weightinit import datasets
+from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer, _matrix
@@ -50,6 +50,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     With ``init`` (an initializer name, e.g. ``"he_normal"``) the weights come from that
     initializer instead, seeded by ``seed``; ``scale`` then multiplies its output.
     """
+    n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     if init is None:
         rs = np.random.RandomState(seed)
         W1 = rs.randn(n_h, n_x) * scale
@@ -79,7 +80,7 @@ def _network(parameters: Params) -> Tuple[Any, list]:
     return net, [W1, b1, W2, b2]
 
 
-def _data(a: np.ndarray, name: str, rows: int) -> np.ndarray:
+def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
     return _matrix(a, name, np.dtype(np.float64), rows, finite=False)
 
 
@@ -128,7 +129,15 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     loop, which runs without Python). Returns the parameters, or ``(parameters, costs)``
     with ``return_costs`` (the cost of every iteration, as the prototype's cost list).
     Like the prototype, a nan/inf cost does not stop training.
+
+    It starts from this module's ``initialize_parameters``: a function of that name defined
+    after ``from weightinit.prototype import *`` is not seen here (Python binds names per
+    module), so to start elsewhere, as the article does with zeros or ``randn * 0.01``, pass
+    ``parameters=your_initialize_parameters(n_x, n_h, n_y)``.
     """
+    n_h = _args.count(n_h, "n_h", 1)
+    num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
+    _same_examples(X, Y)
     n_x, _, n_y = layer_sizes(X, Y)
     start = initialize_parameters(n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
@@ -139,6 +148,16 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
             print(f"Cost after iteration {i}: {costs[i]:f}")
     trained = model.parameters
     return (trained, costs) if return_costs else trained
+
+
+def _same_examples(X: Any, Y: Any) -> None:
+    """X (n_x, m) and Y (n_y, m) must agree on m; which one looks transposed if they do not."""
+    X = _data(X, "X", None)
+    Y = _data(Y, "Y", None)
+    if X.shape[1] != Y.shape[1]:
+        hint = ("; pass X.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
+        raise ValueError(f"X (n_x, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
+                         f"and {Y.shape}{hint}")
 
 
 def predict(parameters: Params, X: np.ndarray) -> np.ndarray:
