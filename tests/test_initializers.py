@@ -7,7 +7,9 @@ and ``test_checks_reject_wrong_scales`` shows the same checks reject a 5% scale 
 sqrt(3) slip and the wrong distribution.
 """
 
+import functools
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -627,6 +629,8 @@ def test_sparse_values_and_pattern():
 
 
 def test_eye():
+    with pytest.raises(ValueError, match="gain must be >= 0"):  # as every other gain
+        wi.eye((3, 3), gain=-1.0)
     np.testing.assert_array_equal(wi.eye((2, 3)), [[1, 0, 0], [0, 1, 0]])
     np.testing.assert_array_equal(wi.eye((3, 2), gain=2.5, dtype=np.float32), [[2.5, 0], [0, 2.5], [0, 0]])
     assert wi.eye((3, 3), dtype=np.float32).dtype == np.float32
@@ -670,9 +674,9 @@ def test_distributions_are_the_random_module():
     ("xavier", "fan_in_uniform"), ("normalized_xavier", "xavier_uniform"), ("normalized Xavier", "xavier_uniform"),
     ("he", "he_normal"), ("He", "he_normal"), ("random", "normal"), ("zeros", "zeros"), ("zero", "zeros"),
     ("constant", "constant"), ("same_constant", "constant"), ("standard", "fan_in_uniform"),
-    ("glorot_uniform", "xavier_uniform"), ("GlorotNormal", "xavier_normal"), ("kaiming_normal_", "he_normal"),
-    ("kaiming_uniform", "he_uniform"), ("HeUniform", "he_uniform"), ("RandomNormal", "normal"),
-    ("random_uniform", "uniform"), ("TruncatedNormal", "truncated_normal"), ("VarianceScaling", "variance_scaling"),
+    ("glorot_uniform", "xavier_uniform"), ("glorot_normal", "xavier_normal"), ("kaiming_normal_", "he_normal"),
+    ("kaiming_uniform", "he_uniform"), ("HeUniform", "he_uniform"), ("random_normal", "normal"),
+    ("random_uniform", "uniform"), ("VarianceScaling", "variance_scaling"),
     ("Identity", "eye"), ("orthogonal_", "orthogonal"), ("LecunNormal", "lecun_normal"), ("dirac_", "dirac"),
 ])
 def test_registry_names(alias, target):
@@ -686,17 +690,54 @@ TORCH_NAMES = {
     "xavier_normal_": "xavier_normal", "kaiming_uniform_": "he_uniform", "kaiming_normal_": "he_normal",
     "orthogonal_": "orthogonal", "sparse_": "sparse",
 }
+# keras' classes whose rule is the function of the same snake-case name (the others follow).
 KERAS_NAMES = {
-    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "RandomNormal": "normal", "RandomUniform": "uniform",
-    "TruncatedNormal": "truncated_normal", "VarianceScaling": "variance_scaling", "GlorotNormal": "xavier_normal",
-    "GlorotUniform": "xavier_uniform", "HeNormal": "he_normal", "HeUniform": "he_uniform",
-    "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform", "Orthogonal": "orthogonal", "Identity": "eye",
+    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "VarianceScaling": "variance_scaling",
+    "GlorotUniform": "xavier_uniform", "HeUniform": "he_uniform", "LecunNormal": "lecun_normal",
+    "LecunUniform": "lecun_uniform", "Orthogonal": "orthogonal", "OrthogonalInitializer": "orthogonal",
+    "Identity": "eye", "IdentityInitializer": "eye",
 }
 
 
 @pytest.mark.parametrize("name, target", sorted({**TORCH_NAMES, **KERAS_NAMES}.items()))
 def test_registry_knows_every_torch_and_keras_name(name, target):
     assert wi.get(name) is getattr(wi, target)
+
+
+# keras' classes whose rule differs from torch's function of the same name: keras truncates
+# GlorotNormal and HeNormal at 2 s (s = std / 0.8796...) and draws RandomNormal, RandomUniform
+# and TruncatedNormal at 0.05 (keras 3's defaults). On (400, 300): fan_in 300, fan_avg 350.
+# name: (std of the values, largest |value| allowed, smallest max |value| expected)
+KERAS_RULES = {
+    "GlorotNormal": (math.sqrt(1 / 350), 2 * math.sqrt(1 / 350) / TRUNC, 0.95 * 2 * math.sqrt(1 / 350) / TRUNC),
+    "HeNormal": (math.sqrt(2 / 300), 2 * math.sqrt(2 / 300) / TRUNC, 0.95 * 2 * math.sqrt(2 / 300) / TRUNC),
+    "RandomNormal": (0.05, math.inf, 0.175),  # P(no |z| > 3.5 in 120 000) = e^-56
+    "RandomUniform": (0.05 / math.sqrt(3), 0.05, 0.0499),
+    "TruncatedNormal": (0.05 * TRUNC, 0.1, 0.095),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_RULES))
+def test_keras_class_names_follow_keras_rules(name):
+    std, bound, reach = KERAS_RULES[name]
+    w = wi.get(name)((400, 300), rng=4)
+    assert abs(w).max() <= bound and abs(w).max() >= reach
+    # 120 000 values: the sample std is within 1% of std with overwhelming probability.
+    assert w.std() == pytest.approx(std, rel=0.01)
+    assert abs(w.mean()) < 6 * std / math.sqrt(w.size)
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()  # HeNormal -> he_normal: torch's rule
+    assert wi.get(name) is not wi.get(snake)
+
+
+def test_keras_class_names_take_the_functions_arguments():
+    k = (3, 3, 64, 128)  # keras' conv layout: fans 576 and 1152
+    w = wi.get("HeNormal")(k, in_axis=-2, out_axis=-1, rng=0, dtype=np.float32)
+    assert w.dtype == np.float32 and w.std() == pytest.approx(math.sqrt(2 / 576), rel=0.01)
+    t = wi.get("TruncatedNormal")((200, 300), mean=1.0, std=0.5, rng=1)  # bounds follow: mean +- 2 std
+    assert t.min() >= 0.0 and t.max() <= 2.0 and t.std() == pytest.approx(0.5 * TRUNC, rel=0.01)
+    assert wi.scale("HeNormal", 300) == pytest.approx(math.sqrt(2 / 300) / TRUNC, rel=1e-12)
+    assert wi.scale("GlorotNormal", 300, 400) == pytest.approx(math.sqrt(1 / 350) / TRUNC, rel=1e-12)
+    assert {"HeNormal", "GlorotNormal", "RandomNormal"} <= set(wi.available())
 
 
 def test_registry_lists_everything_and_calls_uniformly():
@@ -708,7 +749,7 @@ def test_registry_lists_everything_and_calls_uniformly():
     for name in names:  # the common calling convention works for every name
         fn = wi.get(name)
         shape = (6, 4) if fn in (wi.eye, wi.sparse) else (6, 4, 3)
-        w = fn(shape, rng=0, dtype=np.float32, **EXTRA.get(fn.__name__, {}))
+        w = fn(shape, rng=0, dtype=np.float32, **EXTRA.get(getattr(fn, "__name__", ""), {}))
         assert w.dtype == np.float32 and w.shape == shape
 
 
@@ -734,6 +775,13 @@ def test_scale_errors_and_kinds():
         wi.scale("he", 0)
     with pytest.raises(ValueError, match="fan_in"):
         wi.scale("he", -3)
+    with pytest.raises(TypeError, match="fan_in_uniform takes no parameter gain"):
+        wi.scale("xavier", 10, gain=2)
+    with pytest.raises(TypeError, match=r"he_normal takes no parameter foo; it takes a, mode, nonlinearity"):
+        wi.scale("he", 10, foo=2)
+    # a partial of a scaled initializer has the scale of its arguments
+    assert wi.scale(functools.partial(wi.he_normal, mode="fan_out"), 10, 40) == pytest.approx(
+        math.sqrt(2 / 40), rel=1e-12)
 
 
 def test_describe():

@@ -250,7 +250,9 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: 
     torch.nn.init.kaiming_normal_ defaults to ``nonlinearity="leaky_relu"``; with a=0 that is
     the same gain sqrt(2), but here a nonzero ``a`` needs ``nonlinearity="leaky_relu"`` spelled
     out (an error otherwise, rather than silently ignoring it as torch does). keras'
-    he_normal truncates at 2 std: ``variance_scaling(2.0, "fan_in", "truncated_normal")``.
+    he_normal (``wi.get("HeNormal")``) truncates at 2 std: ``variance_scaling(shape, scale=2.0,
+    mode="fan_in", distribution="truncated_normal")``, with ``in_axis=-2, out_axis=-1`` for a
+    keras kernel's layout.
 
     >>> w = wi.he_normal((1000, 10), rng=0)         # n=10: std sqrt(2/10) = 0.447
     >>> round(float(w.std()), 2)
@@ -283,7 +285,7 @@ def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[i
 
     LeCun et al., "Efficient BackProp" 1998; Klambauer et al., "Self-normalizing neural
     networks" 2017 (SELU). keras / jax lecun_normal (both truncated), i.e.
-    ``variance_scaling(1.0, "fan_in", "truncated_normal")``.
+    ``variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal")``.
 
     >>> w = wi.lecun_normal((500, 100), rng=0)      # std 0.1, values within +-0.227
     >>> bool(abs(w).max() <= 0.2 / 0.87962566103423978)
@@ -320,8 +322,9 @@ def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 
     - ``"uniform"``: U[-b, b], b = sqrt(3 scale / fan).
 
     Fans use torch's layout unless ``in_axis``/``out_axis`` are given; keras and jax kernels
-    need ``in_axis=-2, out_axis=-1``. Older keras read ``distribution="normal"`` as truncated;
-    here, as in jax, it is the untruncated normal. Unlike keras, a zero fan is an error, not 1.
+    need ``in_axis=-2, out_axis=-1``. keras (keras 3 too) reads ``distribution="normal"`` as
+    truncated; here, as in jax, it is the untruncated normal: a keras ``"normal"`` is
+    ``"truncated_normal"`` here. Unlike keras, a zero fan is an error, not 1.
 
     >>> w = wi.variance_scaling((3, 3, 64, 128), scale=2.0, in_axis=-2, out_axis=-1, rng=0)
     >>> round(float(w.std()) * (9 * 64) ** 0.5, 1)   # std sqrt(2 / 576)
@@ -362,7 +365,7 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     array([[1., 0., 0.],
            [0., 1., 0.]])
     """
-    g = _args.real(gain, "gain")
+    g = _gain(gain)
     full = _args.full_shape(shape, out)
     if len(full) != 2:
         raise ValueError(f"eye needs a 2-D shape, got {full}")

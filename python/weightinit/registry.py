@@ -9,6 +9,8 @@ True
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import math
 import re
 from typing import Any, Callable, Dict, List, Optional
@@ -43,6 +45,31 @@ _ALIASES: Dict[str, str] = {
 }
 
 
+
+def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float = 0.05, **kwargs: Any) -> np.ndarray:
+    """keras.initializers.TruncatedNormal: N(mean, std**2) truncated to mean +- 2 std (std 0.05 by default)."""
+    m = _args.real(mean, "mean")
+    s = _args.positive(std, "std")
+    return initializers.truncated_normal(shape, mean=m, std=s, a=m - 2 * s, b=m + 2 * s, **kwargs)
+
+
+# keras' class names, as keras spells them, where keras' rule differs from the function of
+# the same snake-case name (which follows torch.nn.init): keras truncates its normal Glorot
+# and He at 2 std, and its RandomNormal, RandomUniform and TruncatedNormal default to 0.05.
+# Keyword arguments are the functions' (std, low, high, in_axis, ...), not keras' (stddev, ...).
+_KERAS: Dict[str, Initializer] = {
+    "GlorotNormal": functools.partial(initializers.variance_scaling, scale=1.0, mode="fan_avg",
+                                      distribution="truncated_normal"),
+    "HeNormal": functools.partial(initializers.variance_scaling, scale=2.0, mode="fan_in",
+                                  distribution="truncated_normal"),
+    "RandomNormal": functools.partial(initializers.normal, std=0.05),
+    "RandomUniform": functools.partial(initializers.uniform, low=-0.05, high=0.05),
+    "TruncatedNormal": _keras_truncated_normal,
+    "OrthogonalInitializer": initializers.orthogonal,  # keras 3's other names
+    "IdentityInitializer": initializers.eye,
+}
+
+
 def _normalize(name: str) -> str:
     """'HeNormal', 'he-normal', 'normalized Xavier', 'kaiming_normal_' -> snake case, no trailing '_'."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
@@ -54,7 +81,11 @@ def get(name_or_callable: Any) -> Initializer:
 
     Names are matched after converting to snake case and dropping a trailing underscore, so
     torch's ``"kaiming_normal_"``, keras' ``"GlorotUniform"`` and the article's
-    ``"normalized Xavier"`` all work. Unknown names raise a ValueError listing close matches.
+    ``"normalized Xavier"`` all work. Snake-case names are this library's functions, which
+    follow torch.nn.init where torch and keras differ; keras' class names spelled as keras
+    does give keras' rule: ``"HeNormal"`` and ``"GlorotNormal"`` truncated at 2 std,
+    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` at keras' 0.05.
+    Unknown names raise a ValueError listing close matches.
 
     >>> wi.get("normalized_xavier") is wi.xavier_uniform
     True
@@ -63,6 +94,8 @@ def get(name_or_callable: Any) -> Initializer:
         return name_or_callable
     if not isinstance(name_or_callable, str):
         raise TypeError(f"name_or_callable must be a str or a callable, got {type(name_or_callable).__name__}")
+    if name_or_callable.strip() in _KERAS:
+        return _KERAS[name_or_callable.strip()]
     key = _normalize(name_or_callable)
     key = _ALIASES.get(key, key)
     if key in _CANONICAL:
@@ -80,7 +113,7 @@ def available(aliases: bool = True) -> List[str]:
     """
     names = set(_CANONICAL)
     if aliases:
-        names |= set(_ALIASES)
+        names |= set(_ALIASES) | set(_KERAS)
     return sorted(names)
 
 
@@ -96,10 +129,18 @@ def scale(name: Any, fan_in: float, fan_out: Optional[float] = None, **params: A
     [1.414, 0.447, 0.141]
     """
     fn = get(name)
+    if isinstance(fn, functools.partial):  # e.g. keras' "HeNormal": the function, its arguments first
+        params = {**fn.keywords, **params}
+        fn = fn.func
     rule = initializers.SCALE_RULES.get(fn)
     if rule is None:
         known = sorted(f.__name__ for f in initializers.SCALE_RULES)
         raise ValueError(f"{name!r} has no scale from fans; scale() knows {', '.join(known)}")
+    accepted = inspect.signature(rule).parameters
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise TypeError(f"{fn.__name__} takes no parameter {', '.join(unknown)}; it takes "
+                        f"{', '.join(accepted) or 'none'}")
     variance, mode, distribution = rule(**params)
     fi = _args.nonnegative(fan_in, "fan_in")
     if fan_out is None and mode != "fan_in":
