@@ -39,7 +39,7 @@ def test_reference_float16_uniform_is_the_float32_stream_rounded_below_high():
     (0.0, 1.0), (-0.3, 0.3), (-1 / 3, 2 / 3), (5.0, 5.0), (-2.0, -1.0), (-65504.0, 65504.0),
     (0.0, 1e-5),  # subnormal float16s
     (-1e-4, 0.0),  # values that round to -0 equal high = 0
-    (-1e-8, 0.0), (-0.0, 0.0),  # low rounds to -0 = high: every value is low, -0
+    (-0.0, 0.0),  # low = -0 = high (low < high is false): every value is low, -0
 ])
 def test_uniform_float16_bit_exact_vs_reference(low, high):
     key_seed, shape = 11, (300, 700)
@@ -169,7 +169,7 @@ def test_integer_dtypes_are_still_refused_with_the_choices():
     (lambda: wi.random.uniform(3, low=0.0, high=1e5, dtype=F16), "high"),
     (lambda: wi.random.uniform(3, low=-4e38, high=0.0, dtype=np.float32), "low"),
     # normal and truncated_normal name both mean and std, with the values given.
-    (lambda: wi.random.normal(3, std=1e4, dtype=F16), "std=10000 give values up to 86000"),
+    (lambda: wi.random.normal(3, std=1.2e4, dtype=F16), "std=12000 give values up to 69240"),
     (lambda: wi.random.normal(3, mean=7e4, std=0.0, dtype=F16), "mean=70000 and std=0"),
     (lambda: wi.random.normal(3, mean=1e308, std=1e308), "std=1e.308"),
     (lambda: wi.random.truncated_normal(3, std=1e4, a=-np.inf, b=np.inf, dtype=F16), "std=10000"),
@@ -180,8 +180,13 @@ def test_integer_dtypes_are_still_refused_with_the_choices():
     # Intervals so narrow in std units that Phi's differences cancel: lengths decide.
     (lambda: wi.random.truncated_normal(3, std=1e30, a=-1e5, b=1e5, dtype=F16), "share of 0.345"),
     (lambda: wi.random.truncated_normal(3, std=1e300, a=-1e39, b=1e39, dtype=np.float32), "share of 0.66"),
-    (lambda: wi.sparse((4, 4), sparsity=0.5, std=1e4, rng=0, dtype=F16), "std"),
+    (lambda: wi.sparse((4, 4), sparsity=0.5, std=1.2e4, rng=0, dtype=F16), "std"),
     (lambda: wi.random.truncated_normal(3, a=0.1, b=0.10002, dtype=F16), "no float16 value"),
+    # low < high that round to one value: every element would be it, outside [low, high)
+    (lambda: wi.random.uniform(3, low=1.0001, high=1.0002, dtype=F16), "no float16 value"),
+    (lambda: wi.random.uniform(3, low=0.9999, high=1.0, dtype=F16), "no float16 value"),
+    (lambda: wi.random.uniform(3, low=-1e-8, high=0.0, dtype=F16), "no float16 value"),  # -0 is not < 0
+    (lambda: wi.random.uniform(3, low=0.99999999, high=0.999999995, dtype=np.float32), "no float32 value"),
 ])
 def test_values_beyond_the_dtype_are_refused_not_written_as_inf(call, arg):
     with pytest.raises(ValueError, match=arg):
@@ -189,7 +194,10 @@ def test_values_beyond_the_dtype_are_refused_not_written_as_inf(call, arg):
 
 
 def test_values_that_fit_are_accepted_near_the_edge():
-    assert wi.random.normal(1000, std=7000.0, rng=0, dtype=F16).dtype == F16  # 8.6 * 7000 < 65504
+    # The float32 stream (float16's) has |z| <= sqrt(48 ln 2) = 5.77: 5.77 * 11000 < 65504.
+    x = wi.random.normal(10**6, std=11000.0, rng=0, dtype=F16)
+    assert np.isfinite(x).all() and np.abs(x).max() > 50000  # its tail does reach there
+    assert wi.random.uniform(3, low=0.5, high=0.5, dtype=F16).tolist() == [0.5] * 3  # U[a, a]: a, as in float64
     x = wi.random.truncated_normal(5000, std=5e3, a=-1e6, b=1e6, rng=0, dtype=F16)  # 13 std inside
     assert np.isfinite(x).all() and np.abs(x).max() <= 65504
     assert wi.constant(2, value=65504.0, dtype=F16).tolist() == [65504.0, 65504.0]
@@ -213,3 +221,13 @@ def test_truncated_normal_with_a_negligible_part_beyond_the_dtype_is_cut_there(d
     x = wi.random.truncated_normal(100_000, std=big / 8, a=-np.inf, b=1e300, rng=0, dtype=dtype)
     assert np.isfinite(x).all()
     assert abs(x.astype(np.float64).std() / (big / 8) - 1) < 0.01  # the normal, untouched
+
+
+def test_a_collapsed_float16_truncated_normal_still_advances_the_generator():
+    """One float16 value in [a, b] fills the array without the core; the Generator must still
+    advance, as it does for every other draw (two calls, two keys)."""
+    g = np.random.default_rng(0)
+    before = g.bit_generator.state
+    x = wi.random.truncated_normal(3, a=-1e-12, b=1e-12, rng=g, dtype=F16)
+    assert g.bit_generator.state != before
+    assert x.tolist() == [0.0] * 3 and not np.signbit(x).any()

@@ -22,12 +22,20 @@ def test_missing_core_says_how_to_build():
     assert "pip install ." in proc.stderr
 
 
+def test_missing_openblas_wheel_is_named():
+    """The core links scipy-openblas32's library (GEMM, LAPACK): without that wheel the
+    error names it, not the core."""
+    proc = run_python("import sys; sys.modules['scipy_openblas32'] = None; import weightinit")
+    assert proc.returncode != 0
+    assert "pip install scipy-openblas32" in proc.stderr and "missing or failed" not in proc.stderr
+
+
 def test_thread_count_from_environment():
     proc = run_python("import weightinit; print(weightinit.get_num_threads())", WEIGHTINIT_NUM_THREADS="3")
     assert proc.stdout.strip() == "3"
     # A bad value does not stop the import (or the command line): a warning names it and
     # the machine's cores are used.
-    for bad in ("zero", "0", "99999999999"):
+    for bad in ("zero", "0", "99999999999", "1_0", "\u0663"):  # int() would take the last two
         proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
                           WEIGHTINIT_NUM_THREADS=bad)
         assert proc.returncode == 0 and proc.stdout.strip() == "True"

@@ -431,7 +431,7 @@ def test_uniform_bad_input(kwargs, exc, word):
     [
         (dict(a=1.0, b=1.0), ValueError, "a must be < b"),
         (dict(a=2.0, b=-2.0), ValueError, "a must be < b"),
-        (dict(a=float("nan")), ValueError, "a"),
+        (dict(a=float("nan")), ValueError, r"a must be a number \(may be infinite\), got nan"),
         (dict(std=0.0), ValueError, "std"),
         (dict(std=-1.0), ValueError, "std"),
         (dict(a=50.0, b=60.0), ValueError, "underflows"),

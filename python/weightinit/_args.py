@@ -28,7 +28,7 @@ def real(value: Any, name: str, *, finite: bool = True) -> float:
     except OverflowError:  # an int beyond float range
         raise ValueError(f"{name} must be finite, got an int of {value.bit_length()} bits") from None
     if math.isnan(x) or (finite and math.isinf(x)):
-        raise ValueError(f"{name} must be finite, got {x}")
+        raise ValueError(f"{name} must be {'finite' if finite else 'a number (may be infinite)'}, got {x}")
     return x
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 from weightinit._args import count
@@ -27,6 +28,8 @@ def _initial() -> int:
     if raw is None or raw.strip() == "":
         return _machine_cores()
     try:
+        if not re.fullmatch(r"\s*[0-9]+\s*", raw, re.ASCII):  # int() would also take "1_0" and other digits
+            raise ValueError(raw)
         return count(int(raw), _ENV, 1, MAX_THREADS)
     except (TypeError, ValueError):
         warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using all "

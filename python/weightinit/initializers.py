@@ -24,7 +24,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
 from weightinit._threads import get_num_threads
-from weightinit.random import _MAX_Z as _random_max_z
+from weightinit.random import _max_z
 from weightinit.random import normal, truncated_normal, uniform
 
 __all__ = [
@@ -177,8 +177,8 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(
         np.float64 if dtype is None else dtype, allowed=_args.INIT_DTYPES)
-    reach = {"uniform": 1.0, "truncated_normal": 2.0}.get(distribution, _random_max_z)
     if dt in _args.INIT_DTYPES:  # another out dtype: the distribution's own error
+        reach = {"uniform": 1.0, "truncated_normal": 2.0}.get(distribution) or _max_z(dt)
         _args.fits(reach * s, dt, f"the {'bound' if distribution == 'uniform' else 'std'} {s:g} "
                    "(from gain, a or scale, and the fans)")
     common = {"rng": rng, "dtype": dtype, "out": out, "region": region}

@@ -32,6 +32,15 @@ _MAX_TAIL = 37.0
 # No standard normal of stream spec v1 exceeds this: Box-Muller's radius is at most
 # sqrt(-2 log 2**-53) = 8.57, the inverse CDF's quantiles stay inside (-8.3, 8.3).
 _MAX_Z = 8.6
+# The float32 stream's (and so float16's) 24-bit uniforms: radius at most sqrt(48 ln 2) = 5.768.
+_MAX_Z_F32 = 5.77
+
+
+def _max_z(dtype: np.dtype) -> float:
+    """The largest |z| of a standard normal of stream spec v1 in dtype."""
+    return _MAX_Z if dtype == np.float64 else _MAX_Z_F32
+
+
 # The share of a truncated normal's mass that may lie beyond the output dtype's range (and
 # is then cut off by truncating there too).
 _MAX_LOST_MASS = 1e-12
@@ -135,7 +144,10 @@ def uniform(
         raise ValueError(f"high - low must be finite, got {hi} - {lo}")
     arr, full, start = _args.output(shape, dtype, out, region)
     if arr.dtype != np.float64:
-        lo, hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
+        r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
+        if lo < hi and r_lo == r_hi:  # every value would be that one, outside [low, high)
+            raise ValueError(f"no {arr.dtype} value lies in [low, high) = [{lo}, {hi}): both round to {r_lo}")
+        lo, hi = r_lo, r_hi
     core.random.fill_uniform(arr, _key(rng), full, start, lo, hi, get_num_threads())
     return arr
 
@@ -154,8 +166,11 @@ def normal(
 
     Elements ``2p`` and ``2p+1`` are ``r cos(2 pi u2)`` and ``r sin(2 pi u2)`` with
     ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``. float16
-    values are the float32 values rounded. ``|r| < 8.6``: a ``mean`` and ``std`` for which
-    ``|mean| + 8.6 std`` overflows the dtype are refused rather than written as inf.
+    values are the float32 values rounded. ``r < 8.6``, and for float32 and float16, whose
+    uniforms have 24 bits, ``r <= sqrt(48 ln 2) = 5.77``: their tails stop there (a normal
+    passes 5.77 std once in ~1.3e8 draws) and take few distinct radii beyond ~5. A ``mean``
+    and ``std`` for which ``|mean| + r std`` overflows the dtype are refused rather than
+    written as inf.
 
     >>> normal(4, std=0.01, rng=0).shape
     (4,)
@@ -163,7 +178,7 @@ def normal(
     m = _args.real(mean, "mean")
     s = _args.nonnegative(std, "std")
     arr, full, start = _args.output(shape, dtype, out, region)
-    _args.fits(abs(m) + _MAX_Z * s, arr.dtype, f"mean={m:g} and std={s:g}")
+    _args.fits(abs(m) + _max_z(arr.dtype) * s, arr.dtype, f"mean={m:g} and std={s:g}")
     core.random.fill_normal(arr, _key(rng), full, start, m, s, get_num_threads())
     return arr
 
@@ -220,8 +235,9 @@ def truncated_normal(
         if not lo_in <= hi_in:
             raise ValueError(f"no {arr.dtype} value lies in [a, b] = [{lo}, {hi}]")
         if arr.dtype == np.float16:  # float16 samples float32 on its own bounds rounded inwards
-            if lo_in == hi_in:  # one float16 inside: every value is it
-                arr.fill(lo_in)
+            if lo_in == hi_in:  # one float16 inside: every value is it (+0 for a zero)
+                _key(rng)  # a Generator advances as for any other draw
+                arr.fill(lo_in + 0.0)
                 return arr
             lo, hi = lo_in, hi_in
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
