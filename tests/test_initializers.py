@@ -373,7 +373,7 @@ def test_out_and_dtypes(name):
 def test_bad_out_is_refused_by_name(name):
     fn = getattr(wi, name)
     kw = EXTRA.get(name, {})
-    shape = (4, 2, 3, 3) if name == "dirac" else (6, 4)
+    shape = (4, 2, 3, 3) if name in ("dirac", "delta_orthogonal") else (6, 4)
     not_arrays = ([[0.0] * shape[-1]] * shape[0], "x", 3)
     for out in not_arrays:
         with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
@@ -463,6 +463,79 @@ def test_orthogonal_is_orthogonal(shape, gain, dtype):
     gram = m.T @ m if rows >= cols else m @ m.T
     err = np.abs(gram - gain**2 * np.eye(min(rows, cols))).max()
     assert err <= ORTHO_TOL[dtype] * max(1.0, gain**2)
+
+
+def _gram_error(m, gain):
+    """max |M^T M / gain**2 - I| (M M^T when M is wide)."""
+    m = m.astype(np.float64)
+    gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+    return np.abs(gram / gain**2 - np.eye(min(m.shape))).max()
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 3, 64, 128), -1), ((3, 3, 16, 8), 3), ((5, 40), 1), ((40, 5), -1),
+                                         ((2, 6, 4), 1), ((7, 3), 0)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_orthogonal_column_axis_is_keras_and_jax_layout(shape, axis, dtype):
+    """keras / jax flatten to (prod(other axes), shape[column_axis]), orthonormal columns when
+    that matrix is tall, rows when wide."""
+    w = wi.orthogonal(shape, gain=1.5, column_axis=axis, rng=6, dtype=dtype)
+    assert w.shape == shape and w.dtype == dtype
+    m = np.moveaxis(w, axis, -1).reshape(-1, shape[axis])
+    assert _gram_error(m, 1.5) <= ORTHO_TOL[dtype]
+
+
+def test_orthogonal_column_axis_zero_is_torch_layout():
+    shape = (16, 4, 3, 3)
+    np.testing.assert_array_equal(wi.orthogonal(shape, column_axis=0, rng=2), wi.orthogonal(shape, rng=2))
+    np.testing.assert_array_equal(wi.orthogonal(shape, column_axis=-4, rng=2), wi.orthogonal(shape, rng=2))
+    # Another axis: its own matrix (rows 64 here), still seeded.
+    a = wi.orthogonal(shape, column_axis=1, rng=2)
+    np.testing.assert_array_equal(a, wi.orthogonal(shape, column_axis=1, rng=2))
+    assert not np.allclose(a, wi.orthogonal(shape, rng=2))
+    out = np.empty(shape, np.float32)
+    assert wi.orthogonal(shape, column_axis=-1, rng=2, out=out) is out
+    np.testing.assert_array_equal(out, wi.orthogonal(shape, column_axis=-1, rng=2, dtype=np.float32))
+    with pytest.raises(ValueError, match="column_axis"):
+        wi.orthogonal(shape, column_axis=4)
+    with pytest.raises(TypeError, match="column_axis"):
+        wi.orthogonal(shape, column_axis=1.0)
+
+
+@pytest.mark.parametrize("shape, axes", [
+    ((8, 4, 3, 3), {}), ((8, 4, 3), {}), ((6, 6, 3, 3, 3), {}), ((8, 4, 4, 2), {}),  # torch (out, in, *k)
+    ((3, 3, 4, 8), {"in_axis": -2, "out_axis": -1}), ((5, 4, 8), {"in_axis": -2, "out_axis": -1}),  # keras / jax
+    ((4, 3, 8, 3), {"in_axis": 0, "out_axis": 2}),
+])
+def test_delta_orthogonal(shape, axes):
+    """jax's delta_orthogonal: zeros but at the kernel's centre ((k - 1) // 2 on every spatial
+    axis), where the (in, out) slice is orthogonal with gain: each input channel an orthonormal
+    vector over the outputs (Xiao et al., ICML 2018)."""
+    w = wi.delta_orthogonal(shape, gain=2.0, rng=5, **axes)
+    assert w.shape == shape and w.dtype == np.float64
+    i = axes.get("in_axis", 1) % len(shape)
+    o = axes.get("out_axis", 0) % len(shape)
+    centre = tuple(slice(None) if d in (i, o) else (n - 1) // 2 for d, n in enumerate(shape))
+    c = w[centre]
+    c = c.T if i < o else c  # (out, in)
+    assert c.shape == (shape[o], shape[i])
+    assert _gram_error(c, 2.0) <= 1e-12 and c.shape[0] >= c.shape[1]
+    rest = w.copy()
+    rest[centre] = 0
+    assert not rest.any()
+    np.testing.assert_array_equal(w, wi.delta_orthogonal(shape, gain=2.0, rng=5, **axes))
+    assert wi.get("delta_orthogonal") is wi.delta_orthogonal
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: wi.delta_orthogonal((8, 4)), ValueError, "3-D, 4-D or 5-D"),
+    (lambda: wi.delta_orthogonal((8, 4, 1, 1, 1, 1)), ValueError, "3-D, 4-D or 5-D"),
+    (lambda: wi.delta_orthogonal((4, 8, 3, 3)), ValueError, "out channels"),  # torch layout: 4 out < 8 in
+    (lambda: wi.delta_orthogonal((8, 4, 3, 3), region=(slice(0, 2),)), ValueError, "region"),
+    (lambda: wi.delta_orthogonal((8, 4, 3, 3), gain=-1.0), ValueError, "gain"),
+])
+def test_delta_orthogonal_errors(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
 
 
 @pytest.mark.parametrize("shape", ORTHO_SHAPES)

@@ -43,20 +43,27 @@ def compute_fans(
     dims = _args.shape_tuple(shape)
     if len(dims) < 2:
         raise ValueError(f"shape must have at least 2 dimensions to compute fans, got {dims}")
-    if (in_axis is None) != (out_axis is None):
-        raise TypeError("in_axis and out_axis must be given together (or neither, for torch's layout)")
-    if in_axis is None:
-        i, o = 1, 0
-    else:
-        i = _axis(in_axis, len(dims), "in_axis")
-        o = _axis(out_axis, len(dims), "out_axis")
-        if i == o:
-            raise ValueError(f"in_axis and out_axis name the same axis {i} of shape {dims}")
+    i, o = in_out_axes(dims, in_axis, out_axis)
     receptive = math.prod(d for k, d in enumerate(dims) if k not in (i, o))
     return dims[i] * receptive, dims[o] * receptive
 
 
-def _axis(axis: Any, ndim: int, name: str) -> int:
+def in_out_axes(dims: Tuple[int, ...], in_axis: Any, out_axis: Any) -> Tuple[int, int]:
+    """The input and output axes of a weight of shape ``dims``, as non-negative indices:
+    torch's (1, 0) when neither is given."""
+    if (in_axis is None) != (out_axis is None):
+        raise TypeError("in_axis and out_axis must be given together (or neither, for torch's layout)")
+    if in_axis is None:
+        return 1, 0
+    i = axis_index(in_axis, len(dims), "in_axis")
+    o = axis_index(out_axis, len(dims), "out_axis")
+    if i == o:
+        raise ValueError(f"in_axis and out_axis name the same axis {i} of shape {dims}")
+    return i, o
+
+
+def axis_index(axis: Any, ndim: int, name: str) -> int:
+    """``axis`` of an ``ndim``-D shape as a non-negative index (negative counts from the end)."""
     a = _args.integer(axis, name)
     if not -ndim <= a < ndim:
         raise ValueError(f"{name}={a} is out of range for a shape with {ndim} dimensions")

@@ -22,13 +22,13 @@ import numpy as np
 
 from weightinit import _args
 from weightinit._coreload import core
-from weightinit.fans import calculate_gain, compute_fans, fan_for_mode
+from weightinit.fans import axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
 from weightinit._threads import get_num_threads
 from weightinit.random import _max_z
 from weightinit.random import normal, truncated_normal, uniform
 
 __all__ = [
-    "constant", "dirac", "eye", "fan_in_uniform", "glorot_normal", "glorot_uniform", "he_normal",
+    "constant", "delta_orthogonal", "dirac", "eye", "fan_in_uniform", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "kaiming_normal", "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones",
     "orthogonal", "sparse", "truncated_normal", "uniform", "variance_scaling", "xavier_normal",
     "xavier_uniform", "zeros",
@@ -418,8 +418,9 @@ def _whole_tensor_only(region: Any, name: str) -> None:
         )
 
 
-def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any = None,
-               dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, column_axis: int = 0,
+               rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
+               region: Any = None) -> np.ndarray:
     """A (semi-)orthogonal matrix times ``gain``, flattened to ``(shape[0], prod(shape[1:]))`` as in torch.
 
     Q of the QR decomposition of a Gaussian matrix G from our own stream (``normal`` of the
@@ -435,8 +436,11 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     rather than 1e-15; float16 is the float32 result rounded. Deterministic for a seed on a given machine; OpenBLAS's kernels
     differ between CPUs, so bits may too. Ctrl-C stops a long QR between panels (``out``
     is then left unfinished). Not element-wise: ``region`` is refused.
-    torch.nn.init.orthogonal_ flattens the same way; keras and jax flatten to
-    ``(prod(shape[:-1]), shape[-1])`` instead.
+
+    ``column_axis`` is the axis whose slices are the orthonormal vectors (when there are few
+    enough of them): 0, the default, flattens as torch.nn.init.orthogonal_ does; keras'
+    Orthogonal and jax's ``orthogonal(column_axis=-1)`` flatten to
+    ``(prod(shape[:-1]), shape[-1])``, which is ``column_axis=-1`` here.
 
     >>> w = wi.orthogonal((6, 4), rng=0)
     >>> bool(np.allclose(w.T @ w, np.eye(4)))
@@ -447,18 +451,60 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rn
     full = _args.full_shape(shape, out)
     if len(full) < 2:
         raise ValueError(f"orthogonal needs a shape with at least 2 dimensions, got {full}")
+    axis = axis_index(column_axis, len(full), "column_axis")
     arr, _, _ = _args.output(shape, dtype, out, None)
     _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
-    rows, cols = full[0], math.prod(full[1:])
     if arr.size == 0:
         return arr
-    # The Gaussian is drawn into the output itself (C-contiguous), which the core then
-    # overwrites with gain * Q; float16 takes the float32 result, rounded.
-    work = np.empty(full, np.float32) if arr.dtype == np.float16 else arr
-    normal(full, rng=rng, out=work)
-    core.linalg.orthogonal(work.reshape(rows, cols), g, get_num_threads())
+    # The matrix: a row per index of `axis`, the other axes flattened in order (torch's
+    # flattening for axis 0). The Gaussian is drawn into the output itself when it has that
+    # layout, which the core then overwrites with gain * Q; float16 takes the float32 result.
+    matrix = (full[axis], *full[:axis], *full[axis + 1:])
+    work_dtype = np.float32 if arr.dtype == np.float16 else arr.dtype
+    work = arr if axis == 0 and work_dtype == arr.dtype else np.empty(matrix, work_dtype)
+    normal(matrix, rng=rng, out=work)
+    core.linalg.orthogonal(work.reshape(matrix[0], -1), g, get_num_threads())
     if work is not arr:
-        np.copyto(arr, work, casting="same_kind")
+        np.copyto(arr, np.moveaxis(work, 0, axis), casting="same_kind")
+    return arr
+
+
+def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, in_axis: Optional[int] = None,
+                     out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                     out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
+    """Zeros but at the kernel's centre, where the (out, in) channel matrix is ``orthogonal(gain)``.
+
+    For 3-D, 4-D and 5-D conv weights: a convolution that starts as an orthogonal map of
+    channels, the delta-orthogonal initialization of Xiao et al., "Dynamical isometry and a
+    mean field theory of CNNs", ICML 2018; jax.nn.initializers.delta_orthogonal. The layout
+    is torch's ``(out, in, *kernel)`` unless ``in_axis``/``out_axis`` say otherwise (jax's
+    kernels: ``in_axis=-2, out_axis=-1``). The centre is ``(k - 1) // 2`` on each kernel
+    axis. As in jax, out channels must be at least the in channels: each input channel
+    then maps to an orthonormal vector over the outputs. Not element-wise: ``region`` is
+    refused.
+
+    >>> w = wi.delta_orthogonal((8, 4, 3, 3), rng=0)
+    >>> c = w[:, :, 1, 1]
+    >>> bool(np.allclose(c.T @ c, np.eye(4))) and int(np.count_nonzero(w)) == c.size
+    True
+    """
+    g = _gain(gain)
+    _whole_tensor_only(region, "delta_orthogonal")
+    full = _args.full_shape(shape, out)
+    if not 3 <= len(full) <= 5:
+        raise ValueError(f"delta_orthogonal needs a 3-D, 4-D or 5-D shape (a conv kernel), got {full}")
+    i, o = in_out_axes(full, in_axis, out_axis)
+    if full[o] < full[i]:
+        raise ValueError(f"delta_orthogonal needs out channels >= in channels, got {full[o]} out and {full[i]} "
+                         f"in (shape {full}, in_axis {i}, out_axis {o})")
+    arr, _, _ = _args.output(shape, dtype, out, None)
+    centre = orthogonal((full[o], full[i]), gain=g, rng=rng, dtype=arr.dtype)
+    arr.fill(0)
+    if arr.size == 0:  # an empty kernel axis has no centre
+        return arr
+    # Integer indices on the kernel axes leave the in and out axes in their order.
+    arr[tuple(slice(None) if d in (i, o) else (n - 1) // 2 for d, n in enumerate(full))] = (
+        centre if o < i else centre.T)
     return arr
 
 
