@@ -19,7 +19,22 @@ FAN_TABLE = [
     ((5, 8, 16), -2, -1, (40, 80)),                   # keras Conv1D kernel
     ((3, 3, 16, 32), 2, 3, (144, 288)),               # same, positive axes
     ((7, 4, 9), 0, 2, (28, 36)),                      # jax: any axes, receptive = the rest (4)
+    ((2, 3, 4, 5), (1, 2), 3, (24, 10)),              # jax: several input axes (12), receptive 2
+    ((2, 3, 4, 5), [0], (2, 3), (6, 60)),             # lists too; out axes 20, receptive 3
 ]
+
+
+def test_compute_fans_batch_axis():
+    """jax's batch_axis: axes that are neither fan nor receptive field (a stack of weights)."""
+    assert wi.compute_fans((2, 3, 4, 5), in_axis=(1, 2), out_axis=3, batch_axis=0) == (12, 5)
+    assert wi.compute_fans((8, 3, 3, 16, 32), in_axis=-2, out_axis=-1, batch_axis=(0,)) == (144, 288)
+    assert wi.compute_fans((8, 20, 10), batch_axis=2) == (20, 8)  # torch's layout, last axis a batch
+    # variance_scaling: std sqrt(1 / fan_in) with fan_in 64, not 64 * 4 (batch counted as receptive)
+    w = wi.variance_scaling((4, 64, 32), in_axis=1, out_axis=2, batch_axis=0, distribution="normal", rng=3)
+    assert w.std() == pytest.approx(1 / 8, rel=0.02)  # 8192 values: 2% is 9 standard errors
+    u = wi.variance_scaling((4, 64, 32), in_axis=(1,), out_axis=(2,), batch_axis=(0,), distribution="uniform",
+                            rng=3)
+    assert abs(u).max() <= math.sqrt(3 / 64) and abs(u).max() > 0.99 * math.sqrt(3 / 64)
 
 
 @pytest.mark.parametrize("shape, in_axis, out_axis, expected", FAN_TABLE)
@@ -87,6 +102,11 @@ def test_fan_for_mode():
         (lambda: wi.compute_fans((3, 4), in_axis=0, out_axis=-3), ValueError, "out_axis"),
         (lambda: wi.compute_fans((3, 4), in_axis=1, out_axis=-1), ValueError, "same axis"),
         (lambda: wi.compute_fans((3, 4), in_axis=1.0, out_axis=0), TypeError, "in_axis"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=(1, 1), out_axis=0), ValueError, "in_axis names axis 1 twice"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=(), out_axis=0), ValueError, "in_axis"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=1, out_axis=2, batch_axis=(2,)), ValueError, "different axes"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=1, out_axis=2, batch_axis=3), ValueError, "batch_axis"),
+        (lambda: wi.compute_fans((2, 3), batch_axis=0), ValueError, "different axes"),
         (lambda: wi.calculate_gain("swish"), ValueError, "nonlinearity"),
         (lambda: wi.calculate_gain(None), TypeError, "nonlinearity"),
         (lambda: wi.calculate_gain("leaky_relu", float("nan")), ValueError, "param"),

@@ -9,13 +9,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple, Union
 
 from weightinit import _args
 
 __all__ = ["FAN_MODES", "calculate_gain", "compute_fans", "fan_for_mode"]
 
 FAN_MODES = ("fan_in", "fan_out", "fan_avg")
+
+# An axis, or several (jax takes sequences), or None for torch's layout.
+Axes = Union[None, int, Sequence[int]]
 
 _UNIT_GAIN = (
     "linear", "conv1d", "conv2d", "conv3d",
@@ -24,16 +27,17 @@ _UNIT_GAIN = (
 _NONLINEARITIES = (*_UNIT_GAIN, "tanh", "relu", "leaky_relu", "selu")
 
 
-def compute_fans(
-    shape: Sequence[int], in_axis: Optional[int] = None, out_axis: Optional[int] = None
-) -> Tuple[int, int]:
+def compute_fans(shape: Sequence[int], in_axis: Axes = None, out_axis: Axes = None,
+                 batch_axis: Axes = ()) -> Tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of ``shape``.
 
     By default the layout is torch's and the NumPy prototype's, ``(fan_out, fan_in, *receptive)``:
     ``fan_in = shape[1] * prod(shape[2:])``, ``fan_out = shape[0] * prod(shape[2:])``.
     Give ``in_axis`` and ``out_axis`` together for other layouts; keras and jax kernels are
     ``(*receptive, fan_in, fan_out)``, i.e. ``in_axis=-2, out_axis=-1``. The receptive field
-    is then the product of every other axis (jax.nn.initializers semantics).
+    is then the product of every other axis (jax.nn.initializers semantics). As in jax, each
+    may be a sequence of axes (their sizes multiply), and ``batch_axis`` names axes that are
+    neither fans nor receptive field (a stack of weights).
 
     >>> compute_fans((20, 10))
     (10, 20)
@@ -43,22 +47,50 @@ def compute_fans(
     dims = _args.shape_tuple(shape)
     if len(dims) < 2:
         raise ValueError(f"shape must have at least 2 dimensions to compute fans, got {dims}")
-    i, o = in_out_axes(dims, in_axis, out_axis)
-    receptive = math.prod(d for k, d in enumerate(dims) if k not in (i, o))
-    return dims[i] * receptive, dims[o] * receptive
+    ins, outs, batch = fan_axes(dims, in_axis, out_axis, batch_axis)
+    receptive = math.prod(d for k, d in enumerate(dims) if k not in ins + outs + batch)
+    return math.prod(dims[k] for k in ins) * receptive, math.prod(dims[k] for k in outs) * receptive
 
 
-def in_out_axes(dims: Tuple[int, ...], in_axis: Any, out_axis: Any) -> Tuple[int, int]:
-    """The input and output axes of a weight of shape ``dims``, as non-negative indices:
-    torch's (1, 0) when neither is given."""
+def fan_axes(dims: Tuple[int, ...], in_axis: Axes, out_axis: Axes,
+             batch_axis: Axes = ()) -> Tuple[Tuple[int, ...], Tuple[int, ...], Tuple[int, ...]]:
+    """The input, output and batch axes of a weight of shape ``dims`` as tuples of
+    non-negative indices: torch's (1,) and (0,) when neither in_axis nor out_axis is given."""
     if (in_axis is None) != (out_axis is None):
         raise TypeError("in_axis and out_axis must be given together (or neither, for torch's layout)")
     if in_axis is None:
-        return 1, 0
-    i = axis_index(in_axis, len(dims), "in_axis")
-    o = axis_index(out_axis, len(dims), "out_axis")
-    if i == o:
-        raise ValueError(f"in_axis and out_axis name the same axis {i} of shape {dims}")
+        ins, outs = (1,), (0,)
+    else:
+        ins, outs = _axes(in_axis, len(dims), "in_axis"), _axes(out_axis, len(dims), "out_axis")
+    batch = _axes(batch_axis, len(dims), "batch_axis", empty_ok=True)
+    named = ins + outs + batch
+    if len(set(named)) != len(named):
+        if len(named) == 2:
+            raise ValueError(f"in_axis and out_axis name the same axis {ins[0]} of shape {dims}")
+        raise ValueError(f"in_axis {ins}, out_axis {outs} and batch_axis {batch} must name different axes "
+                         f"of shape {dims}")
+    return ins, outs, batch
+
+
+def _axes(axis: Axes, ndim: int, name: str, empty_ok: bool = False) -> Tuple[int, ...]:
+    """An axis or a sequence of axes as a tuple of non-negative indices, each named once."""
+    if isinstance(axis, (tuple, list)):
+        out = tuple(axis_index(a, ndim, name) for a in axis)
+        if not out and not empty_ok:
+            raise ValueError(f"{name} must name at least one axis, got {axis!r}")
+        for a in out:
+            if out.count(a) > 1:
+                raise ValueError(f"{name} names axis {a} twice: {axis!r}")
+        return out
+    return (axis_index(axis, ndim, name),)
+
+
+def in_out_axes(dims: Tuple[int, ...], in_axis: Any, out_axis: Any) -> Tuple[int, int]:
+    """The one input and one output axis of a weight of shape ``dims`` (torch's (1, 0) by default)."""
+    for a, name in ((in_axis, "in_axis"), (out_axis, "out_axis")):
+        if a is not None:
+            _args.integer(a, name)
+    (i,), (o,), _ = fan_axes(dims, in_axis, out_axis)
     return i, o
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from weightinit import _args
 from weightinit._coreload import core
-from weightinit.fans import axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
+from weightinit.fans import Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
 from weightinit._threads import get_num_threads
 from weightinit.random import _max_z
 from weightinit.random import normal, truncated_normal, uniform
@@ -170,10 +170,10 @@ def spread(variance: float, fan: float, distribution: str) -> float:
 
 
 def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,
-            out: Optional[np.ndarray], region: Any) -> np.ndarray:
+            out: Optional[np.ndarray], region: Any, batch_axis: Axes = ()) -> np.ndarray:
     variance, mode, distribution = rule
     _args.check_out(out, dtype)
-    fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis)
+    fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis, batch_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(
         np.float64 if dtype is None else dtype, allowed=_args.INIT_DTYPES)
@@ -189,8 +189,8 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
     return normal(shape, std=s, **common)
 
 
-def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
-                   out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = None,
+                   out_axis: Axes = None, rng: Any = None, dtype: Any = None,
                    out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """U[-1/sqrt(fan_in), 1/sqrt(fan_in)]: the second article's "Xavier" (registry name ``"xavier"``).
 
@@ -206,7 +206,7 @@ def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional
 
 
 def xavier_uniform(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
-                   in_axis: Optional[int] = None, out_axis: Optional[int] = None, rng: Any = None,
+                   in_axis: Axes = None, out_axis: Axes = None, rng: Any = None,
                    dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """U[-b, b] with b = gain * sqrt(6 / (fan_in + fan_out)): the article's "normalized Xavier".
 
@@ -221,7 +221,7 @@ def xavier_uniform(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0
 
 
 def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
-                  in_axis: Optional[int] = None, out_axis: Optional[int] = None, rng: Any = None,
+                  in_axis: Axes = None, out_axis: Axes = None, rng: Any = None,
                   dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 
@@ -238,7 +238,7 @@ def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
 
 
 def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
-              nonlinearity: str = "relu", in_axis: Optional[int] = None, out_axis: Optional[int] = None,
+              nonlinearity: str = "relu", in_axis: Axes = None, out_axis: Axes = None,
               rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
               region: Any = None) -> np.ndarray:
     """N(0, std**2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
@@ -262,7 +262,7 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: 
 
 
 def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
-               nonlinearity: str = "relu", in_axis: Optional[int] = None, out_axis: Optional[int] = None,
+               nonlinearity: str = "relu", in_axis: Axes = None, out_axis: Axes = None,
                rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
                region: Any = None) -> np.ndarray:
     """U[-b, b] with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
@@ -278,8 +278,8 @@ def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode:
     return _scaled(shape, _he_uniform_rule(a, mode, nonlinearity), in_axis, out_axis, rng, dtype, out, region)
 
 
-def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
-                 out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = None,
+                 out_axis: Axes = None, rng: Any = None, dtype: Any = None,
                  out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """Truncated normal on [-2 s, 2 s], s = sqrt(1 / fan_in) / 0.8796..., so that the std is sqrt(1/fan_in).
 
@@ -294,8 +294,8 @@ def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[i
     return _scaled(shape, _lecun_normal_rule(), in_axis, out_axis, rng, dtype, out, region)
 
 
-def lecun_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[int] = None,
-                  out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+def lecun_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = None,
+                  out_axis: Axes = None, rng: Any = None, dtype: Any = None,
                   out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """U[-b, b] with b = sqrt(3 / fan_in) (variance 1 / fan_in).
 
@@ -309,8 +309,8 @@ def lecun_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Optional[
 
 
 def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 1.0, mode: str = "fan_in",
-                     distribution: str = "truncated_normal", in_axis: Optional[int] = None,
-                     out_axis: Optional[int] = None, rng: Any = None, dtype: Any = None,
+                     distribution: str = "truncated_normal", in_axis: Axes = None,
+                     out_axis: Axes = None, batch_axis: Axes = (), rng: Any = None, dtype: Any = None,
                      out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """Weights of variance ``scale / fan``, fan = fan_in, fan_out or (fan_in + fan_out) / 2 by ``mode``.
 
@@ -322,7 +322,8 @@ def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 
     - ``"uniform"``: U[-b, b], b = sqrt(3 scale / fan).
 
     Fans use torch's layout unless ``in_axis``/``out_axis`` are given; keras and jax kernels
-    need ``in_axis=-2, out_axis=-1``. keras (keras 3 too) reads ``distribution="normal"`` as
+    need ``in_axis=-2, out_axis=-1``; as in jax, each may be a sequence of axes, and
+    ``batch_axis`` names axes outside both fans and the receptive field. keras (keras 3 too) reads ``distribution="normal"`` as
     truncated; here, as in jax, it is the untruncated normal: a keras ``"normal"`` is
     ``"truncated_normal"`` here. Unlike keras, a zero fan is an error, not 1.
 
@@ -331,7 +332,7 @@ def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 
     1.4
     """
     rule = _variance_scaling_rule(scale, mode, distribution)
-    return _scaled(shape, rule, in_axis, out_axis, rng, dtype, out, region)
+    return _scaled(shape, rule, in_axis, out_axis, rng, dtype, out, region, batch_axis)
 
 
 glorot_uniform = xavier_uniform
