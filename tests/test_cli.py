@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import weightinit as wi
-from weightinit import datasets
+from weightinit import datasets, experiments
 from weightinit.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -113,6 +113,75 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
         assert rows[name][2:] == expected
     for name, bound in (("fan_in_uniform", 1 / math.sqrt(10)), ("xavier_uniform", math.sqrt(0.2))):
         assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
+
+
+TRUNC = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
+
+
+def test_ranges_reports_truncated_rules_by_their_real_std_and_bound(tmp_path, capsys):
+    """lecun_normal and variance_scaling are normals truncated at 2 s with s = std / 0.8796:
+    the table gives their std (sqrt(1/10) for n = 10) and where the values stop (2 s), and
+    the plot draws that bound, not 4 s."""
+    out = tmp_path / "ranges"
+    assert main(["ranges", "--schemes", "lecun_normal,variance_scaling", "--count", "20000", "--out", str(out)]) == 0
+    rows = {r[0]: r for r in table_rows(capsys.readouterr().out)}
+    std, bound = math.sqrt(1 / 10), 2 * math.sqrt(1 / 10) / TRUNC
+    for name in ("lecun_normal", "variance_scaling"):
+        assert rows[name][1] == f"std {std:.3f}, within ±{bound:.3f}"
+        assert float(rows[name][5]) == pytest.approx(std, rel=0.03)  # 20 000 values
+        assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
+    curves = experiments.range_curves(["lecun_normal", "he_normal", "xavier_uniform"], 5, 10)
+    half, what = experiments.range_half_width(*curves["lecun_normal"][:2])
+    assert what == "bound" and half[0] == pytest.approx(2 / TRUNC, rel=1e-12)  # n = 1: s = 1 / 0.8796
+    half, what = experiments.range_half_width(*curves["he_normal"][:2])
+    assert what == "4 std" and half[0] == pytest.approx(4 * math.sqrt(2), rel=1e-12)
+
+
+def test_uniform_ranges_of_the_second_article_are_schemes(tmp_path, capsys):
+    """U[-0.3, 0.3] and U[-1, 1] (the second article's small uniform ranges) as uniform(A,B),
+    whose comma does not split the --schemes list."""
+    label, init = experiments.scheme("uniform(-0.3, 0.3)")
+    w = init((200, 300), rng=1)
+    assert label == "uniform(-0.3, 0.3)" and w.min() >= -0.3 and w.max() < 0.3 and w.max() > 0.299
+    with pytest.raises(ValueError, match="low must be <= high"):
+        experiments.scheme("uniform(1,-1)")
+    out = tmp_path / "u"
+    assert main(["compare", "--schemes", "uniform(-0.3,0.3),uniform(-1, 1),he_normal", "--iterations", "20",
+                 "--seeds", "1", "--quiet", "--out", str(out)]) == 0
+    names = [r[0] for r in table_rows(capsys.readouterr().out)]
+    assert names == ["uniform(-0.3,0.3)", "uniform(-1, 1)", "he_normal"]
+
+
+def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
+    curves = experiments.range_curves(["normalized_xavier", "glorot_uniform", "xavier_normal", "he_normal",
+                                       "fan_in_uniform"], 5, 10)
+    assert [c[2] for c in curves.values()] == [True, True, True, False, False]
+
+
+def test_compare_writes_its_files_before_printing(tmp_path, monkeypatch):
+    """`weightinit compare | head -2` closes the pipe early: the plots and report are written
+    before anything is printed, so they are there all the same."""
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    out = tmp_path / "pipe"
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    main(["compare", "--iterations", "20", "--seeds", "1", "--schemes", "zeros,he_normal", "--quiet",
+          "--out", str(out)])
+    for name in ("costs.png", "boundaries.png", "report.md"):
+        assert (out / name).exists()
+
+
+def test_depth_of_an_exploding_network_stays_finite_and_quiet(recwarn):
+    """randn*100 through 60 relu layers: activations reach ~1e150, which numpy's std
+    squares into inf (with overflow warnings); the profile's stds scale first."""
+    act, _ = experiments.depth_profile("randn*100", "relu", depth=60, width=16, examples=32)
+    assert np.isfinite(act[:50]).all() and act[49] > 1e90
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 def test_depth_shows_the_vanishing_signal(tmp_path, capsys):

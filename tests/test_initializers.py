@@ -857,6 +857,13 @@ def test_scale_errors_and_kinds():
         math.sqrt(2 / 40), rel=1e-12)
 
 
+def test_describe_does_not_overflow(recwarn):
+    s = wi.describe(np.array([1e200, -1e200, 3e200]))
+    assert s.mean == pytest.approx(1e200, rel=1e-12) and s.std == pytest.approx(math.sqrt(8 / 3) * 1e200, rel=1e-12)
+    assert wi.describe(np.full(4, 1.5e308)) == (1.5e308, 1.5e308, 1.5e308, 0.0)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_describe():
     s = wi.describe(np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32))
     assert (s.min, s.max, s.mean) == (1.0, 6.0, 3.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import time
@@ -68,13 +69,15 @@ def _positive_float(text: str) -> float:
 
 
 def _names(text: str) -> List[str]:
-    names = [t.strip() for t in text.split(",") if t.strip()]
+    # Commas inside parentheses belong to the scheme: uniform(-0.3,0.3).
+    names = [t.strip() for t in re.split(r",(?![^()]*\))", text) if t.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
     return names
 
 
-SCHEMES_HELP = "comma-separated init schemes: names of weightinit.available(), randn*K, constant(V)"
+SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available(), randn*K, constant(V), "
+                "uniform(A,B)")
 
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
@@ -198,9 +201,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
         bar.close()
     seconds = time.perf_counter() - start
     table = result.table()
-    print(table)
     runs = len(pairs) * args.seeds
-    print(f"\n{runs} runs of {args.iterations} iterations ({args.dataset}, {result.layer_sizes}) in {seconds:.2f} s")
     images = ["costs.png", "boundaries.png"]
     plots.cost_curves(result, os.path.join(out, images[0]))
     plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]))
@@ -209,6 +210,9 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
              f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
              f"not diverge; `constant` is {experiments.CONSTANT}.")
     path = _report(out, "weightinit compare", argv, table, images, notes)
+    # Printed last, so that the files are there when a reader (| head) closes the pipe early.
+    print(table)
+    print(f"\n{runs} runs of {args.iterations} iterations ({args.dataset}, {result.layer_sizes}) in {seconds:.2f} s")
     print(f"wrote {', '.join(os.path.join(out, i) for i in images)} and {path}")
 
 
@@ -223,16 +227,16 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     lines = [f"| scheme | spread for n={args.inputs}, m={args.outputs} | min | max | mean | std |",
              "|---|---|---|---|---|---|"]
     for name, spread, kind, s in rows:
-        what = "bound" if kind == "uniform" else "std"
-        lines.append(f"| {name} | {what} {spread:.3f} | {s.min:.3f} | {s.max:.3f} | {s.mean:.3f} | {s.std:.3f} |")
+        lines.append(f"| {name} | {experiments.range_spread_text(kind, spread)} | {s.min:.3f} | {s.max:.3f} "
+                     f"| {s.mean:.3f} | {s.std:.3f} |")
     table = "\n".join(lines)
-    print(table)
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
     notes = (f"{args.count} weights per scheme (layers of shape ({args.outputs}, {args.inputs}), seed {args.seed}). "
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
     path = _report(out, "weightinit ranges", argv, table, images, notes)
+    print(table)
     print(f"wrote {os.path.join(out, images[0])} and {path}")
 
 
@@ -265,13 +269,13 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
                 lines.append(f"| {s} | " + " | ".join(f"{v:.3g}" for v in pair[c]) + " |")
             blocks.append("\n".join(lines))
     table = "\n\n".join(blocks)
-    print(table)
     images = ["depth.png"]
     plots.depth_profiles(profiles, os.path.join(out, images[0]))
     notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization.")
     path = _report(out, "weightinit depth", argv, table, images, notes)
+    print(table)
     print(f"wrote {os.path.join(out, images[0])} and {path}")
 
 

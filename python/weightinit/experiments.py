@@ -8,8 +8,9 @@
   deep network under each scheme.
 
 Schemes are given as strings (:func:`scheme`): ``zeros``, ``constant`` or ``constant(v)``,
-``randn`` or ``randn*k`` (N(0, k^2), the article's ``np.random.randn(...) * k``), or any
-name of :func:`weightinit.available`.
+``randn`` or ``randn*k`` (N(0, k^2), the article's ``np.random.randn(...) * k``),
+``uniform(a,b)`` (the second article's small ranges, U[a, b)), or any name of
+:func:`weightinit.available`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from weightinit import datasets, initializers, registry
 from weightinit.mlp import MLP
-from weightinit.summary import Summary, describe
+from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
@@ -45,13 +46,15 @@ CONSTANT = 0.5
 _NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
 _CONSTANT = re.compile(rf"constant(?:\((?P<v>-?{_NUMBER})\))?")
+_UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
 
 
 def scheme(token: str) -> Tuple[str, Any]:
     """``(label, init)`` for a scheme string, ready for :func:`weightinit.sweep` and ``wi.MLP(init=...)``.
 
     ``randn*k`` is ``functools.partial(wi.normal, std=k)``; ``constant(v)`` is
-    ``functools.partial(wi.constant, value=v)`` (``constant`` alone: v = 0.5); other names go
+    ``functools.partial(wi.constant, value=v)`` (``constant`` alone: v = 0.5); ``uniform(a,b)``
+    is ``functools.partial(wi.uniform, low=a, high=b)``; other names go
     through :func:`weightinit.get` (a ValueError, with close matches, for unknown names).
     """
     if not isinstance(token, str):
@@ -64,10 +67,16 @@ def scheme(token: str) -> Tuple[str, Any]:
     m = _CONSTANT.fullmatch(t)
     if m:
         return t, functools.partial(initializers.constant, value=float(m["v"]) if m["v"] else CONSTANT)
+    m = _UNIFORM.fullmatch(t)
+    if m:
+        low, high = float(m["a"]), float(m["b"])
+        if not low <= high:
+            raise ValueError(f"scheme {t!r}: low must be <= high")
+        return t, functools.partial(initializers.uniform, low=low, high=high)
     try:
         registry.get(t)
     except ValueError as exc:
-        raise ValueError(f"unknown scheme {t!r}: {exc} (or randn*K, constant(V))") from None
+        raise ValueError(f"unknown scheme {t!r}: {exc} (or randn*K, constant(V), uniform(A,B))") from None
     return t, t
 
 
@@ -112,15 +121,35 @@ def compare(
     return result, (X, Y, X_test, Y_test)
 
 
-def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str]:
-    """The initializer a ``ranges`` scheme names and its distribution; a ValueError for names
-    without a scale from fans (zeros, randn*k, orthogonal, ...)."""
+def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
+    """The initializer a ``ranges`` scheme names, its distribution and its fan mode; a
+    ValueError for names without a scale from fans (zeros, randn*k, orthogonal, ...)."""
     fn = registry.get(name)
-    rule = initializers.SCALE_RULES.get(fn)
+    base = fn.func if isinstance(fn, functools.partial) else fn  # keras' names: partials
+    params = fn.keywords if isinstance(fn, functools.partial) else {}
+    rule = initializers.SCALE_RULES.get(base)
     if rule is None:
         raise ValueError(f"{name!r} has no scale from fans; use one of "
                          f"{', '.join(sorted(f.__name__ for f in initializers.SCALE_RULES))}")
-    return fn, rule()[2]
+    _, mode, distribution = rule(**params)
+    return fn, distribution, mode
+
+
+def range_half_width(kind: str, spread: Any) -> Tuple[Any, str]:
+    """Where a rule's values reach, from :func:`weightinit.scale`'s spread: a uniform rule's
+    bound, a truncated normal's bound (2 s), or 4 std of a normal; and what that is."""
+    if kind == "normal":
+        return 4 * spread, "4 std"
+    return (spread if kind == "uniform" else 2 * spread), "bound"
+
+
+def range_spread_text(kind: str, spread: float) -> str:
+    """The table's spread: ``bound b``, ``std s`` or, truncated, ``std s, within ±2 s'``."""
+    if kind == "uniform":
+        return f"bound {spread:.3f}"
+    if kind == "truncated_normal":
+        return f"std {spread * initializers.TRUNCATED_STD:.3f}, within ±{range_half_width(kind, spread)[0]:.3f}"
+    return f"std {spread:.3f}"
 
 
 def checked_scheme(token: str) -> Tuple[str, Any]:
@@ -145,7 +174,7 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     gen = np.random.default_rng(rng)
     rows = []
     for name in schemes:
-        fn, kind = range_rule(name)
+        fn, kind, _ = range_rule(name)
         layers = [fn((m, n), rng=gen) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
@@ -153,11 +182,16 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
 
 
 def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
-                 m: int = 10) -> Dict[str, Tuple[str, np.ndarray]]:
-    """For each scheme, ``(kind, spread)`` against inputs ``1 .. max_inputs`` with ``m`` outputs
-    (the article plots normalized Xavier with 10 outputs)."""
+                 m: int = 10) -> Dict[str, Tuple[str, np.ndarray, bool]]:
+    """For each scheme, ``(kind, spread, uses_outputs)``: its spread against inputs
+    ``1 .. max_inputs`` with ``m`` outputs (the article plots normalized Xavier with 10
+    outputs), and whether its fan mode reads the outputs at all."""
     n = np.arange(1, max_inputs + 1)
-    return {name: (range_rule(name)[1], np.array([registry.scale(name, int(k), m) for k in n])) for name in schemes}
+    curves = {}
+    for name in schemes:
+        _, kind, mode = range_rule(name)
+        curves[name] = (kind, np.array([registry.scale(name, int(k), m) for k in n]), mode != "fan_in")
+    return curves
 
 
 def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, width: int = 256,
@@ -173,6 +207,6 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)
     _, A = net.forward(X)
     grads = net.gradients(X, Y)
-    act = np.array([A[k].std() for k in range(depth)])
-    grad = np.array([grads[f"dW{k + 1}"].std() for k in range(depth)])
+    act = np.array([moments(A[k])[1] for k in range(depth)])
+    grad = np.array([moments(grads[f"dW{k + 1}"])[1] for k in range(depth)])
     return act, grad

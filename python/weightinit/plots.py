@@ -11,6 +11,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from weightinit.experiments import range_half_width
 from weightinit.sweep import SweepResult
 
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
@@ -93,17 +94,17 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     fig.savefig(path, dpi=dpi)
 
 
-def range_curves(curves: Dict[str, Tuple[str, np.ndarray]], path: str, outputs: int, dpi: int = 80) -> None:
-    """One panel per scheme: the bound of a uniform rule, or +-4 std of a normal one, against
-    the number of inputs (the second article's plots)."""
+def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, outputs: int, dpi: int = 80) -> None:
+    """One panel per scheme (:func:`weightinit.experiments.range_curves`): the bound of a
+    uniform or truncated rule, or +-4 std of a normal one, against the number of inputs (the
+    second article's plots)."""
     fig, axes = _figure(1, len(curves), 3.4, 2.8)
-    for ax, (name, (kind, spread)) in zip(axes, curves.items()):
+    for ax, (name, (kind, spread, uses_outputs)) in zip(axes, curves.items()):
         n = np.arange(1, len(spread) + 1)
-        half = spread if kind == "uniform" else 4 * spread
-        what = "bound" if kind == "uniform" else "4 std"
+        half, what = range_half_width(kind, spread)
         ax.plot(n, half, color="tab:blue", label=f"+{what}")
         ax.plot(n, -half, color="tab:orange", label=f"-{what}")
-        ax.set_title(f"{name} ({outputs} outputs)" if name == "xavier_uniform" else name, fontsize=10)
+        ax.set_title(f"{name} ({outputs} outputs)" if uses_outputs else name, fontsize=10)
         ax.set_xlabel("number of inputs", fontsize=8)
         ax.set_ylabel("weight range", fontsize=8)
         ax.legend(fontsize=7)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import math
+from typing import Any, NamedTuple, Tuple
 
 import numpy as np
 
@@ -32,5 +33,21 @@ def describe(a: Any) -> Summary:
         raise TypeError(f"a must hold real numbers, got dtype {x.dtype}")
     if x.size == 0:
         raise ValueError("a is empty: it has no min, max, mean or std")
-    mean = x.mean(dtype=np.float64)
-    return Summary(float(x.min()), float(x.max()), float(mean), float(x.std(dtype=np.float64)))
+    mean, std = moments(x)
+    return Summary(float(x.min()), float(x.max()), mean, std)
+
+
+# Below this magnitude squares and sums of any array that fits in memory stay finite.
+_UNSCALED = 1e100
+
+
+def moments(x: np.ndarray) -> Tuple[float, float]:
+    """Mean and population std of a non-empty array, in float64, without overflowing: values
+    up to the largest double (an exploding network's activations) are scaled by their
+    largest magnitude first. NaN or inf values give what numpy gives, silently."""
+    with np.errstate(all="ignore"):
+        top = float(np.abs(x).max())
+        if not top > _UNSCALED or not math.isfinite(top):  # numpy's own sums cannot overflow
+            return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))
+        y = x / np.float64(top)
+        return top * float(y.mean(dtype=np.float64)), top * float(y.std(dtype=np.float64))
