@@ -170,10 +170,22 @@ def test_compare_writes_its_files_before_printing(tmp_path, monkeypatch):
 
     out = tmp_path / "pipe"
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
-    main(["compare", "--iterations", "20", "--seeds", "1", "--schemes", "zeros,he_normal", "--quiet",
-          "--out", str(out)])
+    assert main(["compare", "--iterations", "20", "--seeds", "1", "--schemes", "zeros,he_normal", "--quiet",
+                 "--out", str(out)]) == 1
     for name in ("costs.png", "boundaries.png", "report.md"):
         assert (out / name).exists()
+
+
+def test_a_closed_pipe_ends_the_command_without_an_error_message(tmp_path):
+    code = ("import subprocess, sys\n"
+            f"p = subprocess.Popen([sys.executable, '-m', 'weightinit', 'ranges', '--out', {str(tmp_path / 'r')!r}],"
+            " stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+            "p.stdout.close()\n"
+            "err = p.stderr.read().decode()\n"
+            "print(p.wait(), repr(err))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "1 ''"
+    assert (tmp_path / "r" / "ranges.png").exists()
 
 
 def test_depth_of_an_exploding_network_stays_finite_and_quiet(recwarn):

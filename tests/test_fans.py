@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 import weightinit as wi
 from hypothesis import given
@@ -29,6 +31,10 @@ def test_compute_fans_batch_axis():
     assert wi.compute_fans((2, 3, 4, 5), in_axis=(1, 2), out_axis=3, batch_axis=0) == (12, 5)
     assert wi.compute_fans((8, 3, 3, 16, 32), in_axis=-2, out_axis=-1, batch_axis=(0,)) == (144, 288)
     assert wi.compute_fans((8, 20, 10), batch_axis=2) == (20, 8)  # torch's layout, last axis a batch
+    assert wi.compute_fans((8, 20, 10), batch_axis=None) == wi.compute_fans((8, 20, 10))
+    shape = (2, 3, 4, 5)
+    for axes in (np.array([1, 2]), range(1, 3), [1, 2]):  # any sequence, as jax takes
+        assert wi.compute_fans(shape, in_axis=axes, out_axis=np.int64(3)) == (24, 10)
     # variance_scaling: std sqrt(1 / fan_in) with fan_in 64, not 64 * 4 (batch counted as receptive)
     w = wi.variance_scaling((4, 64, 32), in_axis=1, out_axis=2, batch_axis=0, distribution="normal", rng=3)
     assert w.std() == pytest.approx(1 / 8, rel=0.02)  # 8192 values: 2% is 9 standard errors
@@ -107,6 +113,11 @@ def test_fan_for_mode():
         (lambda: wi.compute_fans((2, 3, 4), in_axis=1, out_axis=2, batch_axis=(2,)), ValueError, "different axes"),
         (lambda: wi.compute_fans((2, 3, 4), in_axis=1, out_axis=2, batch_axis=3), ValueError, "batch_axis"),
         (lambda: wi.compute_fans((2, 3), batch_axis=0), ValueError, "different axes"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=(0, 1), out_axis=(1, 2)), ValueError,
+         r"in_axis \(0, 1\), out_axis \(1, 2\) must name different axes"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=(0, 1.5), out_axis=2), TypeError,
+         "in_axis must be an int or a sequence of ints"),
+        (lambda: wi.compute_fans((2, 3, 4), in_axis=0, out_axis=1, batch_axis="2"), TypeError, "batch_axis"),
         (lambda: wi.calculate_gain("swish"), ValueError, "nonlinearity"),
         (lambda: wi.calculate_gain(None), TypeError, "nonlinearity"),
         (lambda: wi.calculate_gain("leaky_relu", float("nan")), ValueError, "param"),

@@ -198,6 +198,10 @@ def test_values_that_fit_are_accepted_near_the_edge():
     x = wi.random.normal(10**6, std=11000.0, rng=0, dtype=F16)
     assert np.isfinite(x).all() and np.abs(x).max() > 50000  # its tail does reach there
     assert wi.random.uniform(3, low=0.5, high=0.5, dtype=F16).tolist() == [0.5] * 3  # U[a, a]: a, as in float64
+    # Bounds that round to one value that lies in [low, high): that value, not an error.
+    assert wi.random.uniform(3, low=1.0, high=1 + 1e-10, dtype=np.float32).tolist() == [1.0] * 3
+    assert wi.random.uniform(3, low=-1e-9, high=1e-9, dtype=F16).tolist() == [0.0] * 3
+    assert not wi.xavier_uniform((4, 4), gain=1e-9, rng=0, dtype=F16).any()
     x = wi.random.truncated_normal(5000, std=5e3, a=-1e6, b=1e6, rng=0, dtype=F16)  # 13 std inside
     assert np.isfinite(x).all() and np.abs(x).max() <= 65504
     assert wi.constant(2, value=65504.0, dtype=F16).tolist() == [65504.0, 65504.0]

@@ -767,8 +767,7 @@ TORCH_NAMES = {
 KERAS_NAMES = {
     "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "VarianceScaling": "variance_scaling",
     "GlorotUniform": "xavier_uniform", "HeUniform": "he_uniform", "LecunNormal": "lecun_normal",
-    "LecunUniform": "lecun_uniform", "Orthogonal": "orthogonal", "OrthogonalInitializer": "orthogonal",
-    "Identity": "eye", "IdentityInitializer": "eye",
+    "LecunUniform": "lecun_uniform", "Identity": "eye", "IdentityInitializer": "eye",
 }
 
 
@@ -800,6 +799,20 @@ def test_keras_class_names_follow_keras_rules(name):
     assert abs(w.mean()) < 6 * std / math.sqrt(w.size)
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()  # HeNormal -> he_normal: torch's rule
     assert wi.get(name) is not wi.get(snake)
+
+
+@pytest.mark.parametrize("name", ["Orthogonal", "OrthogonalInitializer"])
+def test_keras_orthogonal_flattens_by_the_last_axis(name):
+    w = wi.get(name)((3, 3, 4, 8), rng=0)  # keras: (36, 8) with orthonormal columns
+    assert _gram_error(w.reshape(-1, 8), 1.0) <= 1e-12
+    assert _gram_error(wi.orthogonal((3, 3, 4, 8), rng=0).reshape(-1, 8), 1.0) > 0.1  # torch's is not
+
+
+def test_keras_truncated_normal_refuses_bounds_of_its_own():
+    with pytest.raises(TypeError, match="takes no a: its bounds are mean"):
+        wi.get("TruncatedNormal")((3, 3), a=-1)
+    with pytest.raises(ValueError, match="round to one value"):
+        wi.get("TruncatedNormal")((3, 3), mean=1e20, std=1)
 
 
 def test_keras_class_names_take_the_functions_arguments():

@@ -245,6 +245,13 @@ def test_complex_or_transposed_data_is_refused(data):
         wp.backward_propagation(params, {}, X.T, Y)
 
 
+def test_nn_model_takes_nested_lists(data):
+    (X, Y), _ = data
+    start = wp.initialize_parameters(2, 4, 1)
+    got = wp.nn_model(X.tolist(), Y.tolist(), 4, 5, parameters=start)
+    np.testing.assert_array_equal(got["W1"], wp.nn_model(X, Y, 4, 5, parameters=start)["W1"])
+
+
 def test_nn_model_names_transposed_data(data):
     """nn_model takes its sizes from the data, so a transposed X (or Y) first shows as a
     disagreement over the number of examples: the error says which one to transpose."""

@@ -297,6 +297,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except MemoryError as exc:
         print(f"weightinit {args.command}: error: not enough memory for these settings ({exc})", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader (| head) stopped reading; the files are written by then
+        try:  # stdout points at the closed pipe: flushing it at exit would fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
+            pass
+        return 1
     except OSError as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 1

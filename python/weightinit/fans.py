@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from weightinit import _args
 
 __all__ = ["FAN_MODES", "calculate_gain", "compute_fans", "fan_for_mode"]
@@ -62,27 +64,29 @@ def fan_axes(dims: Tuple[int, ...], in_axis: Axes, out_axis: Axes,
         ins, outs = (1,), (0,)
     else:
         ins, outs = _axes(in_axis, len(dims), "in_axis"), _axes(out_axis, len(dims), "out_axis")
-    batch = _axes(batch_axis, len(dims), "batch_axis", empty_ok=True)
+    batch = () if batch_axis is None else _axes(batch_axis, len(dims), "batch_axis", empty_ok=True)
     named = ins + outs + batch
     if len(set(named)) != len(named):
         if len(named) == 2:
             raise ValueError(f"in_axis and out_axis name the same axis {ins[0]} of shape {dims}")
-        raise ValueError(f"in_axis {ins}, out_axis {outs} and batch_axis {batch} must name different axes "
-                         f"of shape {dims}")
+        with_batch = f" and batch_axis {batch}" if batch else ""
+        raise ValueError(f"in_axis {ins}, out_axis {outs}{with_batch} must name different axes of shape {dims}")
     return ins, outs, batch
 
 
 def _axes(axis: Axes, ndim: int, name: str, empty_ok: bool = False) -> Tuple[int, ...]:
     """An axis or a sequence of axes as a tuple of non-negative indices, each named once."""
-    if isinstance(axis, (tuple, list)):
-        out = tuple(axis_index(a, ndim, name) for a in axis)
+    if isinstance(axis, np.ndarray) and axis.ndim == 0:
+        axis = axis[()]
+    if isinstance(axis, (tuple, list, range, np.ndarray)):
+        out = tuple(axis_index(a, ndim, name, "an int or a sequence of ints") for a in axis)
         if not out and not empty_ok:
             raise ValueError(f"{name} must name at least one axis, got {axis!r}")
         for a in out:
             if out.count(a) > 1:
                 raise ValueError(f"{name} names axis {a} twice: {axis!r}")
         return out
-    return (axis_index(axis, ndim, name),)
+    return (axis_index(axis, ndim, name, "an int or a sequence of ints"),)
 
 
 def in_out_axes(dims: Tuple[int, ...], in_axis: Any, out_axis: Any) -> Tuple[int, int]:
@@ -94,9 +98,9 @@ def in_out_axes(dims: Tuple[int, ...], in_axis: Any, out_axis: Any) -> Tuple[int
     return i, o
 
 
-def axis_index(axis: Any, ndim: int, name: str) -> int:
+def axis_index(axis: Any, ndim: int, name: str, what: str = "an int") -> int:
     """``axis`` of an ``ndim``-D shape as a non-negative index (negative counts from the end)."""
-    a = _args.integer(axis, name)
+    a = _args.integer(axis, name, what)
     if not -ndim <= a < ndim:
         raise ValueError(f"{name}={a} is out of range for a shape with {ndim} dimensions")
     return a % ndim

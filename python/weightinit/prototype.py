@@ -137,7 +137,7 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
-    _same_examples(X, Y)
+    X, Y = _same_examples(X, Y)
     n_x, _, n_y = layer_sizes(X, Y)
     start = initialize_parameters(n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
@@ -150,14 +150,16 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     return (trained, costs) if return_costs else trained
 
 
-def _same_examples(X: Any, Y: Any) -> None:
-    """X (n_x, m) and Y (n_y, m) must agree on m; which one looks transposed if they do not."""
+def _same_examples(X: Any, Y: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """X (n_x, m) and Y (n_y, m) as float64 arrays, which must agree on m (the error says
+    which one looks transposed if they do not)."""
     X = _data(X, "X", None)
     Y = _data(Y, "Y", None)
     if X.shape[1] != Y.shape[1]:
         hint = ("; pass X.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
         raise ValueError(f"X (n_x, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
+    return X, Y
 
 
 def predict(parameters: Params, X: np.ndarray) -> np.ndarray:

@@ -145,7 +145,7 @@ def uniform(
     arr, full, start = _args.output(shape, dtype, out, region)
     if arr.dtype != np.float64:
         r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
-        if lo < hi and r_lo == r_hi:  # every value would be that one, outside [low, high)
+        if lo < hi and r_lo == r_hi and not lo <= r_lo < hi:  # every value would be r_lo, outside [low, high)
             raise ValueError(f"no {arr.dtype} value lies in [low, high) = [{lo}, {hi}): both round to {r_lo}")
         lo, hi = r_lo, r_hi
     core.random.fill_uniform(arr, _key(rng), full, start, lo, hi, get_num_threads())

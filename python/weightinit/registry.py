@@ -48,14 +48,22 @@ _ALIASES: Dict[str, str] = {
 
 def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float = 0.05, **kwargs: Any) -> np.ndarray:
     """keras.initializers.TruncatedNormal: N(mean, std**2) truncated to mean +- 2 std (std 0.05 by default)."""
+    given = sorted({"a", "b"} & set(kwargs))
+    if given:
+        raise TypeError(f"keras' TruncatedNormal takes no {' or '.join(given)}: its bounds are mean +- 2 std "
+                        "(wi.truncated_normal takes any bounds)")
     m = _args.real(mean, "mean")
     s = _args.positive(std, "std")
-    return initializers.truncated_normal(shape, mean=m, std=s, a=m - 2 * s, b=m + 2 * s, **kwargs)
+    a, b = m - 2 * s, m + 2 * s
+    if not a < b:
+        raise ValueError(f"mean={m:g} +- 2 std={s:g} round to one value: std is below mean's precision")
+    return initializers.truncated_normal(shape, mean=m, std=s, a=a, b=b, **kwargs)
 
 
 # keras' class names, as keras spells them, where keras' rule differs from the function of
 # the same snake-case name (which follows torch.nn.init): keras truncates its normal Glorot
-# and He at 2 std, and its RandomNormal, RandomUniform and TruncatedNormal default to 0.05.
+# and He at 2 std, its RandomNormal, RandomUniform and TruncatedNormal default to 0.05, and
+# its Orthogonal flattens by the last axis.
 # Keyword arguments are the functions' (std, low, high, in_axis, ...), not keras' (stddev, ...).
 _KERAS: Dict[str, Initializer] = {
     "GlorotNormal": functools.partial(initializers.variance_scaling, scale=1.0, mode="fan_avg",
@@ -65,7 +73,9 @@ _KERAS: Dict[str, Initializer] = {
     "RandomNormal": functools.partial(initializers.normal, std=0.05),
     "RandomUniform": functools.partial(initializers.uniform, low=-0.05, high=0.05),
     "TruncatedNormal": _keras_truncated_normal,
-    "OrthogonalInitializer": initializers.orthogonal,  # keras 3's other names
+    # keras flattens to (prod(shape[:-1]), shape[-1]); torch's rows are shape[0]
+    "Orthogonal": functools.partial(initializers.orthogonal, column_axis=-1),
+    "OrthogonalInitializer": functools.partial(initializers.orthogonal, column_axis=-1),  # keras 3's other name
     "IdentityInitializer": initializers.eye,
 }
 
@@ -84,7 +94,8 @@ def get(name_or_callable: Any) -> Initializer:
     ``"normalized Xavier"`` all work. Snake-case names are this library's functions, which
     follow torch.nn.init where torch and keras differ; keras' class names spelled as keras
     does give keras' rule: ``"HeNormal"`` and ``"GlorotNormal"`` truncated at 2 std,
-    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` at keras' 0.05.
+    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` at keras' 0.05,
+    ``"Orthogonal"`` flattened by the last axis (``column_axis=-1``).
     Unknown names raise a ValueError listing close matches.
 
     >>> wi.get("normalized_xavier") is wi.xavier_uniform

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -33,20 +33,23 @@ def describe(a: Any) -> Summary:
         raise TypeError(f"a must hold real numbers, got dtype {x.dtype}")
     if x.size == 0:
         raise ValueError("a is empty: it has no min, max, mean or std")
-    mean, std = moments(x)
-    return Summary(float(x.min()), float(x.max()), mean, std)
+    lo, hi = float(x.min()), float(x.max())
+    mean, std = moments(x, max(abs(lo), abs(hi)))
+    return Summary(lo, hi, mean, std)
 
 
 # Below this magnitude squares and sums of any array that fits in memory stay finite.
 _UNSCALED = 1e100
 
 
-def moments(x: np.ndarray) -> Tuple[float, float]:
+def moments(x: np.ndarray, top: Optional[float] = None) -> Tuple[float, float]:
     """Mean and population std of a non-empty array, in float64, without overflowing: values
     up to the largest double (an exploding network's activations) are scaled by their
-    largest magnitude first. NaN or inf values give what numpy gives, silently."""
+    largest magnitude first (``top``, when the caller knows it). NaN or inf values give what
+    numpy gives, silently."""
     with np.errstate(all="ignore"):
-        top = float(np.abs(x).max())
+        if top is None:
+            top = max(abs(float(x.max())), abs(float(x.min())))
         if not top > _UNSCALED or not math.isfinite(top):  # numpy's own sums cannot overflow
             return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))
         y = x / np.float64(top)
