@@ -685,6 +685,17 @@ def test_orthogonal_is_haar():
 # --- sparse, eye, dirac, constants -----------------------------------------------------------
 
 
+def test_sparse_draws_its_values_then_its_zero_pattern():
+    """As the docstring says: the values are normal(std) under the first key drawn from rng,
+    the zero rows of each column the smallest of a uniform stream under the second."""
+    g = np.random.default_rng(4)
+    vals = wi.normal((10, 4), std=0.01, rng=g)
+    order = wi.uniform((10, 4), rng=g)
+    want = vals.copy()
+    np.put_along_axis(want, np.argsort(order, axis=0)[:3], 0.0, axis=0)  # ceil(0.3 * 10) = 3 per column
+    np.testing.assert_array_equal(wi.sparse((10, 4), sparsity=0.3, rng=4), want)
+
+
 @pytest.mark.parametrize("shape, sparsity", [((10, 4), 0.3), ((100, 50), 0.0), ((7, 200), 0.99), ((1, 3), 0.5)])
 def test_sparse_zero_count_per_column(shape, sparsity):
     w = wi.sparse(shape, sparsity=sparsity, std=0.1, rng=1)
@@ -720,7 +731,8 @@ def torch_dirac(shape, groups):
 
 
 @pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 2, 3, 3), 3), ((4, 8, 5, 4), 2),
-                                           ((3, 2, 1, 3, 3), 1), ((8, 3, 2, 2, 2), 4)])
+                                           ((3, 2, 1, 3, 3), 1), ((8, 3, 2, 2, 2), 4),
+                                           ((6, 2, 3), 2)])  # 3 out per group, 2 in: group 1 starts at 3
 def test_dirac(shape, groups):
     np.testing.assert_array_equal(wi.dirac(shape, groups=groups), torch_dirac(shape, groups))
 

@@ -266,6 +266,38 @@ def test_minibatch_sgd_is_seeded_and_learns():
     np.testing.assert_array_equal(d.fit(X, Y, iterations=20, batch_size=400), e.fit(X, Y, iterations=20))
 
 
+def reference_shuffle(m, key, epoch):
+    """The epoch's order as mlp.cpp's shuffle draws it: Fisher-Yates from the end, the swap
+    partner of position i from Philox block (i, epoch, 1, 0) under the run's key (its first
+    two words as one 64-bit w), scaled to [0, i] by Lemire's multiply-shift (w (i + 1)) >> 64."""
+    perm = list(range(m))
+    for i in range(m - 1, 0, -1):
+        r = wi.random.philox4x32_10((i, epoch, 1, 0), key)
+        w = r[0] | (r[1] << 32)
+        j = (w * (i + 1)) >> 64
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+def test_minibatch_order_follows_the_shuffle_of_its_key():
+    """Each step is full-batch gradient descent on the next batch_size examples of the
+    epoch's order; the order is the reference shuffle under key_from_rng(rng), epoch by epoch."""
+    X, Y = datasets.planar_flower(1)
+    m, bs = X.shape[1], 150  # 400 examples: batches 150, 150, 100, then epoch 1
+    key = [int(w) for w in wi.random.key_from_rng(5)]
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], rng=0)
+    step = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], rng=0)
+    costs = net.fit(X, Y, iterations=5, learning_rate=0.7, batch_size=bs, rng=5)
+    order = reference_shuffle(m, key, 0)
+    batches = [order[:150], order[150:300], order[300:], reference_shuffle(m, key, 1)[:150],
+               reference_shuffle(m, key, 1)[150:300]]
+    for k, cols in enumerate(batches):
+        assert step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=0.7)[0] == pytest.approx(costs[k],
+                                                                                                     rel=1e-12)
+    for name, value in step.parameters.items():
+        np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+
+
 def test_nonfinite_cost_stops_with_a_clear_error_unless_asked_to_continue():
     net, _, params, X, Y = make_problem([2, 3, 1], ["identity"], "mse", 20, seed=2)
     with pytest.raises(FloatingPointError, match="nan or inf at iteration"):

@@ -184,6 +184,17 @@ def test_truncated_normal_float32_narrow_intervals_follow_the_distribution(mean,
     assert np.mean(x == np.float32(width)) < 5e-4  # no pile at the bound
 
 
+def test_key_from_rng_takes_two_uint32_words_of_a_generator():
+    """SPEC 7: the key is default_rng(rng).integers(0, 2**32, 2, uint32); a Generator passed
+    in moves on by exactly those two words."""
+    g = np.random.default_rng(3)
+    first = wi.random.key_from_rng(g)
+    second = wi.random.key_from_rng(g)
+    words = np.random.default_rng(3).integers(0, 2**32, 4, dtype=np.uint32)
+    assert first.dtype == np.uint32 and first.tolist() == words[:2].tolist()
+    assert second.tolist() == words[2:].tolist()
+
+
 @pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
 def test_counters_past_two_to_the_32_blocks(dtype, per_block):
     # Elements around block 2^32, where the counter's second word starts to count.

@@ -1,6 +1,7 @@
 """weightinit.sweep: each run equals wi.MLP trained alone; no dependence on threads; divergence."""
 
 import functools
+import importlib
 
 import numpy as np
 import pytest
@@ -194,3 +195,11 @@ def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_thread
         wi.sweep(X, Y, [2, 4, 1], inits, [0], 3000, 1.2, record_every=1000,
                  progress=lambda done, total: seen.append(done))
     assert max(seen, default=0) <= 1
+
+
+def test_init_label_names_each_kind_of_init():
+    init_label = importlib.import_module("weightinit.sweep").init_label  # wi.sweep is the function
+    assert init_label(("mine", "he_normal")) == "mine"
+    assert init_label(("pair", functools.partial(wi.normal, std=0.5))) == "pair"
+    assert init_label("he_normal") == "he_normal"
+    assert init_label(functools.partial(wi.normal, std=0.5)) == "normal(std=0.5)"
