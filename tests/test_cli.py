@@ -12,6 +12,7 @@ import pytest
 
 import weightinit as wi
 from weightinit import datasets, experiments
+from weightinit import cli
 from weightinit.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -224,6 +225,7 @@ def run_cli(*argv):
 
 @pytest.mark.parametrize("argv, code", [
     (["compare", "--iterations", "-5"], 2),
+    (["compare", "--iterations", "0"], 2),  # no step: no cost to plot
     (["compare", "--schemes", "zeros,no_such_scheme"], 2),
     (["compare", "--learning-rate", "nan"], 2),
     (["ranges", "--schemes", "orthogonal"], 2),
@@ -278,7 +280,7 @@ def test_unwritable_output_directory(tmp_path):
 def test_negative_iterations_in_a_real_process():
     proc = run_cli("compare", "--iterations", "-1")
     assert proc.returncode == 2
-    assert re.fullmatch(r"weightinit compare: error: .*--iterations.*must be >= 0, got -1\n", proc.stderr)
+    assert re.fullmatch(r"weightinit compare: error: .*--iterations.*must be >= 1, got -1\n", proc.stderr)
 
 
 def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
@@ -294,6 +296,30 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
         assert shown.bar.n == 4
     finally:
         shown.close()
+
+
+def test_ranges_reports_progress_per_scheme(monkeypatch, tmp_path):
+    """ranges draws its layers in Python (50 000 of them for --count 10**7): a bar over the
+    schemes, so that its --quiet means something."""
+    calls = []
+    experiments.range_stats(["fan_in_uniform", "he_normal"], count=400, progress=lambda: calls.append(1))
+    assert calls == [1, 1]
+    seen = {}
+
+    class Bar:
+        def __init__(self, total, desc, quiet, unit="run"):
+            seen.update(total=total, quiet=quiet, unit=unit, steps=0)
+
+        def step(self):
+            seen["steps"] += 1
+
+        def close(self):
+            seen["closed"] = True
+
+    monkeypatch.setattr(cli, "_Progress", Bar)
+    assert cli.main(["ranges", "--schemes", "he_normal,xavier_uniform", "--count", "400", "--quiet",
+                     "--out", str(tmp_path / "r")]) == 0
+    assert seen == {"total": 2, "quiet": True, "unit": "scheme", "steps": 2, "closed": True}
 
 
 def test_missing_matplotlib_is_reported_before_any_work(tmp_path):

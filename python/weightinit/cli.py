@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
     p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
                    help="hidden activation")
-    p.add_argument("--iterations", type=_int_at_least(0, MAX_STEPS), default=10000, help="gradient steps")
+    p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help="gradient steps")
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
     p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, help="seeds 0..N-1 per scheme")
     _common(p, "compare", experiments.COMPARE_SCHEMES)
@@ -143,12 +143,12 @@ def _parser() -> argparse.ArgumentParser:
 class _Progress:
     """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet."""
 
-    def __init__(self, total: int, desc: str, quiet: bool) -> None:
+    def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run") -> None:
         self.bar: Any = None
         if not quiet and sys.stdout.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, unit="run", delay=1.0, leave=False)
+            self.bar = tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
 
     def __call__(self, done: int, total: int = 0) -> None:
         if self.bar is not None:
@@ -223,7 +223,12 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     for s in args.schemes:
         experiments.range_rule(s)
     out = _output_dir(args.out)
-    rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed)
+    bar = _Progress(len(args.schemes), "drawing", args.quiet, unit="scheme")
+    try:
+        rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed,
+                                       progress=bar.step)
+    finally:
+        bar.close()
     lines = [f"| scheme | spread for n={args.inputs}, m={args.outputs} | min | max | mean | std |",
              "|---|---|---|---|---|---|"]
     for name, spread, kind, s in rows:

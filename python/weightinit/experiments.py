@@ -165,12 +165,12 @@ def checked_scheme(token: str) -> Tuple[str, Any]:
 
 
 def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20, count: int = 1000,
-                rng: Any = 1) -> List[Tuple[str, float, str, Summary]]:
+                rng: Any = 1, progress: Optional[Callable[[], None]] = None) -> List[Tuple[str, float, str, Summary]]:
     """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
     layers of shape ``(m, n)`` drawn one after another from one Generator, the first ``count``
     values kept); ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is
-    ``"uniform"``, else the std)."""
+    ``"uniform"``, else the std). ``progress()`` is called after each scheme."""
     gen = np.random.default_rng(rng)
     rows = []
     for name in schemes:
@@ -178,6 +178,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
         layers = [fn((m, n), rng=gen) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
+        if progress is not None:
+            progress()
     return rows
 
 
