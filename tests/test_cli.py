@@ -294,6 +294,8 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
         assert shown.bar is not None
         shown(4, 10)
         assert shown.bar.n == 4
+        shown(4.25, 10)  # runs in progress count by their share of steps
+        assert shown.bar.n == 4.25 and "4.2/10 runs" in str(shown.bar)
     finally:
         shown.close()
 

@@ -68,11 +68,11 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     // and a Python error indicator belongs to one thread, so the error is kept as an
     // object (under the GIL) and raised on the calling thread below.
     std::optional<py::error_already_set> pending;
-    const sweep::Progress report = [&](std::size_t done) {
+    const sweep::Progress report = [&](std::size_t done, std::uint64_t steps) {
         py::gil_scoped_acquire gil;
         try {
             if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-            if (!progress.is_none()) progress(done);
+            if (!progress.is_none()) progress(done, steps);
         } catch (py::error_already_set& e) {
             if (!pending) pending = e;
             return true;

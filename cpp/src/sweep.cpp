@@ -100,17 +100,15 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
 
     std::mutex progress_mutex;
     std::size_t done = 0;
+    std::atomic<std::uint64_t> steps{0};  // see Progress
     std::atomic<bool> stop{false};
-    // Serialized: the callback sees a count that only grows.
+    // Serialized: the callback sees counts that only grow.
     auto poll = [&](bool finished) {
         std::lock_guard<std::mutex> lock(progress_mutex);
         if (finished) ++done;
-        if (!stop.load() && progress && progress(done)) stop.store(true);
+        if (!stop.load() && progress && progress(done, steps.load())) stop.store(true);
         return stop.load();
     };
-    // Runs in progress stop at their next check once the calling thread's poll says so.
-    mlp::Check check;
-    if (progress) check = [&](std::size_t, double) { return stop.load(); };
 
     auto body = [&](std::size_t r) {
         double* costs = out.costs + r * n_rec;
@@ -131,8 +129,18 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             ~Release() { pool.release(slot); }
         } release{pool, slot};
         Worker<T>& w = pool[slot];
+        // With a Progress, the run's checks count its steps and stop it once a poll says so.
+        std::uint64_t counted = 0;
+        mlp::Check check;
+        if (progress)
+            check = [&](std::size_t step, double) {
+                steps.fetch_add(step - counted);
+                counted = step;
+                return stop.load();
+            };
         const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
         if (rep.cancelled) return;
+        steps.fetch_add(opt.iterations - counted);  // a diverged run's steps count as done too
         // A finite last cost can still be followed by an update that overflows.
         if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
         if (!std::isfinite(out.final_cost[r])) {

@@ -148,9 +148,11 @@ class _Progress:
         if not quiet and sys.stdout.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
+            # Runs advance by the share of their steps (weightinit.sweep's progress): one decimal.
+            fmt = "{l_bar}{bar}| {n:.1f}/{total} runs [{elapsed}<{remaining}]" if unit == "run" else None
+            self.bar = tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False, bar_format=fmt)
 
-    def __call__(self, done: int, total: int = 0) -> None:
+    def __call__(self, done: float, total: int = 0) -> None:
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
 

@@ -148,6 +148,11 @@ class SweepResult:
         return "\n".join(lines)
 
 
+def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
+    """The core's report (runs finished, steps taken) as progress(runs_done, runs_total)."""
+    progress(steps / iterations if iterations else runs, total)
+
+
 def sweep(
     X: Any,
     Y: Any,
@@ -162,7 +167,7 @@ def sweep(
     X_test: Any = None,
     Y_test: Any = None,
     dtype: Any = np.float64,
-    progress: Optional[Callable[[int, int], None]] = None,
+    progress: Optional[Callable[[float, int], None]] = None,
     *,
     alpha: float = 0.01,
 ) -> SweepResult:
@@ -179,9 +184,11 @@ def sweep(
     iterations, learning_rate : full-batch gradient descent steps and their rate.
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
-    progress : ``progress(runs_done, runs_total)``, called as runs finish (and now and then
-        during long runs) on the calling thread's behalf; an exception it raises stops the
-        sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt.
+    progress : ``progress(runs_done, runs_total)``, called as runs finish and about every
+        0.05 s on the calling thread's behalf; ``runs_done`` counts the runs in progress by
+        the share of their steps taken (a float that only grows, equal to ``runs_total`` at
+        the end). An exception it raises stops the sweep and propagates. Ctrl-C stops the
+        sweep with KeyboardInterrupt.
 
     Returns
     -------
@@ -239,7 +246,7 @@ def sweep(
     W = [np.stack([p[f"W{k + 1}"] for p in start]) for k in range(L)]
     b = [np.stack([p[f"b{k + 1}"] for p in start]) for k in range(L)]
     total = n_i * n_s
-    callback = None if progress is None else (lambda done: progress(done, total))
+    callback = None if progress is None else functools.partial(_report, progress, iterations, total)
     out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
                          first.dtype == np.float32, W, b, X, Y, X_test, Y_test, iterations, lr, record_every,
                          get_num_threads(), callback)

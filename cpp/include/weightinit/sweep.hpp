@@ -57,11 +57,14 @@ struct Results {
 
 std::size_t records(const Options& opt);
 
-// Called with the number of runs finished, each time one finishes (on the thread that ran
-// it) and about every mlp::check_interval seconds on the calling thread, which does no
-// run itself when there is a Progress; calls never overlap. Returning true stops the
-// sweep: runs in progress stop at their next check, runs not started never start.
-using Progress = std::function<bool(std::size_t runs_done)>;
+// Called with the number of runs finished and of training steps taken (those of finished
+// runs counted in full, diverged ones included; those of runs in progress as of their last
+// check, about every mlp::check_interval seconds), each time a run finishes (on the thread
+// that ran it) and about every mlp::check_interval seconds on the calling thread, which
+// does no run itself when there is a Progress; calls never overlap, and neither count
+// ever goes down. Returning true stops the sweep: runs in progress stop at their next
+// check, runs not started never start.
+using Progress = std::function<bool(std::size_t runs_done, std::uint64_t steps_done)>;
 
 struct Report {
     std::size_t completed = 0;  // runs that ran to their end (or diverged)
