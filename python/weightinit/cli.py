@@ -257,7 +257,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
         if a not in HIDDEN_ACTIVATIONS:
             raise ValueError(f"unknown activation {a!r}; one of {', '.join(HIDDEN_ACTIVATIONS)}")
     out = _output_dir(args.out)
-    bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet)
+    bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile")
     profiles = {}
     try:
         for a in args.activations:

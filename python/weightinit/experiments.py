@@ -103,7 +103,7 @@ def compare(
     seeds: int = 8,
     schemes: Sequence[str] = COMPARE_SCHEMES,
     record_every: Optional[int] = None,
-    progress: Optional[Callable[[int, int], None]] = None,
+    progress: Optional[Callable[[float, int], None]] = None,
 ) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
