@@ -124,14 +124,7 @@ def compare(
 def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
     """The initializer a ``ranges`` scheme names, its distribution and its fan mode; a
     ValueError for names without a scale from fans (zeros, randn*k, orthogonal, ...)."""
-    fn = registry.get(name)
-    base = fn.func if isinstance(fn, functools.partial) else fn  # keras' names: partials
-    params = fn.keywords if isinstance(fn, functools.partial) else {}
-    rule = initializers.SCALE_RULES.get(base)
-    if rule is None:
-        raise ValueError(f"{name!r} has no scale from fans; use one of "
-                         f"{', '.join(sorted(f.__name__ for f in initializers.SCALE_RULES))}")
-    _, mode, distribution = rule(**params)
+    fn, (_, mode, distribution) = registry.scale_rule(name)
     return fn, distribution, mode
 
 

@@ -13,7 +13,7 @@ import functools
 import inspect
 import math
 import re
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -139,25 +139,34 @@ def scale(name: Any, fan_in: float, fan_out: Optional[float] = None, **params: A
     >>> [round(wi.scale("he", n), 3) for n in (1, 10, 100)]
     [1.414, 0.447, 0.141]
     """
-    fn = get(name)
-    if isinstance(fn, functools.partial):  # e.g. keras' "HeNormal": the function, its arguments first
-        params = {**fn.keywords, **params}
-        fn = fn.func
-    rule = initializers.SCALE_RULES.get(fn)
-    if rule is None:
-        known = sorted(f.__name__ for f in initializers.SCALE_RULES)
-        raise ValueError(f"{name!r} has no scale from fans; scale() knows {', '.join(known)}")
-    accepted = inspect.signature(rule).parameters
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise TypeError(f"{fn.__name__} takes no parameter {', '.join(unknown)}; it takes "
-                        f"{', '.join(accepted) or 'none'}")
-    variance, mode, distribution = rule(**params)
+    fn, (variance, mode, distribution) = scale_rule(name, **params)
     fi = _args.nonnegative(fan_in, "fan_in")
     if fan_out is None and mode != "fan_in":
-        raise TypeError(f"fan_out is required: {fn.__name__} with mode={mode!r} uses it")
+        raise TypeError(f"fan_out is required: {_name(fn)} with mode={mode!r} uses it")
     fo = fi if fan_out is None else _args.nonnegative(fan_out, "fan_out")
     s = initializers.spread(variance, fan_for_mode(fi, fo, mode), distribution)
     if not math.isfinite(s) or (s == 0 and variance > 0):
-        raise ValueError(f"fan_in={fi:g}, fan_out={fo:g} give {fn.__name__} the scale {s:g}: not a positive float")
+        raise ValueError(f"fan_in={fi:g}, fan_out={fo:g} give {_name(fn)} the scale {s:g}: not a positive float")
     return s
+
+
+def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule]:
+    """The initializer ``name`` stands for and its (variance, mode, distribution) with
+    ``params`` (a partial's own arguments first, as keras' names are); a ValueError for
+    initializers without a scale from fans, a TypeError naming unknown parameters."""
+    fn = get(name)
+    base, args = (fn.func, {**fn.keywords, **params}) if isinstance(fn, functools.partial) else (fn, params)
+    rule = initializers.SCALE_RULES.get(base)
+    if rule is None:
+        known = sorted(f.__name__ for f in initializers.SCALE_RULES)
+        raise ValueError(f"{name!r} has no scale from fans; those with one: {', '.join(known)}")
+    accepted = inspect.signature(rule).parameters
+    unknown = sorted(set(args) - set(accepted))
+    if unknown:
+        raise TypeError(f"{base.__name__} takes no parameter {', '.join(unknown)}; it takes "
+                        f"{', '.join(accepted) or 'none'}")
+    return fn, rule(**args)
+
+
+def _name(fn: Initializer) -> str:
+    return (fn.func if isinstance(fn, functools.partial) else fn).__name__
