@@ -332,3 +332,11 @@ def test_missing_matplotlib_is_reported_before_any_work(tmp_path):
     assert proc.returncode == 1
     assert "cli extra" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == "" and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("name, variance", [("HeNormal", 2 / 10), ("GlorotUniform", 1 / 15), ("he_normal", 2 / 10)])
+def test_ranges_draws_layers_of_n_inputs_whatever_the_names_layout(name, variance):
+    """keras' names read a (*k, in, out) kernel; the (m, n) layers of ranges still have n inputs."""
+    (_, spread, _, summary), = experiments.range_stats([name], n=10, m=20, count=40000)
+    assert summary.std == pytest.approx(math.sqrt(variance), rel=0.02)  # 40 000 values: 2% is > 5 sigma
+    assert spread == pytest.approx(wi.scale(name, 10, 20))

@@ -760,9 +760,9 @@ def test_distributions_are_the_random_module():
     ("he", "he_normal"), ("He", "he_normal"), ("random", "normal"), ("zeros", "zeros"), ("zero", "zeros"),
     ("constant", "constant"), ("same_constant", "constant"), ("standard", "fan_in_uniform"),
     ("glorot_uniform", "xavier_uniform"), ("glorot_normal", "xavier_normal"), ("kaiming_normal_", "he_normal"),
-    ("kaiming_uniform", "he_uniform"), ("HeUniform", "he_uniform"), ("random_normal", "normal"),
-    ("random_uniform", "uniform"), ("VarianceScaling", "variance_scaling"),
-    ("Identity", "eye"), ("orthogonal_", "orthogonal"), ("LecunNormal", "lecun_normal"), ("dirac_", "dirac"),
+    ("kaiming_uniform", "he_uniform"), ("he-uniform", "he_uniform"), ("random_normal", "normal"),
+    ("random_uniform", "uniform"), ("variance_scaling", "variance_scaling"),
+    ("Identity", "eye"), ("orthogonal_", "orthogonal"), ("lecun_normal", "lecun_normal"), ("dirac_", "dirac"),
 ])
 def test_registry_names(alias, target):
     assert wi.get(alias) is getattr(wi, target)
@@ -777,9 +777,7 @@ TORCH_NAMES = {
 }
 # keras' classes whose rule is the function of the same snake-case name (the others follow).
 KERAS_NAMES = {
-    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "VarianceScaling": "variance_scaling",
-    "GlorotUniform": "xavier_uniform", "HeUniform": "he_uniform", "LecunNormal": "lecun_normal",
-    "LecunUniform": "lecun_uniform", "Identity": "eye", "IdentityInitializer": "eye",
+    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "Identity": "eye", "IdentityInitializer": "eye",
 }
 
 
@@ -788,13 +786,19 @@ def test_registry_knows_every_torch_and_keras_name(name, target):
     assert wi.get(name) is getattr(wi, target)
 
 
-# keras' classes whose rule differs from torch's function of the same name: keras truncates
-# GlorotNormal and HeNormal at 2 s (s = std / 0.8796...) and draws RandomNormal, RandomUniform
-# and TruncatedNormal at 0.05 (keras 3's defaults). On (400, 300): fan_in 300, fan_avg 350.
+# keras' classes whose rule differs from torch's function of the same name: keras reads fans
+# from a (*k, in, out) kernel, truncates GlorotNormal and HeNormal at 2 s (s = std / 0.8796...)
+# and draws RandomNormal, RandomUniform and TruncatedNormal at 0.05 (keras 3's defaults). On
+# keras' (400, 300): fan_in 400 (torch's layout would read 300), fan_avg 350.
 # name: (std of the values, largest |value| allowed, smallest max |value| expected)
 KERAS_RULES = {
     "GlorotNormal": (math.sqrt(1 / 350), 2 * math.sqrt(1 / 350) / TRUNC, 0.95 * 2 * math.sqrt(1 / 350) / TRUNC),
-    "HeNormal": (math.sqrt(2 / 300), 2 * math.sqrt(2 / 300) / TRUNC, 0.95 * 2 * math.sqrt(2 / 300) / TRUNC),
+    "GlorotUniform": (math.sqrt(1 / 350), math.sqrt(3 / 350), 0.999 * math.sqrt(3 / 350)),
+    "HeNormal": (math.sqrt(2 / 400), 2 * math.sqrt(2 / 400) / TRUNC, 0.95 * 2 * math.sqrt(2 / 400) / TRUNC),
+    "HeUniform": (math.sqrt(2 / 400), math.sqrt(6 / 400), 0.999 * math.sqrt(6 / 400)),
+    "LecunNormal": (math.sqrt(1 / 400), 2 * math.sqrt(1 / 400) / TRUNC, 0.95 * 2 * math.sqrt(1 / 400) / TRUNC),
+    "LecunUniform": (math.sqrt(1 / 400), math.sqrt(3 / 400), 0.999 * math.sqrt(3 / 400)),
+    "VarianceScaling": (math.sqrt(1 / 400), 2 * math.sqrt(1 / 400) / TRUNC, 0.95 * 2 * math.sqrt(1 / 400) / TRUNC),
     "RandomNormal": (0.05, math.inf, 0.175),  # P(no |z| > 3.5 in 120 000) = e^-56
     "RandomUniform": (0.05 / math.sqrt(3), 0.05, 0.0499),
     "TruncatedNormal": (0.05 * TRUNC, 0.1, 0.095),
@@ -811,6 +815,32 @@ def test_keras_class_names_follow_keras_rules(name):
     assert abs(w.mean()) < 6 * std / math.sqrt(w.size)
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()  # HeNormal -> he_normal: torch's rule
     assert wi.get(name) is not wi.get(snake)
+
+
+@pytest.mark.parametrize("name, scale, fan", [("GlorotUniform", 1.0, (144 + 288) / 2), ("HeNormal", 2.0, 144),
+                                              ("HeUniform", 2.0, 144), ("LecunNormal", 1.0, 144),
+                                              ("VarianceScaling", 1.0, 144)])
+def test_keras_class_names_read_fans_from_a_keras_conv_kernel(name, scale, fan):
+    """keras' (kh, kw, in, out) = (3, 3, 16, 32): fan_in 144, fan_out 288 (torch's layout would
+    read 3 * 16 * 32 = 1536 for both)."""
+    w = wi.get(name)((3, 3, 16, 32), rng=5)
+    assert w.std() == pytest.approx(math.sqrt(scale / fan), rel=0.03)  # 4608 values: 3% is > 4 sigma
+    assert wi.get(name)((3, 3, 16, 32), in_axis=-2, out_axis=-1, rng=5).tolist() == w.tolist()
+    # Another layout when asked: torch's (out, in, kh, kw) read with torch's axes.
+    t = wi.get(name)((32, 16, 3, 3), in_axis=1, out_axis=0, rng=5)
+    assert t.std() == pytest.approx(math.sqrt(scale / fan), rel=0.03)
+
+
+def test_keras_variance_scaling_reads_normal_as_truncated():
+    """keras 3: VarianceScaling(distribution="normal") is the truncated normal; jax's (and
+    wi.variance_scaling's) "normal" is not."""
+    k = wi.get("VarianceScaling")((1000, 300), distribution="normal", rng=2)
+    s = math.sqrt(1 / 1000)
+    assert abs(k).max() <= 2 * s / TRUNC and k.std() == pytest.approx(s, rel=0.01)
+    assert abs(wi.variance_scaling((300, 1000), distribution="normal", rng=2)).max() > 4 * s
+    u = wi.get("VarianceScaling")((1000, 300), distribution="untruncated_normal", rng=2)
+    assert abs(u).max() > 4 * s
+    assert wi.scale("VarianceScaling", 1000, distribution="normal") == pytest.approx(s / TRUNC, rel=1e-12)
 
 
 @pytest.mark.parametrize("name", ["Orthogonal", "OrthogonalInitializer"])

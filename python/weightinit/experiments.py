@@ -168,7 +168,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     rows = []
     for name in schemes:
         fn, kind, _ = range_rule(name)
-        layers = [fn((m, n), rng=gen) for _ in range(math.ceil(count / (n * m)))]
+        # (m, n) with its axes named: keras' names default to keras' (*k, in, out) layout
+        layers = [fn((m, n), rng=gen, in_axis=1, out_axis=0) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
         if progress is not None:

@@ -60,16 +60,46 @@ def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float 
     return initializers.truncated_normal(shape, mean=m, std=s, a=a, b=b, **kwargs)
 
 
+def _keras_distribution(distribution: Any) -> Any:
+    """keras (keras 3 too) reads ``"normal"`` as the truncated normal; here, as in jax, it is not."""
+    return "truncated_normal" if distribution == "normal" else distribution
+
+
+# keras' kernels are (*k, in, out): its fan-based classes read the fans there.
+_KERAS_LAYOUT = {"in_axis": -2, "out_axis": -1}
+
+
+def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str = "fan_in",
+                            distribution: str = "truncated_normal", **kwargs: Any) -> np.ndarray:
+    """keras.initializers.VarianceScaling: fans of a (*k, in, out) kernel, and ``"normal"`` truncated."""
+    return initializers.variance_scaling(shape, scale=scale, mode=mode, distribution=_keras_distribution(distribution),
+                                         **{**_KERAS_LAYOUT, **kwargs})
+
+
+def _keras_variance_scaling_rule(scale: float = 1.0, mode: str = "fan_in",
+                                 distribution: str = "truncated_normal") -> initializers.Rule:
+    return initializers.SCALE_RULES[initializers.variance_scaling](scale, mode, _keras_distribution(distribution))
+
+
+def _keras_scaled(scale: float, mode: str, distribution: str) -> Initializer:
+    return functools.partial(initializers.variance_scaling, scale=scale, mode=mode, distribution=distribution,
+                             **_KERAS_LAYOUT)
+
+
 # keras' class names, as keras spells them, where keras' rule differs from the function of
-# the same snake-case name (which follows torch.nn.init): keras truncates its normal Glorot
-# and He at 2 std, its RandomNormal, RandomUniform and TruncatedNormal default to 0.05, and
-# its Orthogonal flattens by the last axis.
+# the same snake-case name (which follows torch.nn.init): keras reads fans from a
+# (*k, in, out) kernel, truncates its normal Glorot and He at 2 std, reads
+# VarianceScaling's "normal" as truncated, defaults RandomNormal, RandomUniform and
+# TruncatedNormal to 0.05, and flattens Orthogonal by the last axis.
 # Keyword arguments are the functions' (std, low, high, in_axis, ...), not keras' (stddev, ...).
 _KERAS: Dict[str, Initializer] = {
-    "GlorotNormal": functools.partial(initializers.variance_scaling, scale=1.0, mode="fan_avg",
-                                      distribution="truncated_normal"),
-    "HeNormal": functools.partial(initializers.variance_scaling, scale=2.0, mode="fan_in",
-                                  distribution="truncated_normal"),
+    "GlorotNormal": _keras_scaled(1.0, "fan_avg", "truncated_normal"),
+    "GlorotUniform": _keras_scaled(1.0, "fan_avg", "uniform"),
+    "HeNormal": _keras_scaled(2.0, "fan_in", "truncated_normal"),
+    "HeUniform": _keras_scaled(2.0, "fan_in", "uniform"),
+    "LecunNormal": _keras_scaled(1.0, "fan_in", "truncated_normal"),
+    "LecunUniform": _keras_scaled(1.0, "fan_in", "uniform"),
+    "VarianceScaling": _keras_variance_scaling,
     "RandomNormal": functools.partial(initializers.normal, std=0.05),
     "RandomUniform": functools.partial(initializers.uniform, low=-0.05, high=0.05),
     "TruncatedNormal": _keras_truncated_normal,
@@ -78,6 +108,9 @@ _KERAS: Dict[str, Initializer] = {
     "OrthogonalInitializer": functools.partial(initializers.orthogonal, column_axis=-1),  # keras 3's other name
     "IdentityInitializer": initializers.eye,
 }
+
+# Scale rules of the functions above that are not the initializers' own.
+_RULES: Dict[Initializer, Callable[..., initializers.Rule]] = {_keras_variance_scaling: _keras_variance_scaling_rule}
 
 
 def _normalize(name: str) -> str:
@@ -93,9 +126,12 @@ def get(name_or_callable: Any) -> Initializer:
     torch's ``"kaiming_normal_"``, keras' ``"GlorotUniform"`` and the article's
     ``"normalized Xavier"`` all work. Snake-case names are this library's functions, which
     follow torch.nn.init where torch and keras differ; keras' class names spelled as keras
-    does give keras' rule: ``"HeNormal"`` and ``"GlorotNormal"`` truncated at 2 std,
-    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` at keras' 0.05,
-    ``"Orthogonal"`` flattened by the last axis (``column_axis=-1``).
+    does give keras' rule: ``"GlorotUniform"``, ``"HeNormal"``, ``"LecunNormal"``,
+    ``"VarianceScaling"``, ... read their fans from a keras kernel ``(*k, in, out)``
+    (``in_axis=-2, out_axis=-1``; pass others to override), ``"HeNormal"`` and
+    ``"GlorotNormal"`` are truncated at 2 std, as is VarianceScaling's ``"normal"``;
+    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` draw at keras' 0.05,
+    ``"Orthogonal"`` is flattened by the last axis (``column_axis=-1``).
     Unknown names raise a ValueError listing close matches.
 
     >>> wi.get("normalized_xavier") is wi.xavier_uniform
@@ -155,8 +191,11 @@ def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule
     ``params`` (a partial's own arguments first, as keras' names are); a ValueError for
     initializers without a scale from fans, a TypeError naming unknown parameters."""
     fn = get(name)
-    base, args = (fn.func, {**fn.keywords, **params}) if isinstance(fn, functools.partial) else (fn, params)
-    rule = initializers.SCALE_RULES.get(base)
+    if isinstance(fn, functools.partial):  # its layout (keras' axes) is no part of the scale
+        base, args = fn.func, {**{k: v for k, v in fn.keywords.items() if k not in _KERAS_LAYOUT}, **params}
+    else:
+        base, args = fn, params
+    rule = initializers.SCALE_RULES.get(base) or _RULES.get(base)
     if rule is None:
         known = sorted(f.__name__ for f in initializers.SCALE_RULES)
         raise ValueError(f"{name!r} has no scale from fans; those with one: {', '.join(known)}")
