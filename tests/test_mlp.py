@@ -1,6 +1,8 @@
 """weightinit.MLP against the pure-NumPy reference, finite differences, and the articles' learning claims."""
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -530,3 +532,21 @@ def test_confident_binary_cost_keeps_its_relative_precision(sizes, hidden, dtype
     assert net.cost(X, Y) == pytest.approx(expected, rel=rtol, abs=0)
     costs = net.fit(X, Y, iterations=1, learning_rate=1e-300)
     assert costs[0] == pytest.approx(expected, rel=rtol, abs=0)
+
+
+def test_arrays_that_crossed_a_pickle_are_taken():
+    """An unpickled array (multiprocessing, joblib) or a copied dtype has a float64/float32
+    descriptor object of its own: the core must take it as NumPy does."""
+    X, Y = datasets.planar_flower(1)
+    Xp, Yp = pickle.loads(pickle.dumps((X, Y)))
+    net = wi.MLP([2, 5, 1], init="he_normal", rng=3)
+    start = net.parameters
+    assert np.array_equal(net.fit(Xp, Yp, iterations=3), (wi.MLP([2, 5, 1], init="he_normal", rng=3)).fit(X, Y, 3))
+    net.parameters = pickle.loads(pickle.dumps(start))
+    assert wi.sweep(Xp, Yp, [2, 3, 1], ["he"], 1, 3, 1.2).final_cost.shape == (1, 1)
+    f32 = copy.deepcopy(np.dtype(np.float32))
+    assert np.array_equal(wi.he_normal((4, 3), rng=1, dtype=f32), wi.he_normal((4, 3), rng=1, dtype=np.float32))
+    assert wi.orthogonal((3, 3), rng=1, dtype=f32).dtype == np.float32
+    for dtype in (np.float64, np.float32, np.float16):
+        out = pickle.loads(pickle.dumps(np.empty(6, dtype)))
+        assert np.array_equal(wi.random.normal(6, rng=1, out=out), wi.random.normal(6, rng=1, dtype=dtype))

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 
+#include "dtypes.hpp"
 #include "signals.hpp"
 #include "weightinit/linalg.hpp"
 
@@ -27,9 +28,9 @@ void orthogonal(py::array a, double gain, int nthreads) {
     if (a.ndim() != 2) throw py::value_error("a must be 2-D");
     if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
     if (!a.writeable()) throw py::value_error("a must be writeable");
-    if (a.dtype().is(py::dtype::of<double>()))
+    if (holds<double>(a))
         orthogonal_typed<double>(a, gain, nthreads);
-    else if (a.dtype().is(py::dtype::of<float>()))
+    else if (holds<float>(a))
         orthogonal_typed<float>(a, gain, nthreads);
     else
         throw py::type_error("a must be float32 or float64");

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "dtypes.hpp"
 #include "weightinit/mlp.hpp"
 
 namespace py = pybind11;
@@ -22,7 +23,7 @@ namespace {
 
 template <class T>
 T* checked(const py::array& a, const char* what, std::size_t rows, std::size_t cols, bool writeable) {
-    if (!a.dtype().is(py::dtype::of<T>()))
+    if (!holds<T>(a))
         throw py::type_error(std::string(what) + " has the wrong dtype");
     if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
     if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
@@ -225,7 +226,7 @@ void register_mlp(py::module_& parent) {
             if (A.ndim() != 2 || Y.ndim() != 2 || A.shape(0) != Y.shape(0) || A.shape(1) != Y.shape(1))
                 throw py::value_error("A and Y must be 2-D arrays of one shape");
             const auto n_out = static_cast<std::size_t>(A.shape(0)), m = static_cast<std::size_t>(A.shape(1));
-            if (A.dtype().is(py::dtype::of<float>())) {
+            if (holds<float>(A)) {
                 const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(A);
                 const auto y = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(Y);
                 return mlp::accuracy(l, a.data(), y.data(), n_out, m);
@@ -245,8 +246,8 @@ void register_mlp(py::module_& parent) {
                 py::gil_scoped_release release;
                 return mlp::all_finite(p, n, nthreads);
             };
-            if (a.dtype().is(py::dtype::of<float>())) return check(0.0f);
-            if (a.dtype().is(py::dtype::of<double>())) return check(0.0);
+            if (holds<float>(a)) return check(0.0f);
+            if (holds<double>(a)) return check(0.0);
             throw py::type_error("a must be float32 or float64");
         },
         py::arg("a"), py::arg("nthreads"), "Whether every value of the C-contiguous float array a is finite.");

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dtypes.hpp"
 #include "signals.hpp"
 #include "weightinit/distributions.hpp"
 #include "weightinit/philox.hpp"
@@ -37,11 +38,11 @@ void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, cons
     wi::Region region{std::move(full_shape), std::move(start), {}};
     for (py::ssize_t k = 0; k < out.ndim(); ++k) region.extent.push_back(static_cast<std::uint64_t>(out.shape(k)));
     const wi::Key k{key[0], key[1]};
-    if (out.dtype().is(py::dtype::of<double>()))
+    if (holds<double>(out))
         fill_typed<double>(out, region, k, p, nthreads);
-    else if (out.dtype().is(py::dtype::of<float>()))
+    else if (holds<float>(out))
         fill_typed<float>(out, region, k, p, nthreads);
-    else if (out.dtype().is(py::dtype("float16")))
+    else if (holds(out, py::dtype("float16")))
         fill_typed<std::uint16_t>(out, region, k, p, nthreads);
     else
         throw py::type_error("out must be float16, float32 or float64");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dtypes.hpp"
 #include "weightinit/sweep.hpp"
 
 namespace py = pybind11;
@@ -20,7 +21,7 @@ namespace {
 
 template <class T>
 T* checked(const py::array& a, const char* what, std::vector<std::size_t> shape, bool writeable) {
-    if (!a.dtype().is(py::dtype::of<T>())) throw py::type_error(std::string(what) + " has the wrong dtype");
+    if (!holds<T>(a)) throw py::type_error(std::string(what) + " has the wrong dtype");
     if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
     if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
     bool ok = std::size_t(a.ndim()) == shape.size();

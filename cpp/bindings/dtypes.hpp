@@ -1,0 +1,16 @@
+// Whether an array holds a given element type. NumPy's dtype objects are not singletons:
+// an array that was pickled (multiprocessing, joblib), or made with a copied dtype, has a
+// float64 descriptor of its own, so identity (py::dtype::is) would refuse it; NumPy's
+// equivalence accepts it (and still refuses another byte order).
+#pragma once
+
+#include <pybind11/numpy.h>
+
+inline bool holds(const pybind11::array& a, const pybind11::dtype& type) {
+    return pybind11::detail::npy_api::get().PyArray_EquivTypes_(a.dtype().ptr(), type.ptr());
+}
+
+template <class T>
+bool holds(const pybind11::array& a) {
+    return holds(a, pybind11::dtype::of<T>());
+}
