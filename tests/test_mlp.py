@@ -436,9 +436,11 @@ def test_bad_data_and_arguments():
         net.parameters = {"W1": np.zeros((2, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1))}
     with pytest.raises(ValueError, match="keys"):
         net.parameters = {"W1": np.zeros((3, 2))}
-    with pytest.raises(ValueError, match="b2 must be finite"):
-        net.parameters = {"W1": np.zeros((3, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
-                          "b2": np.full((1, 1), np.inf)}
+    with pytest.raises(ValueError, match="b2 holds values beyond float32's range"):
+        wi.MLP([2, 3, 1], dtype=np.float32).parameters = {
+            "W1": np.zeros((3, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.full((1, 1), 1e300)}
+    with pytest.raises(TypeError, match="progress must be a bool or a callable"):
+        net.fit(X, Y, iterations=1, progress="yes")
     soft = wi.MLP([2, 3, 3], activations=["tanh", "softmax"], init="normal", rng=0)
     with pytest.raises(ValueError, match="one-hot"):
         soft.fit(X, np.ones((3, 5)))
@@ -462,6 +464,79 @@ def test_progress_reports_steps_and_costs(capsys):
     assert costs.shape == (100,)
     net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the end still shows
     assert capsys.readouterr().err.strip() == "iteration 5/5  done"
+
+
+def test_progress_callable_hears_steps_and_their_costs():
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    heard = []
+    costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, progress=lambda step, cost: heard.append((step, cost)))
+    assert heard, "a ~0.5 s training reports about every 0.05 s"
+    steps = [step for step, _ in heard]
+    assert steps == sorted(steps) and 0 <= steps[0] and steps[-1] < 100_000
+    assert all(cost == costs[step] for step, cost in heard)  # the cost recorded for that step
+
+
+def _diverged(loss="binary_cross_entropy", dtype=np.float64):
+    """A network whose parameters became NaN (on_nonfinite="continue"), and its data."""
+    X, Y = datasets.planar_flower(1)
+    if loss == "softmax_cross_entropy":
+        Y = np.vstack([Y, 1 - Y])
+    net = wi.MLP([2, 4, Y.shape[0]], activations=["relu", "sigmoid" if Y.shape[0] == 1 else "softmax"],
+                 init="he", rng=0, dtype=dtype)
+    net.fit(X * 1e6, Y, iterations=3, learning_rate=1e308, on_nonfinite="continue")
+    assert np.isnan(net.predict_proba(X)).any()
+    return net, X, Y
+
+
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "softmax_cross_entropy"])
+def test_a_diverged_network_has_no_accuracy_and_no_labels(loss):
+    net, X, Y = _diverged(loss)
+    assert math.isnan(net.accuracy(X, Y))  # not the share of NaN > 0.5 that is False
+    with pytest.raises(FloatingPointError, match="outputs are nan"):
+        net.predict(X)
+    r = wi.sweep(X * 1e6, Y, net.layer_sizes, ["he"], [0], 3, 1e308, activations=net.activations, loss=loss)
+    assert r.diverged[0, 0] and math.isnan(r.train_accuracy[0, 0])
+
+
+def test_parameters_round_trip_after_divergence():
+    net, X, Y = _diverged()
+    p = net.parameters
+    net.parameters = p  # the getter's NaNs go back in
+    assert all(np.array_equal(p[k], v, equal_nan=True) for k, v in net.parameters.items())
+    with pytest.raises(FloatingPointError, match="iteration 0"):
+        net.fit(X, Y, iterations=2)
+    r = wi.sweep(X * 1e6, Y, [2, 4, 1], ["he"], [0], 3, 1e308, activations=["relu", "sigmoid"])
+    assert r.diverged[0, 0] and not np.isfinite(r.network(0, 0).parameters["W1"]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_networks_copy_and_pickle(dtype):
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 5, 1], activations=["tanh", "sigmoid"], init="he_normal", rng=3, dtype=dtype)
+    net.fit(X, Y, iterations=20, learning_rate=0.5)
+    for twin in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        assert repr(twin) == repr(net) and twin.dtype == net.dtype
+        assert all(np.array_equal(v, net.parameters[k]) for k, v in twin.parameters.items())
+        assert np.array_equal(twin.predict_proba(X), net.predict_proba(X))
+        # Each trains on its own: same start and generator state, same costs; the original is unchanged.
+        before = net.parameters
+        a = twin.fit(X, Y, iterations=30, learning_rate=0.5, batch_size=64)
+        assert all(np.array_equal(v, before[k]) for k, v in net.parameters.items())
+        b = copy.deepcopy(net).fit(X, Y, iterations=30, learning_rate=0.5, batch_size=64)
+        assert np.array_equal(a, b)
+
+
+def test_softmax_targets_computed_in_float32_are_probabilities():
+    gen = np.random.default_rng(0)
+    z = gen.normal(size=(1000, 6)).astype(np.float32)
+    P = np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0)  # float32 sums off by ~1e-6
+    X = gen.normal(size=(3, 6))
+    for dtype in (np.float64, np.float32):
+        net = wi.MLP([3, 1000], activations=["softmax"], init="zeros", dtype=dtype)
+        assert net.cost(X, P) == pytest.approx(math.log(1000), rel=1e-5)
+        with pytest.raises(ValueError, match="one-hot"):
+            net.cost(X, P * np.float32(1.01))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -1150,6 +1150,9 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
 template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
     if (loss == Loss::mse || m == 0) return std::numeric_limits<double>::quiet_NaN();
+    // NaN outputs (parameters that diverged) predict nothing: no fraction of them is right.
+    for (std::size_t i = 0; i < n_out * m; ++i)
+        if (std::isnan(A[i])) return std::numeric_limits<double>::quiet_NaN();
     std::size_t right = 0;
     if (loss == Loss::binary_cross_entropy) {
         for (std::size_t i = 0; i < n_out * m; ++i) right += (A[i] > T(0.5) ? T(1) : T(0)) == Y[i];

@@ -81,10 +81,12 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
     with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
         out = np.ascontiguousarray(arr, dtype=dtype)
-    if finite and not core.mlp.all_finite(out, get_num_threads()):
-        if out.dtype != arr.dtype and np.isfinite(arr).all():
+    converted = out.dtype != arr.dtype
+    if (finite or converted) and not core.mlp.all_finite(out, get_num_threads()):
+        if converted and np.isfinite(arr).all():
             raise ValueError(f"{name} holds values beyond {dtype}'s range (largest {np.finfo(dtype).max:g})")
-        raise ValueError(f"{name} must be finite (it holds nan or inf)")
+        if finite:
+            raise ValueError(f"{name} must be finite (it holds nan or inf)")
     return out
 
 
@@ -162,7 +164,22 @@ class MLP:
             self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
         # After the weights: NumPy refuses an impossible layer with a MemoryError before the
         # core allocates its gradients.
-        self._net = core.mlp.Network(list(sizes), list(acts), self.loss, self.alpha, self.dtype == np.float32)
+        self._net = self._core_network()
+
+    def _core_network(self) -> Any:
+        return core.mlp.Network(list(self.layer_sizes), list(self.activations), self.loss, self.alpha,
+                                self.dtype == np.float32)
+
+    # copy.deepcopy and pickle: the core network holds no state of its own beyond its
+    # architecture (its buffers are scratch), so it is rebuilt.
+    def __getstate__(self) -> Dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_net"]
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._net = self._core_network()
 
     def __repr__(self) -> str:
         return (f"MLP({list(self.layer_sizes)}, activations={self.activations}, loss={self.loss!r}, "
@@ -227,6 +244,8 @@ class MLP:
 
     @parameters.setter
     def parameters(self, params: Dict[str, Any]) -> None:
+        # Non-finite values are taken, as the getter gives them after a diverged run: fit
+        # then reports them through its on_nonfinite rule.
         if not isinstance(params, dict):
             raise TypeError(f"parameters must be a dict of W1, b1, ..., got {type(params).__name__}")
         n_layers = len(self.layer_sizes) - 1
@@ -236,8 +255,8 @@ class MLP:
         new = []
         for l in range(n_layers):
             n_out, n_in = self.layer_sizes[l + 1], self.layer_sizes[l]
-            W = _matrix(params[f"W{l + 1}"], f"W{l + 1}", self.dtype, n_out, n_in)
-            b = _matrix(params[f"b{l + 1}"], f"b{l + 1}", self.dtype, n_out, 1)
+            W = _matrix(params[f"W{l + 1}"], f"W{l + 1}", self.dtype, n_out, n_in, finite=False)
+            b = _matrix(params[f"b{l + 1}"], f"b{l + 1}", self.dtype, n_out, 1, finite=False)
             new += [W.copy(), b.copy()]
         self._params = new
 
@@ -249,11 +268,15 @@ class MLP:
         return X
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
+        given = np.asarray(Y).dtype if not isinstance(Y, np.ndarray) else Y.dtype
         Y = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
         if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
             raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
+        # Probabilities computed in float32 (the given array's or the network's) sum to 1 only
+        # within a few eps per class.
+        eps = max(np.finfo(self.dtype).eps, np.finfo(given).eps if given.kind == "f" else 0.0)
         if self.loss == "softmax_cross_entropy" and (
-            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=1e-6)
+            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=max(1e-6, 4 * Y.shape[0] * eps))
         ):
             raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
                              "softmax_cross_entropy")
@@ -276,6 +299,9 @@ class MLP:
         """Sigmoid output: 0/1 labels ``(n_outputs, m)`` (threshold 0.5); softmax: class indices
         ``(m,)``; identity: the outputs."""
         A = self.predict_proba(X)
+        if self.loss != "mse" and not core.mlp.all_finite(A, get_num_threads()):
+            raise FloatingPointError("the network's outputs are nan: its parameters are not finite (a diverged "
+                                     "training?), so there are no labels to predict")
         if self.loss == "binary_cross_entropy":
             return (A > 0.5).astype(np.int64)
         if self.loss == "softmax_cross_entropy":
@@ -321,7 +347,7 @@ class MLP:
         learning_rate: float = 1.2,
         batch_size: Optional[int] = None,
         record_every: int = 1,
-        progress: bool = False,
+        progress: Union[bool, Callable[[int, float], Any]] = False,
         *,
         on_nonfinite: str = "raise",
         rng: Any = None,
@@ -333,8 +359,10 @@ class MLP:
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
         A nan/inf cost raises FloatingPointError (parameters are those that produced it)
-        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps, and
-        ``progress=True`` prints the step and cost to stderr about every 0.05 s.
+        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
+        ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
+        is called instead as ``progress(step, cost)`` (the step about to update, and its
+        cost), from the training loop with the GIL held; an exception it raises stops training.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._inputs(X)
@@ -349,11 +377,16 @@ class MLP:
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]
-        callback = _print_progress(iterations) if progress else None
+        if callable(progress):
+            callback = progress
+        elif isinstance(progress, (bool, np.bool_)):
+            callback = _print_progress(iterations) if progress else None
+        else:
+            raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
         costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                         on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
-        if progress:  # the end, whether or not the last periodic report came near it
+        if progress is True or (isinstance(progress, np.bool_) and progress):  # the end, as the reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
         if on_nonfinite == "continue":
             return costs

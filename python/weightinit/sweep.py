@@ -70,7 +70,8 @@ class SweepResult:
     """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
 
     ``costs[i, s, k]`` is the cost before step ``k * record_every`` (NaN after a run
-    diverged); ``final_cost`` is the cost of the trained parameters on the training set;
+    diverged); ``final_cost`` is the cost of the trained parameters on the training set (NaN
+    for a diverged run);
     accuracies are fractions in [0, 1] (NaN for a diverged run, for ``mse``, and for
     ``test_accuracy`` without a test set). ``parameters[l]`` stacks layer ``l+1``'s trained
     ``(W, b)`` of every run: shapes ``(n_inits, n_seeds, n_out, n_in)`` and ``(..., n_out, 1)``.
@@ -150,7 +151,7 @@ class SweepResult:
 
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
     """The core's report (runs finished, steps taken) as progress(runs_done, runs_total)."""
-    progress(steps / iterations if iterations else runs, total)
+    progress(steps / iterations if iterations else float(runs), total)
 
 
 def sweep(

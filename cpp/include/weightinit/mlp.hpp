@@ -129,7 +129,7 @@ private:
 
 // Fraction of examples classified right (the one rule of weightinit.MLP.accuracy and
 // of the sweep): sigmoid outputs thresholded at 0.5 against 0/1 labels (every output unit), softmax argmax against the
-// one-hot argmax; NaN for mse. A is the output layer's activations (n_L, m).
+// one-hot argmax; NaN for mse and for NaN outputs. A is the output layer's activations (n_L, m).
 template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
 
