@@ -948,6 +948,7 @@ nan = float("nan")
     (lambda: wi.xavier_uniform((4, 3), gain=nan), ValueError, "gain"),
     (lambda: wi.xavier_normal((4, 3), gain=-1.0), ValueError, "gain"),
     (lambda: wi.orthogonal((4, 3), gain=-2), ValueError, "gain"),
+    (lambda: wi.xavier_uniform((4, 3), gain=1e-170), ValueError, "gain"),  # its square underflows: not 0 weights
     (lambda: wi.orthogonal((4, 3), gain="1"), TypeError, "gain"),
     (lambda: wi.variance_scaling((4, 3), scale=nan), ValueError, "scale"),
     (lambda: wi.variance_scaling((4, 3), scale=-1.0), ValueError, "scale"),

@@ -116,12 +116,12 @@ def _fan_in_uniform_rule() -> Rule:
 
 def _xavier_uniform_rule(gain: float = 1.0) -> Rule:
     g = _gain(gain)
-    return _variance(g * g, f"gain={g:g}", zero_ok=True), "fan_avg", "uniform"
+    return _variance(g * g, f"gain={g:g}", zero_ok=g == 0), "fan_avg", "uniform"
 
 
 def _xavier_normal_rule(gain: float = 1.0) -> Rule:
     g = _gain(gain)
-    return _variance(g * g, f"gain={g:g}", zero_ok=True), "fan_avg", "normal"
+    return _variance(g * g, f"gain={g:g}", zero_ok=g == 0), "fan_avg", "normal"
 
 
 def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]:
