@@ -10,6 +10,7 @@ import weightinit as wi
 from hypothesis import given
 from hypothesis import strategies as st
 from weightinit import datasets
+from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
 
@@ -625,3 +626,16 @@ def test_arrays_that_crossed_a_pickle_are_taken():
     for dtype in (np.float64, np.float32, np.float16):
         out = pickle.loads(pickle.dumps(np.empty(6, dtype)))
         assert np.array_equal(wi.random.normal(6, rng=1, out=out), wi.random.normal(6, rng=1, dtype=dtype))
+
+
+@pytest.mark.parametrize("keras, ours", [("HeUniform", "he_uniform"), ("LecunUniform", "lecun_uniform"),
+                                         ("GlorotUniform", "xavier_uniform"), ("VarianceScaling", "lecun_normal")])
+def test_keras_names_initialize_layers_by_their_inputs(keras, ours):
+    """A layer's W is (n_out, n_in): keras' names (whose default layout is keras' (in, out))
+    must still read n_in as the fan in, in MLP, the sweep and the prototype."""
+    a = wi.MLP([30, 7, 1], init=keras, rng=0).parameters
+    b = wi.MLP([30, 7, 1], init=ours, rng=0).parameters
+    for k in ("W1", "W2"):  # the same draws and scale (up to rounding: sqrt(2 * 3 / n) vs sqrt(2) sqrt(3 / n))
+        np.testing.assert_allclose(a[k], b[k], rtol=1e-14, atol=0)
+    p = wp.initialize_parameters(30, 7, 1, init=keras)
+    np.testing.assert_allclose(p["W1"], wp.initialize_parameters(30, 7, 1, init=ours)["W1"], rtol=1e-14, atol=0)

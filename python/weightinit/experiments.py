@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from weightinit import datasets, initializers, registry
-from weightinit.mlp import MLP
+from weightinit.mlp import MLP, _layer_weights
 from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
@@ -168,8 +168,7 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     rows = []
     for name in schemes:
         fn, kind, _ = range_rule(name)
-        # (m, n) with its axes named: keras' names default to keras' (*k, in, out) layout
-        layers = [fn((m, n), rng=gen, in_axis=1, out_axis=0) for _ in range(math.ceil(count / (n * m)))]
+        layers = [_layer_weights(fn, m, n, gen, None) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
         if progress is not None:

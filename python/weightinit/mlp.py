@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -52,6 +53,18 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
         return registry.get(init)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any) -> np.ndarray:
+    """A layer's W, shape (n_out, n_in), from initializer f. Initializers that read fans get
+    their axes named (keras' class names default to keras' (in, out) layout); others, and
+    any callable, are called as ``f(shape, rng=..., dtype=...)``."""
+    try:
+        takes = inspect.signature(f).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin): the plain call
+        takes = {}
+    axes = {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
+    return np.asarray(f((n_out, n_in), rng=rng, dtype=dtype, **axes))
 
 
 # --- argument checks ----------------------------------------------------------------------
@@ -156,7 +169,7 @@ class MLP:
             f = _initializer(each, where)
             shape = (sizes[l + 1], sizes[l])
             try:
-                W = np.asarray(f(shape, rng=self._rng, dtype=self.dtype))
+                W = _layer_weights(f, *shape, self._rng, self.dtype)
             except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
                 raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
             if W.shape != shape:

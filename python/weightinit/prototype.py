@@ -23,7 +23,7 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, _matrix
+from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -58,8 +58,8 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     else:
         f = _initializer(init, "init")
         gen = np.random.default_rng(seed)
-        W1 = np.asarray(f((n_h, n_x), rng=gen, dtype=np.float64)) * scale
-        W2 = np.asarray(f((n_y, n_h), rng=gen, dtype=np.float64)) * scale
+        W1 = _layer_weights(f, n_h, n_x, gen, np.float64) * scale
+        W2 = _layer_weights(f, n_y, n_h, gen, np.float64) * scale
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
 
 
