@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -106,9 +108,10 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3f}"
     assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3f}"
     assert rows["he_normal"][1] == f"std {math.sqrt(2 / 10):.3f}"
-    # 1000 weights: 5 layers of shape (20, 10) drawn in turn from one Generator (seed 1)
-    gen = np.random.default_rng(1)
+    # 1000 weights: 5 layers of shape (20, 10) drawn in turn from the scheme's own Generator,
+    # seeded by (seed 1, crc32 of its name)
     for name in ("fan_in_uniform", "xavier_uniform", "he_normal"):
+        gen = np.random.default_rng([1, zlib.crc32(name.encode())])
         w = np.concatenate([wi.get(name)((20, 10), rng=gen).ravel() for _ in range(5)])
         expected = [f"{v:.3f}" for v in (w.min(), w.max(), w.mean(), w.std())]
         assert rows[name][2:] == expected
@@ -340,3 +343,37 @@ def test_ranges_draws_layers_of_n_inputs_whatever_the_names_layout(name, varianc
     (_, spread, _, summary), = experiments.range_stats([name], n=10, m=20, count=40000)
     assert summary.std == pytest.approx(math.sqrt(variance), rel=0.02)  # 40 000 values: 2% is > 5 sigma
     assert spread == pytest.approx(wi.scale(name, 10, 20))
+
+
+def test_ranges_rows_do_not_depend_on_the_other_schemes():
+    alone = experiments.range_stats(["he_normal"], count=500, rng=3)[0][3]
+    among = experiments.range_stats(["xavier_uniform", "he_normal", "lecun_uniform"], count=500, rng=3)[1][3]
+    assert alone == among
+    other = experiments.range_stats(["xavier_uniform", "lecun_uniform"], count=500, rng=3)
+    assert other[0][3].min != other[1][3].min * math.sqrt(1 / 3 * 30 / 10)  # not one draw rescaled
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "--seed", "5"], "unrecognized arguments: --seed"),  # not compare's --seeds
+    (["compare", "--schemes", "he,xavier,he"], "'he' listed twice"),
+    (["depth", "--activations", "tanh,tanh"], "'tanh' listed twice"),
+])
+def test_options_are_not_abbreviated_and_lists_hold_no_duplicates(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_summary_of_huge_costs_does_not_overflow():
+    X, Y = datasets.planar_flower(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow in the sd's squares
+        r = wi.sweep(X, Y, [2, 4, 1], [("big", functools.partial(wi.normal, std=1e300))], 2, 3, 1.2)
+        row = r.summary()[0]
+    assert math.isfinite(row["cost_mean"]) and math.isfinite(row["cost_sd"]) and row["cost_mean"] > 1e299
+    costs = r.final_cost[0]
+    assert row["cost_sd"] == pytest.approx(abs(costs[0] - costs[1]) / 2, rel=1e-12)
+    r2 = wi.sweep(X, Y, [2, 4, 1], [("nan", functools.partial(wi.constant, value=1e308))], 1, 3, 1.2)
+    assert r2.diverged.all() and "| nan | - ± - |" in r2.table()

@@ -28,7 +28,13 @@ __all__ = ["main"]
 
 
 class _Parser(argparse.ArgumentParser):
-    """Errors as one line on stderr (exit status 2), without the usage block."""
+    """Errors as one line on stderr (exit status 2), without the usage block. No abbreviated
+    options: compare's --seed would be its --seeds (a count), where ranges and depth have a
+    --seed of their own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -73,11 +79,14 @@ def _names(text: str) -> List[str]:
     names = [t.strip() for t in re.split(r",(?![^()]*\))", text) if t.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(f"{', '.join(map(repr, twice))} listed twice")
     return names
 
 
-SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available(), randn*K, constant(V), "
-                "uniform(A,B)")
+SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() that need no argument beyond "
+                "the shape, randn*K, constant(V), uniform(A,B)")
 
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
@@ -114,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
                        description="Summary statistics (min, max, mean, std) of COUNT weights of layers with "
                                    "INPUTS inputs and OUTPUTS outputs per scheme, and each scheme's bound "
-                                   "(uniform) or +-4 std (normal) against 1..MAX_INPUTS inputs.")
+                                   "(uniform), bound 2 s (truncated normal) or +-4 std (normal) against "
+                                   "1..MAX_INPUTS inputs.")
     p.add_argument("--inputs", type=_int_at_least(1), default=10, help="n, inputs per node")
     p.add_argument("--outputs", type=_int_at_least(1), default=20, help="m, outputs")
     p.add_argument("--count", type=_int_at_least(1), default=1000, help="weights summarized")
@@ -134,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
     p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
     p.add_argument("--activations", type=_names, default="tanh,relu", metavar="A,B",
-                   help="hidden activations, one profile each")
+                   help="hidden activations, one profile each: " + ", ".join(HIDDEN_ACTIVATIONS))
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     _common(p, "depth", experiments.DEPTH_SCHEMES)
     return parser

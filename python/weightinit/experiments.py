@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import zlib
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -161,12 +162,15 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
                 rng: Any = 1, progress: Optional[Callable[[], None]] = None) -> List[Tuple[str, float, str, Summary]]:
     """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
-    layers of shape ``(m, n)`` drawn one after another from one Generator, the first ``count``
-    values kept); ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is
-    ``"uniform"``, else the std). ``progress()`` is called after each scheme."""
-    gen = np.random.default_rng(rng)
+    layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept);
+    ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is ``"uniform"``, else the
+    std). An int ``rng`` seeds each scheme's own Generator with (rng, its name), so a row does
+    not depend on the other schemes; a Generator is shared. ``progress()`` is called after
+    each scheme."""
     rows = []
     for name in schemes:
+        own = isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)
+        gen = np.random.default_rng([int(rng), zlib.crc32(name.encode())] if own else rng)
         fn, kind, _ = range_rule(name)
         layers = [_layer_weights(fn, m, n, gen, None) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]

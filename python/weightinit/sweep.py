@@ -32,6 +32,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer
+from weightinit.summary import moments
 
 __all__ = ["SweepResult", "sweep", "init_label"]
 
@@ -121,10 +122,11 @@ class SweepResult:
         for i, name in enumerate(self.inits):
             ok = ~self.diverged[i]
             fc = self.final_cost[i][ok]
+            mean, sd = moments(fc) if fc.size else (float("nan"), float("nan"))  # costs near 1e300 too
             rows.append({
                 "init": name,
-                "cost_mean": float(fc.mean()) if fc.size else float("nan"),
-                "cost_sd": float(fc.std()) if fc.size else float("nan"),
+                "cost_mean": mean,
+                "cost_sd": sd,
                 "train_accuracy": float(self.train_accuracy[i][ok].mean()) if fc.size else float("nan"),
                 "test_accuracy": float(self.test_accuracy[i][ok].mean()) if fc.size else float("nan"),
                 "diverged": int(self.diverged[i].sum()),
@@ -140,7 +142,7 @@ class SweepResult:
             return "-" if math.isnan(x) else f"{100 * x:.1f}"
 
         def cost(x: float) -> str:  # 4 decimals; a finite but exploded cost in exponent form
-            return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
+            return "-" if math.isnan(x) else f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
 
         for r in self.summary():
             lines.append(f"| {r['init']} | {cost(r['cost_mean'])} ± {cost(r['cost_sd'])} | "
