@@ -98,7 +98,10 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
     """One panel per scheme (:func:`weightinit.experiments.range_curves`): the bound of a
     uniform or truncated rule, or +-4 std of a normal one, against the number of inputs (the
     second article's plots)."""
-    fig, axes = _figure(1, len(curves), 3.4, 2.8)
+    rows, cols = _grid(len(curves))  # four panels a row: twelve schemes in one row were unreadable
+    fig, axes = _figure(rows, cols, 3.4, 2.8)
+    for ax in axes[len(curves):]:
+        ax.set_visible(False)
     for ax, (name, (kind, spread, uses_outputs)) in zip(axes, curves.items()):
         n = np.arange(1, len(spread) + 1)
         half, what = range_half_width(kind, spread)
@@ -129,5 +132,7 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
             ax.set_xlabel("layer", fontsize=8)
             ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)
-        axes[2 * r].legend(fontsize=6, framealpha=0.6)
+    # One legend for all panels, outside them: inside, it hid a curve.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=7)
     fig.savefig(path, dpi=dpi)
