@@ -39,6 +39,16 @@ WI_INLINE void unit_floats(const Lanes& l, std::size_t n, double* u) {
     }
 }
 
+// The float32 stream's element uniforms as floats (exact: 24-bit values).
+WI_INLINE void unit_floats32(const Lanes& l, std::size_t n, float* u) {
+    for (std::size_t t = 0; t < n; ++t) {
+        u[4 * t] = float(std::int32_t(l.x0[t] >> 8)) * 0x1.0p-24f;
+        u[4 * t + 1] = float(std::int32_t(l.x1[t] >> 8)) * 0x1.0p-24f;
+        u[4 * t + 2] = float(std::int32_t(l.x2[t] >> 8)) * 0x1.0p-24f;
+        u[4 * t + 3] = float(std::int32_t(l.x3[t] >> 8)) * 0x1.0p-24f;
+    }
+}
+
 // One Box-Muller pair from its two uniforms.
 WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
     const double r = std::sqrt(-2.0 * vecmath::log_positive(1.0 - u1));
@@ -140,6 +150,34 @@ WI_INLINE void normal_from_units(const double* u, std::size_t m, const NormalPar
     }
 }
 
+// float32 normals with mean 0 (every initializer's): Box-Muller in float32 arithmetic
+// (vecmath's log_positive_f, sincos_2pi_f), then r cos, r sin and the std in double,
+// rounded once: within 3 ulp of the exact value (in 82e6 samples 64% exact, 0.6% off by
+// 2, 10 by 3), where the double kernel is within 1, at about twice its speed. With a mean, values near zero
+// would carry the float32 error of z at a much finer ulp: those take the double kernel.
+WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p,
+                                      float* dst) {
+    alignas(64) float u[4 * B];
+    Lanes l;
+    l.generate(key, j0, n);
+    unit_floats32(l, n, u);
+    const std::size_t m = n * 4;
+    if (p.mean == 0.0) {
+        for (std::size_t i = 0; i < m; i += 2) {
+            const double r = std::sqrt(-2.0f * vecmath::log_positive_f(1.0f - u[i]));
+            float s, c;
+            vecmath::sincos_2pi_f(u[i + 1], s, c);
+            dst[i] = float(p.mean + p.std * (r * double(c)));
+            dst[i + 1] = float(p.mean + p.std * (r * double(s)));
+        }
+    } else {
+        alignas(64) double ud[4 * B];
+        for (std::size_t i = 0; i < m; ++i) ud[i] = u[i];
+        normal_from_units(ud, m, p, dst);
+    }
+    return m;
+}
+
 }  // namespace
 
 // One dispatched entry point per (distribution, type): GCC's target_clones cannot
@@ -157,7 +195,10 @@ WI_INLINE void normal_from_units(const double* u, std::size_t m, const NormalPar
 WI_GENERATE_BLOCKS(UniformParams, double, uniform_from_units)
 WI_GENERATE_BLOCKS(UniformParams, float, uniform_from_units)
 WI_GENERATE_BLOCKS(NormalParams, double, normal_from_units)
-WI_GENERATE_BLOCKS(NormalParams, float, normal_from_units)
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst) {
+    const NormalParams local = p;
+    float32_normals(key, j0, n, local, dst);
+}
 WI_GENERATE_BLOCKS(TruncatedNormalParams, double, truncated_from_units)
 WI_GENERATE_BLOCKS(TruncatedNormalParams, float, truncated_from_units)
 #undef WI_GENERATE_BLOCKS
@@ -197,7 +238,12 @@ WI_INLINE void round_to_half(const float* f, std::size_t m, const UniformParams&
     }
 
 WI_GENERATE_HALF(UniformParams, uniform_from_units)
-WI_GENERATE_HALF(NormalParams, normal_from_units)
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p,
+                                 std::uint16_t* dst) {
+    float f[4 * B];
+    const NormalParams local = p;
+    round_to_half(f, float32_normals(key, j0, n, local, f), local, dst);
+}
 WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
 #undef WI_GENERATE_HALF
 

@@ -23,6 +23,7 @@
 namespace weightinit::vecmath {
 
 using weightinit::bits_of;
+using weightinit::float_from_bits;
 using weightinit::from_bits;
 
 // Natural log of a positive normal double (fdlibm's e_log.c reduction to
@@ -88,6 +89,61 @@ WI_INLINE void sincos_2pi(double u, double& s, double& c) {
     const std::uint64_t sb = bits_of(sin_x), cb = bits_of(cos_x);
     c = from_bits(((cb & ~swap) | (sb & swap)) ^ cos_sign);
     s = from_bits(((sb & ~swap) | (cb & swap)) ^ sin_sign);
+}
+
+// float32 arithmetic for float32 normals (16 lanes of an AVX-512 register where the
+// double kernels above have 8). Their coefficients are Taylor's, which suffice at float32's
+// precision on these short ranges (truncation below 0.05 ulp).
+
+// Natural log of a positive normal float (0.86 ulp at most on [2^-24, 1]): the reduction of
+// log_positive to m in [sqrt(2)/2, sqrt(2)), f = m - 1 exactly, log(1 + f) = f - f^2/2 +
+// s (f^2/2 + R(s^2)) with s = f / (2 + f) and R(z) = 2z/3 + 2z^2/5 + 2z^3/7 + 2z^4/9.
+WI_INLINE float log_positive_f(float x) {
+    constexpr std::uint32_t sqrt_half = 0x3F3504F3u;
+    constexpr float ln2_hi = 6.9313812256e-01f;  // trailing zeros: k * ln2_hi is exact
+    constexpr float ln2_lo = 9.0580006145e-06f;
+    std::uint32_t ix = bits_of(x) + (0x3F800000u - sqrt_half);
+    const float k = float(std::int32_t(ix >> 23) - 127);
+    ix = (ix & 0x007FFFFFu) + sqrt_half;
+    const float f = float_from_bits(ix) - 1.0f;
+    const float s = f / (2.0f + f);
+    const float z = s * s;
+    const float R = z * (2.0f / 3 + z * (2.0f / 5 + z * (2.0f / 7 + z * (2.0f / 9))));
+    const float hfsq = 0.5f * f * f;
+    return k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
+}
+
+// sin(2 pi u) and cos(2 pi u) for a float u in [0, 1] (0.70 and 0.91 ulp at most on the
+// float32 stream's uniforms). The reduction is sincos_2pi's: r = u - round(4u)/4 exactly,
+// |r| <= 1/8, and u's 24-bit grid leaves r at most 22 significant bits. So the leading
+// terms can be exact: sin = 6r + r (2 pi - 6 + w P(w)), 6r exact; cos = 1 - 19.75 h^2 +
+// (small terms), h = r's top 8 bits, h^2 and 19.75 h^2 exact, w = r^2 = h^2 + (2h + l) l.
+WI_INLINE void sincos_2pi_f(float u, float& s, float& c) {
+    constexpr float round_magic = 0x1.8p23f;
+    const float shifted = 4.0f * u + round_magic;    // round to nearest, exact for 0 <= 4u <= 4
+    const std::uint32_t q = bits_of(shifted);         // low bits hold round(4u)
+    const float r = u - (shifted - round_magic) * 0.25f;
+    const float w = r * r;
+    // (2 pi)^(2k+1) / (2k+1)! and (2 pi)^(2k) / (2k)!, signs alternating.
+    const float sp = 0.28318530717958648f +
+                     w * (-41.341702240399760f + w * (81.605249276075043f + w * (-76.705859753061390f +
+                                                                                  w * 42.058693944897652f)));
+    const float sin_x = r * 6.0f + r * sp;
+    const float h = float_from_bits(bits_of(r) & 0xFFFF0000u);
+    const float l = r - h;
+    const float wl = (h + h + l) * l;  // w - h^2, rounded (a small term)
+    const float tail = (-19.739208802178716f + 19.75f) * w +
+                       (-19.75f * wl + (w * w) * (64.939394022668290f +
+                                                  w * (-85.456817206693728f + w * (60.244641371876661f -
+                                                                                   w * 26.426256783374400f))));
+    const float cos_x = 1.0f + (-19.75f * (h * h) + tail);
+    // Quadrant q: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c).
+    const std::uint32_t swap = 0u - (q & 1u);
+    const std::uint32_t cos_sign = ((q + 1u) & 2u) << 30;
+    const std::uint32_t sin_sign = (q & 2u) << 30;
+    const std::uint32_t sb = bits_of(sin_x), cb = bits_of(cos_x);
+    c = float_from_bits(((cb & ~swap) | (sb & swap)) ^ cos_sign);
+    s = float_from_bits(((sb & ~swap) | (cb & swap)) ^ sin_sign);
 }
 
 // Inverse standard normal CDF, central region of AS 241: p = 0.5 + q, |q| <= 0.425.
