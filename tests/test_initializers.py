@@ -950,6 +950,10 @@ nan = float("nan")
     (lambda: wi.orthogonal((4, 3), gain=-2), ValueError, "gain"),
     (lambda: wi.xavier_uniform((4, 3), gain=1e-170), ValueError, "gain"),  # its square underflows: not 0 weights
     (lambda: wi.orthogonal((4, 3), gain="1"), TypeError, "gain"),
+    (lambda: wi.zeros((2, 2), rng="garbage"), TypeError, "rng must be"),  # drawn or not, a bad seed is refused
+    (lambda: wi.eye((2, 2), rng=object()), TypeError, "rng must be"),
+    (lambda: wi.constant((2, 2), value=1.0, rng=-1), ValueError, "rng must be"),
+    (lambda: wi.dirac((2, 2, 3), rng=1.5), TypeError, "rng must be"),
     (lambda: wi.variance_scaling((4, 3), scale=nan), ValueError, "scale"),
     (lambda: wi.variance_scaling((4, 3), scale=-1.0), ValueError, "scale"),
     (lambda: wi.variance_scaling((4, 3), scale=0.0), ValueError, "scale"),

@@ -63,6 +63,7 @@ def constant(
     >>> wi.constant((2, 3), value=0.5)[0]
     array([0.5, 0.5, 0.5])
     """
+    _unused_rng(rng)
     v = _args.real(value, "value")
     arr, _, _ = _args.output(shape, dtype, out, region)
     arr.fill(_args.round_to(v, arr.dtype, "value"))
@@ -79,7 +80,7 @@ def zeros(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: An
     array([[0., 0.],
            [0., 0.]])
     """
-    return constant(shape, value=0.0, dtype=dtype, out=out, region=region)
+    return constant(shape, value=0.0, rng=rng, dtype=dtype, out=out, region=region)
 
 
 def ones(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: Any = None,
@@ -89,7 +90,13 @@ def ones(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: Any
     >>> wi.ones(3, dtype=np.float32)
     array([1., 1., 1.], dtype=float32)
     """
-    return constant(shape, value=1.0, dtype=dtype, out=out, region=region)
+    return constant(shape, value=1.0, rng=rng, dtype=dtype, out=out, region=region)
+
+
+def _unused_rng(rng: Any) -> None:
+    """An initializer that draws nothing still refuses an rng that is no SPEC 7 seed."""
+    if rng is not None:
+        _args.generator(rng)  # a Generator is returned as it is, not advanced
 
 
 # --- variance-scaling rules ------------------------------------------------------------------
@@ -366,6 +373,7 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     array([[1., 0., 0.],
            [0., 1., 0.]])
     """
+    _unused_rng(rng)
     g = _gain(gain)
     full = _args.full_shape(shape, out)
     if len(full) != 2:
@@ -392,6 +400,7 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
     >>> w[:, :, 1, 1].tolist() == np.eye(4).tolist()
     True
     """
+    _unused_rng(rng)
     full = _args.full_shape(shape, out)
     if not 3 <= len(full) <= 5:
         raise ValueError(f"dirac needs a 3, 4 or 5-D shape (out, in, *kernel), got {full}")
