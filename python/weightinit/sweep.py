@@ -181,7 +181,9 @@ def sweep(
     X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`.
     layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
     inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
-        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``).
+        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``); one
+        initializer for every layer of a run (for one per layer, pass a callable that picks by
+        shape: a list here would read as a pair).
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
     iterations, learning_rate : full-batch gradient descent steps and their rate.
