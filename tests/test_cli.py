@@ -377,3 +377,11 @@ def test_summary_of_huge_costs_does_not_overflow():
     assert row["cost_sd"] == pytest.approx(abs(costs[0] - costs[1]) / 2, rel=1e-12)
     r2 = wi.sweep(X, Y, [2, 4, 1], [("nan", functools.partial(wi.constant, value=1e308))], 1, 3, 1.2)
     assert r2.diverged.all() and "| nan | - ± - |" in r2.table()
+
+
+def test_ranges_rows_stand_alone_for_sequence_seeds_too():
+    rows = experiments.range_stats(["he_normal", "xavier_normal"], count=500, rng=[1, 2])
+    alone = experiments.range_stats(["xavier_normal"], count=500, rng=[1, 2])
+    assert rows[1][3] == alone[0][3]
+    he, xn = rows[0][3], rows[1][3]
+    assert he.min / xn.min != pytest.approx(he.std / xn.std, rel=1e-9)  # not one draw rescaled

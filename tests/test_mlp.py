@@ -639,3 +639,48 @@ def test_keras_names_initialize_layers_by_their_inputs(keras, ours):
         np.testing.assert_allclose(a[k], b[k], rtol=1e-14, atol=0)
     p = wp.initialize_parameters(30, 7, 1, init=keras)
     np.testing.assert_allclose(p["W1"], wp.initialize_parameters(30, 7, 1, init=ours)["W1"], rtol=1e-14, atol=0)
+
+
+def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
+    """The callback runs mid-step with the network's lock held: a call back into it would
+    wait for ever. It is refused at once; a copy scores the parameters of the moment."""
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], rng=2)
+
+    def uses_itself(step, cost):
+        net.cost(X, Y)
+
+    with pytest.raises(RuntimeError, match="progress callback cannot use it"):
+        net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=uses_itself)
+    scored = []
+
+    def uses_a_copy(step, cost):
+        scored.append(copy.deepcopy(net).cost(X, Y))
+        raise StopIteration
+
+    with pytest.raises(StopIteration):
+        net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=uses_a_copy)
+    assert len(scored) == 1 and math.isfinite(scored[0])
+    net.cost(X, Y)  # usable again afterwards
+    for quiet in (None, 0, False):
+        assert net.fit(X, Y, iterations=2, progress=quiet).shape == (2,)
+
+
+def test_unaligned_arrays_are_copied_or_refused():
+    X, Y = datasets.planar_flower(1)
+    view = np.frombuffer(bytearray(X.size * 8 + 1), np.float64, count=X.size, offset=1).reshape(X.shape)
+    view[...] = X
+    assert not view.flags.aligned
+    a, b = wi.MLP([2, 3, 1], rng=0), wi.MLP([2, 3, 1], rng=0)
+    assert np.array_equal(a.fit(view, Y, iterations=3), b.fit(X, Y, iterations=3))
+    out = np.frombuffer(bytearray(8 * 6 + 1), np.float64, count=6, offset=1)
+    with pytest.raises(ValueError, match="out must be aligned"):
+        wi.random.normal(6, rng=1, out=out)
+
+
+def test_parameters_beyond_float32_are_refused_beside_a_nan():
+    W1 = np.zeros((3, 2))
+    W1[0] = [np.nan, 1e300]
+    with pytest.raises(ValueError, match="W1 holds values beyond float32's range"):
+        wi.MLP([2, 3, 1], dtype=np.float32).parameters = {"W1": W1, "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
+                                                          "b2": np.zeros((1, 1))}

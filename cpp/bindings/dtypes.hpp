@@ -1,7 +1,8 @@
 // Whether an array holds a given element type. NumPy's dtype objects are not singletons:
 // an array that was pickled (multiprocessing, joblib), or made with a copied dtype, has a
 // float64 descriptor of its own, so identity (py::dtype::is) would refuse it; NumPy's
-// equivalence accepts it (and still refuses another byte order).
+// equivalence accepts it (and still refuses another byte order). And whether its data is
+// aligned to its type (a view at an odd byte offset is not), as the core's pointers assume.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -13,4 +14,8 @@ inline bool holds(const pybind11::array& a, const pybind11::dtype& type) {
 template <class T>
 bool holds(const pybind11::array& a) {
     return holds(a, pybind11::dtype::of<T>());
+}
+
+inline bool aligned(const pybind11::array& a) {
+    return (pybind11::detail::array_proxy(a.ptr())->flags & pybind11::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,6 +27,7 @@ T* checked(const py::array& a, const char* what, std::size_t rows, std::size_t c
     if (!holds<T>(a))
         throw py::type_error(std::string(what) + " has the wrong dtype");
     if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
+    if (!aligned(a)) throw py::value_error(std::string(what) + " must be aligned");
     if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
     const bool ok = (a.ndim() == 2 && std::size_t(a.shape(0)) == rows && std::size_t(a.shape(1)) == cols) ||
                     (a.ndim() == 1 && cols == 1 && std::size_t(a.shape(0)) == rows);
@@ -53,6 +55,7 @@ public:
         : float32_(float32), net_(make(std::move(sizes), activations, loss, alpha, float32)) {}
 
     py::tuple forward(const py::list& params, const py::array& X, bool all_layers, int nthreads) {
+        not_in_progress();
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, nullptr, false);
@@ -79,6 +82,7 @@ public:
 
     py::tuple gradients(const py::list& params, const py::array& X, const py::array& Y, bool want_grads,
                         int nthreads) {
+        not_in_progress();
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, &Y, false);
@@ -108,6 +112,7 @@ public:
     py::tuple train(const py::list& params, const py::array& X, const py::array& Y, std::size_t iterations,
                     double learning_rate, std::size_t batch_size, std::size_t record_every, bool stop_on_nonfinite,
                     std::array<std::uint32_t, 2> key, int nthreads, const py::object& progress) {
+        not_in_progress();
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, &Y, true);
@@ -128,6 +133,7 @@ public:
                 if (PyErr_CheckSignals() != 0) return raised = true;
                 if (!progress.is_none()) {
                     try {
+                        InProgress mark(in_progress_);
                         progress(step, J);
                     } catch (py::error_already_set& e) {
                         e.restore();
@@ -155,6 +161,21 @@ public:
     bool float32() const { return float32_; }
 
 private:
+    // The progress callback runs in the middle of a step, with the GIL and this network's
+    // lock held; a call back into the network would wait for that lock for ever (and, were
+    // it let through, overwrite the step's buffers). Only read and written with the GIL held.
+    bool in_progress_ = false;
+    struct InProgress {
+        explicit InProgress(bool& flag) : flag_(flag) { flag_ = true; }
+        ~InProgress() { flag_ = false; }
+        bool& flag_;
+    };
+    void not_in_progress() const {
+        if (in_progress_)
+            throw std::runtime_error("this network is training: its fit's progress callback cannot use it "
+                                     "(score a copy.deepcopy of it instead)");
+    }
+
     using Variant = std::variant<mlp::Network<float>, mlp::Network<double>>;
 
     static Variant make(std::vector<std::size_t> sizes, const std::vector<std::string>& activations,
@@ -240,6 +261,7 @@ void register_mlp(py::module_& parent) {
         "all_finite",
         [](const py::array& a, int nthreads) {
             if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
+            if (!aligned(a)) throw py::value_error("a must be aligned");
             const auto n = static_cast<std::size_t>(a.size());
             auto check = [&](auto zero) {
                 const auto* p = static_cast<const decltype(zero)*>(a.data());

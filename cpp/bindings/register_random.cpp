@@ -34,6 +34,7 @@ void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Par
 template <class Params>
 void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, const Params& p, int nthreads) {
     if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
+    if (!aligned(out)) throw py::value_error("out must be aligned");
     if (!out.writeable()) throw py::value_error("out must be writeable");
     wi::Region region{std::move(full_shape), std::move(start), {}};
     for (py::ssize_t k = 0; k < out.ndim(); ++k) region.extent.push_back(static_cast<std::uint64_t>(out.shape(k)));

@@ -23,6 +23,7 @@ template <class T>
 T* checked(const py::array& a, const char* what, std::vector<std::size_t> shape, bool writeable) {
     if (!holds<T>(a)) throw py::type_error(std::string(what) + " has the wrong dtype");
     if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
+    if (!aligned(a)) throw py::value_error(std::string(what) + " must be aligned");
     if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
     bool ok = std::size_t(a.ndim()) == shape.size();
     for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = std::size_t(a.shape(k)) == shape[k];

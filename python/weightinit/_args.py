@@ -233,6 +233,8 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
         raise ValueError("out must be C-contiguous")
     if not out.flags.writeable:
         raise ValueError("out must be writeable")
+    if not out.flags.aligned:
+        raise ValueError("out must be aligned to its dtype (a view at an odd byte offset is not): pass a copy")
 
 
 def output(

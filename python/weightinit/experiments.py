@@ -164,13 +164,15 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
     layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept);
     ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is ``"uniform"``, else the
-    std). An int ``rng`` seeds each scheme's own Generator with (rng, its name), so a row does
-    not depend on the other schemes; a Generator is shared. ``progress()`` is called after
-    each scheme."""
+    std). An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with
+    (rng, crc32 of its name), so a row does not depend on the other schemes; anything else
+    (a SeedSequence, a Generator) gives one Generator that the schemes draw from in turn.
+    ``progress()`` is called after each scheme."""
+    seed = _int_seed(rng)
+    shared = None if seed is not None else np.random.default_rng(rng)
     rows = []
     for name in schemes:
-        own = isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)
-        gen = np.random.default_rng([int(rng), zlib.crc32(name.encode())] if own else rng)
+        gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(name.encode())])
         fn, kind, _ = range_rule(name)
         layers = [_layer_weights(fn, m, n, gen, None) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
@@ -178,6 +180,17 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
         if progress is not None:
             progress()
     return rows
+
+
+def _int_seed(rng: Any) -> Optional[List[int]]:
+    """An int or a sequence of ints as a list (entropy to extend), else None."""
+    if isinstance(rng, (bool, np.bool_)):
+        return None
+    if isinstance(rng, (int, np.integer)):
+        return [int(rng)]
+    if isinstance(rng, (list, tuple)) and rng and all(isinstance(v, (int, np.integer)) for v in rng):
+        return [int(v) for v in rng]
+    return None
 
 
 def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,

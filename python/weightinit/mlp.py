@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import inspect
+import numbers
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -94,9 +95,11 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
     with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
         out = np.ascontiguousarray(arr, dtype=dtype)
+    if not out.flags.aligned:  # a view at an odd byte offset (np.frombuffer): the core reads aligned values
+        out = out.copy()
     converted = out.dtype != arr.dtype
     if (finite or converted) and not core.mlp.all_finite(out, get_num_threads()):
-        if converted and np.isfinite(arr).all():
+        if converted and (np.isfinite(arr) & ~np.isfinite(out)).any():
             raise ValueError(f"{name} holds values beyond {dtype}'s range (largest {np.finfo(dtype).max:g})")
         if finite:
             raise ValueError(f"{name} must be finite (it holds nan or inf)")
@@ -281,8 +284,9 @@ class MLP:
         return X
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
-        given = np.asarray(Y).dtype if not isinstance(Y, np.ndarray) else Y.dtype
-        Y = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
+        arr = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
+        given = Y.dtype if isinstance(Y, np.ndarray) else np.asarray(Y).dtype  # read once _matrix took it
+        Y = arr
         if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
             raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
         # Probabilities computed in float32 (the given array's or the network's) sum to 1 only
@@ -360,7 +364,7 @@ class MLP:
         learning_rate: float = 1.2,
         batch_size: Optional[int] = None,
         record_every: int = 1,
-        progress: Union[bool, Callable[[int, float], Any]] = False,
+        progress: Union[bool, None, Callable[[int, float], Any]] = False,
         *,
         on_nonfinite: str = "raise",
         rng: Any = None,
@@ -376,6 +380,8 @@ class MLP:
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its
         cost), from the training loop with the GIL held; an exception it raises stops training.
+        It must not use this network (a RuntimeError says so): copy it (``copy.deepcopy``) to
+        score the parameters of the moment.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._inputs(X)
@@ -392,14 +398,15 @@ class MLP:
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]
         if callable(progress):
             callback = progress
-        elif isinstance(progress, (bool, np.bool_)):
+        elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
+            progress = bool(progress)
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
         costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                         on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
-        if progress is True or (isinstance(progress, np.bool_) and progress):  # the end, as the reports may miss it
+        if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
         if on_nonfinite == "continue":
             return costs

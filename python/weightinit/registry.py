@@ -77,6 +77,9 @@ def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str 
                                          in_axis=in_axis, out_axis=out_axis, **kwargs)
 
 
+_keras_variance_scaling.__name__ = _keras_variance_scaling.__qualname__ = "VarianceScaling"  # as errors name it
+
+
 def _keras_variance_scaling_rule(scale: float = 1.0, mode: str = "fan_in",
                                  distribution: str = "truncated_normal") -> initializers.Rule:
     return initializers.SCALE_RULES[initializers.variance_scaling](scale, mode, _keras_distribution(distribution))

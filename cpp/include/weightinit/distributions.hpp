@@ -24,7 +24,7 @@
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them). Normals of mean 0 are
 // the exception: Box-Muller in float32 arithmetic, r cos and r sin times std in double,
-// within 3 ulp (kernels.cpp). float16 outputs are the float32 values on float16 bounds,
+// within a few ulp (kernels.cpp). float16 outputs are the float32 values on float16 bounds,
 // rounded again.
 #pragma once
 

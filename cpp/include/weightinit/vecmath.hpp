@@ -1,12 +1,13 @@
 // Branch-free elementary functions for the sampling kernels.
 //
 // Each function is written as straight-line scalar code on doubles and 64-bit
-// integers so that a loop calling it is vectorized by the compiler (SSE2, AVX2 or
-// AVX-512, whichever the dispatcher picked). With floating-point contraction off
-// (CMakeLists.txt), every instruction set computes the same bits.
+// integers (floats and 32-bit integers for the float32 kernels) so that a loop calling it
+// is vectorized by the compiler (SSE2, AVX2 or AVX-512, whichever the dispatcher picked).
+// With floating-point contraction off (CMakeLists.txt), every instruction set computes the
+// same bits.
 //
-// Coefficients: log, exp and sin/cos kernels are those of fdlibm (Sun Microsystems,
-// 1993); the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
+// Coefficients: the double log, exp and sin/cos kernels are those of fdlibm (Sun
+// Microsystems, 1993), the float32 ones Taylor's; the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
 // Statistics 37, 1988), accurate to about 1e-16; float32 outputs use Acklam's
 // lighter approximation (2003, relative error below 1.2e-9, far under float32's
 // half ulp of 3e-8), whose central region also covers more of the range.
@@ -113,8 +114,8 @@ WI_INLINE float log_positive_f(float x) {
     return k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
 }
 
-// sin(2 pi u) and cos(2 pi u) for a float u in [0, 1] (0.70 and 0.91 ulp at most on the
-// float32 stream's uniforms). The reduction is sincos_2pi's: r = u - round(4u)/4 exactly,
+// sin(2 pi u) and cos(2 pi u) for a float u in [0, 1]: within 0.91 ulp on the float32
+// stream's uniforms (the sine kernel 0.70, the cosine kernel 0.91; odd quadrants swap them). The reduction is sincos_2pi's: r = u - round(4u)/4 exactly,
 // |r| <= 1/8, and u's 24-bit grid leaves r at most 22 significant bits. So the leading
 // terms can be exact: sin = 6r + r (2 pi - 6 + w P(w)), 6r exact; cos = 1 - 19.75 h^2 +
 // (small terms), h = r's top 8 bits, h^2 and 19.75 h^2 exact, w = r^2 = h^2 + (2h + l) l.
