@@ -30,22 +30,14 @@ WI_INLINE void unit_doubles(const Lanes& l, std::size_t n, double* u) {
     }
 }
 
-WI_INLINE void unit_floats(const Lanes& l, std::size_t n, double* u) {
+// The float32 stream's, as doubles or floats (the same values: 24-bit, exact in both).
+template <class F>
+WI_INLINE void unit_floats(const Lanes& l, std::size_t n, F* u) {
     for (std::size_t t = 0; t < n; ++t) {
-        u[4 * t] = u32_to_unit_float(l.x0[t]);
-        u[4 * t + 1] = u32_to_unit_float(l.x1[t]);
-        u[4 * t + 2] = u32_to_unit_float(l.x2[t]);
-        u[4 * t + 3] = u32_to_unit_float(l.x3[t]);
-    }
-}
-
-// The float32 stream's element uniforms as floats (exact: 24-bit values).
-WI_INLINE void unit_floats32(const Lanes& l, std::size_t n, float* u) {
-    for (std::size_t t = 0; t < n; ++t) {
-        u[4 * t] = u32_to_unit_float32(l.x0[t]);
-        u[4 * t + 1] = u32_to_unit_float32(l.x1[t]);
-        u[4 * t + 2] = u32_to_unit_float32(l.x2[t]);
-        u[4 * t + 3] = u32_to_unit_float32(l.x3[t]);
+        u[4 * t] = F(u32_to_unit_float(l.x0[t]));
+        u[4 * t + 1] = F(u32_to_unit_float(l.x1[t]));
+        u[4 * t + 2] = F(u32_to_unit_float(l.x2[t]));
+        u[4 * t + 3] = F(u32_to_unit_float(l.x3[t]));
     }
 }
 
@@ -174,7 +166,7 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
     alignas(64) float u[4 * B];
     Lanes l;
     l.generate(key, j0, n);
-    unit_floats32(l, n, u);
+    unit_floats(l, n, u);
     const std::size_t m = n * 4;
     if (p.mean == 0.0) {
         for (std::size_t i = 0; i < m; i += 2) {

@@ -109,10 +109,8 @@ WI_INLINE double u64_to_unit_double(std::uint32_t lo, std::uint32_t hi) {
     return h * 0x1.0p-32 + double(std::int32_t(lo >> 11)) * 0x1.0p-53;
 }
 
-// float32: one 32-bit lane, top 24 bits, times 2^-24: [0, 1). Returned as double
-// (exact) for the float32 paths that do their arithmetic in double, or as the float
-// itself (exact too) for those in float32 arithmetic.
-WI_INLINE float u32_to_unit_float32(std::uint32_t lane) { return float(std::int32_t(lane >> 8)) * 0x1.0p-24f; }
-WI_INLINE double u32_to_unit_float(std::uint32_t lane) { return double(u32_to_unit_float32(lane)); }
+// float32: one 32-bit lane, top 24 bits, times 2^-24: [0, 1), exact as a float (and so
+// as a double, for the float32 paths that do their arithmetic in double).
+WI_INLINE float u32_to_unit_float(std::uint32_t lane) { return float(std::int32_t(lane >> 8)) * 0x1.0p-24f; }
 
 }  // namespace weightinit
