@@ -143,6 +143,19 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden):
+    """[3, 5, 1] float64 with a sigmoid output trains through the fused step (not its tanh
+    2-4-1 specialisation), whose activations and derivatives are its own vector code: fit
+    against the reference, step by step (gradients() takes the layer-by-layer path)."""
+    net, acts, params, X, Y = make_problem([3, 5, 1], [hidden], "binary_cross_entropy", 300, seed=5)
+    costs = net.fit(X, Y, iterations=50, learning_rate=0.5)
+    final, expected = ref.train(params, X, Y, acts, "binary_cross_entropy", 50, 0.5, alpha=net.alpha)
+    np.testing.assert_allclose(costs, expected, rtol=1e-11)
+    for k, v in net.parameters.items():
+        assert_close(v, final[k], 1e-10)
+
+
 def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
     """Trains from params on each thread count: every cost and parameter must be the same bits."""
     out = []

@@ -694,3 +694,22 @@ def test_float32_normals_of_mean_zero_are_within_three_ulp():
     assert d.max() <= 3 and np.mean(d >= 2) < 0.01 and np.mean(d == 0) > 0.55
     shifted = wi.random.normal(n, mean=1.0, std=0.37, rng=21, dtype=np.float32)
     assert ulps(shifted, ref.normal((n,), key_of(21), 1.0, 0.37, np.float32)).max() <= 1
+
+
+@pytest.mark.parametrize("a,b", [(6.0, 8.0), (-8.0, -6.0), (-7.5, -6.8)])
+def test_truncated_normal_far_tail_matches_the_reference(a, b):
+    """Beyond 5.6 std r = sqrt(-log p) passes 5: AS 241's far rational, which the statistical
+    tests cannot tell from the near one used out of its range (258 ulp off)."""
+    got = wi.random.truncated_normal((300, 70), a=a, b=b, rng=3)
+    want = ref.truncated_normal((300, 70), key_of(3), 0.0, 1.0, a, b, np.float64)
+    assert ulps(got, want).max() <= 4
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_uniform_region_cutting_a_middle_axis_is_bit_exact(dtype):
+    """A 3-D region that cuts the middle axis: its rows' offsets in the full tensor mix every
+    axis's start, extent and stride."""
+    shape, region = (5, 6, 7), (slice(1, 4), slice(2, 5), slice(0, 7))
+    got = wi.random.uniform(shape, rng=8, dtype=dtype, region=region)
+    assert np.array_equal(got, ref.uniform(shape, key_of(8), 0.0, 1.0, dtype, region))
+    assert np.array_equal(got, wi.random.uniform(shape, rng=8, dtype=dtype)[region])
