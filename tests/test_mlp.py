@@ -665,10 +665,18 @@ def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
 
     with pytest.raises(RuntimeError, match="progress callback cannot use it"):
         net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=uses_itself)
+
+    def sets_its_parameters(step, cost):  # the trained arrays would be swapped out and lost
+        net.parameters = net.parameters
+
+    with pytest.raises(RuntimeError, match="cannot set its parameters"):
+        net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=sets_its_parameters)
     scored = []
 
     def uses_a_copy(step, cost):
-        scored.append(copy.deepcopy(net).cost(X, Y))
+        twin = copy.deepcopy(net)
+        twin.parameters = twin.parameters  # the copy is not training
+        scored.append(twin.cost(X, Y))
         raise StopIteration
 
     with pytest.raises(StopIteration):
