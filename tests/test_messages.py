@@ -36,6 +36,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["hee"], 2, 5, 0.5), ValueError, r"inits\[0\]"),
     # Data sets.
     (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
+    (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, "rng must be None, an int seed or a"),
     (lambda: datasets.blobs("3"), TypeError, "n_per_class"),
     (lambda: datasets.blobs(2.5), TypeError, "n_per_class"),
 ])

@@ -32,7 +32,14 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
         raise ValueError(f"m must be an even number >= 2, got {m}")
     a = _args.real(petals, "petals")
     sigma = _args.nonnegative(noise, "noise")
-    rs = rng if isinstance(rng, np.random.RandomState) else np.random.RandomState(rng)
+    if isinstance(rng, np.random.RandomState):
+        rs = rng
+    else:
+        try:
+            rs = np.random.RandomState(rng)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"rng must be None, an int seed or a np.random.RandomState (the article's legacy "
+                            f"stream), got {type(rng).__name__}: {exc}") from None
     n = m // 2
     X = np.zeros((m, 2))
     Y = np.zeros((m, 1), dtype=np.uint8)
@@ -52,7 +59,7 @@ def blobs(
     std: float = 1.0,
     rng: Any = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Gaussian blobs: ``X`` (n_features, k n_per_class) and one-hot ``Y`` (k, k n_per_class).
+    """Gaussian blobs: ``X`` (n_features, k n_per_class) and one-hot float64 ``Y`` (k, k n_per_class).
 
     Class ``c`` is ``centers[c] + std N(0, I)``; default centers are three well separated
     points in the plane. ``rng`` follows SPEC 7 (``np.random.default_rng``).

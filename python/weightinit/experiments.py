@@ -163,8 +163,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
     layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept);
-    ``spread`` is :func:`weightinit.scale` (the bound when ``kind`` is ``"uniform"``, else the
-    std). An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with
+    ``spread`` is :func:`weightinit.scale`: the bound when ``kind`` is ``"uniform"``, the std
+    for ``"normal"``, the std before truncation s (values within +-2 s) for ``"truncated_normal"``. An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with
     (rng, crc32 of its name), so a row does not depend on the other schemes; anything else
     (a SeedSequence, a Generator) gives one Generator that the schemes draw from in turn.
     ``progress()`` is called after each scheme."""

@@ -74,7 +74,8 @@ def zeros(shape: Optional[_args.ShapeLike] = None, *, rng: Any = None, dtype: An
           out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """All zeros (torch.nn.init.zeros_): the first article's zero init, fine for biases only.
 
-    With zero weights every gradient of a hidden layer is zero, so they never move.
+    With zero weights the hidden units of a layer get identical gradients, so they stay
+    identical; with tanh or relu (f(0) = 0) the weights never move at all.
 
     >>> wi.zeros((2, 2))
     array([[0., 0.],

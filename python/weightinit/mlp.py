@@ -120,13 +120,18 @@ class MLP:
     loss : str, optional
         ``binary_cross_entropy``, ``softmax_cross_entropy`` or ``mse``; default: implied
         by the output activation (sigmoid when neither is given).
-    init : str or callable, or a list of them (one per layer)
-        An initializer name or ``f(shape, rng=..., dtype=...)``; biases start at zero.
-    rng : SPEC 7 seed
+    init : str or callable, or a list of them (one per layer), default ``"xavier_uniform"``
+        An initializer name or ``f(shape, rng=..., dtype=...)``; biases start at zero. A
+        layer's W is ``(n_out, n_in)``: initializers that read fans are told so
+        (``in_axis=1, out_axis=0``), keras' class names included.
+    rng : SPEC 7 seed, default None (fresh entropy)
         Seeds the initializers (one Generator, so layers differ) and mini-batch shuffles.
-    dtype : float32 or float64
-    alpha : float
+    dtype : float32 or float64, default float64
+    alpha : float, default 0.01
         Slope of ``leaky_relu`` for negative inputs.
+
+    Attributes ``layer_sizes``, ``activations``, ``loss``, ``dtype`` and ``alpha`` hold the
+    architecture as given (activations and loss completed by their defaults).
 
     Examples
     --------
@@ -378,8 +383,8 @@ class MLP:
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
-        A nan/inf cost raises FloatingPointError (parameters are those that produced it)
-        unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
+        A nan/inf cost raises FloatingPointError (parameters are those that produced it; the
+        error's ``costs`` holds the costs recorded until then) unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its
         cost), from the training loop with the GIL held; an exception it raises stops training.

@@ -1,6 +1,6 @@
 """Counter-based random streams (stream spec v1) sampled by the C++ core.
 
-Every function takes a keyword-only ``rng`` following SPEC 7 (None, an int, a
+Every sampling function takes a keyword-only ``rng`` following SPEC 7 (None, an int, a
 sequence of ints, a SeedSequence, a BitGenerator or a Generator) and turns it into a
 two-word Philox key with :func:`key_from_rng`. Element ``i`` of the full tensor is a
 pure function of the key and ``i``, so results do not depend on the thread count and

@@ -182,8 +182,8 @@ def sweep(
     layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
     inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
         callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``); one
-        initializer for every layer of a run (for one per layer, pass a callable that picks by
-        shape: a list here would read as a pair).
+        initializer for every layer of a run. For one per layer, pass a callable that picks by
+        shape: a tuple here is read as a (label, init) pair, and a list is refused.
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
     iterations, learning_rate : full-batch gradient descent steps and their rate.
