@@ -3,6 +3,7 @@
 import copy
 import math
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -663,13 +664,13 @@ def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     def uses_itself(step, cost):
         net.cost(X, Y)
 
-    with pytest.raises(RuntimeError, match="progress callback cannot use it"):
+    with pytest.raises(RuntimeError, match="progress callback is running: the callback"):
         net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=uses_itself)
 
     def sets_its_parameters(step, cost):  # the trained arrays would be swapped out and lost
         net.parameters = net.parameters
 
-    with pytest.raises(RuntimeError, match="cannot set its parameters"):
+    with pytest.raises(RuntimeError, match="its parameters cannot be set until the fit returns"):
         net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=sets_its_parameters)
     scored = []
 
@@ -705,3 +706,24 @@ def test_parameters_beyond_float32_are_refused_beside_a_nan():
     with pytest.raises(ValueError, match="W1 holds values beyond float32's range"):
         wi.MLP([2, 3, 1], dtype=np.float32).parameters = {"W1": W1, "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
                                                           "b2": np.zeros((1, 1))}
+
+
+def test_a_slow_progress_callback_is_not_called_after_every_step():
+    """The 0.05 s between calls count from the callback's return: a callback slower than that
+    was called after nearly every step (0.06 s each: 145 calls for 200 steps)."""
+    gen = np.random.default_rng(0)
+    X, Y = gen.normal(size=(2, 2000)), (gen.random((1, 2000)) < 0.5).astype(float)
+    net = wi.MLP([2, 128, 128, 1], activations=["tanh", "tanh", "sigmoid"], rng=1)
+    start = time.perf_counter()
+    net.fit(X, Y, iterations=200, learning_rate=0.1)
+    alone = time.perf_counter() - start
+    calls = []
+
+    def slow(step, cost):
+        calls.append(step)
+        time.sleep(0.06)
+        if len(calls) > 40:
+            raise StopIteration  # the old behaviour: stop early rather than sleep 200 times
+
+    net.fit(X, Y, iterations=200, learning_rate=0.1, progress=slow)
+    assert len(calls) <= 3 + 2 * alone / 0.05, (len(calls), alone)

@@ -172,8 +172,9 @@ private:
     };
     void not_in_progress() const {
         if (in_progress_)
-            throw std::runtime_error("this network is training: its fit's progress callback cannot use it "
-                                     "(score a copy.deepcopy of it instead)");
+            throw std::runtime_error("this network is training and its fit's progress callback is running: the "
+                                     "callback (or another thread meanwhile) cannot use it; score a "
+                                     "copy.deepcopy of it instead");
     }
 
     using Variant = std::variant<mlp::Network<float>, mlp::Network<double>>;

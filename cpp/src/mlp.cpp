@@ -1131,8 +1131,11 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
         if (check) {
             const auto now = clock::now();
             if (std::chrono::duration<double>(now - last_check).count() >= check_interval) {
-                last_check = now;
-                if (check(step, J)) {
+                const bool stop = check(step, J);
+                // From the callback's return: a callback slower than the interval was called
+                // after nearly every step (0.06 s each: 145 calls for 200 steps).
+                last_check = clock::now();
+                if (stop) {
                     report.cancelled = true;
                     break;
                 }

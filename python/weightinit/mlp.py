@@ -196,7 +196,7 @@ class MLP:
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
-        state.pop("_training", None)  # a copy taken in fit's progress callback is not training
+        state.pop("_fits", None)  # a copy taken during a fit is not training
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -266,8 +266,9 @@ class MLP:
 
     @parameters.setter
     def parameters(self, params: Dict[str, Any]) -> None:
-        if getattr(self, "_training", False):  # from fit's progress callback: the training would be lost
-            raise RuntimeError("this network is training: its fit's progress callback cannot set its parameters")
+        if getattr(self, "_fits", 0):  # the arrays a fit is writing into would be swapped out: its result lost
+            raise RuntimeError("this network is training (a fit is running on it): its parameters cannot be "
+                               "set until the fit returns")
         # Non-finite values are taken, as the getter gives them after a diverged run: fit
         # then reports them through its on_nonfinite rule.
         if not isinstance(params, dict):
@@ -411,12 +412,14 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        self._training = True  # the parameters setter refuses to swap the arrays being trained
+        # The parameters setter refuses to swap the arrays being trained (from this fit's
+        # callback or another thread); a count, as two threads may fit one network in turn.
+        self._fits = getattr(self, "_fits", 0) + 1
         try:
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                             on_nonfinite == "raise", key, get_num_threads(), callback)
         finally:
-            self._training = False
+            self._fits -= 1
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)

@@ -190,7 +190,8 @@ def sweep(
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
     progress : ``progress(runs_done, runs_total)``, called as runs finish and about every
-        0.05 s on the calling thread's behalf; ``runs_done`` counts the runs in progress by
+        0.05 s, from whichever thread (the caller's or one the sweep started) ran the run
+        (with the GIL held, one call at a time); ``runs_done`` counts the runs in progress by
         the share of their steps taken (a float that only grows, equal to ``runs_total`` at
         the end). An exception it raises stops the sweep and propagates. Ctrl-C stops the
         sweep with KeyboardInterrupt.
