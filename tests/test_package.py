@@ -60,3 +60,35 @@ def test_set_num_threads_round_trips():
         wi.set_num_threads(True)
     with pytest.raises(ValueError, match="n must be <= 65536"):
         wi.set_num_threads(2**31)
+
+
+DAEMON_AT_EXIT = """
+import sys, threading, time
+import weightinit as wi
+from weightinit import datasets
+X, Y = datasets.planar_flower(1)
+def work():
+    while True:
+        if {kind!r} == "fill":
+            wi.random.uniform((300, 300), rng=1)
+        elif {kind!r} == "fit":
+            wi.MLP([2, 4, 1], rng=0).fit(X, Y, iterations=100000, progress=lambda s, c: None)
+        elif {kind!r} == "sweep":
+            wi.sweep(X, Y, [2, 4, 1], ["he"], 2, 100000, 1.2, progress=lambda d, t: None)
+        else:
+            wi.orthogonal((300, 300), rng=1)
+threading.Thread(target=work, daemon=True).start()
+time.sleep(0.3)
+print("exiting")
+"""
+
+
+@pytest.mark.parametrize("kind", ["fill", "fit", "sweep", "orthogonal"])
+def test_a_daemon_thread_inside_a_call_does_not_abort_the_exit(kind):
+    """At exit Python ends a thread that takes the GIL back with pthread_exit, whose unwinding
+    through C++ frames aborted the process (SIGABRT, 'terminate called without an active
+    exception'); such a thread now waits for the process to end."""
+    proc = subprocess.run([sys.executable, "-c", DAEMON_AT_EXIT.format(kind=kind)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.strip() == "exiting" and "terminate" not in proc.stderr and "FATAL" not in proc.stderr

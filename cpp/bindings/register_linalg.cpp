@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "dtypes.hpp"
+#include "gil.hpp"
 #include "signals.hpp"
 #include "weightinit/linalg.hpp"
 
@@ -19,7 +20,7 @@ void orthogonal_typed(py::array& a, double gain, int nthreads) {
     T* data = static_cast<T*>(a.mutable_data());
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
     const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long QR
-    py::gil_scoped_release release;
+    ReleaseGil release;
     linalg::orthogonal(data, rows, cols, static_cast<T>(gain), nthreads, cancel);
 }
 

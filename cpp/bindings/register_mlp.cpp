@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dtypes.hpp"
+#include "gil.hpp"
 #include "weightinit/mlp.hpp"
 
 namespace py = pybind11;
@@ -72,7 +73,7 @@ public:
                 as.append(al);
             }
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
                 net.forward(in.p, in.x, m, z.data(), a.data(), nthreads);
             }
@@ -100,7 +101,7 @@ public:
                 }
             double J;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
                 J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads)
                                : net.cost(in.p, in.x, in.y, in.m, nthreads);
@@ -129,7 +130,7 @@ public:
             // Takes the GIL briefly: lets Ctrl-C (and a progress callback's exception)
             // stop the loop; the Python error stays set and is raised below.
             const mlp::Check check = [&](std::size_t step, double J) {
-                py::gil_scoped_acquire gil;
+                AcquireGil gil;
                 if (PyErr_CheckSignals() != 0) return raised = true;
                 if (!progress.is_none()) {
                     try {
@@ -144,7 +145,7 @@ public:
             };
             mlp::TrainReport r;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
                 r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
@@ -266,7 +267,7 @@ void register_mlp(py::module_& parent) {
             const auto n = static_cast<std::size_t>(a.size());
             auto check = [&](auto zero) {
                 const auto* p = static_cast<const decltype(zero)*>(a.data());
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 return mlp::all_finite(p, n, nthreads);
             };
             if (holds<float>(a)) return check(0.0f);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dtypes.hpp"
+#include "gil.hpp"
 #include "signals.hpp"
 #include "weightinit/distributions.hpp"
 #include "weightinit/philox.hpp"
@@ -25,7 +26,7 @@ template <class T, class Params>
 void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Params& p, int nthreads) {
     T* data = static_cast<T*>(out.mutable_data());
     const wi::Cancel cancel = python_signals();  // Ctrl-C stops a long fill
-    py::gil_scoped_release release;
+    ReleaseGil release;
     wi::fill(data, region, key, p, nthreads, cancel);
 }
 
@@ -110,7 +111,7 @@ void register_random(py::module_& parent) {
             const double* src = p.data();
             double* dst = out.mutable_data();
             const auto n = static_cast<std::size_t>(p.size());
-            py::gil_scoped_release release;
+            ReleaseGil release;
             wi::ndtri(src, n, dst);
             return out;
         },

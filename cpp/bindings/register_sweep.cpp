@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dtypes.hpp"
+#include "gil.hpp"
 #include "weightinit/sweep.hpp"
 
 namespace py = pybind11;
@@ -71,7 +72,7 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     // object (under the GIL) and raised on the calling thread below.
     std::optional<py::error_already_set> pending;
     const sweep::Progress report = [&](std::size_t done, std::uint64_t steps) {
-        py::gil_scoped_acquire gil;
+        AcquireGil gil;
         try {
             if (PyErr_CheckSignals() != 0) throw py::error_already_set();
             if (!progress.is_none()) progress(done, steps);
@@ -83,7 +84,7 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     };
     sweep::Report r;
     {
-        py::gil_scoped_release release;
+        ReleaseGil release;
         r = sweep::run(arch, params, data, opt, out, report);
     }
     if (pending) throw *pending;

@@ -6,11 +6,12 @@
 
 #include <pybind11/pybind11.h>
 
+#include "gil.hpp"
 #include "weightinit/cancel.hpp"
 
 inline weightinit::Cancel python_signals() {
     return [] {
-        pybind11::gil_scoped_acquire gil;
+        AcquireGil gil;
         return PyErr_CheckSignals() != 0;
     };
 }

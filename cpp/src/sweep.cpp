@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "weightinit/parallel.hpp"
+#include "weightinit/thread_exit.hpp"
 
 namespace weightinit::sweep {
 
@@ -167,7 +168,9 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     std::thread driver([&] {
         try {
             parallel_for(runs, int(nworkers), body);
-        } catch (...) {
+        }
+        WI_PARK_ON_THREAD_EXIT
+        catch (...) {
             driver_error = std::current_exception();
         }
         std::lock_guard<std::mutex> lock(driver_mutex);
@@ -180,7 +183,9 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         lock.unlock();
         try {
             poll(false);
-        } catch (...) {  // the callback failed: stop the runs, then pass its error on
+        }
+        WI_PARK_ON_THREAD_EXIT
+        catch (...) {  // the callback failed: stop the runs, then pass its error on
             if (!poll_error) poll_error = std::current_exception();
             stop.store(true);
         }

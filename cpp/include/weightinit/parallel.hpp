@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "weightinit/thread_exit.hpp"
+
 namespace weightinit {
 
 namespace detail {
@@ -61,7 +63,9 @@ void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
         if (c.failed.load(std::memory_order_relaxed)) return;
         try {
             c.body(t);
-        } catch (...) {
+        }
+        WI_PARK_ON_THREAD_EXIT
+        catch (...) {
             std::lock_guard<std::mutex> lock(c.error_mutex);
             if (!c.error) c.error = std::current_exception();
             c.failed.store(true, std::memory_order_relaxed);
