@@ -727,33 +727,3 @@ def test_a_slow_progress_callback_is_not_called_after_every_step():
 
     net.fit(X, Y, iterations=200, learning_rate=0.1, progress=slow)
     assert len(calls) <= 3 + 2 * alone / 0.05, (len(calls), alone)
-
-
-def test_parameters_read_from_another_thread_are_never_half_trained():
-    """A fit holds the network for its whole training: another thread's parameters (or
-    pickle) wait for it, as its cost and predict do, and see the start or the end, never a
-    step in between (torn mixes of two steps were seen before)."""
-    import threading
-
-    X, Y = datasets.planar_flower(1)
-    net = wi.MLP([2, 300, 1], rng=4)
-    start = net.parameters
-    twin = copy.deepcopy(net)
-    twin.fit(X, Y, iterations=300, learning_rate=0.5)
-    end = twin.parameters
-    seen, began = [], threading.Event()
-
-    def train():
-        began.set()
-        net.fit(X, Y, iterations=300, learning_rate=0.5)
-
-    trainer = threading.Thread(target=train)
-    trainer.start()
-    began.wait()
-    while trainer.is_alive():
-        seen.append(net.parameters)
-        seen.append(pickle.loads(pickle.dumps(net)).parameters)
-    trainer.join()
-    assert seen
-    for p in seen:
-        assert any(all(np.array_equal(p[k], q[k]) for k in p) for q in (start, end))

@@ -7,8 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
-#include <tuple>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -161,37 +159,6 @@ public:
         });
     }
 
-    // Copies of the parameter arrays, taken under the network's lock so that a fit in
-    // another thread (which holds it for the whole training) is never seen half-way through
-    // a step; from this network's own progress callback, where training waits, at once.
-    py::list snapshot(const py::list& params) {
-        std::vector<py::array> copies;
-        std::vector<std::tuple<const void*, void*, std::size_t>> moves;
-        for (const py::handle h : params) {
-            if (!py::isinstance<py::array>(h)) throw py::type_error("params must hold arrays");
-            const auto a = py::reinterpret_borrow<py::array>(h);
-            if (!(a.flags() & py::array::c_style) || !aligned(a))
-                throw py::value_error("params must hold C-contiguous, aligned arrays");
-            std::vector<py::ssize_t> shape(a.shape(), a.shape() + a.ndim());
-            py::array copy(a.dtype(), shape);
-            moves.emplace_back(a.data(), copy.mutable_data(), static_cast<std::size_t>(a.nbytes()));
-            copies.push_back(std::move(copy));
-        }
-        auto copy_all = [&] {
-            for (const auto& [from, to, bytes] : moves) std::memcpy(to, from, bytes);
-        };
-        if (in_progress_) {
-            copy_all();
-        } else {
-            ReleaseGil release;
-            std::lock_guard<std::mutex> lock(mutex_);
-            copy_all();
-        }
-        py::list out;
-        for (auto& c : copies) out.append(c);
-        return out;
-    }
-
     bool float32() const { return float32_; }
 
 private:
@@ -274,7 +241,6 @@ void register_mlp(py::module_& parent) {
         .def("train", &PyNetwork::train, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("iterations"),
              py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
              py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))
-        .def("snapshot", &PyNetwork::snapshot, py::arg("params"))
         .def_property_readonly("float32", &PyNetwork::float32);
     m.def(
         "accuracy",

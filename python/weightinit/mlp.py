@@ -196,7 +196,6 @@ class MLP:
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
-        state["_params"] = self._net.snapshot(self._params)  # consistent, as the parameters property
         state.pop("_fits", None)  # a copy taken during a fit is not training
         return state
 
@@ -258,17 +257,11 @@ class MLP:
     # --- parameters ---
     @property
     def parameters(self) -> Dict[str, np.ndarray]:
-        """Copies of the parameters as the prototype's dict ``{"W1": ..., "b1": ..., ...}``.
-
-        While another thread fits this network they are taken when that fit returns (as
-        ``cost`` and ``predict`` wait for it), never half-way through a step; from the fit's
-        own progress callback, at once.
-        """
-        copies = self._net.snapshot(self._params)
+        """Copies of the parameters as the prototype's dict ``{"W1": ..., "b1": ..., ...}``."""
         out = {}
         for l in range(len(self.layer_sizes) - 1):
-            out[f"W{l + 1}"] = copies[2 * l]
-            out[f"b{l + 1}"] = copies[2 * l + 1]
+            out[f"W{l + 1}"] = self._params[2 * l].copy()
+            out[f"b{l + 1}"] = self._params[2 * l + 1].copy()
         return out
 
     @parameters.setter
