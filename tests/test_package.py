@@ -92,3 +92,25 @@ def test_a_daemon_thread_inside_a_call_does_not_abort_the_exit(kind):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert proc.stdout.strip() == "exiting" and "terminate" not in proc.stderr and "FATAL" not in proc.stderr
+
+
+def test_core_calls_from_a_finalizer_at_exit_still_run():
+    """The thread that runs Python's finalization may call the core (a __del__): only other
+    threads are stopped there."""
+    code = """
+import sys, numpy as np, weightinit as wi
+X = np.random.default_rng(0).normal(size=(2, 20)); Y = (X[:1] > 0).astype(float)
+class Saver:
+    def __init__(self):
+        self.net = wi.MLP([2, 3, 1], rng=0)
+        self.me = self  # a cycle: collected during finalization
+    def __del__(self):
+        p = self.net.parameters
+        w = wi.random.normal(1000, rng=1)
+        sys.__stdout__.write(f"saved {len(p)} {w.size}\\n")
+Saver()
+print("exiting")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.split() == ["exiting", "saved", "4", "1000"]
