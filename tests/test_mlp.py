@@ -727,3 +727,26 @@ def test_a_slow_progress_callback_is_not_called_after_every_step():
 
     net.fit(X, Y, iterations=200, learning_rate=0.1, progress=slow)
     assert len(calls) <= 3 + 2 * alone / 0.05, (len(calls), alone)
+
+
+def test_the_count_of_running_fits_survives_threads_switching_anywhere():
+    """The setter's guard counts fits in the core, with the GIL held: Python-level counting
+    (read, add, write) lost updates when threads switched in between."""
+    import sys
+    import threading
+
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 2, 1], rng=0)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=lambda: [net.fit(X, Y, iterations=1) for _ in range(100)])
+                   for _ in range(6)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not net._net.training
+    net.parameters = net.parameters  # not refused: no fit is running

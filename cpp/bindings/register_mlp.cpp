@@ -114,6 +114,7 @@ public:
                     double learning_rate, std::size_t batch_size, std::size_t record_every, bool stop_on_nonfinite,
                     std::array<std::uint32_t, 2> key, int nthreads, const py::object& progress) {
         not_in_progress();
+        Training counted(fits_);  // changed with the GIL held, before and after the training
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, &Y, true);
@@ -160,8 +161,17 @@ public:
     }
 
     bool float32() const { return float32_; }
+    bool training() const { return fits_ > 0; }
 
 private:
+    // Fits running on this network (one trains, others wait for its lock); read and
+    // written with the GIL held only, so Python threads see it whole.
+    int fits_ = 0;
+    struct Training {
+        explicit Training(int& n) : n_(n) { ++n_; }
+        ~Training() { --n_; }
+        int& n_;
+    };
     // The progress callback runs in the middle of a step, with the GIL and this network's
     // lock held; a call back into the network would wait for that lock for ever (and, were
     // it let through, overwrite the step's buffers). Only read and written with the GIL held.
@@ -241,7 +251,8 @@ void register_mlp(py::module_& parent) {
         .def("train", &PyNetwork::train, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("iterations"),
              py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
              py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))
-        .def_property_readonly("float32", &PyNetwork::float32);
+        .def_property_readonly("float32", &PyNetwork::float32)
+        .def_property_readonly("training", &PyNetwork::training);
     m.def(
         "accuracy",
         [](const std::string& loss, const py::array& A, const py::array& Y) {

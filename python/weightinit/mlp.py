@@ -196,7 +196,6 @@ class MLP:
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
-        state.pop("_fits", None)  # a copy taken during a fit is not training
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -257,7 +256,12 @@ class MLP:
     # --- parameters ---
     @property
     def parameters(self) -> Dict[str, np.ndarray]:
-        """Copies of the parameters as the prototype's dict ``{"W1": ..., "b1": ..., ...}``."""
+        """Copies of the parameters as the prototype's dict ``{"W1": ..., "b1": ..., ...}``.
+
+        A read from another thread while a fit runs is not synchronized with its steps (it
+        may mix two steps' values); the fit's progress callback, during which training
+        waits, is the place for a consistent copy.
+        """
         out = {}
         for l in range(len(self.layer_sizes) - 1):
             out[f"W{l + 1}"] = self._params[2 * l].copy()
@@ -266,9 +270,7 @@ class MLP:
 
     @parameters.setter
     def parameters(self, params: Dict[str, Any]) -> None:
-        if getattr(self, "_fits", 0):  # the arrays a fit is writing into would be swapped out: its result lost
-            raise RuntimeError("this network is training (a fit is running on it): its parameters cannot be "
-                               "set until the fit returns")
+        self._not_training()
         # Non-finite values are taken, as the getter gives them after a diverged run: fit
         # then reports them through its on_nonfinite rule.
         if not isinstance(params, dict):
@@ -283,7 +285,15 @@ class MLP:
             W = _matrix(params[f"W{l + 1}"], f"W{l + 1}", self.dtype, n_out, n_in, finite=False)
             b = _matrix(params[f"b{l + 1}"], f"b{l + 1}", self.dtype, n_out, 1, finite=False)
             new += [W.copy(), b.copy()]
+        self._not_training()  # again: a fit may have started while the arrays were checked
         self._params = new
+
+    def _not_training(self) -> None:
+        # The arrays a fit is writing into would be swapped out and its result lost. The core
+        # counts the fits running on it (from its progress callback or another thread).
+        if self._net.training:
+            raise RuntimeError("this network is training (a fit is running on it): its parameters cannot be "
+                               "set until the fit returns")
 
     # --- data checks ---
     def _inputs(self, X: Any, name: str = "X") -> np.ndarray:
@@ -412,14 +422,8 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        # The parameters setter refuses to swap the arrays being trained (from this fit's
-        # callback or another thread); a count, as two threads may fit one network in turn.
-        self._fits = getattr(self, "_fits", 0) + 1
-        try:
-            costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                            on_nonfinite == "raise", key, get_num_threads(), callback)
-        finally:
-            self._fits -= 1
+        costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                        on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
