@@ -114,7 +114,7 @@ public:
                     double learning_rate, std::size_t batch_size, std::size_t record_every, bool stop_on_nonfinite,
                     std::array<std::uint32_t, 2> key, int nthreads, const py::object& progress) {
         not_in_progress();
-        Training counted(fits_);  // changed with the GIL held, before and after the training
+        Counted training(fits_);  // changed with the GIL held, before and after the training
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
             const auto in = inputs<T>(net, params, X, &Y, true);
@@ -135,7 +135,7 @@ public:
                 if (PyErr_CheckSignals() != 0) return raised = true;
                 if (!progress.is_none()) {
                     try {
-                        InProgress mark(in_progress_);
+                        Counted mark(in_progress_);
                         progress(step, J);
                     } catch (py::error_already_set& e) {
                         e.restore();
@@ -164,25 +164,21 @@ public:
     bool training() const { return fits_ > 0; }
 
 private:
-    // Fits running on this network (one trains, others wait for its lock); read and
-    // written with the GIL held only, so Python threads see it whole.
-    int fits_ = 0;
-    struct Training {
-        explicit Training(int& n) : n_(n) { ++n_; }
-        ~Training() { --n_; }
+    // Counts read and written with the GIL held only, so Python threads see them whole;
+    // Counted adds one for its scope.
+    struct Counted {
+        explicit Counted(int& n) : n_(n) { ++n_; }
+        ~Counted() { --n_; }
         int& n_;
     };
-    // The progress callback runs in the middle of a step, with the GIL and this network's
-    // lock held; a call back into the network would wait for that lock for ever (and, were
-    // it let through, overwrite the step's buffers). Only read and written with the GIL held.
-    bool in_progress_ = false;
-    struct InProgress {
-        explicit InProgress(bool& flag) : flag_(flag) { flag_ = true; }
-        ~InProgress() { flag_ = false; }
-        bool& flag_;
-    };
+    // Fits running on this network (one trains, others wait for its lock).
+    int fits_ = 0;
+    // Progress callbacks running: one runs in the middle of a step, with the GIL and this
+    // network's lock held; a call back into the network would wait for that lock for ever
+    // (and, were it let through, overwrite the step's buffers).
+    int in_progress_ = 0;
     void not_in_progress() const {
-        if (in_progress_)
+        if (in_progress_ > 0)
             throw std::runtime_error("this network is training and its fit's progress callback is running: the "
                                      "callback (or another thread meanwhile) cannot use it; score a "
                                      "copy.deepcopy of it instead");
