@@ -163,12 +163,12 @@ WI_INLINE void normal_from_units(const double* u, std::size_t m, const NormalPar
 // would carry the float32 error of z at a much finer ulp: those take the double kernel.
 WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p,
                                       float* dst) {
-    alignas(64) float u[4 * B];
     Lanes l;
     l.generate(key, j0, n);
-    unit_floats(l, n, u);
     const std::size_t m = n * 4;
     if (p.mean == 0.0) {
+        alignas(64) float u[4 * B];
+        unit_floats(l, n, u);
         for (std::size_t i = 0; i < m; i += 2) {
             const double r = std::sqrt(-2.0f * vecmath::log_positive_f(1.0f - u[i]));
             float s, c;
@@ -177,9 +177,9 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
             dst[i + 1] = float(p.mean + p.std * (r * double(s)));
         }
     } else {
-        alignas(64) double ud[4 * B];
-        for (std::size_t i = 0; i < m; ++i) ud[i] = u[i];
-        normal_from_units(ud, m, p, dst);
+        alignas(64) double u[4 * B];
+        unit_floats(l, n, u);
+        normal_from_units(u, m, p, dst);
     }
     return m;
 }
