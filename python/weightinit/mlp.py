@@ -304,19 +304,17 @@ class MLP:
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         arr = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
-        given = Y.dtype if isinstance(Y, np.ndarray) else np.asarray(Y).dtype  # read once _matrix took it
-        Y = arr
-        if self.loss == "binary_cross_entropy" and not np.isin(Y, (0, 1)).all():
+        if self.loss == "binary_cross_entropy" and not np.isin(arr, (0, 1)).all():
             raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
-        # Probabilities computed in float32 (the given array's or the network's) sum to 1 only
-        # within a few eps per class.
-        eps = max(np.finfo(self.dtype).eps, np.finfo(given).eps if given.kind == "f" else 0.0)
-        if self.loss == "softmax_cross_entropy" and (
-            (Y < 0).any() or not np.allclose(Y.sum(axis=0), 1.0, rtol=0, atol=max(1e-6, 4 * Y.shape[0] * eps))
-        ):
-            raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
-                             "softmax_cross_entropy")
-        return Y
+        if self.loss == "softmax_cross_entropy":
+            # Probabilities computed in float32 (the given array's or the network's) sum to 1
+            # only within a few eps per class.
+            given = Y.dtype if isinstance(Y, np.ndarray) else np.asarray(Y).dtype  # read once _matrix took it
+            eps = max(np.finfo(self.dtype).eps, np.finfo(given).eps if given.kind == "f" else 0.0)
+            if (arr < 0).any() or not np.allclose(arr.sum(axis=0), 1.0, rtol=0, atol=max(1e-6, 4 * arr.shape[0] * eps)):
+                raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
+                                 "softmax_cross_entropy")
+        return arr
 
     # --- inference ---
     def forward(self, X: Any) -> tuple:

@@ -70,8 +70,8 @@ _KERAS_LAYOUT = {"in_axis": -2, "out_axis": -1}
 
 
 def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str = "fan_in",
-                            distribution: str = "truncated_normal", in_axis: Any = -2, out_axis: Any = -1,
-                            **kwargs: Any) -> np.ndarray:
+                            distribution: str = "truncated_normal", in_axis: Any = _KERAS_LAYOUT["in_axis"],
+                            out_axis: Any = _KERAS_LAYOUT["out_axis"], **kwargs: Any) -> np.ndarray:
     """keras.initializers.VarianceScaling: fans of a (*k, in, out) kernel, and ``"normal"`` truncated."""
     return initializers.variance_scaling(shape, scale=scale, mode=mode, distribution=_keras_distribution(distribution),
                                          in_axis=in_axis, out_axis=out_axis, **kwargs)
