@@ -385,3 +385,18 @@ def test_ranges_rows_stand_alone_for_sequence_seeds_too():
     assert rows[1][3] == alone[0][3]
     he, xn = rows[0][3], rows[1][3]
     assert he.min / xn.min != pytest.approx(he.std / xn.std, rel=1e-9)  # not one draw rescaled
+
+
+def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
+    """The article's cost axis ends at 2; randn*100's saturated network starts far above it
+    and its panel says how high, where a clipped curve would look like a cost near 2."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, _ = experiments.compare("flower", 4, "tanh", 20, 1.2, 2, ["randn*100", "he_normal"])
+    fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
+    marks = [[t.get_text() for t in ax.texts] for ax in fig.axes[:2]]
+    peak = np.nanmax(result.costs[0])
+    assert peak > 2 and np.nanmax(result.costs[1]) < 2
+    assert marks[0] == [f"off the axis: up to {peak:.3g}"] and marks[1] == []
+    assert written(tmp_path / "costs.png").startswith(PNG)

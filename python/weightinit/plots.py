@@ -16,6 +16,8 @@ from weightinit.sweep import SweepResult
 
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
 
+COST_AXIS_TOP = 2.0  # the first article's cost plots end at 2
+
 
 def require() -> None:
     """Raises ImportError now, before any work, if matplotlib (the ``cli`` extra) is missing."""
@@ -37,9 +39,10 @@ def _grid(n: int) -> Tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
+def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> object:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
-    axes (cost 0-2, iterations 0-N)."""
+    axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
+    Returns the matplotlib Figure."""
     rows, cols = _grid(len(result.inits))
     fig, axes = _figure(rows, cols, 3.2, 2.4)
     steps = result.steps
@@ -49,7 +52,11 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
             ax.plot(steps, result.costs[i, s], color="tab:blue", linewidth=0.8, alpha=0.6)
         n_div = int(result.diverged[i].sum())
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
-        ax.set_ylim(0.0, 2.0)
+        ax.set_ylim(0.0, COST_AXIS_TOP)
+        finite = result.costs[i][np.isfinite(result.costs[i])]
+        if finite.size and finite.max() > COST_AXIS_TOP:  # the curve leaves the article's axes
+            ax.text(0.97, 0.96, f"off the axis: up to {finite.max():.3g}", transform=ax.transAxes, ha="right",
+                    va="top", fontsize=7, color="tab:red")
         ax.set_xlim(0, max(result.iterations, 1))
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
@@ -59,6 +66,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> None:
     fig.suptitle(f"cost of {len(result.seeds)} seeds per scheme, network {list(result.layer_sizes)}, "
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
+    return fig
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
