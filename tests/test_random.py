@@ -626,6 +626,39 @@ def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_is_minus_infinit
         assert ulps(got, oracle).max() <= 4
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("mean,std,a,b", [(0.0, 0.5, 0.0, np.inf), (0.3, 0.02, -0.04, np.inf),
+                                          (0.0, 0.999, -np.inf, np.inf), (-2.0, 1e-3, -np.inf, -2.0)])
+def test_infinite_bounds_take_any_std(dtype, mean, std, a, b):
+    # An infinite bound once became the dtype's largest value, which for float64 and a std
+    # under 1 standardized to inf, and the core refused the call: a half-normal of std 0.5
+    # failed at the default dtype.
+    got = wi.random.truncated_normal(4000, mean=mean, std=std, a=a, b=b, rng=3, dtype=dtype)
+    oracle = ref.truncated_normal((4000,), key_of(3), mean, std, a, b, dtype)
+    assert ulps(got, oracle).max() <= 4
+    assert np.isfinite(got).all() and (got >= a).all() and (got <= b).all()
+
+
+def test_a_half_normal_of_small_std_has_the_half_normals_mean_and_std():
+    n, s = 200_000, 0.5
+    x = wi.random.truncated_normal(n, std=s, a=0.0, b=np.inf, rng=11)
+    mean, sd = s * math.sqrt(2 / math.pi), s * math.sqrt(1 - 2 / math.pi)
+    assert abs(x.mean() - mean) < 6 * sd / math.sqrt(n)
+    assert abs(x.std() / sd - 1) < 6 * math.sqrt(0.72 / n)  # se of a sample std: sqrt((kurtosis - 1) / 4n)
+    assert x.min() >= 0.0
+
+
+def test_bounds_rounded_past_the_tail_limit_are_refused_before_drawing():
+    # The float16 bounds are rounded inwards first; [-0.0375, -0.037] with std 1e-3 is 37 std
+    # from the mean, and past it once rounded. The refusal names the bounds and comes before
+    # a Generator advances.
+    g = np.random.default_rng(4)
+    state = g.bit_generator.state
+    with pytest.raises(ValueError, match=r"\[a, b\].*37 std"):
+        wi.random.truncated_normal(3, std=0.001, a=-0.0375, b=-0.037, dtype=np.float16, rng=g)
+    assert g.bit_generator.state == state
+
+
 @pytest.mark.parametrize("mean, a, b, dtype", [(1e6, 1e6 + 3, 1e6 + 4, np.float16), (1e39, 1e39, np.inf, np.float32),
                                                (6.6e4, 6.6e4, 7e4, np.float16)])
 def test_mass_beyond_the_dtype_is_a_share_of_at_most_one(mean, a, b, dtype):

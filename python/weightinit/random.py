@@ -110,7 +110,12 @@ def _within_range(m: float, s: float, lo: float, hi: float, dtype: np.dtype) -> 
     if not lost <= _MAX_LOST_MASS * kept:
         raise ValueError(f"N(mean={m:g}, std={s:g}) on [a, b] = [{lo:g}, {hi:g}] has a share of "
                          f"{lost / kept if kept else 1.0:.3g} of its mass beyond {dtype}'s largest {big:g}")
-    return max(lo, -big), min(hi, big)
+    # A cut at +-big that lies beyond double range in std units takes nothing (no sample
+    # reaches it) and would give the core a finite bound that standardizes to inf: such a
+    # bound stays infinite (float64 bounds of +-inf with a std under 1).
+    cut_lo = -big if lo < -big and math.isfinite((-big - m) / s) else lo
+    cut_hi = big if hi > big and math.isfinite((big - m) / s) else hi
+    return cut_lo, cut_hi
 
 
 def uniform(
@@ -218,16 +223,7 @@ def truncated_normal(
     hi = _args.real(b, "b", finite=False)
     if not lo < hi:
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
-    alpha, beta = (lo - m) / s, (hi - m) / s
-    # mean + std z for |z| up to _MAX_TAIL, and the standardized bounds, in double range.
-    if s > _DOUBLE_MAX / 64 or (math.isfinite(lo) and math.isinf(alpha)) or (math.isfinite(hi) and math.isinf(beta)):
-        raise ValueError(f"std={s:g} or the distance from mean={m:g} to a={lo:g} or b={hi:g} overflows double "
-                         "precision")
-    if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
-        raise ValueError(
-            f"[a, b] = [{lo}, {hi}] lies more than {_MAX_TAIL:g} std from the mean: "
-            "its probability underflows double precision"
-        )
+    _check_standardized(m, s, lo, hi, "")
     arr, full, start = _args.output(shape, dtype, out, region)
     lo, hi = _within_range(m, s, lo, hi, arr.dtype)
     if arr.dtype != np.float64:
@@ -240,5 +236,21 @@ def truncated_normal(
                 arr.fill(lo_in + 0.0)
                 return arr
             lo, hi = lo_in, hi_in
+            _check_standardized(m, s, lo, hi, " once rounded inwards to float16")  # before any draw
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr
+
+
+def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) -> None:
+    """The core's conditions on the bounds it is given, checked first so that the error names
+    them and comes before any draw: mean + std z for |z| up to _MAX_TAIL and the standardized
+    bounds in double range, and [lo, hi] within _MAX_TAIL std of the mean."""
+    alpha, beta = (lo - m) / s, (hi - m) / s
+    if s > _DOUBLE_MAX / 64 or (math.isfinite(lo) and math.isinf(alpha)) or (math.isfinite(hi) and math.isinf(beta)):
+        raise ValueError(f"std={s:g} or the distance from mean={m:g} to a={lo:g} or b={hi:g}{rounded} overflows "
+                         "double precision")
+    if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
+        raise ValueError(
+            f"[a, b] = [{lo}, {hi}]{rounded} lies more than {_MAX_TAIL:g} std from the mean: "
+            "its probability underflows double precision"
+        )
