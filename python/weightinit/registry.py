@@ -28,8 +28,6 @@ _CANONICAL: Dict[str, Initializer] = {name: getattr(initializers, name) for name
 
 # Other names for the same functions: torch's and keras' spellings, then the articles'.
 _ALIASES: Dict[str, str] = {
-    "random_normal": "normal",
-    "random_uniform": "uniform",
     "trunc_normal": "truncated_normal",  # torch's trunc_normal_
     "identity": "eye",
     "zero": "zeros",
@@ -113,6 +111,10 @@ _KERAS: Dict[str, Initializer] = {
     "IdentityInitializer": initializers.eye,
 }
 
+# keras' snake-case strings that name no function here nor in torch.nn.init: keras' rule
+# (kernel_initializer="random_uniform" is keras' U[-0.05, 0.05], not U[0, 1)).
+_KERAS_SNAKE: Dict[str, str] = {"random_normal": "RandomNormal", "random_uniform": "RandomUniform"}
+
 # Scale rules of the functions above that are not the initializers' own.
 _RULES: Dict[Initializer, Callable[..., initializers.Rule]] = {_keras_variance_scaling: _keras_variance_scaling_rule}
 
@@ -134,7 +136,9 @@ def get(name_or_callable: Any) -> Initializer:
     ``"VarianceScaling"``, ... read their fans from a keras kernel ``(*k, in, out)``
     (``in_axis=-2, out_axis=-1``; pass others to override), ``"HeNormal"`` and
     ``"GlorotNormal"`` are truncated at 2 std, as is VarianceScaling's ``"normal"``;
-    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` draw at keras' 0.05,
+    ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` draw at keras' 0.05 (so
+    do keras' strings ``"random_normal"`` and ``"random_uniform"``, which name no function
+    here; ``"truncated_normal"`` is :func:`truncated_normal`, torch's rule), and
     ``"Orthogonal"`` is flattened by the last axis (``column_axis=-1``).
     Unknown names raise a ValueError listing close matches.
 
@@ -148,6 +152,8 @@ def get(name_or_callable: Any) -> Initializer:
     if name_or_callable.strip() in _KERAS:
         return _KERAS[name_or_callable.strip()]
     key = _normalize(name_or_callable)
+    if key in _KERAS_SNAKE:
+        return _KERAS[_KERAS_SNAKE[key]]
     key = _ALIASES.get(key, key)
     if key in _CANONICAL:
         return _CANONICAL[key]
@@ -164,7 +170,7 @@ def available(aliases: bool = True) -> List[str]:
     """
     names = set(_CANONICAL)
     if aliases:
-        names |= set(_ALIASES) | set(_KERAS)
+        names |= set(_ALIASES) | set(_KERAS) | set(_KERAS_SNAKE)
     return sorted(names)
 
 
