@@ -81,12 +81,14 @@ GAIN_TABLE = [
     ("leaky_relu", 0, 1.4142135623730951),
     ("selu", None, 0.75),
     ("relu", 0.3, 1.4142135623730951),                 # param read only for leaky_relu, as torch
+    ("leaky_relu", 1e160, 1.4142135623730951e-160),    # sqrt(2) / 1e160: slope**2 overflows, the gain does not
+    ("leaky_relu", -1e300, 1.4142135623730951e-300),
 ]
 
 
 @pytest.mark.parametrize("nonlinearity, param, expected", GAIN_TABLE)
 def test_calculate_gain_table(nonlinearity, param, expected):
-    assert wi.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-15)
+    assert wi.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-15, abs=0)
 
 
 def test_fan_for_mode():

@@ -151,7 +151,10 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else _args.real(param, "param (the negative slope)")
-        return math.sqrt(2.0 / (1 + slope * slope))  # a huge slope gives 0, not OverflowError
+        square = slope * slope
+        if math.isinf(square):  # |slope| > 1.3e154: 2 / inf would give 0, where the gain is sqrt(2) / |slope|
+            return math.sqrt(2.0) / math.hypot(1.0, slope)
+        return math.sqrt(2.0 / (1 + square))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"nonlinearity must be one of {', '.join(_NONLINEARITIES)}; got {nonlinearity!r}")
