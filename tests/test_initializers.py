@@ -60,7 +60,8 @@ def expected(name, fan_in, fan_out, p):
     if name == "lecun_uniform":
         return "uniform", math.sqrt(3 / fan_in)
     assert name == "variance_scaling"
-    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[p.get("mode", "fan_in")]
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+           "fan_geo_avg": math.sqrt(fan_in * fan_out)}[p.get("mode", "fan_in")]
     s = p.get("scale", 1.0)
     dist = p.get("distribution", "truncated_normal")
     if dist == "truncated_normal":
@@ -142,7 +143,7 @@ def params_for(draw_, name):
         return p
     if name == "variance_scaling":
         return {"scale": draw_(st.floats(0.1, 4.0)),
-                "mode": draw_(st.sampled_from(["fan_in", "fan_out", "fan_avg"])),
+                "mode": draw_(st.sampled_from(["fan_in", "fan_out", "fan_avg", "fan_geo_avg"])),
                 "distribution": draw_(st.sampled_from(["truncated_normal", "normal", "untruncated_normal",
                                                        "uniform"]))}
     return {}
@@ -229,6 +230,9 @@ PARITY = [
     ("variance_scaling", (64, 32), {"mode": "fan_avg", "in_axis": -2, "out_axis": -1},
      "truncated_normal", 0.16408976419321178),                             # GlorotNormal: sqrt(1/48) / .8796
     ("lecun_normal", (3, 3, 64, 64), {"in_axis": -2, "out_axis": -1}, "truncated_normal", 0.047368634764106514),
+    # jax.nn.initializers.variance_scaling(2.0, "fan_geo_avg", "uniform") on (3, 3, 8, 32): sqrt(72 * 288) = 144
+    ("variance_scaling", (3, 3, 8, 32), {"scale": 2.0, "mode": "fan_geo_avg", "distribution": "uniform",
+                                         "in_axis": -2, "out_axis": -1}, "uniform", 0.2041241452319315),  # sqrt(6/144)
     # jax.nn.initializers.variance_scaling(1.0, "fan_in", "normal") on (10, 20)
     ("variance_scaling", (10, 20), {"distribution": "normal", "in_axis": -2, "out_axis": -1},
      "normal", 0.31622776601683794),
@@ -908,6 +912,10 @@ def test_scale_errors_and_kinds():
     assert wi.scale("lecun_normal", 100) == pytest.approx(0.1 / TRUNC, rel=1e-12)
     assert wi.scale("variance_scaling", 8, 24, mode="fan_avg", distribution="uniform") == pytest.approx(
         0.4330127018922193, rel=1e-12)  # sqrt(3 / 16): fan_avg = (8 + 24) / 2
+    assert wi.scale("variance_scaling", 8, 18, mode="fan_geo_avg", distribution="uniform") == pytest.approx(
+        0.5, rel=1e-12)  # sqrt(3 / 12): fan_geo_avg = sqrt(8 * 18), jax's
+    assert wi.scale("variance_scaling", 1e200, 1e200, mode="fan_geo_avg", distribution="normal") == pytest.approx(
+        1e-100, rel=1e-12)  # the product of the fans overflows; their geometric mean does not
     with pytest.raises(ValueError, match="no scale"):
         wi.scale("orthogonal", 10, 10)
     with pytest.raises(TypeError, match="fan_out"):

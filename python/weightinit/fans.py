@@ -17,7 +17,7 @@ from weightinit import _args
 
 __all__ = ["FAN_MODES", "calculate_gain", "compute_fans", "fan_for_mode"]
 
-FAN_MODES = ("fan_in", "fan_out", "fan_avg")
+FAN_MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 
 # An axis, or several (jax takes sequences), or None for torch's layout.
 Axes = Union[None, int, Sequence[int]]
@@ -107,7 +107,8 @@ def axis_index(axis: Any, ndim: int, name: str, what: str = "an int") -> int:
 
 
 def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] = FAN_MODES) -> float:
-    """The fan a variance-scaling rule divides by: fan_in, fan_out or their mean (``fan_avg``).
+    """The fan a variance-scaling rule divides by: fan_in, fan_out, their mean (``fan_avg``) or
+    their geometric mean (``fan_geo_avg``, jax's).
 
     Raises if ``mode`` is not one of ``modes`` or if that fan is zero (a shape with an empty axis).
 
@@ -115,7 +116,10 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
     15.0
     """
     _args.one_of(mode, "mode", modes)
-    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    if mode == "fan_geo_avg":  # each root first: the product of two large fans overflows
+        fan = math.sqrt(fan_in) * math.sqrt(fan_out)
+    else:
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if not fan > 0:
         raise ValueError(
             f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "

@@ -22,7 +22,7 @@ import numpy as np
 
 from weightinit import _args
 from weightinit._coreload import core
-from weightinit.fans import Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
+from weightinit.fans import FAN_MODES, Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
 from weightinit._threads import get_num_threads
 from weightinit.random import _max_z
 from weightinit.random import normal, truncated_normal, uniform
@@ -164,7 +164,7 @@ def _variance_scaling_rule(
     scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
 ) -> Rule:
     s = _variance(_args.positive(scale, "scale"), "scale")
-    _args.one_of(mode, "mode", ("fan_in", "fan_out", "fan_avg"))
+    _args.one_of(mode, "mode", FAN_MODES)
     return s, mode, _args.one_of(distribution, "distribution", DISTRIBUTIONS)
 
 
@@ -320,7 +320,8 @@ def variance_scaling(shape: Optional[_args.ShapeLike] = None, *, scale: float = 
                      distribution: str = "truncated_normal", in_axis: Axes = None,
                      out_axis: Axes = None, batch_axis: Axes = (), rng: Any = None, dtype: Any = None,
                      out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
-    """Weights of variance ``scale / fan``, fan = fan_in, fan_out or (fan_in + fan_out) / 2 by ``mode``.
+    """Weights of variance ``scale / fan``, fan = fan_in, fan_out, (fan_in + fan_out) / 2 (``"fan_avg"``)
+    or sqrt(fan_in fan_out) (``"fan_geo_avg"``, jax's) by ``mode``.
 
     keras.initializers.VarianceScaling / jax.nn.initializers.variance_scaling semantics:
 
