@@ -400,3 +400,24 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     assert peak > 2 and np.nanmax(result.costs[1]) < 2
     assert marks[0] == [f"off the axis: up to {peak:.3g}"] and marks[1] == []
     assert written(tmp_path / "costs.png").startswith(PNG)
+
+
+RANGE_RULES = ["fan_in_uniform", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal",
+               "lecun_uniform", "variance_scaling", "GlorotUniform", "HeNormal"]
+
+
+def test_range_curves_are_the_scale_of_each_number_of_inputs():
+    curves = experiments.range_curves(RANGE_RULES, 300, 7)
+    for name in RANGE_RULES:
+        kind, spread, _ = curves[name]
+        assert spread.tolist() == [wi.scale(name, n, 7) for n in range(1, 301)]
+
+
+def test_ranges_draws_a_long_axis_at_once_and_refuses_one_past_its_limit(tmp_path, capsys):
+    # 1..100 000 inputs took a scale() call each (about 15 s a scheme; 1e8 took hours and 9 GB).
+    curves = experiments.range_curves(["he_normal", "normalized_xavier"], 100_000, 10)
+    assert curves["he_normal"][1][-1] == math.sqrt(2 / 100_000)
+    assert curves["normalized_xavier"][1][99_999] == math.sqrt(6 / 100_010)
+    with pytest.raises(SystemExit) as exc:  # argparse's own error
+        main(["ranges", "--max-inputs", "100001", "--out", str(tmp_path)])
+    assert exc.value.code == 2 and "--max-inputs: must be <= 100000" in capsys.readouterr().err

@@ -111,16 +111,17 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
     their geometric mean (``fan_geo_avg``, jax's).
 
     Raises if ``mode`` is not one of ``modes`` or if that fan is zero (a shape with an empty axis).
+    The fans may be arrays (a fan per element).
 
     >>> fan_for_mode(10, 20, "fan_avg")
     15.0
     """
     _args.one_of(mode, "mode", modes)
     if mode == "fan_geo_avg":  # each root first: the product of two large fans overflows
-        fan = math.sqrt(fan_in) * math.sqrt(fan_out)
+        fan = np.sqrt(fan_in) * np.sqrt(fan_out)
     else:
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    if not fan > 0:
+    if not np.all(fan > 0):
         raise ValueError(
             f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "
             "(the shape has an empty axis)"

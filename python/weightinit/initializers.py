@@ -168,13 +168,18 @@ def _variance_scaling_rule(
     return s, mode, _args.one_of(distribution, "distribution", DISTRIBUTIONS)
 
 
-def spread(variance: float, fan: float, distribution: str) -> float:
+def spread(variance: float, fan: Any, distribution: str) -> Any:
     """The parameter a rule hands its distribution: the bound of U[-bound, bound], or the std
-    of the normal (for ``truncated_normal``, the std before truncation at +-2 std)."""
+    of the normal (for ``truncated_normal``, the std before truncation at +-2 std). A float
+    for a float fan, an array for an array of fans."""
     if distribution == "uniform":
-        return math.sqrt(3.0 * variance / fan)
-    std = math.sqrt(variance / fan)
-    return std / TRUNCATED_STD if distribution == "truncated_normal" else std
+        return _float_or_array(np.sqrt(3.0 * variance / fan))
+    std = np.sqrt(variance / fan)
+    return _float_or_array(std / TRUNCATED_STD if distribution == "truncated_normal" else std)
+
+
+def _float_or_array(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
 
 
 def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,
