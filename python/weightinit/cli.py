@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "1..MAX_INPUTS inputs.")
     p.add_argument("--inputs", type=_int_at_least(1), default=10, help="n, inputs per node")
     p.add_argument("--outputs", type=_int_at_least(1), default=20, help="m, outputs")
-    p.add_argument("--count", type=_int_at_least(1), default=1000, help="weights summarized")
+    p.add_argument("--count", type=_int_at_least(1, 10**7), default=1000, help="weights summarized")
     p.add_argument("--max-inputs", type=_int_at_least(1, 100_000), default=100, help="plot 1..N inputs")
     p.add_argument("--plot-outputs", type=_int_at_least(1), default=10,
                    help="outputs for the fan_avg rules' curve, as the article")

@@ -25,7 +25,7 @@ import numpy as np
 
 from weightinit import datasets, initializers, registry
 from weightinit.fans import fan_for_mode
-from weightinit.mlp import MLP, _layer_weights
+from weightinit.mlp import MLP, _layer_axes, _layer_weights
 from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
@@ -175,7 +175,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     for name in schemes:
         gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(name.encode())])
         fn, kind, _ = range_rule(name)
-        layers = [_layer_weights(fn, m, n, gen, None) for _ in range(math.ceil(count / (n * m)))]
+        axes = _layer_axes(fn)
+        layers = [_layer_weights(fn, m, n, gen, None, axes) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
         if progress is not None:

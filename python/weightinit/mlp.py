@@ -56,15 +56,22 @@ def _initializer(init: Init, where: str) -> Callable[..., np.ndarray]:
         raise ValueError(f"{where}: {exc}") from None
 
 
-def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any) -> np.ndarray:
-    """A layer's W, shape (n_out, n_in), from initializer f. Initializers that read fans get
-    their axes named (keras' class names default to keras' (in, out) layout); others, and
-    any callable, are called as ``f(shape, rng=..., dtype=...)``."""
+def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
+    """The axes to name when f draws a layer's W: ``in_axis=1, out_axis=0`` for initializers
+    that read fans (keras' class names default to keras' (in, out) layout), none for others."""
     try:
         takes = inspect.signature(f).parameters
     except (TypeError, ValueError):  # no signature to read (a builtin): the plain call
         takes = {}
-    axes = {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
+    return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
+
+
+def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
+                   axes: Optional[Dict[str, int]] = None) -> np.ndarray:
+    """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
+    dtype=..., **axes)``; ``axes`` are :func:`_layer_axes`'s (read from f when None: pass them
+    when drawing many layers, the signature takes longer than a small draw)."""
+    axes = _layer_axes(f) if axes is None else axes
     return np.asarray(f((n_out, n_in), rng=rng, dtype=dtype, **axes))
 
 
