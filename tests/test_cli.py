@@ -422,3 +422,23 @@ def test_ranges_draws_a_long_axis_at_once_and_refuses_one_past_its_limit(tmp_pat
     with pytest.raises(SystemExit) as exc:  # argparse's own error
         main(["ranges", "--max-inputs", "100001", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "--max-inputs: must be <= 100000" in capsys.readouterr().err
+
+
+def test_depth_reports_equal_values_as_no_spread():
+    """A constant init gives every weight of a layer past the first the same gradient, in exact
+    arithmetic; relu's growth puts them near 1e18, where rounding left stds of 8 and 16 that
+    the plot drew as a measured curve."""
+    act, grad = experiments.depth_profile("constant(0.5)", "relu", depth=6, width=64, examples=64)
+    assert grad[0] > 0 and (grad[1:] == 0).all()
+    assert (act > 0).all()  # the examples differ: activations do spread
+
+
+def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    profiles = {"tanh": {s: experiments.depth_profile(s, "tanh", 3, 16, 16) for s in ("zeros", "he_normal")}}
+    fig = plots.depth_profiles(profiles, str(tmp_path / "depth.png"))
+    for ax in fig.axes[:2]:  # zeros: activations and gradients are 0 at every layer
+        assert ax.get_title().splitlines()[1] == "std 0 at every layer: zeros"
+        assert len(ax.lines) == 2 and len(ax.lines[0].get_xdata()) == 0

@@ -90,7 +90,9 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
             pred = np.asarray(net.predict(grid)).reshape(-1)
             ax.contourf(xx, yy, pred.reshape(xx.shape), levels=np.arange(classes + 1) - 0.5, cmap="Spectral",
                         alpha=0.8)
-        ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=4, edgecolors="none")
+        # A dark rim: a class's points are the colour of its own region (the pale middle one vanished).
+        ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=7, edgecolors="black",
+                   linewidths=0.3)
         acc = result.train_accuracy[i, seed_index]
         ax.set_title(f"{name}: train {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
         ax.set_xticks([])
@@ -123,20 +125,26 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
 
 
 def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]], path: str,
-                   dpi: int = 80) -> None:
+                   dpi: int = 80) -> object:
     """Rows: activations; columns: activation std and weight-gradient std per layer, one line
-    per scheme, log scale (values of 0 are left out)."""
+    per scheme, log scale (values of 0 are left out; a panel names the schemes left with no
+    line). Returns the matplotlib Figure."""
     acts = list(profiles)
     fig, axes = _figure(len(acts), 2, 4.2, 3.0)
     for r, act in enumerate(acts):
         for c, what in enumerate(("activation std", "gradient std (dW)")):
             ax = axes[2 * r + c]
+            flat = []
             for name, pair in profiles[act].items():
                 y = pair[c]
                 layers = np.arange(1, len(y) + 1)
                 keep = y > 0
                 ax.semilogy(layers[keep], y[keep], marker="o", markersize=3, label=name)
-            ax.set_title(f"{act}: {what}", fontsize=10)
+                if not keep.any():
+                    flat.append(name)
+            # Schemes in the legend that a log axis has no line for: said under the title.
+            zero = f"\nstd 0 at every layer: {', '.join(flat)}" if flat else ""
+            ax.set_title(f"{act}: {what}{zero}", fontsize=10 if not flat else 8)
             ax.set_xlabel("layer", fontsize=8)
             ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)
@@ -144,3 +152,4 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
     fig.savefig(path, dpi=dpi)
+    return fig
