@@ -442,3 +442,19 @@ def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     for ax in fig.axes[:2]:  # zeros: activations and gradients are 0 at every layer
         assert ax.get_title().splitlines()[1] == "std 0 at every layer: zeros"
         assert len(ax.lines) == 2 and len(ax.lines[0].get_xdata()) == 0
+
+
+@pytest.mark.parametrize("token, fn, params", [
+    ("constant( 0.5 )", "constant", {"value": 0.5}), ("constant(-2.)", "constant", {"value": -2.0}),
+    ("randn*2.", "normal", {"std": 2.0}), ("randn * .5", "normal", {"std": 0.5}),
+    ("randn*1e-3", "normal", {"std": 1e-3}), ("uniform( -1. , 1 )", "uniform", {"low": -1.0, "high": 1.0}),
+])
+def test_scheme_numbers_are_read_as_python_reads_them_with_spaces_anywhere(token, fn, params):
+    label, init = experiments.scheme(token)
+    assert label == token and init.func is getattr(wi, fn) and init.keywords == params
+
+
+@pytest.mark.parametrize("token", ["randn*", "constant()", "randn*1e", "constant(0.5", "uniform(1)", "randn*."])
+def test_malformed_scheme_numbers_are_refused(token):
+    with pytest.raises(ValueError, match="unknown scheme"):
+        experiments.scheme(token)

@@ -45,9 +45,9 @@ DEPTH_SCHEMES = ["randn*0.01", "randn", "fan_in_uniform", "xavier_uniform", "he_
 DATASETS = ("flower", "moons", "circles", "blobs")
 CONSTANT = 0.5
 
-_NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3: as float() reads them
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
-_CONSTANT = re.compile(rf"constant(?:\((?P<v>-?{_NUMBER})\))?")
+_CONSTANT = re.compile(rf"constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")
 _UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
 
 
