@@ -458,3 +458,28 @@ def test_scheme_numbers_are_read_as_python_reads_them_with_spaces_anywhere(token
 def test_malformed_scheme_numbers_are_refused(token):
     with pytest.raises(ValueError, match="unknown scheme"):
         experiments.scheme(token)
+
+
+def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):
+    """Drawing costs.png and boundaries.png takes 1.5-4 s after the training bar is gone."""
+    bars = []
+
+    class Bar:
+        def __init__(self, total, desc, quiet, unit="run"):
+            self.record = {"total": total, "unit": unit, "steps": 0, "calls": 0}
+            bars.append(self.record)
+
+        def __call__(self, done, total=0):
+            self.record["calls"] += 1
+
+        def step(self):
+            self.record["steps"] += 1
+
+        def close(self):
+            self.record["closed"] = True
+
+    monkeypatch.setattr(cli, "_Progress", Bar)
+    assert cli.main(["compare", "--schemes", "zeros,he", "--seeds", "2", "--iterations", "50", "--quiet",
+                     "--out", str(tmp_path / "c")]) == 0
+    assert [b["unit"] for b in bars] == ["run", "plot"]
+    assert bars[0]["calls"] > 0 and bars[1] == {"total": 2, "unit": "plot", "steps": 2, "calls": 0, "closed": True}

@@ -215,8 +215,14 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     table = result.table()
     runs = len(pairs) * args.seeds
     images = ["costs.png", "boundaries.png"]
-    plots.cost_curves(result, os.path.join(out, images[0]))
-    plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]))
+    bar = _Progress(len(images), "drawing", args.quiet, unit="plot")  # 1.5-4 s more
+    try:
+        plots.cost_curves(result, os.path.join(out, images[0]))
+        bar.step()
+        plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]))
+        bar.step()
+    finally:
+        bar.close()
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), {args.iterations} iterations "
              f"of full-batch gradient descent at learning rate {args.learning_rate:g}, seeds 0..{args.seeds - 1}; "
              f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
