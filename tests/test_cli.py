@@ -76,6 +76,7 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
         assert written(out / name).startswith(PNG)
     report = (out / "report.md").read_text()
     assert "![costs](costs.png)" in report and "![boundaries](boundaries.png)" in report
+    assert "`constant` is" not in report  # said only where constant ran
 
     # Expected: every run alone through wi.MLP on the article's train (seed 1) / test (seed 2) sets.
     X, Y = datasets.planar_flower(1)

@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden activation")
     p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help="gradient steps")
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
-    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, help="seeds 0..N-1 per scheme")
+    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N",
+                   help="seeds 0..N-1 per scheme")
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
@@ -226,7 +227,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), {args.iterations} iterations "
              f"of full-batch gradient descent at learning rate {args.learning_rate:g}, seeds 0..{args.seeds - 1}; "
              f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
-             f"not diverge; `constant` is {experiments.CONSTANT}.")
+             "not diverge" + (f"; `constant` is {experiments.CONSTANT}." if "constant" in args.schemes else "."))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(table)
