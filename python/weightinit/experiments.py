@@ -165,16 +165,21 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
     layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept);
     ``spread`` is :func:`weightinit.scale`: the bound when ``kind`` is ``"uniform"``, the std
-    for ``"normal"``, the std before truncation s (values within +-2 s) for ``"truncated_normal"``. An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with
-    (rng, crc32 of its name), so a row does not depend on the other schemes; anything else
-    (a SeedSequence, a Generator) gives one Generator that the schemes draw from in turn.
+    for ``"normal"``, the std before truncation s (values within +-2 s) for ``"truncated_normal"``.
+    An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with (rng, crc32 of
+    its function's name, so that aliases draw alike), so a row does not depend on the other
+    schemes; anything else (a SeedSequence, a Generator) gives one Generator that the schemes
+    draw from in turn.
     ``progress()`` is called after each scheme."""
     seed = _int_seed(rng)
     shared = None if seed is not None else np.random.default_rng(rng)
     rows = []
     for name in schemes:
-        gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(name.encode())])
         fn, kind, _ = range_rule(name)
+        # Seeded by the function's own name, so that its aliases draw alike ("he", "he_normal");
+        # keras' class names (partials: another rule) by theirs.
+        own = name if isinstance(fn, functools.partial) else getattr(fn, "__name__", name)
+        gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(own.encode())])
         axes = _layer_axes(fn)
         layers = [_layer_weights(fn, m, n, gen, None, axes) for _ in range(math.ceil(count / (n * m)))]
         w = np.concatenate([x.ravel() for x in layers])[:count]
