@@ -491,3 +491,8 @@ def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):
                      "--out", str(tmp_path / "c")]) == 0
     assert [b["unit"] for b in bars] == ["run", "plot"]
     assert bars[0]["calls"] > 0 and bars[1] == {"total": 2, "unit": "plot", "steps": 2, "calls": 0, "closed": True}
+
+
+def test_compare_records_about_a_thousand_costs_per_run_for_its_plot():
+    result, _ = experiments.compare(iterations=5000, seeds=1, schemes=["zeros"])
+    assert result.costs.shape == (1, 1, 1000) and list(result.steps[:3]) == [0, 5, 10]

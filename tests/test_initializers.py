@@ -827,6 +827,10 @@ def test_keras_class_names_follow_keras_rules(name):
 KERAS_ONLY_SNAKE = {"random_normal", "random_uniform"}
 
 
+def test_keras_class_names_may_carry_spaces_around_them():
+    assert wi.get(" HeNormal ") is wi.get("HeNormal") is not wi.get("he_normal")
+
+
 @pytest.mark.parametrize("name, low, high", [("random_uniform", -0.05, 0.05), ("Random Uniform", -0.05, 0.05)])
 def test_keras_random_uniform_string_is_keras_range(name, low, high):
     # Once an alias of wi.uniform: U[0, 1) where keras' kernel_initializer="random_uniform" is U[-0.05, 0.05].
@@ -983,6 +987,12 @@ nan = float("nan")
     (lambda: wi.variance_scaling((4, 3), mode="fan_sum"), ValueError, "mode"),
     (lambda: wi.he_uniform((4, 3), nonlinearity="gelu"), ValueError, "nonlinearity"),
     (lambda: wi.he_normal((4, 3), a=0.2), ValueError, "leaky_relu"),
+    (lambda: wi.he_uniform((4, 3), a=-0.3), ValueError, "leaky_relu"),  # a negative slope too
+    (lambda: wi.he_normal((4, 3), a=True, nonlinearity="leaky_relu"), TypeError, "a"),  # a bool is no slope
+    (lambda: wi.normal((4, 3), std=True), TypeError, "std"),
+    # float16 holds up to 65504: a truncated rule reaches 2 s, s = 4e4 here (checked before the draw)
+    (lambda: wi.variance_scaling((2, 2), scale=2.476e9, dtype=np.float16), ValueError,
+     "from gain, a or scale, and the fans"),
     (lambda: wi.he_normal((4, 3), a=nan, nonlinearity="leaky_relu"), ValueError, "a must be finite"),
     (lambda: wi.variance_scaling((4, 3), distribution="gamma"), ValueError, "distribution"),
     (lambda: wi.variance_scaling((4, 3), distribution=None), ValueError, "distribution"),

@@ -281,6 +281,8 @@ def test_minibatch_sgd_is_seeded_and_learns():
     # batch_size >= m is full-batch gradient descent
     d, e = make(), make()
     np.testing.assert_array_equal(d.fit(X, Y, iterations=20, batch_size=400), e.fit(X, Y, iterations=20))
+    for k, v in d.parameters.items():  # the same sums in the same order: the same bits
+        np.testing.assert_array_equal(v, e.parameters[k])
 
 
 def reference_shuffle(m, key, epoch):
