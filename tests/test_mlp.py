@@ -752,3 +752,12 @@ def test_the_count_of_running_fits_survives_threads_switching_anywhere():
         sys.setswitchinterval(old)
     assert not net._net.training
     net.parameters = net.parameters  # not refused: no fit is running
+
+
+def test_layers_of_one_shape_get_their_own_weights_from_an_int_seed():
+    # The int seeds one Generator for the whole network: each layer takes the next key, so two
+    # 4x4 layers differ (drawing each with the int itself would give both the same weights).
+    p = wi.MLP([4, 4, 4, 1], ["tanh", "tanh", "sigmoid"], init="normal", rng=3).parameters
+    assert not np.array_equal(p["W1"], p["W2"])
+    assert np.array_equal(p["W1"], wi.MLP([4, 4, 4, 1], ["tanh", "tanh", "sigmoid"], init="normal",
+                                          rng=3).parameters["W1"])
