@@ -761,3 +761,11 @@ def test_layers_of_one_shape_get_their_own_weights_from_an_int_seed():
     assert not np.array_equal(p["W1"], p["W2"])
     assert np.array_equal(p["W1"], wi.MLP([4, 4, 4, 1], ["tanh", "tanh", "sigmoid"], init="normal",
                                           rng=3).parameters["W1"])
+
+
+def test_layer_weights_read_fans_in_the_articles_layout():
+    # W1 is (n_out, n_in) = (7, 30): fan_in 30, so the bound is sqrt(3 / 30); with the axes
+    # swapped it would read fan_in 7 and reach sqrt(3 / 7).
+    W1 = wi.MLP([30, 7, 1], init="lecun_uniform", rng=0).parameters["W1"]
+    np.testing.assert_array_equal(W1, wi.lecun_uniform((7, 30), rng=np.random.default_rng(0)))
+    assert np.abs(W1).max() <= math.sqrt(3 / 30) < 1.5 * np.abs(W1).max()
