@@ -33,6 +33,11 @@ private:
 class AcquireGil {
 public:
     AcquireGil() {
+        // Once finalization has cleared the GIL state, PyGILState_Ensure builds a thread state
+        // for an interpreter that is gone and dereferences null (1 exit in 150 with a daemon
+        // thread in fit crashed so). A thread without a state of its own while the interpreter
+        // is not initialized parks at once; the finalizing thread keeps its state and goes on.
+        if (!Py_IsInitialized() && PyGILState_GetThisThreadState() == nullptr) weightinit::park_forever();
         weightinit::park_on_thread_exit([this] { state_ = PyGILState_Ensure(); });
     }
     ~AcquireGil() { PyGILState_Release(state_); }
