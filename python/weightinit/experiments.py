@@ -210,7 +210,8 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     for name in schemes:
         _, (variance, mode, kind) = registry.scale_rule(name)
         # wi.scale's formula for every n at once (a call per n took 15 s for 100 000)
-        curves[name] = (kind, initializers.spread(variance, fan_for_mode(n, float(m), mode), kind), mode != "fan_in")
+        spread = initializers.spread(variance, fan_for_mode(n, float(m), mode), kind)
+        curves[name] = (kind, spread, mode != "fan_in")
     return curves
 
 
@@ -218,8 +219,9 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
                   examples: int = 512, rng: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Std of the activations of each hidden layer and of each hidden layer's weight gradient
     ``dW_l`` (0 where it is under 1e-10 of the layer's largest magnitude: rounding), at
-    initialization, for ``depth`` hidden layers of ``width`` units (then one sigmoid output), N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``);
-    the network is ``wi.MLP(..., init=scheme, rng=rng)``."""
+    initialization, for ``depth`` hidden layers of ``width`` units (then one sigmoid output),
+    N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``); the network is
+    ``wi.MLP(..., init=scheme, rng=rng)``."""
     _, init = scheme(scheme_name)
     gen = np.random.default_rng(rng)
     X = gen.standard_normal((width, examples))
@@ -227,8 +229,8 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)
     _, A = net.forward(X)
     grads = net.gradients(X, Y)
-    act = np.array([_spread(A[k]) for k in range(depth)])
-    grad = np.array([_spread(grads[f"dW{k + 1}"]) for k in range(depth)])
+    act = np.array([_std_beyond_rounding(A[k]) for k in range(depth)])
+    grad = np.array([_std_beyond_rounding(grads[f"dW{k + 1}"]) for k in range(depth)])
     return act, grad
 
 
@@ -236,7 +238,7 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
 _ROUNDING_SPREAD = 1e-10
 
 
-def _spread(x: np.ndarray) -> float:
+def _std_beyond_rounding(x: np.ndarray) -> float:
     """x's std; 0 where it is only rounding: the equal weights of a constant init, whose
     gradients, equal in exact arithmetic, came out with stds of 8 and 16 at 1e18."""
     top = float(np.max(np.abs(x)))

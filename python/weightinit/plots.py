@@ -54,8 +54,9 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> object:
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, COST_AXIS_TOP)
         finite = result.costs[i][np.isfinite(result.costs[i])]
-        if finite.size and finite.max() > COST_AXIS_TOP:  # the curve leaves the article's axes
-            ax.text(0.97, 0.96, f"off the axis: up to {finite.max():.3g}", transform=ax.transAxes, ha="right",
+        peak = finite.max() if finite.size else 0.0
+        if peak > COST_AXIS_TOP:  # the curve leaves the article's axes
+            ax.text(0.97, 0.96, f"off the axis: up to {peak:.3g}", transform=ax.transAxes, ha="right",
                     va="top", fontsize=7, color="tab:red")
         ax.set_xlim(0, max(result.iterations, 1))
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
