@@ -48,6 +48,31 @@ def assert_close(actual, expected, rtol):
     assert err <= rtol, f"relative error {err:.3g} > {rtol:g}"
 
 
+def ulps_from(got, exact):
+    """|got - exact| in units of the float64 spacing at the exact value (exact in long double)."""
+    spacing = np.spacing(np.abs(exact.astype(np.float64))).astype(np.longdouble)
+    return np.abs((got.astype(np.longdouble) - exact) / spacing).astype(np.float64)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="needs a long double wider than float64")
+def test_tanh_and_sigmoid_are_within_a_few_ulp():
+    """The engine's own tanh and sigmoid (vecmath.hpp, mlp.cpp), through the layer kernels:
+    within 4 ulp of long double references over magnitudes 1e-12 .. 700, both signs, and zero.
+    (The tests against the NumPy reference allow 1e-12 relative, thousands of ulp.)"""
+    gen = np.random.default_rng(11)
+    mag = 10.0 ** gen.uniform(-12, 2.85, 300_000)
+    z = np.concatenate([mag * gen.choice([-1.0, 1.0], mag.size), np.linspace(-30, 30, 60_001), [0.0]])
+    one = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1)), "W2": np.ones((1, 1)), "b2": np.zeros((1, 1))}
+    _, cache = wp.forward_propagation(z[None, :], one)  # Z1 = 1 * z + 0 = z exactly
+    a1 = cache["A1"][0]
+    assert ulps_from(a1, np.tanh(z.astype(np.longdouble))).max() <= 4
+    assert np.array_equal(np.signbit(a1), np.signbit(z) & (z != 0))  # odd; Z1 = -0 + 0 is +0
+    net = wi.MLP([1, 1], activations=["sigmoid"], loss="binary_cross_entropy", init="ones")
+    net.parameters = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}
+    exact = 1 / (1 + np.exp(-z.astype(np.longdouble)))
+    assert ulps_from(net.predict_proba(z[None, :])[0], exact).max() <= 4
+
+
 problems = st.fixed_dictionaries(
     {
         "widths": st.lists(st.integers(1, 24), min_size=2, max_size=5),

@@ -3,8 +3,9 @@
 //
 // Kernels work on a block of columns [c0, c1) (at most block_cols examples) of
 // row-major matrices whose rows hold one unit over all examples (row stride ld).
-// They are compiled once per instruction set (WI_DISPATCH); element-wise maths is
-// done in double (vecmath.hpp) for both float32 and float64 data.
+// They are compiled once per instruction set (WI_DISPATCH), with FMA contraction where
+// the instruction set has it (CMakeLists.txt); element-wise maths is done in double
+// (vecmath.hpp) for both float32 and float64 data.
 #include "weightinit/mlp.hpp"
 
 #include <algorithm>
@@ -99,7 +100,8 @@ constexpr std::size_t lanes = 32;
 // The loss's log(1 + e^{-|z|}) = -log1p(-tail) keeps that precision when e^{-|z|} < 2^-53.
 WI_INLINE double sigmoid_parts(double z, double& tail) {
     double k, r, d;
-    vecmath::exp_fraction(-std::fabs(z > 1000.0 ? 1000.0 : (z < -1000.0 ? -1000.0 : z)), k, r, d);
+    const double az = std::fabs(z);
+    vecmath::exp_fraction(-(az > 1000.0 ? 1000.0 : az), k, r, d);
     // 2^k in two steps: k reaches -1443, below the normal exponent range.
     const double k1 = (k * 0.5 + 0x1.8p52) - 0x1.8p52;
     const double sn = (d + 2.0 * r) * vecmath::pow2(k1) * vecmath::pow2(k - k1);

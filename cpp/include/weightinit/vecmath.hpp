@@ -3,8 +3,9 @@
 // Each function is written as straight-line scalar code on doubles and 64-bit
 // integers (floats and 32-bit integers for the float32 kernels) so that a loop calling it
 // is vectorized by the compiler (SSE2, AVX2 or AVX-512, whichever the dispatcher picked).
-// With floating-point contraction off (CMakeLists.txt), every instruction set computes the
-// same bits.
+// The sampling kernels compile them with floating-point contraction off (CMakeLists.txt),
+// so every instruction set computes the same bits; the MLP (mlp.cpp) compiles them with
+// contraction on, so its tanh and sigmoid use FMA where the instruction set has it.
 //
 // Coefficients: the double log, exp and sin/cos kernels are those of fdlibm (Sun
 // Microsystems, 1993), the float32 ones Taylor's; the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
@@ -310,14 +311,16 @@ WI_INLINE double exp(double x) {
 // inputs), as (e^{2|x|} - 1) / (e^{2|x|} + 1) with the sign of x.
 // With e^{2|x|} = s (d + 2r) / d (exp_fraction, s = 2^k) this is
 // (2 r s + (s - 1) d) / (2 r s + (s + 1) d): no cancellation for small |x| (k = 0 gives
-// r / (r + d)), and a single division, the divider being what bounds a vectorized loop.
+// r / (r + d)), and a single division. The quotient is never negative (k >= 0, and for
+// k >= 1 the term (s - 1) d > 2 r s), so x's sign is set by an OR: tanh(-0) = -0.
 WI_INLINE double tanh(double x) {
     const double ax = std::fabs(x);
     double k, r, d;
     exp_fraction(2.0 * (ax > 20.0 ? 20.0 : ax), k, r, d);  // tanh(20) rounds to 1; NaN passes
     const double s = pow2(k);                                // k in [0, 58]
     const double rs2 = 2.0 * r * s;                          // exact: powers of two
-    return std::copysign((rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d), x);
+    const double q = (rs2 + (s - 1.0) * d) / (rs2 + (s + 1.0) * d);
+    return from_bits(bits_of(q) | (bits_of(x) & 0x8000000000000000ull));
 }
 
 }  // namespace weightinit::vecmath
