@@ -71,3 +71,30 @@ def test_prototype_reports_a_bad_weight_shape():
     params = prototype.initialize_parameters(2, 4, 1)
     with pytest.raises(ValueError, match="W1"):
         prototype.forward_propagation(X, {**params, "W1": np.zeros(2)})
+
+
+def test_an_array_passed_as_the_shape_points_to_out():
+    # torch.nn.init's habit, xavier_uniform_(W): the message said "got ndarray" and printed
+    # W's first row as if it were the bad dimension.
+    W = np.zeros((4, 3))
+    for call in (lambda: wi.xavier_uniform(W), lambda: wi.normal(W), lambda: wi.uniform(np.array([3.0, 4.0]))):
+        with pytest.raises(TypeError, match=r"float64 ndarray of shape \((4, 3|2,)\); .*out=") as info:
+            call()
+        assert "array([" not in str(info.value)
+    # An integer vector is a shape, as in NumPy.
+    assert wi.normal(np.array([4, 3]), rng=0).shape == (4, 3)
+
+
+def test_a_zero_fan_without_a_shape_does_not_blame_one():
+    with pytest.raises(ValueError, match="fan_in") as info:
+        wi.scale("xavier", fan_in=0)
+    assert "the shape has" not in str(info.value)
+    with pytest.raises(ValueError, match="empty axis"):
+        wi.he_normal((3, 0))
+
+
+def test_sweep_defaults_and_empty_seeds():
+    r = wi.sweep(X, Y, [2, 3, 1], ["he"], 2)
+    assert (r.iterations, r.learning_rate) == (10000, 1.2)  # as MLP.fit
+    with pytest.raises(ValueError, match="seeds"):
+        wi.sweep(X, Y, [2, 3, 1], ["he"], [], 5)

@@ -178,7 +178,7 @@ def test_a_tuple_of_inits_is_refused_with_the_reason():
     (dict(inits="zeros"), TypeError),
     (dict(inits=[("label",)]), TypeError),
     (dict(seeds=[-1]), ValueError),
-    (dict(seeds=[]), TypeError),
+    (dict(seeds=[]), ValueError),
     (dict(iterations=-1), ValueError),
     (dict(learning_rate=0.0), ValueError),
     (dict(record_every=0), ValueError),

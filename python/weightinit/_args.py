@@ -101,6 +101,12 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
     if isinstance(shape, (numbers.Integral, np.integer)) or (isinstance(shape, np.ndarray) and shape.ndim == 0):
         dims: Sequence[Any] = (shape,)
+    elif isinstance(shape, np.ndarray) and (shape.ndim != 1 or shape.dtype.kind not in "iu"):
+        # torch.nn.init's xavier_uniform_(W) habit: the array is the output, not the shape.
+        raise TypeError(
+            f"{name} must be an int or a tuple of ints, got a {shape.dtype} ndarray of shape {shape.shape}; "
+            "to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W))"
+        )
     elif isinstance(shape, (dict, set, frozenset, str, bytes)):  # iterable, but not a shape
         raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}")
     else:

@@ -124,7 +124,7 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
     if not np.all(fan > 0):
         raise ValueError(
             f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "
-            "(the shape has an empty axis)"
+            "(a shape with an empty axis has a zero fan)"
         )
     return fan
 

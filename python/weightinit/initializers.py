@@ -2,7 +2,8 @@
 
 Every initializer is ``NAME(shape, *, rng=None, dtype=None, out=None, region=None, **params)``
 and returns a NumPy array (float64 unless ``dtype`` or ``out`` says float32 or float16; float16
-values are sampled as float32 and rounded; values a dtype cannot hold are refused). ``rng`` follows
+values are sampled as float32 and rounded; values too large for a dtype are refused, those below
+its smallest subnormal round to zero). ``rng`` follows
 SPEC 7 as in :mod:`weightinit.random`; ``region`` (a tuple of step-1 slices) returns exactly
 that slice of the full tensor, for every element-wise initializer.
 

@@ -162,8 +162,8 @@ def sweep(
     layer_sizes: Sequence[int],
     inits: Sequence[InitSpec],
     seeds: Union[int, Sequence[int]],
-    iterations: int,
-    learning_rate: float,
+    iterations: int = 10000,
+    learning_rate: float = 1.2,
     activations: Optional[Sequence[str]] = None,
     loss: Optional[str] = None,
     record_every: int = 1,
@@ -186,7 +186,8 @@ def sweep(
         shape: a tuple here is read as a (label, init) pair, and a list is refused.
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
-    iterations, learning_rate : full-batch gradient descent steps and their rate.
+    iterations, learning_rate : full-batch gradient descent steps and their rate (10 000 and 1.2 by
+        default, as :meth:`weightinit.MLP.fit` and the article).
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
     progress : ``progress(runs_done, runs_total)``, called as runs finish and about every
@@ -219,8 +220,10 @@ def sweep(
         seeds = seeds.tolist()
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
         seeds = list(range(_args.count(seeds, "seeds", 1)))
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) < 1:
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
+    if len(seeds) < 1:
+        raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
     seed_list = [_args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
     if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
         inits = list(inits)  # a generator, say
