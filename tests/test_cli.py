@@ -496,3 +496,32 @@ def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):
 def test_compare_records_about_a_thousand_costs_per_run_for_its_plot():
     result, _ = experiments.compare(iterations=5000, seeds=1, schemes=["zeros"])
     assert result.costs.shape == (1, 1, 1000) and list(result.steps[:3]) == [0, 5, 10]
+
+
+def smallest_text_in_pixels(fig, path):
+    """The height in pixels of the smallest text drawn in the PNG at ``path`` (the dpi it
+    was saved at is its width in pixels over the figure's width in inches)."""
+    from matplotlib.text import Text
+
+    width = int.from_bytes(written(path)[16:20], "big")  # IHDR
+    dpi = width / fig.get_figwidth()
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    return min(sizes) * dpi / 72
+
+
+def test_every_figure_draws_its_smallest_text_at_least_ten_pixels_high(tmp_path):
+    """depth.png came out at 80 dpi with 7-point ticks, 8 pixels: 10^8 on a log axis read as 10^5."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, (X, Y, _, _) = experiments.compare("flower", 4, "tanh", 20, 1.2, 2, ["randn*100", "he_normal"])
+    profiles = {"relu": {s: experiments.depth_profile(s, "relu", 3, 16, 16) for s in ("zeros", "he_normal")}}
+    figures = {
+        "costs": lambda p: plots.cost_curves(result, p),
+        "boundaries": lambda p: plots.decision_boundaries(result, X, Y, p),
+        "ranges": lambda p: plots.range_curves(experiments.range_curves(["he_normal"], 100, 20), p, 20),
+        "depth": lambda p: plots.depth_profiles(profiles, p),
+    }
+    for name, draw in figures.items():
+        path = str(tmp_path / f"{name}.png")
+        assert smallest_text_in_pixels(draw(path), path) >= 10, name

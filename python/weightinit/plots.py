@@ -17,6 +17,9 @@ from weightinit.sweep import SweepResult
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
 
 COST_AXIS_TOP = 2.0  # the first article's cost plots end at 2
+# Dots per inch of every PNG: the smallest text (7 points) is 12 pixels high. At 80 dpi it
+# was 8, and a log axis's 10^8 read as 10^5.
+DPI = 120
 
 
 def require() -> None:
@@ -39,7 +42,7 @@ def _grid(n: int) -> Tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> object:
+def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
     Returns the matplotlib Figure."""
@@ -71,9 +74,10 @@ def cost_curves(result: SweepResult, path: str, dpi: int = 80) -> object:
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
-                        points: int = 150, dpi: int = 80) -> None:
+                        points: int = 150, dpi: int = DPI) -> object:
     """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
-    over the plane around X, with the examples on top (as the article's plot_decision_boundary)."""
+    over the plane around X, with the examples on top (as the article's plot_decision_boundary).
+    Returns the matplotlib Figure."""
     rows, cols = _grid(len(result.inits))
     fig, axes = _figure(rows, cols, 3.0, 3.0)
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
@@ -103,12 +107,14 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     fig.suptitle(f"decision boundary after {result.iterations} iterations (seed {result.seeds[seed_index]})",
                  fontsize=10)
     fig.savefig(path, dpi=dpi)
+    return fig
 
 
-def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, outputs: int, dpi: int = 80) -> None:
+def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, outputs: int,
+                 dpi: int = DPI) -> object:
     """One panel per scheme (:func:`weightinit.experiments.range_curves`): the bound of a
     uniform or truncated rule, or +-4 std of a normal one, against the number of inputs (the
-    second article's plots)."""
+    second article's plots). Returns the matplotlib Figure."""
     rows, cols = _grid(len(curves))  # four panels a row: twelve schemes in one row were unreadable
     fig, axes = _figure(rows, cols, 3.4, 2.8)
     for ax in axes[len(curves):]:
@@ -123,10 +129,11 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
         ax.set_ylabel("weight range", fontsize=8)
         ax.legend(fontsize=7)
     fig.savefig(path, dpi=dpi)
+    return fig
 
 
 def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]], path: str,
-                   dpi: int = 80) -> object:
+                   dpi: int = DPI) -> object:
     """Rows: activations; columns: activation std and weight-gradient std per layer, one line
     per scheme, log scale (values of 0 are left out; a panel names the schemes left with no
     line). Returns the matplotlib Figure."""
