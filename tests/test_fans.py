@@ -95,6 +95,7 @@ def test_fan_for_mode():
     assert fan_for_mode(10, 20, "fan_in") == 10
     assert fan_for_mode(10, 20, "fan_out") == 20
     assert fan_for_mode(10, 20, "fan_avg") == 15
+    assert fan_for_mode(10, 21, "fan_avg") == 15.5  # not an integer division
     assert fan_for_mode(8, 18, "fan_geo_avg") == 12  # jax's sqrt(fan_in fan_out)
 
 

@@ -177,6 +177,50 @@ def test_checks_reject_wrong_distribution(dist, other):
         check_distribution(x, dist, 1.0)
 
 
+# One large fixed sample per rule: check_distribution's 20 000 values bound the std to ~3%, so a
+# scale 1% off passed every hypothesis example (a mutation audit found it). 10^6 values bound it
+# to 0.27-0.42%; the shape is not square, so a swapped fan moves the scale by 25% or more.
+BIG = (800, 1250)  # fan_out 800, fan_in 1250
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, params, dist, scale", [
+    ("he_normal", {}, "normal", math.sqrt(2 / 1250)),
+    ("he_normal", {"mode": "fan_out"}, "normal", math.sqrt(2 / 800)),
+    ("xavier_normal", {}, "normal", math.sqrt(2 / 2050)),
+    ("he_uniform", {}, "uniform", math.sqrt(6 / 1250)),
+    ("xavier_uniform", {}, "uniform", math.sqrt(6 / 2050)),
+    ("fan_in_uniform", {}, "uniform", 1 / math.sqrt(1250)),
+    ("lecun_normal", {}, "truncated_normal", math.sqrt(1 / 1250) / TRUNC),
+    ("variance_scaling", {"mode": "fan_avg"}, "truncated_normal", math.sqrt(1 / 1025) / TRUNC),
+])
+def test_a_million_values_pin_scale_mean_and_support(name, params, dist, scale, dtype):
+    check_large_sample(getattr(wi, name)(BIG, rng=20240601, dtype=dtype, **params), dist, scale)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "normal", "truncated_normal"])
+@pytest.mark.parametrize("wrong", [1.01, 1 / 1.01])
+def test_a_million_values_reject_a_one_percent_scale(dist, wrong):
+    check_large_sample(sample_of(dist, 0.05, BIG, 7), dist, 0.05)
+    with pytest.raises(AssertionError):
+        check_large_sample(sample_of(dist, 0.05 * wrong, BIG, 7), dist, 0.05)
+
+
+def check_large_sample(x, dist, scale):
+    """check_distribution, and for 10^6 values or more: a mean within 6 standard errors of 0,
+    and values that reach the ends of a bounded support."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    assert x.size >= 10**6
+    check_distribution(x, dist, scale)
+    sd = float(reference_distribution(dist, scale).std())
+    assert abs(x.mean()) <= 6 * sd / math.sqrt(x.size), f"mean {x.mean():.3g}"
+    if dist != "normal":
+        # None of 10^6 values within 1e-4 (uniform) or 1e-3 (truncated: density 0.054/std at
+        # 2 std) of an end has probability below e^-50.
+        edge, near = (scale, 1e-4) if dist == "uniform" else (2 * scale, 1e-3)
+        assert x.max() >= edge * (1 - near) and x.min() <= -edge * (1 - near), "the support's ends are not reached"
+
+
 def sample_of(dist, scale, shape, rng):
     if dist == "uniform":
         return wi.uniform(shape, low=-scale, high=scale, rng=rng)

@@ -131,10 +131,26 @@ def test_truncated_normal_within_few_ulp_of_reference(sr, seed, dtype, bounds):
     a, b = sorted(bounds)
     got = wi.random.truncated_normal(shape, a=a, b=b, rng=seed, dtype=dtype, region=region)
     want = ref.truncated_normal(shape, key_of(seed), 0.0, 1.0, a, b, dtype, region)
-    # Near the mean the inverse CDF is evaluated at p - 1/2, where one ulp of p is
-    # about 1e-16 std: agreement is a few ulp of the value or that much absolute.
-    close = (ulps(got, want) <= 4) | (np.abs(got.astype(np.float64) - want) <= 4 * np.finfo(np.float64).eps)
-    assert close.all()
+    assert_truncated_agree(got, want)
+
+
+def assert_truncated_agree(got, want):
+    """Each side is within ~4 ulp of the exact value (checked against mpmath), sometimes in
+    opposite directions: 5 ulp apart on [-3, -2.99], so they agree to 8 ulp. Near the mean the
+    inverse CDF is evaluated at p - 1/2, where one ulp of p is about 1e-16 std: there, that
+    much absolute."""
+    assert got.shape == want.shape
+    close = (ulps(got, want) <= 8) | (np.abs(got.astype(np.float64) - want) <= 8 * np.finfo(np.float64).eps)
+    assert close.all(), f"{np.count_nonzero(~close)} values differ, up to {ulps(got, want).max():.1f} ulp"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("a, b", [(-9, 9), (-3, -2.99), (2.5, 2.51), (0, 9), (-9, -8), (5, 9), (-4, 4)])
+def test_truncated_normal_matches_the_reference_on_21000_values(a, b, dtype):
+    """Hypothesis's shapes hold at most 729 values: a tail value in one lane of a 16-lane
+    chunk left unhandled was caught only by the thread-count test (a mutation audit)."""
+    got = wi.random.truncated_normal((300, 70), a=a, b=b, rng=3, dtype=dtype)
+    assert_truncated_agree(got, ref.truncated_normal((300, 70), key_of(3), 0.0, 1.0, a, b, dtype))
 
 
 # Intervals narrower than 1e-7 std, where Phi(beta) - Phi(alpha) has too few bits left.
