@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import weightinit as wi
 import weightinit.prototype as wp
 
 ITERATIONS = 10000
@@ -119,6 +120,13 @@ def test_initialize_parameters_takes_an_initializer_name():
     assert not p["W1"].any()
     q = wp.initialize_parameters(2, 4, 1, init="normal")
     assert q["W1"].any() and not np.array_equal(q["W1"][:1, :1], q["W2"][:1, :1])
+    # Layer 1 first, then layer 2, from the seed's stream: what wi.MLP(init=, rng=seed) draws.
+    for init in ("he_normal", "xavier_uniform"):
+        for seed in range(4):
+            ours = wp.initialize_parameters(2, 4, 1, init=init, seed=seed)
+            net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init=init, rng=seed).parameters
+            for k in ("W1", "W2"):
+                np.testing.assert_array_equal(ours[k], net[k])
 
 
 def test_single_functions_match(data):
