@@ -1,8 +1,11 @@
 """weightinit.MLP against the pure-NumPy reference, finite differences, and the articles' learning claims."""
 
 import copy
+import functools
 import math
 import pickle
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -809,3 +812,62 @@ def test_layer_weights_read_fans_in_the_articles_layout():
     W1 = wi.MLP([30, 7, 1], init="lecun_uniform", rng=0).parameters["W1"]
     np.testing.assert_array_equal(W1, wi.lecun_uniform((7, 30), rng=np.random.default_rng(0)))
     assert np.abs(W1).max() <= math.sqrt(3 / 30) < 1.5 * np.abs(W1).max()
+
+
+# ---- the core's own guards: a fuzz of weightinit._core called directly ----
+
+
+def _core_problem():
+    net = core.mlp.Network([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
+    gen = np.random.default_rng(0)
+    params = [gen.normal(size=(3, 2)), np.zeros((3, 1)), gen.normal(size=(1, 3)), np.zeros((1, 1))]
+    X, Y = gen.normal(size=(2, 50)), (gen.random((1, 50)) < 0.5).astype(float)
+    return net, params, X, Y
+
+
+def test_core_refuses_parameters_that_are_not_arrays():
+    """A list was converted to a temporary array whose pointer outlived it: train aborted
+    ("malloc(): unaligned tcache chunk"), forward read freed memory (outputs off by 4e-4)."""
+    net, params, X, Y = _core_problem()
+    with pytest.raises(TypeError, match="W1 must be a numpy.ndarray, got list"):
+        net.forward([params[0].tolist(), *params[1:]], X, False, 1)
+    with pytest.raises(TypeError, match="b2 must be a numpy.ndarray"):
+        net.train([*params[:3], [[0.0]]], X, Y, 5, 0.1, 0, 1, True, [1, 2], 1, None)
+    stacked = [p[None] for p in params]
+    run = functools.partial(core.sweep.run, [2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
+    args = dict(iterations=5, learning_rate=0.1, record_every=1, nthreads=1, progress=None)
+    out = run(stacked[0::2], stacked[1::2], X, Y, X, Y, **args)
+    assert np.isfinite(out["final_cost"]).all()
+    with pytest.raises(TypeError, match="W1 must be a numpy.ndarray"):
+        run([stacked[0].tolist(), stacked[2]], stacked[1::2], X, Y, None, None, **args)
+    with pytest.raises(ValueError, match="W1 must be 3-D"):
+        run([np.array(1.0), stacked[2]], stacked[1::2], X, Y, None, None, **args)
+    with pytest.raises(TypeError, match="X_test must be a numpy.ndarray"):
+        run(stacked[0::2], stacked[1::2], X, Y, X.tolist(), Y, **args)
+    with pytest.raises(TypeError, match="Y_test must be a numpy.ndarray, got NoneType"):
+        run(stacked[0::2], stacked[1::2], X, Y, X, None, **args)
+
+
+def test_core_accuracy_refuses_what_it_cannot_read():
+    with pytest.raises(TypeError, match="A and Y must hold real numbers"):  # was a segfault
+        core.mlp.accuracy("binary_cross_entropy", np.array([["a", "b"]]), np.array([[1.0, 0.0]]))
+    with pytest.raises(ValueError, match="output unit"):  # was 1.0
+        core.mlp.accuracy("softmax_cross_entropy", np.zeros((0, 3)), np.zeros((0, 3)))
+
+
+def test_core_train_leaves_no_garbage_after_a_stop():
+    """Costs past report["recorded"] were uninitialized (1.7e190 and the like)."""
+    net, params, X, Y = _core_problem()
+    costs, report = net.train(params, X, Y * 1e3, 10, 1e308, 0, 1, True, [1, 2], 1, None)
+    assert report["recorded"] < 10
+    assert np.isnan(costs[report["recorded"]:]).all()
+
+
+def test_core_set_fp_control_ignores_reserved_bits():
+    """MXCSR bits above 15 are reserved: setting them faulted (SIGSEGV) at the next job."""
+    code = ("from weightinit._coreload import core; import numpy as np; saved = core.fp_control(); "
+            "core.set_fp_control(0xFFFFFFFF); assert core.fp_control() <= 0xFFFF; "
+            "o = np.zeros(1 << 20); core.random.fill_normal(o, [1, 2], [1 << 20], [0], 0., 1., 4); "
+            "core.set_fp_control(saved)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

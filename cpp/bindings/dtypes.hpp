@@ -7,6 +7,8 @@
 
 #include <pybind11/numpy.h>
 
+#include <string>
+
 inline bool holds(const pybind11::array& a, const pybind11::dtype& type) {
     return pybind11::detail::npy_api::get().PyArray_EquivTypes_(a.dtype().ptr(), type.ptr());
 }
@@ -18,4 +20,13 @@ bool holds(const pybind11::array& a) {
 
 inline bool aligned(const pybind11::array& a) {
     return (pybind11::detail::array_proxy(a.ptr())->flags & pybind11::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
+}
+
+// h itself as an array, for arguments that arrive inside a list or as py::object. Casting a
+// list would make a temporary array, freed while the core still held its data pointer.
+inline pybind11::array ndarray(pybind11::handle h, const std::string& what) {
+    if (!pybind11::isinstance<pybind11::array>(h))
+        throw pybind11::type_error(what + " must be a numpy.ndarray, got " +
+                                   std::string(pybind11::str(pybind11::type::of(h).attr("__name__"))));
+    return pybind11::reinterpret_borrow<pybind11::array>(h);
 }

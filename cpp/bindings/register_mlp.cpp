@@ -216,10 +216,9 @@ private:
         if (params.size() != 2 * in.L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
         for (std::size_t l = 0; l < in.L; ++l) {
             const std::string n = std::to_string(l + 1);
-            in.p.W.push_back(
-                checked<T>(params[2 * l].cast<py::array>(), ("W" + n).c_str(), s[l + 1], s[l], writeable));
-            in.p.b.push_back(
-                checked<T>(params[2 * l + 1].cast<py::array>(), ("b" + n).c_str(), s[l + 1], 1, writeable));
+            const std::string w = "W" + n, bn = "b" + n;
+            in.p.W.push_back(checked<T>(ndarray(params[2 * l], w), w.c_str(), s[l + 1], s[l], writeable));
+            in.p.b.push_back(checked<T>(ndarray(params[2 * l + 1], bn), bn.c_str(), s[l + 1], 1, writeable));
         }
         in.x = checked<T>(X, "X", s[0], in.m, false);
         in.y = Y ? checked<T>(*Y, "Y", s[in.L], in.m, false) : nullptr;
@@ -256,14 +255,13 @@ void register_mlp(py::module_& parent) {
             if (A.ndim() != 2 || Y.ndim() != 2 || A.shape(0) != Y.shape(0) || A.shape(1) != Y.shape(1))
                 throw py::value_error("A and Y must be 2-D arrays of one shape");
             const auto n_out = static_cast<std::size_t>(A.shape(0)), m = static_cast<std::size_t>(A.shape(1));
-            if (holds<float>(A)) {
-                const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(A);
-                const auto y = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(Y);
+            auto score = [&](auto zero) {
+                using Array = py::array_t<decltype(zero), py::array::c_style | py::array::forcecast>;
+                const auto a = Array::ensure(A), y = Array::ensure(Y);  // null where NumPy cannot cast
+                if (!a || !y) throw py::type_error("A and Y must hold real numbers");
                 return mlp::accuracy(l, a.data(), y.data(), n_out, m);
-            }
-            const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(A);
-            const auto y = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(Y);
-            return mlp::accuracy(l, a.data(), y.data(), n_out, m);
+            };
+            return holds<float>(A) ? score(0.0f) : score(0.0);
         },
         py::arg("loss"), py::arg("A"), py::arg("Y"));
     m.def(

@@ -45,18 +45,20 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     const std::size_t L = arch.layers();
     if (W.size() != L || b.size() != L) throw py::value_error("one stacked W and b per layer are needed");
     sweep::Stacked<T> params;
-    params.runs = std::size_t(W[0].cast<py::array>().shape(0));
+    const py::array W1 = ndarray(W[0], "W1");
+    if (W1.ndim() != 3) throw py::value_error("W1 must be 3-D (runs, n_out, n_in)");
+    params.runs = std::size_t(W1.shape(0));
     for (std::size_t l = 0; l < L; ++l) {
         const std::string n = std::to_string(l + 1);
-        params.W.push_back(checked<T>(W[l].cast<py::array>(), ("W" + n).c_str(), {params.runs, s[l + 1], s[l]}, true));
-        params.b.push_back(checked<T>(b[l].cast<py::array>(), ("b" + n).c_str(), {params.runs, s[l + 1], 1}, true));
+        params.W.push_back(checked<T>(ndarray(W[l], "W" + n), ("W" + n).c_str(), {params.runs, s[l + 1], s[l]}, true));
+        params.b.push_back(checked<T>(ndarray(b[l], "b" + n), ("b" + n).c_str(), {params.runs, s[l + 1], 1}, true));
     }
     sweep::Data<T> data;
     data.m = columns(X, "X");
     data.X = checked<T>(X, "X", {s[0], data.m}, false);
     data.Y = checked<T>(Y, "Y", {s[L], data.m}, false);
     if (!X_test.is_none()) {
-        const auto xt = X_test.cast<py::array>(), yt = Y_test.cast<py::array>();
+        const py::array xt = ndarray(X_test, "X_test"), yt = ndarray(Y_test, "Y_test");
         data.m_test = columns(xt, "X_test");
         data.X_test = checked<T>(xt, "X_test", {s[0], data.m_test}, false);
         data.Y_test = checked<T>(yt, "Y_test", {s[L], data.m_test}, false);

@@ -1149,11 +1149,15 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
         update(arch_, p, dW, db, opt.learning_rate);
         ++report.steps;
     }
+    // A stop leaves the records it never reached: NaN, not whatever the buffer held.
+    std::fill(costs + report.recorded, costs + recorded_steps(opt.iterations, opt.record_every),
+              std::numeric_limits<double>::quiet_NaN());
     return report;
 }
 
 template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
+    if (n_out == 0) throw std::invalid_argument("accuracy needs at least one output unit");
     if (loss == Loss::mse || m == 0) return std::numeric_limits<double>::quiet_NaN();
     // NaN outputs (parameters that diverged) predict nothing: no fraction of them is right.
     for (std::size_t i = 0; i < n_out * m; ++i)

@@ -38,11 +38,13 @@ namespace weightinit::detail {
 // built with -ffast-math that sets flush-to-zero in the caller after the pool started
 // would leave the pool computing other bits for subnormals; helpers take the caller's.
 #if defined(__SSE__)
-constexpr unsigned fp_flags = 0x3F;
-unsigned fp_control() noexcept { return _mm_getcsr() & ~fp_flags; }
+// Bits 16-31 are reserved: writing them faults, so set_fp_control ignores them.
+constexpr unsigned fp_flags = 0x3F, fp_bits = 0xFFFF;
+unsigned fp_control() noexcept { return _mm_getcsr() & fp_bits & ~fp_flags; }
 void set_fp_control(unsigned control) noexcept {
+    control &= fp_bits & ~fp_flags;
     const unsigned now = _mm_getcsr();
-    if ((now & ~fp_flags) != control) _mm_setcsr((now & fp_flags) | (control & ~fp_flags));
+    if ((now & fp_bits & ~fp_flags) != control) _mm_setcsr((now & fp_flags) | control);
 }
 #else
 unsigned fp_control() noexcept { return 0; }

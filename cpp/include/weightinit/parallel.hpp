@@ -36,7 +36,7 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 // pool threads take on for each job so that every thread computes the same bits; exposed
 // for the tests, which set flush-to-zero as a -ffast-math library would.
 unsigned fp_control() noexcept;
-void set_fp_control(unsigned control) noexcept;
+void set_fp_control(unsigned control) noexcept;  // bits beyond the control bits are ignored
 
 }  // namespace detail
 
