@@ -30,3 +30,20 @@ inline pybind11::array ndarray(pybind11::handle h, const std::string& what) {
                                    std::string(pybind11::str(pybind11::type::of(h).attr("__name__"))));
     return pybind11::reinterpret_borrow<pybind11::array>(h);
 }
+
+// h as an array whose data the core reads as T (and writes, if writeable): an ndarray of T,
+// C-contiguous and aligned. Its shape is the caller's to check.
+template <class T>
+pybind11::array usable(pybind11::handle h, const std::string& what, bool writeable) {
+    pybind11::array a = ndarray(h, what);
+    if (!holds<T>(a)) throw pybind11::type_error(what + " has the wrong dtype");
+    if (!(a.flags() & pybind11::array::c_style)) throw pybind11::value_error(what + " must be C-contiguous");
+    if (!aligned(a)) throw pybind11::value_error(what + " must be aligned");
+    if (writeable && !a.writeable()) throw pybind11::value_error(what + " must be writeable");
+    return a;
+}
+
+template <class T>
+T* data_of(const pybind11::array& a) {
+    return static_cast<T*>(const_cast<void*>(a.data()));
+}

@@ -24,18 +24,13 @@ namespace mlp = weightinit::mlp;
 namespace {
 
 template <class T>
-T* checked(const py::array& a, const char* what, std::size_t rows, std::size_t cols, bool writeable) {
-    if (!holds<T>(a))
-        throw py::type_error(std::string(what) + " has the wrong dtype");
-    if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
-    if (!aligned(a)) throw py::value_error(std::string(what) + " must be aligned");
-    if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
+T* checked(py::handle h, const std::string& what, std::size_t rows, std::size_t cols, bool writeable) {
+    const py::array a = usable<T>(h, what, writeable);
     const bool ok = (a.ndim() == 2 && std::size_t(a.shape(0)) == rows && std::size_t(a.shape(1)) == cols) ||
                     (a.ndim() == 1 && cols == 1 && std::size_t(a.shape(0)) == rows);
     if (!ok)
-        throw py::value_error(std::string(what) + " must have shape (" + std::to_string(rows) + ", " +
-                              std::to_string(cols) + ")");
-    return static_cast<T*>(const_cast<void*>(a.data()));
+        throw py::value_error(what + " must have shape (" + std::to_string(rows) + ", " + std::to_string(cols) + ")");
+    return data_of<T>(a);
 }
 
 // The checked raw views of one call's arrays (Y optional).
@@ -216,9 +211,8 @@ private:
         if (params.size() != 2 * in.L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
         for (std::size_t l = 0; l < in.L; ++l) {
             const std::string n = std::to_string(l + 1);
-            const std::string w = "W" + n, bn = "b" + n;
-            in.p.W.push_back(checked<T>(ndarray(params[2 * l], w), w.c_str(), s[l + 1], s[l], writeable));
-            in.p.b.push_back(checked<T>(ndarray(params[2 * l + 1], bn), bn.c_str(), s[l + 1], 1, writeable));
+            in.p.W.push_back(checked<T>(params[2 * l], "W" + n, s[l + 1], s[l], writeable));
+            in.p.b.push_back(checked<T>(params[2 * l + 1], "b" + n, s[l + 1], 1, writeable));
         }
         in.x = checked<T>(X, "X", s[0], in.m, false);
         in.y = Y ? checked<T>(*Y, "Y", s[in.L], in.m, false) : nullptr;

@@ -21,15 +21,12 @@ namespace sweep = weightinit::sweep;
 namespace {
 
 template <class T>
-T* checked(const py::array& a, const char* what, std::vector<std::size_t> shape, bool writeable) {
-    if (!holds<T>(a)) throw py::type_error(std::string(what) + " has the wrong dtype");
-    if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(what) + " must be C-contiguous");
-    if (!aligned(a)) throw py::value_error(std::string(what) + " must be aligned");
-    if (writeable && !a.writeable()) throw py::value_error(std::string(what) + " must be writeable");
+T* checked(py::handle h, const std::string& what, std::vector<std::size_t> shape, bool writeable) {
+    const py::array a = usable<T>(h, what, writeable);
     bool ok = std::size_t(a.ndim()) == shape.size();
     for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = std::size_t(a.shape(k)) == shape[k];
-    if (!ok) throw py::value_error(std::string(what) + " has the wrong shape");
-    return static_cast<T*>(const_cast<void*>(a.data()));
+    if (!ok) throw py::value_error(what + " has the wrong shape");
+    return data_of<T>(a);
 }
 
 std::size_t columns(const py::array& a, const char* what) {
@@ -50,18 +47,17 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     params.runs = std::size_t(W1.shape(0));
     for (std::size_t l = 0; l < L; ++l) {
         const std::string n = std::to_string(l + 1);
-        params.W.push_back(checked<T>(ndarray(W[l], "W" + n), ("W" + n).c_str(), {params.runs, s[l + 1], s[l]}, true));
-        params.b.push_back(checked<T>(ndarray(b[l], "b" + n), ("b" + n).c_str(), {params.runs, s[l + 1], 1}, true));
+        params.W.push_back(checked<T>(W[l], "W" + n, {params.runs, s[l + 1], s[l]}, true));
+        params.b.push_back(checked<T>(b[l], "b" + n, {params.runs, s[l + 1], 1}, true));
     }
     sweep::Data<T> data;
     data.m = columns(X, "X");
     data.X = checked<T>(X, "X", {s[0], data.m}, false);
     data.Y = checked<T>(Y, "Y", {s[L], data.m}, false);
     if (!X_test.is_none()) {
-        const py::array xt = ndarray(X_test, "X_test"), yt = ndarray(Y_test, "Y_test");
-        data.m_test = columns(xt, "X_test");
-        data.X_test = checked<T>(xt, "X_test", {s[0], data.m_test}, false);
-        data.Y_test = checked<T>(yt, "Y_test", {s[L], data.m_test}, false);
+        data.m_test = columns(ndarray(X_test, "X_test"), "X_test");
+        data.X_test = checked<T>(X_test, "X_test", {s[0], data.m_test}, false);
+        data.Y_test = checked<T>(Y_test, "Y_test", {s[L], data.m_test}, false);
     }
     const std::size_t runs = params.runs;
     py::array_t<double> costs({runs, sweep::records(opt)}), final_cost(runs), train_acc(runs), test_acc(runs);

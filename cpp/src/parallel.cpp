@@ -38,13 +38,14 @@ namespace weightinit::detail {
 // built with -ffast-math that sets flush-to-zero in the caller after the pool started
 // would leave the pool computing other bits for subnormals; helpers take the caller's.
 #if defined(__SSE__)
-// Bits 16-31 are reserved: writing them faults, so set_fp_control ignores them.
-constexpr unsigned fp_flags = 0x3F, fp_bits = 0xFFFF;
-unsigned fp_control() noexcept { return _mm_getcsr() & fp_bits & ~fp_flags; }
+// The control bits are 6-15; bits 16-31 are reserved (writing them faults), so
+// set_fp_control ignores them.
+constexpr unsigned fp_flags = 0x3F, fp_controls = 0xFFC0;
+unsigned fp_control() noexcept { return _mm_getcsr() & fp_controls; }
 void set_fp_control(unsigned control) noexcept {
-    control &= fp_bits & ~fp_flags;
+    control &= fp_controls;
     const unsigned now = _mm_getcsr();
-    if ((now & fp_bits & ~fp_flags) != control) _mm_setcsr((now & fp_flags) | control);
+    if ((now & fp_controls) != control) _mm_setcsr((now & fp_flags) | control);
 }
 #else
 unsigned fp_control() noexcept { return 0; }
