@@ -525,3 +525,17 @@ def test_every_figure_draws_its_smallest_text_at_least_ten_pixels_high(tmp_path)
     for name, draw in figures.items():
         path = str(tmp_path / f"{name}.png")
         assert smallest_text_in_pixels(draw(path), path) >= 10, name
+
+
+def test_a_terminal_that_cannot_show_plus_minus_gets_an_ascii_spelling(tmp_path):
+    # PYTHONIOENCODING=ascii (or a legacy code page) made printing the table's "±" raise
+    # UnicodeEncodeError after the work was done, reported as a bad option (status 2).
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run([sys.executable, "-m", "weightinit", "compare", "--iterations", "50", "--seeds", "2",
+                           "--schemes", "zeros,he", "--quiet", "--out", str(tmp_path / "c")],
+                          capture_output=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("ascii")
+    assert "final cost (mean +- sd)" in out and "Traceback" not in proc.stderr.decode("ascii")
+    # The report is a file, written in UTF-8 whatever the terminal takes.
+    assert "mean ± sd" in (tmp_path / "c" / "report.md").read_text(encoding="utf-8")

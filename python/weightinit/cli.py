@@ -11,6 +11,7 @@ and prints its table. The numbers come from :mod:`weightinit.experiments`.
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import re
 import shlex
@@ -303,9 +304,38 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     print(f"wrote {os.path.join(out, images[0])} and {path}")
 
 
+# What the output's few non-ASCII characters become on a stream that cannot encode them
+# (PYTHONIOENCODING=ascii, a legacy code page); anything else, such as a path in an error
+# message, becomes "?". Files (report.md) are written in UTF-8 regardless.
+_SPELLINGS = {"\u00b1": "+-"}
+
+
+def _spell(exc: UnicodeError) -> tuple:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(_SPELLINGS.get(c, "?") for c in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error("weightinit.spell", _spell)
+
+
+def _spell_where_needed() -> None:
+    """Lets stdout and stderr print what their encoding cannot, instead of raising after the work."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "\u00b1".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="weightinit.spell")
+        except AttributeError:  # a replaced stream without an encoding
+            pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status (0, 1 for a failed run, 2 for bad options)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _spell_where_needed()
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:  # no command: say what there is
