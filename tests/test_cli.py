@@ -411,6 +411,56 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     assert written(tmp_path / "costs.png").startswith(PNG)
 
 
+
+def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
+    """Eleven panels of one colour each left the comparison to the reader's eye; the last
+    panel overlays each scheme's median over seeds (of the finite costs), log iterations."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    schemes = ["zeros", "randn*100", "he_normal"]
+    result, _ = experiments.compare("flower", 4, "tanh", 300, 1.2, 3, schemes, record_every=1)
+    result.costs[1, 0, 5] = np.nan  # a lost record: the median of the other seeds stands
+    fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == len(schemes) + 1
+    overlay = visible[-1]
+    assert overlay.get_xscale() == "log"
+    lines = overlay.get_lines()
+    assert [line.get_label() for line in lines] == schemes
+    assert len({line.get_color() for line in lines}) == len(schemes)  # ten colours, then dashed lines
+    many = plots.cost_curves(experiments.compare("flower", 4, "tanh", 3, 1.2, 1, ["zeros"] * 12)[0],
+                             str(tmp_path / "many.png"))
+    assert len({(line.get_color(), line.get_linestyle()) for line in many.axes[12].get_lines()}) == 12
+    assert [t.get_text() for t in overlay.get_legend().get_texts()] == schemes
+    steps = result.steps
+    for i, line in enumerate(lines):
+        x, y = line.get_data()
+        np.testing.assert_array_equal(x, steps[steps > 0])
+        want = np.median(result.costs[i], axis=0)
+        if i == 1:
+            want[5] = np.median(result.costs[1, 1:, 5])
+        np.testing.assert_allclose(y, want[steps > 0], rtol=1e-12)
+
+
+def test_boundary_figure_says_which_colour_is_which_class(tmp_path):
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    for dataset, names in (("flower", ["y = 0", "y = 1"]), ("blobs", None)):
+        result, (X, Y, _, _) = experiments.compare(dataset, 4, "tanh", 20, 1.2, 1, ["he_normal"])
+        fig = plots.decision_boundaries(result, X, Y, str(tmp_path / f"{dataset}.png"))
+        texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        k = max(Y.shape[0], 2)
+        assert texts == (names or [f"class {c}" for c in range(k)])
+        # Each entry's colour is the colour its class's points are drawn in.
+        points = fig.axes[0].collections[-1]
+        handles = fig.legends[0].legend_handles
+        labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0].astype(int)
+        for c, handle in enumerate(handles):
+            np.testing.assert_allclose(handle.get_markerfacecolor(), points.get_facecolors()[labels == c][0])
+
+
 RANGE_RULES = ["fan_in_uniform", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal",
                "lecun_uniform", "variance_scaling", "GlorotUniform", "HeNormal"]
 

@@ -7,6 +7,7 @@ weightinit never needs it and no global pyplot backend is touched.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Dict, Tuple
 
 import numpy as np
@@ -45,8 +46,9 @@ def _grid(n: int) -> Tuple[int, int]:
 def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
-    Returns the matplotlib Figure."""
-    rows, cols = _grid(len(result.inits))
+    A last panel overlays each scheme's median over seeds, iterations on a log axis (where
+    the schemes part is the first hundred steps). Returns the matplotlib Figure."""
+    rows, cols = _grid(len(result.inits) + 1)
     fig, axes = _figure(rows, cols, 3.2, 2.4)
     steps = result.steps
     for i, name in enumerate(result.inits):
@@ -65,12 +67,38 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in axes[len(result.inits):]:
+    _median_costs(axes[len(result.inits)], result)
+    for ax in axes[len(result.inits) + 1:]:
         ax.set_visible(False)
     fig.suptitle(f"cost of {len(result.seeds)} seeds per scheme, network {list(result.layer_sizes)}, "
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
+
+
+def _median_costs(ax: object, result: SweepResult) -> None:
+    """Each scheme's median cost over its seeds (of the finite records) against the iteration,
+    log scale (step 0 left out), one colour and line style each, on the article's cost axis."""
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab10"].colors  # then again dashed: tab20's pale twins read as one
+    styles = ["-", "--", ":", "-."]
+    steps = result.steps
+    later = steps > 0
+    for i, name in enumerate(result.inits):
+        costs = np.where(np.isfinite(result.costs[i]), result.costs[i], np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
+            median = np.nanmedian(costs[:, later], axis=0)
+        ax.plot(steps[later], median, color=colours[i % len(colours)], linestyle=styles[i // len(colours) % 4],
+                linewidth=1.0, label=name)
+    ax.set_xscale("log")
+    ax.set_ylim(0.0, COST_AXIS_TOP)
+    ax.set_title("median over seeds, every scheme", fontsize=10)
+    ax.set_xlabel("run iterations (log scale)", fontsize=8)
+    ax.set_ylabel("cost", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, ncol=2, loc="upper right", frameon=False)
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
@@ -104,10 +132,24 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
         ax.set_yticks([])
     for ax in axes[len(result.inits):]:
         ax.set_visible(False)
+    _class_legend(fig, classes)
     fig.suptitle(f"decision boundary after {result.iterations} iterations (seed {result.seeds[seed_index]})",
                  fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
+
+
+def _class_legend(fig: object, classes: int) -> None:
+    """Which point colour is which class (the regions are the same hues, paler), below the panels."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    cmap = matplotlib.colormaps["Spectral"]
+    names = ["y = 0", "y = 1"] if classes == 2 else [f"class {c}" for c in range(classes)]
+    handles = [Line2D([], [], linestyle="none", marker="o", markersize=6, markeredgecolor="black",
+                      markeredgewidth=0.3, markerfacecolor=cmap(c / (classes - 1)), label=names[c])
+               for c in range(classes)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=classes, fontsize=8, frameon=False)
 
 
 def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, outputs: int,
