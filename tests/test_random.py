@@ -711,6 +711,41 @@ def test_the_core_checks_its_own_preconditions():
     assert np.isnan(core.ndtri(np.array([np.nan, -0.1, 1.1]))).all()
 
 
+@pytest.mark.parametrize("dtype, largest", [(np.float64, 1.7976931348623157e308), (np.float32, 3.4028234663852886e38),
+                                            (np.float16, 65504.0)])
+def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
+    """Called directly with bounds or scales the Python layer refuses, the core wrote inf
+    (float32 uniform on +-1e39, float16 normals of std 1e38); its limits are the Python
+    layer's: |bound| <= largest, |mean| + r std <= largest with r = 8.6 (5.77 for 24-bit
+    uniforms), and a truncated normal's missing bound reaches 40 std."""
+    core = wi._core.random
+    out = np.empty(64, dtype)
+    fill = {
+        "uniform": lambda x, y: core.fill_uniform(out, [1, 2], [64], [0], x, y, 1),
+        "normal": lambda m, s: core.fill_normal(out, [1, 2], [64], [0], m, s, 1),
+        "truncated": lambda a, b, m=0.0, s=1.0: core.fill_truncated_normal(out, [1, 2], [64], [0], m, s, a, b, 1),
+    }
+    r = 8.6 if dtype == np.float64 else 5.77
+    with np.errstate(over="ignore"):
+        above = float(np.nextafter(largest, np.inf))
+    refused = [("normal", (0.0, np.nextafter(largest / r, np.inf))), ("normal", (-largest, largest / 1e6)),
+               ("truncated", (0.0, np.inf, largest / 2, largest / 79))]
+    if dtype != np.float64:  # float64's next value up is inf, which make_*'s own checks refuse
+        refused += [("uniform", (-largest / 2, above)), ("uniform", (-above, 0.0)),
+                    ("truncated", (-above, 0.0)), ("truncated", (0.0, above))]
+    for name, args in refused:
+        with pytest.raises(ValueError, match="output type|finite"):
+            fill[name](*args)
+    accepted = [("uniform", (-largest, 0.0)), ("uniform", (0.0, largest)), ("normal", (0.0, largest / r / 1.0001)),
+                ("truncated", (-largest, largest, 0.0, largest / 100)),
+                ("truncated", (-np.inf, 0.0, largest / 3, largest / 65))]  # reaches 0.95 largest
+    for name, args in accepted:
+        out.fill(np.nan)
+        with np.errstate(over="ignore"):
+            fill[name](*args)
+        assert np.isfinite(out).all(), (name, args)
+
+
 
 def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads):
     """Pool threads start once and keep the floating-point control they started with; a

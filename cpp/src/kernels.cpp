@@ -315,6 +315,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     const double w = (b - a) / std, c = -alpha;
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;
+    p.b = b;
     p.G = std::expm1(c * w);
     // E = expm1(c w) / c, by its series where c w is too small for the quotient's bits.
     p.E = std::fabs(c * w) < 1e-10 ? w * (1.0 + 0.5 * c * w) : p.G / c;

@@ -28,8 +28,11 @@
 // rounded again.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
 
 #include "weightinit/fill.hpp"
 #include "weightinit/philox.hpp"
@@ -54,6 +57,7 @@ struct TruncatedNormalParams {
     // Narrow intervals: s = u E L(u G), E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
     double a, E, G;
+    double b;                        // the upper bound as given (a is the lower)
 };
 
 // (b - a) / std below which truncated_normal samples the narrow interval's own density:
@@ -88,10 +92,46 @@ void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNo
 // exposed so that tests can measure its accuracy.
 void ndtri(const double* p, std::size_t n, double* out);
 
+// The largest finite value of an output type (float16 outputs are their bits, uint16).
+template <class T>
+constexpr double largest_finite = std::numeric_limits<T>::max();
+template <>
+constexpr double largest_finite<std::uint16_t> = 65504.0;
+
+// Bounds on |z| of the stream's standard normals: Box-Muller's radius from 53-bit
+// uniforms, sqrt(-2 log 2^-53) = 8.57, or from the 24-bit ones of float32 and float16,
+// sqrt(48 ln 2) = 5.768; and a truncated normal's quantile, whose p stays at or above
+// DBL_MIN (ndtri(DBL_MIN) = -37.5). The Python layer refuses with the same bounds first.
+constexpr double max_normal_z = 8.6, max_normal_z_f32 = 5.77, max_truncated_z = 40.0;
+
+// std::invalid_argument unless every value p can give is finite in the output type T:
+// bounds within its range, and |mean| + (largest |z|) std within it where nothing clamps.
+template <class T>
+void check_output(const UniformParams& p) {
+    if (!(std::fabs(p.low) <= largest_finite<T> && std::fabs(p.high) <= largest_finite<T>))
+        throw std::invalid_argument("uniform: low and high must be finite in the output type");
+}
+template <class T>
+void check_output(const NormalParams& p) {
+    const double z = sizeof(T) == 8 ? max_normal_z : max_normal_z_f32;
+    if (!(std::fabs(p.mean) + z * p.std <= largest_finite<T>))
+        throw std::invalid_argument("normal: mean and std give values beyond the output type's largest");
+}
+template <class T>
+void check_output(const TruncatedNormalParams& p) {
+    // Values are clamped into [a, b]; an infinite bound leaves its side to the quantile.
+    const double reach = std::fabs(p.mean) + max_truncated_z * p.std;
+    auto holds = [&](double bound) { return (std::isinf(bound) ? reach : std::fabs(bound)) <= largest_finite<T>; };
+    if (!holds(p.a) || !holds(p.b))
+        throw std::invalid_argument("truncated_normal: [a, b] reaches beyond the output type's largest");
+}
+
 // Fills out with a region of the stream of distribution p (any *Params above); cancel
-// as fill_region.
+// as fill_region. Throws std::invalid_argument, before writing, if p's values do not
+// fit T (check_output).
 template <class T, class Params>
 void fill(T* out, const Region& region, Key key, const Params& p, int nthreads, const Cancel& cancel = {}) {
+    check_output<T>(p);
     fill_region(
         out, region, [&](std::uint64_t j0, std::size_t n, T* dst) { generate_blocks(key, j0, n, p, dst); },
         nthreads, cancel);
