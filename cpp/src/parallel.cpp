@@ -24,12 +24,6 @@
 #include <pthread.h>
 #include <sched.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define WI_PAUSE() _mm_pause()
-#else
-#define WI_PAUSE() ((void)0)
-#endif
 
 namespace weightinit::detail {
 
@@ -70,15 +64,6 @@ constexpr std::uint64_t count_of(std::uint64_t s) { return s & task_mask; }
 constexpr std::uint64_t one_task = std::uint64_t(1) << next_shift;
 constexpr std::uint64_t one_slot = std::uint64_t(1) << slot_shift;
 constexpr std::uint64_t gen_mask = (std::uint64_t(1) << (64 - gen_shift)) - 1;
-
-// CPUs this process may run on (its affinity mask, as a container or taskset sets it).
-std::size_t usable_cpus() {
-#if defined(__linux__)
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-#endif
-    return std::max(1u, std::thread::hardware_concurrency());
-}
 
 struct Pool {
     alignas(64) std::atomic<std::uint64_t> state{0};
@@ -136,7 +121,7 @@ struct Pool {
             if (index < spinners) {
                 const auto start = std::chrono::steady_clock::now();
                 for (unsigned i = 1; gen_of(s) == seen; ++i) {
-                    WI_PAUSE();
+                    cpu_relax();
                     s = state.load(std::memory_order_acquire);
                     if (i % 64 == 0 && std::chrono::steady_clock::now() - start > worker_spin) break;
                 }
@@ -187,7 +172,7 @@ struct Pool {
         work(gen);
         for (unsigned i = 0; done.load(std::memory_order_acquire) < ntasks; ++i) {
             if (i < caller_spins)
-                WI_PAUSE();
+                cpu_relax();
             else
                 std::this_thread::yield();
         }
@@ -217,6 +202,15 @@ Pool* pool() {
 }
 
 }  // namespace
+
+// CPUs this process may run on (its affinity mask, as a container or taskset sets it).
+std::size_t usable_cpus() noexcept {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept {
     if (ntasks > max_pool_tasks) return false;

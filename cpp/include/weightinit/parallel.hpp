@@ -18,9 +18,21 @@
 
 #include "weightinit/thread_exit.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace weightinit {
 
 namespace detail {
+
+// One turn of a spin-wait: PAUSE on x86 (yields the core's pipeline to its other
+// hyperthread, and eases the exit from the loop), nothing elsewhere.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
 
 using TaskFn = void (*)(void* ctx, std::size_t task);
 
@@ -28,6 +40,9 @@ using TaskFn = void (*)(void* ctx, std::size_t task);
 // pool threads, returning when all have finished. fn must not throw. Returns false,
 // having run nothing, when the pool is busy or cannot take the job.
 bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept;
+
+// CPUs this process may run on: its affinity mask, as a container or taskset sets it.
+std::size_t usable_cpus() noexcept;
 
 // The same loop on threads started for this call alone.
 void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
