@@ -224,6 +224,16 @@ def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
         assert_same_training_on((1, 2, 3), net, params, X, Y, iterations=1200)
 
 
+@pytest.mark.parametrize("sizes, hidden, m", [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000)])
+def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, restore_threads):
+    """A long full-batch fit of a fused network keeps a team of threads for the whole run:
+    each member sums every block and updates its own copy of the parameters, and steps that
+    the timing trials give to the caller alone come between team steps. Four blocks (the
+    last ending in a partial chunk) and eight; more threads than blocks or CPUs."""
+    net, _, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=6)
+    assert_same_training_on((1, 2, 4, 9), net, params, X, Y, iterations=2100)
+
+
 def test_record_every_and_zero_iterations():
     net, _, params, X, Y = make_problem([2, 3, 1], ["tanh"], "binary_cross_entropy", 50, seed=1)
     every = net.fit(X, Y, iterations=10, learning_rate=0.1)
