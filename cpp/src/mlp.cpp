@@ -961,15 +961,16 @@ template <class Ready>
 void wait_until(Ready&& ready) {
     using clock = std::chrono::steady_clock;
     clock::time_point start{};
+    bool napping = false;
     for (unsigned i = 0; !ready(); ++i) {
         if (i < 1024) {
             detail::cpu_relax();
-        } else if (i % 64 != 0) {
-            std::this_thread::yield();
-        } else if (i == 1024) {
-            start = clock::now();
-        } else if (clock::now() - start > std::chrono::milliseconds(2)) {
+        } else if (napping) {
             std::this_thread::sleep_for(std::chrono::microseconds(50));
+        } else {
+            if (i == 1024) start = clock::now();
+            std::this_thread::yield();
+            napping = i % 64 == 0 && clock::now() - start > std::chrono::milliseconds(2);
         }
     }
 }
@@ -997,15 +998,31 @@ public:
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
           nb_(blocks_of(m, fused_cols(m))), stride_((fused_stride(arch) + 7) / 8 * 8),
-          tags_(members) {
+          tags_(members), states_(members) {
         team_.reserve(2 * nb_ * stride_);
         solo_.reserve(nb_ * stride_);
+        for (std::size_t r = 1; r < members; ++r) {
+            State& st = states_[r];
+            for (std::size_t l = 0; l < arch.layers(); ++l) {
+                const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+                for (std::size_t size : {n_out * n_in, n_out, n_out * n_in, n_out}) st.store.emplace_back(size);
+            }
+            for (std::size_t l = 0; l < arch.layers(); ++l) {
+                st.mine.W.push_back(st.store[4 * l].data());
+                st.mine.b.push_back(st.store[4 * l + 1].data());
+                st.dW.push_back(st.store[4 * l + 2].data());
+                st.db.push_back(st.store[4 * l + 3].data());
+            }
+        }
     }
 
-    // Members for m examples on nthreads threads: one block each at least, and no more
-    // than the CPUs (a member that waits for a CPU stalls every step).
+    // Members for m examples on nthreads threads: one block each at least, no more than
+    // the CPUs (a member that waits for a CPU stalls every step), and at most 64 (the
+    // pool lends at most 255 helpers; a step of this size gains nothing from more).
     static std::size_t members_for(std::size_t m, int nthreads) {
-        return std::min({blocks_of(m, fused_cols(m)), std::size_t(std::max(nthreads, 1)), detail::usable_cpus()});
+        constexpr std::size_t most = 64;
+        const std::size_t threads = std::size_t(std::max(nthreads, 1));
+        return std::min({blocks_of(m, fused_cols(m)), threads, detail::usable_cpus(), most});
     }
 
     // The leader's step s: with the members when `together` and all of them have joined,
@@ -1038,27 +1055,15 @@ public:
     void finish() { post(done, 0); }
 
     // A member's whole run: joins, then follows the leader's word until done. lead is
-    // the leader's parameters, read only after a sync.
+    // the leader's parameters, read only after a sync. It allocates nothing and returns
+    // only at done: a pool thread whose task returned early could take the task the
+    // caller's thread needs to lead, and no one would.
     void member(const Parameters<double>& lead) noexcept {
         const std::size_t r = next_member_.fetch_add(1, std::memory_order_relaxed);
-        if (r >= members_) return;  // a task beyond the team (the caller's, after its own)
-        std::vector<std::vector<double>> store;
-        Parameters<double> mine;
-        std::vector<double*> dW, db;
-        try {
-            for (std::size_t l = 0; l < arch_.layers(); ++l) {
-                const std::size_t n_out = arch_.sizes[l + 1], n_in = arch_.sizes[l];
-                for (std::size_t size : {n_out * n_in, n_out, n_out * n_in, n_out}) store.emplace_back(size);
-            }
-        } catch (const std::bad_alloc&) {
-            return;  // never joined: the leader runs alone
-        }
-        for (std::size_t l = 0; l < arch_.layers(); ++l) {
-            mine.W.push_back(store[4 * l].data());
-            mine.b.push_back(store[4 * l + 1].data());
-            dW.push_back(store[4 * l + 2].data());
-            db.push_back(store[4 * l + 3].data());
-        }
+        if (r >= members_) return;  // the caller's thread, after leading: done is posted
+        Parameters<double>& mine = states_[r].mine;
+        const std::vector<double*>& dW = states_[r].dW;
+        const std::vector<double*>& db = states_[r].db;
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
             // The leader may post posted(s) before this member saw sync(s): it cannot pass
@@ -1113,11 +1118,17 @@ private:
     const std::size_t m_, members_;
     const double lr_;
     const std::size_t nb_, stride_;  // blocks; doubles per block's sums, whole cache lines
+    struct State {                   // a member's parameters and gradients
+        std::vector<std::vector<double>> store;
+        Parameters<double> mine;
+        std::vector<double*> dW, db;
+    };
     Word word_;
     std::vector<Word> tags_;  // [0] unused: the leader's sums are announced by word_
     alignas(64) std::atomic<std::size_t> joined_{0};
     std::atomic<std::size_t> next_member_{1};
     bool in_team_ = false;  // the leader's: whether the members run the current steps
+    std::vector<State> states_;  // [0] unused: the leader updates the caller's parameters
     Buffer<double> team_, solo_;
 };
 
