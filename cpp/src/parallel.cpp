@@ -24,7 +24,6 @@
 #include <pthread.h>
 #include <sched.h>
 
-
 namespace weightinit::detail {
 
 // The SSE control bits (MXCSR less its sticky exception flags): rounding, flush-to-zero,

@@ -17,7 +17,7 @@ import re
 import shlex
 import sys
 import time
-from typing import Any, Callable, List, NoReturn, Optional, Sequence
+from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
 
 from weightinit import __version__, experiments
 from weightinit._args import MAX_STEPS
@@ -310,7 +310,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
 _SPELLINGS = {"\u00b1": "+-"}
 
 
-def _spell(exc: UnicodeError) -> tuple:
+def _spell(exc: UnicodeError) -> Tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
     return "".join(_SPELLINGS.get(c, "?") for c in exc.object[exc.start:exc.end]), exc.end
