@@ -734,7 +734,7 @@ def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
         refused += [("uniform", (-largest / 2, above)), ("uniform", (-above, 0.0)),
                     ("truncated", (-above, 0.0)), ("truncated", (0.0, above))]
     for name, args in refused:
-        with pytest.raises(ValueError, match="output type|finite"):
+        with pytest.raises(ValueError, match="output type"):
             fill[name](*args)
     accepted = [("uniform", (-largest, 0.0)), ("uniform", (0.0, largest)), ("normal", (0.0, largest / r / 1.0001)),
                 ("truncated", (-largest, largest, 0.0, largest / 100)),
