@@ -185,6 +185,26 @@ def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden
         assert_close(v, final[k], 1e-10)
 
 
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_float32_fused_training_computes_in_double(hidden):
+    """float32 networks [n_0 <= 8, h <= 16, 1] train through the fused step too: it widens
+    the float32 data and parameters and computes in double, so its first cost is the
+    double-precision cost of the float32 values (the layers would round Z and A to float32),
+    and the run follows the float64 reference up to the float32 rounding of each update."""
+    net, acts, params, X, Y = make_problem([3, 5, 1], [hidden], "binary_cross_entropy", 300, seed=5,
+                                           dtype=np.float32)
+    params32 = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+    X32 = X.astype(np.float32).astype(np.float64)
+    costs = net.fit(X, Y, iterations=50, learning_rate=0.5)
+    first = ref.cost(params32, X32, Y, acts, "binary_cross_entropy", net.alpha)
+    assert costs[0] == pytest.approx(first, rel=1e-13)
+    final, expected = ref.train(params32, X32, Y, acts, "binary_cross_entropy", 50, 0.5, alpha=net.alpha)
+    np.testing.assert_allclose(costs, expected, rtol=1e-5)
+    for k, v in net.parameters.items():
+        assert v.dtype == np.float32
+        assert_close(v, final[k], 1e-5)
+
+
 def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
     """Trains from params on each thread count: every cost and parameter must be the same bits."""
     out = []
@@ -224,13 +244,14 @@ def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
         assert_same_training_on((1, 2, 3), net, params, X, Y, iterations=1200)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("sizes, hidden, m", [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000)])
-def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, restore_threads):
+def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, dtype, restore_threads):
     """A long full-batch fit of a fused network keeps a team of threads for the whole run:
     each member sums every block and updates its own copy of the parameters, and steps that
     the timing trials give to the caller alone come between team steps. Four blocks (the
     last ending in a partial chunk) and eight; more threads than blocks or CPUs."""
-    net, _, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=6)
+    net, _, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=6, dtype=dtype)
     assert_same_training_on((1, 2, 4, 9), net, params, X, Y, iterations=2100)
 
 

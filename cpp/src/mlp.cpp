@@ -406,11 +406,12 @@ inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * 
 #endif
 
 #if WI_HAVE_VEC8
-// The block [c0, c1) of the step: its loss sum and gradient sums into part.
-template <Activation H, std::size_t N0 = 0, std::size_t HH = 0>
-WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2, const double* b2, std::size_t n0_,
-                           std::size_t h_, double alpha, const double* X, const double* Y, std::size_t ld,
-                           std::size_t c0, std::size_t c1, double* part) {
+// The block [c0, c1) of the step: its loss sum and gradient sums into part. float32
+// data and parameters are widened as they are read; all arithmetic is in double.
+template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class T>
+WI_INLINE void fused2_body(const T* W1, const T* b1, const T* W2, const T* b2, std::size_t n0_, std::size_t h_,
+                           double alpha, const T* X, const T* Y, std::size_t ld, std::size_t c0, std::size_t c1,
+                           double* part) {
     using namespace vec8;
     const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : h_;
     constexpr std::size_t hmax = HH ? HH : fused_max_hidden, n0max = N0 ? N0 : fused_max_inputs;
@@ -435,7 +436,7 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
     // A: hidden activations.
     V a1[hmax][chunks_max];
     for (std::size_t j = 0; j < h; ++j) {
-        const double* w = W1 + j * n0;
+        const T* w = W1 + j * n0;
         const double bj = b1[j];
         chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
             auto xk = [&](std::size_t k) __attribute__((always_inline)) {
@@ -444,8 +445,8 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
                 else
                     return load(X + k * ld + c0 + ci * width);
             };
-            V z = w[0] * xk(0);
-            for (std::size_t k = 1; k < n0; ++k) z += w[k] * xk(k);
+            V z = double(w[0]) * xk(0);
+            for (std::size_t k = 1; k < n0; ++k) z += double(w[k]) * xk(k);
             z += bj;
             a1[j][ci] = activate_v8<H>(z, alpha);
         });
@@ -456,8 +457,8 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
     for (std::size_t j = 0; j < h; ++j) dW2[j] = splat(0.0);
     const double b2v = b2[0];
     chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
-        V z2 = W2[0] * a1[0][ci];
-        for (std::size_t j = 1; j < h; ++j) z2 += W2[j] * a1[j][ci];
+        V z2 = double(W2[0]) * a1[0][ci];
+        for (std::size_t j = 1; j < h; ++j) z2 += double(W2[j]) * a1[j][ci];
         z2 += b2v;
         V t2;
         const V a2 = vec8::sigmoid_parts(z2, t2);
@@ -514,15 +515,19 @@ WI_INLINE void fused2_body(const double* W1, const double* b1, const double* W2,
         for (std::size_t k = 0; k < n0; ++k) part[2 + 2 * h + j * n0 + k] = sum_lanes(dW1[k]);
     }
 }
-WI_DISPATCH void fused2(Activation hidden, const double* W1, const double* b1, const double* W2, const double* b2,
-                        std::size_t n0, std::size_t h, double alpha, const double* X, const double* Y,
-                        std::size_t ld, std::size_t c0, std::size_t c1, double* part) {
-    if (hidden == Activation::tanh && n0 == 2 && h == 4)
-        return fused2_body<Activation::tanh, 2, 4>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
-    with_hidden(hidden, [&](auto tag) __attribute__((always_inline)) {
-        fused2_body<decltype(tag)::value>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
-    });
-}
+#define WI_FUSED2(T)                                                                                               \
+    WI_DISPATCH void fused2(Activation hidden, const T* W1, const T* b1, const T* W2, const T* b2, std::size_t n0, \
+                            std::size_t h, double alpha, const T* X, const T* Y, std::size_t ld, std::size_t c0,   \
+                            std::size_t c1, double* part) {                                                        \
+        if (hidden == Activation::tanh && n0 == 2 && h == 4)                                                       \
+            return fused2_body<Activation::tanh, 2, 4>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);      \
+        with_hidden(hidden, [&](auto tag) __attribute__((always_inline)) {                                         \
+            fused2_body<decltype(tag)::value>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);               \
+        });                                                                                                        \
+    }
+WI_FUSED2(double)
+WI_FUSED2(float)
+#undef WI_FUSED2
 #endif
 
 // ---- dispatched entry points -------------------------------------------------------
@@ -854,12 +859,13 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
     }
 }
 
-// Whether train() takes the fused step: float64 networks [n_0 <= 8, h <= 16, 1] with a
-// binary cross-entropy output.
+// Whether train() takes the fused step: networks [n_0 <= 8, h <= 16, 1] with a binary
+// cross-entropy output. (float32 ones compute it in double throughout, where the layers
+// round Z and A to float32: their fits agree with gradients() to float32's precision.)
 template <class T>
 bool fused_applies(const Architecture& arch) {
 #if WI_HAVE_VEC8
-    return std::is_same_v<T, double> && arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
+    return arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
            arch.sizes[2] == 1 && arch.sizes[0] <= kernels::fused_max_inputs &&
            arch.sizes[1] <= kernels::fused_max_hidden && !is_wide(arch, 0) && !is_wide(arch, 1);
 #else
@@ -889,15 +895,13 @@ template <class T>
 void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   std::size_t b0, std::size_t b1, double* partial, std::size_t stride) {
 #if WI_HAVE_VEC8
-    if constexpr (std::is_same_v<T, double>) {
-        const std::size_t cols = fused_cols(m);
-        for (std::size_t blk = b0; blk < b1; ++blk)
-            kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], arch.sizes[1],
-                            arch.alpha, X, Y, m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride);
-        return;
-    }
-#endif
+    const std::size_t cols = fused_cols(m);
+    for (std::size_t blk = b0; blk < b1; ++blk)
+        kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], arch.sizes[1],
+                        arch.alpha, X, Y, m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride);
+#else
     (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)b0, (void)b1, (void)partial, (void)stride;
+#endif
 }
 
 template <class T>
@@ -992,9 +996,10 @@ void wait_until(Ready&& ready) {
 // return. Sums of step s go to half s % 2 of the team's buffer: no member reaches step
 // s + 2 before every member has read step s. The leader's solo steps use a buffer of
 // their own, which members that are still finishing an abandoned step never touch.
+template <class T>
 class FusedTeam {
 public:
-    FusedTeam(const Architecture& arch, const double* X, const double* Y, std::size_t m, std::size_t members,
+    FusedTeam(const Architecture& arch, const T* X, const T* Y, std::size_t m, std::size_t members,
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
           nb_(blocks_of(m, fused_cols(m))), stride_((fused_stride(arch) + 7) / 8 * 8),
@@ -1027,8 +1032,8 @@ public:
 
     // The leader's step s: with the members when `together` and all of them have joined,
     // else alone. Returns J and writes dW, db.
-    double step(const Parameters<double>& p, std::size_t s, bool together, const std::vector<double*>& dW,
-                const std::vector<double*>& db) {
+    double step(const Parameters<T>& p, std::size_t s, bool together, const std::vector<T*>& dW,
+                const std::vector<T*>& db) {
         if (together && joined_.load(std::memory_order_acquire) == members_ - 1) {
             if (!in_team_) {
                 for (std::size_t r = 1; r < members_; ++r)
@@ -1058,12 +1063,12 @@ public:
     // the leader's parameters, read only after a sync. It allocates nothing and returns
     // only at done: a pool thread whose task returned early could take the task the
     // caller's thread needs to lead, and no one would.
-    void member(const Parameters<double>& lead) noexcept {
+    void member(const Parameters<T>& lead) noexcept {
         const std::size_t r = next_member_.fetch_add(1, std::memory_order_relaxed);
         if (r >= members_) return;  // the caller's thread, after leading: done is posted
-        Parameters<double>& mine = states_[r].mine;
-        const std::vector<double*>& dW = states_[r].dW;
-        const std::vector<double*>& db = states_[r].db;
+        Parameters<T>& mine = states_[r].mine;
+        const std::vector<T*>& dW = states_[r].dW;
+        const std::vector<T*>& db = states_[r].db;
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
             // The leader may post posted(s) before this member saw sync(s): it cannot pass
@@ -1114,14 +1119,14 @@ private:
         std::atomic<std::uint64_t> v{0};
     };
     const Architecture& arch_;
-    const double *X_, *Y_;
+    const T *X_, *Y_;
     const std::size_t m_, members_;
     const double lr_;
     const std::size_t nb_, stride_;  // blocks; doubles per block's sums, whole cache lines
     struct State {                   // a member's parameters and gradients
-        std::vector<std::vector<double>> store;
-        Parameters<double> mine;
-        std::vector<double*> dW, db;
+        std::vector<std::vector<T>> store;
+        Parameters<T> mine;
+        std::vector<T*> dW, db;
     };
     Word word_;
     std::vector<Word> tags_;  // [0] unused: the leader's sums are announced by word_
@@ -1359,28 +1364,24 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto fused_J = [&](const T* x, const T* y, std::size_t n, std::size_t, int nthreads) {
         return fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, nthreads);
     };
-    if constexpr (std::is_same_v<T, double>) {
-        const std::size_t members = FusedTeam::members_for(m, opt.nthreads);
-        if (fused && !minibatch && threads.tunes() && members > 1) {
-            // The team's threads are the pool's (parallel_for); the caller's first task leads.
-            FusedTeam team(arch_, X, Y, m, members, opt.learning_rate);
-            const auto caller = std::this_thread::get_id();
-            std::atomic<bool> led{false};
-            parallel_for(members, int(members), [&](std::size_t) {
-                if (std::this_thread::get_id() != caller || led.exchange(true)) return team.member(p);
-                try {
-                    run([&](const T*, const T*, std::size_t, std::size_t step, int nthreads) {
-                        return team.step(p, step, nthreads > 1, dW, db);
-                    });
-                } catch (...) {
-                    team.finish();
-                    throw;
-                }
+    const std::size_t members = FusedTeam<T>::members_for(m, opt.nthreads);
+    if (fused && !minibatch && threads.tunes() && members > 1) {
+        // The team's threads are the pool's (parallel_for); the caller's first task leads.
+        FusedTeam<T> team(arch_, X, Y, m, members, opt.learning_rate);
+        const auto caller = std::this_thread::get_id();
+        std::atomic<bool> led{false};
+        parallel_for(members, int(members), [&](std::size_t) {
+            if (std::this_thread::get_id() != caller || led.exchange(true)) return team.member(p);
+            try {
+                run([&](const T*, const T*, std::size_t, std::size_t step, int nthreads) {
+                    return team.step(p, step, nthreads > 1, dW, db);
+                });
+            } catch (...) {
                 team.finish();
-            });
-        } else {
-            run(fused_J);
-        }
+                throw;
+            }
+            team.finish();
+        });
     } else {
         run(fused_J);
     }
