@@ -363,7 +363,8 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 // left scalar by the vectorizer. Here one call per block of examples runs forward, loss
 // and backward on eight examples at a time (vec8.hpp), keeping A1 and dZ2 of the block
 // in L1. Per example the operations are the layer-by-layer kernels' own, in their order
-// (so Z, A, dZ and the tanh' factors are the same bits); the sums over examples differ:
+// (so in float64 Z, A, dZ and the tanh' factors are the same bits; float32 networks keep
+// them in double, where the layers round them to float32); the sums over examples differ:
 // eight lanes per sum, combined pairwise, and the loss's logs (see fused2_body).
 constexpr std::size_t fused_max_inputs = 8;
 constexpr std::size_t fused_max_hidden = 16;
