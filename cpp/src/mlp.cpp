@@ -957,6 +957,20 @@ void update(const Architecture& arch, const Parameters<T>& p, const std::vector<
     }
 }
 
+template <class T>
+std::vector<T*> pointers(std::vector<Buffer<T>>& bufs) {
+    std::vector<T*> out;
+    for (auto& b : bufs) out.push_back(b.data());
+    return out;
+}
+
+template <class T>
+std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
+    std::vector<T*> out;
+    for (auto& v : vecs) out.push_back(v.data());
+    return out;
+}
+
 // Waits until ready() holds: spins (pausing, then yielding the core to anything else
 // runnable) for up to 2 ms, then sleeps in 50 us naps. A team member spins through the
 // leader's solo windows of StepThreads' trials (a few hundred microseconds: waking from
@@ -1010,15 +1024,14 @@ public:
         for (std::size_t r = 1; r < members; ++r) {
             State& st = states_[r];
             for (std::size_t l = 0; l < arch.layers(); ++l) {
-                const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
-                for (std::size_t size : {n_out * n_in, n_out, n_out * n_in, n_out}) st.store.emplace_back(size);
+                st.W.emplace_back(arch.sizes[l + 1] * arch.sizes[l]);
+                st.b.emplace_back(arch.sizes[l + 1]);
             }
-            for (std::size_t l = 0; l < arch.layers(); ++l) {
-                st.mine.W.push_back(st.store[4 * l].data());
-                st.mine.b.push_back(st.store[4 * l + 1].data());
-                st.dW.push_back(st.store[4 * l + 2].data());
-                st.db.push_back(st.store[4 * l + 3].data());
-            }
+            st.gW = st.W;  // the gradients are shaped like the parameters
+            st.gb = st.b;
+            st.mine = {pointers(st.W), pointers(st.b)};
+            st.dW = pointers(st.gW);
+            st.db = pointers(st.gb);
         }
     }
 
@@ -1124,8 +1137,8 @@ private:
     const std::size_t m_, members_;
     const double lr_;
     const std::size_t nb_, stride_;  // blocks; doubles per block's sums, whole cache lines
-    struct State {                   // a member's parameters and gradients
-        std::vector<std::vector<T>> store;
+    struct State {                   // a member's parameters and gradients, and views of them
+        std::vector<std::vector<T>> W, b, gW, gb;
         Parameters<T> mine;
         std::vector<T*> dW, db;
     };
@@ -1158,20 +1171,6 @@ void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* 
         T* d = dst + r * n;
         for (std::size_t c = 0; c < n; ++c) d[c] = s[cols[c]];
     }
-}
-
-template <class T>
-std::vector<T*> pointers(std::vector<Buffer<T>>& bufs) {
-    std::vector<T*> out;
-    for (auto& b : bufs) out.push_back(b.data());
-    return out;
-}
-
-template <class T>
-std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
-    std::vector<T*> out;
-    for (auto& v : vecs) out.push_back(v.data());
-    return out;
 }
 
 // The thread count of each training step. Sharing a step with another core costs
@@ -1365,8 +1364,9 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto fused_J = [&](const T* x, const T* y, std::size_t n, std::size_t, int nthreads) {
         return fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, nthreads);
     };
-    const std::size_t members = FusedTeam<T>::members_for(m, opt.nthreads);
-    if (fused && !minibatch && threads.tunes() && members > 1) {
+    const std::size_t members =
+        fused && !minibatch && threads.tunes() ? FusedTeam<T>::members_for(m, opt.nthreads) : 1;
+    if (members > 1) {
         // The team's threads are the pool's (parallel_for); the caller's first task leads.
         FusedTeam<T> team(arch_, X, Y, m, members, opt.learning_rate);
         const auto caller = std::this_thread::get_id();

@@ -87,7 +87,7 @@ def _median_costs(ax: object, result: SweepResult) -> None:
     later = steps > 0
     for i, name in enumerate(result.inits):
         costs = np.where(np.isfinite(result.costs[i]), result.costs[i], np.nan)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
             median = np.nanmedian(costs[:, later], axis=0)
         ax.plot(steps[later], median, color=colours[i % len(colours)], linestyle=styles[i // len(colours) % 4],
