@@ -1018,21 +1018,11 @@ public:
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
           nb_(blocks_of(m, fused_cols(m))), stride_((fused_stride(arch) + 7) / 8 * 8),
-          tags_(members), states_(members) {
+          tags_(members) {
         team_.reserve(2 * nb_ * stride_);
         solo_.reserve(nb_ * stride_);
-        for (std::size_t r = 1; r < members; ++r) {
-            State& st = states_[r];
-            for (std::size_t l = 0; l < arch.layers(); ++l) {
-                st.W.emplace_back(arch.sizes[l + 1] * arch.sizes[l]);
-                st.b.emplace_back(arch.sizes[l + 1]);
-            }
-            st.gW = st.W;  // the gradients are shaped like the parameters
-            st.gb = st.b;
-            st.mine = {pointers(st.W), pointers(st.b)};
-            st.dW = pointers(st.gW);
-            st.db = pointers(st.gb);
-        }
+        states_.reserve(members);
+        for (std::size_t r = 0; r < members; ++r) states_.emplace_back(arch);
     }
 
     // Members for m examples on nthreads threads: one block each at least, no more than
@@ -1080,9 +1070,10 @@ public:
     void member(const Parameters<T>& lead) noexcept {
         const std::size_t r = next_member_.fetch_add(1, std::memory_order_relaxed);
         if (r >= members_) return;  // the caller's thread, after leading: done is posted
-        Parameters<T>& mine = states_[r].mine;
-        const std::vector<T*>& dW = states_[r].dW;
-        const std::vector<T*>& db = states_[r].db;
+        OwnedParameters<T>& own = states_[r].params;
+        const Parameters<T>& mine = own.p;
+        const std::vector<T*>& dW = states_[r].grads.p.W;
+        const std::vector<T*>& db = states_[r].grads.p.b;
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
             // The leader may post posted(s) before this member saw sync(s): it cannot pass
@@ -1093,11 +1084,7 @@ public:
                 return kind(w) == sync || kind(w) == posted || kind(w) == done;
             });
             if (kind(w) == done) return;
-            for (std::size_t l = 0; l < arch_.layers(); ++l) {
-                const std::size_t n_out = arch_.sizes[l + 1], n_in = arch_.sizes[l];
-                std::copy(lead.W[l], lead.W[l] + n_out * n_in, mine.W[l]);
-                std::copy(lead.b[l], lead.b[l] + n_out, mine.b[l]);
-            }
+            own.copy_from(lead);
             for (std::size_t s = step_of(w);; ++s) {
                 double* half = team_.data() + (s % 2) * nb_ * stride_;
                 fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), half, stride_);
@@ -1137,10 +1124,9 @@ private:
     const std::size_t m_, members_;
     const double lr_;
     const std::size_t nb_, stride_;  // blocks; doubles per block's sums, whole cache lines
-    struct State {                   // a member's parameters and gradients, and views of them
-        std::vector<std::vector<T>> W, b, gW, gb;
-        Parameters<T> mine;
-        std::vector<T*> dW, db;
+    struct State {  // a member's parameters and gradients
+        OwnedParameters<T> params, grads;
+        explicit State(const Architecture& arch) : params(arch), grads(arch) {}
     };
     Word word_;
     std::vector<Word> tags_;  // [0] unused: the leader's sums are announced by word_

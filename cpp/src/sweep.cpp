@@ -5,13 +5,11 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstdint>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <utility>
 
 #include "weightinit/parallel.hpp"
 #include "weightinit/thread_exit.hpp"
@@ -23,50 +21,30 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // What one worker thread reuses from run to run: the engine's workspace lives in net.
-// A run trains its own copy of its parameters, p, and hands the trained values back at its
-// end: the caller's stacked rows of neighbouring runs share cache lines (the article's b2
-// is one double a run), and two threads updating them every step passed those lines
-// between the cores; the article's sweep on two threads took 3.5 s, against 3.1 s now and
-// 3.2 s for two processes running half of it each.
+// A run trains a copy of its parameters, in params, and hands the trained values back at
+// its end: the caller's stacked rows of neighbouring runs share cache lines (the
+// article's b2 is one double a run), and two threads updating them every step passed
+// those lines between the cores; the article's sweep on two threads took 3.5 s, against
+// 3.1 s now and 3.2 s for two processes running half of it each.
 template <class T>
 struct Worker {
     mlp::Network<T> net;
-    mlp::Parameters<T> p;   // the run's copy: W[l], b[l] in store_, whose cache lines are its own
+    mlp::OwnedParameters<T> params;
     std::vector<T> output;  // the output layer's activations, for the accuracies
-    explicit Worker(const mlp::Architecture& arch) : net(arch) {
-        constexpr std::size_t line = 64 / sizeof(T);
-        std::size_t n = 0;
-        for (std::size_t l = 0; l < arch.layers(); ++l) n += arch.sizes[l + 1] * arch.sizes[l] + arch.sizes[l + 1];
-        store_.resize((n + line - 1) / line * line + line);  // a line's slack for the alignment
-        const std::size_t skew = reinterpret_cast<std::uintptr_t>(store_.data()) % 64 / sizeof(T);
-        T* at = store_.data() + (skew ? line - skew : 0);
-        for (std::size_t l = 0; l < arch.layers(); ++l) {
-            sizes_.push_back({arch.sizes[l + 1] * arch.sizes[l], arch.sizes[l + 1]});
-            p.W.push_back(at);
-            p.b.push_back(at += sizes_[l].first);
-            at += sizes_[l].second;
-        }
-    }
-    // Copies run r's rows of the stacked parameters in (in = true) or back out.
-    void exchange(const Stacked<T>& stacked, std::size_t r, bool in) {
-        for (std::size_t l = 0; l < sizes_.size(); ++l) {
-            const auto [nw, nb] = sizes_[l];
-            T* rw = stacked.W[l] + r * nw;
-            T* rb = stacked.b[l] + r * nb;
-            if (in) {
-                std::copy(rw, rw + nw, p.W[l]);
-                std::copy(rb, rb + nb, p.b[l]);
-            } else {
-                std::copy(p.W[l], p.W[l] + nw, rw);
-                std::copy(p.b[l], p.b[l] + nb, rb);
-            }
-        }
-    }
-
-private:
-    std::vector<T> store_;
-    std::vector<std::pair<std::size_t, std::size_t>> sizes_;  // W[l]'s and b[l]'s elements
+    explicit Worker(const mlp::Architecture& arch) : net(arch), params(arch) {}
 };
+
+// Run r's rows of the stacked parameters.
+template <class T>
+mlp::Parameters<T> row(const mlp::Architecture& arch, const Stacked<T>& stacked, std::size_t r) {
+    mlp::Parameters<T> p;
+    for (std::size_t l = 0; l < arch.layers(); ++l) {
+        const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
+        p.W.push_back(stacked.W[l] + r * n_out * n_in);
+        p.b.push_back(stacked.b[l] + r * n_out);
+    }
+    return p;
+}
 
 // Hands each running task a worker no other task holds; parallel_for never runs more
 // tasks at once than there are workers.
@@ -159,19 +137,20 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         if (stop.load()) return;
         const std::size_t slot = pool.acquire();
         Worker<T>& w = pool[slot];
-        w.exchange(params, r, true);
+        const mlp::Parameters<T> stacked = row(arch, params, r);
+        w.params.copy_from(stacked);
         // Hands the run's parameters back (trained, or as far as a cancelled run got) and
         // the worker to the pool, however the run ends.
         struct Release {
             Pool<T>& pool;
-            std::size_t slot, r;
-            const Stacked<T>& params;
+            std::size_t slot;
+            const mlp::Parameters<T>& stacked;
             ~Release() {
-                pool[slot].exchange(params, r, false);
+                pool[slot].params.copy_to(stacked);
                 pool.release(slot);
             }
-        } release{pool, slot, r, params};
-        const mlp::Parameters<T>& p = w.p;
+        } release{pool, slot, stacked};
+        const mlp::Parameters<T>& p = w.params.p;
         // With a Progress, the run's checks count its steps and stop it once a poll says so.
         std::uint64_t counted = 0;
         mlp::Check check;

@@ -29,6 +29,7 @@
 // counter word is 1 so the shuffle never reuses a block of the initializers' streams.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,50 @@ struct Architecture {
 template <class T>
 struct Parameters {
     std::vector<T*> W, b;
+};
+
+// Parameters (or gradients, shaped alike) in storage of their own: 64-byte aligned whole
+// cache lines that nothing else shares, so a thread that writes them every step passes
+// no line to another core. Each layer's W and b are contiguous, as Parameters requires.
+template <class T>
+class OwnedParameters {
+public:
+    explicit OwnedParameters(const Architecture& arch) {
+        constexpr std::size_t line = 64 / sizeof(T);
+        std::size_t n = 0;
+        for (std::size_t l = 0; l < arch.layers(); ++l) {
+            nw_.push_back(arch.sizes[l + 1] * arch.sizes[l]);
+            nb_.push_back(arch.sizes[l + 1]);
+            n += nw_[l] + nb_[l];
+        }
+        store_.resize((n + line - 1) / line * line + line);  // a line of slack for the alignment
+        const std::size_t skew = reinterpret_cast<std::uintptr_t>(store_.data()) % 64 / sizeof(T);
+        T* at = store_.data() + (skew ? line - skew : 0);
+        for (std::size_t l = 0; l < nw_.size(); ++l) {
+            p.W.push_back(at);
+            p.b.push_back(at += nw_[l]);
+            at += nb_[l];
+        }
+    }
+    OwnedParameters(const OwnedParameters&) = delete;  // p would point into the original
+    OwnedParameters& operator=(const OwnedParameters&) = delete;
+    OwnedParameters(OwnedParameters&&) noexcept = default;  // the storage, and so p, stays put
+
+    // Every layer's W and b from src, or to dst (arrays of this architecture's shapes).
+    void copy_from(const Parameters<T>& src) { copy(src, p); }
+    void copy_to(const Parameters<T>& dst) const { copy(p, dst); }
+
+    Parameters<T> p;  // views of the storage
+
+private:
+    void copy(const Parameters<T>& from, const Parameters<T>& to) const {
+        for (std::size_t l = 0; l < nw_.size(); ++l) {
+            std::copy(from.W[l], from.W[l] + nw_[l], to.W[l]);
+            std::copy(from.b[l], from.b[l] + nb_[l], to.b[l]);
+        }
+    }
+    std::vector<std::size_t> nw_, nb_;  // elements of W[l] and b[l]
+    std::vector<T> store_;
 };
 
 struct TrainOptions {
