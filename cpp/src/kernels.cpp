@@ -50,14 +50,24 @@ WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
     z1 = r * s;
 }
 
+// low + (high - low) u, rounded to T, and kept below high: top is the largest T below it.
+template <class T>
+struct UniformMap {
+    double low, span;
+    T top;
+    explicit UniformMap(const UniformParams& p)
+        : low(p.low), span(p.high - p.low),
+          top(p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low)) {}
+    WI_INLINE T operator()(double u) const {
+        const T v = T(low + span * u);
+        return v < top ? v : top;
+    }
+};
+
 template <class T>
 WI_INLINE void uniform_from_units(const double* u, std::size_t m, const UniformParams& p, T* dst) {
-    const double span = p.high - p.low;
-    const T top = p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low);
-    for (std::size_t i = 0; i < m; ++i) {
-        const T v = T(p.low + span * u[i]);
-        dst[i] = v < top ? v : top;
-    }
+    const UniformMap<T> f(p);
+    for (std::size_t i = 0; i < m; ++i) dst[i] = f(u[i]);
 }
 
 // Keeps an indexed loop scalar: vector gather/scatter is microcoded and slower than
@@ -199,7 +209,19 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
     }
 
 WI_GENERATE_BLOCKS(UniformParams, double, uniform_from_units)
-WI_GENERATE_BLOCKS(UniformParams, float, uniform_from_units)
+// float32 uniforms straight from the lanes, each lane's values interleaved as they are
+// stored: through u[] the lanes were interleaved as doubles, eight to a register.
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    const UniformMap<float> f(p);
+    for (std::size_t t = 0; t < n; ++t) {
+        dst[4 * t] = f(u32_to_unit_float(l.x0[t]));
+        dst[4 * t + 1] = f(u32_to_unit_float(l.x1[t]));
+        dst[4 * t + 2] = f(u32_to_unit_float(l.x2[t]));
+        dst[4 * t + 3] = f(u32_to_unit_float(l.x3[t]));
+    }
+}
 WI_GENERATE_BLOCKS(NormalParams, double, normal_from_units)
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, float* dst) {
     const NormalParams local = p;
