@@ -76,7 +76,7 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
         assert written(out / name).startswith(PNG)
     report = (out / "report.md").read_text()
     assert "![costs](costs.png)" in report and "![boundaries](boundaries.png)" in report
-    assert "`constant` is" not in report  # said only where constant ran
+    assert "`constant` sets" not in report  # said only where constant ran
 
     # Expected: every run alone through wi.MLP on the article's train (seed 1) / test (seed 2) sets.
     X, Y = datasets.planar_flower(1)
@@ -161,6 +161,16 @@ def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
     curves = experiments.range_curves(["normalized_xavier", "glorot_uniform", "xavier_normal", "he_normal",
                                        "fan_in_uniform"], 5, 10)
     assert [c[2] for c in curves.values()] == [True, True, True, False, False]
+
+
+def test_the_report_says_what_constant_sets(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert main(["compare", "--iterations", "5", "--seeds", "1", "--schemes", "constant,zeros", "--quiet",
+                 "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "`constant` sets every weight to 0.5 (biases start at 0)." in report
+    trained = wi.MLP([2, 4, 1], init=experiments.scheme("constant")[1], rng=0).parameters
+    assert np.all(trained["W1"] == 0.5) and np.all(trained["b1"] == 0)
 
 
 def test_compare_writes_its_files_before_printing(tmp_path, monkeypatch):

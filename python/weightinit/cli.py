@@ -228,7 +228,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), {args.iterations} iterations "
              f"of full-batch gradient descent at learning rate {args.learning_rate:g}, seeds 0..{args.seeds - 1}; "
              f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
-             "not diverge" + (f"; `constant` is {experiments.CONSTANT}." if "constant" in args.schemes else "."))
+             "not diverge" + (f"; `constant` sets every weight to {experiments.CONSTANT:g} (biases start at 0)."
+                              if "constant" in args.schemes else "."))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(table)
