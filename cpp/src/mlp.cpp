@@ -1021,8 +1021,8 @@ public:
           tags_(members) {
         team_.reserve(2 * nb_ * stride_);
         solo_.reserve(nb_ * stride_);
-        states_.reserve(members);
-        for (std::size_t r = 0; r < members; ++r) states_.emplace_back(arch);
+        states_.reserve(members - 1);
+        for (std::size_t r = 1; r < members; ++r) states_.emplace_back(arch);
     }
 
     // Members for m examples on nthreads threads: one block each at least, no more than
@@ -1070,10 +1070,10 @@ public:
     void member(const Parameters<T>& lead) noexcept {
         const std::size_t r = next_member_.fetch_add(1, std::memory_order_relaxed);
         if (r >= members_) return;  // the caller's thread, after leading: done is posted
-        OwnedParameters<T>& own = states_[r].params;
-        const Parameters<T>& mine = own.p;
-        const std::vector<T*>& dW = states_[r].grads.p.W;
-        const std::vector<T*>& db = states_[r].grads.p.b;
+        State& state = states_[r - 1];
+        const Parameters<T>& mine = state.params.p;
+        const std::vector<T*>& dW = state.grads.p.W;
+        const std::vector<T*>& db = state.grads.p.b;
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
             // The leader may post posted(s) before this member saw sync(s): it cannot pass
@@ -1084,7 +1084,7 @@ public:
                 return kind(w) == sync || kind(w) == posted || kind(w) == done;
             });
             if (kind(w) == done) return;
-            own.copy_from(lead);
+            state.params.copy_from(lead);
             for (std::size_t s = step_of(w);; ++s) {
                 double* half = team_.data() + (s % 2) * nb_ * stride_;
                 fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), half, stride_);
@@ -1133,7 +1133,7 @@ private:
     alignas(64) std::atomic<std::size_t> joined_{0};
     std::atomic<std::size_t> next_member_{1};
     bool in_team_ = false;  // the leader's: whether the members run the current steps
-    std::vector<State> states_;  // [0] unused: the leader updates the caller's parameters
+    std::vector<State> states_;  // member r's is [r - 1]: the leader updates the caller's parameters
     Buffer<double> team_, solo_;
 };
 

@@ -135,42 +135,46 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         out.final_cost[r] = out.train_accuracy[r] = out.test_accuracy[r] = nan;
         out.diverged[r] = 0;
         if (stop.load()) return;
-        const std::size_t slot = pool.acquire();
-        Worker<T>& w = pool[slot];
         const mlp::Parameters<T> stacked = row(arch, params, r);
-        w.params.copy_from(stacked);
-        // Hands the run's parameters back (trained, or as far as a cancelled run got) and
-        // the worker to the pool, however the run ends.
-        struct Release {
-            Pool<T>& pool;
-            std::size_t slot;
-            const mlp::Parameters<T>& stacked;
-            ~Release() {
-                pool[slot].params.copy_to(stacked);
-                pool.release(slot);
+        {
+            const std::size_t slot = pool.acquire();
+            Worker<T>& w = pool[slot];
+            w.params.copy_from(stacked);
+            // Hands the run's parameters back (trained, or as far as a cancelled run got)
+            // and the worker to the pool, however the run ends; before the poll below, so
+            // that a run the progress counts as done has its trained rows in place.
+            struct Release {
+                Pool<T>& pool;
+                std::size_t slot;
+                const mlp::Parameters<T>& stacked;
+                ~Release() {
+                    pool[slot].params.copy_to(stacked);
+                    pool.release(slot);
+                }
+            } release{pool, slot, stacked};
+            const mlp::Parameters<T>& p = w.params.p;
+            // With a Progress, the run's checks count its steps and stop it once a poll says so.
+            std::uint64_t counted = 0;
+            mlp::Check check;
+            if (progress)
+                check = [&](std::size_t step, double) {
+                    steps.fetch_add(step - counted);
+                    counted = step;
+                    return stop.load();
+                };
+            const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
+            if (rep.cancelled) return;
+            steps.fetch_add(opt.iterations - counted);  // a diverged run's steps count as done too
+            // A finite last cost can still be followed by an update that overflows.
+            if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
+            if (!std::isfinite(out.final_cost[r])) {
+                out.diverged[r] = 1;
+                out.final_cost[r] = nan;
+            } else {
+                out.train_accuracy[r] = scored(w.net, p, data.X, data.Y, data.m, w.output);
+                if (test)
+                    out.test_accuracy[r] = scored(w.net, p, data.X_test, data.Y_test, data.m_test, w.output);
             }
-        } release{pool, slot, stacked};
-        const mlp::Parameters<T>& p = w.params.p;
-        // With a Progress, the run's checks count its steps and stop it once a poll says so.
-        std::uint64_t counted = 0;
-        mlp::Check check;
-        if (progress)
-            check = [&](std::size_t step, double) {
-                steps.fetch_add(step - counted);
-                counted = step;
-                return stop.load();
-            };
-        const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
-        if (rep.cancelled) return;
-        steps.fetch_add(opt.iterations - counted);  // a diverged run's steps count as done too
-        // A finite last cost can still be followed by an update that overflows.
-        if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
-        if (!std::isfinite(out.final_cost[r])) {
-            out.diverged[r] = 1;
-            out.final_cost[r] = nan;
-        } else {
-            out.train_accuracy[r] = scored(w.net, p, data.X, data.Y, data.m, w.output);
-            if (test) out.test_accuracy[r] = scored(w.net, p, data.X_test, data.Y_test, data.m_test, w.output);
         }
         poll(true);
     };

@@ -32,7 +32,8 @@ struct Data {
 };
 
 // Layer l's parameters of every run, stacked: run r's W_l starts at W[l] + r n_l n_{l-1},
-// its b_l at b[l] + r n_l. They hold the initial parameters and are trained in place.
+// its b_l at b[l] + r n_l. They hold the initial parameters; each run trains a copy and
+// writes it back when it ends (finished, diverged, cancelled or failed).
 template <class T>
 struct Stacked {
     std::vector<T*> W, b;
