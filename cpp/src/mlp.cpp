@@ -584,6 +584,10 @@ public:
     Buffer() = default;
     Buffer(const Buffer&) = delete;
     Buffer& operator=(const Buffer&) = delete;
+    Buffer(Buffer&& other) noexcept : data_(other.data_), size_(other.size_) {
+        other.data_ = nullptr;
+        other.size_ = 0;
+    }
     ~Buffer() { std::free(data_); }
 
     // At least n elements; previous contents are discarded when it grows.
@@ -1000,29 +1004,38 @@ void wait_until(Ready&& ready) {
 // another (the job, the parameters just updated, the done count, the partial sums):
 // ~1.3 us here, about what splitting the article's 400 examples saves. A team keeps its
 // threads for the whole run instead. Every member holds a copy of the parameters,
-// computes its own blocks, posts its step number, waits for the others', then sums all
+// computes its own blocks, publishes their sums, waits for the others', then sums all
 // blocks and updates its copy as the leader does (the same functions on the same
-// numbers: every copy holds the same bits). A step then costs one exchange (~0.3 us).
+// numbers: every copy holds the same bits). A step then costs one exchange (~0.2 us).
+//
+// Sums travel in cache lines of seven doubles and a tag, the step (plus one) that wrote
+// them, stored after the doubles: a reader that sees the tag has the line's sums in the
+// same transfer. (A flag beside the sums cost a transfer of the flag, then one of the
+// sums: 240-260 ns an exchange of three lines against 200 ns, in a loop of exchanges.)
+// Sums of step s go to half s % 2 of the team's lines: no thread reaches step s + 2
+// before every thread has read step s.
 //
 // The leader is train()'s thread: it records costs, calls the check, and owns the
 // caller's parameters. Its word tells the members what to do: sync(s), copy the leader's
-// parameters and run from step s; posted(s), its sums of step s are written; leave, it
-// runs the next steps alone (StepThreads' windows), so stop and wait for a sync; done,
-// return. Sums of step s go to half s % 2 of the team's buffer: no member reaches step
-// s + 2 before every member has read step s. The leader's solo steps use a buffer of
-// their own, which members that are still finishing an abandoned step never touch.
+// parameters and run from step s; leave, it runs the next steps alone (StepThreads'
+// windows), so stop and wait for a sync; done, return. Each thread computes its blocks'
+// sums in a buffer of its own (the leader's serves its solo steps too), so a member still
+// finishing an abandoned step touches nothing the leader uses.
 template <class T>
 class FusedTeam {
 public:
     FusedTeam(const Architecture& arch, const T* X, const T* Y, std::size_t m, std::size_t members,
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
-          nb_(blocks_of(m, fused_cols(m))), stride_((fused_stride(arch) + 7) / 8 * 8),
-          tags_(members) {
-        team_.reserve(2 * nb_ * stride_);
-        solo_.reserve(nb_ * stride_);
+          nb_(blocks_of(m, fused_cols(m))),
+          lines_per_block_((fused_stride(arch) + SumLine::width - 1) / SumLine::width),
+          stride_(lines_per_block_ * SumLine::width), lines_(2 * nb_ * lines_per_block_), tags_(members) {
+        std::fill_n(solo_.reserve(nb_ * stride_), nb_ * stride_, 0.0);
         states_.reserve(members - 1);
-        for (std::size_t r = 1; r < members; ++r) states_.emplace_back(arch);
+        for (std::size_t r = 1; r < members; ++r) {
+            states_.emplace_back(arch);
+            std::fill_n(states_.back().sums.reserve(nb_ * stride_), nb_ * stride_, 0.0);
+        }
     }
 
     // Members for m examples on nthreads threads: one block each at least, no more than
@@ -1045,12 +1058,12 @@ public:
                 post(sync, s);
                 in_team_ = true;
             }
-            double* half = team_.data() + (s % 2) * nb_ * stride_;
-            fused_blocks(arch_, p, X_, Y_, m_, first_block(0), first_block(1), half, stride_);
-            post(posted, s);
-            for (std::size_t r = 1; r < members_; ++r)
-                wait_until([&] { return tags_[r].v.load(std::memory_order_acquire) >= s + 1; });
-            return fused_sums(arch_, m_, half, stride_, dW, db);
+            double* sums = solo_.data();
+            fused_blocks(arch_, p, X_, Y_, m_, first_block(0), first_block(1), sums, stride_);
+            publish(s, 0, sums);
+            wait_until([&] { return others_ready(s, 0); });
+            gather(s, 0, sums);
+            return fused_sums(arch_, m_, sums, stride_, dW, db);
         }
         if (in_team_) {
             post(leave, s);
@@ -1074,31 +1087,29 @@ public:
         const Parameters<T>& mine = state.params.p;
         const std::vector<T*>& dW = state.grads.p.W;
         const std::vector<T*>& db = state.grads.p.b;
+        double* sums = state.sums.data();
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
-            // The leader may post posted(s) before this member saw sync(s): it cannot pass
-            // step s without this member, nor change its parameters before.
             std::uint64_t w;
             wait_until([&] {
                 w = word_.v.load(std::memory_order_acquire);
-                return kind(w) == sync || kind(w) == posted || kind(w) == done;
+                return kind(w) == sync || kind(w) == done;
             });
             if (kind(w) == done) return;
             state.params.copy_from(lead);
             for (std::size_t s = step_of(w);; ++s) {
-                double* half = team_.data() + (s % 2) * nb_ * stride_;
-                fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), half, stride_);
-                tags_[r].v.store(s + 1, std::memory_order_release);
+                fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), sums, stride_);
+                tags_[r].v.store(s + 1, std::memory_order_release);  // not left, until it has left
+                publish(s, r, sums);
+                // The leader cannot pass step s without this member, nor post a sync
+                // before it has left: the word is this period's sync, a leave or done.
                 wait_until([&] {
                     w = word_.v.load(std::memory_order_acquire);
-                    if (kind(w) == leave || kind(w) == done) return true;
-                    if (kind(w) != posted || step_of(w) < s) return false;
-                    for (std::size_t q = 1; q < members_; ++q)
-                        if (tags_[q].v.load(std::memory_order_acquire) < s + 1) return false;
-                    return true;
+                    return kind(w) == leave || kind(w) == done || others_ready(s, r);
                 });
                 if (kind(w) == leave || kind(w) == done) break;
-                fused_sums(arch_, m_, half, stride_, dW, db);
+                gather(s, r, sums);
+                fused_sums(arch_, m_, sums, stride_, dW, db);
                 update(arch_, mine, dW, db, lr_);
             }
             tags_[r].v.store(left, std::memory_order_release);
@@ -1107,7 +1118,7 @@ public:
     }
 
 private:
-    enum Kind : std::uint64_t { idle = 0, sync = 1, posted = 2, leave = 3, done = 4 };
+    enum Kind : std::uint64_t { idle = 0, sync = 1, leave = 2, done = 3 };
     static constexpr unsigned kind_shift = 60;
     static constexpr std::uint64_t left = 0;  // a member's tag while it waits for a sync; else step + 1
     static Kind kind(std::uint64_t w) { return Kind(w >> kind_shift); }
@@ -1116,6 +1127,47 @@ private:
     // Member r's blocks are [first_block(r), first_block(r + 1)).
     std::size_t first_block(std::size_t r) const { return r * nb_ / members_; }
 
+    struct alignas(64) SumLine {
+        static constexpr std::size_t width = 7;
+        double v[width];
+        std::atomic<std::uint64_t> tag{0};  // step + 1 of the sums in v
+    };
+    SumLine* line(std::size_t s, std::size_t blk, std::size_t i) {
+        return &lines_[((s % 2) * nb_ + blk) * lines_per_block_ + i];
+    }
+    // Member r's block sums of step s (in sums, at blk * stride_) into the lines. Whole
+    // lines are copied (a call to memmove for each cost more than the exchange saves):
+    // the sums buffers hold lines_per_block_ * width doubles a block, zeroed.
+    void publish(std::size_t s, std::size_t r, const double* sums) {
+        for (std::size_t blk = first_block(r); blk < first_block(r + 1); ++blk)
+            for (std::size_t i = 0; i < lines_per_block_; ++i) {
+                SumLine* l = line(s, blk, i);
+                const double* from = sums + blk * stride_ + i * SumLine::width;
+                for (std::size_t k = 0; k < SumLine::width; ++k) l->v[k] = from[k];
+                l->tag.store(s + 1, std::memory_order_release);
+            }
+    }
+    // Whether every line of step s outside member r's blocks has come.
+    bool others_ready(std::size_t s, std::size_t r) {
+        for (std::size_t blk = 0; blk < nb_; ++blk) {
+            if (blk == first_block(r)) blk = first_block(r + 1);
+            for (std::size_t i = 0; blk < nb_ && i < lines_per_block_; ++i)
+                if (line(s, blk, i)->tag.load(std::memory_order_acquire) < s + 1) return false;
+        }
+        return true;
+    }
+    // The other members' block sums of step s (all come) into sums.
+    void gather(std::size_t s, std::size_t r, double* sums) {
+        for (std::size_t blk = 0; blk < nb_; ++blk) {
+            if (blk == first_block(r)) blk = first_block(r + 1);
+            for (std::size_t i = 0; blk < nb_ && i < lines_per_block_; ++i) {
+                const SumLine* l = line(s, blk, i);
+                double* to = sums + blk * stride_ + i * SumLine::width;
+                for (std::size_t k = 0; k < SumLine::width; ++k) to[k] = l->v[k];
+            }
+        }
+    }
+
     struct alignas(64) Word {
         std::atomic<std::uint64_t> v{0};
     };
@@ -1123,18 +1175,21 @@ private:
     const T *X_, *Y_;
     const std::size_t m_, members_;
     const double lr_;
-    const std::size_t nb_, stride_;  // blocks; doubles per block's sums, whole cache lines
-    struct State {  // a member's parameters and gradients
+    const std::size_t nb_;                       // blocks
+    const std::size_t lines_per_block_, stride_;  // a block's sums: lines, and doubles in a sums buffer
+    std::vector<SumLine> lines_;                  // two halves of nb_ blocks' lines
+    struct State {  // a member's parameters, gradients and block sums
         OwnedParameters<T> params, grads;
+        Buffer<double> sums;
         explicit State(const Architecture& arch) : params(arch), grads(arch) {}
     };
     Word word_;
-    std::vector<Word> tags_;  // [0] unused: the leader's sums are announced by word_
+    std::vector<Word> tags_;  // member r's: left, or the step + 1 it works on; [0] unused
     alignas(64) std::atomic<std::size_t> joined_{0};
     std::atomic<std::size_t> next_member_{1};
     bool in_team_ = false;  // the leader's: whether the members run the current steps
     std::vector<State> states_;  // member r's is [r - 1]: the leader updates the caller's parameters
-    Buffer<double> team_, solo_;
+    Buffer<double> solo_;  // the leader's block sums, alone or in the team
 };
 
 // Fisher-Yates on 0..m-1 with the draws of mlp.hpp's shuffle stream for this epoch.
