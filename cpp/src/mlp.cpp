@@ -1056,6 +1056,9 @@ public:
           nb_(blocks_of(m, fused_cols(m))),
           lines_per_block_((fused_stride(arch) + SumLine::width - 1) / SumLine::width),
           stride_(lines_per_block_ * SumLine::width), lines_(2 * nb_ * lines_per_block_), tags_(members) {
+        // Every member needs a block of its own: a member without one would publish nothing
+        // and the others would not wait for it.
+        if (members < 2 || members > nb_) throw std::logic_error("FusedTeam: members must be in [2, blocks]");
         std::fill_n(solo_.reserve(nb_ * stride_), nb_ * stride_, 0.0);
         states_.reserve(members - 1);
         for (std::size_t r = 1; r < members; ++r) {
