@@ -209,9 +209,18 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
         from_units(u, element_uniforms<T>(key, j0, n, u), local, dst);                                \
     }
 
-WI_GENERATE_BLOCKS(UniformParams, double, uniform_from_units)
-// float32 uniforms straight from the lanes, each lane's values interleaved as they are
-// stored: through u[] the lanes were interleaved as doubles, eight to a register.
+// Uniforms straight from the lanes, each value mapped as it is read and stored in
+// element order (through u[] they took one more pass, and float32's lanes were
+// interleaved as doubles, eight to a register).
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
+    Lanes l;
+    l.generate(key, j0, n);
+    const UniformMap<double> f(p);
+    for (std::size_t t = 0; t < n; ++t) {
+        dst[2 * t] = f(u64_to_unit_double(l.x0[t], l.x1[t]));
+        dst[2 * t + 1] = f(u64_to_unit_double(l.x2[t], l.x3[t]));
+    }
+}
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
     Lanes l;
     l.generate(key, j0, n);
