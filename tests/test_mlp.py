@@ -255,6 +255,56 @@ def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, 
     assert_same_training_on((1, 2, 4, 9), net, params, X, Y, iterations=2100)
 
 
+def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_threads):
+    """A progress callback may change the caller's floating-point control (a library built
+    with -ffast-math sets flush-to-zero when loaded). The team's members must compute the
+    following steps under it too: here denormals-are-zero drops the second feature's
+    subnormal inputs, worth ~1e-5 against weights of 1e305, so the team matches one thread
+    that switches at the same step only if every member switches."""
+    gen = np.random.default_rng(5)
+    m = 400
+    X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
+    Y = (X[:1] > 0).astype(np.float64)
+    start = {"W1": np.column_stack([gen.normal(size=4), [1e305, -1e305, 2e305, -2e305]]), "b1": np.zeros((4, 1)),
+             "W2": gen.normal(size=(1, 4)), "b2": np.zeros((1, 1))}
+    saved = core.fp_control()
+    daz_ftz = saved | 0x8040
+    net = wi.MLP([2, 4, 1])
+    iterations = 400_000  # the first progress call comes after 0.05 s
+    flipped = []
+
+    def progress(step, cost):
+        if not flipped:
+            core.set_fp_control(daz_ftz)
+            flipped.append(step)
+
+    wi.set_num_threads(2)
+    net.parameters = start
+    try:
+        team = net.fit(X, Y, iterations=iterations, learning_rate=0.1, progress=progress)
+    finally:
+        core.set_fp_control(saved)
+    team_params = net.parameters
+    s = flipped[0]
+    assert s < iterations - 10_000
+    # One thread: steps 0..s as they were (step s's update does not depend on the control
+    # here), then the rest under the new control.
+    wi.set_num_threads(1)
+    net.parameters = start
+    before = net.fit(X, Y, iterations=s + 1, learning_rate=0.1)
+    at_s = net.parameters
+    core.set_fp_control(daz_ftz)
+    try:
+        after = net.fit(X, Y, iterations=iterations - s - 1, learning_rate=0.1)
+    finally:
+        core.set_fp_control(saved)
+    np.testing.assert_array_equal(team, np.concatenate([before, after]))
+    for k, v in net.parameters.items():
+        np.testing.assert_array_equal(team_params[k], v)
+    net.parameters = at_s  # the control matters here: without it the very next cost differs
+    assert net.fit(X, Y, iterations=1, learning_rate=0.1)[0] != after[0]
+
+
 def test_record_every_and_zero_iterations():
     net, _, params, X, Y = make_problem([2, 3, 1], ["tanh"], "binary_cross_entropy", 50, seed=1)
     every = net.fit(X, Y, iterations=10, learning_rate=0.1)

@@ -1080,10 +1080,16 @@ public:
     // else alone. Returns J and writes dW, db.
     double step(const Parameters<T>& p, std::size_t s, bool together, const std::vector<T*>& dW,
                 const std::vector<T*>& db) {
+        // The check may have changed the caller's floating-point control (a library loaded
+        // with -ffast-math sets flush-to-zero): the members, which have computed this step
+        // under the old one, are sent away for it, and take the new one at the next sync.
+        const unsigned control = detail::fp_control();
+        if (in_team_ && control != control_) together = false;
         if (together && joined_.load(std::memory_order_acquire) == members_ - 1) {
             if (!in_team_) {
                 for (std::size_t r = 1; r < members_; ++r)
                     wait_until([&] { return tags_[r].v.load(std::memory_order_acquire) == left; });
+                control_ = control;
                 post(sync, s);
                 in_team_ = true;
             }
@@ -1125,6 +1131,7 @@ public:
                 return kind(w) == sync || kind(w) == done;
             });
             if (kind(w) == done) return;
+            detail::set_fp_control(control_);
             state.params.copy_from(lead);
             for (std::size_t s = step_of(w);; ++s) {
                 fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), sums, stride_);
@@ -1217,6 +1224,7 @@ private:
     alignas(64) std::atomic<std::size_t> joined_{0};
     std::atomic<std::size_t> next_member_{1};
     bool in_team_ = false;  // the leader's: whether the members run the current steps
+    unsigned control_ = 0;  // the leader's floating-point control at the last sync
     std::vector<State> states_;  // member r's is [r - 1]: the leader updates the caller's parameters
     Buffer<double> solo_;  // the leader's block sums, alone or in the team
 };
