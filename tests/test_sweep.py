@@ -216,3 +216,47 @@ def test_init_label_names_each_kind_of_init():
     assert init_label(("pair", functools.partial(wi.normal, std=0.5))) == "pair"
     assert init_label("he_normal") == "he_normal"
     assert init_label(functools.partial(wi.normal, std=0.5)) == "normal(std=0.5)"
+
+
+def test_runs_keep_the_floating_point_control_the_sweep_started_with():
+    """The progress callback runs on the thread that finished a run, and may change its
+    floating-point control (a library built with -ffast-math sets flush-to-zero when
+    loaded). Every run computes under the control the sweep started with, so each still
+    equals its network trained alone. The data make the control matter: subnormal inputs
+    times weights of 1e305 add ~1e-5 to each hidden unit unless denormals are zero."""
+    from weightinit._coreload import core
+
+    gen = np.random.default_rng(7)
+    m = 200
+    X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
+    Y = (X[:1] > 0).astype(np.float64)
+
+    def init(shape, rng=None, dtype=np.float64):
+        w = wi.normal(shape, rng=rng, dtype=dtype)
+        if shape == (4, 2):
+            w[:, 1] = [1e305, -1e305, 2e305, -2e305]
+        return w
+
+    saved = core.fp_control()
+    daz_ftz = saved | 0x8040
+    calls = []
+
+    def progress(runs_done, steps_done):
+        core.set_fp_control(daz_ftz)  # on whichever thread calls
+        calls.append(runs_done)
+
+    wi.set_num_threads(2)
+    try:
+        r = wi.sweep(X, Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=progress)
+    finally:
+        core.set_fp_control(saved)
+    assert calls
+    for s in range(6):
+        net = wi.MLP([2, 4, 1], init=init, rng=s)
+        np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=2000, learning_rate=0.1))
+    net = wi.MLP([2, 4, 1], init=init, rng=0)  # the control matters here
+    core.set_fp_control(daz_ftz)
+    try:
+        assert not np.array_equal(r.costs[0, 0], net.fit(X, Y, iterations=2000, learning_rate=0.1))
+    finally:
+        core.set_fp_control(saved)
