@@ -218,14 +218,9 @@ def test_init_label_names_each_kind_of_init():
     assert init_label(functools.partial(wi.normal, std=0.5)) == "normal(std=0.5)"
 
 
-def test_runs_keep_the_floating_point_control_the_sweep_started_with():
-    """The progress callback runs on the thread that finished a run, and may change its
-    floating-point control (a library built with -ffast-math sets flush-to-zero when
-    loaded). Every run computes under the control the sweep started with, so each still
-    equals its network trained alone. The data make the control matter: subnormal inputs
+def _control_sensitive_problem():
+    """Data and an init under which the floating-point control matters: subnormal inputs
     times weights of 1e305 add ~1e-5 to each hidden unit unless denormals are zero."""
-    from weightinit._coreload import core
-
     gen = np.random.default_rng(7)
     m = 200
     X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
@@ -237,11 +232,28 @@ def test_runs_keep_the_floating_point_control_the_sweep_started_with():
             w[:, 1] = [1e305, -1e305, 2e305, -2e305]
         return w
 
+    return X, Y, init
+
+
+def _assert_runs_alone(r, X, Y, init, seeds, iterations):
+    for s in range(seeds):
+        net = wi.MLP([2, 4, 1], init=init, rng=s)
+        np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=iterations, learning_rate=0.1))
+
+
+def test_runs_keep_the_floating_point_control_the_sweep_started_with():
+    """The progress callback runs on the thread that finished a run, and may change its
+    floating-point control (a library built with -ffast-math sets flush-to-zero when
+    loaded). Every run computes under the control the sweep started with, so each still
+    equals its network trained alone."""
+    from weightinit._coreload import core
+
+    X, Y, init = _control_sensitive_problem()
     saved = core.fp_control()
     daz_ftz = saved | 0x8040
     calls = []
 
-    def progress(runs_done, steps_done):
+    def progress(runs_done, runs_total):
         core.set_fp_control(daz_ftz)  # on whichever thread calls
         calls.append(runs_done)
 
@@ -251,12 +263,35 @@ def test_runs_keep_the_floating_point_control_the_sweep_started_with():
     finally:
         core.set_fp_control(saved)
     assert calls
-    for s in range(6):
-        net = wi.MLP([2, 4, 1], init=init, rng=s)
-        np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=2000, learning_rate=0.1))
+    _assert_runs_alone(r, X, Y, init, 6, 2000)
     net = wi.MLP([2, 4, 1], init=init, rng=0)  # the control matters here
     core.set_fp_control(daz_ftz)
     try:
         assert not np.array_equal(r.costs[0, 0], net.fit(X, Y, iterations=2000, learning_rate=0.1))
     finally:
         core.set_fp_control(saved)
+
+
+def test_a_sweep_inside_a_progress_callback_keeps_its_control_too():
+    """A sweep started from another sweep's progress callback finds the thread pool busy
+    and starts threads of its own; its runs, too, start under the control it started with
+    whatever its own callback does to the threads that call it."""
+    from weightinit._coreload import core
+
+    X, Y, init = _control_sensitive_problem()
+    saved = core.fp_control()
+    inner = []
+
+    def inner_progress(runs_done, runs_total):
+        core.set_fp_control(saved | 0x8040)
+
+    def outer_progress(runs_done, runs_total):
+        if not inner:
+            inner.append(wi.sweep(X, Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=inner_progress))
+
+    wi.set_num_threads(2)
+    try:
+        wi.sweep(X, Y, [2, 4, 1], ["he"], 2, 3000, 0.1, progress=outer_progress)
+    finally:
+        core.set_fp_control(saved)
+    _assert_runs_alone(inner[0], X, Y, init, 6, 2000)

@@ -222,8 +222,14 @@ bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noe
 
 void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
     std::atomic<std::size_t> next{0};
+    // Every task starts under the caller's floating-point control, as the pool's do: a
+    // task's callback may change its thread's (a sweep's progress, say).
+    const unsigned control = fp_control();
     auto run = [&] {
-        for (std::size_t t; (t = next.fetch_add(1)) < ntasks;) fn(ctx, t);
+        for (std::size_t t; (t = next.fetch_add(1)) < ntasks;) {
+            set_fp_control(control);
+            fn(ctx, t);
+        }
     };
     std::vector<std::thread> started;
     started.reserve(threads - 1);
