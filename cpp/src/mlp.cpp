@@ -408,12 +408,12 @@ inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * 
 
 #if WI_HAVE_VEC8
 // The block [c0, c1) of the step: its loss sum and gradient sums into part. float32
-// parameters (P) are widened as they are read, float32 data (D) once for the block
-// (fused2_widened); all arithmetic is in double.
-template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P, class D>
+// parameters (P) are widened as they are read, float32 data before (fused2_widened); all
+// arithmetic is in double.
+template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
 WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, std::size_t n0_, std::size_t h_,
-                           double alpha, const D* X, const D* Y, std::size_t ld, std::size_t c0, std::size_t c1,
-                           double* part) {
+                           double alpha, const double* X, const double* Y, std::size_t ld, std::size_t c0,
+                           std::size_t c1, double* part) {
     using namespace vec8;
     const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : h_;
     constexpr std::size_t hmax = HH ? HH : fused_max_hidden, n0max = N0 ? N0 : fused_max_inputs;
@@ -1183,25 +1183,30 @@ private:
                 l->tag.store(s + 1, std::memory_order_release);
             }
     }
-    // Whether every line of step s outside member r's blocks has come.
-    bool others_ready(std::size_t s, std::size_t r) {
+    // Whether f(blk, i, line i of block blk of step s) holds for every line outside
+    // member r's blocks (stopping at the first that does not).
+    template <class F>
+    bool all_other_lines(std::size_t s, std::size_t r, F&& f) {
         for (std::size_t blk = 0; blk < nb_; ++blk) {
             if (blk == first_block(r)) blk = first_block(r + 1);
             for (std::size_t i = 0; blk < nb_ && i < lines_per_block_; ++i)
-                if (line(s, blk, i)->tag.load(std::memory_order_acquire) < s + 1) return false;
+                if (!f(blk, i, *line(s, blk, i))) return false;
         }
         return true;
     }
+    // Whether every line of step s outside member r's blocks has come.
+    bool others_ready(std::size_t s, std::size_t r) {
+        return all_other_lines(s, r, [&](std::size_t, std::size_t, const SumLine& l) {
+            return l.tag.load(std::memory_order_acquire) >= s + 1;
+        });
+    }
     // The other members' block sums of step s (all come) into sums.
     void gather(std::size_t s, std::size_t r, double* sums) {
-        for (std::size_t blk = 0; blk < nb_; ++blk) {
-            if (blk == first_block(r)) blk = first_block(r + 1);
-            for (std::size_t i = 0; blk < nb_ && i < lines_per_block_; ++i) {
-                const SumLine* l = line(s, blk, i);
-                double* to = sums + blk * stride_ + i * SumLine::width;
-                for (std::size_t k = 0; k < SumLine::width; ++k) to[k] = l->v[k];
-            }
-        }
+        all_other_lines(s, r, [&](std::size_t blk, std::size_t i, const SumLine& l) {
+            double* to = sums + blk * stride_ + i * SumLine::width;
+            for (std::size_t k = 0; k < SumLine::width; ++k) to[k] = l.v[k];
+            return true;
+        });
     }
 
     struct alignas(64) Word {

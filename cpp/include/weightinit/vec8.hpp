@@ -36,13 +36,6 @@ WI_INLINE V load(const double* p) {
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-// Eight floats, widened to doubles (exactly).
-WI_INLINE V load(const float* p) {
-    typedef float F8 __attribute__((vector_size(32)));
-    F8 f;
-    std::memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, V);
-}
 WI_INLINE void store(double* p, V v) { std::memcpy(p, &v, sizeof v); }
 WI_INLINE V splat(double x) { return V{x, x, x, x, x, x, x, x}; }
 WI_INLINE I bits(V v) { return (I)v; }  // vector casts reinterpret the bits
