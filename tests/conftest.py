@@ -2,7 +2,9 @@ import contextlib
 import os
 import signal
 import threading
+import types
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -26,6 +28,24 @@ def restore_threads():
     saved = wi.get_num_threads()
     yield
     wi.set_num_threads(saved)
+
+
+@pytest.fixture
+def control_sensitive():
+    """Data under which the floating-point control matters, for the tests of threads that
+    must compute under the caller's: a second feature of subnormal inputs times first-layer
+    weights of 1e305 (``big``) adds ~1e-5 to each hidden unit unless denormals are zero.
+    ``daz_ftz`` is the caller's control with denormals-are-zero and flush-to-zero set;
+    the caller's (``saved``) is put back after the test."""
+    from weightinit._coreload import core
+
+    gen = np.random.default_rng(7)
+    m = 200
+    X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
+    saved = core.fp_control()
+    yield types.SimpleNamespace(X=X, Y=(X[:1] > 0).astype(np.float64), big=np.array([1e305, -1e305, 2e305, -2e305]),
+                                saved=saved, daz_ftz=saved | 0x8040, core=core)
+    core.set_fp_control(saved)
 
 
 @pytest.fixture

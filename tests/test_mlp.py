@@ -255,27 +255,23 @@ def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, 
     assert_same_training_on((1, 2, 4, 9), net, params, X, Y, iterations=2100)
 
 
-def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_threads):
+def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_threads, control_sensitive):
     """A progress callback may change the caller's floating-point control (a library built
     with -ffast-math sets flush-to-zero when loaded). The team's members must compute the
-    following steps under it too: here denormals-are-zero drops the second feature's
-    subnormal inputs, worth ~1e-5 against weights of 1e305, so the team matches one thread
-    that switches at the same step only if every member switches."""
+    following steps under it too: with the data of ``control_sensitive`` the team matches
+    one thread that switches at the same step only if every member switches."""
+    c = control_sensitive
+    X, Y = c.X, c.Y
     gen = np.random.default_rng(5)
-    m = 400
-    X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
-    Y = (X[:1] > 0).astype(np.float64)
-    start = {"W1": np.column_stack([gen.normal(size=4), [1e305, -1e305, 2e305, -2e305]]), "b1": np.zeros((4, 1)),
+    start = {"W1": np.column_stack([gen.normal(size=4), c.big]), "b1": np.zeros((4, 1)),
              "W2": gen.normal(size=(1, 4)), "b2": np.zeros((1, 1))}
-    saved = core.fp_control()
-    daz_ftz = saved | 0x8040
     net = wi.MLP([2, 4, 1])
     iterations = 400_000  # the first progress call comes after 0.05 s
     flipped = []
 
     def progress(step, cost):
         if not flipped:
-            core.set_fp_control(daz_ftz)
+            core.set_fp_control(c.daz_ftz)
             flipped.append(step)
 
     wi.set_num_threads(2)
@@ -283,7 +279,7 @@ def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_
     try:
         team = net.fit(X, Y, iterations=iterations, learning_rate=0.1, progress=progress)
     finally:
-        core.set_fp_control(saved)
+        core.set_fp_control(c.saved)
     team_params = net.parameters
     s = flipped[0]
     assert s < iterations - 10_000
@@ -293,11 +289,11 @@ def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_
     net.parameters = start
     before = net.fit(X, Y, iterations=s + 1, learning_rate=0.1)
     at_s = net.parameters
-    core.set_fp_control(daz_ftz)
+    core.set_fp_control(c.daz_ftz)
     try:
         after = net.fit(X, Y, iterations=iterations - s - 1, learning_rate=0.1)
     finally:
-        core.set_fp_control(saved)
+        core.set_fp_control(c.saved)
     np.testing.assert_array_equal(team, np.concatenate([before, after]))
     for k, v in net.parameters.items():
         np.testing.assert_array_equal(team_params[k], v)

@@ -218,21 +218,15 @@ def test_init_label_names_each_kind_of_init():
     assert init_label(functools.partial(wi.normal, std=0.5)) == "normal(std=0.5)"
 
 
-def _control_sensitive_problem():
-    """Data and an init under which the floating-point control matters: subnormal inputs
-    times weights of 1e305 add ~1e-5 to each hidden unit unless denormals are zero."""
-    gen = np.random.default_rng(7)
-    m = 200
-    X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
-    Y = (X[:1] > 0).astype(np.float64)
-
+def _big_init(big):
+    """Initializes the first layer's second column with ``big``, the rest as wi.normal."""
     def init(shape, rng=None, dtype=np.float64):
         w = wi.normal(shape, rng=rng, dtype=dtype)
         if shape == (4, 2):
-            w[:, 1] = [1e305, -1e305, 2e305, -2e305]
+            w[:, 1] = big
         return w
 
-    return X, Y, init
+    return init
 
 
 def _assert_runs_alone(r, X, Y, init, seeds, iterations):
@@ -241,57 +235,52 @@ def _assert_runs_alone(r, X, Y, init, seeds, iterations):
         np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=iterations, learning_rate=0.1))
 
 
-def test_runs_keep_the_floating_point_control_the_sweep_started_with():
+def test_runs_keep_the_floating_point_control_the_sweep_started_with(control_sensitive):
     """The progress callback runs on the thread that finished a run, and may change its
     floating-point control (a library built with -ffast-math sets flush-to-zero when
     loaded). Every run computes under the control the sweep started with, so each still
     equals its network trained alone."""
-    from weightinit._coreload import core
-
-    X, Y, init = _control_sensitive_problem()
-    saved = core.fp_control()
-    daz_ftz = saved | 0x8040
+    c = control_sensitive
+    init = _big_init(c.big)
     calls = []
 
     def progress(runs_done, runs_total):
-        core.set_fp_control(daz_ftz)  # on whichever thread calls
+        c.core.set_fp_control(c.daz_ftz)  # on whichever thread calls
         calls.append(runs_done)
 
     wi.set_num_threads(2)
     try:
-        r = wi.sweep(X, Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=progress)
+        r = wi.sweep(c.X, c.Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=progress)
     finally:
-        core.set_fp_control(saved)
+        c.core.set_fp_control(c.saved)
     assert calls
-    _assert_runs_alone(r, X, Y, init, 6, 2000)
+    _assert_runs_alone(r, c.X, c.Y, init, 6, 2000)
     net = wi.MLP([2, 4, 1], init=init, rng=0)  # the control matters here
-    core.set_fp_control(daz_ftz)
+    c.core.set_fp_control(c.daz_ftz)
     try:
-        assert not np.array_equal(r.costs[0, 0], net.fit(X, Y, iterations=2000, learning_rate=0.1))
+        assert not np.array_equal(r.costs[0, 0], net.fit(c.X, c.Y, iterations=2000, learning_rate=0.1))
     finally:
-        core.set_fp_control(saved)
+        c.core.set_fp_control(c.saved)
 
 
-def test_a_sweep_inside_a_progress_callback_keeps_its_control_too():
+def test_a_sweep_inside_a_progress_callback_keeps_its_control_too(control_sensitive):
     """A sweep started from another sweep's progress callback finds the thread pool busy
     and starts threads of its own; its runs, too, start under the control it started with
     whatever its own callback does to the threads that call it."""
-    from weightinit._coreload import core
-
-    X, Y, init = _control_sensitive_problem()
-    saved = core.fp_control()
+    c = control_sensitive
+    init = _big_init(c.big)
     inner = []
 
     def inner_progress(runs_done, runs_total):
-        core.set_fp_control(saved | 0x8040)
+        c.core.set_fp_control(c.daz_ftz)
 
     def outer_progress(runs_done, runs_total):
         if not inner:
-            inner.append(wi.sweep(X, Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=inner_progress))
+            inner.append(wi.sweep(c.X, c.Y, [2, 4, 1], [("big", init)], 6, 2000, 0.1, progress=inner_progress))
 
     wi.set_num_threads(2)
     try:
-        wi.sweep(X, Y, [2, 4, 1], ["he"], 2, 3000, 0.1, progress=outer_progress)
+        wi.sweep(c.X, c.Y, [2, 4, 1], ["he"], 2, 3000, 0.1, progress=outer_progress)
     finally:
-        core.set_fp_control(saved)
-    _assert_runs_alone(inner[0], X, Y, init, 6, 2000)
+        c.core.set_fp_control(c.saved)
+    _assert_runs_alone(inner[0], c.X, c.Y, init, 6, 2000)
