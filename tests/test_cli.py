@@ -415,10 +415,14 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     result, _ = experiments.compare("flower", 4, "tanh", 20, 1.2, 2, ["randn*100", "he_normal"])
     fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
     marks = [[t.get_text() for t in ax.texts] for ax in fig.axes[:2]]
-    peak = np.nanmax(result.costs[0])
-    assert peak > 2 and np.nanmax(result.costs[1]) < 2
-    assert marks[0] == [f"off the axis: up to {peak:.3g}"] and marks[1] == []
+    low, peak = np.nanmin(result.costs[0]), np.nanmax(result.costs[0])
+    assert low > 2 and np.nanmax(result.costs[1]) < 2
+    # Not a point of randn*100's 20 steps is on the axes: its panel would look empty.
+    assert marks[0] == [f"all above the axis: {low:.3g} to {peak:.3g}"] and marks[1] == []
     assert written(tmp_path / "costs.png").startswith(PNG)
+    result.costs[1, 1, 0] = 3.0  # one cost above the axis, the rest on it
+    fig = plots.cost_curves(result, str(tmp_path / "above.png"))
+    assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 3"]
 
 
 
@@ -442,7 +446,9 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     many = plots.cost_curves(experiments.compare("flower", 4, "tanh", 3, 1.2, 1, ["zeros"] * 12)[0],
                              str(tmp_path / "many.png"))
     assert len({(line.get_color(), line.get_linestyle()) for line in many.axes[12].get_lines()}) == 12
-    assert [t.get_text() for t in overlay.get_legend().get_texts()] == schemes
+    # The overlay's legend stands beside it, not on its curves.
+    assert overlay.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == schemes
     steps = result.steps
     for i, line in enumerate(lines):
         x, y = line.get_data()
@@ -469,6 +475,13 @@ def test_boundary_figure_says_which_colour_is_which_class(tmp_path):
         labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0].astype(int)
         for c, handle in enumerate(handles):
             np.testing.assert_allclose(handle.get_markerfacecolor(), points.get_facecolors()[labels == c][0])
+        # And the region predicted as class c is filled in that hue (paler: only its alpha differs).
+        # Regions of orange and green under red and blue points read as four classes.
+        fills = np.concatenate([c.get_facecolor() for c in fig.axes[0].collections[:-1]])
+        assert len(fills) == k
+        for c in range(k):
+            np.testing.assert_allclose(fills[c][:3], points.get_facecolors()[labels == c][0][:3])
+            assert fills[c][3] < 1
 
 
 RANGE_RULES = ["fan_in_uniform", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal",

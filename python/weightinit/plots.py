@@ -59,10 +59,11 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, COST_AXIS_TOP)
         finite = result.costs[i][np.isfinite(result.costs[i])]
-        peak = finite.max() if finite.size else 0.0
+        low, peak = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         if peak > COST_AXIS_TOP:  # the curve leaves the article's axes
-            ax.text(0.97, 0.96, f"off the axis: up to {peak:.3g}", transform=ax.transAxes, ha="right",
-                    va="top", fontsize=7, color="tab:red")
+            mark = (f"all above the axis: {low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
+                    else f"off the axis: up to {peak:.3g}")
+            ax.text(0.97, 0.96, mark, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="tab:red")
         ax.set_xlim(0, max(result.iterations, 1))
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
@@ -98,7 +99,8 @@ def _median_costs(ax: object, result: SweepResult) -> None:
     ax.set_xlabel("run iterations (log scale)", fontsize=8)
     ax.set_ylabel("cost", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, ncol=2, loc="upper right", frameon=False)
+    # Beside the panel (the grid's last): inside it, eleven names covered the curves.
+    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
@@ -117,12 +119,14 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     for i, name in enumerate(result.inits):
         ax = axes[i]
         if result.diverged[i, seed_index]:
-            ax.text(0.5, 0.5, "diverged", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, "diverged", ha="center", va="center", transform=ax.transAxes, zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
         else:
             net = result.network(i, seed_index)
             pred = np.asarray(net.predict(grid)).reshape(-1)
+            # Class c's region in class c's hue (vmin, vmax: the points' scale), paler.
             ax.contourf(xx, yy, pred.reshape(xx.shape), levels=np.arange(classes + 1) - 0.5, cmap="Spectral",
-                        alpha=0.8)
+                        vmin=0, vmax=classes - 1, alpha=0.45)
         # A dark rim: a class's points are the colour of its own region (the pale middle one vanished).
         ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=7, edgecolors="black",
                    linewidths=0.3)
