@@ -34,6 +34,20 @@ def table_rows(text):
     return rows[1:] if rows else rows
 
 
+def assert_aligned(text):
+    """Every table of text (a run of lines that start with |) has its lines of one length."""
+    blocks = [[]]
+    for line in text.splitlines():
+        if line.startswith("|"):
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    tables = [b for b in blocks if b]
+    assert tables
+    for b in tables:
+        assert len({len(line) for line in b}) == 1, b
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["ranges", "--help"], ["depth", "--help"]])
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as info:
@@ -84,6 +98,8 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
     inits = {"zeros": "zeros", "randn*0.01": functools.partial(wi.normal, std=0.01), "he_normal": wi.he_normal}
     rows = table_rows(captured.out)
     assert [r[0] for r in rows] == list(inits)
+    assert_aligned(captured.out)
+    assert_aligned(report)
     for row, (name, init) in zip(rows, inits.items()):
         cost, train, test = [], [], []
         for seed in (0, 1):
@@ -104,7 +120,9 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     assert main(["ranges", "--out", str(out)]) == 0
     assert written(out / "ranges.png").startswith(PNG)
     assert "![ranges](ranges.png)" in (out / "report.md").read_text()
-    rows = {r[0]: r for r in table_rows(capsys.readouterr().out)}
+    text = capsys.readouterr().out
+    assert_aligned(text)
+    rows = {r[0]: r for r in table_rows(text)}
     # the articles' formulas for n = 10 inputs, m = 20 outputs
     assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3f}"
     assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3f}"
@@ -219,6 +237,7 @@ def test_depth_shows_the_vanishing_signal(tmp_path, capsys):
     assert written(out / "depth.png").startswith(PNG)
     assert "![depth](depth.png)" in (out / "report.md").read_text()
     text = capsys.readouterr().out
+    assert_aligned(text)
     activation_block = text.split("\n\n")[0]
     rows = {r[0]: [float(v) for v in r[1:]] for r in table_rows(activation_block)}
     # std 0.01 weights on 16 inputs shrink the signal ~0.04x per tanh layer
@@ -395,7 +414,7 @@ def test_summary_of_huge_costs_does_not_overflow():
     costs = r.final_cost[0]
     assert row["cost_sd"] == pytest.approx(abs(costs[0] - costs[1]) / 2, rel=1e-12)
     r2 = wi.sweep(X, Y, [2, 4, 1], [("nan", functools.partial(wi.constant, value=1e308))], 1, 3, 1.2)
-    assert r2.diverged.all() and "| nan | - ± - |" in r2.table()
+    assert r2.diverged.all() and table_rows(r2.table())[0][:2] == ["nan", "- ± -"]
 
 
 def test_ranges_rows_stand_alone_for_sequence_seeds_too():
@@ -612,3 +631,18 @@ def test_a_terminal_that_cannot_show_plus_minus_gets_an_ascii_spelling(tmp_path)
     assert "final cost (mean +- sd)" in out and "Traceback" not in proc.stderr.decode("ascii")
     # The report is a file, written in UTF-8 whatever the terminal takes.
     assert "mean ± sd" in (tmp_path / "c" / "report.md").read_text(encoding="utf-8")
+
+
+def test_tables_are_markdown_in_aligned_columns():
+    """The terminal shows the same tables as report.md: unpadded Markdown did not line up there."""
+    from weightinit._table import markdown
+
+    text = markdown(["init", "cost"], [["zeros", "0.6931"], ["randn*0.001", "12.5"]], right=[False, True])
+    lines = text.splitlines()
+    assert lines == ["| init        |   cost |",
+                     "|-------------|-------:|",
+                     "| zeros       | 0.6931 |",
+                     "| randn*0.001 |   12.5 |"]
+    assert table_rows(text) == [["zeros", "0.6931"], ["randn*0.001", "12.5"]]
+    with pytest.raises(ValueError, match="2 cells"):
+        markdown(["a", "b"], [["1"]])

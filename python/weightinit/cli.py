@@ -21,6 +21,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
 
 from weightinit import __version__, experiments
 from weightinit._args import MAX_STEPS
+from weightinit._table import markdown
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.initializers import SCALE_RULES
 from weightinit.mlp import HIDDEN_ACTIVATIONS
@@ -250,12 +251,9 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
                                        progress=bar.step)
     finally:
         bar.close()
-    lines = [f"| scheme | spread for n={args.inputs}, m={args.outputs} | min | max | mean | std |",
-             "|---|---|---|---|---|---|"]
-    for name, spread, kind, s in rows:
-        lines.append(f"| {name} | {experiments.range_spread_text(kind, spread)} | {s.min:.3f} | {s.max:.3f} "
-                     f"| {s.mean:.3f} | {s.std:.3f} |")
-    table = "\n".join(lines)
+    table = markdown(["scheme", f"spread for n={args.inputs}, m={args.outputs}", "min", "max", "mean", "std"],
+                     [[name, experiments.range_spread_text(kind, spread)] + [f"{v:.3f}" for v in s]
+                      for name, spread, kind, s in rows], right=[False, False] + [True] * 4)
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
@@ -289,11 +287,9 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     blocks = []
     for a, per in profiles.items():
         for c, what in enumerate(("activation std", "weight-gradient std")):
-            head = f"| {a}: {what} | " + " | ".join(f"L{k + 1}" for k in range(args.depth)) + " |"
-            lines = [head, "|---" * (args.depth + 1) + "|"]
-            for s, pair in per.items():
-                lines.append(f"| {s} | " + " | ".join(f"{v:.3g}" for v in pair[c]) + " |")
-            blocks.append("\n".join(lines))
+            head = [f"{a}: {what}"] + [f"L{k + 1}" for k in range(args.depth)]
+            blocks.append(markdown(head, [[s] + [f"{v:.3g}" for v in pair[c]] for s, pair in per.items()],
+                                   right=[False] + [True] * args.depth))
     table = "\n\n".join(blocks)
     images = ["depth.png"]
     plots.depth_profiles(profiles, os.path.join(out, images[0]))

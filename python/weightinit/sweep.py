@@ -28,7 +28,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from weightinit import _args
+from weightinit import _args, _table
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer
@@ -136,19 +136,16 @@ class SweepResult:
 
     def table(self) -> str:
         """:meth:`summary` as a Markdown table (accuracies in percent)."""
-        head = "| init | final cost (mean ± sd) | train acc % | test acc % | diverged |"
-        lines = [head, "|---|---|---|---|---|"]
         def percent(x: float) -> str:  # "-" where there is no test set (or every run diverged)
             return "-" if math.isnan(x) else f"{100 * x:.1f}"
 
         def cost(x: float) -> str:  # 4 decimals; a finite but exploded cost in exponent form
             return "-" if math.isnan(x) else f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
 
-        for r in self.summary():
-            lines.append(f"| {r['init']} | {cost(r['cost_mean'])} ± {cost(r['cost_sd'])} | "
-                         f"{percent(r['train_accuracy'])} | {percent(r['test_accuracy'])} | "
-                         f"{r['diverged']}/{r['runs']} |")
-        return "\n".join(lines)
+        rows = [[r["init"], f"{cost(r['cost_mean'])} ± {cost(r['cost_sd'])}", percent(r["train_accuracy"]),
+                 percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
+        return _table.markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
+                               right=[False, True, True, True, True])
 
 
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
