@@ -542,6 +542,13 @@ def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     for ax in fig.axes[:2]:  # zeros: activations and gradients are 0 at every layer
         assert ax.get_title().splitlines()[1] == "std 0 at every layer: zeros"
         assert len(ax.lines) == 2 and len(ax.lines[0].get_xdata()) == 0
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
+        assert ticks and all(t == int(t) for t in ticks)  # layers are whole numbers
+    # A constant's weight gradients are 0 past the first layer (see above): a lone dot, said so.
+    profiles = {"relu": {"constant(0.5)": experiments.depth_profile("constant(0.5)", "relu", 4, 16, 16)}}
+    fig = plots.depth_profiles(profiles, str(tmp_path / "partial.png"))
+    assert fig.axes[1].get_title().splitlines()[1] == "std 0 at layers 2-4: constant(0.5)"
+    assert len(fig.axes[0].get_title().splitlines()) == 1
 
 
 @pytest.mark.parametrize("token, fn, params", [

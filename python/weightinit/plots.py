@@ -183,12 +183,14 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
     """Rows: activations; columns: activation std and weight-gradient std per layer, one line
     per scheme, log scale (values of 0 are left out; a panel names the schemes left with no
     line). Returns the matplotlib Figure."""
+    from matplotlib.ticker import MaxNLocator
+
     acts = list(profiles)
     fig, axes = _figure(len(acts), 2, 4.2, 3.0)
     for r, act in enumerate(acts):
         for c, what in enumerate(("activation std", "gradient std (dW)")):
             ax = axes[2 * r + c]
-            flat = []
+            flat, notes = [], []
             for name, pair in profiles[act].items():
                 y = pair[c]
                 layers = np.arange(1, len(y) + 1)
@@ -196,9 +198,13 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
                 ax.semilogy(layers[keep], y[keep], marker="o", markersize=3, label=name)
                 if not keep.any():
                     flat.append(name)
-            # Schemes in the legend that a log axis has no line for: said under the title.
-            zero = f"\nstd 0 at every layer: {', '.join(flat)}" if flat else ""
-            ax.set_title(f"{act}: {what}{zero}", fontsize=10 if not flat else 8)
+                elif not keep.all():
+                    notes.append(f"std 0 at layers {_spans(layers[~keep])}: {name}")
+            # What a log axis cannot draw (a scheme with no line, or missing layers): said under the title.
+            if flat:
+                notes.insert(0, f"std 0 at every layer: {', '.join(flat)}")
+            ax.set_title("\n".join([f"{act}: {what}"] + notes), fontsize=8 if notes else 10)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers, not 1.5
             ax.set_xlabel("layer", fontsize=8)
             ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)
@@ -207,3 +213,14 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
     fig.legend(handles, labels, loc="outside right upper", fontsize=7)
     fig.savefig(path, dpi=dpi)
     return fig
+
+
+def _spans(layers: np.ndarray) -> str:
+    """Sorted layer numbers as runs: [2, 3, 4, 7] -> "2-4, 7"."""
+    runs = []
+    for k in layers.tolist():
+        if runs and k == runs[-1][1] + 1:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
