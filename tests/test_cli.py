@@ -16,6 +16,7 @@ import weightinit as wi
 from weightinit import datasets, experiments
 from weightinit import cli
 from weightinit.cli import main
+from weightinit.initializers import SCALE_RULES
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -561,10 +562,25 @@ def test_scheme_numbers_are_read_as_python_reads_them_with_spaces_anywhere(token
     assert label == token and init.func is getattr(wi, fn) and init.keywords == params
 
 
-@pytest.mark.parametrize("token", ["randn*", "constant()", "randn*1e", "constant(0.5", "uniform(1)", "randn*."])
-def test_malformed_scheme_numbers_are_refused(token):
-    with pytest.raises(ValueError, match="unknown scheme"):
+@pytest.mark.parametrize("token, form", [
+    ("randn*", "randn*K"), ("constant()", "constant(V)"), ("randn*1e", "randn*K"), ("constant(0.5", "constant(V)"),
+    ("uniform(1)", "uniform(A,B)"), ("randn*.", "randn*K"), ("randn*-1", "randn*K"), ("constant(nan)", "constant(V)"),
+    ("uniform(a,b)", "uniform(A,B)"),
+])
+def test_malformed_scheme_numbers_are_refused(token, form):
+    """With the form to write, not close names from the registry ('constant(x)' was offered
+    'same_constant', which compare refuses)."""
+    with pytest.raises(ValueError, match="unknown scheme") as info:
         experiments.scheme(token)
+    assert f"write {form} with " in str(info.value) and "did you mean" not in str(info.value)
+
+
+def test_ranges_lists_the_rules_it_takes_for_an_unknown_name():
+    # get()'s close match for 'randn' is 'random', which has no scale for ranges to plot.
+    with pytest.raises(ValueError) as info:
+        experiments.range_rule("randn")
+    assert "'random'" not in str(info.value)
+    assert str(info.value).endswith(", ".join(sorted(f.__name__ for f in SCALE_RULES)))
 
 
 def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):

@@ -49,6 +49,9 @@ _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
 _CONSTANT = re.compile(rf"constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")
 _UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
+_FORMS = [("randn*K with a number K >= 0, as randn*0.01", "randn"),
+          ("constant(V) with a finite number V, as constant(0.5)", "constant("),
+          ("uniform(A,B) with finite numbers A <= B, as uniform(-0.3,0.3)", "uniform(")]
 
 
 def scheme(token: str) -> Tuple[str, Any]:
@@ -75,6 +78,9 @@ def scheme(token: str) -> Tuple[str, Any]:
         if not low <= high:
             raise ValueError(f"scheme {t!r}: low must be <= high")
         return t, functools.partial(initializers.uniform, low=low, high=high)
+    for form, start in _FORMS:
+        if t.startswith(start):  # the form, with something other than numbers in it: say so
+            raise ValueError(f"unknown scheme {t!r}: write {form}")
     try:
         registry.get(t)
     except ValueError as exc:
@@ -126,6 +132,10 @@ def compare(
 def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
     """The initializer a ``ranges`` scheme names, its distribution and its fan mode; a
     ValueError for names without a scale from fans (zeros, randn*k, orthogonal, ...)."""
+    try:
+        registry.get(name)
+    except ValueError:  # not its close matches: they may have no scale (randn -> random)
+        raise ValueError(f"unknown scheme {name!r}; rules with a scale from fans: {registry.SCALED}") from None
     fn, (_, mode, distribution) = registry.scale_rule(name)
     return fn, distribution, mode
 

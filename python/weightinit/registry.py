@@ -196,6 +196,10 @@ def scale(name: Any, fan_in: float, fan_out: Optional[float] = None, **params: A
     return s
 
 
+# The initializers with a scale from fans, for error messages.
+SCALED = ", ".join(sorted(f.__name__ for f in initializers.SCALE_RULES))
+
+
 def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule]:
     """The initializer ``name`` stands for and its (variance, mode, distribution) with
     ``params`` (a partial's own arguments first, as keras' names are); a ValueError for
@@ -207,8 +211,7 @@ def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule
         base, args = fn, params
     rule = initializers.SCALE_RULES.get(base) or _RULES.get(base)
     if rule is None:
-        known = sorted(f.__name__ for f in initializers.SCALE_RULES)
-        raise ValueError(f"{name!r} has no scale from fans; those with one: {', '.join(known)}")
+        raise ValueError(f"{name!r} has no scale from fans; those with one: {SCALED}")
     accepted = inspect.signature(rule).parameters
     unknown = sorted(set(args) - set(accepted))
     if unknown:
