@@ -284,3 +284,30 @@ def test_a_sweep_inside_a_progress_callback_keeps_its_control_too(control_sensit
     finally:
         c.core.set_fp_control(c.saved)
     _assert_runs_alone(inner[0], c.X, c.Y, init, 6, 2000)
+
+
+def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch):
+    """`weightinit compare --hidden 100000 --seeds 1000` asked for 24 GiB of parameters (each
+    run's network, then their stack) and was killed by the kernel, without a word."""
+    from weightinit import _args
+
+    X, Y, _, _ = flower()
+    class Built(Exception):
+        pass
+
+    built = []
+
+    def build(self, *args, **kwargs):
+        built.append(1)
+        raise Built
+
+    monkeypatch.setattr(wi.MLP, "__init__", build)
+    monkeypatch.setattr(_args, "physical_memory", lambda: 10 * 2**20)  # a 10 MiB machine
+    # 400 runs x 2 x 4001 float64 parameters (2000 + 1000 + 1000 + 1) = 25.6 MB, + 400 x 10 costs
+    with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) .* 25\.6 MB .* 10\.5 MB"):
+        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10)
+    assert not built
+    monkeypatch.setattr(_args, "physical_memory", lambda: 26 * 10**6)
+    with pytest.raises(Built):  # it fits: the first network is being built
+        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10)
+    assert built

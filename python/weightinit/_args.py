@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -59,6 +60,19 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
 # Step counts and strides of the core are 64-bit: far more steps than anyone can run, few
 # enough that no count the core derives from them overflows.
 MAX_STEPS = 2**62
+
+
+def physical_memory() -> Optional[int]:
+    """This machine's memory in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX, or no such name
+        return None
+
+
+def size_text(nbytes: float) -> str:
+    """Bytes in MB or GB (powers of ten), one decimal."""
+    return f"{nbytes / 1e9:.1f} GB" if nbytes >= 1e9 else f"{nbytes / 1e6:.1f} MB"
 
 
 def records(iterations: int, record_every: int, runs: int = 1) -> int:

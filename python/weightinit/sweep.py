@@ -148,6 +148,21 @@ class SweepResult:
                                right=[False, True, True, True, True])
 
 
+def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int) -> None:
+    """A MemoryError, before any work, for a sweep that would not fit in this machine's
+    memory: each run's parameters are held twice (its network, then the stack the core
+    trains) besides its costs. Beyond memory the kernel kills the process without a word."""
+    memory = _args.physical_memory()
+    params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    runs = n_inits * n_seeds
+    need = runs * (2 * params * itemsize + 8 * n_records)
+    if memory and need > memory:
+        raise MemoryError(f"a sweep of {runs} runs ({n_inits} inits x {n_seeds} seeds) of {list(sizes)} needs about "
+                          f"{_args.size_text(need)} (each run's {params} parameters twice, and its {n_records} "
+                          f"costs), more than this machine's {_args.size_text(memory)}: fewer runs, a smaller network "
+                          "or fewer cost records (record_every) would fit")
+
+
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
     """The core's report (runs finished, steps taken) as progress(runs_done, runs_total)."""
     progress(steps / iterations if iterations else float(runs), total)
@@ -234,7 +249,8 @@ def sweep(
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 
-    _args.records(iterations, record_every, len(pairs) * len(seed_list))
+    n_records = _args.records(iterations, record_every, len(pairs) * len(seed_list))
+    _check_memory(MLP._sizes(layer_sizes), _args.float_dtype(dtype).itemsize, len(pairs), len(seed_list), n_records)
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would.
     nets = [[MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha) for s in seed_list]
             for _, f in pairs]
