@@ -188,6 +188,9 @@ def test_the_report_says_what_constant_sets(tmp_path, capsys):
                  "--out", str(out)]) == 0
     report = (out / "report.md").read_text()
     assert "`constant` sets every weight to 0.5 (biases start at 0)." in report
+    printed = capsys.readouterr().out
+    assert "constant sets every weight to 0.5 (biases start at 0)." in printed  # the terminal's reader too
+    assert "2 runs of 5 iterations" in printed and "1 iterations" not in report
     trained = wi.MLP([2, 4, 1], init=experiments.scheme("constant")[1], rng=0).parameters
     assert np.all(trained["W1"] == 0.5) and np.all(trained["b1"] == 0)
 
@@ -669,3 +672,9 @@ def test_tables_are_markdown_in_aligned_columns():
     assert table_rows(text) == [["zeros", "0.6931"], ["randn*0.001", "12.5"]]
     with pytest.raises(ValueError, match="2 cells"):
         markdown(["a", "b"], [["1"]])
+
+
+def test_counts_are_singular_for_one():
+    from weightinit._table import counted
+
+    assert [counted(n, "seed") for n in (0, 1, 2)] == ["0 seeds", "1 seed", "2 seeds"]

@@ -1,10 +1,11 @@
-"""Markdown tables that also read as aligned columns on a terminal."""
+"""Text of the experiments' output: Markdown tables that also read as aligned columns on a
+terminal, and counts of things."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["markdown"]
+__all__ = ["counted", "markdown"]
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> str:
@@ -23,3 +24,8 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequen
 
     rule = "|" + "|".join("-" * (w + 1) + ":" if f else "-" * (w + 2) for w, f in zip(widths, flags)) + "|"
     return "\n".join([line(header), rule] + [line(r) for r in rows])
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 seed``, ``2 seeds``: n and the noun, plural unless n is 1."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -21,7 +21,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
 
 from weightinit import __version__, experiments
 from weightinit._args import MAX_STEPS
-from weightinit._table import markdown
+from weightinit._table import counted, markdown
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.initializers import SCALE_RULES
 from weightinit.mlp import HIDDEN_ACTIVATIONS
@@ -226,15 +226,19 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
         bar.step()
     finally:
         bar.close()
-    notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), {args.iterations} iterations "
-             f"of full-batch gradient descent at learning rate {args.learning_rate:g}, seeds 0..{args.seeds - 1}; "
-             f"data set {args.dataset} (train: seed 1, test: seed 2). Final cost: mean ± sd over the runs that did "
-             "not diverge" + (f"; `constant` sets every weight to {experiments.CONSTANT:g} (biases start at 0)."
-                              if "constant" in args.schemes else "."))
+    constant = (f"`constant` sets every weight to {experiments.CONSTANT:g} (biases start at 0)."
+                if "constant" in args.schemes else "")
+    notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
+             f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
+             f"{args.learning_rate:g}, seeds 0..{args.seeds - 1}; data set {args.dataset} (train: seed 1, test: "
+             "seed 2). Final cost: mean ± sd over the runs that did not diverge" + ("; " + constant if constant else "."))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(table)
-    print(f"\n{runs} runs of {args.iterations} iterations ({args.dataset}, {result.layer_sizes}) in {seconds:.2f} s")
+    if constant:
+        print(constant.replace("`", ""))
+    print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
+          f"{result.layer_sizes}) in {seconds:.2f} s")
     print(f"wrote {', '.join(os.path.join(out, i) for i in images)} and {path}")
 
 

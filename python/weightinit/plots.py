@@ -12,6 +12,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from weightinit._table import counted
 from weightinit.experiments import range_half_width
 from weightinit.sweep import SweepResult
 
@@ -71,7 +72,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     _median_costs(axes[len(result.inits)], result)
     for ax in axes[len(result.inits) + 1:]:
         ax.set_visible(False)
-    fig.suptitle(f"cost of {len(result.seeds)} seeds per scheme, network {list(result.layer_sizes)}, "
+    fig.suptitle(f"cost of {counted(len(result.seeds), 'seed')} per scheme, network {list(result.layer_sizes)}, "
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
@@ -137,7 +138,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     for ax in axes[len(result.inits):]:
         ax.set_visible(False)
     _class_legend(fig, classes)
-    fig.suptitle(f"decision boundary after {result.iterations} iterations (seed {result.seeds[seed_index]})",
+    fig.suptitle(f"decision boundary after {counted(result.iterations, 'iteration')} (seed {result.seeds[seed_index]})",
                  fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
