@@ -436,6 +436,20 @@ def test_bad_out_is_refused_by_name(name):
         fn(shape, out=read_only, **kw)
 
 
+@pytest.mark.parametrize("name", wi.initializers.__all__)
+def test_a_shape_read_once_is_refused_by_name(name):
+    """A generator is used up by its first reading: the fans read it, and the output's shape
+    then found it empty, so he_normal returned a 0-d array (as NumPy, refuse it)."""
+    fn = getattr(wi, name)
+    kw = EXTRA.get(name, {})
+    shape = (4, 2, 3, 3) if name in ("dirac", "delta_orthogonal") else (6, 4)
+    with pytest.raises(TypeError, match="shape must be an int or a tuple of ints, got generator"):
+        fn((d for d in shape), **kw)
+    with pytest.raises(TypeError, match="shape must be an int or a tuple of ints, got tuple_iterator"):
+        wi.random.normal(iter(shape))
+    assert fn(list(shape), rng=0, **kw).shape == shape  # a list is a sequence: read as often as needed
+
+
 # --- torch.nn.init, the real thing -----------------------------------------------------------
 
 

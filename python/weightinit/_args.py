@@ -6,6 +6,7 @@ import math
 import numbers
 import operator
 import os
+from collections.abc import Iterator
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -121,7 +122,8 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} ndarray of shape {shape.shape}; "
             "to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W))"
         )
-    elif isinstance(shape, (dict, set, frozenset, str, bytes)):  # iterable, but not a shape
+    elif isinstance(shape, (dict, set, frozenset, str, bytes, Iterator)):  # iterable, but not a shape
+        # (an iterator, a generator say, is used up by one reading: the fans', then the output's)
         raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}")
     else:
         try:
