@@ -674,6 +674,25 @@ def test_softmax_targets_computed_in_float32_are_probabilities():
             net.cost(X, P * np.float32(1.01))
 
 
+def test_float16_softmax_targets_are_held_to_float16_rounding_not_to_the_class_count():
+    """The tolerance grew as 4 n eps: float16's eps made it 1 at 256 classes, and columns of
+    zeros, or summing to 2, trained to a cost of 0."""
+    gen = np.random.default_rng(1)
+    X = gen.normal(size=(3, 20))
+    z = gen.normal(size=(256, 20)).astype(np.float32)
+    P = (np.exp(z) / np.exp(z).sum(axis=0)).astype(np.float16)  # each value rounded: sums off by < eps/2
+    net = wi.MLP([3, 256], activations=["softmax"], init="zeros")
+    assert net.cost(X, P) == pytest.approx(math.log(256), rel=1e-3)
+    twice = np.zeros((256, 20), np.float16)
+    twice[:2] = 1
+    for bad in (np.zeros((256, 20), np.float16), twice):
+        with pytest.raises(ValueError, match="one-hot"):
+            net.cost(X, bad)
+    short = np.full((50, 20), 0.9 / 50, np.float16)  # columns summing to 0.9
+    with pytest.raises(ValueError, match="one-hot"):
+        wi.MLP([3, 50], activations=["softmax"], init="zeros").cost(X, short)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_accuracy_is_the_fraction_of_right_predictions(dtype):
     # Counted here from predict_proba in NumPy: threshold 0.5 for sigmoid, first argmax
