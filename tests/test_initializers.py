@@ -799,6 +799,24 @@ def test_dirac(shape, groups):
     np.testing.assert_array_equal(wi.dirac(shape, groups=groups), torch_dirac(shape, groups))
 
 
+def test_dirac_region_of_a_huge_tensor_costs_only_the_region():
+    """The ones were placed from the indices of the whole diagonal: a 2x2 region of a
+    2**28-channel layer built 2**28 of them (6 GB) first."""
+    w = wi.dirac((2**30, 2**30, 3), region=(slice(5, 9), slice(3, 8), slice(None)))
+    want = np.zeros((4, 5, 3))
+    for r in range(5, 8):  # row r has its one at (r, r, 1): rows 5-7 fall in columns 3-7
+        want[r - 5, r - 3, 1] = 1
+    np.testing.assert_array_equal(w, want)
+    # 2**38 groups of 4 outputs on 3 inputs: output r has its one at input r % 4, unless that is 3.
+    w = wi.dirac((2**40, 3, 3), groups=2**38, region=(slice(2**39 + 1, 2**39 + 9), slice(None), slice(1, 3)))
+    want = np.zeros((8, 3, 2))
+    for k in range(8):
+        if (1 + k) % 4 < 3:
+            want[k, (1 + k) % 4, 0] = 1
+    np.testing.assert_array_equal(w, want)
+    assert not wi.dirac((2**30, 2**30, 3), region=(slice(0, 4), slice(0, 4), slice(0, 1))).any()  # off centre
+
+
 def test_constants():
     np.testing.assert_array_equal(wi.zeros((2, 3)), np.zeros((2, 3)))
     np.testing.assert_array_equal(wi.ones(4, dtype=np.float32), np.ones(4, np.float32))

@@ -417,14 +417,15 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
         raise ValueError(f"groups={g} must divide the output channels shape[0]={full[0]}")
     arr, _, start = _args.output(shape, dtype, out, region)
     arr.fill(0)
+    # Output channel r has its one at input r % per_group (when that is < in) and the
+    # kernel's centre: found for the region's rows only, whatever the whole tensor's size.
     per_group = full[0] // g
-    d = np.arange(min(per_group, full[1]))
-    idx = [(np.arange(g)[:, None] * per_group + d).ravel(), np.tile(d, g)]
-    idx += [np.full(idx[0].shape, k // 2) for k in full[2:]]
-    keep = np.ones(idx[0].shape, dtype=bool)
-    for i, s, e in zip(idx, start, arr.shape):
-        keep &= (i >= s) & (i < s + e)
-    arr[tuple(i[keep] - s for i, s in zip(idx, start))] = 1
+    centre = [k // 2 - s for k, s in zip(full[2:], start[2:])]
+    if all(0 <= c < e for c, e in zip(centre, arr.shape[2:])):
+        rows = np.arange(start[0], start[0] + arr.shape[0], dtype=np.int64)
+        d = rows % per_group
+        keep = (d < full[1]) & (d >= start[1]) & (d < start[1] + arr.shape[1])
+        arr[(rows[keep] - start[0], d[keep] - start[1], *centre)] = 1
     return arr
 
 
