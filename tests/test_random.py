@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 import weightinit as wi
+from weightinit._coreload import core
 from weightinit.reference import random as ref
 
 KAT = [  # Random123 known-answer vectors: counter, key, output
@@ -184,6 +185,20 @@ def test_truncated_normal_narrow_intervals_are_spread_over_them(mean, std, a, b)
     if grid > 1e6:  # fine enough to be a continuous uniform
         assert abs(u.mean() - 0.5) < 6 * math.sqrt(1 / 12 / N_STAT)
         assert stats.kstest(u, "uniform").pvalue > 1e-6
+
+
+def test_truncated_normal_refuses_an_interval_too_narrow_to_standardize():
+    """(b - a) / std below double's normal range lost its bits: std=1e305 on [0, 1e-20] gave
+    all zeros, std=1e300 about 2000 distinct values. Such intervals are refused, naming std;
+    from 2**-969 std up the interval is filled."""
+    for std in (1e305, 1e300):
+        for dtype in (np.float64, np.float32):
+            with pytest.raises(ValueError, match=r"too narrow for std=1e\+3\d\d"):
+                wi.random.truncated_normal(10, std=std, a=0.0, b=1e-20, rng=0, dtype=dtype)
+    x = wi.random.truncated_normal(N_STAT, a=0.0, b=2.0**-960, rng=0)
+    assert x.min() >= 0 and x.max() <= 2.0**-960 and len(np.unique(x)) > 0.99 * N_STAT
+    with pytest.raises(ValueError, match="too narrow"):
+        core.random.fill_truncated_normal(np.empty(3), [0, 0], (3,), (0,), 0.0, 1e305, 0.0, 1e-20, 1)
 
 
 @pytest.mark.parametrize("mean", [-5.0, -10.0, -20.0])
