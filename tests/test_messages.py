@@ -18,6 +18,8 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.he_normal((3, 3), a=1e200, nonlinearity="leaky_relu"), ValueError, "a="),
     (lambda: wi.variance_scaling((3, 3), scale=1e308, distribution="uniform"), ValueError, "scale"),
     (lambda: wi.variance_scaling((3, 3), scale=5e-324), ValueError, "scale"),
+    # fans of 2**80: beyond int64 for numpy's sqrt (a TypeError that named nothing)
+    (lambda: wi.variance_scaling((2**40,) * 3, mode="fan_geo_avg"), MemoryError, "shape"),
     (lambda: wi.xavier_uniform((3, 3), gain=1e5, dtype=np.float16), ValueError, "gain"),
     (lambda: wi.scale("he", 5e-324), ValueError, "fan_in"),
     (lambda: wi.he_normal((3, 3), dtype="nonsense"), TypeError, "dtype must be float16, float32 or float64"),

@@ -118,7 +118,9 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
     """
     _args.one_of(mode, "mode", modes)
     if mode == "fan_geo_avg":  # each root first: the product of two large fans overflows
-        fan = np.sqrt(fan_in) * np.sqrt(fan_out)
+        # (as floats: a fan of a huge shape can be an int beyond numpy's int64)
+        fan = np.sqrt(np.asarray(fan_in, dtype=float)) * np.sqrt(np.asarray(fan_out, dtype=float))
+        fan = float(fan) if np.ndim(fan) == 0 else fan
     else:
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if not np.all(fan > 0):
