@@ -36,11 +36,20 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5, X_test=X, Y_test=Y[:, :3]), ValueError, "Y_test"),
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5, X_test=X * np.nan, Y_test=Y), ValueError, "X_test"),
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["hee"], 2, 5, 0.5), ValueError, r"inits\[0\]"),
+    # The prototype's functions (a KeyError or AttributeError before, as the article's own code).
+    (lambda: prototype.forward_propagation(X, {"b1": 0}), ValueError, "parameters lacks W1, W2, b2"),
+    (lambda: prototype.forward_propagation(X, [1, 2]), TypeError, "parameters must be a dict"),
+    (lambda: prototype.update_parameters(prototype.initialize_parameters(2, 4, 1), {}), ValueError,
+     "grads lacks dW1, db1, dW2, db2"),
+    (lambda: prototype.initialize_parameters(2, 4, 1, scale=float("nan")), ValueError, "scale"),
+    (lambda: prototype.compute_cost([[0.5, 0.5]], [[1, 0, 1]], {}), ValueError, r"^A2 \(n_x, m\) and Y"),
     # Data sets.
     (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
     (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, "rng must be None, an int seed or a"),
     (lambda: datasets.blobs("3"), TypeError, "n_per_class"),
     (lambda: datasets.blobs(2.5), TypeError, "n_per_class"),
+    (lambda: datasets.blobs(centers=[[]]), ValueError, "centers"),  # X of shape (0, 300) before
+    (lambda: wi.describe(np.ma.masked_array([1.0, 2.0], mask=[1, 1])), ValueError, "empty"),
 ])
 def test_bad_argument_is_named(call, error, words):
     with pytest.raises(error, match=words):
@@ -53,6 +62,16 @@ def test_a_shape_hint_is_for_data_not_weights():
     with pytest.raises(ValueError, match="W1 must have 3 rows") as info:
         net.parameters = {**p, "W1": p["W1"].T}
     assert "examples are columns" not in str(info.value)
+
+
+def test_describe_leaves_out_masked_values():
+    s = wi.describe(np.ma.masked_array([1.0, 2.0, 1e6], mask=[0, 0, 1]))  # max 1e6 before
+    assert (s.min, s.max, s.mean, s.std) == (1.0, 2.0, 1.5, 0.5)
+
+
+def test_the_prototype_takes_lists_where_numpy_would():
+    assert prototype.compute_cost([[0.5, 0.5]], [[1, 0]], {}) == pytest.approx(np.log(2))
+    assert prototype.layer_sizes([[1.0, 2.0]] * 3, [[0, 1]]) == (3, 4, 1)
 
 
 def test_numpy_arrays_serve_as_shapes_sizes_and_seeds():

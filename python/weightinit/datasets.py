@@ -67,8 +67,8 @@ def blobs(
     n_per_class = _args.positive_int(n_per_class, "n_per_class")
     s = _args.nonnegative(std, "std")
     c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
-    if c.ndim != 2 or len(c) < 1:
-        raise ValueError(f"centers must be a (k, n_features) array, got shape {c.shape}")
+    if c.ndim != 2 or c.size < 1:
+        raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")
     gen = np.random.default_rng(rng)
     k, d = c.shape
     labels = np.repeat(np.arange(k), n_per_class)

@@ -40,7 +40,20 @@ def sigmoid(x: Any) -> Any:
 
 def layer_sizes(X: np.ndarray, Y: np.ndarray) -> Tuple[int, int, int]:
     """(n_x, n_h, n_y): input size, the article's 4 hidden units, output size."""
+    X, Y = _same_examples(X, Y)
     return X.shape[0], 4, Y.shape[0]
+
+
+_PARAMETER_KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _entries(d: Any, keys: Tuple[str, ...], name: str) -> None:
+    """A TypeError unless d is a dict, a ValueError naming the keys it lacks."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{name} must be a dict with keys {', '.join(keys)}, got {type(d).__name__}")
+    missing = [k for k in keys if k not in d]
+    if missing:
+        raise ValueError(f"{name} lacks {', '.join(missing)} (it needs {', '.join(keys)})")
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, init: Optional[str] = None,
@@ -51,6 +64,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     initializer instead, seeded by ``seed``; ``scale`` then multiplies its output.
     """
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
+    scale = _args.real(scale, "scale")
     if init is None:
         rs = np.random.RandomState(seed)
         W1 = rs.randn(n_h, n_x) * scale
@@ -70,6 +84,7 @@ def _network(parameters: Params) -> Tuple[Any, list]:
     a 1-D bias, which NumPy would broadcast along the examples, is refused. Non-finite values
     pass, as through the prototype's NumPy.
     """
+    _entries(parameters, _PARAMETER_KEYS, "parameters")
     f64 = np.dtype(np.float64)
     W1 = _matrix(parameters["W1"], "W1", f64, finite=False)
     W2 = _matrix(parameters["W2"], "W2", f64, cols=W1.shape[0], finite=False)
@@ -97,6 +112,7 @@ def compute_cost(A2: np.ndarray, Y: np.ndarray, parameters: Params) -> float:
     (The engine, ``nn_model`` and ``MLP.cost`` compute it from the logits instead, which
     stays finite when A2 rounds to 0 or 1.)
     """
+    A2, Y = _same_examples(A2, Y, "A2")
     m = Y.shape[1]
     logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
     return float(np.squeeze(-1.0 / m * np.sum(logprobs)))
@@ -117,7 +133,9 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
 
 def update_parameters(parameters: Params, grads: Params, learning_rate: float = 1.2) -> Params:
     """One gradient-descent step: W = W - learning_rate dW for every parameter."""
-    return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+    _entries(parameters, _PARAMETER_KEYS, "parameters")
+    _entries(grads, tuple("d" + k for k in _PARAMETER_KEYS), "grads")
+    return {k: parameters[k] - learning_rate * grads["d" + k] for k in _PARAMETER_KEYS}
 
 
 def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000, print_cost: bool = False, *,
@@ -150,14 +168,14 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     return (trained, costs) if return_costs else trained
 
 
-def _same_examples(X: Any, Y: Any) -> Tuple[np.ndarray, np.ndarray]:
+def _same_examples(X: Any, Y: Any, x: str = "X") -> Tuple[np.ndarray, np.ndarray]:
     """X (n_x, m) and Y (n_y, m) as float64 arrays, which must agree on m (the error says
-    which one looks transposed if they do not)."""
-    X = _data(X, "X", None)
+    which one looks transposed if they do not); ``x`` is the first one's name."""
+    X = _data(X, x, None)
     Y = _data(Y, "Y", None)
     if X.shape[1] != Y.shape[1]:
-        hint = ("; pass X.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
-        raise ValueError(f"X (n_x, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
+        hint = (f"; pass {x}.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
+        raise ValueError(f"{x} (n_x, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
     return X, Y
 

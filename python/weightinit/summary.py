@@ -23,12 +23,13 @@ class Summary(NamedTuple):
 
 
 def describe(a: Any) -> Summary:
-    """min, max, mean and std (ddof 0, as ``numpy.std``) of ``a``, accumulated in float64.
+    """min, max, mean and std (ddof 0, as ``numpy.std``) of ``a``, accumulated in float64
+    (of its unmasked values, for a masked array).
 
     >>> print(wi.describe([-1.0, 0.0, 1.0]))
     min=-1.000 max=1.000 mean=0.000 std=0.816
     """
-    x = np.asarray(a)
+    x = a.compressed() if isinstance(a, np.ma.MaskedArray) else np.asarray(a)
     if x.dtype.kind not in "fiu":
         raise TypeError(f"a must hold real numbers, got dtype {x.dtype}")
     if x.size == 0:
