@@ -396,7 +396,9 @@ def test_ranges_rows_do_not_depend_on_the_other_schemes():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["compare", "--seed", "5"], "unrecognized arguments: --seed"),  # not compare's --seeds
+    (["compare", "--seed", "5"], "weightinit compare: error: unrecognized arguments: --seed"),  # not --seeds
+    (["--bogus"], "weightinit: error: unrecognized arguments: --bogus"),
+    (["ranges", "--count", "5", "extra"], "weightinit ranges: error: unrecognized arguments: extra"),
     (["compare", "--schemes", "he,xavier,he"], "'he' listed twice"),
     (["depth", "--activations", "tanh,tanh"], "'tanh' listed twice"),
 ])

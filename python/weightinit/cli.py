@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
                                                      "Run a command with --help for its options.")
     parser.add_argument("--version", action="version", version=f"weightinit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth}", parser_class=_Parser)
+    parser.set_defaults(command_parser=parser)  # each command's parser, for main() to report with
     formatter = _Defaults  # every option's default is printed
 
     p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
     p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N",
                    help="seeds 0..N-1 per scheme")
+    p.set_defaults(command_parser=p)
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
@@ -135,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plot-outputs", type=_int_at_least(1), default=10,
                    help="outputs for the fan_avg rules' curve, as the article")
     p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
+    p.set_defaults(command_parser=p)
     _common(p, "ranges", experiments.RANGE_SCHEMES,
             "comma-separated init schemes with a scale from the fans: "
             + ", ".join(sorted(f.__name__ for f in SCALE_RULES)) + ", or their other names in weightinit.available()")
@@ -149,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--activations", type=_names, default="tanh,relu", metavar="A,B",
                    help="hidden activations, one profile each: " + ", ".join(HIDDEN_ACTIVATIONS))
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
+    p.set_defaults(command_parser=p)
     _common(p, "depth", experiments.DEPTH_SCHEMES)
     return parser
 
@@ -338,7 +342,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _spell_where_needed()
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's parser: "weightinit compare: error: ..."
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:  # no command: say what there is
         parser.print_help()
         return 0
