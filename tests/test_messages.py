@@ -42,7 +42,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: prototype.update_parameters(prototype.initialize_parameters(2, 4, 1), {}), ValueError,
      "grads lacks dW1, db1, dW2, db2"),
     (lambda: prototype.initialize_parameters(2, 4, 1, scale=float("nan")), ValueError, "scale"),
-    (lambda: prototype.compute_cost([[0.5, 0.5]], [[1, 0, 1]], {}), ValueError, r"^A2 \(n_x, m\) and Y"),
+    (lambda: prototype.compute_cost([[0.5, 0.5]], [[1, 0, 1]], {}), ValueError, r"^A2 \(n_y, m\) and Y"),
     # Data sets.
     (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
     (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, "rng must be None, an int seed or a"),
@@ -67,6 +67,14 @@ def test_a_shape_hint_is_for_data_not_weights():
 def test_describe_leaves_out_masked_values():
     s = wi.describe(np.ma.masked_array([1.0, 2.0, 1e6], mask=[0, 0, 1]))  # max 1e6 before
     assert (s.min, s.max, s.mean, s.std) == (1.0, 2.0, 1.5, 0.5)
+
+
+def test_the_prototype_takes_parameters_saved_by_numpy(tmp_path):
+    """np.savez then np.load gives an NpzFile, a mapping as the article's code reads it."""
+    p = prototype.initialize_parameters(2, 4, 1)
+    np.savez(tmp_path / "p.npz", **p)
+    with np.load(tmp_path / "p.npz") as saved:
+        np.testing.assert_array_equal(prototype.predict(saved, X), prototype.predict(p, X))
 
 
 def test_the_prototype_takes_lists_where_numpy_would():

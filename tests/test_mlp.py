@@ -3,6 +3,7 @@
 import copy
 import functools
 import math
+import warnings
 import pickle
 import subprocess
 import sys
@@ -672,6 +673,13 @@ def test_softmax_targets_computed_in_float32_are_probabilities():
         assert net.cost(X, P) == pytest.approx(math.log(1000), rel=1e-5)
         with pytest.raises(ValueError, match="one-hot"):
             net.cost(X, P * np.float32(1.01))
+    # 10 000 classes computed in float32 sum to 1 within 1.4e-6; handed over as float64 they
+    # met float64's tolerance (1e-6) and were refused.
+    z = gen.normal(size=(10000, 6)).astype(np.float32)
+    P = np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0)
+    assert np.abs(P.astype(np.float64).sum(axis=0) - 1).max() > 1e-6
+    net = wi.MLP([3, 10000], activations=["softmax"], init="zeros")
+    assert net.cost(X, P.astype(np.float64)) == pytest.approx(math.log(10000), rel=1e-5)
 
 
 def test_float16_softmax_targets_are_held_to_float16_rounding_not_to_the_class_count():
@@ -691,6 +699,10 @@ def test_float16_softmax_targets_are_held_to_float16_rounding_not_to_the_class_c
     short = np.full((50, 20), 0.9 / 50, np.float16)  # columns summing to 0.9
     with pytest.raises(ValueError, match="one-hot"):
         wi.MLP([3, 50], activations=["softmax"], init="zeros").cost(X, short)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 4 n eps computed in float16 overflowed at 16384 classes
+        wide = wi.MLP([3, 16384], activations=["softmax"], init="zeros")
+        assert wide.cost(X[:, :4], np.full((16384, 4), 1 / 16384, np.float16)) == pytest.approx(math.log(16384))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -16,6 +16,7 @@ prototype's (legacy ``np.random.seed(s)`` + ``randn`` streams, taken from a priv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
@@ -48,8 +49,9 @@ _PARAMETER_KEYS = ("W1", "b1", "W2", "b2")
 
 
 def _entries(d: Any, keys: Tuple[str, ...], name: str) -> None:
-    """A TypeError unless d is a dict, a ValueError naming the keys it lacks."""
-    if not isinstance(d, dict):
+    """A TypeError unless d is a mapping (a dict, np.load's NpzFile), a ValueError naming
+    the keys it lacks."""
+    if not isinstance(d, Mapping):
         raise TypeError(f"{name} must be a dict with keys {', '.join(keys)}, got {type(d).__name__}")
     missing = [k for k in keys if k not in d]
     if missing:
@@ -112,7 +114,7 @@ def compute_cost(A2: np.ndarray, Y: np.ndarray, parameters: Params) -> float:
     (The engine, ``nn_model`` and ``MLP.cost`` compute it from the logits instead, which
     stays finite when A2 rounds to 0 or 1.)
     """
-    A2, Y = _same_examples(A2, Y, "A2")
+    A2, Y = _same_examples(A2, Y, "A2", "n_y")
     m = Y.shape[1]
     logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
     return float(np.squeeze(-1.0 / m * np.sum(logprobs)))
@@ -168,14 +170,14 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     return (trained, costs) if return_costs else trained
 
 
-def _same_examples(X: Any, Y: Any, x: str = "X") -> Tuple[np.ndarray, np.ndarray]:
+def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x") -> Tuple[np.ndarray, np.ndarray]:
     """X (n_x, m) and Y (n_y, m) as float64 arrays, which must agree on m (the error says
-    which one looks transposed if they do not); ``x`` is the first one's name."""
+    which one looks transposed if they do not); ``x`` and ``rows`` name the first one and its rows."""
     X = _data(X, x, None)
     Y = _data(Y, "Y", None)
     if X.shape[1] != Y.shape[1]:
         hint = (f"; pass {x}.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
-        raise ValueError(f"{x} (n_x, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
+        raise ValueError(f"{x} ({rows}, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
     return X, Y
 
