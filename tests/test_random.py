@@ -189,14 +189,16 @@ def test_truncated_normal_narrow_intervals_are_spread_over_them(mean, std, a, b)
 
 def test_truncated_normal_refuses_an_interval_too_narrow_to_standardize():
     """(b - a) / std below double's normal range lost its bits: std=1e305 on [0, 1e-20] gave
-    all zeros, std=1e300 about 2000 distinct values. Such intervals are refused, naming std;
-    from 2**-969 std up the interval is filled."""
+    all zeros, std=1e300 about 2000 distinct values. Such intervals (a subnormal width in
+    std) are refused, naming std; from 2**-1022 std up the interval is filled."""
     for std in (1e305, 1e300):
         for dtype in (np.float64, np.float32):
             with pytest.raises(ValueError, match=r"too narrow for std=1e\+3\d\d"):
                 wi.random.truncated_normal(10, std=std, a=0.0, b=1e-20, rng=0, dtype=dtype)
-    x = wi.random.truncated_normal(N_STAT, a=0.0, b=2.0**-960, rng=0)
-    assert x.min() >= 0 and x.max() <= 2.0**-960 and len(np.unique(x)) > 0.99 * N_STAT
+    for b in (1e-300, 2.0**-1022):
+        x = wi.random.truncated_normal(N_STAT, a=0.0, b=b, rng=0)
+        assert x.min() >= 0 and x.max() <= b and len(np.unique(x)) > 0.99 * N_STAT
+        assert stats.kstest(x / b, "uniform").pvalue > 1e-6
     with pytest.raises(ValueError, match="too narrow"):
         core.random.fill_truncated_normal(np.empty(3), [0, 0], (3,), (0,), 0.0, 1e305, 0.0, 1e-20, 1)
 

@@ -345,9 +345,9 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     // The width from b - a: far from the mean, alpha and beta round to the same or nearby
     // doubles though [a, b] holds many (mean 1, std 1, [-1e-17, 1e-17] gave one value).
     const double w = (b - a) / std, c = -alpha;
-    // Below 2^-969 std, w or u w (u >= 2^-53) leaves the normal range and loses its bits:
-    // std 1e305 on [0, 1e-20] gave all zeros.
-    if (!(w >= 0x1p-969)) throw std::invalid_argument("truncated_normal: [a, b] is too narrow (under 2^-969 std)");
+    // Below 2^-1022 std, w is subnormal and has lost its bits: std 1e305 on [0, 1e-20] gave
+    // all zeros. (u w below that only rounds to 2^-1074, far under w's own ulp.)
+    if (!(w >= DBL_MIN)) throw std::invalid_argument("truncated_normal: [a, b] is too narrow (under 2^-1022 std)");
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;
     p.b = b;

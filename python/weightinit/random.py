@@ -29,8 +29,9 @@ __all__ = ["key_from_rng", "normal", "philox4x32_10", "truncated_normal", "unifo
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
 # Beyond this many standard deviations Phi underflows in double precision.
 _MAX_TAIL = 37.0
-# The narrowest [a, b] in std: (b - a) / std and u times it (u >= 2**-53) stay normal doubles.
-_MIN_WIDTH = 2.0**-969
+# The narrowest [a, b] in std: (b - a) / std a normal double. Below, it is subnormal and has
+# lost bits (std=1e300 on [0, 1e-20] gave ~2000 distinct values, 1e305 only a).
+_MIN_WIDTH = 2.0**-1022
 # No standard normal of stream spec v1 exceeds this: Box-Muller's radius is at most
 # sqrt(-2 log 2**-53) = 8.57, the inverse CDF's quantiles stay inside (-8.3, 8.3).
 _MAX_Z = 8.6
@@ -211,7 +212,7 @@ def truncated_normal(
     Intervals narrower than 1e-7 std (1e-4 for float32 and float16), where the CDF has too
     few bits left between its bounds, are sampled from their own density (flat to within
     5e-15, or 5e-9, but for its exponential tilt), so they are filled, not collapsed onto
-    a few points (below 2**-969 std, where that width has no bits left in double precision,
+    a few points (below 2**-1022 std, where that width is a subnormal double with bits lost,
     a ValueError). Bounds beyond
     the dtype's range are cut to it when that loses under 1e-12 of the mass; otherwise the
     values cannot be held and a ValueError says so.
@@ -254,7 +255,7 @@ def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) 
                          "double precision")
     if (hi - lo) / s < _MIN_WIDTH:
         raise ValueError(f"[a, b] = [{lo:g}, {hi:g}]{rounded} is too narrow for std={s:g}: (b - a) / std = "
-                         f"{(hi - lo) / s:.3g}, under 2**-969, loses its bits in double precision; pass a smaller std")
+                         f"{(hi - lo) / s:.3g}, under 2**-1022, has lost its bits in double precision; pass a smaller std")
     if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
         raise ValueError(
             f"[a, b] = [{lo}, {hi}]{rounded} lies more than {_MAX_TAIL:g} std from the mean: "
