@@ -657,6 +657,12 @@ def test_a_terminal_that_cannot_show_plus_minus_gets_an_ascii_spelling(tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode("ascii")
     assert "final cost (mean +- sd)" in out and "Traceback" not in proc.stderr.decode("ascii")
+    assert_aligned(out)  # spelled before padding: "+-" in the header and rows, not the rule line
+    proc = subprocess.run([sys.executable, "-m", "weightinit", "ranges", "--schemes", "he_normal,lecun_normal",
+                           "--out", str(tmp_path / "r")], capture_output=True, env=env)
+    out = proc.stdout.decode("ascii")
+    assert proc.returncode == 0 and "within +-" in out
+    assert_aligned(out)
     # The report is a file, written in UTF-8 whatever the terminal takes.
     assert "mean ± sd" in (tmp_path / "c" / "report.md").read_text(encoding="utf-8")
 
@@ -674,6 +680,19 @@ def test_tables_are_markdown_in_aligned_columns():
     assert table_rows(text) == [["zeros", "0.6931"], ["randn*0.001", "12.5"]]
     with pytest.raises(ValueError, match="2 cells"):
         markdown(["a", "b"], [["1"]])
+
+
+def test_respelling_pads_the_table_again():
+    from weightinit._table import markdown, respell
+
+    table = markdown(["init", "cost (± sd)"], [["a|b", "1 ± 2"], ["zeros", "10.5 ± 0.25"]], right=[False, True])
+    assert respell("before ±\n" + table + "\nafter", {"±": "+-"}).splitlines() == [
+        "before +-",
+        "| init  | cost (+- sd) |",
+        "|-------|-------------:|",
+        "| a\\|b  |       1 +- 2 |",
+        "| zeros | 10.5 +- 0.25 |",
+        "after"]
 
 
 def test_counts_are_singular_for_one():

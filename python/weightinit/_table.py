@@ -3,18 +3,20 @@ terminal, and counts of things."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Dict, Sequence
 
-__all__ = ["counted", "markdown"]
+__all__ = ["counted", "markdown", "respell"]
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> str:
     """A Markdown table with every column padded to its widest cell. Columns whose ``right``
     entry is true (numbers) are right-aligned, with ``---:`` in the rule line; the rest are
-    left-aligned."""
+    left-aligned. A ``|`` in a cell is escaped (``\\|``)."""
     cols = len(header)
     if any(len(r) != cols for r in rows):
         raise ValueError(f"every row needs {cols} cells")
+    header = [h.replace("|", "\\|") for h in header]
+    rows = [[c.replace("|", "\\|") for c in r] for r in rows]
     flags = list(right) + [False] * (cols - len(right))
     widths = [max([3, len(header[c])] + [len(r[c]) for r in rows]) for c in range(cols)]
 
@@ -24,6 +26,30 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequen
 
     rule = "|" + "|".join("-" * (w + 1) + ":" if f else "-" * (w + 2) for w, f in zip(widths, flags)) + "|"
     return "\n".join([line(header), rule] + [line(r) for r in rows])
+
+
+def respell(text: str, spellings: Dict[str, str]) -> str:
+    """``text`` with each key of ``spellings`` replaced by its value, and every table that
+    :func:`markdown` wrote in it padded again (``±`` spelled ``+-`` on an ASCII terminal
+    widened some rows of a column but not others)."""
+    for old, new in spellings.items():
+        text = text.replace(old, new)
+    lines, out = text.split("\n"), []
+    k = 0
+    while k < len(lines):
+        if not (lines[k].startswith("| ") and k + 1 < len(lines) and lines[k + 1].startswith("|-")):
+            out.append(lines[k])
+            k += 1
+            continue
+        end = k + 2
+        while end < len(lines) and lines[end].startswith("| "):
+            end += 1
+        cells = [[c.strip().replace("\\|", "|") for c in line[2:-2].split(" | ")] for line in lines[k:end] if
+                 not line.startswith("|-")]
+        right = [rule.endswith(":") for rule in lines[k + 1][1:-1].split("|")]
+        out.append(markdown(cells[0], cells[1:], right))
+        k = end
+    return "\n".join(out)
 
 
 def counted(n: int, noun: str) -> str:

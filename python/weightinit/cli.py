@@ -21,7 +21,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
 
 from weightinit import __version__, experiments
 from weightinit._args import MAX_STEPS
-from weightinit._table import counted, markdown
+from weightinit._table import counted, markdown, respell
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.initializers import SCALE_RULES
 from weightinit.mlp import HIDDEN_ACTIVATIONS
@@ -238,7 +238,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
              "seed 2). Final cost: mean ± sd over the runs that did not diverge" + ("; " + constant if constant else "."))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
-    print(table)
+    print(_on_terminal(table))
     if constant:
         print(constant.replace("`", ""))
     print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
@@ -268,7 +268,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"{args.count} weights per scheme (layers of shape ({args.outputs}, {args.inputs}), seed {args.seed}). "
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
     path = _report(out, "weightinit ranges", argv, table, images, notes)
-    print(table)
+    print(_on_terminal(table))
     print(f"wrote {os.path.join(out, images[0])} and {path}")
 
 
@@ -305,7 +305,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization.")
     path = _report(out, "weightinit depth", argv, table, images, notes)
-    print(table)
+    print(_on_terminal(table))
     print(f"wrote {os.path.join(out, images[0])} and {path}")
 
 
@@ -313,6 +313,15 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
 # (PYTHONIOENCODING=ascii, a legacy code page); anything else, such as a path in an error
 # message, becomes "?". Files (report.md) are written in UTF-8 regardless.
 _SPELLINGS = {"\u00b1": "+-"}
+
+
+def _on_terminal(table: str) -> str:
+    """A table as stdout can show it: spelled and padded again where it cannot encode "±"."""
+    try:
+        "\u00b1".encode(sys.stdout.encoding or "ascii")
+        return table
+    except (UnicodeEncodeError, LookupError, AttributeError):
+        return respell(table, _SPELLINGS)
 
 
 def _spell(exc: UnicodeError) -> Tuple[str, int]:
