@@ -471,9 +471,13 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     many = plots.cost_curves(experiments.compare("flower", 4, "tanh", 3, 1.2, 1, ["zeros"] * 12)[0],
                              str(tmp_path / "many.png"))
     assert len({(line.get_color(), line.get_linestyle()) for line in many.axes[12].get_lines()}) == 12
-    # The overlay's legend stands beside it, not on its curves.
+    # The overlay's legend stands beside it, not on its curves: beside the figure when the
+    # overlay ends the grid (3 schemes + 1 panels), else in the next, empty, cell.
     assert overlay.get_legend() is None
     assert [t.get_text() for t in fig.legends[0].get_texts()] == schemes
+    assert many.axes[12].get_legend() is None and not many.legends
+    assert many.axes[13].get_visible() and len(many.axes[13].get_legend().get_texts()) == 12
+    assert not many.axes[13].axison and not many.axes[14].get_visible()
     steps = result.steps
     for i, line in enumerate(lines):
         x, y = line.get_data()
@@ -555,6 +559,17 @@ def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     fig = plots.depth_profiles(profiles, str(tmp_path / "partial.png"))
     assert fig.axes[1].get_title().splitlines()[1] == "std 0 at layers 2-4: constant(0.5)"
     assert len(fig.axes[0].get_title().splitlines()) == 1
+    # Overflowed stds (randn*1e10 through relu layers: 1e271, 1e302, then nan) are named, not
+    # called 0; those near 1e300 are drawn (matplotlib's log axis overflowed on them and raised).
+    act, grad = experiments.depth_profile("randn*1e10", "relu", 40, 16, 16)
+    bad = np.flatnonzero(~np.isfinite(act)) + 1
+    assert bad.size and (bad == np.arange(bad[0], 41)).all() and act[bad[0] - 2] > 1e300
+    fig = plots.depth_profiles({"relu": {"randn*1e10": (act, grad)}}, str(tmp_path / "overflow.png"))
+    assert fig.axes[0].get_title().splitlines()[1:] == [f"std not finite at layers {bad[0]}-40: randn*1e10"]
+    assert written(tmp_path / "overflow.png").startswith(PNG)
+    x, y = fig.axes[0].lines[0].get_data()
+    np.testing.assert_array_equal(x, np.arange(1, bad[0]))
+    np.testing.assert_allclose(10.0 ** y, act[: bad[0] - 1], rtol=1e-12)
 
 
 @pytest.mark.parametrize("token, fn, params", [

@@ -69,18 +69,20 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
         ax.tick_params(labelsize=7)
-    _median_costs(axes[len(result.inits)], result)
-    for ax in axes[len(result.inits) + 1:]:
+    spare = axes[len(result.inits) + 1:]
+    for ax in spare:
         ax.set_visible(False)
+    _median_costs(axes[len(result.inits)], result, spare[0] if len(spare) else None)
     fig.suptitle(f"cost of {counted(len(result.seeds), 'seed')} per scheme, network {list(result.layer_sizes)}, "
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
 
 
-def _median_costs(ax: object, result: SweepResult) -> None:
+def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None:
     """Each scheme's median cost over its seeds (of the finite records) against the iteration,
-    log scale (step 0 left out), one colour and line style each, on the article's cost axis."""
+    log scale (step 0 left out), one colour and line style each, on the article's cost axis;
+    its legend in the ``spare`` panel that follows it, else beside the figure."""
     import matplotlib
 
     colours = matplotlib.colormaps["tab10"].colors  # then again dashed: tab20's pale twins read as one
@@ -100,8 +102,14 @@ def _median_costs(ax: object, result: SweepResult) -> None:
     ax.set_xlabel("run iterations (log scale)", fontsize=8)
     ax.set_ylabel("cost", fontsize=8)
     ax.tick_params(labelsize=7)
-    # Beside the panel (the grid's last): inside it, eleven names covered the curves.
-    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
+    # Not inside the panel: there, eleven names covered the curves.
+    if spare is not None:  # the next cell of the grid, empty
+        spare.set_visible(True)
+        spare.axis("off")
+        spare.legend(*ax.get_legend_handles_labels(), loc="center left", fontsize=7, frameon=False,
+                     title="median panel", title_fontsize=8)
+    else:  # the panel ends the grid: beside the figure's last row
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
@@ -182,28 +190,44 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
 def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]], path: str,
                    dpi: int = DPI) -> object:
     """Rows: activations; columns: activation std and weight-gradient std per layer, one line
-    per scheme, log scale (values of 0 are left out; a panel names the schemes left with no
-    line). Returns the matplotlib Figure."""
-    from matplotlib.ticker import MaxNLocator
+    per scheme, log scale (values of 0 and overflowed ones are left out, and named under the
+    panel's title). Returns the matplotlib Figure."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
     acts = list(profiles)
     fig, axes = _figure(len(acts), 2, 4.2, 3.0)
     for r, act in enumerate(acts):
         for c, what in enumerate(("activation std", "gradient std (dW)")):
             ax = axes[2 * r + c]
-            flat, notes = [], []
+            flat, notes, drawn = [], [], []
             for name, pair in profiles[act].items():
                 y = pair[c]
                 layers = np.arange(1, len(y) + 1)
-                keep = y > 0
-                ax.semilogy(layers[keep], y[keep], marker="o", markersize=3, label=name)
-                if not keep.any():
+                zero = y <= 0
+                lost = ~zero & ~np.isfinite(y)  # overflowed
+                keep = ~zero & ~lost
+                ax.plot(layers[keep], np.log10(y[keep]), marker="o", markersize=3, label=name)
+                drawn.extend(np.log10(y[keep]))
+                if lost.any():
+                    notes.append(f"std not finite at layers {_spans(layers[lost])}: {name}")
+                if zero.all():
                     flat.append(name)
-                elif not keep.all():
-                    notes.append(f"std 0 at layers {_spans(layers[~keep])}: {name}")
+                elif zero.any():
+                    notes.append(f"std 0 at layers {_spans(layers[zero])}: {name}")
             # What a log axis cannot draw (a scheme with no line, or missing layers): said under the title.
             if flat:
                 notes.insert(0, f"std 0 at every layer: {', '.join(flat)}")
+            # log10 of the std on a linear axis, labelled 10^k: matplotlib's log axis overflowed
+            # (its margins and ticks) for stds near 1e300, which exploding schemes reach.
+            # Whole decades at the ends, so that at least two are labelled, and 2..9 x 10^k
+            # marked between them where decades are few.
+            lo, hi = (math.floor(min(drawn)), math.ceil(max(drawn))) if drawn else (-1, 0)
+            hi = max(hi, lo + 1)
+            ax.set_ylim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{v:.0f}}}$"))
+            if hi - lo <= 12:
+                ax.yaxis.set_minor_locator(FixedLocator([k + math.log10(f) for k in range(lo, hi) for f in range(2, 10)]))
             ax.set_title("\n".join([f"{act}: {what}"] + notes), fontsize=8 if notes else 10)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers, not 1.5
             ax.set_xlabel("layer", fontsize=8)
