@@ -286,28 +286,42 @@ def test_a_sweep_inside_a_progress_callback_keeps_its_control_too(control_sensit
     _assert_runs_alone(inner[0], c.X, c.Y, init, 6, 2000)
 
 
-def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch):
-    """`weightinit compare --hidden 100000 --seeds 1000` asked for 24 GiB of parameters (each
-    run's network, then their stack) and was killed by the kernel, without a word."""
+def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch, restore_threads):
+    """`weightinit compare --hidden 100000 --seeds 1000` asked for 70 GB (each run's network,
+    then their stack) and was killed by the kernel, without a word."""
     from weightinit import _args
 
-    X, Y, _, _ = flower()
-    class Built(Exception):
-        pass
-
+    X, Y, _, _ = flower()  # 400 examples (and 400 to test on)
     built = []
+    real_init = wi.MLP.__init__
 
     def build(self, *args, **kwargs):
         built.append(1)
-        raise Built
+        real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(wi.MLP, "__init__", build)
-    monkeypatch.setattr(_args, "physical_memory", lambda: 10 * 2**20)  # a 10 MiB machine
-    # 400 runs x 2 x 4001 float64 parameters (2000 + 1000 + 1000 + 1) = 25.6 MB, + 400 x 10 costs
-    with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) .* 25\.6 MB .* 10\.5 MB"):
-        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10)
-    assert not built
-    monkeypatch.setattr(_args, "physical_memory", lambda: 26 * 10**6)
-    with pytest.raises(Built):  # it fits: the first network is being built
-        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10)
-    assert built
+    wi.set_num_threads(2)
+    # Parameters: 400 runs x 2 copies x 4001 float64 (2000 + 1000 + 1000 + 1) = 25.61 MB; costs:
+    # 400 x 10 x 8 = 0.03 MB; workspace: 2 threads x (1001 + 1 + 2000 units x 400 examples +
+    # 4001) x 8 = 19.28 MB. 44.9 MB in all.
+    need = 400 * (2 * 4001 * 8 + 8 * 10) + 2 * (3002 * 400 + 4001) * 8
+    assert round(need / 1e6, 1) == 44.9
+    monkeypatch.setattr(_args, "physical_memory", lambda: need - 1)
+    with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) of \[2, 1000, 1\] on 400 examples "
+                                          r"needs about 44\.9 MB, more than the 44\.9 MB"):
+        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
+    assert len(built) == 1  # the first network, which checks the data; not the other 399
+    monkeypatch.setattr(_args, "physical_memory", lambda: need)
+    assert wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 2, 1).costs.shape == (2, 2, 1)
+    with pytest.raises(MemoryError, match=r"1 run \(1 init x 1 seed\) of \[2, 5000000, 1\]"):
+        wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # workspace alone: 2.4e10 bytes
+
+
+def test_memory_the_os_does_not_tell_is_not_a_limit(monkeypatch):
+    from weightinit import _args
+
+    monkeypatch.setattr(_args.os, "sysconf", lambda name: -1)  # "unknown", without raising
+    monkeypatch.setattr(_args, "_CGROUP_LIMITS", ())
+    assert _args.physical_memory() is None
+    X, Y, _, _ = flower()
+    assert wi.sweep(X, Y, [2, 3, 1], ["zeros"], 1, 1).costs.shape == (1, 1, 1)

@@ -63,12 +63,28 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
 MAX_STEPS = 2**62
 
 
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # v2, v1
+
+
 def physical_memory() -> Optional[int]:
-    """This machine's memory in bytes, or None where the OS does not say."""
+    """The memory this process may use in bytes: the machine's, or its container's limit
+    (cgroup) where lower; None where the OS does not say."""
+    sizes = []
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        if pages > 0 and page > 0:  # -1: unknown
+            sizes.append(pages * page)
     except (AttributeError, ValueError, OSError):  # not POSIX, or no such name
-        return None
+        pass
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path, encoding="ascii") as f:
+                text = f.read().strip()
+        except (OSError, ValueError):
+            continue
+        if text.isdigit() and int(text) > 0:  # "max": no limit
+            sizes.append(int(text))
+    return min(sizes) if sizes else None
 
 
 def size_text(nbytes: float) -> str:

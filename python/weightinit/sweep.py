@@ -29,6 +29,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from weightinit import _args, _table
+from weightinit._table import counted
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer
@@ -148,19 +149,25 @@ class SweepResult:
                                right=[False, True, True, True, True])
 
 
-def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int) -> None:
-    """A MemoryError, before any work, for a sweep that would not fit in this machine's
-    memory: each run's parameters are held twice (its network, then the stack the core
-    trains) besides its costs. Beyond memory the kernel kills the process without a word."""
+def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
+                  columns: int) -> None:
+    """A MemoryError, before the networks are built, for a sweep that would not fit in the
+    memory this process may use: each run's parameters are held twice (its network, then the
+    stack the core trains) besides its costs, and each thread's network keeps a workspace of a
+    few values per unit and example (``columns``: the larger data set's). Beyond memory the
+    kernel kills the process without a word."""
     memory = _args.physical_memory()
     params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
     runs = n_inits * n_seeds
-    need = runs * (2 * params * itemsize + 8 * n_records)
+    units = sum(sizes[1:]) + sizes[-1] + 2 * max(sizes[1:])  # A of every layer, Z out, two dZ
+    workers = min(runs, get_num_threads())
+    need = runs * (2 * params * itemsize + 8 * n_records) + workers * (units * columns + params) * itemsize
     if memory and need > memory:
-        raise MemoryError(f"a sweep of {runs} runs ({n_inits} inits x {n_seeds} seeds) of {list(sizes)} needs about "
-                          f"{_args.size_text(need)} (each run's {params} parameters twice, and its {n_records} "
-                          f"costs), more than this machine's {_args.size_text(memory)}: fewer runs, a smaller network "
-                          "or fewer cost records (record_every) would fit")
+        raise MemoryError(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
+                          f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(columns, 'example')} needs "
+                          f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process may "
+                          "use: fewer runs or threads, a smaller network or fewer cost records (record_every) "
+                          "would need less")
 
 
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
@@ -250,11 +257,9 @@ def sweep(
         raise TypeError("progress must be a callable or None")
 
     n_records = _args.records(iterations, record_every, len(pairs) * len(seed_list))
-    _check_memory(MLP._sizes(layer_sizes), _args.float_dtype(dtype).itemsize, len(pairs), len(seed_list), n_records)
-    # One network per run, built as wi.MLP builds it: the sweep starts where MLP would.
-    nets = [[MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha) for s in seed_list]
-            for _, f in pairs]
-    first = nets[0][0]
+    # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
+    # first checks the data, then whether the sweep fits in memory, before the others are built.
+    first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
     if (X_test is None) != (Y_test is None):
@@ -262,11 +267,16 @@ def sweep(
     if X_test is not None:
         X_test = first._inputs(X_test, "X_test")
         Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
-
     n_i, n_s, L = len(pairs), len(seed_list), len(first.layer_sizes) - 1
-    start = [net.parameters for row in nets for net in row]
-    W = [np.stack([p[f"W{k + 1}"] for p in start]) for k in range(L)]
-    b = [np.stack([p[f"b{k + 1}"] for p in start]) for k in range(L)]
+    columns = max(X.shape[1], 0 if X_test is None else X_test.shape[1])
+    _check_memory(first.layer_sizes, first.dtype.itemsize, n_i, n_s, n_records, columns)
+    runs = [first] + [MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha)
+                      for k, (_, f) in enumerate(pairs) for j, s in enumerate(seed_list) if k or j]
+    # Stacked straight from each network's arrays, which are then let go (a copy of each
+    # run's parameters more stayed alive through training).
+    W = [np.stack([net._params[2 * k] for net in runs]) for k in range(L)]
+    b = [np.stack([net._params[2 * k + 1] for net in runs]) for k in range(L)]
+    del runs
     total = n_i * n_s
     callback = None if progress is None else functools.partial(_report, progress, iterations, total)
     out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
