@@ -190,7 +190,11 @@ def test_the_report_says_what_constant_sets(tmp_path, capsys):
     assert "`constant` sets every weight to 0.5 (biases start at 0)." in report
     printed = capsys.readouterr().out
     assert "constant sets every weight to 0.5 (biases start at 0)." in printed  # the terminal's reader too
-    assert "2 runs of 5 iterations" in printed and "1 iterations" not in report
+    assert "2 runs of 5 iterations" in printed
+    assert main(["compare", "--iterations", "1", "--seeds", "1", "--schemes", "zeros", "--quiet",
+                 "--out", str(out)]) == 0
+    assert "1 run of 1 iteration (" in capsys.readouterr().out
+    assert "1 iteration of full-batch" in (out / "report.md").read_text()
     trained = wi.MLP([2, 4, 1], init=experiments.scheme("constant")[1], rng=0).parameters
     assert np.all(trained["W1"] == 0.5) and np.all(trained["b1"] == 0)
 

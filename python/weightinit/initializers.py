@@ -530,7 +530,7 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
 def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: float = 0.01, rng: Any = None,
            dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column,
-    ``sparsity`` in [0, 1) (torch also takes 1, an all-zero matrix; here that is an error).
+    ``sparsity`` in [0, 1) (torch also takes 1).
 
     Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
     but seeded: the zero rows of each column are the smallest of a second uniform stream
