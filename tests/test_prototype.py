@@ -282,3 +282,25 @@ def test_prototype_arguments_are_named_in_errors(data, call, match):
     (X, Y), _ = data
     with pytest.raises((TypeError, ValueError), match=match):
         call(X, Y)
+
+
+def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
+    """The article's experiments redefine initialize_parameters (zeros, randn * 0.01, ...) in
+    the script and call nn_model, whose global lookup finds theirs. Ours found its own module's
+    function, and a zero-init experiment silently trained from randn * 1."""
+    (X, Y), _ = data
+    script = ("from weightinit.prototype import *\n"
+              "def initialize_parameters(n_x, n_h, n_y):\n"
+              "    return {'W1': np.zeros((n_h, n_x)), 'b1': np.zeros((n_h, 1)),\n"
+              "            'W2': np.zeros((n_y, n_h)), 'b2': np.zeros((n_y, 1))}\n"
+              "parameters, costs = nn_model(X, Y, 4, num_iterations=50, return_costs=True)\n")
+    space = {"np": np, "X": X, "Y": Y}
+    exec(script, space)
+    assert not space["parameters"]["W1"].any()  # zeros stay zeros: the article's point
+    np.testing.assert_allclose(space["costs"], np.log(2), rtol=1e-15)
+    # Without a definition of its own, the caller gets the prototype's (randn at seed 2).
+    space = {"np": np, "X": X, "Y": Y}
+    exec(script.split("def ")[0] + "parameters, costs = nn_model(X, Y, 4, num_iterations=50, return_costs=True)\n",
+         space)
+    _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
+    np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)

@@ -16,6 +16,7 @@ prototype's (legacy ``np.random.seed(s)`` + ``randn`` streams, taken from a priv
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -144,22 +145,25 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
              learning_rate: float = 1.2, parameters: Optional[Params] = None, return_costs: bool = False) -> Any:
     """Train the article's network (n_h tanh units) for ``num_iterations`` full-batch steps, in one C++ call.
 
-    Starts from ``parameters`` or, as the prototype, from ``initialize_parameters(n_x, n_h, n_y)``.
-    Prints "Cost after iteration i" every 1000 iterations when ``print_cost`` (after the
-    loop, which runs without Python). Returns the parameters, or ``(parameters, costs)``
-    with ``return_costs`` (the cost of every iteration, as the prototype's cost list).
-    Like the prototype, a nan/inf cost does not stop training.
-
-    It starts from this module's ``initialize_parameters``: a function of that name defined
-    after ``from weightinit.prototype import *`` is not seen here (Python binds names per
-    module), so to start elsewhere, as the article does with zeros or ``randn * 0.01``, pass
-    ``parameters=your_initialize_parameters(n_x, n_h, n_y)``.
+    Starts from ``parameters`` or, as the prototype, from ``initialize_parameters(n_x, n_h, n_y)``
+    as the caller's module names it: the article's experiments redefine that function (zeros,
+    ``randn * 0.01``, ...) after ``from weightinit.prototype import *`` and call ``nn_model``,
+    which starts from theirs, as the prototype's own ``nn_model`` would; without one of its
+    own the caller gets this module's. Prints "Cost after iteration i" every 1000 iterations
+    when ``print_cost`` (after the loop, which runs without Python). Returns the parameters,
+    or ``(parameters, costs)`` with ``return_costs`` (the cost of every iteration, as the
+    prototype's cost list). Like the prototype, a nan/inf cost does not stop training.
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
     X, Y = _same_examples(X, Y)
     n_x, _, n_y = layer_sizes(X, Y)
-    start = initialize_parameters(n_x, n_h, n_y) if parameters is None else parameters
+    if parameters is None:
+        # The prototype's nn_model looks initialize_parameters up in its script's globals.
+        init = sys._getframe(1).f_globals.get("initialize_parameters", initialize_parameters)
+        start = (init if callable(init) else initialize_parameters)(n_x, n_h, n_y)
+    else:
+        start = parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
     model.parameters = start
     costs = model.fit(X, Y, iterations=num_iterations, learning_rate=learning_rate, on_nonfinite="continue")
