@@ -126,7 +126,11 @@ class MLP:
         Default: ``tanh`` hidden layers and the output the loss implies.
     loss : str, optional
         ``binary_cross_entropy``, ``softmax_cross_entropy`` or ``mse``; default: implied
-        by the output activation (sigmoid when neither is given).
+        by the output activation (sigmoid when neither is given). Each is a mean over the
+        m examples of a sum over the outputs, as the prototype's: ``mse`` is
+        ``1/(2m) sum (z - y)^2`` (torch's MSELoss, the mean over every element without the
+        1/2, is ``2 / n_outputs`` times it), and binary cross-entropy with several sigmoid
+        outputs adds theirs (torch's BCEWithLogitsLoss averages them).
     init : str or callable, or a list of them (one per layer), default ``"xavier_uniform"``
         An initializer name or ``f(shape, rng=..., dtype=...)``; biases start at zero. A
         layer's W is ``(n_out, n_in)``: initializers that read fans are told so
