@@ -2,6 +2,7 @@
 
 import functools
 import importlib
+import os
 
 import numpy as np
 import pytest
@@ -287,11 +288,11 @@ def test_a_sweep_inside_a_progress_callback_keeps_its_control_too(control_sensit
 
 
 def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch, restore_threads):
-    """`weightinit compare --hidden 100000 --seeds 1000` asked for 70 GB (each run's network,
-    then their stack) and was killed by the kernel, without a word."""
+    """`weightinit compare --hidden 100000 --seeds 1000` asked for some 70 GB (each run's
+    network, then their stack) and was killed by the kernel, without a word."""
     from weightinit import _args
 
-    X, Y, _, _ = flower()  # 400 examples (and 400 to test on)
+    X, Y, _, _ = flower()  # 400 examples (and 400 to score)
     built = []
     real_init = wi.MLP.__init__
 
@@ -301,27 +302,57 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
 
     monkeypatch.setattr(wi.MLP, "__init__", build)
     wi.set_num_threads(2)
-    # Parameters: 400 runs x 2 copies x 4001 float64 (2000 + 1000 + 1000 + 1) = 25.61 MB; costs:
-    # 400 x 10 x 8 = 0.03 MB; workspace: 2 threads x (1001 + 1 + 2000 units x 400 examples +
-    # 4001) x 8 = 19.28 MB. 44.9 MB in all.
-    need = 400 * (2 * 4001 * 8 + 8 * 10) + 2 * (3002 * 400 + 4001) * 8
-    assert round(need / 1e6, 1) == 44.9
+    # [2, 1000, 1]: 4001 parameters, the widest W 2000. In float64 values: the stacks of 400
+    # runs, 400 x 4001; two networks' parameters and gradients, 4 x 4001; X and Y converted,
+    # (2 + 1) x (400 + 400); two workers, each its parameters and gradients (2 x 4001) and
+    # per example A of both layers, Z out and two dZ of at most 1000 units (1001 + 1 + 2000).
+    # Then 400 x 10 costs of 8 bytes.
+    need = 8 * (400 * 4001 + 4 * 4001 + 3 * 800 + 2 * (2 * 4001 + 3002 * 400)) + 8 * 400 * 10
+    assert round(need / 1e6, 1) == 32.3
     monkeypatch.setattr(_args, "physical_memory", lambda: need - 1)
     with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) of \[2, 1000, 1\] on 400 examples "
-                                          r"needs about 44\.9 MB, more than the 44\.9 MB"):
+                                          r"needs about 32\.3 MB, more than the 32\.3 MB"):
         wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
-    assert len(built) == 1  # the first network, which checks the data; not the other 399
+    assert not built  # not even the first network
     monkeypatch.setattr(_args, "physical_memory", lambda: need)
-    assert wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 2, 1).costs.shape == (2, 2, 1)
+    r = wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
+    assert r.costs.shape == (2, 200, 10) and len(built) == 400
+    # A larger test set is only fed forward: 2 x 1002 values per example scored.
+    big = np.tile(X, 20)
+    more = need + 8 * (3 * 7600 + 2 * (1002 * 8000 - 3002 * 400))
+    monkeypatch.setattr(_args, "physical_memory", lambda: more - 1)
+    with pytest.raises(MemoryError, match=r"needs about 141\.5 MB"):
+        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=big, Y_test=np.tile(Y, 20))
+    assert round(more / 1e6, 1) == 141.5
     with pytest.raises(MemoryError, match=r"1 run \(1 init x 1 seed\) of \[2, 5000000, 1\]"):
-        wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # workspace alone: 2.4e10 bytes
+        wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # a worker's activations alone: 48 GB
 
 
 def test_memory_the_os_does_not_tell_is_not_a_limit(monkeypatch):
     from weightinit import _args
 
     monkeypatch.setattr(_args.os, "sysconf", lambda name: -1)  # "unknown", without raising
-    monkeypatch.setattr(_args, "_CGROUP_LIMITS", ())
+    monkeypatch.setattr(_args, "_cgroup_limit_files", lambda: [])
     assert _args.physical_memory() is None
     X, Y, _, _ = flower()
     assert wi.sweep(X, Y, [2, 3, 1], ["zeros"], 1, 1).costs.shape == (1, 1, 1)
+
+
+def test_memory_is_the_lowest_limit_of_the_process_cgroup_and_its_parents(tmp_path, monkeypatch):
+    from weightinit import _args
+
+    proc = tmp_path / "cgroup"
+    proc.write_text("5:cpu,cpuacct:/x\n4:memory:/jobs/job1\n0::/user/session\n")
+    root = tmp_path / "fs"
+    files = _args._cgroup_limit_files(str(proc), str(root))
+    assert files == [str(root / "memory/jobs/job1/memory.limit_in_bytes"), str(root / "memory/jobs/memory.limit_in_bytes"),
+                     str(root / "memory/memory.limit_in_bytes"), str(root / "user/session/memory.max"),
+                     str(root / "user/memory.max"), str(root / "memory.max")]
+    limits = {files[0]: "9223372036854771712", files[1]: "3000000000", files[3]: "max", files[4]: "2000000000\n"}
+    for path, text in limits.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    monkeypatch.setattr(_args, "_cgroup_limit_files", lambda: files)
+    monkeypatch.setattr(_args.os, "sysconf", lambda name: {"SC_PHYS_PAGES": 10**6, "SC_PAGE_SIZE": 4096}[name])
+    assert _args.physical_memory() == 2_000_000_000  # user/'s limit, under the machine's 4.1 GB

@@ -63,12 +63,10 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
 MAX_STEPS = 2**62
 
 
-_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # v2, v1
-
-
 def physical_memory() -> Optional[int]:
-    """The memory this process may use in bytes: the machine's, or its container's limit
-    (cgroup) where lower; None where the OS does not say."""
+    """The memory this process may use in bytes: the machine's, or the lowest limit of its
+    container's memory cgroup and that cgroup's parents, where lower; None where the OS does
+    not say."""
     sizes = []
     try:
         pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
@@ -76,7 +74,7 @@ def physical_memory() -> Optional[int]:
             sizes.append(pages * page)
     except (AttributeError, ValueError, OSError):  # not POSIX, or no such name
         pass
-    for path in _CGROUP_LIMITS:
+    for path in _cgroup_limit_files():
         try:
             with open(path, encoding="ascii") as f:
                 text = f.read().strip()
@@ -85,6 +83,28 @@ def physical_memory() -> Optional[int]:
         if text.isdigit() and int(text) > 0:  # "max": no limit
             sizes.append(int(text))
     return min(sizes) if sizes else None
+
+
+def _cgroup_limit_files(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> list:
+    """The memory-limit files of this process's cgroup and its parents: v2's memory.max
+    ("0::/path") and v1's memory.limit_in_bytes ("N:memory:/path")."""
+    try:
+        with open(proc, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    files = []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":
+            base, name = root, "memory.max"
+        elif "memory" in controllers.split(","):
+            base, name = os.path.join(root, "memory"), "memory.limit_in_bytes"
+        else:
+            continue
+        parts = [p for p in path.split("/") if p]
+        files += [os.path.join(base, *parts[:k], name) for k in range(len(parts), -1, -1)]
+    return files
 
 
 def size_text(nbytes: float) -> str:

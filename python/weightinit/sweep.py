@@ -150,24 +150,35 @@ class SweepResult:
 
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
-                  columns: int) -> None:
-    """A MemoryError, before the networks are built, for a sweep that would not fit in the
-    memory this process may use: each run's parameters are held twice (its network, then the
-    stack the core trains) besides its costs, and each thread's network keeps a workspace of a
-    few values per unit and example (``columns``: the larger data set's). Beyond memory the
-    kernel kills the process without a word."""
+                  m: int, m_test: int, threads: int) -> None:
+    """A MemoryError, before any network is built, for a sweep that would not fit in the
+    memory this process may use (beyond it the kernel kills the process without a word).
+    Counted: the stacked parameters of every run and their costs; two networks at a time
+    (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
+    and per thread a worker's parameters and gradients, its activations and two dZ per unit
+    and example (forward only, for the m_test examples scored), and its per-chunk GEMM dW."""
     memory = _args.physical_memory()
     params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    widest = max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))
     runs = n_inits * n_seeds
-    units = sum(sizes[1:]) + sizes[-1] + 2 * max(sizes[1:])  # A of every layer, Z out, two dZ
-    workers = min(runs, get_num_threads())
-    need = runs * (2 * params * itemsize + 8 * n_records) + workers * (units * columns + params) * itemsize
+    forward = sum(sizes[1:]) + sizes[-1]  # A of every layer, and Z of the output
+    chunks = min(16, -(-m // 2048)) if m > 2048 else 0  # the engine's GEMM chunks of dW
+    worker = 2 * params + max((forward + 2 * max(sizes[1:])) * m, forward * m_test) + chunks * widest
+    values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
+              + min(runs, threads) * worker)
+    need = values * itemsize + runs * 8 * n_records
     if memory and need > memory:
         raise MemoryError(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
-                          f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(columns, 'example')} needs "
+                          f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
                           f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process may "
                           "use: fewer runs or threads, a smaller network or fewer cost records (record_every) "
                           "would need less")
+
+
+def _columns(A: Any) -> int:
+    """The examples of a data set as given (checked later), for the memory estimate; 0 for None."""
+    shape = np.shape(A) if A is not None else ()
+    return int(shape[-1]) if len(shape) == 2 else 0
 
 
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
@@ -257,8 +268,12 @@ def sweep(
         raise TypeError("progress must be a callable or None")
 
     n_records = _args.records(iterations, record_every, len(pairs) * len(seed_list))
+    n_i, n_s = len(pairs), len(seed_list)
+    sizes = MLP._sizes(layer_sizes)
+    _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
+                  _columns(X_test), get_num_threads())
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
-    # first checks the data, then whether the sweep fits in memory, before the others are built.
+    # first checks the data.
     first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
@@ -267,16 +282,16 @@ def sweep(
     if X_test is not None:
         X_test = first._inputs(X_test, "X_test")
         Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
-    n_i, n_s, L = len(pairs), len(seed_list), len(first.layer_sizes) - 1
-    columns = max(X.shape[1], 0 if X_test is None else X_test.shape[1])
-    _check_memory(first.layer_sizes, first.dtype.itemsize, n_i, n_s, n_records, columns)
-    runs = [first] + [MLP(layer_sizes, activations, loss, init=f, rng=s, dtype=dtype, alpha=alpha)
-                      for k, (_, f) in enumerate(pairs) for j, s in enumerate(seed_list) if k or j]
-    # Stacked straight from each network's arrays, which are then let go (a copy of each
-    # run's parameters more stayed alive through training).
-    W = [np.stack([net._params[2 * k] for net in runs]) for k in range(L)]
-    b = [np.stack([net._params[2 * k + 1] for net in runs]) for k in range(L)]
-    del runs
+    # The stacks the core trains, filled one network at a time, each let go once copied.
+    L, dt = len(sizes) - 1, first.dtype
+    W = [np.empty((n_i * n_s, sizes[k + 1], sizes[k]), dt) for k in range(L)]
+    b = [np.empty((n_i * n_s, sizes[k + 1], 1), dt) for k in range(L)]
+    for r in range(n_i * n_s):
+        net = first if r == 0 else MLP(layer_sizes, activations, loss, init=pairs[r // n_s][1],
+                                       rng=seed_list[r % n_s], dtype=dtype, alpha=alpha)
+        for k in range(L):
+            W[k][r], b[k][r] = net._params[2 * k], net._params[2 * k + 1]
+    del net
     total = n_i * n_s
     callback = None if progress is None else functools.partial(_report, progress, iterations, total)
     out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
