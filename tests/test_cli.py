@@ -563,6 +563,9 @@ def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     fig = plots.depth_profiles(profiles, str(tmp_path / "partial.png"))
     assert fig.axes[1].get_title().splitlines()[1] == "std 0 at layers 2-4: constant(0.5)"
     assert len(fig.axes[0].get_title().splitlines()) == 1
+    one = plots.depth_profiles({"relu": {"he_normal": experiments.depth_profile("he_normal", "relu", 1, 8, 8)}},
+                               str(tmp_path / "one.png"))
+    assert list(one.axes[0].get_xticks()) == [1]  # one layer: 0.95..1.05 before
     # Overflowed stds (randn*1e10 through relu layers: 1e271, 1e302, then nan) are named, not
     # called 0; those near 1e300 are drawn (matplotlib's log axis overflowed on them and raised).
     act, grad = experiments.depth_profile("randn*1e10", "relu", 40, 16, 16)
@@ -712,6 +715,17 @@ def test_respelling_pads_the_table_again():
         "| a\\|b  |       1 +- 2 |",
         "| zeros | 10.5 +- 0.25 |",
         "after"]
+
+
+def test_respelling_leaves_lines_that_are_not_its_tables_alone():
+    from weightinit._table import respell
+
+    table = "| a | b |\n|---|--:|\n| 1 | 2 |"
+    for text in ("| not a table\n|-- a dash line", table + "\n| a note |"):
+        lines = text.splitlines()
+        assert respell(text, {"±": "+-"}).splitlines()[-1] == lines[-1]
+    assert respell(table + "\n| a note |", {}).splitlines() == ["| a   |   b |", "|-----|----:|", "| 1   |   2 |",
+                                                              "| a note |"]
 
 
 def test_counts_are_singular_for_one():

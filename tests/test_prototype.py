@@ -304,3 +304,24 @@ def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
          space)
     _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
     np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
+
+
+def test_nn_model_takes_a_patched_module_function_and_names_a_wrong_signature(data, monkeypatch):
+    """Patching weightinit.prototype.initialize_parameters worked before the caller's lookup,
+    whose star-imported original then shadowed the patch; a caller's function of another
+    signature failed with a bare 'takes 1 positional argument'."""
+    (X, Y), _ = data
+
+    def zeros(n_x, n_h, n_y):
+        return {"W1": np.zeros((n_h, n_x)), "b1": np.zeros((n_h, 1)), "W2": np.zeros((n_y, n_h)),
+                "b2": np.zeros((n_y, 1))}
+
+    space = {"X": X, "Y": Y}
+    exec("from weightinit.prototype import *", space)
+    monkeypatch.setattr(wp, "initialize_parameters", zeros)
+    exec("parameters = nn_model(X, Y, 4, num_iterations=5)", space)
+    assert not space["parameters"]["W1"].any()
+    space["initialize_parameters"] = lambda layer_dims: None  # another model's helper
+    with pytest.raises(TypeError, match=r"initialize_parameters\(n_x, n_h, n_y\) as its caller names it.*"
+                                        r"<lambda> cannot take those arguments: pass parameters="):
+        exec("nn_model(X, Y, 4, num_iterations=5)", space)

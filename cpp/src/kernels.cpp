@@ -346,7 +346,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     // doubles though [a, b] holds many (mean 1, std 1, [-1e-17, 1e-17] gave one value).
     const double w = (b - a) / std, c = -alpha;
     // Below 2^-1022 std, w is subnormal and has lost its bits: std 1e305 on [0, 1e-20] gave
-    // all zeros. (u w below that only rounds to 2^-1074, far under w's own ulp.)
+    // all zeros. (u w below that only rounds to 2^-1074, at most w's own ulp.)
     if (!(w >= DBL_MIN)) throw std::invalid_argument("truncated_normal: [a, b] is too narrow (under 2^-1022 std)");
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;

@@ -3,7 +3,8 @@ terminal, and counts of things."""
 
 from __future__ import annotations
 
-from typing import Dict, Sequence
+import re
+from typing import Dict, List, Optional, Sequence
 
 __all__ = ["counted", "markdown", "respell"]
 
@@ -37,19 +38,29 @@ def respell(text: str, spellings: Dict[str, str]) -> str:
     lines, out = text.split("\n"), []
     k = 0
     while k < len(lines):
-        if not (lines[k].startswith("| ") and k + 1 < len(lines) and lines[k + 1].startswith("|-")):
+        head = _cells(lines[k])
+        rule = lines[k + 1] if k + 1 < len(lines) else ""
+        if head is None or not _RULE.fullmatch(rule) or rule.count("|") != len(head) + 1:
             out.append(lines[k])
             k += 1
             continue
-        end = k + 2
-        while end < len(lines) and lines[end].startswith("| "):
+        rows, end = [], k + 2
+        while end < len(lines) and len(_cells(lines[end]) or ()) == len(head):
+            rows.append(_cells(lines[end]))
             end += 1
-        cells = [[c.strip().replace("\\|", "|") for c in line[2:-2].split(" | ")] for line in lines[k:end] if
-                 not line.startswith("|-")]
-        right = [rule.endswith(":") for rule in lines[k + 1][1:-1].split("|")]
-        out.append(markdown(cells[0], cells[1:], right))
+        out.append(markdown(head, rows, [r.endswith(":") for r in rule[1:-1].split("|")]))
         k = end
     return "\n".join(out)
+
+
+_RULE = re.compile(r"\|(-+:?\|)+")  # a rule line as markdown() writes it
+
+
+def _cells(line: str) -> Optional[List[str]]:
+    """The cells of a row as markdown() writes it ("| a | b |"), unescaped; None for other lines."""
+    if not (line.startswith("| ") and line.endswith(" |")):
+        return None
+    return [c.strip().replace("\\|", "|") for c in line[2:-2].split(" | ")]
 
 
 def counted(n: int, noun: str) -> str:

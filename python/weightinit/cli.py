@@ -315,13 +315,18 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
 _SPELLINGS = {"\u00b1": "+-"}
 
 
+def _shows_plus_minus(stream: Any) -> bool:
+    """Whether stream's encoding can write "±" (a stream with none takes str as it is)."""
+    try:
+        "\u00b1".encode(getattr(stream, "encoding", None) or "utf-8")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
 def _on_terminal(table: str) -> str:
     """A table as stdout can show it: spelled and padded again where it cannot encode "±"."""
-    try:
-        "\u00b1".encode(sys.stdout.encoding or "ascii")
-        return table
-    except (UnicodeEncodeError, LookupError, AttributeError):
-        return respell(table, _SPELLINGS)
+    return table if _shows_plus_minus(sys.stdout) else respell(table, _SPELLINGS)
 
 
 def _spell(exc: UnicodeError) -> Tuple[str, int]:
@@ -336,14 +341,10 @@ codecs.register_error("weightinit.spell", _spell)
 def _spell_where_needed() -> None:
     """Lets stdout and stderr print what their encoding cannot, instead of raising after the work."""
     for stream in (sys.stdout, sys.stderr):
-        try:
-            "\u00b1".encode(stream.encoding or "ascii")
-        except (UnicodeEncodeError, LookupError):
+        if not _shows_plus_minus(stream):
             reconfigure = getattr(stream, "reconfigure", None)
             if reconfigure is not None:
                 reconfigure(errors="weightinit.spell")
-        except AttributeError:  # a replaced stream without an encoding
-            pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -209,12 +209,12 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
                 ax.plot(layers[keep], np.log10(y[keep]), marker="o", markersize=3, label=name)
                 drawn.extend(np.log10(y[keep]))
                 if lost.any():
-                    notes.append(f"std not finite at layers {_spans(layers[lost])}: {name}")
+                    notes.append(f"std not finite at {_spans(layers[lost])}: {name}")
                 if zero.all():
                     flat.append(name)
                 elif zero.any():
-                    notes.append(f"std 0 at layers {_spans(layers[zero])}: {name}")
-            # What a log axis cannot draw (a scheme with no line, or missing layers): said under the title.
+                    notes.append(f"std 0 at {_spans(layers[zero])}: {name}")
+            # What the log scale cannot draw (a scheme with no line, or missing layers): said under the title.
             if flat:
                 notes.insert(0, f"std 0 at every layer: {', '.join(flat)}")
             # log10 of the std on a linear axis, labelled 10^k: matplotlib's log axis overflowed
@@ -226,10 +226,12 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
             ax.set_ylim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{v:.0f}}}$"))
-            if hi - lo <= 12:
-                ax.yaxis.set_minor_locator(FixedLocator([k + math.log10(f) for k in range(lo, hi) for f in range(2, 10)]))
+            if hi - lo <= 12:  # (1 x 10^k included: unlabelled where the labels skip decades)
+                ax.yaxis.set_minor_locator(FixedLocator([k + math.log10(f) for k in range(lo, hi) for f in range(1, 10)]))
             ax.set_title("\n".join([f"{act}: {what}"] + notes), fontsize=8 if notes else 10)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers, not 1.5
+            depth = len(next(iter(profiles[act].values()))[c]) if profiles[act] else 1
+            # Layers are whole numbers: each one marked while they are few (one layer got 0.95..1.05).
+            ax.xaxis.set_major_locator(FixedLocator(range(1, depth + 1)) if depth <= 12 else MaxNLocator(integer=True))
             ax.set_xlabel("layer", fontsize=8)
             ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)
@@ -241,11 +243,12 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
 
 
 def _spans(layers: np.ndarray) -> str:
-    """Sorted layer numbers as runs: [2, 3, 4, 7] -> "2-4, 7"."""
+    """Sorted layer numbers as runs: [2, 3, 4, 7] -> "layers 2-4, 7"; [1] -> "layer 1"."""
     runs = []
     for k in layers.tolist():
         if runs and k == runs[-1][1] + 1:
             runs[-1][1] = k
         else:
             runs.append([k, k])
-    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
+    word = "layer" if len(layers) == 1 else "layers"
+    return word + " " + ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)

@@ -16,6 +16,7 @@ prototype's (legacy ``np.random.seed(s)`` + ``randn`` streams, taken from a priv
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -78,6 +79,9 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
         W1 = _layer_weights(f, n_h, n_x, gen, np.float64) * scale
         W2 = _layer_weights(f, n_y, n_h, gen, np.float64) * scale
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+_PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star imports copy it)
 
 
 def _network(parameters: Params) -> Tuple[Any, list]:
@@ -149,7 +153,8 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     as the caller's module names it: the article's experiments redefine that function (zeros,
     ``randn * 0.01``, ...) after ``from weightinit.prototype import *`` and call ``nn_model``,
     which starts from theirs, as the prototype's own ``nn_model`` would; without one of its
-    own the caller gets this module's. Prints "Cost after iteration i" every 1000 iterations
+    own the caller gets this module's. (The caller is the function that calls nn_model: from
+    a thread pool or a helper module, pass ``parameters=`` instead.) Prints "Cost after iteration i" every 1000 iterations
     when ``print_cost`` (after the loop, which runs without Python). Returns the parameters,
     or ``(parameters, costs)`` with ``return_costs`` (the cost of every iteration, as the
     prototype's cost list). Like the prototype, a nan/inf cost does not stop training.
@@ -158,12 +163,7 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
     X, Y = _same_examples(X, Y)
     n_x, _, n_y = layer_sizes(X, Y)
-    if parameters is None:
-        # The prototype's nn_model looks initialize_parameters up in its script's globals.
-        init = sys._getframe(1).f_globals.get("initialize_parameters", initialize_parameters)
-        start = (init if callable(init) else initialize_parameters)(n_x, n_h, n_y)
-    else:
-        start = parameters
+    start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
     model.parameters = start
     costs = model.fit(X, Y, iterations=num_iterations, learning_rate=learning_rate, on_nonfinite="continue")
@@ -172,6 +172,24 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
             print(f"Cost after iteration {i}: {costs[i]:f}")
     trained = model.parameters
     return (trained, costs) if return_costs else trained
+
+
+def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -> Params:
+    """``initialize_parameters(n_x, n_h, n_y)`` as the prototype's nn_model finds it, in its
+    script's globals: the caller's own function of that name if it has one (the article's
+    experiments redefine it), else this module's (as it is now: patched too)."""
+    theirs = caller.get("initialize_parameters")
+    own = globals()["initialize_parameters"]
+    init = theirs if callable(theirs) and theirs is not _PROTOTYPE_INITIALIZE else own
+    try:
+        inspect.signature(init).bind(n_x, n_h, n_y)
+    except TypeError:
+        where = f"{getattr(init, '__module__', '?')}.{getattr(init, '__qualname__', repr(init))}"
+        raise TypeError(f"nn_model starts from initialize_parameters(n_x, n_h, n_y) as its caller names it, and "
+                        f"{where} cannot take those arguments: pass parameters= instead") from None
+    except ValueError:  # no signature to read (a builtin): let the call say
+        pass
+    return init(n_x, n_h, n_y)
 
 
 def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x") -> Tuple[np.ndarray, np.ndarray]:

@@ -254,7 +254,7 @@ def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) 
         raise ValueError(f"std={s:g} or the distance from mean={m:g} to a={lo:g} or b={hi:g}{rounded} overflows "
                          "double precision")
     if (hi - lo) / s < _MIN_WIDTH:
-        raise ValueError(f"[a, b] = [{lo:g}, {hi:g}]{rounded} is too narrow for std={s:g}: (b - a) / std = "
+        raise ValueError(f"[a, b] = [{lo!r}, {hi!r}]{rounded} is too narrow for std={s:g}: (b - a) / std = "
                          f"{(hi - lo) / s:.3g}, under 2**-1022, has lost its bits in double precision; pass a smaller std")
     if alpha > _MAX_TAIL or beta < -_MAX_TAIL:
         raise ValueError(
