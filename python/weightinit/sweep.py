@@ -28,9 +28,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from weightinit import _args, _table
-from weightinit._table import counted
+from weightinit import _args
 from weightinit._coreload import core
+from weightinit._table import counted, markdown
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer
 from weightinit.summary import moments
@@ -145,7 +145,7 @@ class SweepResult:
 
         rows = [[r["init"], f"{cost(r['cost_mean'])} ± {cost(r['cost_sd'])}", percent(r["train_accuracy"]),
                  percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
-        return _table.markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
+        return markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
                                right=[False, True, True, True, True])
 
 
