@@ -459,6 +459,28 @@ def test_ctrl_c_interrupts_training(ctrl_c_after):
         net.fit(X, Y, iterations=50_000_000)
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_a_stopped_fit_hands_back_the_costs_recorded_until_then(stop):
+    """Ctrl-C, or the progress callback's own exception, stops a fit between steps; the
+    costs recorded until then were lost (a FloatingPointError carried them)."""
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    start = net.parameters
+    calls = []
+
+    def progress(step, cost):
+        calls.append(step)
+        if len(calls) == 3:
+            raise stop("stop")
+
+    with pytest.raises(stop) as info:
+        net.fit(X, Y, iterations=10**8, learning_rate=1.2, record_every=2, progress=progress)
+    costs = info.value.costs
+    assert len(costs) == calls[-1] // 2 + 1  # steps 0, 2, ..., up to the step the callback saw
+    net.parameters = start
+    np.testing.assert_array_equal(net.fit(X, Y, iterations=calls[-1] + 1, learning_rate=1.2, record_every=2), costs)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [

@@ -145,7 +145,14 @@ public:
                 std::lock_guard<std::mutex> lock(mutex_);
                 r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
-            if (raised) throw py::error_already_set();
+            if (raised) {  // Ctrl-C or the callback's exception, carrying the costs recorded until then
+                py::error_already_set error;
+                try {
+                    error.value().attr("costs") = costs[py::slice(0, py::ssize_t(r.recorded), 1)];
+                } catch (py::error_already_set&) {  // an exception that takes no attribute: raised as it is
+                }
+                throw error;
+            }
             py::dict report;
             report["steps"] = r.steps;
             report["recorded"] = r.recorded;

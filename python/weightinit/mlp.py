@@ -414,6 +414,8 @@ class MLP:
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its
         cost), from the training loop with the GIL held; an exception it raises stops training.
+        Stopped either way, the parameters are those of the last update, and the exception's
+        ``costs`` holds the costs recorded until then.
         It must not use this network (a RuntimeError says so): copy it (``copy.deepcopy``) to
         score the parameters of the moment.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
