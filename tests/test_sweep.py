@@ -180,6 +180,7 @@ def test_a_tuple_of_inits_is_refused_with_the_reason():
     (dict(inits=[("label",)]), TypeError),
     (dict(seeds=[-1]), ValueError),
     (dict(seeds=[]), ValueError),
+    (dict(seeds=2**40), ValueError),  # a bare MemoryError from list(range(2**40)) before
     (dict(iterations=-1), ValueError),
     (dict(learning_rate=0.0), ValueError),
     (dict(record_every=0), ValueError),

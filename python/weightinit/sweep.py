@@ -249,7 +249,7 @@ def sweep(
     if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
         seeds = seeds.tolist()
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
-        seeds = list(range(_args.count(seeds, "seeds", 1)))
+        seeds = list(range(_args.count(seeds, "seeds", 1, 2**31 - 1)))  # a list of 2**40 ints: no message
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
     if len(seeds) < 1:
