@@ -31,7 +31,7 @@ def _run(code):
 def test_the_tour_runs_and_its_comments_hold():
     ns, out = _run(_examples()[0])
     assert np.array_equal(ns["w"], wi.xavier_uniform((4, 2), rng=2))  # the alias is glorot's U[+-sqrt(6/(n+m))]
-    # The first article's figures for U[+-1/sqrt(10)]: +-0.316, std 0.316/sqrt(3) = 0.18.
+    # The second article's figures for U[+-1/sqrt(10)]: +-0.316, std 0.316/sqrt(3) = 0.18.
     assert "min=-0.316 max=0.316" in out and "std=0.18" in out
     part = ns["part"]
     assert part.shape == (512, 4096) and part.min() >= -0.04 and part.max() <= 0.04
@@ -45,3 +45,8 @@ def test_the_prototype_example_prints_the_articles_cost_lines():
     lines = [line for line in out.splitlines() if line.startswith("Cost after iteration")]
     assert len(lines) == 10 and lines[0].startswith("Cost after iteration 0: ")
     assert set(ns["parameters"]) == {"W1", "b1", "W2", "b2"}
+
+
+def test_the_zero_init_example_stays_at_ln_2():
+    ns, _ = _run(_examples()[2])
+    assert not ns["parameters"]["W1"].any() and np.allclose(ns["costs"], np.log(2), rtol=1e-15)

@@ -236,7 +236,7 @@ private:
 }  // namespace
 
 void register_mlp(py::module_& parent) {
-    auto m = parent.def_submodule("mlp", "The MLP engine (DESIGN.md section 5)");
+    auto m = parent.def_submodule("mlp", "The MLP engine behind weightinit.MLP and weightinit.prototype");
     py::class_<PyNetwork>(m, "Network")
         .def(py::init<std::vector<std::size_t>, const std::vector<std::string>&, const std::string&, double, bool>(),
              py::arg("sizes"), py::arg("activations"), py::arg("loss"), py::arg("alpha"), py::arg("float32"))

@@ -21,8 +21,8 @@ __all__ = ["blobs", "circles", "moons", "planar_flower"]
 def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
     """The first article's two-class "flower" (``load_planar_dataset``): ``X`` (2, m), ``Y`` (1, m) uint8.
 
-    Class ``j`` has m/2 points at angle ``t = linspace(3.12 j, 3.12 (j + 1)) + noise N(0, 1)``
-    and radius ``r = petals sin(4 t) + noise N(0, 1)``; ``x = (r sin t, r cos t)``.
+    Class ``j`` has m/2 points at angle ``t = linspace(3.12 j, 3.12 (j + 1)) + noise * N(0, 1)``
+    and radius ``r = petals sin(4 t) + noise * N(0, 1)``; ``x = (r sin t, r cos t)``.
 
     ``rng`` is an int seed or a ``np.random.RandomState``: the draws are the legacy ``randn``
     stream, so seed ``s`` gives exactly the article's ``np.random.seed(s)`` data set

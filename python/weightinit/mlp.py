@@ -32,6 +32,7 @@ from weightinit import _args
 from weightinit import random as _random
 from weightinit import registry
 from weightinit._coreload import core
+from weightinit._table import counted
 from weightinit._threads import get_num_threads
 
 __all__ = ["HIDDEN_ACTIVATIONS", "LOSSES", "MLP"]
@@ -97,9 +98,9 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
             hint = f"; examples are columns, so pass {name}.T"
         else:
             hint = ""
-        raise ValueError(f"{name} must have {rows} rows, got shape {arr.shape}{hint}")
+        raise ValueError(f"{name} must have {counted(rows, 'row')}, got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
-        raise ValueError(f"{name} must have {cols} columns, got shape {arr.shape}")
+        raise ValueError(f"{name} must have {counted(cols, 'column')}, got shape {arr.shape}")
     with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
         out = np.ascontiguousarray(arr, dtype=dtype)
     if not out.flags.aligned:  # a view at an odd byte offset (np.frombuffer): the core reads aligned values
