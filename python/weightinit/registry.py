@@ -139,7 +139,10 @@ def get(name_or_callable: Any) -> Initializer:
     ``"RandomNormal"``, ``"RandomUniform"`` and ``"TruncatedNormal"`` draw at keras' 0.05 (so
     do keras' strings ``"random_normal"`` and ``"random_uniform"``, which name no function
     here; ``"truncated_normal"`` is :func:`truncated_normal`, torch's rule), and
-    ``"Orthogonal"`` is flattened by the last axis (``column_axis=-1``).
+    ``"Orthogonal"`` is flattened by the last axis (``column_axis=-1``). keras' short strings
+    ``"normal"``, ``"uniform"`` and ``"orthogonal"`` are this library's functions, torch's
+    rules (N(0, 1), U[0, 1), flattened by the first axis), not keras' RandomNormal(0.05),
+    RandomUniform(±0.05) and Orthogonal: use the class names for keras' rules.
     Unknown names raise a ValueError listing close matches.
 
     >>> wi.get("normalized_xavier") is wi.xavier_uniform
