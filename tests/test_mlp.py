@@ -459,6 +459,24 @@ def test_ctrl_c_interrupts_training(ctrl_c_after):
         net.fit(X, Y, iterations=50_000_000)
 
 
+def test_a_float32_cost_beyond_float32_stops_the_fit_before_its_update():
+    """Costs are computed in double: 7.5e41 counted as finite, its update overflowed the
+    float32 parameters, and the fit raised a step later with inf weights (torch reports inf)."""
+    gen = np.random.default_rng(0)
+    X, Y = gen.normal(size=(3, 20)).astype(np.float32), gen.normal(size=(2, 20)).astype(np.float32)
+    net = wi.MLP([3, 5, 2], activations=["tanh", "identity"], loss="mse", init="xavier_normal", rng=0,
+                 dtype=np.float32)
+    costs = net.fit(X, Y, iterations=30, learning_rate=50.0, on_nonfinite="continue")
+    k = int(np.argmax(~(np.abs(costs) <= np.finfo(np.float32).max)))
+    assert np.isfinite(costs[k])  # finite in double, beyond float32
+    net = wi.MLP([3, 5, 2], activations=["tanh", "identity"], loss="mse", init="xavier_normal", rng=0,
+                 dtype=np.float32)
+    with pytest.raises(FloatingPointError, match=rf"beyond float32's range\) at iteration {k};") as info:
+        net.fit(X, Y, iterations=30, learning_rate=50.0)
+    np.testing.assert_array_equal(info.value.costs, costs[: k + 1])
+    assert all(np.isfinite(v).all() for v in net.parameters.values())
+
+
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
 def test_a_stopped_fit_hands_back_the_costs_recorded_until_then(stop):
     """Ctrl-C, or the progress callback's own exception, stops a fit between steps; the

@@ -410,7 +410,7 @@ class MLP:
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
-        A nan/inf cost raises FloatingPointError (parameters are those that produced it; the
+        A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError (parameters are those that produced it; the
         error's ``costs`` holds the costs recorded until then) unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its
@@ -448,8 +448,9 @@ class MLP:
         if on_nonfinite == "continue":
             return costs
         if report["nonfinite"]:
-            what = (f"the cost became nan or inf at iteration {report['first_nonfinite']}; training stopped "
-                    "before that update")
+            beyond = " (or beyond float32's range)" if self.dtype == np.float32 else ""
+            what = (f"the cost became nan or inf{beyond} at iteration {report['first_nonfinite']}; training "
+                    "stopped before that update")
         elif not all(np.isfinite(p).all() for p in self._params):
             # The cost is checked before each update; only the last update has no cost after it.
             what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"

@@ -72,7 +72,8 @@ class SweepResult:
     """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
 
     ``costs[i, s, k]`` is the cost before step ``k * record_every`` (NaN after a run
-    diverged); ``final_cost`` is the cost of the trained parameters on the training set (NaN
+    diverged: its cost became nan or inf, or in float32 went beyond float32's range, and it
+    stopped before that update, as ``MLP.fit`` does); ``final_cost`` is the cost of the trained parameters on the training set (NaN
     for a diverged run);
     accuracies are fractions in [0, 1] (NaN for a diverged run, for ``mse``, and for
     ``test_accuracy`` without a test set). ``parameters[l]`` stacks layer ``l+1``'s trained

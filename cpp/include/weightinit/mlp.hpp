@@ -131,7 +131,7 @@ inline std::size_t recorded_steps(std::size_t iterations, std::size_t record_eve
 struct TrainReport {
     std::size_t steps = 0;             // updates applied
     std::size_t recorded = 0;          // costs written
-    bool nonfinite = false;            // some cost was nan or inf
+    bool nonfinite = false;            // some cost was nan or inf (or beyond float32's range, in float32)
     std::size_t first_nonfinite = 0;   // the step that computed it
     bool cancelled = false;            // the check asked to stop
 };
