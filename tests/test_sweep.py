@@ -357,3 +357,17 @@ def test_memory_is_the_lowest_limit_of_the_process_cgroup_and_its_parents(tmp_pa
     monkeypatch.setattr(_args, "_cgroup_limit_files", lambda: files)
     monkeypatch.setattr(_args.os, "sysconf", lambda name: {"SC_PHYS_PAGES": 10**6, "SC_PAGE_SIZE": 4096}[name])
     assert _args.physical_memory() == 2_000_000_000  # user/'s limit, under the machine's 4.1 GB
+
+
+def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():
+    """The sweep's runs stop, as MLP.fit does, at a cost beyond float32's range; a final cost
+    there (after the last update) marked nothing, though it is inf in float32."""
+    gen = np.random.default_rng(0)
+    X, Y = gen.normal(size=(3, 20)).astype(np.float32), gen.normal(size=(2, 20)).astype(np.float32)
+    kw = dict(activations=["tanh", "identity"], loss="mse", dtype=np.float32)
+    net = wi.MLP([3, 5, 2], init="xavier_normal", rng=0, **kw)
+    costs = net.fit(X, Y, iterations=30, learning_rate=50.0, on_nonfinite="continue")
+    k = int(np.argmax(~(np.abs(costs) <= np.finfo(np.float32).max)))  # the first beyond float32
+    assert k > 0 and np.isfinite(costs[k])
+    r = wi.sweep(X, Y, [3, 5, 2], ["xavier_normal"], [0], k, 50.0, **kw)  # stops just before it
+    assert np.isfinite(r.costs).all() and r.diverged[0, 0] and np.isnan(r.final_cost[0, 0])

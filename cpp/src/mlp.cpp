@@ -1422,11 +1422,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                 J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
             }
             if (step % opt.record_every == 0) costs[report.recorded++] = J;
-            // A float32 network's cost beyond float32's range is inf in float32 (as torch reports
-            // it), and the update it drives overflows the parameters: non-finite too.
-            constexpr double top = std::is_same_v<T, float> ? double(std::numeric_limits<float>::max())
-                                                            : std::numeric_limits<double>::max();
-            if (!(std::fabs(J) <= top)) {  // nan too
+            if (!cost_in_range<T>(J)) {
                 if (!report.nonfinite) report.first_nonfinite = step;
                 report.nonfinite = true;
                 if (opt.stop_on_nonfinite) break;

@@ -167,7 +167,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             steps.fetch_add(opt.iterations - counted);  // a diverged run's steps count as done too
             // A finite last cost can still be followed by an update that overflows.
             if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
-            if (!std::isfinite(out.final_cost[r])) {
+            if (!mlp::cost_in_range<T>(out.final_cost[r])) {
                 out.diverged[r] = 1;
                 out.final_cost[r] = nan;
             } else {

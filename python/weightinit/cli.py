@@ -19,11 +19,10 @@ import sys
 import time
 from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
 
-from weightinit import __version__, experiments
+from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
 from weightinit._table import counted, markdown, respell
 from weightinit._threads import MAX_THREADS, set_num_threads
-from weightinit.initializers import SCALE_RULES
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 
 __all__ = ["main"]
@@ -140,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(command_parser=p)
     _common(p, "ranges", experiments.RANGE_SCHEMES,
             "comma-separated init schemes with a scale from the fans: "
-            + ", ".join(sorted(f.__name__ for f in SCALE_RULES)) + ", or their other names in weightinit.available()")
+            + registry.SCALED + ", or their other names in weightinit.available()")
 
     p = sub.add_parser("depth", formatter_class=formatter, help="activation and gradient std per layer of a deep network, per scheme",
                        description="Forward and backward pass, at initialization, of DEPTH hidden layers of "

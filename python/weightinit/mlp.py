@@ -410,8 +410,10 @@ class MLP:
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
         by default drawn from the network's generator), and the recorded cost is the
         mini-batch's. Each recorded cost is the one computed before that step's update.
-        A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError (parameters are those that produced it; the
-        error's ``costs`` holds the costs recorded until then) unless ``on_nonfinite="continue"``. Ctrl-C interrupts training between steps.
+        A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError
+        (parameters are those that produced it; the error's ``costs`` holds the costs
+        recorded until then) unless ``on_nonfinite="continue"``. Ctrl-C interrupts training
+        between steps.
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its
         cost), from the training loop with the GIL held; an exception it raises stops training.

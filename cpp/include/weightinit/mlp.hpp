@@ -30,9 +30,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -121,6 +123,14 @@ struct TrainOptions {
     Key shuffle_key{0, 0};
     int nthreads = 1;
 };
+
+// Whether a cost (computed in double) is finite in the network's type T: beyond float32's
+// range it is inf in float32 (as torch reports it), and the update it drives overflows the
+// parameters. train() stops before such a cost's update; the sweep calls its run diverged.
+template <class T>
+bool cost_in_range(double J) {
+    return std::fabs(J) <= double(std::numeric_limits<T>::max());  // false for nan too
+}
 
 // Costs train() records: steps 0, r, 2r, ... below iterations (no overflow near 2^64).
 inline std::size_t recorded_steps(std::size_t iterations, std::size_t record_every) {
