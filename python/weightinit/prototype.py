@@ -154,15 +154,16 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     ``randn * 0.01``, ...) after ``from weightinit.prototype import *`` and call ``nn_model``,
     which starts from theirs, as the prototype's own ``nn_model`` would; without one of its
     own the caller gets this module's. (The caller is the function that calls nn_model: from
-    a thread pool or a helper module, pass ``parameters=`` instead.) Prints "Cost after iteration i" every 1000 iterations
-    when ``print_cost`` (after the loop, which runs without Python). Returns the parameters,
-    or ``(parameters, costs)`` with ``return_costs`` (the cost of every iteration, as the
-    prototype's cost list). Like the prototype, a nan/inf cost does not stop training.
+    a thread pool or a helper module, pass ``parameters=`` instead.) Prints "Cost after
+    iteration i" every 1000 iterations when ``print_cost`` (after the loop, which runs
+    without Python). Returns the parameters, or ``(parameters, costs)`` with
+    ``return_costs`` (the cost of every iteration, as the prototype's cost list). Like the
+    prototype, a nan/inf cost does not stop training.
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
     X, Y = _same_examples(X, Y)
-    n_x, _, n_y = layer_sizes(X, Y)
+    n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
     model.parameters = start

@@ -268,11 +268,12 @@ def sweep(
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 
-    n_records = _args.records(iterations, record_every, len(pairs) * len(seed_list))
     n_i, n_s = len(pairs), len(seed_list)
+    runs, threads = n_i * n_s, get_num_threads()
+    n_records = _args.records(iterations, record_every, runs)
     sizes = MLP._sizes(layer_sizes)
     _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
-                  _columns(X_test), get_num_threads())
+                  _columns(X_test), threads)
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
     # first checks the data.
     first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
@@ -285,21 +286,19 @@ def sweep(
         Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
     # The stacks the core trains, filled one network at a time, each let go once copied.
     L, dt = len(sizes) - 1, first.dtype
-    W = [np.empty((n_i * n_s, sizes[k + 1], sizes[k]), dt) for k in range(L)]
-    b = [np.empty((n_i * n_s, sizes[k + 1], 1), dt) for k in range(L)]
-    for r in range(n_i * n_s):
+    W = [np.empty((runs, sizes[k + 1], sizes[k]), dt) for k in range(L)]
+    b = [np.empty((runs, sizes[k + 1], 1), dt) for k in range(L)]
+    for r in range(runs):
         net = first if r == 0 else MLP(layer_sizes, activations, loss, init=pairs[r // n_s][1],
                                        rng=seed_list[r % n_s], dtype=dtype, alpha=alpha)
         for k in range(L):
             W[k][r], b[k][r] = net._params[2 * k], net._params[2 * k + 1]
     del net
-    total = n_i * n_s
-    callback = None if progress is None else functools.partial(_report, progress, iterations, total)
-    out = core.sweep.run(list(first.layer_sizes), list(first.activations), first.loss, first.alpha,
+    callback = None if progress is None else functools.partial(_report, progress, iterations, runs)
+    out = core.sweep.run(list(sizes), list(first.activations), first.loss, first.alpha,
                          first.dtype == np.float32, W, b, X, Y, X_test, Y_test, iterations, lr, record_every,
-                         get_num_threads(), callback)
+                         threads, callback)
     shape = (n_i, n_s)
-    sizes = first.layer_sizes
     return SweepResult(
         inits=[label for label, _ in pairs],
         seeds=seed_list,
