@@ -987,17 +987,11 @@ void update(const Architecture& arch, const Parameters<T>& p, const std::vector<
     }
 }
 
-template <class T>
-std::vector<T*> pointers(std::vector<Buffer<T>>& bufs) {
-    std::vector<T*> out;
-    for (auto& b : bufs) out.push_back(b.data());
-    return out;
-}
-
-template <class T>
-std::vector<T*> pointers(std::vector<std::vector<T>>& vecs) {
-    std::vector<T*> out;
-    for (auto& v : vecs) out.push_back(v.data());
+// The data pointers of a vector of Buffers or of vectors.
+template <class Items>
+auto pointers(Items& items) {
+    std::vector<decltype(items.front().data())> out;
+    for (auto& item : items) out.push_back(item.data());
     return out;
 }
 
