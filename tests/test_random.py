@@ -636,27 +636,44 @@ def test_float32_quantile_accuracy():
 U_ZERO_SHAPE, U_ZERO_SEED = (8_000_000,), 5
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float16])
-@pytest.mark.parametrize("mean,std,a,b", [(0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -40.0, 5.0),
-                                          (1.0, 0.02, -np.inf, 3.0), (0.0, 1.0, -np.inf, -1.0)])
-def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_is_minus_infinity(dtype, mean, std, a, b):
-    # u = 0 puts p = Phi(alpha) + u (Phi(beta) - Phi(alpha)) at Phi(alpha), which is 0 (or
-    # below the smallest normal double) for these lower bounds: no quantile exists there.
-    # That cell's value is the quantile at the middle of its 2^-24 of probability, about
-    # -5.45 sigma, and not the -37.5 sigma quantile of the smallest double.
+def _u_zero_elements():
     u = wi.random.uniform(U_ZERO_SHAPE, rng=U_ZERO_SEED, dtype=np.float32)
     zeros = np.flatnonzero(u == 0)
     assert zeros.size >= 1
+    return zeros
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("mean,std,a,b", [(0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -40.0, 5.0),
+                                          (1.0, 0.02, -np.inf, 3.0), (0.0, 1.0, -np.inf, -1.0),
+                                          (0.0, 1.0, -30.0, 30.0), (0.0, 1.0, -10.0, 2.0), (0.5, 2.0, -11.5, 0.5)])
+def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_holds_almost_none_of_it(dtype, mean, std, a, b):
+    # u = 0 puts p = Phi(alpha) + u (Phi(beta) - Phi(alpha)) at Phi(alpha). Where that is
+    # below half the cell's 2^-24 of probability (alpha below about -5.4), the cell's value
+    # is the quantile at that half cell, about -5.45 sigma: not the bound itself, which was
+    # a 30-sigma value once in 2^24 elements for [-30, 30] (and never +30: the upper tail's
+    # last cell was already inside), nor, with no quantile at Phi(alpha) (below the
+    # smallest normal double), the -37.5 sigma one of the smallest double.
     alpha, beta = (a - mean) / std, (b - mean) / std
     span = stats.norm.cdf(beta) - stats.norm.cdf(alpha)
     want = mean + std * stats.norm.ppf(2.0**-25 * span)
-    for i in zeros:
+    assert want > a + std / 4  # far enough from a to tell the two apart
+    for i in _u_zero_elements():
         region = (slice(i, i + 1),)
         got = wi.random.truncated_normal(U_ZERO_SHAPE, mean=mean, std=std, a=a, b=b, rng=U_ZERO_SEED, dtype=dtype,
                                          region=region)
         assert got[0] == pytest.approx(want, rel=1e-6 if dtype == np.float32 else 1e-3, abs=0)
         oracle = ref.truncated_normal(U_ZERO_SHAPE, key_of(U_ZERO_SEED), mean, std, a, b, dtype, region)
         assert ulps(got, oracle).max() <= 4
+
+
+@pytest.mark.parametrize("a", [-2.0, -5.0])
+def test_truncated_normal_keeps_a_bound_that_holds_its_cells_probability(a):
+    # With Phi(a) above half a cell (a = -5: 2.9e-7 against 3e-8) u = 0 still gives a itself.
+    for i in _u_zero_elements():
+        got = wi.random.truncated_normal(U_ZERO_SHAPE, a=a, b=2.0, rng=U_ZERO_SEED, dtype=np.float32,
+                                         region=(slice(i, i + 1),))
+        assert got[0] == np.float32(a)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])

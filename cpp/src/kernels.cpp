@@ -102,8 +102,8 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
         const double lower = p.p_alpha + u[i] * p.p_span;
         const double upper = p.q_beta + (1.0 - u[i]) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
-        // Where Phi(alpha) is 0 or subnormal, u = 0 has no quantile: its cell's middle.
-        const double ti = use_lower ? (lower < DBL_MIN ? p.lower_floor : lower) : std::max(upper, DBL_MIN);
+        // u = 0 where Phi(alpha) is below half a cell (0 or subnormal included): half a cell.
+        const double ti = use_lower ? std::max(lower, p.lower_floor) : std::max(upper, DBL_MIN);
         t[i] = ti;
         dst[i] = T(truncated_value(Q::central(std::min(ti, 0.5) - 0.5), use_lower, p));
     }

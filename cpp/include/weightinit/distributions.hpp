@@ -10,10 +10,12 @@
 //                         u (Phi(beta) - Phi(alpha)); where p <= 1/2 the quantile is
 //                         ndtri(p), else -ndtri(Phi(-beta) + (1 - u)(Phi(-alpha) - Phi(-beta))),
 //                         so both far tails keep full relative precision; then the
-//                         value mean + std z is clamped into [a, b]. Where Phi(alpha) is
-//                         below the smallest normal double (alpha = -inf, or below about
-//                         -37.5), u = 0 takes p at the middle of its cell instead: 2^-54
-//                         (float32 stream: 2^-25) times Phi(beta) - Phi(alpha). ndtri is
+//                         value mean + std z is clamped into [a, b]. p is at least half a
+//                         cell of u, 2^-54 (float32 stream: 2^-25) times Phi(beta) -
+//                         Phi(alpha), and DBL_MIN: where Phi(alpha) is below that (alpha
+//                         below about -8.3, float32 -5.4; -inf included), u = 0 stands for
+//                         a cell whose probability lies almost all above alpha, and takes
+//                         its value there instead of alpha itself. ndtri is
 //                         Wichura's AS 241 for float64 and Acklam's algorithm for float32.
 //                         Narrow intervals, beta - alpha < 1e-7 (float32 stream: 1e-4),
 //                         too few bits of p left between Phi(alpha) and Phi(beta): the
@@ -53,7 +55,7 @@ struct TruncatedNormalParams {
     double lo, hi;                   // clamp bounds, representable in the output type
     double p_alpha, p_span;          // Phi(alpha), Phi(beta) - Phi(alpha)
     double q_beta, q_span;           // Phi(-beta), Phi(-alpha) - Phi(-beta)
-    double lower_floor;              // p for u = 0 where Phi(alpha) < DBL_MIN: half a cell of u
+    double lower_floor;              // the least p: half a cell of u (u = 0 where Phi(alpha) is below it)
     // Narrow intervals: s = u E L(u G), E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
     double a, E, G;

@@ -206,9 +206,10 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     upper = _phi(-beta) + (1.0 - u) * (_phi(-alpha) - _phi(-beta))
     use_lower = lower <= 0.5
     tiny = np.finfo(np.float64).tiny
-    # u = 0 where Phi(alpha) < tiny: no quantile at p = Phi(alpha); the middle of u's cell.
+    # p is at least half a cell of u: u = 0 where Phi(alpha) is below that takes the half
+    # cell, not alpha (whose quantile stands for a cell whose probability lies far above it).
     floor = max(tiny, (2.0**-54 if dtype == np.float64 else 2.0**-25) * (_phi(beta) - _phi(alpha)))
-    t = np.where(use_lower, np.where(lower < tiny, floor, lower), np.maximum(upper, tiny))
+    t = np.where(use_lower, np.maximum(lower, floor), np.maximum(upper, tiny))
     quantile = ndtri_lower if dtype == np.float64 else ndtri_lower_f32
     x = quantile(np.minimum(t, 0.5))
     z = np.where(use_lower, x, -x)
