@@ -207,8 +207,9 @@ def truncated_normal(
 
     Sampled by the inverse CDF, never by rejection: every value lies in [a, b], also
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
-    Bounds may be infinite. For float32 the bounds are rounded inwards to float32; float16
-    values are the float32 values on the bounds rounded inwards to float16, rounded.
+    Bounds may be infinite. float32 values are clamped to the bounds rounded inwards to
+    float32 (the CDF takes them as given); float16 values are the float32 values on the
+    bounds rounded inwards to float16, rounded.
     Intervals narrower than 1e-7 std (1e-4 for float32 and float16), where the CDF has too
     few bits left between its bounds, are sampled from their own density (flat to within
     5e-15, or 5e-9, but for its exponential tilt), so they are filled, not collapsed onto
