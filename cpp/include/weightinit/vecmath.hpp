@@ -253,8 +253,12 @@ struct Quantile<float> {
 // which e^r = 1 + r + r c / (2 - c) = (2 - c + 2r) / (2 - c).
 // Pure arithmetic, so V is double or an explicit vector of doubles (vec8.hpp): each lane
 // then computes the bits the scalar code computes.
+//
+// shifted = x / ln2 + (0x1.8p52 + bias) before the rounding constant is taken off again:
+// with an even bias k rounds as with none (ties to even), and shifted's low bits are
+// k + bias (vec8::tanh reads 2^(k + 1) from them with bias 1024).
 template <class V>
-WI_INLINE void exp_reduce(V x, V& k, V& hi, V& lo, V& r, V& c) {
+WI_INLINE void exp_reduce(V x, V& k, V& hi, V& lo, V& r, V& c, V& shifted, double bias) {
     constexpr double ln2_hi = 6.93147180369123816490e-01;  // trailing zeros: k * ln2_hi is exact
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     constexpr double inv_ln2 = 1.44269504088896338700e+00;
@@ -262,12 +266,19 @@ WI_INLINE void exp_reduce(V x, V& k, V& hi, V& lo, V& r, V& c) {
                      P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
                      P5 = 4.13813679705723846039e-08;
     constexpr double round_magic = 0x1.8p52;
-    k = (x * inv_ln2 + round_magic) - round_magic;  // round to nearest
+    shifted = x * inv_ln2 + (round_magic + bias);  // round to nearest
+    k = shifted - (round_magic + bias);
     hi = x - k * ln2_hi;
     lo = k * ln2_lo;
     r = hi - lo;
     const V t = r * r;
     c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+}
+
+template <class V>
+WI_INLINE void exp_reduce(V x, V& k, V& hi, V& lo, V& r, V& c) {
+    V shifted;
+    exp_reduce(x, k, hi, lo, r, c, shifted, 0.0);
 }
 
 // e^x = 2^k (1 + p), p = e^r - 1 to ~1 ulp (fdlibm's evaluation, keeping hi and lo apart).
