@@ -646,18 +646,17 @@ def _u_zero_elements():
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
 @pytest.mark.parametrize("mean,std,a,b", [(0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -40.0, 5.0),
                                           (1.0, 0.02, -np.inf, 3.0), (0.0, 1.0, -np.inf, -1.0),
-                                          (0.0, 1.0, -30.0, 30.0), (0.0, 1.0, -10.0, 2.0), (0.5, 2.0, -11.5, 0.5)])
-def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_holds_almost_none_of_it(dtype, mean, std, a, b):
-    # u = 0 puts p = Phi(alpha) + u (Phi(beta) - Phi(alpha)) at Phi(alpha). Where that is
-    # below half the cell's 2^-24 of probability (alpha below about -5.4), the cell's value
-    # is the quantile at that half cell, about -5.45 sigma: not the bound itself, which was
-    # a 30-sigma value once in 2^24 elements for [-30, 30] (and never +30: the upper tail's
-    # last cell was already inside), nor, with no quantile at Phi(alpha) (below the
-    # smallest normal double), the -37.5 sigma one of the smallest double.
+                                          (0.0, 1.0, -30.0, 30.0), (0.0, 1.0, -10.0, 2.0), (0.5, 2.0, -11.5, 0.5),
+                                          (0.0, 1.0, -5.0, 2.0)])
+def test_truncated_normal_takes_the_lowest_cell_at_its_middle(dtype, mean, std, a, b):
+    # u = 0 is the cell [0, 2^-24) of u: p = Phi(alpha) + (u + 2^-25)(Phi(beta) - Phi(alpha)).
+    # At the cell's edge, p = Phi(alpha) gave a itself: a 30-sigma value once in 2^24
+    # elements for [-30, 30] (never +30: the upper tail's cells were taken at their inner
+    # edge), and no quantile at all where Phi(alpha) underflows (a = -inf).
     alpha, beta = (a - mean) / std, (b - mean) / std
     span = stats.norm.cdf(beta) - stats.norm.cdf(alpha)
-    want = mean + std * stats.norm.ppf(2.0**-25 * span)
-    assert want > a + std / 4  # far enough from a to tell the two apart
+    want = mean + std * stats.norm.ppf(stats.norm.cdf(alpha) + 2.0**-25 * span)
+    assert want > a + 1e-4 * std  # far enough from a to tell the two apart
     for i in _u_zero_elements():
         region = (slice(i, i + 1),)
         got = wi.random.truncated_normal(U_ZERO_SHAPE, mean=mean, std=std, a=a, b=b, rng=U_ZERO_SEED, dtype=dtype,
@@ -667,13 +666,22 @@ def test_truncated_normal_takes_the_middle_of_a_cell_whose_edge_holds_almost_non
         assert ulps(got, oracle).max() <= 4
 
 
-@pytest.mark.parametrize("a", [-2.0, -5.0])
-def test_truncated_normal_keeps_a_bound_that_holds_its_cells_probability(a):
-    # With Phi(a) above half a cell (a = -5: 2.9e-7 against 3e-8) u = 0 still gives a itself.
-    for i in _u_zero_elements():
-        got = wi.random.truncated_normal(U_ZERO_SHAPE, a=a, b=2.0, rng=U_ZERO_SEED, dtype=np.float32,
-                                         region=(slice(i, i + 1),))
-        assert got[0] == np.float32(a)
+@pytest.mark.parametrize("mean,std,a,b", [(0.0, 0.02, -0.04, 0.04), (0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -6.0, 6.0)])
+def test_float32_truncated_normal_mirrors_cell_by_cell(mean, std, a, b):
+    # Cell k of the 24-bit uniform and its mirror, cell 2^24 - 1 - k, give opposite values on
+    # a symmetric interval: each cell is taken at its middle, so both tails hold the same
+    # cells. Taken at the cells' lower edges, the lower tail held one cell more at every
+    # threshold (beyond 5.25 std, 1202 values against 602 in 1e10, where 760 are due).
+    n = 4_000_000
+    k = (wi.random.uniform(n, rng=3, dtype=np.float32).astype(np.float64) * 2**24).astype(np.int64)
+    v = wi.random.truncated_normal(n, mean=mean, std=std, a=a, b=b, rng=3, dtype=np.float32)
+    order = np.argsort(k, kind="stable")
+    mirror = 2**24 - 1 - k
+    pos = np.minimum(np.searchsorted(k[order], mirror), n - 1)
+    found = k[order][pos] == mirror
+    i, j = np.flatnonzero(found), order[pos[found]]
+    assert i.size > 100_000
+    np.testing.assert_array_equal(v[i], -v[j])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
@@ -820,7 +828,7 @@ def test_truncated_normal_far_tail_matches_the_reference(a, b):
     tests cannot tell from the near one used out of its range (258 ulp off)."""
     got = wi.random.truncated_normal((300, 70), a=a, b=b, rng=3)
     want = ref.truncated_normal((300, 70), key_of(3), 0.0, 1.0, a, b, np.float64)
-    assert ulps(got, want).max() <= 4
+    assert ulps(got, want).max() <= 6  # 5 seen (the core's log is not NumPy's); the wrong rational: 258
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

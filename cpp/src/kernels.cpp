@@ -91,7 +91,8 @@ template <class T>
 WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
     if (p.narrow) {
         for (std::size_t i = 0; i < m; ++i) {
-            const double s = u[i] * p.E * log1p_ratio_small(u[i] * p.G);
+            const double v = u[i] + p.half_cell;
+            const double s = v * p.E * log1p_ratio_small(v * p.G);
             dst[i] = T(std::min(std::max(p.a + p.std * s, p.lo), p.hi));
         }
         return;
@@ -99,11 +100,11 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     using Q = vecmath::Quantile<T>;
     alignas(64) double t[4 * B];
     for (std::size_t i = 0; i < m; ++i) {
-        const double lower = p.p_alpha + u[i] * p.p_span;
-        const double upper = p.q_beta + (1.0 - u[i]) * p.q_span;  // 1 - lower, from the other tail
+        const double v = u[i] + p.half_cell;  // the middle of u's cell
+        const double lower = p.p_alpha + v * p.p_span;
+        const double upper = p.q_beta + (1.0 - v) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
-        // u = 0 where Phi(alpha) is below half a cell (0 or subnormal included): half a cell.
-        const double ti = use_lower ? std::max(lower, p.lower_floor) : std::max(upper, DBL_MIN);
+        const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
         t[i] = ti;
         dst[i] = T(truncated_value(Q::central(std::min(ti, 0.5) - 0.5), use_lower, p));
     }
@@ -358,7 +359,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     p.p_span = normal_cdf(beta) - p.p_alpha;
     p.q_beta = normal_cdf(-beta);
     p.q_span = normal_cdf(-alpha) - p.q_beta;
-    p.lower_floor = std::max(DBL_MIN, (float32 ? 0x1p-25 : 0x1p-54) * p.p_span);
+    p.half_cell = float32 ? 0x1p-25 : 0x1p-54;
     return p;
 }
 

@@ -205,7 +205,8 @@ def truncated_normal(
 ) -> np.ndarray:
     """N(mean, std**2) restricted to the absolute bounds [a, b] (torch.nn.init.trunc_normal_'s convention).
 
-    Sampled by the inverse CDF, never by rejection: every value lies in [a, b], also
+    Sampled by the inverse CDF at the middle of each uniform's cell (so the two tails
+    mirror each other), never by rejection: every value lies in [a, b], also
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
     Bounds may be infinite. float32 values are clamped to the bounds rounded inwards to
     float32 (the CDF takes them as given); float16 values are the float32 values on the

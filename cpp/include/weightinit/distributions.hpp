@@ -5,23 +5,21 @@
 //                         set to the largest value below it, so the range is [low, high).
 // normal(mean, std)       Box-Muller on the pair's two uniforms:
 //                         r = sqrt(-2 log(1 - u1)), z_2p = r cos(2 pi u2), z_2p+1 = r sin(2 pi u2).
-// truncated_normal        inverse CDF on u_i, taken in the tail nearer zero:
-//   (mean, std, a, b)     with alpha, beta the standardized bounds, p = Phi(alpha) +
-//                         u (Phi(beta) - Phi(alpha)); where p <= 1/2 the quantile is
-//                         ndtri(p), else -ndtri(Phi(-beta) + (1 - u)(Phi(-alpha) - Phi(-beta))),
-//                         so both far tails keep full relative precision; then the
-//                         value mean + std z is clamped into [a, b]. p is at least half a
-//                         cell of u, 2^-54 (float32 stream: 2^-25) times Phi(beta) -
-//                         Phi(alpha), and DBL_MIN: where Phi(alpha) is below that (alpha
-//                         below about -8.3, float32 -5.4; -inf included), u = 0 stands for
-//                         a cell whose probability lies almost all above alpha, and takes
-//                         its value there instead of alpha itself. ndtri is
+// truncated_normal        inverse CDF at the middle of u_i's cell, v = u_i + 2^-54 (float32
+//   (mean, std, a, b)     stream: 2^-25), taken in the tail nearer zero: with alpha, beta
+//                         the standardized bounds, p = Phi(alpha) + v (Phi(beta) - Phi(alpha));
+//                         where p <= 1/2 the quantile is ndtri(p), else
+//                         -ndtri(Phi(-beta) + (1 - v)(Phi(-alpha) - Phi(-beta))), so both far
+//                         tails keep full relative precision and hold the same cells (at
+//                         the cells' lower edges the lower tail held one more at every
+//                         threshold, and u = 0 gave alpha itself); p is at least DBL_MIN.
+//                         Then the value mean + std z is clamped into [a, b]. ndtri is
 //                         Wichura's AS 241 for float64 and Acklam's algorithm for float32.
-//                         Narrow intervals, beta - alpha < 1e-7 (float32 stream: 1e-4),
+//                         Narrow intervals, (b - a) / std < 1e-7 (float32 stream: 1e-4),
 //                         too few bits of p left between Phi(alpha) and Phi(beta): the
 //                         density there is exp(c s) (c = -alpha, s = z - alpha in [0, w],
-//                         w = beta - alpha) up to a factor within 5e-15 (5e-9) of 1,
-//                         whose inverse CDF is s = log1p(u expm1(c w)) / c; the value is
+//                         w = (b - a) / std) up to a factor within 5e-15 (5e-9) of 1,
+//                         whose inverse CDF is s = log1p(v expm1(c w)) / c; the value is
 //                         a + std s, clamped.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them). Normals of mean 0 are
@@ -55,7 +53,7 @@ struct TruncatedNormalParams {
     double lo, hi;                   // clamp bounds, representable in the output type
     double p_alpha, p_span;          // Phi(alpha), Phi(beta) - Phi(alpha)
     double q_beta, q_span;           // Phi(-beta), Phi(-alpha) - Phi(-beta)
-    double lower_floor;              // the least p: half a cell of u (u = 0 where Phi(alpha) is below it)
+    double half_cell;                // half the spacing of u: 2^-54, or 2^-25 on the float32 stream
     // Narrow intervals: s = u E L(u G), E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
     double a, E, G;

@@ -180,7 +180,8 @@ def _phi(x: float) -> float:
 
 
 def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.float64, region=None):
-    """Inverse CDF in the tail nearer zero (AS 241 for float64, Acklam for float32), then
+    """Inverse CDF at the middle of each uniform's cell, in the tail nearer zero (AS 241
+    for float64, Acklam for float32), then
     clamped to [a, b] (rounded inwards for float32). float16: the float32 values on the
     bounds rounded inwards to float16, rounded."""
     dtype = np.dtype(dtype)
@@ -191,7 +192,8 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     big = float(np.finfo(dtype).max)  # bounds beyond the dtype's range: its largest values
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
-    u = unit_uniform(key, flat_indices(shape, region), dtype)
+    # The middle of each uniform's cell, so that both tails hold the same cells.
+    u = unit_uniform(key, flat_indices(shape, region), dtype) + (2.0**-54 if dtype == np.float64 else 2.0**-25)
     w = (b - a) / std  # not beta - alpha: far from the mean those two may round together
     if w < NARROW_WIDTH[dtype]:
         # Density exp(c s) on s = z - alpha in [0, w] (exp(-s^2/2) is within 5e-15 of 1):
@@ -205,11 +207,7 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     lower = _phi(alpha) + u * (_phi(beta) - _phi(alpha))
     upper = _phi(-beta) + (1.0 - u) * (_phi(-alpha) - _phi(-beta))
     use_lower = lower <= 0.5
-    tiny = np.finfo(np.float64).tiny
-    # p is at least half a cell of u: u = 0 where Phi(alpha) is below that takes the half
-    # cell, not alpha (whose quantile stands for a cell whose probability lies far above it).
-    floor = max(tiny, (2.0**-54 if dtype == np.float64 else 2.0**-25) * (_phi(beta) - _phi(alpha)))
-    t = np.where(use_lower, np.maximum(lower, floor), np.maximum(upper, tiny))
+    t = np.maximum(np.where(use_lower, lower, upper), np.finfo(np.float64).tiny)
     quantile = ndtri_lower if dtype == np.float64 else ndtri_lower_f32
     x = quantile(np.minimum(t, 0.5))
     z = np.where(use_lower, x, -x)
