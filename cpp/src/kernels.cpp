@@ -100,9 +100,10 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     using Q = vecmath::Quantile<T>;
     alignas(64) double t[4 * B];
     for (std::size_t i = 0; i < m; ++i) {
-        const double v = u[i] + p.half_cell;  // the middle of u's cell
-        const double lower = p.p_alpha + v * p.p_span;
-        const double upper = p.q_beta + (1.0 - v) * p.q_span;  // 1 - lower, from the other tail
+        // The middle of u's cell from either end: 1 - u is exact, and (1 - u) - h >= h, where
+        // 1 - (u + h) is 0 for float64's last cell (u + 2^-54 rounds to 1).
+        const double lower = p.p_alpha + (u[i] + p.half_cell) * p.p_span;
+        const double upper = p.q_beta + ((1.0 - u[i]) - p.half_cell) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
         const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
         t[i] = ti;

@@ -5,11 +5,12 @@
 //                         set to the largest value below it, so the range is [low, high).
 // normal(mean, std)       Box-Muller on the pair's two uniforms:
 //                         r = sqrt(-2 log(1 - u1)), z_2p = r cos(2 pi u2), z_2p+1 = r sin(2 pi u2).
-// truncated_normal        inverse CDF at the middle of u_i's cell, v = u_i + 2^-54 (float32
-//   (mean, std, a, b)     stream: 2^-25), taken in the tail nearer zero: with alpha, beta
-//                         the standardized bounds, p = Phi(alpha) + v (Phi(beta) - Phi(alpha));
-//                         where p <= 1/2 the quantile is ndtri(p), else
-//                         -ndtri(Phi(-beta) + (1 - v)(Phi(-alpha) - Phi(-beta))), so both far
+// truncated_normal        inverse CDF at the middle of u_i's cell, h = 2^-54 (float32
+//   (mean, std, a, b)     stream: 2^-25) from its ends, taken in the tail nearer zero: with
+//                         alpha, beta the standardized bounds, p = Phi(alpha) + (u + h)
+//                         (Phi(beta) - Phi(alpha)); where p <= 1/2 the quantile is ndtri(p),
+//                         else -ndtri(Phi(-beta) + ((1 - u) - h)(Phi(-alpha) - Phi(-beta)))
+//                         (not 1 - (u + h), 0 where float64's u + h rounds to 1), so both far
 //                         tails keep full relative precision and hold the same cells (at
 //                         the cells' lower edges the lower tail held one more at every
 //                         threshold, and u = 0 gave alpha itself); p is at least DBL_MIN.
@@ -19,7 +20,7 @@
 //                         too few bits of p left between Phi(alpha) and Phi(beta): the
 //                         density there is exp(c s) (c = -alpha, s = z - alpha in [0, w],
 //                         w = (b - a) / std) up to a factor within 5e-15 (5e-9) of 1,
-//                         whose inverse CDF is s = log1p(v expm1(c w)) / c; the value is
+//                         whose inverse CDF is s = log1p(v expm1(c w)) / c, v = u + h; the value is
 //                         a + std s, clamped.
 // float32 outputs use the 24-bit lane uniforms, compute in double and round once;
 // their bounds are float32 values (the Python layer rounds them). Normals of mean 0 are

@@ -192,8 +192,10 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
     big = float(np.finfo(dtype).max)  # bounds beyond the dtype's range: its largest values
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
-    # The middle of each uniform's cell, so that both tails hold the same cells.
-    u = unit_uniform(key, flat_indices(shape, region), dtype) + (2.0**-54 if dtype == np.float64 else 2.0**-25)
+    # The middle of each uniform's cell, so that both tails hold the same cells: u + h from
+    # below, (1 - u) - h from above (never 0: for float64's last cell u + h rounds to 1).
+    u = unit_uniform(key, flat_indices(shape, region), dtype)
+    h = 2.0**-54 if dtype == np.float64 else 2.0**-25
     w = (b - a) / std  # not beta - alpha: far from the mean those two may round together
     if w < NARROW_WIDTH[dtype]:
         # Density exp(c s) on s = z - alpha in [0, w] (exp(-s^2/2) is within 5e-15 of 1):
@@ -201,11 +203,12 @@ def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.floa
         c = -alpha
         G = math.expm1(c * w)
         E = w * (1.0 + 0.5 * c * w) if abs(c * w) < 1e-10 else G / c
-        y = u * G
-        s = u * E * (1.0 - y * (0.5 - y * (1.0 / 3.0 - y * 0.25)))
+        v = u + h
+        y = v * G
+        s = v * E * (1.0 - y * (0.5 - y * (1.0 / 3.0 - y * 0.25)))
         return np.clip(a + std * s, lo, hi).astype(dtype)
-    lower = _phi(alpha) + u * (_phi(beta) - _phi(alpha))
-    upper = _phi(-beta) + (1.0 - u) * (_phi(-alpha) - _phi(-beta))
+    lower = _phi(alpha) + (u + h) * (_phi(beta) - _phi(alpha))
+    upper = _phi(-beta) + ((1.0 - u) - h) * (_phi(-alpha) - _phi(-beta))
     use_lower = lower <= 0.5
     t = np.maximum(np.where(use_lower, lower, upper), np.finfo(np.float64).tiny)
     quantile = ndtri_lower if dtype == np.float64 else ndtri_lower_f32
