@@ -30,6 +30,8 @@ DTYPES = [np.float64, np.float32]
 GOLDEN_UNIFORM = ["0x1.d55e695952badp-1", "0x1.a92ba9d520e74p-1", "0x1.005941b279460p-3", "0x1.232ca841ebf82p-1"]
 GOLDEN_UNIFORM32 = ["0x1.52bada0000000p-1", "0x1.d55e680000000p-1", "0x1.20e7400000000p-1", "0x1.a92ba80000000p-1"]
 GOLDEN_NORMAL = ["0x1.14469629db472p+0", "-0x1.f37b6c4ed612dp+0", "-0x1.e0fe8ab269f34p-2", "-0x1.bb1df60919a99p-3"]
+# truncated_normal (float32, [-2, 2]) pinned since its cells are taken at their middles (2026-12-02).
+GOLDEN_TRUNCATED32 = ["0x1.9649b60000000p-2", "0x1.44db4c0000000p+0", "0x1.3c25640000000p-3", "0x1.cbb8020000000p-1"]
 
 
 def key_of(seed):
@@ -79,6 +81,14 @@ def test_golden_values_of_stream_v1():
     assert [float.hex(float(x)) for x in u32] == GOLDEN_UNIFORM32
     z = wi.random.normal(4, rng=12345)
     assert np.allclose(z, [float.fromhex(h) for h in GOLDEN_NORMAL], rtol=1e-15, atol=0)
+    # truncated_normal is the exact truncated quantile (scipy's truncnorm, an independent
+    # oracle) at the middle of each uniform's cell: float32 to the bit (the cells' lower
+    # edges give other float32 values here), float64 to 1e-14.
+    t = wi.random.truncated_normal(4, rng=12345)
+    assert np.allclose(t, stats.truncnorm.ppf(u + 2.0**-54, -2, 2), rtol=1e-14, atol=0)
+    t32 = wi.random.truncated_normal(4, rng=12345, dtype=np.float32)
+    assert np.array_equal(t32, stats.truncnorm.ppf(u32.astype(np.float64) + 2.0**-25, -2, 2).astype(np.float32))
+    assert [float.hex(float(x)) for x in t32] == GOLDEN_TRUNCATED32
 
 
 def test_first_uniform_from_known_answer():
@@ -664,6 +674,25 @@ def test_truncated_normal_takes_the_lowest_cell_at_its_middle(dtype, mean, std, 
         assert got[0] == pytest.approx(want, rel=1e-6 if dtype == np.float32 else 1e-3, abs=0)
         oracle = ref.truncated_normal(U_ZERO_SHAPE, key_of(U_ZERO_SEED), mean, std, a, b, dtype, region)
         assert ulps(got, oracle).max() <= 4
+
+
+@pytest.mark.parametrize("float32", [False, True])
+@pytest.mark.parametrize("a", [-np.inf, -6.0, -2.0])
+def test_truncated_normal_extreme_cells_mirror_each_other(float32, a):
+    # The cells no short stream holds: u = 0, one cell up, and the top cells, 1 - 2^-53
+    # (float64: u + 2^-54 rounds to 1 there, and 1 - (u + h) was 0, giving the 37.5 std
+    # quantile of the smallest double for b = inf, where u = 0 gave -8.29).
+    cell = 2.0**-24 if float32 else 2.0**-53
+    low = cell * np.array([0, 1, 2, 5, 2**10, 2**20] + ([] if float32 else [2**40, 2**50]), dtype=np.float64)
+    u = np.concatenate([low, (1.0 - cell) - low])  # each cell and its mirror, exactly
+    got = wi._core.random.truncated_normal_of_units(u, 0.0, 1.0, a, -a, float32)
+    assert got.dtype == (np.float32 if float32 else np.float64)
+    np.testing.assert_array_equal(got[low.size:], -got[: low.size])
+    edge = stats.norm.ppf(stats.norm.cdf(a) + cell / 2 * (1 - 2 * stats.norm.cdf(a)))
+    assert got[0] == pytest.approx(edge, rel=1e-6)  # the lowest cell's middle, inside a
+    assert (got >= a).all() and (got <= -a).all()
+    with pytest.raises(ValueError, match="u must lie in"):
+        wi._core.random.truncated_normal_of_units(np.array([1.0]), 0.0, 1.0, a, -a, float32)
 
 
 @pytest.mark.parametrize("mean,std,a,b", [(0.0, 0.02, -0.04, 0.04), (0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -6.0, 6.0)])

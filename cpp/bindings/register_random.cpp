@@ -105,6 +105,23 @@ void register_random(py::module_& parent) {
         py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),
         py::arg("a"), py::arg("b"), py::arg("nthreads"));
     m.def(
+        "truncated_normal_of_units",
+        [](py::array_t<double, py::array::c_style | py::array::forcecast> u, double mean, double std, double a,
+           double b, bool float32) -> py::array {
+            const auto p = wi::make_truncated_normal(mean, std, a, b, float32);
+            const auto n = static_cast<std::size_t>(u.size());
+            const double* src = u.data();
+            auto run = [&](auto out) -> py::array {
+                auto* dst = out.mutable_data();
+                ReleaseGil release;
+                wi::truncated_normal_of_units(src, n, p, dst);
+                return out;
+            };
+            if (float32) return run(py::array_t<float>(u.request().shape));
+            return run(py::array_t<double>(u.request().shape));
+        },
+        py::arg("u"), py::arg("mean"), py::arg("std"), py::arg("a"), py::arg("b"), py::arg("float32"));
+    m.def(
         "ndtri",
         [](py::array_t<double, py::array::c_style | py::array::forcecast> p) {
             py::array_t<double> out(p.request().shape);

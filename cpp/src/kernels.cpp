@@ -139,7 +139,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     for (std::size_t j = 0; j < k; ++j) {
         std::size_t i = idx[j];
         WI_NO_VECTORIZE(i);
-        dst[i] = T(truncated_value(tail[j], p.p_alpha + u[i] * p.p_span <= 0.5, p));
+        dst[i] = T(truncated_value(tail[j], p.p_alpha + (u[i] + p.half_cell) * p.p_span <= 0.5, p));
     }
 }
 
@@ -286,6 +286,19 @@ WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const
 }
 WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
 #undef WI_GENERATE_HALF
+
+template <class T>
+void truncated_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
+    for (std::size_t i = 0; i < m; ++i)
+        if (!(u[i] >= 0.0 && u[i] < 1.0)) throw std::invalid_argument("truncated_normal_of_units: u must lie in [0, 1)");
+    for (std::size_t i = 0; i < m; i += 4 * B) truncated_from_units(u + i, std::min(m - i, 4 * B), p, dst + i);
+}
+void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, double* dst) {
+    truncated_of_units(u, m, p, dst);
+}
+void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, float* dst) {
+    truncated_of_units(u, m, p, dst);
+}
 
 void ndtri(const double* p, std::size_t n, double* out) {
     for (std::size_t i = 0; i < n; ++i) {

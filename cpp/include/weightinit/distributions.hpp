@@ -55,7 +55,7 @@ struct TruncatedNormalParams {
     double p_alpha, p_span;          // Phi(alpha), Phi(beta) - Phi(alpha)
     double q_beta, q_span;           // Phi(-beta), Phi(-alpha) - Phi(-beta)
     double half_cell;                // half the spacing of u: 2^-54, or 2^-25 on the float32 stream
-    // Narrow intervals: s = u E L(u G), E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
+    // Narrow intervals: s = v E L(v G), v = u + half_cell, E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
     double a, E, G;
     double b;                        // the upper bound as given (a is the lower)
@@ -88,6 +88,12 @@ void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNo
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, std::uint16_t* dst);
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p, std::uint16_t* dst);
 void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p, std::uint16_t* dst);
+
+// The truncated-normal values of m chosen element uniforms, each in [0, 1) on its stream's
+// grid (std::invalid_argument otherwise), as the fills compute them: so that tests reach
+// the cells no short stream holds (u = 0, 1 - 2^-53).
+void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, double* dst);
+void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, float* dst);
 
 // The inverse standard normal CDF on an array (the kernel truncated_normal uses),
 // exposed so that tests can measure its accuracy.

@@ -6,7 +6,7 @@
 // makes the lanes explicit: the AVX-512 clone (WI_DISPATCH) keeps a V in one zmm
 // register, the others split it into ymm or xmm halves. Every function repeats its
 // scalar counterpart's operations in the same order (comparisons and selects written
-// on whole lanes; tanh takes the same powers of two by a shorter route), so each lane
+// on whole lanes; tanh and sigmoid_parts take the same powers of two by a shorter route), so each lane
 // computes the bits the scalar function computes. With
 // mlp.cpp's FMA contraction (CMakeLists.txt) that still held for tanh over 2^20 inputs,
 // AVX2 and AVX-512, with GCC 12: both forms fuse the same products into the same sums.
