@@ -1,4 +1,4 @@
-"""The sampling core against stream spec v1, its reference, and the statistics it promises."""
+"""The sampling core against stream spec v2, its reference, and the statistics it promises."""
 
 import math
 import os
@@ -26,11 +26,12 @@ KAT = [  # Random123 known-answer vectors: counter, key, output
     ),
 ]
 DTYPES = [np.float64, np.float32]
-# Stream spec v1, rng=12345: pinned once, never to change (a change is a new stream version).
+# Stream spec v1's values, rng=12345, pinned once, never to change (a change is a new stream
+# version): uniform and normal are the same in v2.
 GOLDEN_UNIFORM = ["0x1.d55e695952badp-1", "0x1.a92ba9d520e74p-1", "0x1.005941b279460p-3", "0x1.232ca841ebf82p-1"]
 GOLDEN_UNIFORM32 = ["0x1.52bada0000000p-1", "0x1.d55e680000000p-1", "0x1.20e7400000000p-1", "0x1.a92ba80000000p-1"]
 GOLDEN_NORMAL = ["0x1.14469629db472p+0", "-0x1.f37b6c4ed612dp+0", "-0x1.e0fe8ab269f34p-2", "-0x1.bb1df60919a99p-3"]
-# truncated_normal (float32, [-2, 2]) pinned since its cells are taken at their middles (2026-12-02).
+# truncated_normal (float32, [-2, 2]) as v2 pins it: v2 takes its cells at their middles.
 GOLDEN_TRUNCATED32 = ["0x1.9649b60000000p-2", "0x1.44db4c0000000p+0", "0x1.3c25640000000p-3", "0x1.cbb8020000000p-1"]
 
 
@@ -70,9 +71,10 @@ def test_key_follows_spec7_rule():
     assert np.array_equal(wi.random.key_from_rng(bitgen), expected)
 
 
-def test_golden_values_of_stream_v1():
-    # Pinned when stream spec v1 was fixed (and cross-checked against the reference,
-    # whose Philox passes the known answers above). They must never change.
+def test_golden_values_of_the_stream():
+    # Uniform and normal pinned when stream spec v1 was fixed, truncated normal at v2 (and
+    # cross-checked against the reference, whose Philox passes the known answers above).
+    # They must never change.
     assert key_of(12345) == [int(w) for w in wi.random.key_from_rng(12345)]
     u = wi.random.uniform(4, rng=12345)
     assert u.tolist() == ref.uniform((4,), key_of(12345)).tolist()
@@ -600,7 +602,7 @@ def test_float32_bounds_rounded_inwards():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_uniform_never_reaches_high(dtype):
     # high is the next representable value above low: half of all values would round
-    # up to high without the clamp of stream spec v1.
+    # up to high without the clamp of the stream spec.
     low = dtype(1.0)
     high = np.nextafter(low, dtype(2.0))
     x = wi.random.uniform(10_000, low=float(low), high=float(high), rng=1, dtype=dtype)

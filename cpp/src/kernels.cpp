@@ -1,4 +1,4 @@
-// Block generators of stream spec v1 (see distributions.hpp for the rules).
+// Block generators of stream spec v2 (see distributions.hpp for the rules).
 // Each is a plain loop over a batch of Philox blocks, compiled once per instruction
 // set (WI_DISPATCH); floating-point contraction is off, so every clone agrees bit
 // for bit with the others and with the reference.
@@ -143,7 +143,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     }
 }
 
-// The element uniforms of stream spec v1 for blocks j0 .. j0 + n - 1, in element
+// The element uniforms of stream spec v2 for blocks j0 .. j0 + n - 1, in element
 // order; returns how many (2 per block for float64, 4 for float32).
 template <class T>
 WI_INLINE std::size_t element_uniforms(Key key, std::uint64_t j0, std::size_t n, double* u) {

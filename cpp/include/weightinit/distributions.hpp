@@ -1,4 +1,4 @@
-// The distributions of stream spec v1, each a block generator for fill_region.
+// The distributions of stream spec v2, each a block generator for fill_region.
 //
 // uniform(low, high)      element i: low + (high - low) * u_i, u_i the element's
 //                         uniform (philox.hpp); results that round up to high are

@@ -15,7 +15,7 @@
 
 namespace weightinit {
 
-// Elements of type T that one Philox block yields (stream spec v1).
+// Elements of type T that one Philox block yields (stream spec v2).
 template <class T>
 constexpr std::size_t elements_per_block = sizeof(T) == 8 ? 2 : 4;
 
@@ -59,7 +59,7 @@ struct Region {
     }
 
     // Throws unless the region lies inside full_shape and the full tensor's
-    // flat indices fit in 64 bits (the counter space of stream spec v1).
+    // flat indices fit in 64 bits (the counter space of stream spec v2).
     void validate() const {
         if (full_shape.size() != start.size() || full_shape.size() != extent.size())
             throw std::invalid_argument("region rank differs from shape rank");

@@ -1,4 +1,4 @@
-"""Stream spec v1 (the README's "Stream spec v1" section) in NumPy alone.
+"""Stream spec v2 (the README's "Stream spec v2" section) in NumPy alone.
 
 Each function takes the key as two uint32 words and computes the elements of a
 region of the full tensor from their flat indices, exactly as the spec states.
