@@ -687,14 +687,14 @@ def test_truncated_normal_extreme_cells_mirror_each_other(float32, a):
     cell = 2.0**-24 if float32 else 2.0**-53
     low = cell * np.array([0, 1, 2, 5, 2**10, 2**20] + ([] if float32 else [2**40, 2**50]), dtype=np.float64)
     u = np.concatenate([low, (1.0 - cell) - low])  # each cell and its mirror, exactly
-    got = wi._core.random.truncated_normal_of_units(u, 0.0, 1.0, a, -a, float32)
+    got = core.random.truncated_normal_of_units(u, 0.0, 1.0, a, -a, float32)
     assert got.dtype == (np.float32 if float32 else np.float64)
     np.testing.assert_array_equal(got[low.size:], -got[: low.size])
     edge = stats.norm.ppf(stats.norm.cdf(a) + cell / 2 * (1 - 2 * stats.norm.cdf(a)))
     assert got[0] == pytest.approx(edge, rel=1e-6)  # the lowest cell's middle, inside a
     assert (got >= a).all() and (got <= -a).all()
     with pytest.raises(ValueError, match="u must lie in"):
-        wi._core.random.truncated_normal_of_units(np.array([1.0]), 0.0, 1.0, a, -a, float32)
+        core.random.truncated_normal_of_units(np.array([1.0]), 0.0, 1.0, a, -a, float32)
 
 
 @pytest.mark.parametrize("mean,std,a,b", [(0.0, 0.02, -0.04, 0.04), (0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -6.0, 6.0)])

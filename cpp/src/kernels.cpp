@@ -87,6 +87,10 @@ WI_INLINE double truncated_value(double z_lower_side, bool use_lower, const Trun
 // the series to y^3, whose error y^4 / 5 is under 4e-11 and 4e-23 there.
 WI_INLINE double log1p_ratio_small(double y) { return 1.0 - y * (0.5 - y * (1.0 / 3.0 - y * 0.25)); }
 
+// p from the lower tail for an element uniform u: Phi(alpha) + (u + h)(Phi(beta) - Phi(alpha)),
+// h half a cell of u; the element takes the lower tail where it is at most 1/2.
+WI_INLINE double lower_p(double u, const TruncatedNormalParams& p) { return p.p_alpha + (u + p.half_cell) * p.p_span; }
+
 template <class T>
 WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
     if (p.narrow) {
@@ -102,7 +106,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     for (std::size_t i = 0; i < m; ++i) {
         // The middle of u's cell from either end: 1 - u is exact, and (1 - u) - h >= h, where
         // 1 - (u + h) is 0 for float64's last cell (u + 2^-54 rounds to 1).
-        const double lower = p.p_alpha + (u[i] + p.half_cell) * p.p_span;
+        const double lower = lower_p(u[i], p);
         const double upper = p.q_beta + ((1.0 - u[i]) - p.half_cell) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
         const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
@@ -139,7 +143,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     for (std::size_t j = 0; j < k; ++j) {
         std::size_t i = idx[j];
         WI_NO_VECTORIZE(i);
-        dst[i] = T(truncated_value(tail[j], p.p_alpha + (u[i] + p.half_cell) * p.p_span <= 0.5, p));
+        dst[i] = T(truncated_value(tail[j], lower_p(u[i], p) <= 0.5, p));
     }
 }
 
@@ -290,7 +294,8 @@ WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
 template <class T>
 void truncated_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
     for (std::size_t i = 0; i < m; ++i)
-        if (!(u[i] >= 0.0 && u[i] < 1.0)) throw std::invalid_argument("truncated_normal_of_units: u must lie in [0, 1)");
+        if (!(u[i] >= 0.0 && u[i] < 1.0))
+            throw std::invalid_argument("truncated_normal_of_units: u must lie in [0, 1)");
     for (std::size_t i = 0; i < m; i += 4 * B) truncated_from_units(u + i, std::min(m - i, 4 * B), p, dst + i);
 }
 void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, double* dst) {

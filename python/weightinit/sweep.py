@@ -147,7 +147,7 @@ class SweepResult:
         rows = [[r["init"], f"{cost(r['cost_mean'])} ± {cost(r['cost_sd'])}", percent(r["train_accuracy"]),
                  percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
         return markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
-                               right=[False, True, True, True, True])
+                        right=[False, True, True, True, True])
 
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
