@@ -178,6 +178,7 @@ std::size_t padded_ld(std::size_t m) {
 
 template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
+    if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     if (rows == 0 || cols == 0) return;
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
     blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
