@@ -114,6 +114,31 @@ def test_an_array_passed_as_the_shape_points_to_out():
     assert wi.normal(np.array([4, 3]), rng=0).shape == (4, 3)
 
 
+class _ForeignTensor:
+    """What torch, jax and cupy arrays share: shape, dtype and iteration over rows, not ndarray."""
+
+    def __init__(self, shape, dtype="torch.float32"):
+        self.shape, self.dtype = shape, dtype
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __iter__(self):
+        return iter([_ForeignTensor(self.shape[1:], self.dtype) if len(self.shape) > 1 else 0.25] * self.shape[0])
+
+    def __repr__(self):
+        return "tensor([[1.8499e+20, ...]])"
+
+
+def test_a_foreign_tensor_passed_as_the_shape_points_to_out():
+    # The same habit with torch's own tensor, xavier_uniform(torch.empty(4, 3)): the message
+    # printed the tensor's first row as the bad dimension, with no word of out=.
+    for t in (_ForeignTensor((4, 3)), _ForeignTensor((5,)), _ForeignTensor((2, 3), "int64")):
+        with pytest.raises(TypeError, match=r"_ForeignTensor of shape \((4, 3|5,|2, 3)\); .*out=.*numpy\(\)") as info:
+            wi.xavier_uniform(t)
+        assert "1.8499e+20" not in str(info.value)
+
+
 def test_a_zero_fan_without_a_shape_does_not_blame_one():
     with pytest.raises(ValueError, match="fan_in") as info:
         wi.scale("xavier", fan_in=0)

@@ -158,6 +158,14 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} ndarray of shape {shape.shape}; "
             "to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W))"
         )
+    elif (not isinstance(shape, (np.ndarray, tuple, list)) and hasattr(shape, "shape") and hasattr(shape, "dtype")
+          and not (len(shape.shape) == 1 and "int" in str(shape.dtype))):
+        # The same habit with a torch, jax or cupy array (a 1-D integer one is a shape, as above).
+        raise TypeError(
+            f"{name} must be an int or a tuple of ints, got a {shape.dtype} {type(shape).__name__} of shape "
+            f"{tuple(shape.shape)}; weightinit fills NumPy arrays: pass one as out= (for a CPU torch "
+            "tensor t, out=t.numpy() shares its memory)"
+        )
     elif isinstance(shape, (dict, set, frozenset, str, bytes, Iterator)):  # iterable, but not a shape
         # (an iterator, a generator say, is used up by one reading: the fans', then the output's)
         raise TypeError(f"{name} must be an int or a tuple of ints, got {type(shape).__name__}")
