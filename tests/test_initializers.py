@@ -927,6 +927,13 @@ def test_keras_class_names_follow_keras_rules(name):
 KERAS_ONLY_SNAKE = {"random_normal", "random_uniform"}
 
 
+def test_keras_class_names_carry_their_names():
+    # Logging and experiment code reads init.__name__; a bare partial has none.
+    for name in ("HeNormal", "GlorotUniform", "RandomNormal", "Orthogonal", "TruncatedNormal", "VarianceScaling"):
+        assert wi.get(name).__name__ == name
+    assert wi.get("IdentityInitializer") is wi.eye and wi.eye.__name__ == "eye"  # not renamed
+
+
 def test_keras_class_names_may_carry_spaces_around_them():
     assert wi.get(" HeNormal ") is wi.get("HeNormal") is not wi.get("he_normal")
 

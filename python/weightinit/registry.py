@@ -75,9 +75,6 @@ def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str 
                                          in_axis=in_axis, out_axis=out_axis, **kwargs)
 
 
-_keras_variance_scaling.__name__ = _keras_variance_scaling.__qualname__ = "VarianceScaling"  # as errors name it
-
-
 def _keras_variance_scaling_rule(scale: float = 1.0, mode: str = "fan_in",
                                  distribution: str = "truncated_normal") -> initializers.Rule:
     return initializers.SCALE_RULES[initializers.variance_scaling](scale, mode, _keras_distribution(distribution))
@@ -110,6 +107,11 @@ _KERAS: Dict[str, Initializer] = {
     "OrthogonalInitializer": functools.partial(initializers.orthogonal, column_axis=-1),  # keras 3's other name
     "IdentityInitializer": initializers.eye,
 }
+
+for _name_, _fn_ in _KERAS.items():  # keras' names on our wrappers, for errors and logs that read __name__
+    if isinstance(_fn_, functools.partial) or _fn_.__module__ == __name__:
+        _fn_.__name__ = _fn_.__qualname__ = _name_
+del _name_, _fn_
 
 # keras' snake-case strings that name no function here nor in torch.nn.init: keras' rule
 # (kernel_initializer="random_uniform" is keras' U[-0.05, 0.05], not U[0, 1)).
