@@ -306,6 +306,31 @@ def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
     np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
 
 
+def test_nn_model_seeds_numpy_with_3_before_the_callers_initialize_parameters(data):
+    """The article's nn_model begins with np.random.seed(3), so an initialize_parameters of the
+    reader's that draws from NumPy's global generator without seeding it starts from the same
+    weights on every call. Ours did not seed: each call started from other weights."""
+    (X, Y), _ = data
+    script = ("from weightinit.prototype import *\n"
+              "drawn = []\n"
+              "def initialize_parameters(n_x, n_h, n_y):\n"
+              "    p = {'W1': np.random.randn(n_h, n_x) * 0.01, 'b1': np.zeros((n_h, 1)),\n"
+              "         'W2': np.random.randn(n_y, n_h) * 0.01, 'b2': np.zeros((n_y, 1))}\n"
+              "    drawn.append(p)\n"
+              "    return p\n"
+              "np.random.seed(123)\n"
+              "first = nn_model(X, Y, 4, num_iterations=20)\n"
+              "second = nn_model(X, Y, 4, num_iterations=20)\n")
+    space = {"np": np, "X": X, "Y": Y}
+    exec(script, space)
+    article = np.random.RandomState(3)
+    w1, w2 = article.randn(4, 2) * 0.01, article.randn(1, 4) * 0.01
+    for p in space["drawn"]:
+        np.testing.assert_array_equal(p["W1"], w1)
+        np.testing.assert_array_equal(p["W2"], w2)
+    np.testing.assert_array_equal(space["first"]["W1"], space["second"]["W1"])
+
+
 def test_nn_model_takes_a_patched_module_function_and_names_a_wrong_signature(data, monkeypatch):
     """Patching weightinit.prototype.initialize_parameters worked before the caller's lookup,
     whose star-imported original then shadowed the patch; a caller's function of another
