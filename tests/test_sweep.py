@@ -371,3 +371,9 @@ def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():
     assert k > 0 and np.isfinite(costs[k])
     r = wi.sweep(X, Y, [3, 5, 2], ["xavier_normal"], [0], k, 50.0, **kw)  # stops just before it
     assert np.isfinite(r.costs).all() and r.diverged[0, 0] and np.isnan(r.final_cost[0, 0])
+    # MLP.fit computes no cost after its last update (both docstrings say so): the same run
+    # returns, with finite parameters whose cost is the one the sweep flagged.
+    alone = wi.MLP([3, 5, 2], init="xavier_normal", rng=0, **kw)
+    alone.fit(X, Y, iterations=k, learning_rate=50.0)
+    assert all(np.isfinite(p).all() for p in alone.parameters.values())
+    assert not abs(alone.cost(X, Y)) <= float(np.finfo(np.float32).max)

@@ -412,7 +412,10 @@ class MLP:
         mini-batch's. Each recorded cost is the one computed before that step's update.
         A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError
         (parameters are those that produced it; the error's ``costs`` holds the costs
-        recorded until then) unless ``on_nonfinite="continue"``. Ctrl-C interrupts training
+        recorded until then) unless ``on_nonfinite="continue"``; so do parameters that the last
+        update made nan or inf, but no cost is computed after it (that would be a forward pass
+        more per call), so finite parameters whose cost is inf pass: ``cost(X, Y)`` tells (a
+        sweep computes it and marks such a run diverged). Ctrl-C interrupts training
         between steps.
         ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
         is called instead as ``progress(step, cost)`` (the step about to update, and its

@@ -73,7 +73,9 @@ class SweepResult:
 
     ``costs[i, s, k]`` is the cost before step ``k * record_every`` (NaN after a run
     diverged: its cost became nan or inf, or in float32 went beyond float32's range, and it
-    stopped before that update, as ``MLP.fit`` does); ``final_cost`` is the cost of the trained parameters on the training set (NaN
+    stopped before that update, as ``MLP.fit`` does; or the trained parameters' own cost is:
+    the last update can make it inf, which ``fit``, computing no cost after its last update,
+    lets pass); ``final_cost`` is the cost of the trained parameters on the training set (NaN
     for a diverged run);
     accuracies are fractions in [0, 1] (NaN for a diverged run, for ``mse``, and for
     ``test_accuracy`` without a test set). ``parameters[l]`` stacks layer ``l+1``'s trained
@@ -235,7 +237,8 @@ def sweep(
         ``test_accuracy`` and ``diverged`` ``(n_inits, n_seeds)``, the trained ``parameters``,
         and ``network(i, s)`` to get one run back as a :class:`weightinit.MLP`. Every number
         is what training that run alone through :class:`weightinit.MLP` gives, for any
-        thread count.
+        thread count (``diverged`` also flags a final cost that is not finite, which
+        ``MLP.fit`` does not compute).
 
     Examples
     --------
