@@ -1051,6 +1051,19 @@ def test_describe_does_not_overflow(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
+@pytest.mark.parametrize("tiny", [1e-170, 1e-300, 5e-320])
+def test_describe_does_not_underflow(tiny, recwarn):
+    # A vanishing deep network's activations (weightinit depth with randn*1e-30): their
+    # squares underflowed, and describe said std 0 (at 1e-160 it lost 3e-6 of it).
+    y = np.random.default_rng(0).normal(size=1000) * tiny  # 5e-320: subnormal, ~13 bits kept
+    k = 1 - math.frexp(float(np.abs(y).max()))[1]  # y * 2^k is exact and near 1
+    z = y * 2.0 ** (k // 2) * 2.0 ** (k - k // 2)
+    s = wi.describe(y)
+    assert s.std == pytest.approx(math.ldexp(float(z.std()), -k), rel=1e-12, abs=0)
+    assert s.mean == pytest.approx(math.ldexp(float(z.mean()), -k), rel=1e-12, abs=0)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_describe():
     s = wi.describe(np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32))
     assert (s.min, s.max, s.mean) == (1.0, 6.0, 3.0)

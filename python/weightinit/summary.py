@@ -39,19 +39,20 @@ def describe(a: Any) -> Summary:
     return Summary(lo, hi, mean, std)
 
 
-# Below this magnitude squares and sums of any array that fits in memory stay finite.
+# Between 1 / this and this, squares and sums of any array that fits in memory stay finite
+# and normal.
 _UNSCALED = 1e100
 
 
 def moments(x: np.ndarray, top: Optional[float] = None) -> Tuple[float, float]:
-    """Mean and population std of a non-empty array, in float64, without overflowing: values
-    up to the largest double (an exploding network's activations) are scaled by their
-    largest magnitude first (``top``, when the caller knows it). NaN or inf values give what
-    numpy gives, silently."""
+    """Mean and population std of a non-empty array, in float64, without overflowing or
+    underflowing: values up to the largest double (an exploding network's activations) or
+    down to the smallest (a vanishing one's) are scaled by their largest magnitude first
+    (``top``, when the caller knows it). NaN or inf values give what numpy gives, silently."""
     with np.errstate(all="ignore"):
         if top is None:
             top = max(abs(float(x.max())), abs(float(x.min())))
-        if not top > _UNSCALED or not math.isfinite(top):  # numpy's own sums cannot overflow
-            return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))
+        if not (top > _UNSCALED or 0 < top < 1 / _UNSCALED) or not math.isfinite(top):
+            return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))  # squares stay normal
         y = x / np.float64(top)
         return top * float(y.mean(dtype=np.float64)), top * float(y.std(dtype=np.float64))
