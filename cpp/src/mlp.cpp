@@ -1466,9 +1466,11 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     } else {
         run(fused_J);
     }
-    // A stop leaves the records it never reached: NaN, not whatever the buffer held.
-    std::fill(costs + report.recorded, costs + recorded_steps(opt.iterations, opt.record_every),
-              std::numeric_limits<double>::quiet_NaN());
+    // A non-finite stop leaves NaN in the records it never reached, not whatever the buffer
+    // held; a cancelled run leaves them as they were (mlp.hpp).
+    if (!report.cancelled)
+        std::fill(costs + report.recorded, costs + recorded_steps(opt.iterations, opt.record_every),
+                  std::numeric_limits<double>::quiet_NaN());
     return report;
 }
 

@@ -173,6 +173,9 @@ public:
                      T* const* db, int nthreads);
 
     // opt.iterations steps; the cost of every recorded step goes to costs[step / record_every].
+    // Stopped by a non-finite cost, the records it never reached are NaN; cancelled by the
+    // check, they are left as they were (the caller keeps report.recorded of them: filling
+    // the rest made Ctrl-C on a fit of 1e9 recorded steps take 10 s).
     TrainReport train(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, const TrainOptions& opt,
                       double* costs, const Check& check);
 

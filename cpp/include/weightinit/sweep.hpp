@@ -64,7 +64,8 @@ std::size_t records(const Options& opt);
 // that ran it) and about every mlp::check_interval seconds on the calling thread, which
 // does no run itself when there is a Progress; calls never overlap, and neither count
 // ever goes down. Returning true stops the sweep: runs in progress stop at their next
-// check, runs not started never start.
+// check, runs not started never start; the runs that did not finish have NaN results and
+// their costs left as the buffer held them (the binding discards a stopped sweep's results).
 using Progress = std::function<bool(std::size_t runs_done, std::uint64_t steps_done)>;
 
 struct Report {
