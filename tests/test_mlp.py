@@ -564,6 +564,15 @@ def test_more_recorded_costs_than_an_array_holds_is_refused_by_name():
         wi.sweep(X, Y, [2, 3, 1], ["he"], [0, 1], 2**62, 1.0)
 
 
+def test_more_recorded_costs_than_memory_holds_is_refused_by_name(monkeypatch):
+    # fit(iterations=2**40) got NumPy's "Unable to allocate 8.00 TiB", naming neither argument.
+    X, Y = datasets.planar_flower(1)
+    monkeypatch.setattr(wi._args, "physical_memory", lambda: 10**8)
+    with pytest.raises(MemoryError, match=r"iterations=20000000 with record_every=1 keeps 20000000 costs "
+                                          r"\(160.0 MB\), more than the 100.0 MB.*raise record_every"):
+        wi.MLP([2, 3, 1]).fit(X, Y, iterations=20_000_000)
+
+
 def test_float64_data_beyond_float32s_range_is_named_as_such():
     net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="normal", rng=0, dtype=np.float32)
     X = np.array([[1e39, 0.0], [0.0, 1.0]])
