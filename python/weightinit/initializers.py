@@ -536,7 +536,7 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
 def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: float = 0.01, rng: Any = None,
            dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column,
-    ``sparsity`` in [0, 1] (1, as torch allows, zeroes every value).
+    ``sparsity`` in [0, 1) (torch also takes 1).
 
     Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
     but seeded: the zero rows of each column are the smallest of a second uniform stream
@@ -547,8 +547,8 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
     [3, 3, 3, 3]
     """
     p = _args.real(sparsity, "sparsity")
-    if not 0 <= p <= 1:
-        raise ValueError(f"sparsity must lie in [0, 1], got {p}")
+    if not 0 <= p < 1:
+        raise ValueError(f"sparsity must lie in [0, 1), got {p}")
     s = _args.nonnegative(std, "std")
     _whole_tensor_only(region, "sparse")
     full = _args.full_shape(shape, out)
