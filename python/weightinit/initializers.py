@@ -107,12 +107,6 @@ def _gain(gain: Any) -> float:
     return _args.nonnegative(gain, "gain")
 
 
-def _signed_gain(gain: Any) -> float:
-    """The gain of orthogonal, delta_orthogonal and eye: any finite real, as torch's orthogonal_,
-    keras' Orthogonal and Identity and jax's orthogonal(scale) take (a negative one negates)."""
-    return _args.real(gain, "gain")
-
-
 # Variances a rule may hand on: any fan of a real shape then gives a finite, nonzero spread.
 _VARIANCE_RANGE = (1e-300, 1e300)
 
@@ -388,7 +382,7 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
            [0., 1., 0.]])
     """
     _unused_rng(rng)
-    g = _signed_gain(gain)
+    g = _gain(gain)
     full = _args.full_shape(shape, out)
     if len(full) != 2:
         raise ValueError(f"eye needs a 2-D shape, got {full}")
@@ -471,7 +465,7 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     >>> bool(np.allclose(w.T @ w, np.eye(4)))
     True
     """
-    g = _signed_gain(gain)
+    g = _gain(gain)
     _whole_tensor_only(region, "orthogonal")
     full = _args.full_shape(shape, out)
     if len(full) < 2:
@@ -513,7 +507,7 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
     >>> bool(np.allclose(c.T @ c, np.eye(4))) and int(np.count_nonzero(w)) == c.size
     True
     """
-    g = _signed_gain(gain)
+    g = _gain(gain)
     _whole_tensor_only(region, "delta_orthogonal")
     full = _args.full_shape(shape, out)
     if not 3 <= len(full) <= 5:
