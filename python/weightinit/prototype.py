@@ -6,8 +6,8 @@ Same names, signatures, dict keys and shapes as the article's functions, so that
 and whole training loop (``nn_model``) run in the C++ engine. The random draws are the
 prototype's (legacy ``np.random.seed(s)`` + ``randn`` streams, taken from a private
 ``RandomState`` so NumPy's global state is left alone), so the numbers agree with it.
-``nn_model`` seeds the global generator with 3, as the prototype's does, only before calling
-an ``initialize_parameters`` of the caller's (which may draw from it).
+``nn_model`` calls an ``initialize_parameters`` of the caller's with the global generator
+seeded with 3, as the prototype's does, and puts the global state back afterwards.
 
 >>> from weightinit.prototype import load_planar_dataset, nn_model, predict
 >>> X, Y = load_planar_dataset(1)
@@ -160,8 +160,9 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     iteration i" every 1000 iterations when ``print_cost`` (after the loop, which runs
     without Python). Returns the parameters, or ``(parameters, costs)`` with
     ``return_costs`` (the cost of every iteration, as the prototype's cost list). Like the
-    prototype, a nan/inf cost does not stop training. Before calling an initialize_parameters
-    other than this module's it calls ``np.random.seed(3)``, as the prototype's nn_model does.
+    prototype, a nan/inf cost does not stop training. An initialize_parameters other than
+    this module's is called with NumPy's global generator seeded with 3, as the prototype's
+    nn_model seeds it, and the global state is restored after the call.
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
@@ -193,11 +194,17 @@ def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -
                         f"{where} cannot take those arguments: pass parameters= instead") from None
     except ValueError:  # no signature to read (a builtin): let the call say
         pass
-    if init is not _PROTOTYPE_INITIALIZE:
-        # The prototype's nn_model begins with np.random.seed(3): a function that draws from
-        # NumPy's global generator without seeding it (ours has a private one) starts there.
-        np.random.seed(3)
-    return init(n_x, n_h, n_y)
+    if init is _PROTOTYPE_INITIALIZE:
+        return init(n_x, n_h, n_y)
+    # The prototype's nn_model begins with np.random.seed(3): a function that draws from
+    # NumPy's global generator without seeding it starts there, and the global state is
+    # then put back as it was (as ours, with its private RandomState, leaves it).
+    state = np.random.get_state()
+    np.random.seed(3)
+    try:
+        return init(n_x, n_h, n_y)
+    finally:
+        np.random.set_state(state)
 
 
 def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x") -> Tuple[np.ndarray, np.ndarray]:
