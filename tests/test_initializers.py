@@ -9,6 +9,7 @@ sqrt(3) slip and the wrong distribution.
 
 import functools
 import math
+import pickle
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -918,6 +919,9 @@ def test_keras_class_names_carry_their_names():
     # Logging and experiment code reads init.__name__; a bare partial has none.
     for name in ("HeNormal", "GlorotUniform", "RandomNormal", "Orthogonal", "TruncatedNormal", "VarianceScaling"):
         assert wi.get(name).__name__ == name
+        # and still pickle (a process pool sends them so): pickle finds a function by __qualname__
+        again = pickle.loads(pickle.dumps(wi.get(name)))
+        np.testing.assert_array_equal(again((3, 4), rng=1), wi.get(name)((3, 4), rng=1))
     assert wi.get("IdentityInitializer") is wi.eye and wi.eye.__name__ == "eye"  # not renamed
 
 

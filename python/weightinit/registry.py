@@ -110,7 +110,7 @@ _KERAS: Dict[str, Initializer] = {
 
 for _name_, _fn_ in _KERAS.items():  # keras' names on our wrappers, for errors and logs that read __name__
     if isinstance(_fn_, functools.partial) or _fn_.__module__ == __name__:
-        _fn_.__name__ = _fn_.__qualname__ = _name_
+        _fn_.__name__ = _name_  # not __qualname__: pickle finds a function by it
 del _name_, _fn_
 
 # keras' snake-case strings that name no function here nor in torch.nn.init: keras' rule
