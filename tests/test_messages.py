@@ -117,14 +117,21 @@ def test_an_array_passed_as_the_shape_points_to_out():
 class _ForeignTensor:
     """What torch, jax and cupy arrays share: shape, dtype and iteration over rows, not ndarray."""
 
-    def __init__(self, shape, dtype="torch.float32"):
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape, dtype="torch.float32", values=None):
+        self.shape, self.dtype, self.values = shape, dtype, values
 
     def __len__(self):
         return self.shape[0]
 
     def __iter__(self):
+        if self.values is not None:
+            return iter(self.values)
         return iter([_ForeignTensor(self.shape[1:], self.dtype) if len(self.shape) > 1 else 0.25] * self.shape[0])
+
+    def __index__(self):  # a 0-D integer tensor is an integer, as torch's is
+        if self.shape != () or "int" not in self.dtype:
+            raise TypeError("only integer scalar tensors can be converted to an index")
+        return self.values
 
     def __repr__(self):
         return "tensor([[1.8499e+20, ...]])"
@@ -137,6 +144,9 @@ def test_a_foreign_tensor_passed_as_the_shape_points_to_out():
         with pytest.raises(TypeError, match=r"_ForeignTensor of shape \((4, 3|5,|2, 3)\); .*out=.*numpy\(\)") as info:
             wi.xavier_uniform(t)
         assert "1.8499e+20" not in str(info.value)
+    # Integer ones are shapes, as NumPy's are: torch.tensor([4, 3]) and torch.tensor(5).
+    assert wi.normal(_ForeignTensor((2,), "torch.int64", [4, 3]), rng=0).shape == (4, 3)
+    assert wi.normal(_ForeignTensor((), "torch.int64", 5), rng=0).shape == (5,)
 
 
 def test_a_zero_fan_without_a_shape_does_not_blame_one():

@@ -122,6 +122,17 @@ def records(iterations: int, record_every: int, runs: int = 1) -> int:
     return n
 
 
+def check_history(n_records: int, what: str, advice: str) -> None:
+    """A MemoryError for a cost history of ``n_records`` doubles beyond the memory this process
+    may use, in the caller's words (``what`` keeps ...; ``advice``). Histories under 64 MB are
+    not checked: reading the limits takes ~0.1 ms, a training step a few microseconds."""
+    nbytes = 8 * n_records
+    memory = physical_memory() if nbytes > 2**26 else None
+    if memory and nbytes > memory:
+        raise MemoryError(f"{what} keeps {n_records} costs ({size_text(nbytes)}), more than the "
+                          f"{size_text(memory)} this process may use; {advice}")
+
+
 def count(value: Any, name: str, minimum: int, maximum: Optional[int] = None) -> int:
     """value as an int in [minimum, maximum]; TypeError for non-integers (bool included), ValueError outside."""
     v = integer(value, name, f"an int >= {minimum}")
@@ -150,7 +161,10 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
-    if isinstance(shape, (numbers.Integral, np.integer)) or (isinstance(shape, np.ndarray) and shape.ndim == 0):
+    foreign = (not isinstance(shape, (np.ndarray, tuple, list)) and hasattr(shape, "shape")
+               and hasattr(shape, "dtype"))  # a torch, jax or cupy array
+    if (isinstance(shape, (numbers.Integral, np.integer)) or (isinstance(shape, np.ndarray) and shape.ndim == 0)
+            or (foreign and len(shape.shape) == 0 and "int" in str(shape.dtype))):
         dims: Sequence[Any] = (shape,)
     elif isinstance(shape, np.ndarray) and (shape.ndim != 1 or shape.dtype.kind not in "iu"):
         # torch.nn.init's xavier_uniform_(W) habit: the array is the output, not the shape.
@@ -158,8 +172,7 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} ndarray of shape {shape.shape}; "
             "to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W))"
         )
-    elif (not isinstance(shape, (np.ndarray, tuple, list)) and hasattr(shape, "shape") and hasattr(shape, "dtype")
-          and not (len(shape.shape) == 1 and "int" in str(shape.dtype))):
+    elif foreign and not (len(shape.shape) == 1 and "int" in str(shape.dtype)):
         # The same habit with a torch, jax or cupy array (a 1-D integer one is a shape, as above).
         raise TypeError(
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} {type(shape).__name__} of shape "
