@@ -571,6 +571,9 @@ def test_more_recorded_costs_than_memory_holds_is_refused_by_name(monkeypatch):
     with pytest.raises(MemoryError, match=r"iterations=20000000 with record_every=1 keeps 20000000 costs "
                                           r"\(160.0 MB\), more than the 100.0 MB.*raise record_every"):
         wi.MLP([2, 3, 1]).fit(X, Y, iterations=20_000_000)
+    # nn_model has no record_every: its message names its own argument
+    with pytest.raises(MemoryError, match=r"^nn_model\(num_iterations=20000000\) keeps 20000000 costs .*in parts"):
+        wp.nn_model(X, Y, 4, num_iterations=20_000_000)
 
 
 def test_float64_data_beyond_float32s_range_is_named_as_such():

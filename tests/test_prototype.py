@@ -5,6 +5,7 @@ import io
 import math
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -332,6 +333,39 @@ def test_nn_model_seeds_numpy_with_3_before_the_callers_initialize_parameters(da
         np.testing.assert_array_equal(p["W1"], w1)
         np.testing.assert_array_equal(p["W2"], w2)
     np.testing.assert_array_equal(space["first"]["W1"], space["second"]["W1"])
+
+
+def test_nn_model_leaves_the_global_state_alone_when_threads_overlap(data):
+    """Two threads in nn_model at once: the one that finished last put back the seed-3 state
+    the other had set (helper-60). Thread A's initialize_parameters waits (up to 1 s) for B's
+    to start, B's for A's nn_model to end; calls that hold the seeding one at a time time out
+    instead and leave NumPy's global state as it was."""
+    (X, Y), _ = data
+    a_done, b_in = threading.Event(), threading.Event()
+    script = ("from weightinit.prototype import *\n"
+              "def initialize_parameters(n_x, n_h, n_y):\n"
+              "    p = {'W1': np.random.randn(n_h, n_x), 'b1': np.zeros((n_h, 1)),\n"
+              "         'W2': np.random.randn(n_y, n_h), 'b2': np.zeros((n_y, 1))}\n"
+              "    if mine == 'B':\n"
+              "        b_in.set(); a_done.wait(1.0)\n"
+              "    else:\n"
+              "        b_in.wait(1.0)\n"
+              "    return p\n"
+              "def run():\n"
+              "    nn_model(X, Y, 4, num_iterations=5)\n"
+              "    if mine == 'A':\n"
+              "        a_done.set()\n")
+    runs = []
+    for mine in "AB":
+        space = {"np": np, "X": X, "Y": Y, "mine": mine, "a_done": a_done, "b_in": b_in}
+        exec(script, space)
+        runs.append(threading.Thread(target=space["run"]))
+    np.random.seed(123)
+    for t in runs:
+        t.start()
+    for t in runs:
+        t.join()
+    assert np.random.randn() == np.random.RandomState(123).randn()
 
 
 def test_nn_model_takes_a_patched_module_function_and_names_a_wrong_signature(data, monkeypatch):

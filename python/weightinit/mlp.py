@@ -434,13 +434,8 @@ class MLP:
         bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
         bs = 0 if bs >= m else bs  # a batch of all the data: full-batch descent
         record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
-        n_records = _args.records(iterations, record_every)
-        # Only for histories that could matter: reading the limits takes ~0.1 ms, a step 2 us.
-        memory = _args.physical_memory() if 8 * n_records > 2**26 else None
-        if memory and 8 * n_records > memory:
-            raise MemoryError(f"iterations={iterations} with record_every={record_every} keeps {n_records} costs "
-                              f"({_args.size_text(8 * n_records)}), more than the {_args.size_text(memory)} this "
-                              "process may use; raise record_every")
+        _args.check_history(_args.records(iterations, record_every),
+                            f"iterations={iterations} with record_every={record_every}", "raise record_every")
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]

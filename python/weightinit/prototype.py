@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -166,6 +167,9 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
+    _args.check_history(num_iterations, f"nn_model(num_iterations={num_iterations})",
+                        "nn_model keeps every iteration's cost: train in parts (parameters=), or use "
+                        "weightinit.MLP.fit with record_every")
     X, Y = _same_examples(X, Y)
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
@@ -199,12 +203,17 @@ def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -
     # The prototype's nn_model begins with np.random.seed(3): a function that draws from
     # NumPy's global generator without seeding it starts there, and the global state is
     # then put back as it was (as ours, with its private RandomState, leaves it).
-    state = np.random.get_state()
-    np.random.seed(3)
-    try:
-        return init(n_x, n_h, n_y)
-    finally:
-        np.random.set_state(state)
+    # One call at a time: overlapping, the last to finish put back the other's seeded state.
+    with _GLOBAL_SEEDING:
+        state = np.random.get_state()
+        np.random.seed(3)
+        try:
+            return init(n_x, n_h, n_y)
+        finally:
+            np.random.set_state(state)
+
+
+_GLOBAL_SEEDING = threading.RLock()  # reentrant: a caller's function may itself call nn_model
 
 
 def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x") -> Tuple[np.ndarray, np.ndarray]:
