@@ -53,6 +53,6 @@ def moments(x: np.ndarray, top: Optional[float] = None) -> Tuple[float, float]:
         if top is None:
             top = max(abs(float(x.max())), abs(float(x.min())))
         if not (top > _UNSCALED or 0 < top < 1 / _UNSCALED) or not math.isfinite(top):
-            return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))  # squares stay normal
+            return float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64))  # the std keeps its precision
         y = x / np.float64(top)
         return top * float(y.mean(dtype=np.float64)), top * float(y.std(dtype=np.float64))

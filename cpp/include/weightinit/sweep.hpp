@@ -49,7 +49,7 @@ struct Options {
 
 // The caller's arrays, one row or element per run.
 struct Results {
-    double* costs = nullptr;           // (runs, records(options)); NaN where a run stopped early
+    double* costs = nullptr;           // (runs, records(options)); NaN after a divergence (see Progress)
     double* final_cost = nullptr;      // J of the trained parameters on (X, Y)
     double* train_accuracy = nullptr;  // fraction right on (X, Y); NaN for mse
     double* test_accuracy = nullptr;   // on (X_test, Y_test); NaN without a test set or for mse
