@@ -149,6 +149,23 @@ def test_a_foreign_tensor_passed_as_the_shape_points_to_out():
     assert wi.normal(_ForeignTensor((), "torch.int64", 5), rng=0).shape == (5,)
 
 
+def test_masked_data_is_refused_not_trained_on_unmasked():
+    # np.asarray drops a mask: fit trained on the values under it, silently (helper-59).
+    X, Y = datasets.planar_flower(1)
+    Xm = np.ma.masked_array(X, mask=np.zeros_like(X, bool))
+    Xm[0, 5] = np.ma.masked
+    net = wi.MLP([2, 3, 1], rng=0)
+    with pytest.raises(ValueError, match=r"X has 1 masked value.*filled"):
+        net.fit(Xm, Y, iterations=2)
+    with pytest.raises(ValueError, match=r"X has 1 masked value"):
+        prototype.forward_propagation(Xm, prototype.initialize_parameters(2, 4, 1))
+    with pytest.raises(ValueError, match=r"Y has 1 masked value"):
+        net.cost(X, np.ma.masked_array(Y, mask=np.arange(Y.size).reshape(Y.shape) == 3))
+    # a mask that hides nothing is plain data
+    clean = np.ma.masked_array(X, mask=np.zeros_like(X, bool))
+    assert net.cost(clean, Y) == net.cost(X, Y)
+
+
 def test_a_zero_fan_without_a_shape_does_not_blame_one():
     with pytest.raises(ValueError, match="fan_in") as info:
         wi.scale("xavier", fan_in=0)

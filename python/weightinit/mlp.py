@@ -80,6 +80,10 @@ def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any
 def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
             finite: bool = True) -> np.ndarray:
     """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
+    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):  # np.asarray would drop the mask
+        hidden = int(np.ma.count_masked(a))
+        raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which the engine cannot leave out: "
+                         f"fill them ({name}.filled(value)) or drop their columns")
     try:
         arr = np.asarray(a)
     except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
