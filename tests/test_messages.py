@@ -166,6 +166,31 @@ def test_masked_data_is_refused_not_trained_on_unmasked():
     assert net.cost(clean, Y) == net.cost(X, Y)
 
 
+class _EngineOutOfMemory:
+    """The core network when its buffers cannot be allocated: pybind11 turns C++'s
+    std::bad_alloc into a MemoryError of that bare text."""
+
+    training = False
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            raise MemoryError("std::bad_alloc")
+        return call
+
+
+def test_an_engine_out_of_memory_says_what_needed_it():
+    # A fit of [1, 2**20, 1] on 2**20 examples (8 TiB of activations) said only "std::bad_alloc".
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 6, 1], rng=0)
+    net._net = _EngineOutOfMemory()
+    with pytest.raises(MemoryError, match=r"\[2, 6, 1\] on 400 examples .* fewer examples at a time \(batch_size=\)"):
+        net.fit(X, Y, iterations=1)
+    for call in (lambda: net.cost(X, Y), lambda: net.gradients(X, Y), lambda: net.predict(X),
+                 lambda: net.forward(X)):
+        with pytest.raises(MemoryError, match=r"\[2, 6, 1\] on 400 examples .* fewer examples at a time$"):
+            call()
+
+
 def test_a_zero_fan_without_a_shape_does_not_blame_one():
     with pytest.raises(ValueError, match="fan_in") as info:
         wi.scale("xavier", fan_in=0)

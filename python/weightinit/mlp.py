@@ -20,11 +20,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
 import sys
 from collections.abc import Sequence
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy as np
 
@@ -338,17 +339,32 @@ class MLP:
                                  "softmax_cross_entropy")
         return arr
 
+    @contextlib.contextmanager
+    def _engine(self, m: int, batches: bool = False) -> Iterator[None]:
+        """The core's calls on m examples: pybind11 reports a failed allocation of its buffers
+        as a bare "std::bad_alloc", said here in terms of the network and the data."""
+        try:
+            yield
+        except MemoryError as exc:
+            if str(exc) != "std::bad_alloc":
+                raise
+            raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples (every layer's values "
+                              "for every example) do not fit in the memory this process can get: pass fewer "
+                              "examples at a time" + (" (batch_size=)" if batches else "")) from None
+
     # --- inference ---
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._inputs(X)
-        Z, A = self._net.forward(self._params, X, True, get_num_threads())
+        with self._engine(X.shape[1]):
+            Z, A = self._net.forward(self._params, X, True, get_num_threads())
         return list(Z), list(A)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output layer's activations, ``(n_outputs, m)``."""
         X = self._inputs(X)
-        _, A = self._net.forward(self._params, X, False, get_num_threads())
+        with self._engine(X.shape[1]):
+            _, A = self._net.forward(self._params, X, False, get_num_threads())
         return A[0]
 
     def predict(self, X: Any) -> np.ndarray:
@@ -380,14 +396,16 @@ class MLP:
         """The loss J of the current parameters on (X, Y)."""
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
-        J, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
+        with self._engine(X.shape[1]):
+            J, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
         return float(J)
 
     def gradients(self, X: Any, Y: Any) -> Dict[str, np.ndarray]:
         """The prototype's grads dict ``{"dW1": ..., "db1": ..., ...}`` of J on (X, Y)."""
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
-        _, dW, db = self._net.gradients(self._params, X, Y, True, get_num_threads())
+        with self._engine(X.shape[1]):
+            _, dW, db = self._net.gradients(self._params, X, Y, True, get_num_threads())
         out = {}
         for l, (gw, gb) in enumerate(zip(dW, db)):
             out[f"dW{l + 1}"] = gw
@@ -450,8 +468,9 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                        on_nonfinite == "raise", key, get_num_threads(), callback)
+        with self._engine(m, batches=True):
+            costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                            on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
