@@ -359,6 +359,15 @@ def test_memory_is_the_lowest_limit_of_the_process_cgroup_and_its_parents(tmp_pa
     assert _args.physical_memory() == 2_000_000_000  # user/'s limit, under the machine's 4.1 GB
 
 
+def test_an_init_that_cannot_fill_a_layer_is_named_by_its_place_in_inits():
+    # The message named MLP's argument, "init='constant' cannot initialize...", not the sweep's.
+    X, Y = wi.datasets.planar_flower(1)
+    with pytest.raises(TypeError, match=r"^inits\[1\]='constant' cannot initialize layer 1 .*'value'"):
+        wi.sweep(X, Y, [2, 4, 1], ["he", "constant"], [0, 1], 5, 1.0)
+    with pytest.raises(ValueError, match=r"^inits\[0\]='dirac' cannot initialize layer 1"):
+        wi.sweep(X, Y, [2, 4, 1], ["dirac"], [0], 5, 1.0)
+
+
 def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():
     """The sweep's runs stop, as MLP.fit does, at a cost beyond float32's range; a final cost
     there (after the last update) marked nothing, though it is inf in float32."""

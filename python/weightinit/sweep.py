@@ -279,7 +279,18 @@ def sweep(
                   _columns(X_test), threads)
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
     # first checks the data.
-    first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
+    def network(r: int) -> MLP:
+        """Run r's network; an init that cannot fill a layer is named by its place in inits."""
+        k = r // n_s
+        try:
+            return MLP(layer_sizes, activations, loss, init=pairs[k][1], rng=seed_list[r % n_s], dtype=dtype,
+                       alpha=alpha)
+        except (TypeError, ValueError) as exc:
+            if not str(exc).startswith("init="):
+                raise
+            raise type(exc)(f"inits[{k}]{str(exc)[len('init'):]}") from exc
+
+    first = network(0)
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
     if (X_test is None) != (Y_test is None):
@@ -292,8 +303,7 @@ def sweep(
     W = [np.empty((runs, sizes[k + 1], sizes[k]), dt) for k in range(L)]
     b = [np.empty((runs, sizes[k + 1], 1), dt) for k in range(L)]
     for r in range(runs):
-        net = first if r == 0 else MLP(layer_sizes, activations, loss, init=pairs[r // n_s][1],
-                                       rng=seed_list[r % n_s], dtype=dtype, alpha=alpha)
+        net = first if r == 0 else network(r)
         for k in range(L):
             W[k][r], b[k][r] = net._params[2 * k], net._params[2 * k + 1]
     del net
