@@ -161,23 +161,22 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
-    foreign = (not isinstance(shape, (np.ndarray, tuple, list)) and hasattr(shape, "shape")
-               and hasattr(shape, "dtype"))  # a torch, jax or cupy array
-    if (isinstance(shape, (numbers.Integral, np.integer)) or (isinstance(shape, np.ndarray) and shape.ndim == 0)
-            or (foreign and len(shape.shape) == 0 and "int" in str(shape.dtype))):
+    # An array: NumPy's, or a torch, jax or cupy one (shape and dtype, not an ndarray).
+    numpy_array = isinstance(shape, np.ndarray)
+    array = numpy_array or (not isinstance(shape, (tuple, list)) and hasattr(shape, "shape")
+                            and hasattr(shape, "dtype"))
+    integral = array and (shape.dtype.kind in "iu" if numpy_array else "int" in str(shape.dtype))
+    if (isinstance(shape, (numbers.Integral, np.integer))
+            or (array and len(shape.shape) == 0 and (numpy_array or integral))):
         dims: Sequence[Any] = (shape,)
-    elif isinstance(shape, np.ndarray) and (shape.ndim != 1 or shape.dtype.kind not in "iu"):
+    elif array and not (len(shape.shape) == 1 and integral):  # a 1-D integer array is a shape, as in NumPy
         # torch.nn.init's xavier_uniform_(W) habit: the array is the output, not the shape.
-        raise TypeError(
-            f"{name} must be an int or a tuple of ints, got a {shape.dtype} ndarray of shape {shape.shape}; "
-            "to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W))"
-        )
-    elif foreign and not (len(shape.shape) == 1 and "int" in str(shape.dtype)):
-        # The same habit with a torch, jax or cupy array (a 1-D integer one is a shape, as above).
+        foreign = "" if numpy_array else ("; weightinit fills NumPy arrays: for a CPU torch tensor t, "
+                                          "out=t.numpy() shares its memory")
         raise TypeError(
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} {type(shape).__name__} of shape "
-            f"{tuple(shape.shape)}; weightinit fills NumPy arrays: pass one as out= (for a CPU torch "
-            "tensor t, out=t.numpy() shares its memory)"
+            f"{tuple(shape.shape)}; to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W)"
+            f"{foreign})"
         )
     elif isinstance(shape, (dict, set, frozenset, str, bytes, Iterator)):  # iterable, but not a shape
         # (an iterator, a generator say, is used up by one reading: the fans', then the output's)
