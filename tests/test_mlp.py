@@ -173,6 +173,13 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
+# Fused networks with more hidden units than the 2-4-1 kernel's 16 rows of A1: blocks of at
+# most 8 floor(1024 / h) columns (h rows of A1 in 1024 vectors of eight), so h = 40 cuts
+# m = 300 into 152 + 148, h = 100 into 80 x 3 + 60, h = 255 into 32 x 9 + 12; the last of
+# each but the first ends in a partial chunk of eight, as does [8, 31, 1]'s 152 + 149.
+WIDE_HIDDEN = [([2, 40, 1], 300), ([2, 100, 1], 300), ([1, 255, 1], 300), ([8, 31, 1], 301)]
+
+
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden):
     """[3, 5, 1] float64 with a sigmoid output trains through the fused step (not its tanh
@@ -186,13 +193,30 @@ def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden
         assert_close(v, final[k], 1e-10)
 
 
-@pytest.mark.parametrize("hidden", HIDDEN)
-def test_float32_fused_training_computes_in_double(hidden):
-    """float32 networks [n_0 <= 8, h <= 16, 1] train through the fused step too: it widens
+@pytest.mark.parametrize("hidden", ["tanh", "relu"])
+@pytest.mark.parametrize("sizes, m", WIDE_HIDDEN)
+def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, hidden):
+    """Up to 255 hidden units the fused step cuts narrower blocks and lays A1 out by the
+    block's chunk count: a wrong row stride, a lost chunk or a dW2 summed over the wrong
+    rows breaks the agreement with the reference."""
+    net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=8)
+    costs = net.fit(X, Y, iterations=20, learning_rate=0.5)
+    final, expected = ref.train(params, X, Y, acts, "binary_cross_entropy", 20, 0.5, alpha=net.alpha)
+    np.testing.assert_allclose(costs, expected, rtol=1e-11)
+    for k, v in net.parameters.items():
+        assert_close(v, final[k], 1e-10)
+
+
+@pytest.mark.parametrize(
+    "sizes, m, hidden",
+    [*(([3, 5, 1], 300, h) for h in HIDDEN), ([2, 100, 1], 300, "tanh"), ([1, 255, 1], 300, "sigmoid")],
+)
+def test_float32_fused_training_computes_in_double(sizes, m, hidden):
+    """float32 networks [n_0 <= 8, h, 1] (n_0 h < 256) train through the fused step too: it widens
     the float32 data and parameters and computes in double, so its first cost is the
     double-precision cost of the float32 values (the layers would round Z and A to float32),
     and the run follows the float64 reference up to the float32 rounding of each update."""
-    net, acts, params, X, Y = make_problem([3, 5, 1], [hidden], "binary_cross_entropy", 300, seed=5,
+    net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=5,
                                            dtype=np.float32)
     params32 = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
     X32 = X.astype(np.float32).astype(np.float64)
@@ -225,7 +249,8 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([2, 4, 1], 400),  # the article's: the fused step in two blocks of 200, one per thread
         ([2, 4, 1], 515),  # four fused blocks, the last shorter and ending in a partial chunk
         ([5, 7, 6, 3], 700),  # layer-by-layer narrow loops, three blocks per pass
-        ([2, 64, 1], 70000),  # the fused step in many blocks
+        ([2, 64, 1], 70000),  # the fused step in many blocks (of 128 columns)
+        ([1, 255, 1], 3001),  # fused blocks of 32 columns, the last a partial chunk
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
@@ -246,7 +271,9 @@ def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("sizes, hidden, m", [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000)])
+@pytest.mark.parametrize(
+    "sizes, hidden, m", [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000), ([2, 100, 1], "tanh", 600)]
+)
 def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, dtype, restore_threads):
     """A long full-batch fit of a fused network keeps a team of threads for the whole run:
     each member sums every block and updates its own copy of the parameters, and steps that

@@ -356,18 +356,36 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 
 // ---- the fused step of small two-layer networks ------------------------------------
 
+// A block's hidden activations, h rows of its chunks of eight, take at most this many
+// vectors of eight doubles: 64 KiB of the stack (musl gives a thread 128 KiB), in L2. The
+// blocks of a network with more than 32 hidden units are narrower than block_cols, down
+// to 32 columns at h = 255 (narrower blocks cost their per-block sums: 512 vectors made
+// [2, 64, 1] ~15% slower).
+constexpr std::size_t fused_a1_vectors = 1024;
+
+// The most columns of a fused block with h hidden units: block_cols, or fewer in whole
+// chunks of eight, so that h rows of them fit in fused_a1_vectors.
+inline std::size_t fused_block_cols(std::size_t h) {
+    return std::min(block_cols, 8 * (fused_a1_vectors / std::max<std::size_t>(h, 1)));
+}
+
 #if WI_HAVE_VEC8
 // Networks [n_0, h, 1] with a binary cross-entropy output (the article's 2-4-1, and the
 // sweeps over it) spend their step in the element-wise maths of a few short rows; layer
 // by layer, ~15 kernel calls and ~40 short loops per step, with the AVX2 clone's tanh
 // left scalar by the vectorizer. Here one call per block of examples runs forward, loss
 // and backward on eight examples at a time (vec8.hpp), keeping A1 and dZ2 of the block
-// in L1. Per example the operations are the layer-by-layer kernels' own, in their order
+// in L1 or L2. Per example the operations are the layer-by-layer kernels' own, in their order
 // (so in float64 Z, A, dZ and the tanh' factors are the same bits; float32 networks keep
 // them in double, where the layers round them to float32); the sums over examples differ:
 // eight lanes per sum, combined pairwise, and the loss's logs (see fused2_body).
+//
+// fused_max_hidden admits every h of a narrow network (is_wide: h x 1 < 256). The
+// layer-by-layer loops write Z1 and A1 for all m examples and read them back: at
+// [2, 64, 1] and m = 10^4 (5 MB an array, past L2) they took ~1.7x the fused step's time,
+// at [2, 127, 1] 3.4x.
 constexpr std::size_t fused_max_inputs = 8;
-constexpr std::size_t fused_max_hidden = 16;
+constexpr std::size_t fused_max_hidden = 255;
 
 template <Activation A>
 WI_INLINE vec8::V activate_v8(vec8::V z, double alpha) {
@@ -416,9 +434,12 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
                            std::size_t c1, double* part) {
     using namespace vec8;
     const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : h_;
-    constexpr std::size_t hmax = HH ? HH : fused_max_hidden, n0max = N0 ? N0 : fused_max_inputs;
+    constexpr std::size_t n0max = N0 ? N0 : fused_max_inputs;
     constexpr std::size_t chunks_max = block_cols / width;
     const std::size_t n = c1 - c0, nv = n / width, nch = (n + width - 1) / width;
+    // Row j of A1 at a1 + j * row: a compile-time stride for the specialisations; h * nch
+    // <= fused_a1_vectors as the blocks are cut (fused_block_cols).
+    const std::size_t row = HH ? chunks_max : nch;
     // The last chunk, if partial, is read from zero-padded copies and masked out of the sums.
     double xt[n0max][width], yt[width];
     for (std::size_t l = 0; l < width; ++l) {
@@ -436,7 +457,7 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
     // Stages, each a loop over the chunks whose iterations are independent (one chunk
     // through all of them was one long dependency chain: latency-bound).
     // A: hidden activations.
-    V a1[hmax][chunks_max];
+    V a1[HH ? HH * chunks_max : fused_a1_vectors];
     for (std::size_t j = 0; j < h; ++j) {
         const P* w = W1 + j * n0;
         const double bj = b1[j];
@@ -450,17 +471,16 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
             V z = double(w[0]) * xk(0);
             for (std::size_t k = 1; k < n0; ++k) z += double(w[k]) * xk(k);
             z += bj;
-            a1[j][ci] = activate_v8<H>(z, alpha);
+            a1[j * row + ci] = activate_v8<H>(z, alpha);
         });
     }
     // B: output, loss and dZ2, db2, dW2.
     V dz2s[chunks_max];
-    V lin = splat(0.0), prod = splat(1.0), eps = splat(0.0), db2 = splat(0.0), dW2[hmax];
-    for (std::size_t j = 0; j < h; ++j) dW2[j] = splat(0.0);
+    V lin = splat(0.0), prod = splat(1.0), eps = splat(0.0), db2 = splat(0.0);
     const double b2v = b2[0];
     chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
-        V z2 = double(W2[0]) * a1[0][ci];
-        for (std::size_t j = 1; j < h; ++j) z2 += double(W2[j]) * a1[j][ci];
+        V z2 = double(W2[0]) * a1[ci];
+        for (std::size_t j = 1; j < h; ++j) z2 += double(W2[j]) * a1[j * row + ci];
         z2 += b2v;
         V t2;
         const V a2 = vec8::sigmoid_parts(z2, t2);
@@ -486,7 +506,6 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         prod *= 1.0 - t2;
         eps += t2 * (1.0 - eps);
         db2 += dz2;
-        for (std::size_t j = 0; j < h; ++j) dW2[j] += dz2 * a1[j][ci];
     });
     double lp[width], pp[width], ep[width];
     store(lp, lin);
@@ -498,12 +517,13 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
     part[1] = sum_lanes(db2);
     // C: dZ1 = (W2^T dZ2) * g'(A1), db1, dW1.
     for (std::size_t j = 0; j < h; ++j) {
-        part[2 + j] = sum_lanes(dW2[j]);
         const double w2 = W2[j];
-        V db1 = splat(0.0), dW1[n0max];
+        V dW2 = splat(0.0), db1 = splat(0.0), dW1[n0max];
         for (std::size_t k = 0; k < n0; ++k) dW1[k] = splat(0.0);
         chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
-            V dz1 = (w2 * dz2s[ci]) * derivative_v8<H>(a1[j][ci], alpha);
+            const V a = a1[j * row + ci];
+            dW2 += dz2s[ci] * a;
+            V dz1 = (w2 * dz2s[ci]) * derivative_v8<H>(a, alpha);
             if constexpr (decltype(tail)::value) {
                 dz1 = select(tail_in, dz1, splat(0.0));
                 db1 += dz1;
@@ -513,6 +533,7 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
                 for (std::size_t k = 0; k < n0; ++k) dW1[k] += dz1 * load(X + k * ld + c0 + ci * width);
             }
         });
+        part[2 + j] = sum_lanes(dW2);
         part[2 + h + j] = sum_lanes(db1);
         for (std::size_t k = 0; k < n0; ++k) part[2 + 2 * h + j * n0 + k] = sum_lanes(dW1[k]);
     }
@@ -708,13 +729,15 @@ void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T 
     for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
 }
 
-// Columns per block of the fused step, a function of m alone: blocks of about equal size
-// (whole chunks of 8, at most block_cols), an even number of them while they are few, so
-// that two or four threads share a small set of examples (the article's 400) evenly.
-std::size_t fused_cols(std::size_t m) {
+// Columns per block of the fused step, a function of m and h alone: blocks of about equal
+// size (whole chunks of 8, at most fused_block_cols(h)), an even number of them while they
+// are few, so that two or four threads share a small set of examples (the article's 400)
+// evenly.
+std::size_t fused_cols(std::size_t m, std::size_t h) {
     constexpr std::size_t chunk = 8, min_split = 64;
-    if (m < min_split) return block_cols;
-    std::size_t nb = std::max<std::size_t>(2, blocks_of(m));
+    const std::size_t most = kernels::fused_block_cols(h);
+    if (m < min_split) return most;
+    std::size_t nb = std::max<std::size_t>(2, blocks_of(m, most));
     if (nb < 8) nb += nb % 2;
     return ((m + nb - 1) / nb + chunk - 1) / chunk * chunk;
 }
@@ -890,9 +913,10 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
     }
 }
 
-// Whether train() takes the fused step: networks [n_0 <= 8, h <= 16, 1] with a binary
-// cross-entropy output. (float32 ones compute it in double throughout, where the layers
-// round Z and A to float32: their fits agree with gradients() to float32's precision.)
+// Whether train() takes the fused step: networks [n_0 <= 8, h, 1] with n_0 h < 256 (both
+// layers narrow) and a binary cross-entropy output. (float32 ones compute it in double
+// throughout, where the layers round Z and A to float32: their fits agree with
+// gradients() to float32's precision.)
 template <class T>
 bool fused_applies(const Architecture& arch) {
 #if WI_HAVE_VEC8
@@ -926,7 +950,7 @@ template <class T>
 void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   std::size_t b0, std::size_t b1, double* partial, std::size_t stride) {
 #if WI_HAVE_VEC8
-    const std::size_t cols = fused_cols(m);
+    const std::size_t cols = fused_cols(m, arch.sizes[1]);
     for (std::size_t blk = b0; blk < b1; ++blk)
         kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], arch.sizes[1],
                         arch.alpha, X, Y, m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride);
@@ -938,7 +962,7 @@ void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, 
 template <class T>
 double fused_sums(const Architecture& arch, std::size_t m, const double* partial, std::size_t stride,
                   const std::vector<T*>& dW, const std::vector<T*>& db) {
-    const std::size_t nb = blocks_of(m, fused_cols(m)), h = arch.sizes[1], used = fused_stride(arch);
+    const std::size_t h = arch.sizes[1], nb = blocks_of(m, fused_cols(m, h)), used = fused_stride(arch);
     double total = 0.0;
     for (std::size_t blk = 0; blk < nb; ++blk) total += partial[blk * stride];
     const double scale = 1.0 / double(m);
@@ -967,7 +991,7 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
         [&](std::size_t blk, std::size_t, std::size_t) {
             fused_blocks(arch, p, X, Y, m, blk, blk + 1, partial, stride);
         },
-        fused_cols(m));
+        fused_cols(m, arch.sizes[1]));
     return fused_sums(arch, m, partial, stride, dW, db);
 }
 
@@ -1047,7 +1071,7 @@ public:
     FusedTeam(const Architecture& arch, const T* X, const T* Y, std::size_t m, std::size_t members,
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
-          nb_(blocks_of(m, fused_cols(m))),
+          nb_(blocks_of(m, fused_cols(m, arch.sizes[1]))),
           lines_per_block_((fused_stride(arch) + SumLine::width - 1) / SumLine::width),
           stride_(lines_per_block_ * SumLine::width), lines_(2 * nb_ * lines_per_block_), tags_(members) {
         // Every member needs a block of its own: a member without one would publish nothing
@@ -1064,10 +1088,10 @@ public:
     // Members for m examples on nthreads threads: one block each at least, no more than
     // the CPUs (a member that waits for a CPU stalls every step), and at most 64 (the
     // pool lends at most 255 helpers; a step of this size gains nothing from more).
-    static std::size_t members_for(std::size_t m, int nthreads) {
+    static std::size_t members_for(const Architecture& arch, std::size_t m, int nthreads) {
         constexpr std::size_t most = 64;
         const std::size_t threads = std::size_t(std::max(nthreads, 1));
-        return std::min({blocks_of(m, fused_cols(m)), threads, detail::usable_cpus(), most});
+        return std::min({blocks_of(m, fused_cols(m, arch.sizes[1])), threads, detail::usable_cpus(), most});
     }
 
     // The leader's step s: with the members when `together` and all of them have joined,
@@ -1379,7 +1403,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto dW = pointers(w.dW), db = pointers(w.db);
     const std::vector<T*> no_z(L, nullptr);
     const bool fused = fused_applies<T>(arch_);
-    if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs)) * fused_stride(arch_));
+    if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs, arch_.sizes[1])) * fused_stride(arch_));
 
     TrainReport report;
     std::size_t units = 0;
@@ -1445,7 +1469,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
         return fused_step(arch_, p, x, y, n, w.fused_partial.data(), dW, db, nthreads);
     };
     const std::size_t members =
-        fused && !minibatch && threads.tunes() ? FusedTeam<T>::members_for(m, opt.nthreads) : 1;
+        fused && !minibatch && threads.tunes() ? FusedTeam<T>::members_for(arch_, m, opt.nthreads) : 1;
     if (members > 1) {
         // The team's threads are the pool's (parallel_for); the caller's first task leads.
         FusedTeam<T> team(arch_, X, Y, m, members, opt.learning_rate);

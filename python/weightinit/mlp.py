@@ -146,8 +146,8 @@ class MLP:
     dtype : float32 or float64, default float64
         What parameters, activations and gradients are stored in; element-wise maths is
         done in double either way. Two-layer networks with one sigmoid output, at most 8
-        inputs and 16 hidden units train through a fused step that keeps every value
-        between two updates in double.
+        inputs and fewer than 256 first-layer weights (``n_0 * h < 256``) train through a
+        fused step that keeps every value between two updates in double.
     alpha : float, default 0.01
         Slope of ``leaky_relu`` for negative inputs.
 
