@@ -433,7 +433,8 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
                            double alpha, const double* X, const double* Y, std::size_t ld, std::size_t c0,
                            std::size_t c1, double* part) {
     using namespace vec8;
-    const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : h_;
+    // h >= 1 (Architecture): the max lets GCC see stage A write every a1 that B reads.
+    const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : std::max<std::size_t>(h_, 1);
     constexpr std::size_t n0max = N0 ? N0 : fused_max_inputs;
     constexpr std::size_t chunks_max = block_cols / width;
     const std::size_t n = c1 - c0, nv = n / width, nch = (n + width - 1) / width;
@@ -456,24 +457,24 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
     };
     // Stages, each a loop over the chunks whose iterations are independent (one chunk
     // through all of them was one long dependency chain: latency-bound).
-    // A: hidden activations.
+    // A: hidden activations, a chunk's h rows together: their chains are independent and
+    // interleave (the article's fit took ~4% less time than row by row, over ten runs each).
     V a1[HH ? HH * chunks_max : fused_a1_vectors];
-    for (std::size_t j = 0; j < h; ++j) {
-        const P* w = W1 + j * n0;
-        const double bj = b1[j];
-        chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
-            auto xk = [&](std::size_t k) __attribute__((always_inline)) {
-                if constexpr (decltype(tail)::value)
-                    return load(xt[k]);
-                else
-                    return load(X + k * ld + c0 + ci * width);
-            };
+    chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
+        auto xk = [&](std::size_t k) __attribute__((always_inline)) {
+            if constexpr (decltype(tail)::value)
+                return load(xt[k]);
+            else
+                return load(X + k * ld + c0 + ci * width);
+        };
+        for (std::size_t j = 0; j < h; ++j) {
+            const P* w = W1 + j * n0;
             V z = double(w[0]) * xk(0);
             for (std::size_t k = 1; k < n0; ++k) z += double(w[k]) * xk(k);
-            z += bj;
+            z += double(b1[j]);
             a1[j * row + ci] = activate_v8<H>(z, alpha);
-        });
-    }
+        }
+    });
     // B: output, loss and dZ2, db2, dW2.
     V dz2s[chunks_max];
     V lin = splat(0.0), prod = splat(1.0), eps = splat(0.0), db2 = splat(0.0);
