@@ -432,15 +432,17 @@ def reference_shuffle(m, key, epoch):
 
 
 @pytest.mark.parametrize("bs", [150, 399])
-def test_minibatch_order_follows_the_shuffle_of_its_key(bs):
+@pytest.mark.parametrize("hidden", [4, 100])
+def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
     """Each step is full-batch gradient descent on the next batch_size examples of the
     epoch's order; the order is the reference shuffle under key_from_rng(rng), epoch by epoch.
-    399 of 400 is still mini-batch training: a one-example batch ends each epoch."""
+    399 of 400 is still mini-batch training: a one-example batch ends each epoch. (100
+    hidden units: the fused step's narrower blocks, cut for each batch's size.)"""
     X, Y = datasets.planar_flower(1)
     m, iterations = X.shape[1], 5  # bs 150: batches 150, 150, 100, then epoch 1
     key = [int(w) for w in wi.random.key_from_rng(5)]
-    net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], rng=0)
-    step = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], rng=0)
+    net = wi.MLP([2, hidden, 1], activations=["tanh", "sigmoid"], rng=0)
+    step = wi.MLP([2, hidden, 1], activations=["tanh", "sigmoid"], rng=0)
     costs = net.fit(X, Y, iterations=iterations, learning_rate=0.7, batch_size=bs, rng=5)
     batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
                for i in range(0, m, bs)][:iterations]
