@@ -173,10 +173,10 @@ def test_training_matches_the_reference(sizes):
         assert_close(v, final[k], 1e-10)
 
 
-# Fused networks with more hidden units than the 2-4-1 kernel's 16 rows of A1: blocks of at
-# most 8 floor(1024 / h) columns (h rows of A1 in 1024 vectors of eight), so h = 40 cuts
-# m = 300 into 152 + 148, h = 100 into 80 x 3 + 60, h = 255 into 32 x 9 + 12; the last of
-# each but the first ends in a partial chunk of eight, as does [8, 31, 1]'s 152 + 149.
+# Fused networks with more than 16 hidden units: blocks of at most 8 floor(512 / h) columns
+# (h rows of A1 in 512 vectors of eight), so h = 40 cuts m = 300 into 80 x 3 + 60, h = 100
+# into 40 x 7 + 20, h = 255 into 16 x 18 + 12, and [8, 31, 1] 301 into 80 x 3 + 61: each
+# last block ends in a partial chunk of eight.
 WIDE_HIDDEN = [([2, 40, 1], 300), ([2, 100, 1], 300), ([1, 255, 1], 300), ([8, 31, 1], 301)]
 
 
@@ -249,8 +249,8 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([2, 4, 1], 400),  # the article's: the fused step in two blocks of 200, one per thread
         ([2, 4, 1], 515),  # four fused blocks, the last shorter and ending in a partial chunk
         ([5, 7, 6, 3], 700),  # layer-by-layer narrow loops, three blocks per pass
-        ([2, 64, 1], 70000),  # the fused step in many blocks (of 128 columns)
-        ([1, 255, 1], 3001),  # fused blocks of 32 columns, the last a partial chunk
+        ([2, 64, 1], 70000),  # the fused step in many blocks (1094, of 64 columns)
+        ([1, 255, 1], 3001),  # fused blocks of 16 columns, the last a partial chunk of 9
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
     ],
@@ -451,6 +451,40 @@ def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
                                                                                                      rel=1e-12)
     for name, value in step.parameters.items():
         np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+
+
+LAST_BATCH_CHILD = """
+import numpy as np, weightinit as wi
+g = np.random.default_rng(3)
+X = g.normal(size=(2, 383)); Y = (g.random((1, 383)) < 0.5).astype(float)
+net = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
+step = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
+costs = net.fit(X, Y, iterations=6, learning_rate=0.5, batch_size=193, rng=4)
+print(" ".join(repr(float(c)) for c in costs))
+"""
+
+
+def test_a_last_minibatch_cut_into_more_fused_blocks_than_a_full_one():
+    """[2, 100, 1]: 193 examples make 5 fused blocks (40 columns, the last 33), 190 make 6
+    (32, the last 30), since a block's columns round up to whole chunks of eight. An epoch
+    of 383 in batches of 193 ends in one of 190, so the step's partial sums must have room
+    for 6 blocks: sized for the full batch's 5, the last batch wrote past them (glibc then
+    aborted on the corrupted heap). In a child process, so that such a crash fails this test
+    alone; its costs must be those of one-step fits on the same batches."""
+    proc = subprocess.run([sys.executable, "-c", LAST_BATCH_CHILD], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    costs = [float(c) for c in proc.stdout.split()]
+    g = np.random.default_rng(3)
+    X = g.normal(size=(2, 383))
+    Y = (g.random((1, 383)) < 0.5).astype(float)
+    key = [int(w) for w in wi.random.key_from_rng(4)]
+    step = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
+    orders = [reference_shuffle(383, key, epoch) for epoch in range(3)]
+    batches = [order[i:i + 193] for order in orders for i in (0, 193)]
+    assert [len(b) for b in batches] == [193, 190] * 3
+    for k, cols in enumerate(batches):
+        expected = step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=0.5)[0]
+        assert costs[k] == pytest.approx(expected, rel=1e-12)
 
 
 def test_an_output_of_exactly_one_half_is_label_0_everywhere():

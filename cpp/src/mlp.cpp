@@ -357,11 +357,14 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 // ---- the fused step of small two-layer networks ------------------------------------
 
 // A block's hidden activations, h rows of its chunks of eight, take at most this many
-// vectors of eight doubles: 64 KiB of the stack (musl gives a thread 128 KiB), in L2. The
-// blocks of a network with more than 32 hidden units are narrower than block_cols, down
-// to 32 columns at h = 255 (narrower blocks cost their per-block sums: 512 vectors made
-// [2, 64, 1] ~15% slower).
-constexpr std::size_t fused_a1_vectors = 1024;
+// vectors of eight doubles: 32 KiB of the stack. The blocks of a network with more than 16
+// hidden units are narrower than block_cols, down to 16 columns at h = 255. The fused2
+// dispatcher, every activation's kernel inlined, has a frame of 46 KiB (double) and 64 KiB
+// (float; -fstack-usage, GCC 12, the default clone). With 1024 vectors [2, 64, 1] trained
+// 9% (one thread) to 18% (two) faster, but the frames grew to 70-99 KiB and the deepest
+// chain into them (a sweep on a pool thread) to ~101 KiB: too close to the 128 KiB that
+// musl gives a thread.
+constexpr std::size_t fused_a1_vectors = 512;
 
 // The most columns of a fused block with h hidden units: block_cols, or fewer in whole
 // chunks of eight, so that h rows of them fit in fused_a1_vectors.
@@ -475,7 +478,7 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
             a1[j * row + ci] = activate_v8<H>(z, alpha);
         }
     });
-    // B: output, loss and dZ2, db2, dW2.
+    // B: output, loss, dZ2 and db2.
     V dz2s[chunks_max];
     V lin = splat(0.0), prod = splat(1.0), eps = splat(0.0), db2 = splat(0.0);
     const double b2v = b2[0];
@@ -516,7 +519,7 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         lp[l] -= ep[l] < 0.5 ? vecmath::log1p(-ep[l]) : vecmath::log_positive(pp[l]);
     part[0] = sum_lanes(load(lp));
     part[1] = sum_lanes(db2);
-    // C: dZ1 = (W2^T dZ2) * g'(A1), db1, dW1.
+    // C: dW2, and dZ1 = (W2^T dZ2) * g'(A1), db1, dW1, row by row.
     for (std::size_t j = 0; j < h; ++j) {
         const double w2 = W2[j];
         V dW2 = splat(0.0), db1 = splat(0.0), dW1[n0max];
@@ -730,16 +733,28 @@ void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T 
     for (std::size_t j = 0; j < size; ++j) dW[j] *= scale;
 }
 
-// Columns per block of the fused step, a function of m and h alone: blocks of about equal
-// size (whole chunks of 8, at most fused_block_cols(h)), an even number of them while they
-// are few, so that two or four threads share a small set of examples (the article's 400)
-// evenly.
-std::size_t fused_cols(std::size_t m, std::size_t h) {
-    constexpr std::size_t chunk = 8, min_split = 64;
+// The fused step's blocks for m examples, a function of m and h alone: fused_cols(m, h)
+// columns each (whole chunks of 8, at most fused_block_cols(h)), aiming at
+// fused_blocks_aimed(m, h) blocks of about equal size, an even number of them while they are
+// few, so that two or four threads share a small set of examples (the article's 400) evenly.
+// Rounding the columns up to whole chunks can leave fewer blocks than aimed at (h = 100:
+// 193 examples in 5 blocks of 40 and 33, where 190 take 6 of 32 and 30), and so a smaller
+// m more blocks than a larger one; the aim never decreases with m and is never below the blocks
+// cut, so it sizes buffers for every batch of at most m examples.
+constexpr std::size_t fused_min_split = 64;
+
+std::size_t fused_blocks_aimed(std::size_t m, std::size_t h) {
     const std::size_t most = kernels::fused_block_cols(h);
-    if (m < min_split) return most;
+    if (m < fused_min_split) return blocks_of(m, most);  // <= blocks_of(64, most)
     std::size_t nb = std::max<std::size_t>(2, blocks_of(m, most));
     if (nb < 8) nb += nb % 2;
+    return nb;
+}
+
+std::size_t fused_cols(std::size_t m, std::size_t h) {
+    constexpr std::size_t chunk = 8;
+    if (m < fused_min_split) return kernels::fused_block_cols(h);
+    const std::size_t nb = fused_blocks_aimed(m, h);
     return ((m + nb - 1) / nb + chunk - 1) / chunk * chunk;
 }
 
@@ -942,7 +957,7 @@ std::size_t fused_stride(const Architecture& arch) {
 // Forward, loss and backward of a fused_applies network in one pass over the blocks of
 // examples (kernels::fused2): returns J and writes dW, db. Its blocks (fused_cols, not
 // the other passes' block_cols, so its sums are not bit-identical to gradients()'s) depend
-// on m alone and are summed in order, so the thread count changes nothing.
+// on m and h alone and are summed in order, so the thread count changes nothing.
 //
 // fused_blocks: blocks [b0, b1) of the step, each block's sums at partial + blk * stride
 // (stride >= fused_stride). fused_sums: J from all nb blocks' sums, added in block order,
@@ -1404,7 +1419,8 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     const auto dW = pointers(w.dW), db = pointers(w.db);
     const std::vector<T*> no_z(L, nullptr);
     const bool fused = fused_applies<T>(arch_);
-    if (fused) w.fused_partial.reserve(blocks_of(bs, fused_cols(bs, arch_.sizes[1])) * fused_stride(arch_));
+    // For every batch size up to bs (a mini-batch epoch ends in a smaller one).
+    if (fused) w.fused_partial.reserve(fused_blocks_aimed(bs, arch_.sizes[1]) * fused_stride(arch_));
 
     TrainReport report;
     std::size_t units = 0;
