@@ -384,9 +384,9 @@ inline std::size_t fused_block_cols(std::size_t h) {
 // eight lanes per sum, combined pairwise, and the loss's logs (see fused2_body).
 //
 // fused_max_hidden admits every h of a narrow network (is_wide: h x 1 < 256). The
-// layer-by-layer loops write Z1 and A1 for all m examples and read them back: at
-// [2, 64, 1] and m = 10^4 (5 MB an array, past L2) they took ~1.7x the fused step's time,
-// at [2, 127, 1] 3.4x.
+// layer-by-layer loops write Z1 and A1 for all m examples and read them back: at m = 10^4
+// on one thread (5 MB an array at [2, 64, 1], past L2) they took ~1.5x the fused step's
+// time at [2, 64, 1] and [8, 31, 1], 1.9x at [2, 127, 1] and 2.2x at [1, 255, 1].
 constexpr std::size_t fused_max_inputs = 8;
 constexpr std::size_t fused_max_hidden = 255;
 
