@@ -162,15 +162,21 @@ def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
         assert_close(grads[k], expected[k], rtol)
 
 
+def assert_trains_as_the_reference(net, acts, params, X, Y, iterations):
+    """fit from params, learning rate 0.5: every cost within 1e-11 of the reference's, the
+    trained parameters within 1e-10."""
+    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.5)
+    final, expected = ref.train(params, X, Y, acts, net.loss, iterations, 0.5, alpha=net.alpha)
+    np.testing.assert_allclose(costs, expected, rtol=1e-11)
+    for k, v in net.parameters.items():
+        assert_close(v, final[k], 1e-10)
+
+
 @pytest.mark.parametrize("sizes", [[2, 4, 1], [30, 20, 3], [5, 40, 40, 2]])
 def test_training_matches_the_reference(sizes):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
     net, acts, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, 300, seed=5)
-    costs = net.fit(X, Y, iterations=200, learning_rate=0.5)
-    final, expected = ref.train(params, X, Y, acts, loss, 200, 0.5)
-    np.testing.assert_allclose(costs, expected, rtol=1e-11)
-    for k, v in net.parameters.items():
-        assert_close(v, final[k], 1e-10)
+    assert_trains_as_the_reference(net, acts, params, X, Y, 200)
 
 
 # Fused networks with more than 16 hidden units: blocks of at most 8 floor(512 / h) columns
@@ -186,11 +192,7 @@ def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden
     2-4-1 specialisation), whose activations and derivatives are its own vector code: fit
     against the reference, step by step (gradients() takes the layer-by-layer path)."""
     net, acts, params, X, Y = make_problem([3, 5, 1], [hidden], "binary_cross_entropy", 300, seed=5)
-    costs = net.fit(X, Y, iterations=50, learning_rate=0.5)
-    final, expected = ref.train(params, X, Y, acts, "binary_cross_entropy", 50, 0.5, alpha=net.alpha)
-    np.testing.assert_allclose(costs, expected, rtol=1e-11)
-    for k, v in net.parameters.items():
-        assert_close(v, final[k], 1e-10)
+    assert_trains_as_the_reference(net, acts, params, X, Y, 50)
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
@@ -200,11 +202,7 @@ def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, h
     block's chunk count: a wrong row stride, a lost chunk or a dW2 summed over the wrong
     rows breaks the agreement with the reference."""
     net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=8)
-    costs = net.fit(X, Y, iterations=20, learning_rate=0.5)
-    final, expected = ref.train(params, X, Y, acts, "binary_cross_entropy", 20, 0.5, alpha=net.alpha)
-    np.testing.assert_allclose(costs, expected, rtol=1e-11)
-    for k, v in net.parameters.items():
-        assert_close(v, final[k], 1e-10)
+    assert_trains_as_the_reference(net, acts, params, X, Y, 20)
 
 
 @pytest.mark.parametrize(
