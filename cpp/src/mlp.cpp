@@ -758,6 +758,9 @@ std::size_t fused_cols(std::size_t m, std::size_t h) {
     return ((m + nb - 1) / nb + chunk - 1) / chunk * chunk;
 }
 
+// The blocks cut: at most fused_blocks_aimed(m, h).
+std::size_t fused_blocks_cut(std::size_t m, std::size_t h) { return blocks_of(m, fused_cols(m, h)); }
+
 // body(block, c0, c1) for every block of `cols` of the m columns; threads only for big passes.
 template <class Body>
 void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std::size_t cols = block_cols) {
@@ -978,7 +981,7 @@ void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, 
 template <class T>
 double fused_sums(const Architecture& arch, std::size_t m, const double* partial, std::size_t stride,
                   const std::vector<T*>& dW, const std::vector<T*>& db) {
-    const std::size_t h = arch.sizes[1], nb = blocks_of(m, fused_cols(m, h)), used = fused_stride(arch);
+    const std::size_t h = arch.sizes[1], nb = fused_blocks_cut(m, h), used = fused_stride(arch);
     double total = 0.0;
     for (std::size_t blk = 0; blk < nb; ++blk) total += partial[blk * stride];
     const double scale = 1.0 / double(m);
@@ -1087,7 +1090,7 @@ public:
     FusedTeam(const Architecture& arch, const T* X, const T* Y, std::size_t m, std::size_t members,
               double learning_rate)
         : arch_(arch), X_(X), Y_(Y), m_(m), members_(members), lr_(learning_rate),
-          nb_(blocks_of(m, fused_cols(m, arch.sizes[1]))),
+          nb_(fused_blocks_cut(m, arch.sizes[1])),
           lines_per_block_((fused_stride(arch) + SumLine::width - 1) / SumLine::width),
           stride_(lines_per_block_ * SumLine::width), lines_(2 * nb_ * lines_per_block_), tags_(members) {
         // Every member needs a block of its own: a member without one would publish nothing
@@ -1107,7 +1110,7 @@ public:
     static std::size_t members_for(const Architecture& arch, std::size_t m, int nthreads) {
         constexpr std::size_t most = 64;
         const std::size_t threads = std::size_t(std::max(nthreads, 1));
-        return std::min({blocks_of(m, fused_cols(m, arch.sizes[1])), threads, detail::usable_cpus(), most});
+        return std::min({fused_blocks_cut(m, arch.sizes[1]), threads, detail::usable_cpus(), most});
     }
 
     // The leader's step s: with the members when `together` and all of them have joined,
