@@ -125,15 +125,15 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     assert_aligned(text)
     rows = {r[0]: r for r in table_rows(text)}
     # the articles' formulas for n = 10 inputs, m = 20 outputs
-    assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3f}"
-    assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3f}"
-    assert rows["he_normal"][1] == f"std {math.sqrt(2 / 10):.3f}"
+    assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3g}"
+    assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3g}"
+    assert rows["he_normal"][1] == f"std {math.sqrt(2 / 10):.3g}"
     # 1000 weights: 5 layers of shape (20, 10) drawn in turn from the scheme's own Generator,
     # seeded by (seed 1, crc32 of its name)
     for name in ("fan_in_uniform", "xavier_uniform", "he_normal"):
         gen = np.random.default_rng([1, zlib.crc32(name.encode())])
         w = np.concatenate([wi.get(name)((20, 10), rng=gen).ravel() for _ in range(5)])
-        expected = [f"{v:.3f}" for v in (w.min(), w.max(), w.mean(), w.std())]
+        expected = [f"{v:.3g}" for v in (w.min(), w.max(), w.mean(), w.std())]
         assert rows[name][2:] == expected
     for name, bound in (("fan_in_uniform", 1 / math.sqrt(10)), ("xavier_uniform", math.sqrt(0.2))):
         assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
@@ -151,7 +151,7 @@ def test_ranges_reports_truncated_rules_by_their_real_std_and_bound(tmp_path, ca
     rows = {r[0]: r for r in table_rows(capsys.readouterr().out)}
     std, bound = math.sqrt(1 / 10), 2 * math.sqrt(1 / 10) / TRUNC
     for name in ("lecun_normal", "variance_scaling"):
-        assert rows[name][1] == f"std {std:.3f}, within ±{bound:.3f}"
+        assert rows[name][1] == f"std {std:.3g}, within ±{bound:.3g}"
         assert float(rows[name][5]) == pytest.approx(std, rel=0.03)  # 20 000 values
         assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
     curves = experiments.range_curves(["lecun_normal", "he_normal", "xavier_uniform"], 5, 10)
@@ -397,6 +397,32 @@ def test_ranges_rows_do_not_depend_on_the_other_schemes():
     assert alone == among
     other = experiments.range_stats(["xavier_uniform", "lecun_uniform"], count=500, rng=3)
     assert other[0][3].min != other[1][3].min * math.sqrt(1 / 3 * 30 / 10)  # not one draw rescaled
+
+
+def test_ranges_draws_only_the_weights_it_summarizes():
+    """The first ``count`` values of layers drawn in turn, as before, but a layer is cut to the
+    rows (or the part of its first row) that hold them: 1000 weights of 20000 x 20000 layers
+    took 9.4 GB resident, a whole layer each."""
+    for n, m, count in ((7, 5, 120), (50, 3, 20), (10, 20, 1000)):  # 3 layers + 15 values; part of a row; 5 layers
+        gen = np.random.default_rng([4, zlib.crc32(b"he_normal")])
+        full = np.concatenate([wi.he_normal((m, n), rng=gen).ravel() for _ in range(-(-count // (n * m)))])[:count]
+        (_, _, _, summary), = experiments.range_stats(["he_normal"], n=n, m=m, count=count, rng=4)
+        assert summary == wi.describe(full)
+    # 4e10 weights a layer (320 GB): a whole-layer draw fails with a MemoryError here.
+    (_, spread, _, summary), = experiments.range_stats(["he_normal"], n=200_000, m=200_000, count=1000, rng=4)
+    assert spread == pytest.approx(math.sqrt(2 / 200_000), rel=1e-14) and summary.std == pytest.approx(spread, rel=0.15)
+
+
+def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, capsys):
+    """At n = 20000 the bound is 0.00707 and the mean ~1e-4: three decimals printed 0.007 and 0.000."""
+    assert main(["ranges", "--inputs", "20000", "--outputs", "20000", "--schemes", "fan_in_uniform",
+                 "--out", str(tmp_path / "r")]) == 0
+    row, = table_rows(capsys.readouterr().out)
+    assert row[1] == f"bound {1 / math.sqrt(20000):.3g}" == "bound 0.00707"
+    gen = np.random.default_rng([1, zlib.crc32(b"fan_in_uniform")])
+    w = wi.fan_in_uniform((20000, 20000), rng=gen, region=(slice(0, 1), slice(0, 1000))).ravel()
+    assert row[2:] == [f"{v:.3g}" for v in (w.min(), w.max(), w.mean(), w.std())]
+    assert row[4] not in ("0.000", "-0.000")
 
 
 @pytest.mark.parametrize("argv, message", [

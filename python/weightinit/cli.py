@@ -259,7 +259,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     finally:
         bar.close()
     table = markdown(["scheme", f"spread for n={args.inputs}, m={args.outputs}", "min", "max", "mean", "std"],
-                     [[name, experiments.range_spread_text(kind, spread)] + [f"{v:.3f}" for v in s]
+                     [[name, experiments.range_spread_text(kind, spread)] + [f"{v:.3g}" for v in s]
                       for name, spread, kind, s in rows], right=[False, False] + [True] * 4)
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]

@@ -151,10 +151,10 @@ def range_half_width(kind: str, spread: Any) -> Tuple[Any, str]:
 def range_spread_text(kind: str, spread: float) -> str:
     """The table's spread: ``bound b``, ``std s`` or, truncated, ``std s, within ±2 s'``."""
     if kind == "uniform":
-        return f"bound {spread:.3f}"
+        return f"bound {spread:.3g}"
     if kind == "truncated_normal":
-        return f"std {spread * initializers.TRUNCATED_STD:.3f}, within ±{range_half_width(kind, spread)[0]:.3f}"
-    return f"std {spread:.3f}"
+        return f"std {spread * initializers.TRUNCATED_STD:.3g}, within ±{range_half_width(kind, spread)[0]:.3g}"
+    return f"std {spread:.3g}"
 
 
 def checked_scheme(token: str) -> Tuple[str, Any]:
@@ -173,7 +173,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
                 rng: Any = 1, progress: Optional[Callable[[], None]] = None) -> List[Tuple[str, float, str, Summary]]:
     """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
     ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
-    layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept);
+    layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept; the
+    last layer is drawn only as far as them, with ``region=``);
     ``spread`` is :func:`weightinit.scale`: the bound when ``kind`` is ``"uniform"``, the std
     for ``"normal"``, the std before truncation s (values within +-2 s) for ``"truncated_normal"``.
     An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with (rng, crc32 of
@@ -191,7 +192,11 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
         own = name if isinstance(fn, functools.partial) else getattr(fn, "__name__", name)
         gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(own.encode())])
         axes = _layer_axes(fn)
-        layers = [_layer_weights(fn, m, n, gen, None, axes) for _ in range(math.ceil(count / (n * m)))]
+        full, rest = divmod(count, n * m)
+        layers = [_layer_weights(fn, m, n, gen, None, axes) for _ in range(full)]
+        if rest:  # of the next layer only the values kept: its first rows, or part of its first row
+            cut = (slice(0, 1), slice(0, rest)) if rest <= n else (slice(0, -(-rest // n)), slice(None))
+            layers.append(_layer_weights(fn, m, n, gen, None, axes, region=cut))
         w = np.concatenate([x.ravel() for x in layers])[:count]
         rows.append((name, registry.scale(name, n, m), kind, describe(w)))
         if progress is not None:

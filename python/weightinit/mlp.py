@@ -69,12 +69,14 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
 
 
 def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
-                   axes: Optional[Dict[str, int]] = None) -> np.ndarray:
+                   axes: Optional[Dict[str, int]] = None, region: Any = None) -> np.ndarray:
     """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
     dtype=..., **axes)``; ``axes`` are :func:`_layer_axes`'s (read from f when None: pass them
-    when drawing many layers, the signature takes longer than a small draw)."""
+    when drawing many layers, the signature takes longer than a small draw). With ``region``
+    (element-wise initializers only), just that part of it."""
     axes = _layer_axes(f) if axes is None else axes
-    return np.asarray(f((n_out, n_in), rng=rng, dtype=dtype, **axes))
+    cut = {} if region is None else {"region": region}
+    return np.asarray(f((n_out, n_in), rng=rng, dtype=dtype, **axes, **cut))
 
 
 # --- argument checks ----------------------------------------------------------------------
