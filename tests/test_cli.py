@@ -92,6 +92,7 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
     report = (out / "report.md").read_text()
     assert "![costs](costs.png)" in report and "![boundaries](boundaries.png)" in report
     assert "`constant` sets" not in report  # said only where constant ran
+    assert "Final cost (mean ± sd) and accuracies: over the runs that did not diverge" in report
 
     # Expected: every run alone through wi.MLP on the article's train (seed 1) / test (seed 2) sets.
     X, Y = datasets.planar_flower(1)
@@ -475,9 +476,36 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     # Not a point of randn*100's 20 steps is on the axes: its panel would look empty.
     assert marks[0] == [f"all above the axis: {low:.3g} to {peak:.3g}"] and marks[1] == []
     assert written(tmp_path / "costs.png").startswith(PNG)
+    # The median panel draws no point of randn*100 and its legend says so.
+    assert [line.get_label() for line in fig.axes[2].get_lines()] == ["randn*100 (off the axis)", "he_normal"]
     result.costs[1, 1, 0] = 3.0  # one cost above the axis, the rest on it
     fig = plots.cost_curves(result, str(tmp_path / "above.png"))
     assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 3"]
+    # A run that ends above the axis is counted: "up to 156" read as one early spike.
+    result.costs[1, 1, -1] = 5.0
+    fig = plots.cost_curves(result, str(tmp_path / "ends.png"))
+    assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 5\n1 of 2 runs ends above it"]
+
+
+def test_short_runs_are_drawn_as_points(tmp_path):
+    """A curve of one record is no line: one iteration drew empty panels, two an empty median panel."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    for iterations in (1, 2):
+        result, _ = experiments.compare("flower", 4, "tanh", iterations, 1.2, 1, ["zeros", "he_normal"])
+        fig = plots.cost_curves(result, str(tmp_path / f"costs{iterations}.png"))
+        for ax in fig.axes[:2]:
+            line, = ax.get_lines()
+            assert (line.get_marker() not in ("None", "", None)) == (iterations == 1)
+        median = fig.axes[2]
+        if iterations == 1:  # only the cost before the first step: nothing for a log axis
+            assert not median.get_lines() and "no step after the first" in median.texts[0].get_text()
+        else:
+            assert all(line.get_marker() not in ("None", "", None) for line in median.get_lines())
+    fig = plots.range_curves(experiments.range_curves(["he_normal"], 1, 10), str(tmp_path / "r.png"), 10)
+    assert all(line.get_marker() not in ("None", "", None) for line in fig.axes[0].get_lines())
+    assert [t for t in fig.axes[0].get_xticks() if 0.5 < t < 1.5] == [1]  # no 0.96 .. 1.04 inputs
 
 
 
@@ -496,7 +524,9 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     overlay = visible[-1]
     assert overlay.get_xscale() == "log"
     lines = overlay.get_lines()
-    assert [line.get_label() for line in lines] == schemes
+    medians = [np.nanmedian(result.costs[i][:, result.steps > 0], axis=0) for i in range(len(schemes))]
+    labels = [s if (m <= 2).any() else s + " (off the axis)" for s, m in zip(schemes, medians)]
+    assert [line.get_label() for line in lines] == labels
     assert len({line.get_color() for line in lines}) == len(schemes)  # ten colours, then dashed lines
     many = plots.cost_curves(experiments.compare("flower", 4, "tanh", 3, 1.2, 1, ["zeros"] * 12)[0],
                              str(tmp_path / "many.png"))
@@ -504,7 +534,7 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     # The overlay's legend stands beside it, not on its curves: beside the figure when the
     # overlay ends the grid (3 schemes + 1 panels), else in the next, empty, cell.
     assert overlay.get_legend() is None
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == schemes
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == labels
     assert many.axes[12].get_legend() is None and not many.legends
     assert many.axes[13].get_visible() and len(many.axes[13].get_legend().get_texts()) == 12
     assert not many.axes[13].axison and not many.axes[14].get_visible()
@@ -571,6 +601,59 @@ def test_depth_reports_equal_values_as_no_spread():
     act, grad = experiments.depth_profile("constant(0.5)", "relu", depth=6, width=64, examples=64)
     assert grad[0] > 0 and (grad[1:] == 0).all()
     assert (act > 0).all()  # the examples differ: activations do spread
+
+
+def test_depth_lines_of_many_schemes_are_told_apart(tmp_path):
+    """Past ten schemes the colours came round again: randn*0.1 and randn*0.01 were one blue."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    schemes = [f"randn*{k}" for k in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)]
+    profiles = {"tanh": {s: experiments.depth_profile(s, "tanh", 2, 8, 8) for s in schemes}}
+    fig = plots.depth_profiles(profiles, str(tmp_path / "depth.png"))
+    for ax in fig.axes[:2]:
+        assert len({(line.get_color(), line.get_linestyle()) for line in ax.get_lines()}) == 12
+
+
+def test_a_one_run_scheme_has_no_spread_to_print():
+    """sd with ddof 0 of one run is 0: printed as ± 0.0000, it read as a measured spread."""
+    X, Y = datasets.planar_flower(1)
+    r = wi.sweep(X, Y, [2, 4, 1], ["he_normal", "zeros"], 2, 5, 1.2)
+    r.diverged[1, 1] = True  # one run of zeros left
+    rows = table_rows(r.table())
+    assert rows[0][1] == f"{r.final_cost[0].mean():.4f} ± {r.final_cost[0].std():.4f}"
+    assert rows[1][1] == f"{r.final_cost[1, 0]:.4f} ± -"
+
+
+def test_ranges_says_a_compare_scheme_has_no_scale_rather_than_unknown():
+    for name in ("randn", "randn*0.01", "uniform(-1,1)", "zeros"):
+        with pytest.raises(ValueError, match=f"{re.escape(repr(name))} has no scale from fans"):
+            experiments.range_rule(name)
+    with pytest.raises(ValueError, match="unknown scheme 'he_nromal'"):
+        experiments.range_rule("he_nromal")
+
+
+def test_an_output_path_that_is_a_file_is_said_to_be_one(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = run_cli("compare", "--iterations", "1", "--seeds", "1", "--out", str(blocker))
+    assert proc.returncode == 1 and "is not a directory" in proc.stderr and "File exists" not in proc.stderr
+
+
+def test_compare_help_names_the_softmax_output_of_blobs(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    assert "softmax for blobs" in " ".join(capsys.readouterr().out.split())
+
+
+def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_path, capsys):
+    from weightinit import _args
+
+    monkeypatch.setattr(_args, "physical_memory", lambda: 1000)
+    assert main(["compare", "--iterations", "5", "--seeds", "2", "--quiet", "--out", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "not enough memory" in err and "--seeds" in err and "record_every" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import errno
 import os
 import re
 import shlex
@@ -24,6 +25,7 @@ from weightinit._args import MAX_STEPS
 from weightinit._table import counted, markdown, respell
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
+from weightinit.sweep import SweepTooLarge
 
 __all__ = ["main"]
 
@@ -109,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
                        description="The first article's experiment: a 2-layer network (hidden tanh by default, "
-                                   "sigmoid output) trained by gradient descent under each scheme and seed; "
+                                   "sigmoid output, softmax for blobs) trained by gradient descent under each scheme and seed; "
                                    "prints final cost, accuracies and diverged runs; plots cost curves and "
                                    "decision boundaries.")
     p.add_argument("--dataset", choices=experiments.DATASETS, default="flower",
@@ -183,6 +185,8 @@ class _Progress:
 
 def _output_dir(path: str) -> str:
     try:
+        if os.path.exists(path) and not os.path.isdir(path):  # makedirs would say "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, "it is not a directory")
         os.makedirs(path, exist_ok=True)
         probe = os.path.join(path, ".weightinit-write-test")
         with open(probe, "w"):
@@ -215,6 +219,9 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar)
+    except SweepTooLarge as exc:  # its advice in this command's options
+        raise MemoryError(f"{exc.need}: fewer --seeds or --schemes, fewer --threads or a smaller --hidden "
+                          "would need less") from None
     finally:
         bar.close()
     seconds = time.perf_counter() - start
@@ -234,7 +241,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
              f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
              f"{args.learning_rate:g}, seeds 0..{args.seeds - 1}; data set {args.dataset} (train: seed 1, test: "
-             "seed 2). Final cost: mean ± sd over the runs that did not diverge" + ("; " + constant if constant else "."))
+             "seed 2). Final cost (mean ± sd) and accuracies: over the runs that did not diverge" + ("; " + constant if constant else "."))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(_on_terminal(table))

@@ -16,7 +16,6 @@ Schemes are given as strings (:func:`scheme`): ``zeros``, ``constant`` or ``cons
 from __future__ import annotations
 
 import functools
-import math
 import re
 import zlib
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -135,7 +134,11 @@ def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
     try:
         registry.get(name)
     except ValueError:  # not its close matches: they may have no scale (randn -> random)
-        raise ValueError(f"unknown scheme {name!r}; rules with a scale from fans: {registry.SCALED}") from None
+        try:
+            scheme(name)  # a scheme of compare's (randn*k, uniform(a,b)): known, but it has no scale
+        except ValueError:
+            raise ValueError(f"unknown scheme {name!r}; rules with a scale from fans: {registry.SCALED}") from None
+        raise ValueError(f"{name!r} has no scale from fans; those with one: {registry.SCALED}") from None
     fn, (_, mode, distribution) = registry.scale_rule(name)
     return fn, distribution, mode
 

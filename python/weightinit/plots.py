@@ -44,6 +44,28 @@ def _grid(n: int) -> Tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
+def _style(i: int) -> Dict[str, object]:
+    """The i-th line of a panel that tells schemes apart: ten colours, then again dashed, dotted
+    and dash-dotted (tab20's pale twins read as one)."""
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab10"].colors
+    return {"color": colours[i % len(colours)], "linestyle": ["-", "--", ":", "-."][i // len(colours) % 4]}
+
+
+def _whole_numbers(axis: object, n: int) -> None:
+    """Ticks for an axis of the whole numbers 1..n: each one while they are few (one point got
+    0.95, 0.96, ..., 1.05)."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    axis.set_major_locator(FixedLocator(range(1, n + 1)) if n <= 12 else MaxNLocator(integer=True))
+
+
+def _points(n: int) -> Dict[str, object]:
+    """Markers for a curve of fewer than two points, which a line alone does not draw."""
+    return {"marker": "o", "markersize": 3} if n < 2 else {}
+
+
 def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
@@ -55,7 +77,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     for i, name in enumerate(result.inits):
         ax = axes[i]
         for s in range(len(result.seeds)):
-            ax.plot(steps, result.costs[i, s], color="tab:blue", linewidth=0.8, alpha=0.6)
+            ax.plot(steps, result.costs[i, s], color="tab:blue", linewidth=0.8, alpha=0.6, **_points(len(steps)))
         n_div = int(result.diverged[i].sum())
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, COST_AXIS_TOP)
@@ -64,6 +86,10 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
         if peak > COST_AXIS_TOP:  # the curve leaves the article's axes
             mark = (f"all above the axis: {low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
                     else f"off the axis: up to {peak:.3g}")
+            # Runs that end up there (not diverged): "up to 156" alone read as one early spike.
+            ended = int((result.costs[i, ~result.diverged[i], -1] > COST_AXIS_TOP).sum())
+            if ended and low <= COST_AXIS_TOP:
+                mark += f"\n{ended} of {counted(len(result.seeds), 'run')} {'ends' if ended == 1 else 'end'} above it"
             ax.text(0.97, 0.96, mark, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="tab:red")
         ax.set_xlim(0, max(result.iterations, 1))
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
@@ -83,19 +109,19 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
     """Each scheme's median cost over its seeds (of the finite records) against the iteration,
     log scale (step 0 left out), one colour and line style each, on the article's cost axis;
     its legend in the ``spare`` panel that follows it, else beside the figure."""
-    import matplotlib
-
-    colours = matplotlib.colormaps["tab10"].colors  # then again dashed: tab20's pale twins read as one
-    styles = ["-", "--", ":", "-."]
     steps = result.steps
     later = steps > 0
-    for i, name in enumerate(result.inits):
+    if not later.any():  # one record: the cost before the first step, at 0
+        ax.text(0.5, 0.5, "no step after the first\nto draw on a log axis", transform=ax.transAxes, ha="center",
+                va="center", fontsize=8)
+    for i, name in enumerate(result.inits if later.any() else []):
         costs = np.where(np.isfinite(result.costs[i]), result.costs[i], np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
             median = np.nanmedian(costs[:, later], axis=0)
-        ax.plot(steps[later], median, color=colours[i % len(colours)], linestyle=styles[i // len(colours) % 4],
-                linewidth=1.0, label=name)
+        if not (median <= COST_AXIS_TOP).any():  # listed, with no line to see
+            name += " (off the axis)"
+        ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
     ax.set_title("median over seeds, every scheme", fontsize=10)
@@ -103,6 +129,8 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
     ax.set_ylabel("cost", fontsize=8)
     ax.tick_params(labelsize=7)
     # Not inside the panel: there, eleven names covered the curves.
+    if not ax.get_lines():
+        return
     if spare is not None:  # the next cell of the grid, empty
         spare.set_visible(True)
         spare.axis("off")
@@ -177,8 +205,9 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
     for ax, (name, (kind, spread, uses_outputs)) in zip(axes, curves.items()):
         n = np.arange(1, len(spread) + 1)
         half, what = range_half_width(kind, spread)
-        ax.plot(n, half, color="tab:blue", label=f"+{what}")
-        ax.plot(n, -half, color="tab:orange", label=f"-{what}")
+        ax.plot(n, half, color="tab:blue", label=f"+{what}", **_points(len(n)))
+        ax.plot(n, -half, color="tab:orange", label=f"-{what}", **_points(len(n)))
+        _whole_numbers(ax.xaxis, len(n))  # inputs
         ax.set_title(f"{name} ({outputs} outputs)" if uses_outputs else name, fontsize=10)
         ax.set_xlabel("number of inputs", fontsize=8)
         ax.set_ylabel("weight range", fontsize=8)
@@ -200,13 +229,13 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
         for c, what in enumerate(("activation std", "gradient std (dW)")):
             ax = axes[2 * r + c]
             flat, notes, drawn = [], [], []
-            for name, pair in profiles[act].items():
+            for i, (name, pair) in enumerate(profiles[act].items()):
                 y = pair[c]
                 layers = np.arange(1, len(y) + 1)
                 zero = y <= 0
                 lost = ~zero & ~np.isfinite(y)  # overflowed
                 keep = ~zero & ~lost
-                ax.plot(layers[keep], np.log10(y[keep]), marker="o", markersize=3, label=name)
+                ax.plot(layers[keep], np.log10(y[keep]), marker="o", markersize=3, label=name, **_style(i))
                 drawn.extend(np.log10(y[keep]))
                 if lost.any():
                     notes.append(f"std not finite at {_spans(layers[lost])}: {name}")
@@ -229,9 +258,7 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
             if hi - lo <= 12:  # (1 x 10^k included: unlabelled where the labels skip decades)
                 ax.yaxis.set_minor_locator(FixedLocator([k + math.log10(f) for k in range(lo, hi) for f in range(1, 10)]))
             ax.set_title("\n".join([f"{act}: {what}"] + notes), fontsize=8 if notes else 10)
-            depth = len(next(iter(profiles[act].values()))[c]) if profiles[act] else 1
-            # Layers are whole numbers: each one marked while they are few (one layer got 0.95..1.05).
-            ax.xaxis.set_major_locator(FixedLocator(range(1, depth + 1)) if depth <= 12 else MaxNLocator(integer=True))
+            _whole_numbers(ax.xaxis, len(next(iter(profiles[act].values()))[c]) if profiles[act] else 1)  # layers
             ax.set_xlabel("layer", fontsize=8)
             ax.set_ylabel("std", fontsize=8)
             ax.tick_params(labelsize=7)

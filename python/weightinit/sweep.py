@@ -146,11 +146,22 @@ class SweepResult:
         def cost(x: float) -> str:  # 4 decimals; a finite but exploded cost in exponent form
             return "-" if math.isnan(x) else f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
 
-        rows = [[r["init"], f"{cost(r['cost_mean'])} ± {cost(r['cost_sd'])}", percent(r["train_accuracy"]),
+        def spread(r: dict) -> str:  # one run (or one that did not diverge) has no sd to print
+            return cost(r["cost_sd"]) if r["runs"] - r["diverged"] >= 2 else "-"
+
+        rows = [[r["init"], f"{cost(r['cost_mean'])} ± {spread(r)}", percent(r["train_accuracy"]),
                  percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
         return markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
                         right=[False, True, True, True, True])
 
+
+class SweepTooLarge(MemoryError):
+    """A sweep that would not fit in memory: ``need`` says what it needs, ``advice`` what would
+    need less (in :func:`sweep`'s arguments; the command line says it in its options)."""
+
+    def __init__(self, need: str, advice: str) -> None:
+        super().__init__(f"{need}: {advice} would need less")
+        self.need = need
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
                   m: int, m_test: int, threads: int) -> None:
@@ -171,11 +182,11 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
               + min(runs, threads) * worker)
     need = values * itemsize + runs * 8 * n_records
     if memory and need > memory:
-        raise MemoryError(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
-                          f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
-                          f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process may "
-                          "use: fewer runs or threads, a smaller network or fewer cost records (record_every) "
-                          "would need less")
+        raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
+                            f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
+                            f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process "
+                            "may use", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
+
 
 
 def _columns(A: Any) -> int:
