@@ -50,3 +50,19 @@ def test_the_prototype_example_prints_the_articles_cost_lines():
 def test_the_zero_init_example_stays_at_ln_2():
     ns, _ = _run(_examples()[2])
     assert not ns["parameters"]["W1"].any() and np.allclose(ns["costs"], np.log(2), rtol=1e-15)
+
+
+def test_the_readme_names_the_commands_options_as_they_are():
+    """The experiments section lists every option of compare, ranges and depth, and no other."""
+    if not README.exists():
+        pytest.skip("README.md is not beside the tests (an installed copy of the tests)")
+    from weightinit import cli
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## The experiments"):]
+    section = section[:section.index("\n## ", 1)]
+    named = set(re.findall(r"(--[a-z][a-z-]*)", section))
+    parser = cli._parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    options = {o for p in commands.values() for a in p._actions for o in a.option_strings if o.startswith("--")}
+    assert named - {"--help"} == options - {"--help"}
