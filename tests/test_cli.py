@@ -177,6 +177,18 @@ def test_uniform_ranges_of_the_second_article_are_schemes(tmp_path, capsys):
     assert names == ["uniform(-0.3,0.3)", "uniform(-1, 1)", "he_normal"]
 
 
+def test_ranges_panels_give_the_articles_names(tmp_path):
+    """The second article titles its figures "Xavier", "normalized Xavier" and "He"."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    names = ["fan_in_uniform", "xavier_uniform", "he_normal", "he", "normalized_xavier", "lecun_normal"]
+    fig = plots.range_curves(experiments.range_curves(names, 5, 10), str(tmp_path / "r.png"), 10)
+    assert [ax.get_title() for ax in fig.axes[:6]] == [
+        'fan_in_uniform ("Xavier")', 'xavier_uniform ("normalized Xavier"), 10 outputs', 'he_normal ("He")', "he",
+        "normalized_xavier, 10 outputs", "lecun_normal"]
+
+
 def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
     curves = experiments.range_curves(["normalized_xavier", "glorot_uniform", "xavier_normal", "he_normal",
                                        "fan_in_uniform"], 5, 10)

@@ -143,6 +143,19 @@ def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
     return fn, distribution, mode
 
 
+def article_name(name: str) -> Optional[str]:
+    """The second article's name for the rule ``name`` is (``"Xavier"`` for ``fan_in_uniform``,
+    ``"normalized Xavier"``, ``"He"``), or None."""
+    try:
+        fn = registry.get(name)
+    except ValueError:
+        return None
+    return next((said for said, alias in _ARTICLE_NAMES.items() if registry.get(alias) is fn), None)
+
+
+_ARTICLE_NAMES = {"Xavier": "xavier", "normalized Xavier": "normalized_xavier", "He": "he"}
+
+
 def range_half_width(kind: str, spread: Any) -> Tuple[Any, str]:
     """Where a rule's values reach, from :func:`weightinit.scale`'s spread: a uniform rule's
     bound, a truncated normal's bound (2 s), or 4 std of a normal; and what that is."""

@@ -13,7 +13,7 @@ from typing import Dict, Tuple
 import numpy as np
 
 from weightinit._table import counted
-from weightinit.experiments import range_half_width
+from weightinit.experiments import article_name, range_half_width
 from weightinit.sweep import SweepResult
 
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
@@ -208,7 +208,9 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
         ax.plot(n, half, color="tab:blue", label=f"+{what}", **_points(len(n)))
         ax.plot(n, -half, color="tab:orange", label=f"-{what}", **_points(len(n)))
         _whole_numbers(ax.xaxis, len(n))  # inputs
-        ax.set_title(f"{name} ({outputs} outputs)" if uses_outputs else name, fontsize=10)
+        said = article_name(name)  # the article's figures are titled by these names
+        title = name + (f' ("{said}")' if said and said.lower().replace(" ", "_") != name.lower() else "")
+        ax.set_title(title + (f", {outputs} outputs" if uses_outputs else ""), fontsize=10)
         ax.set_xlabel("number of inputs", fontsize=8)
         ax.set_ylabel("weight range", fontsize=8)
         ax.legend(fontsize=7)
