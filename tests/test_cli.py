@@ -365,7 +365,7 @@ def test_ranges_reports_progress_per_scheme(monkeypatch, tmp_path):
 
     class Bar:
         def __init__(self, total, desc, quiet, unit="run"):
-            seen.update(total=total, quiet=quiet, unit=unit, steps=0)
+            seen.update(total=total, desc=desc, quiet=quiet, unit=unit, steps=0)
 
         def step(self):
             seen["steps"] += 1
@@ -376,7 +376,7 @@ def test_ranges_reports_progress_per_scheme(monkeypatch, tmp_path):
     monkeypatch.setattr(cli, "_Progress", Bar)
     assert cli.main(["ranges", "--schemes", "he_normal,xavier_uniform", "--count", "400", "--quiet",
                      "--out", str(tmp_path / "r")]) == 0
-    assert seen == {"total": 2, "quiet": True, "unit": "scheme", "steps": 2, "closed": True}
+    assert seen == {"total": 2, "desc": "sampling", "quiet": True, "unit": "scheme", "steps": 2, "closed": True}
 
 
 def test_missing_matplotlib_is_reported_before_any_work(tmp_path):

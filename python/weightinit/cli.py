@@ -259,7 +259,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     for s in args.schemes:
         experiments.range_rule(s)
     out = _output_dir(args.out)
-    bar = _Progress(len(args.schemes), "drawing", args.quiet, unit="scheme")
+    bar = _Progress(len(args.schemes), "sampling", args.quiet, unit="scheme")
     try:
         rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed,
                                        progress=bar.step)
