@@ -568,6 +568,7 @@ def test_boundary_figure_says_which_colour_is_which_class(tmp_path):
         result, (X, Y, _, _) = experiments.compare(dataset, 4, "tanh", 20, 1.2, 1, ["he_normal"])
         fig = plots.decision_boundaries(result, X, Y, str(tmp_path / f"{dataset}.png"))
         texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("x1", "x2")  # as the article's plot
         k = max(Y.shape[0], 2)
         assert texts == (names or [f"class {c}" for c in range(k)])
         # Each entry's colour is the colour its class's points are drawn in.

@@ -171,6 +171,8 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
         ax.set_title(f"{name}: train {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("x1", fontsize=8)  # the article's plot_decision_boundary labels
+        ax.set_ylabel("x2", fontsize=8)
     for ax in axes[len(result.inits):]:
         ax.set_visible(False)
     _class_legend(fig, classes)
