@@ -558,6 +558,9 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
         if i == 1:
             want[5] = np.median(result.costs[1, 1:, 5])
         np.testing.assert_allclose(y, want[steps > 0], rtol=1e-12)
+    result.diverged[0] = True  # every run of zeros diverged before its first step: no median to draw
+    result.costs[0, :, 1:] = np.nan
+    assert plots.cost_curves(result, str(tmp_path / "d.png")).axes[3].get_lines()[0].get_label() == "zeros (diverged)"
 
 
 def test_boundary_figure_says_which_colour_is_which_class(tmp_path):

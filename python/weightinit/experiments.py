@@ -144,8 +144,8 @@ def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
 
 
 def article_name(name: str) -> Optional[str]:
-    """The second article's name for the rule ``name`` is (``"Xavier"`` for ``fan_in_uniform``,
-    ``"normalized Xavier"``, ``"He"``), or None."""
+    """What the second article calls the rule ``name`` names (``"Xavier"`` for
+    ``fan_in_uniform``, ``"normalized Xavier"``, ``"He"``), or None."""
     try:
         fn = registry.get(name)
     except ValueError:

@@ -120,7 +120,7 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
             warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
             median = np.nanmedian(costs[:, later], axis=0)
         if not (median <= COST_AXIS_TOP).any():  # listed, with no line to see
-            name += " (off the axis)"
+            name += " (diverged)" if np.isnan(median).all() else " (off the axis)"
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
