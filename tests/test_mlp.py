@@ -207,7 +207,8 @@ def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, h
 
 @pytest.mark.parametrize(
     "sizes, m, hidden",
-    [*(([3, 5, 1], 300, h) for h in HIDDEN), ([2, 100, 1], 300, "tanh"), ([1, 255, 1], 300, "sigmoid")],
+    [*(([3, 5, 1], 300, h) for h in HIDDEN), ([2, 100, 1], 300, "tanh"), ([1, 255, 1], 300, "sigmoid"),
+     ([8, 31, 1], 301, "tanh")],  # the most inputs the fused step takes
 )
 def test_float32_fused_training_computes_in_double(sizes, m, hidden):
     """float32 networks [n_0 <= 8, h, 1] (n_0 h < 256) train through the fused step too: it widens
@@ -270,7 +271,9 @@ def test_long_training_does_not_depend_on_the_thread_count(restore_threads):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
-    "sizes, hidden, m", [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000), ([2, 100, 1], "tanh", 600)]
+    "sizes, hidden, m",
+    [([2, 4, 1], "tanh", 515), ([3, 16, 1], "relu", 2000), ([2, 100, 1], "tanh", 600),
+     ([2, 4, 1], "tanh", 50)],  # one block: no team larger than the blocks
 )
 def test_a_team_of_threads_trains_the_same_bits_as_one_thread(sizes, hidden, m, dtype, restore_threads):
     """A long full-batch fit of a fused network keeps a team of threads for the whole run:
@@ -362,6 +365,28 @@ def test_init_per_layer_and_callables_and_seeds():
     b = wi.MLP([3, 4, 4, 1], init="normal", rng=7).parameters
     np.testing.assert_array_equal(a["W2"], b["W2"])
     assert not np.array_equal(a["W2"][:1], a["W2"][1:2])  # draws differ between rows and layers
+
+
+def test_softmax_of_logits_far_apart_is_finite_and_exact():
+    """Softmax subtracts each example's largest logit, over every row: gaps beyond ~709 overflow
+    exp otherwise (a cost of 105.76 for 135.84, NaN probabilities). The largest logit sits in
+    a different row for each example."""
+    net = wi.MLP([1, 3], activations=["softmax"], loss="softmax_cross_entropy", init="zeros")
+    params = {"W1": np.array([[0.0], [800.0], [-5.0]]), "b1": np.array([[0.0], [0.0], [-900.0]])}
+    net.parameters = params
+    X = np.array([[1.0, -1.0, 0.5, -2.0]])
+    Y = np.eye(3)[:, [0, 2, 1, 2]]
+    expected = ref.cost(params, X, Y, ["softmax"], "softmax_cross_entropy")
+    assert np.isfinite(expected) and expected > 100
+    assert net.cost(X, Y) == pytest.approx(expected, rel=1e-12)
+    proba = net.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=0), 1.0, rtol=1e-15)
+    grads = net.gradients(X, Y)
+    want = ref.gradients(params, X, Y, ["softmax"], "softmax_cross_entropy")
+    for k in ("dW1", "db1"):
+        assert np.isfinite(grads[k]).all()
+        assert_close(grads[k], want[k], 1e-12)
 
 
 def test_softmax_separates_three_blobs():

@@ -94,6 +94,19 @@ def test_divergence_is_flagged_and_stops_the_run():
     assert "2/2" in r.table().splitlines()[2]
 
 
+def test_summary_leaves_out_the_runs_that_diverged():
+    """Means over the runs that did not diverge: one diverged run of three made them NaN."""
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], [0, 1, 2], 5, 1.2)
+    r.diverged[0, 1] = True  # as sweep leaves a diverged run: NaN results
+    r.final_cost[0, 1] = r.train_accuracy[0, 1] = r.test_accuracy[0, 1] = np.nan
+    row, = r.summary()
+    kept = [0, 2]
+    assert row["cost_mean"] == pytest.approx(r.final_cost[0, kept].mean(), rel=1e-15)
+    assert row["cost_sd"] == pytest.approx(r.final_cost[0, kept].std(), rel=1e-12)
+    assert row["train_accuracy"] == r.train_accuracy[0, kept].mean() and row["diverged"] == 1
+
+
 def test_table_shows_an_exploded_but_finite_cost_in_exponent_form():
     X, Y, _, _ = flower()
     r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], [0, 1], 5, 0.1)
