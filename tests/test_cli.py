@@ -305,10 +305,7 @@ def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, caps
     err = capsys.readouterr().err
     assert status == code
     assert len(err.strip().splitlines()) == 1 and "error" in err and "Traceback" not in err
-    if code == 2:  # refused before any work: no output directory either
-        assert not (tmp_path / "x").exists()
-    else:
-        assert not (tmp_path / "x").exists() or not os.listdir(tmp_path / "x")
+    assert not (tmp_path / "x").exists()  # refused before any work, or the run's own empty directory removed
 
 
 def test_each_commands_help_offers_only_schemes_it_takes(capsys):
@@ -330,6 +327,19 @@ def test_unwritable_output_directory(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "cannot write to output directory" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_an_interrupted_run_leaves_no_empty_directory_but_keeps_one_it_found(monkeypatch, tmp_path, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "compare", interrupted)
+    assert main(["compare", "--quiet", "--out", str(tmp_path / "new" / "out")]) == 130
+    assert not (tmp_path / "new" / "out").exists()
+    (tmp_path / "mine").mkdir()
+    assert main(["compare", "--quiet", "--out", str(tmp_path / "mine")]) == 130
+    assert (tmp_path / "mine").is_dir()
+    assert capsys.readouterr().err.count("interrupted") == 2
 
 
 def test_negative_iterations_in_a_real_process():

@@ -364,6 +364,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command is None:  # no command: say what there is
         parser.print_help()
         return 0
+    fresh = not os.path.lexists(args.out)
+    status = _run(args, argv)
+    if status and fresh:  # a failed or interrupted run leaves no empty directory of its own behind
+        try:
+            os.rmdir(args.out)
+        except OSError:  # not there, or holding files
+            pass
+    return status
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """The command of args; its exit status, with errors said on stderr."""
     try:
         if args.threads is not None:
             set_num_threads(args.threads)
