@@ -682,6 +682,14 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
     assert len(err.strip().splitlines()) == 1
 
 
+def test_depth_keeps_tiny_stds_that_are_not_rounding():
+    """Only a spread within rounding of the layer's own values is no spread: randn*0.01's
+    gradients (~5e-14) and its tenth layer's activations (~1e-11) are measured, not 0."""
+    act, grad = experiments.depth_profile("randn*0.01", "tanh", depth=10, width=64, examples=128, rng=0)
+    assert (act > 0).all() and (grad > 0).all()
+    assert act[-1] < 1e-9 and grad.max() < 1e-10  # the sizes this is about
+
+
 def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     pytest.importorskip("matplotlib")
     from weightinit import plots

@@ -1,0 +1,40 @@
+"""The data sets of the experiments: their layout, labels and noise, pinned without noise and
+measured with it (moons and circles follow scikit-learn's make_moons / make_circles)."""
+
+import numpy as np
+import pytest
+
+from weightinit import datasets
+
+
+def test_moons_are_sklearns_half_circles():
+    X, Y = datasets.moons(5, noise=0.0, rng=0)
+    t = np.linspace(0.0, np.pi, 5)
+    expected = np.hstack([np.stack([np.cos(t), np.sin(t)]), np.stack([1 - np.cos(t), 0.5 - np.sin(t)])])
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-15)
+    assert Y.tolist() == [[0] * 5 + [1] * 5]
+
+
+def test_circles_are_two_concentric_rings_without_a_repeated_point():
+    X, Y = datasets.circles(4, noise=0.0, factor=0.5, rng=0)
+    ring = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+    np.testing.assert_allclose(X, np.hstack([ring, 0.5 * ring]), rtol=0, atol=1e-15)
+    assert Y.tolist() == [[0] * 4 + [1] * 4]
+
+
+@pytest.mark.parametrize("make", [datasets.moons, datasets.circles])
+def test_noise_is_a_standard_deviation(make):
+    """noise = 0.1 adds N(0, 0.1^2) to every coordinate: 4000 values give its std within 5%
+    (a variance taken for a std gives 0.01)."""
+    noisy, _ = make(1000, noise=0.1, rng=7)
+    clean, _ = make(1000, noise=0.0, rng=7)
+    assert abs((noisy - clean).std() - 0.1) < 0.005
+
+
+def test_blobs_are_one_class_after_another_around_their_centres():
+    """Class c takes columns c n .. (c + 1) n - 1, so a seed gives the same columns in compare's
+    blobs runs; each class's mean lies at its centre (50 points of std 0.5: within 0.25)."""
+    X, Y = datasets.blobs(50, std=0.5, rng=3)
+    assert Y.shape == (3, 150) and (Y.argmax(axis=0) == np.repeat(np.arange(3), 50)).all()
+    centres = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])
+    np.testing.assert_allclose(X.reshape(2, 3, 50).mean(axis=2).T, centres, atol=0.25)
