@@ -4,7 +4,7 @@ measured with it (moons and circles follow scikit-learn's make_moons / make_circ
 import numpy as np
 import pytest
 
-from weightinit import datasets
+from weightinit import datasets, experiments
 
 
 def test_moons_are_sklearns_half_circles():
@@ -38,3 +38,16 @@ def test_blobs_are_one_class_after_another_around_their_centres():
     assert Y.shape == (3, 150) and (Y.argmax(axis=0) == np.repeat(np.arange(3), 50)).all()
     centres = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])
     np.testing.assert_allclose(X.reshape(2, 3, 50).mean(axis=2).T, centres, atol=0.25)
+
+
+def test_compares_blobs_are_three_default_blobs_of_std_one_and_a_half():
+    """compare --dataset blobs draws datasets.blobs(rng=seed, std=1.5): 100 points a class around
+    the default centres, spread 1.5 so that the classes touch (600 coordinates give it within
+    0.1; the data set's default std 1 would be 0.5 off)."""
+    X, Y = experiments.dataset("blobs", 4)
+    X_ref, Y_ref = datasets.blobs(rng=4, std=1.5)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(Y, Y_ref)
+    centres = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])
+    assert X.shape == (2, 300) and Y.shape == (3, 300)
+    assert abs((X - centres[Y.argmax(axis=0)].T).std() - 1.5) < 0.1

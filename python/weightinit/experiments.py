@@ -89,7 +89,7 @@ def scheme(token: str) -> Tuple[str, Any]:
 
 def dataset(name: str, rng: int) -> Tuple[np.ndarray, np.ndarray]:
     """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower
-    (400 points), moons, circles (400 points each) or three blobs (300 points, one-hot Y)."""
+    (400 points), moons, circles (400 points each) or three blobs (300 points of std 1.5, one-hot Y)."""
     if name == "flower":
         return datasets.planar_flower(rng)
     if name == "moons":
