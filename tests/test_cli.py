@@ -182,11 +182,13 @@ def test_ranges_panels_give_the_articles_names(tmp_path):
     pytest.importorskip("matplotlib")
     from weightinit import plots
 
-    names = ["fan_in_uniform", "xavier_uniform", "he_normal", "he", "normalized_xavier", "lecun_normal"]
+    names = ["fan_in_uniform", "xavier_uniform", "he_normal", "he", "normalized Xavier", "lecun_normal",
+             "GlorotUniform", "HeNormal"]
     fig = plots.range_curves(experiments.range_curves(names, 5, 10), str(tmp_path / "r.png"), 10)
-    assert [ax.get_title() for ax in fig.axes[:6]] == [
+    assert [ax.get_title() for ax in fig.axes[:8]] == [
         'fan_in_uniform ("Xavier")', 'xavier_uniform ("normalized Xavier"), 10 outputs', 'he_normal ("He")', "he",
-        "normalized_xavier, 10 outputs", "lecun_normal"]
+        "normalized Xavier, 10 outputs", "lecun_normal",
+        'GlorotUniform ("normalized Xavier"), 10 outputs', "HeNormal"]  # keras' He is truncated: another rule
 
 
 def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
@@ -335,11 +337,14 @@ def test_an_interrupted_run_leaves_no_empty_directory_but_keeps_one_it_found(mon
 
     monkeypatch.setattr(experiments, "compare", interrupted)
     assert main(["compare", "--quiet", "--out", str(tmp_path / "new" / "out")]) == 130
-    assert not (tmp_path / "new" / "out").exists()
+    assert not (tmp_path / "new").exists()  # its parent too, as the default weightinit-out/compare
     (tmp_path / "mine").mkdir()
     assert main(["compare", "--quiet", "--out", str(tmp_path / "mine")]) == 130
     assert (tmp_path / "mine").is_dir()
-    assert capsys.readouterr().err.count("interrupted") == 2
+    # x/../mine is the user's mine: only x, which the run made, goes
+    assert main(["compare", "--quiet", "--out", str(tmp_path / "x" / ".." / "mine")]) == 130
+    assert (tmp_path / "mine").is_dir() and not (tmp_path / "x").exists()
+    assert capsys.readouterr().err.count("interrupted") == 3
 
 
 def test_negative_iterations_in_a_real_process():
@@ -422,7 +427,7 @@ def test_ranges_rows_do_not_depend_on_the_other_schemes():
     assert other[0][3].min != other[1][3].min * math.sqrt(1 / 3 * 30 / 10)  # not one draw rescaled
 
 
-def test_ranges_draws_only_the_weights_it_summarizes():
+def test_ranges_draws_only_the_weights_it_summarizes(monkeypatch):
     """The first ``count`` values of layers drawn in turn, as before, but a layer is cut to the
     rows (or the part of its first row) that hold them: 1000 weights of 20000 x 20000 layers
     took 9.4 GB resident, a whole layer each."""
@@ -431,8 +436,21 @@ def test_ranges_draws_only_the_weights_it_summarizes():
         full = np.concatenate([wi.he_normal((m, n), rng=gen).ravel() for _ in range(-(-count // (n * m)))])[:count]
         (_, _, _, summary), = experiments.range_stats(["he_normal"], n=n, m=m, count=count, rng=4)
         assert summary == wi.describe(full)
-    # 4e10 weights a layer (320 GB): a whole-layer draw fails with a MemoryError here.
+
+    # 4e10 weights a layer: what is drawn is counted, not allocated (a 320 GB array would be
+    # a MemoryError here, and where memory is overcommitted the kernel's kill).
+    drawn = []
+
+    def counting(f, n_out, n_in, rng, dtype, axes=None, region=None):
+        rows, cols = (slice(0, n_out), slice(0, n_in)) if region is None else region
+        drawn.append(len(range(n_out)[rows]) * len(range(n_in)[cols]))
+        assert drawn[-1] <= 10**6, "a whole layer drawn"
+        return layer_weights(f, n_out, n_in, rng, dtype, axes, region)
+
+    layer_weights = experiments._layer_weights
+    monkeypatch.setattr(experiments, "_layer_weights", counting)
     (_, spread, _, summary), = experiments.range_stats(["he_normal"], n=200_000, m=200_000, count=1000, rng=4)
+    assert drawn == [1000]
     assert spread == pytest.approx(math.sqrt(2 / 200_000), rel=1e-14) and summary.std == pytest.approx(spread, rel=0.15)
 
 
@@ -505,6 +523,9 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 3"]
     # A run that ends above the axis is counted: "up to 156" read as one early spike.
     result.costs[1, 1, -1] = 5.0
+    fig = plots.cost_curves(result, str(tmp_path / "last.png"))  # the last record alone does not say it
+    assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 5"]
+    result.final_cost[1, 1] = 5.0  # the trained network's cost, as the table's
     fig = plots.cost_curves(result, str(tmp_path / "ends.png"))
     assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 5\n1 of 2 runs ends above it"]
 
@@ -568,8 +589,11 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
         if i == 1:
             want[5] = np.median(result.costs[1, 1:, 5])
         np.testing.assert_allclose(y, want[steps > 0], rtol=1e-12)
-    result.diverged[0] = True  # every run of zeros diverged before its first step: no median to draw
-    result.costs[0, :, 1:] = np.nan
+    # Every run of a scheme diverged, after costs above the axis: its median is off the axis
+    # while it lasts, but the legend says why it ends.
+    result.diverged[0] = True
+    result.costs[0, :, 1:50] = 5.0
+    result.costs[0, :, 50:] = np.nan
     assert plots.cost_curves(result, str(tmp_path / "d.png")).axes[3].get_lines()[0].get_label() == "zeros (diverged)"
 
 
@@ -662,14 +686,25 @@ def test_ranges_says_a_compare_scheme_has_no_scale_rather_than_unknown():
 def test_an_output_path_that_is_a_file_is_said_to_be_one(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    proc = run_cli("compare", "--iterations", "1", "--seeds", "1", "--out", str(blocker))
-    assert proc.returncode == 1 and "is not a directory" in proc.stderr and "File exists" not in proc.stderr
+    for out in (str(blocker), str(blocker) + os.sep):
+        proc = run_cli("compare", "--iterations", "1", "--seeds", "1", "--out", out)
+        assert proc.returncode == 1 and "is not a directory" in proc.stderr and "File exists" not in proc.stderr
 
 
 def test_compare_help_names_the_softmax_output_of_blobs(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     assert "softmax for blobs" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_sweep_too_large_keeps_its_parts_through_pickling():
+    import pickle
+
+    from weightinit.sweep import SweepTooLarge
+
+    exc = pickle.loads(pickle.dumps(SweepTooLarge("a sweep needs 9 GB", "fewer runs")))
+    assert isinstance(exc, MemoryError) and (exc.need, exc.advice) == ("a sweep needs 9 GB", "fewer runs")
+    assert str(exc) == "a sweep needs 9 GB: fewer runs would need less"
 
 
 def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_path, capsys):

@@ -53,16 +53,19 @@ def test_the_zero_init_example_stays_at_ln_2():
 
 
 def test_the_readme_names_the_commands_options_as_they_are():
-    """The experiments section lists every option of compare, ranges and depth, and no other."""
+    """Each command's paragraph in the experiments section lists its options, and no other."""
     if not README.exists():
         pytest.skip("README.md is not beside the tests (an installed copy of the tests)")
     from weightinit import cli
 
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## The experiments"):]
-    section = section[:section.index("\n## ", 1)]
-    named = set(re.findall(r"(--[a-z][a-z-]*)", section))
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    paragraphs = {  # where each command's options are listed
+        "compare": text[text.index("`weightinit compare` trains"):text.index('"Diverged" counts')],
+        "ranges": text[text.index("Its options: `--inputs`"):text.index("`depth` takes")],
+        "depth": text[text.index("`depth` takes"):text.index("Each `--help` gives the defaults")],
+    }
     parser = cli._parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
-    options = {o for p in commands.values() for a in p._actions for o in a.option_strings if o.startswith("--")}
-    assert named - {"--help"} == options - {"--help"}
+    for name, paragraph in paragraphs.items():
+        options = {o for a in commands[name]._actions for o in a.option_strings if o.startswith("--")}
+        assert set(re.findall(r"(--[a-z][a-z-]*)", paragraph)) - {"--help"} == options - {"--help"}, name

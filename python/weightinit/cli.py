@@ -183,11 +183,23 @@ class _Progress:
             self.bar.close()
 
 
-def _output_dir(path: str) -> str:
+def _output_dir(args: argparse.Namespace) -> str:
+    """args.out, made where missing (one directory at a time, each noted in args.made_dirs so
+    that a failed run can take them away again) and checked writable."""
+    path = args.out
     try:
-        if os.path.exists(path) and not os.path.isdir(path):  # makedirs would say "File exists"
+        missing, head = [], path.rstrip(os.sep) or path
+        while head and not os.path.lexists(head):  # what makedirs would make, innermost first
+            missing.append(head)
+            head = os.path.dirname(head)
+        for d in reversed(missing):
+            try:
+                os.mkdir(d)
+                args.made_dirs.append(d)
+            except FileExistsError:  # x/.. of a new x: there already
+                pass
+        if not os.path.isdir(path):  # a file (makedirs said "File exists"), or a dangling link
             raise NotADirectoryError(errno.ENOTDIR, "it is not a directory")
-        os.makedirs(path, exist_ok=True)
         probe = os.path.join(path, ".weightinit-write-test")
         with open(probe, "w"):
             pass
@@ -213,7 +225,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
 
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
-    out = _output_dir(args.out)
+    out = _output_dir(args)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
     start = time.perf_counter()
     try:
@@ -258,7 +270,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     plots.require()
     for s in args.schemes:
         experiments.range_rule(s)
-    out = _output_dir(args.out)
+    out = _output_dir(args)
     bar = _Progress(len(args.schemes), "sampling", args.quiet, unit="scheme")
     try:
         rows = experiments.range_stats(args.schemes, args.inputs, args.outputs, args.count, args.seed,
@@ -287,7 +299,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     for a in args.activations:
         if a not in HIDDEN_ACTIVATIONS:
             raise ValueError(f"unknown activation {a!r}; one of {', '.join(HIDDEN_ACTIVATIONS)}")
-    out = _output_dir(args.out)
+    out = _output_dir(args)
     bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile")
     profiles = {}
     try:
@@ -364,13 +376,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command is None:  # no command: say what there is
         parser.print_help()
         return 0
-    fresh = not os.path.lexists(args.out)
-    status = _run(args, argv)
-    if status and fresh:  # a failed or interrupted run leaves no empty directory of its own behind
-        try:
-            os.rmdir(args.out)
-        except OSError:  # not there, or holding files
-            pass
+    args.made_dirs = []
+    status = 1
+    try:
+        status = _run(args, argv)
+    finally:  # a failed or interrupted run takes away the empty directories it made
+        for d in reversed(args.made_dirs if status else []):
+            try:
+                os.rmdir(d)
+            except OSError:  # holding files (another run's, say), or gone
+                break
     return status
 
 

@@ -145,12 +145,13 @@ def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
 
 def article_name(name: str) -> Optional[str]:
     """What the second article calls the rule ``name`` names (``"Xavier"`` for
-    ``fan_in_uniform``, ``"normalized Xavier"``, ``"He"``), or None."""
+    ``fan_in_uniform``, ``"normalized Xavier"``, ``"He"``), by its scale rule, so that keras'
+    ``GlorotUniform`` is "normalized Xavier" too and the truncated ``HeNormal`` is not "He"; or None."""
     try:
-        fn = registry.get(name)
-    except ValueError:
+        rule = registry.scale_rule(name)[1]
+    except (TypeError, ValueError):  # unknown, or no scale from fans
         return None
-    return next((said for said, alias in _ARTICLE_NAMES.items() if registry.get(alias) is fn), None)
+    return next((said for said, alias in _ARTICLE_NAMES.items() if registry.scale_rule(alias)[1] == rule), None)
 
 
 _ARTICLE_NAMES = {"Xavier": "xavier", "normalized Xavier": "normalized_xavier", "He": "he"}

@@ -14,6 +14,7 @@ import numpy as np
 
 from weightinit._table import counted
 from weightinit.experiments import article_name, range_half_width
+from weightinit.registry import normalized_name
 from weightinit.sweep import SweepResult
 
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
@@ -87,7 +88,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
             mark = (f"all above the axis: {low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
                     else f"off the axis: up to {peak:.3g}")
             # Runs that end up there (not diverged): "up to 156" alone read as one early spike.
-            ended = int((result.costs[i, ~result.diverged[i], -1] > COST_AXIS_TOP).sum())
+            ended = int((result.final_cost[i, ~result.diverged[i]] > COST_AXIS_TOP).sum())
             if ended and low <= COST_AXIS_TOP:
                 mark += f"\n{ended} of {counted(len(result.seeds), 'run')} {'ends' if ended == 1 else 'end'} above it"
             ax.text(0.97, 0.96, mark, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="tab:red")
@@ -120,7 +121,7 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
             warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
             median = np.nanmedian(costs[:, later], axis=0)
         if not (median <= COST_AXIS_TOP).any():  # listed, with no line to see
-            name += " (diverged)" if np.isnan(median).all() else " (off the axis)"
+            name += " (diverged)" if result.diverged[i].all() else " (off the axis)"
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
@@ -211,7 +212,7 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
         ax.plot(n, -half, color="tab:orange", label=f"-{what}", **_points(len(n)))
         _whole_numbers(ax.xaxis, len(n))  # inputs
         said = article_name(name)  # the article's figures are titled by these names
-        title = name + (f' ("{said}")' if said and said.lower().replace(" ", "_") != name.lower() else "")
+        title = name + (f' ("{said}")' if said and normalized_name(said) != normalized_name(name) else "")
         ax.set_title(title + (f", {outputs} outputs" if uses_outputs else ""), fontsize=10)
         ax.set_xlabel("number of inputs", fontsize=8)
         ax.set_ylabel("weight range", fontsize=8)

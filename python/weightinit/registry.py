@@ -121,7 +121,7 @@ _KERAS_SNAKE: Dict[str, str] = {"random_normal": "RandomNormal", "random_uniform
 _RULES: Dict[Initializer, Callable[..., initializers.Rule]] = {_keras_variance_scaling: _keras_variance_scaling_rule}
 
 
-def _normalize(name: str) -> str:
+def normalized_name(name: str) -> str:
     """'HeNormal', 'he-normal', 'normalized Xavier', 'kaiming_normal_' -> snake case, no trailing '_'."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
     return re.sub(r"[\s\-]+", "_", snake).lower().rstrip("_")
@@ -156,7 +156,7 @@ def get(name_or_callable: Any) -> Initializer:
         raise TypeError(f"name_or_callable must be a str or a callable, got {type(name_or_callable).__name__}")
     if name_or_callable.strip() in _KERAS:
         return _KERAS[name_or_callable.strip()]
-    key = _normalize(name_or_callable)
+    key = normalized_name(name_or_callable)
     if key in _KERAS_SNAKE:
         return _KERAS[_KERAS_SNAKE[key]]
     key = _ALIASES.get(key, key)

@@ -35,7 +35,7 @@ from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer
 from weightinit.summary import moments
 
-__all__ = ["SweepResult", "sweep", "init_label"]
+__all__ = ["SweepResult", "SweepTooLarge", "sweep", "init_label"]
 
 InitSpec = Union[str, Callable[..., np.ndarray], Tuple[str, Union[str, Callable[..., np.ndarray]]]]
 
@@ -161,7 +161,11 @@ class SweepTooLarge(MemoryError):
 
     def __init__(self, need: str, advice: str) -> None:
         super().__init__(f"{need}: {advice} would need less")
-        self.need = need
+        self.need, self.advice = need, advice
+
+    def __reduce__(self) -> Tuple[type, Tuple[str, str]]:  # pickled with its parts (a worker process's error)
+        return type(self), (self.need, self.advice)
+
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
                   m: int, m_test: int, threads: int) -> None:
@@ -186,7 +190,6 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
                             f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
                             f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process "
                             "may use", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
-
 
 
 def _columns(A: Any) -> int:
