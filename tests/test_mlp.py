@@ -1117,3 +1117,31 @@ def test_core_set_fp_control_ignores_reserved_bits():
             "core.set_fp_control(saved)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_softmax_predict_takes_the_first_of_tied_classes_as_accuracy_does():
+    """Equal probabilities (zero weights) are one class: the first, as np.argmax and the
+    engine's accuracy take it."""
+    X = np.zeros((2, 8))
+    Y = np.zeros((3, 8))
+    Y[0, :5] = 1.0
+    Y[2, 5:] = 1.0
+    net = wi.MLP([2, 4, 3], activations=["tanh", "softmax"], init="zeros")
+    assert np.all(net.predict_proba(X) == net.predict_proba(X)[0])
+    assert net.predict(X).tolist() == [0] * 8
+    assert net.accuracy(X, Y) == np.mean(net.predict(X) == np.argmax(Y, axis=0)) == 5 / 8
+
+
+def test_default_shuffle_key_comes_from_the_networks_generator():
+    """Without rng=, fit's mini-batch order is drawn from the network's own generator: the same
+    network seed gives the same order, another seed another (zero weights: only the order differs)."""
+    gen = np.random.default_rng(3)
+    X = gen.normal(size=(2, 60))
+    Y = (X[0:1] > 0).astype(np.float64)
+
+    def costs(seed):
+        net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init="zeros", rng=seed)
+        return net.fit(X, Y, iterations=30, learning_rate=0.5, batch_size=7)
+
+    assert np.array_equal(costs(1), costs(1))
+    assert not np.array_equal(costs(1), costs(2))

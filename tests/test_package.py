@@ -114,3 +114,11 @@ print("exiting")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert proc.stdout.split() == ["exiting", "saved", "4", "1000"]
+
+
+def test_an_empty_or_blank_thread_variable_means_unset_without_a_warning():
+    for blank in ("", "  "):
+        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
+                          WEIGHTINIT_NUM_THREADS=blank)
+        assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
+        assert "WEIGHTINIT_NUM_THREADS" not in proc.stderr

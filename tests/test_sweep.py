@@ -3,6 +3,7 @@
 import functools
 import importlib
 import os
+import time
 
 import numpy as np
 import pytest
@@ -223,6 +224,25 @@ def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_thread
         wi.sweep(X, Y, [2, 4, 1], inits, [0], 3000, 1.2, record_every=1000,
                  progress=lambda done, total: seen.append(done))
     assert max(seen, default=0) < 2  # run 0 and part of run 1
+
+
+def test_a_stopped_sweep_stops_its_runs_in_progress():
+    """A progress callback that raises stops the runs already training, not only the runs not
+    started: unstopped, these two runs of 2e7 steps take half a minute (one per thread); the
+    callback raises at its first call (~50 ms), and the bound leaves seconds to spare."""
+    X, Y, _, _ = flower()
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop
+
+    wi.set_num_threads(2)  # put back by the module's restore_threads
+    start = time.perf_counter()
+    with pytest.raises(Stop):
+        wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 20_000_000, 1.2, record_every=10_000, progress=stop)
+    assert time.perf_counter() - start < 10.0
 
 
 def test_init_label_names_each_kind_of_init():
