@@ -1145,3 +1145,11 @@ def test_default_shuffle_key_comes_from_the_networks_generator():
 
     assert np.array_equal(costs(1), costs(1))
     assert not np.array_equal(costs(1), costs(2))
+
+
+def test_parameters_with_a_key_too_many_are_refused():
+    """A dict of another network's parameters (an extra layer's W3, b3) is not silently cut down."""
+    net = wi.MLP([2, 3, 1], init="zeros")
+    params = {**net.parameters, "W3": np.zeros((1, 1)), "b3": np.zeros((1, 1))}
+    with pytest.raises(ValueError, match=r"exactly the keys \['W1', 'W2', 'b1', 'b2'\], got \['W1', 'W2', 'W3'"):
+        net.parameters = params

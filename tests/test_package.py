@@ -35,7 +35,7 @@ def test_thread_count_from_environment():
     assert proc.stdout.strip() == "3"
     # A bad value does not stop the import (or the command line): a warning names it and
     # the machine's cores are used.
-    for bad in ("zero", "0", "99999999999", "1_0", "\u0663"):  # int() would take the last two
+    for bad in ("zero", "0", "99999999999", "1_0", "\u0663", "+4"):  # int() would take the last three
         proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
                           WEIGHTINIT_NUM_THREADS=bad)
         assert proc.returncode == 0 and proc.stdout.strip() == "True"

@@ -238,6 +238,9 @@ def test_key_from_rng_takes_two_uint32_words_of_a_generator():
     words = np.random.default_rng(3).integers(0, 2**32, 4, dtype=np.uint32)
     assert first.dtype == np.uint32 and first.tolist() == words[:2].tolist()
     assert second.tolist() == words[2:].tolist()
+    # A BitGenerator is wrapped, not copied (default_rng(bit_generator) shares its state): it moves on too.
+    bg = np.random.PCG64(3)
+    assert [wi.random.key_from_rng(bg).tolist() for _ in range(2)] == [words[:2].tolist(), words[2:].tolist()]
 
 
 @pytest.mark.parametrize("dtype,per_block", [(np.float64, 2), (np.float32, 4)])
