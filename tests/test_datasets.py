@@ -6,6 +6,8 @@ import pytest
 
 from weightinit import datasets, experiments
 
+CENTRES = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])  # datasets.blobs' default centres
+
 
 def test_moons_are_sklearns_half_circles():
     X, Y = datasets.moons(5, noise=0.0, rng=0)
@@ -36,8 +38,7 @@ def test_blobs_are_one_class_after_another_around_their_centres():
     blobs runs; each class's mean lies at its centre (50 points of std 0.5: within 0.25)."""
     X, Y = datasets.blobs(50, std=0.5, rng=3)
     assert Y.shape == (3, 150) and (Y.argmax(axis=0) == np.repeat(np.arange(3), 50)).all()
-    centres = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])
-    np.testing.assert_allclose(X.reshape(2, 3, 50).mean(axis=2).T, centres, atol=0.25)
+    np.testing.assert_allclose(X.reshape(2, 3, 50).mean(axis=2).T, CENTRES, atol=0.25)
 
 
 def test_compares_blobs_are_three_default_blobs_of_std_one_and_a_half():
@@ -48,6 +49,5 @@ def test_compares_blobs_are_three_default_blobs_of_std_one_and_a_half():
     X_ref, Y_ref = datasets.blobs(rng=4, std=1.5)
     np.testing.assert_array_equal(X, X_ref)
     np.testing.assert_array_equal(Y, Y_ref)
-    centres = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])
     assert X.shape == (2, 300) and Y.shape == (3, 300)
-    assert abs((X - centres[Y.argmax(axis=0)].T).std() - 1.5) < 0.1
+    assert abs((X - CENTRES[Y.argmax(axis=0)].T).std() - 1.5) < 0.1
