@@ -6,7 +6,8 @@ Ratio = NumPy's median / this row's median (higher is faster than NumPy), per ru
 benchmark says in ``extra_info["runs"]`` how many runs it timed (the NumPy side of a sweep
 is timed on a subset and the ratio is an estimate). Medians,
 because the machine is shared and noisy. "floor" is the time to allocate and write
-the output alone.
+the output alone. A second table gives truncated_normal's medians over our own normal's
+(issue 2's target: at most 2x).
 """
 
 from __future__ import annotations
@@ -22,6 +23,23 @@ from collections import defaultdict
 def per_run(bench: dict) -> float:
     """The median divided by the runs it timed (1 unless the benchmark says otherwise)."""
     return bench["stats"]["median"] / bench["extra_info"].get("runs", 1)
+
+
+def against(groups: dict[str, list[dict]], dist: str, reference: str,
+            library: str = "weightinit") -> list[tuple[str, int, float]]:
+    """``(group, threads, ratio)``: each ``dist`` group's ``library`` median over that library's
+    median in the ``reference`` group of the same dtype and size, at the same thread count."""
+    rows = []
+    for name, benches in groups.items():
+        if not name.startswith(dist + " "):
+            continue
+        ref = {r["extra_info"].get("threads"): r["stats"]["median"]
+               for r in groups.get(reference + name[len(dist):], []) if r["extra_info"].get("library") == library}
+        for r in benches:
+            info = r["extra_info"]
+            if info.get("library") == library and info.get("threads") in ref:
+                rows.append((name, info["threads"], r["stats"]["median"] / ref[info["threads"]]))
+    return sorted(rows)
 
 
 def main(argv: list[str]) -> int:
@@ -52,6 +70,11 @@ def main(argv: list[str]) -> int:
             vs_floor = f"{med / floor:8.2f}x" if floor and info.get("library") != "floor" else "        -"
             print(f"{name:34} {info.get('library', '?'):12} {info.get('threads', ''):>7} "
                   f"{med * 1e3:9.3f}ms {vs_numpy} {vs_floor}")
+    own = against(groups, "truncated_normal", "normal")
+    if own:
+        print(f"\n{'truncated_normal over our normal':34} {'threads':>7} {'ratio':>9}")
+        for name, nthreads, ratio in own:
+            print(f"{name:34} {nthreads:>7} {ratio:8.2f}x")
     return proc.returncode
 
 
