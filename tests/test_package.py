@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -28,6 +29,14 @@ def test_missing_openblas_wheel_is_named():
     proc = run_python("import sys; sys.modules['scipy_openblas32'] = None; import weightinit")
     assert proc.returncode != 0
     assert "pip install scipy-openblas32" in proc.stderr and "missing or failed" not in proc.stderr
+
+
+def test_the_public_names_are_all_and_the_submodules():
+    # What tab completion offers on `wi.`: no helper or `from __future__` name besides __all__.
+    public = {n for n in dir(wi) if not n.startswith("_")}
+    modules = {n for n in public if isinstance(getattr(wi, n), types.ModuleType)}
+    assert public - modules == set(wi.__all__) - modules
+    assert all(hasattr(wi, n) for n in wi.__all__)
 
 
 def test_thread_count_from_environment():

@@ -5,8 +5,6 @@
 >>> w = wi.he_normal((4, 2), rng=2)
 """
 
-from __future__ import annotations
-
 from weightinit import datasets, random
 from weightinit._coreload import core as _core  # noqa: F401  (wi._core: the extension itself)
 from weightinit._threads import get_num_threads, set_num_threads
