@@ -159,6 +159,8 @@ def generator(rng: Any) -> np.random.Generator:
 
 def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):  # the common case, at once
+        return shape
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
     # An array: NumPy's, or a torch, jax or cupy one (shape and dtype, not an ndarray).
