@@ -71,6 +71,16 @@ def test_key_follows_spec7_rule():
     assert np.array_equal(wi.random.key_from_rng(bitgen), expected)
 
 
+def test_an_int_seeds_key_is_the_same_after_a_caller_changes_its_copy():
+    key = wi.random.key_from_rng(2024)  # int keys are computed once and kept
+    expected = np.random.default_rng(2024).integers(0, 2**32, size=2, dtype=np.uint32)
+    key[:] = 0
+    assert np.array_equal(wi.random.key_from_rng(2024), expected)
+    assert np.array_equal(wi.random.uniform(3, rng=2024), ref.uniform((3,), expected.tolist()))
+    with pytest.raises(ValueError, match="rng"):  # a negative int is not kept: default_rng refuses it
+        wi.random.key_from_rng(-1)
+
+
 def test_golden_values_of_the_stream():
     # Uniform and normal pinned when stream spec v1 was fixed, truncated normal at v2 (and
     # cross-checked against the reference, whose Philox passes the known answers above).
