@@ -80,9 +80,12 @@ def key_from_rng(rng: Any = None) -> np.ndarray:
 
     An int gives the same key every time; a Generator advances, giving a new key per call.
     """
-    if type(rng) is int and rng >= 0:
+    if type(rng) is int and 0 <= rng < _KEPT_SEEDS:
         return np.array(_int_key(rng), dtype=np.uint32)
     return _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32)
+
+
+_KEPT_SEEDS = 2**64  # an int seed below this has its key kept (a few bytes each, 1024 at most)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -93,7 +96,7 @@ def _int_key(seed: int) -> Tuple[int, int]:
 
 
 def _key(rng: Any) -> list:
-    if type(rng) is int and rng >= 0:
+    if type(rng) is int and 0 <= rng < _KEPT_SEEDS:
         return list(_int_key(rng))
     return [int(w) for w in key_from_rng(rng)]
 
