@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -75,30 +75,31 @@ def _words(words: Sequence[int], n: int, name: str) -> list:
     return ws
 
 
+_KEPT_SEEDS = 2**64  # an int seed below this has its key kept (a few bytes each, 1024 at most)
+
+
 def key_from_rng(rng: Any = None) -> np.ndarray:
     """The Philox key of ``rng``: ``np.random.default_rng(rng).integers(0, 2**32, 2, dtype=uint32)``.
 
     An int gives the same key every time; a Generator advances, giving a new key per call.
     """
+    return np.array(_key(rng), dtype=np.uint32)
+
+
+def _key(rng: Any) -> List[int]:
     if type(rng) is int and 0 <= rng < _KEPT_SEEDS:
-        return np.array(_int_key(rng), dtype=np.uint32)
-    return _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32)
-
-
-_KEPT_SEEDS = 2**64  # an int seed below this has its key kept (a few bytes each, 1024 at most)
+        return list(_int_key(rng))
+    return _drawn_key(rng)
 
 
 @functools.lru_cache(maxsize=1024)
-def _int_key(seed: int) -> Tuple[int, int]:
+def _int_key(seed: int) -> Tuple[int, ...]:
     """An int seed's key, kept: seeding a Generator costs a third of a small layer's init."""
-    w = _args.generator(seed).integers(0, 2**32, size=2, dtype=np.uint32)
-    return int(w[0]), int(w[1])
+    return tuple(_drawn_key(seed))
 
 
-def _key(rng: Any) -> list:
-    if type(rng) is int and 0 <= rng < _KEPT_SEEDS:
-        return list(_int_key(rng))
-    return [int(w) for w in key_from_rng(rng)]
+def _drawn_key(rng: Any) -> List[int]:
+    return [int(w) for w in _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32)]
 
 
 def _mass(z0: float, z1: float) -> float:
