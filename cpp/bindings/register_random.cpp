@@ -70,6 +70,7 @@ void register_random(py::module_& parent) {
         .value("avx512", wi::PhiloxVersion::avx512);
     m.def("philox_version_available", &wi::philox_version_available, py::arg("version"));
     m.def("philox_best_version", &wi::philox_best_version);
+    m.def("philox_versions_from_cpu", &wi::philox_versions_from_cpu);
     m.def(
         "philox_batch_blocks",
         [](wi::PhiloxVersion version, KeyWords key, std::uint64_t j0, std::size_t n) {

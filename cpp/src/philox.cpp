@@ -215,6 +215,14 @@ bool philox_version_available(PhiloxVersion version) {
     }
 }
 
+bool philox_versions_from_cpu() {
+#if defined(WI_PHILOX_X86) && !defined(WEIGHTINIT_NO_DISPATCH)
+    return true;
+#else
+    return false;
+#endif
+}
+
 PhiloxVersion philox_best_version() {
     static const PhiloxVersion best = best_version();
     return best;

@@ -68,6 +68,9 @@ void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t
 enum class PhiloxVersion { portable, avx2, avx512 };
 bool philox_version_available(PhiloxVersion version);
 PhiloxVersion philox_best_version();
+// Whether philox_version_available asks the CPU (false under WEIGHTINIT_NO_DISPATCH, where
+// the build's flags decide, and where no vector version exists).
+bool philox_versions_from_cpu();
 void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3);
 
