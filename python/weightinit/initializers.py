@@ -500,7 +500,8 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
     kernels: ``in_axis=-2, out_axis=-1``). The centre is ``(k - 1) // 2`` on each kernel
     axis. As in jax, out channels must be at least the in channels: each input channel
     then maps to an orthonormal vector over the outputs. Not element-wise: ``region`` is
-    refused.
+    refused. The centre is :func:`orthogonal`'s matrix, so its bits are too: the same for any
+    thread count on one machine, but not always across CPUs.
 
     >>> w = wi.delta_orthogonal((8, 4, 3, 3), rng=0)
     >>> c = w[:, :, 1, 1]
