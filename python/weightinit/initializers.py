@@ -2,8 +2,10 @@
 
 Every initializer is ``NAME(shape, *, rng=None, dtype=None, out=None, region=None, **params)``
 and returns a NumPy array (float64 unless ``dtype`` or ``out`` says float32 or float16; float16
-values are sampled as float32 and rounded; values too large for a dtype are refused, those below
-its smallest subnormal round to zero). ``rng`` follows
+normals are the float32 values rounded, while uniform and truncated rules round their bounds to
+float16 first and sample float32 on those, as :func:`weightinit.random.uniform` says, so they
+may differ from the float32 result rounded by an ulp; values too large for a dtype are refused,
+those below its smallest subnormal round to zero). ``rng`` follows
 SPEC 7 as in :mod:`weightinit.random`; ``region`` (a tuple of step-1 slices) returns exactly
 that slice of the full tensor, for every element-wise initializer.
 
@@ -241,7 +243,8 @@ def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
 
     Glorot & Bengio, AISTATS 2010; as torch.nn.init.xavier_normal_ (untruncated). keras'
     and jax's glorot_normal truncate at 2 std instead: use
-    ``variance_scaling(scale=1, mode="fan_avg", distribution="truncated_normal")`` for those.
+    ``variance_scaling(scale=1, mode="fan_avg", distribution="truncated_normal")``, with
+    ``in_axis=-2, out_axis=-1`` for a keras or jax kernel, or ``wi.get("GlorotNormal")``.
     Alias: ``glorot_normal``.
 
     >>> w = wi.xavier_normal((256, 256), rng=0)     # std sqrt(2/512) = 0.0625
