@@ -18,6 +18,9 @@
 // -march=haswell); the CPU is checked at run time before a version runs.
 #define WI_AVX2 __attribute__((target("avx2")))
 #define WI_AVX512 __attribute__((target("avx512f")))
+#ifndef WEIGHTINIT_NO_DISPATCH
+#define WI_PHILOX_FROM_CPU 1  // the vector versions the CPU runs, asked at run time (else the build's flags')
+#endif
 #endif
 
 namespace weightinit {
@@ -188,7 +191,7 @@ bool philox_version_available(PhiloxVersion version) {
     switch (version) {
         case PhiloxVersion::portable:
             return true;
-#if defined(WI_PHILOX_X86) && defined(WEIGHTINIT_NO_DISPATCH)
+#if defined(WI_PHILOX_X86) && !defined(WI_PHILOX_FROM_CPU)
         // No run-time CPU checks: the versions the build's own flags allow.
         case PhiloxVersion::avx2:
 #ifdef __AVX2__
@@ -202,7 +205,7 @@ bool philox_version_available(PhiloxVersion version) {
 #else
             return false;
 #endif
-#elif defined(WI_PHILOX_X86)
+#elif defined(WI_PHILOX_FROM_CPU)
         case PhiloxVersion::avx2:
             __builtin_cpu_init();  // __builtin_cpu_supports also checks that the OS saves the registers
             return __builtin_cpu_supports("avx2");
@@ -216,7 +219,7 @@ bool philox_version_available(PhiloxVersion version) {
 }
 
 bool philox_versions_from_cpu() {
-#if defined(WI_PHILOX_X86) && !defined(WEIGHTINIT_NO_DISPATCH)
+#ifdef WI_PHILOX_FROM_CPU
     return true;
 #else
     return false;
