@@ -131,3 +131,40 @@ def test_an_empty_or_blank_thread_variable_means_unset_without_a_warning():
                           WEIGHTINIT_NUM_THREADS=blank)
         assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
         assert "WEIGHTINIT_NUM_THREADS" not in proc.stderr
+
+
+IDLE_AFTER = """
+import time, numpy as np, weightinit as wi
+from weightinit import datasets
+gen = np.random.default_rng(0)
+Xw = gen.normal(size=(784, 4096)); Yw = np.eye(10)[:, gen.integers(0, 10, 4096)]
+wide = wi.MLP([784, 256, 10], activations=["relu", "softmax"], loss="softmax_cross_entropy", rng=0)
+X, Y = datasets.planar_flower(1)
+calls = {
+    "normal": lambda: wi.normal(10**6, rng=0),
+    "orthogonal": lambda: wi.orthogonal((512, 512), rng=0),
+    "wide fit": lambda: wide.fit(Xw, Yw, iterations=2, learning_rate=0.01),
+    "narrow fit": lambda: wi.MLP([2, 4, 1], rng=0).fit(X, Y, iterations=2000),
+    "sweep": lambda: wi.sweep(X, Y, [2, 4, 1], ["he", "zeros"], 2, 500, 1.2),
+}
+time.sleep(0.3)
+for name, call in calls.items():
+    call()
+    c0 = time.process_time()
+    time.sleep(0.2)
+    print(name, round((time.process_time() - c0) * 1e3, 1))
+"""
+
+
+def test_no_thread_keeps_spinning_after_a_call_returns():
+    """Idle workers spin 100 us and then sleep, and the core's OpenBLAS runs one thread (its
+    GEMMs are split by the core), so a returned call leaves no thread burning a core: the
+    process's CPU time over the next 200 ms of sleep stays near 0. A BLAS thread pool that
+    busy-waits after each call (NumPy's OpenBLAS does, ~100 ms after a threaded matmul) would
+    take a core from whatever runs next, the user's code or weightinit's own threads."""
+    proc = subprocess.run([sys.executable, "-c", IDLE_AFTER], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "WEIGHTINIT_NUM_THREADS": "2"})
+    assert proc.returncode == 0, proc.stderr[-500:]
+    used = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in proc.stdout.splitlines()}
+    assert len(used) == 5
+    assert all(ms < 30 for ms in used.values()), used  # ms of CPU in 200 ms of sleep
