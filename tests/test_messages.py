@@ -1,6 +1,8 @@
 """Bad arguments found by an adversarial review: each error is a ValueError or TypeError
 that names the argument the caller passed (not an OverflowError, not an internal name)."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,25 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: datasets.blobs("3"), TypeError, "n_per_class"),
     (lambda: datasets.blobs(2.5), TypeError, "n_per_class"),
     (lambda: datasets.blobs(centers=[[]]), ValueError, "centers"),  # X of shape (0, 300) before
+    # helper-72's fuzzing: NumPy's wording (the argument unnamed) or a silently non-finite X before.
+    (lambda: datasets.blobs(3, rng=-1), ValueError, "rng"),
+    (lambda: datasets.blobs(3, centers=[[np.nan, 0.0]]), ValueError, "centers"),
+    (lambda: datasets.blobs(3, centers=[[np.inf, 0.0]]), ValueError, "centers"),
+    (lambda: datasets.blobs(2**62), MemoryError, "n_per_class"),  # "negative dimensions" before
+    (lambda: datasets.planar_flower(0, m=2**62), MemoryError, "m="),  # "array is too big"
+    (lambda: datasets.moons(2**62), MemoryError, "n_per_class"),
+    (lambda: datasets.circles(2**62), MemoryError, "n_per_class"),
+    # A dimension beyond float range: an OverflowError from the fans before.
+    (lambda: wi.he_uniform((1, 2**1030)), MemoryError, "shape"),
+    (lambda: wi.xavier_normal((2**1100, 2)), MemoryError, "shape"),
+    (lambda: wi.variance_scaling((1, 2**1030), mode="fan_geo_avg"), MemoryError, "shape"),
+    (lambda: wi.he_uniform((0,) + (2**62,) * 17), MemoryError, "shape"),  # empty, but NumPy cannot shape it
+    (lambda: wi.fans.fan_for_mode(2**1030, 1, "fan_in"), ValueError, "fan_in"),
+    (lambda: wi.fans.fan_for_mode(1, 2**1030, "fan_avg"), ValueError, "fan_out"),
+    (lambda: wi.fans.fan_for_mode(2**1030, 1, "fan_geo_avg"), ValueError, "fan_in"),
+    # A real number beyond float range that is not an int: an AttributeError (bit_length) before.
+    (lambda: wi.normal(2, mean=Fraction(10**400, 3)), ValueError, "mean"),
+    (lambda: wi.xavier_uniform((2, 2), gain=Fraction(10**400, 3)), ValueError, "gain"),
     (lambda: wi.describe(np.ma.masked_array([1.0, 2.0], mask=[1, 1])), ValueError, "empty"),
 ])
 def test_bad_argument_is_named(call, error, words):

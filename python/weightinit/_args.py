@@ -27,8 +27,9 @@ def real(value: Any, name: str, *, finite: bool = True) -> float:
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     try:
         x = float(value)
-    except OverflowError:  # an int beyond float range
-        raise ValueError(f"{name} must be finite, got an int of {value.bit_length()} bits") from None
+    except OverflowError:  # an int, or a Fraction, beyond float range
+        what = f"an int of {value.bit_length()} bits" if isinstance(value, int) else f"a {type(value).__name__} beyond float range"
+        raise ValueError(f"{name} must be finite, got {what}") from None
     if math.isnan(x) or (finite and math.isinf(x)):
         raise ValueError(f"{name} must be {'finite' if finite else 'a number (may be infinite)'}, got {x}")
     return x
@@ -317,6 +318,18 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
         raise ValueError("out must be aligned to its dtype (a view at an odd byte offset is not): pass a copy")
 
 
+def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
+    """full, if a tensor of that shape can be addressed: fewer than 2**63 elements (the
+    stream's counter, NumPy's intp), counting only the non-empty axes as NumPy does, so that
+    an empty shape NumPy could not make is refused here too (and every fan of an accepted
+    shape is a float). Else a MemoryError naming the shape."""
+    size = math.prod(d for d in full if d)
+    if size >= _MAX_ELEMENTS:
+        empty = " (its non-empty axes)" if 0 in full else ""
+        raise MemoryError(f"shape {full} has {size} elements{empty}, more than can be addressed")
+    return full
+
+
 def output(
     shape: Any, dtype: Any, out: Optional[np.ndarray], region: Any
 ) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
@@ -326,10 +339,8 @@ def output(
     whole tensor); without, a fresh array is allocated through NumPy.
     """
     check_out(out, dtype)
-    full = full_shape(shape, out)
+    full = addressable(full_shape(shape, out))
     start, extent = region_bounds(region, full)
-    if math.prod(full) >= _MAX_ELEMENTS:
-        raise MemoryError(f"shape {full} has {math.prod(full)} elements, more than can be addressed")
     if out is None:
         dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)
         try:

@@ -18,6 +18,13 @@ from weightinit import _args
 __all__ = ["blobs", "circles", "moons", "planar_flower"]
 
 
+def _addressable(name: str, value: int, examples: int, rows: int) -> None:
+    """A MemoryError naming the argument when float64 arrays of ``rows`` x ``examples`` would
+    hold 2**63 bytes or more (NumPy's limit, where its own error names no argument)."""
+    if examples * rows * 8 >= 2**63:
+        raise MemoryError(f"{name}={value} asks for {examples} examples of {rows} rows, more than can be addressed")
+
+
 def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
     """The first article's two-class "flower" (``load_planar_dataset``): ``X`` (2, m), ``Y`` (1, m) uint8.
 
@@ -28,8 +35,10 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     stream, so seed ``s`` gives exactly the article's ``np.random.seed(s)`` data set
     (without touching NumPy's global state).
     """
-    if _args.count(m, "m", 2) % 2:
+    m = _args.count(m, "m", 2)
+    if m % 2:
         raise ValueError(f"m must be an even number >= 2, got {m}")
+    _addressable("m", m, m, 2)
     a = _args.real(petals, "petals")
     sigma = _args.nonnegative(noise, "noise")
     if isinstance(rng, np.random.RandomState):
@@ -69,8 +78,11 @@ def blobs(
     c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
     if c.ndim != 2 or c.size < 1:
         raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")
-    gen = np.random.default_rng(rng)
+    if not np.isfinite(c).all():
+        raise ValueError("centers must be finite")
     k, d = c.shape
+    _addressable("n_per_class", n_per_class, k * n_per_class, max(k, d))
+    gen = _args.generator(rng)
     labels = np.repeat(np.arange(k), n_per_class)
     X = (c[labels] + s * gen.standard_normal((len(labels), d))).T
     Y = np.zeros((k, len(labels)))
@@ -94,6 +106,7 @@ def moons(n_per_class: int = 200, *, noise: float = 0.1, rng: Any = None) -> Tup
     ``noise * N(0, I)``. ``rng`` follows SPEC 7.
     """
     n = _args.positive_int(n_per_class, "n_per_class")
+    _addressable("n_per_class", n, 2 * n, 2)
     s = _args.nonnegative(noise, "noise")
     t = np.linspace(0.0, np.pi, n)
     upper = np.stack([np.cos(t), np.sin(t)])
@@ -110,6 +123,7 @@ def circles(n_per_class: int = 200, *, noise: float = 0.05, factor: float = 0.5,
     ``rng`` follows SPEC 7.
     """
     n = _args.positive_int(n_per_class, "n_per_class")
+    _addressable("n_per_class", n, 2 * n, 2)
     s = _args.nonnegative(noise, "noise")
     f = _args.real(factor, "factor")
     if not 0 < f < 1:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -117,6 +118,9 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
     15.0
     """
     _args.one_of(mode, "mode", modes)
+    for fan, name in ((fan_in, "fan_in"), (fan_out, "fan_out")):
+        if isinstance(fan, int) and not isinstance(fan, bool) and fan > sys.float_info.max:
+            raise ValueError(f"{name} must be a float's size at most, got an int of {fan.bit_length()} bits")
     if mode == "fan_geo_avg":  # each root first: the product of two large fans overflows
         # (as floats: a fan of a huge shape can be an int beyond numpy's int64)
         fan = np.sqrt(np.asarray(fan_in, dtype=float)) * np.sqrt(np.asarray(fan_out, dtype=float))

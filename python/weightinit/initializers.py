@@ -189,7 +189,7 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
             out: Optional[np.ndarray], region: Any, batch_axis: Axes = ()) -> np.ndarray:
     variance, mode, distribution = rule
     _args.check_out(out, dtype)
-    fan_in, fan_out = compute_fans(_args.full_shape(shape, out), in_axis, out_axis, batch_axis)
+    fan_in, fan_out = compute_fans(_args.addressable(_args.full_shape(shape, out)), in_axis, out_axis, batch_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(
         np.float64 if dtype is None else dtype, allowed=_args.INIT_DTYPES)
