@@ -67,6 +67,11 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.fans.fan_for_mode(2**1030, 1, "fan_in"), ValueError, "fan_in"),
     (lambda: wi.fans.fan_for_mode(1, 2**1030, "fan_avg"), ValueError, "fan_out"),
     (lambda: wi.fans.fan_for_mode(2**1030, 1, "fan_geo_avg"), ValueError, "fan_in"),
+    # rng=True would be seed 1 (NumPy takes a bool as an int): a user meaning "random" got a fixed key.
+    (lambda: wi.normal(3, rng=True), TypeError, "rng.*bool"),
+    (lambda: datasets.moons(3, rng=False), TypeError, "rng.*bool"),
+    # A big-endian out was refused as "dtype float16, float32 or float64, got >f8".
+    (lambda: wi.normal(out=np.zeros(3, ">f8")), TypeError, "byte order"),
     # A real number beyond float range that is not an int: an AttributeError (bit_length) before.
     (lambda: wi.normal(2, mean=Fraction(10**400, 3)), ValueError, "mean"),
     (lambda: wi.xavier_uniform((2, 2), gain=Fraction(10**400, 3)), ValueError, "gain"),

@@ -150,7 +150,12 @@ def positive_int(value: Any, name: str) -> int:
 
 
 def generator(rng: Any) -> np.random.Generator:
-    """``np.random.default_rng(rng)`` (SPEC 7: a Generator passes through and advances)."""
+    """``np.random.default_rng(rng)`` (SPEC 7: a Generator passes through and advances), but
+    for a bool, which NumPy would take as the seed 0 or 1: ``rng=True`` is more likely meant
+    as "random" than as a fixed key."""
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, a BitGenerator "
+                        f"or a Generator, got bool ({rng}): pass rng=None for fresh entropy, an int for a seed")
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
@@ -307,6 +312,9 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
     if out.dtype not in INIT_DTYPES:
+        if out.dtype.newbyteorder("=") in INIT_DTYPES:
+            raise TypeError(f"out must be in this machine's byte order, got {out.dtype} (fill a native array, "
+                            "then convert with .astype)")
         raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
     if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
         raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
