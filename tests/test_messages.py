@@ -230,3 +230,98 @@ def test_sweep_defaults_and_empty_seeds():
     assert (r.iterations, r.learning_rate) == (10000, 1.2)  # as MLP.fit
     with pytest.raises(ValueError, match="seeds"):
         wi.sweep(X, Y, [2, 3, 1], ["he"], [], 5)
+
+
+class _NoEngine:
+    """A core network that must not be called: the memory check comes before it."""
+
+    training = False
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the engine's {name} was called")
+
+
+def test_what_cannot_fit_in_memory_is_refused_before_the_engine_allocates(monkeypatch):
+    """Linux overcommits: the engine's buffers were allocated, then the process was killed
+    while filling them (exit 137, helper-73: [2, 256, 1] on 6e6 examples, a 46341² layer,
+    and `weightinit depth --width 46341`). What cannot fit in the memory this process may
+    use is a MemoryError first, in the caller's terms."""
+    from weightinit import _args
+    monkeypatch.setattr(_args, "physical_memory", lambda: 500 * 10**6)
+    # [2, 256, 1] on 10^5 examples: per example A (257 values), Z out and two dZ of 256, 8
+    # bytes each: ~620 MB. A batch of 1000 needs little.
+    Xb = np.random.default_rng(0).normal(size=(2, 100_000))
+    Yb = (Xb[:1] > 0).astype(float)
+    net = wi.MLP([2, 256, 1], rng=0)
+    real = net._net
+    net._net = _NoEngine()
+    for call in (lambda: net.fit(Xb, Yb, iterations=1), lambda: net.cost(Xb, Yb), lambda: net.gradients(Xb, Yb)):
+        with pytest.raises(MemoryError, match=r"\[2, 256, 1\] on 100000 examples need about 6\d\d\.\d MB, more "
+                                              r"than the 500\.0 MB this process may use: pass fewer examples"):
+            call()
+    with pytest.raises(MemoryError, match=r"\(batch_size=\)$"):
+        net.fit(Xb, Yb, iterations=1)
+    net._net = real
+    assert net.fit(Xb, Yb, iterations=1, batch_size=1000).shape == (1,)
+    assert net.predict(Xb).shape == (1, 100_000)  # forward only: A of each layer, ~210 MB
+    # Weights: the initializer's array, the network's copy and the engine's gradients: 3 x 8 bytes
+    # a weight, 1.2 GB for 2000 x 25000, refused before any is drawn.
+    drawn = []
+    with pytest.raises(MemoryError, match=r"layer_sizes \[25000, 2000, 1\]: .*1\.2 GB, more than the 500\.0 MB"):
+        wi.MLP([25000, 2000, 1], init=lambda shape, rng, dtype: drawn.append(shape) or np.zeros(shape))
+    assert not drawn
+    # The sweep's seeds as a count are not listed before its own check (a list of 2**31 - 1 ints
+    # took 80 s and got the process killed).
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryError, match=r"10000000 seeds"):
+            wi.sweep(X, Y, [2, 3, 1], ["he"], 10**7, 1)
+        assert tracemalloc.get_traced_memory()[1] < 50 * 10**6
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_prototypes_functions_check_what_numpy_would_broadcast():
+    p = prototype.initialize_parameters(2, 4, 1)
+    g = prototype.backward_propagation(p, None, X, Y)
+    with pytest.raises(ValueError, match=r"grads\['db1'\] has shape \(4,\), parameters\['b1'\] \(4, 1\)"):
+        prototype.update_parameters(p, {**g, "db1": g["db1"].ravel()})  # b1 became (4, 4)
+    with pytest.raises(ValueError, match=r"grads\['dW1'\] has shape \(4, 1\)"):
+        prototype.update_parameters(p, {**g, "dW1": np.ones((4, 1))})
+    with pytest.raises(ValueError, match="learning_rate"):
+        prototype.update_parameters(p, g, float("nan"))
+    with pytest.raises(TypeError, match="learning_rate"):
+        prototype.update_parameters(p, g, "x")
+    with pytest.raises(ValueError, match=r"A2 .* and Y .* must have the same shape"):
+        prototype.compute_cost(np.full((2, 6), 0.5), Y, p)
+    with pytest.raises(ValueError, match="at least one example"):
+        prototype.compute_cost(np.zeros((1, 0)), np.zeros((1, 0)), p)
+    with pytest.raises(ValueError, match=r"init returned shape \(3, 3\) for W1, expected \(4, 2\)"):
+        prototype.initialize_parameters(2, 4, 1, init=lambda shape, rng, dtype: np.zeros((3, 3)))
+    for seed, error in ((-1, ValueError), (2**32, ValueError), ("a", TypeError), (2.5, TypeError)):
+        with pytest.raises(error, match="seed"):
+            prototype.initialize_parameters(2, 4, 1, seed=seed)
+    assert prototype.update_parameters(p, g, np.float32(0.5))["W1"].shape == (4, 2)
+
+
+def test_a_masked_array_from_an_init_is_refused_not_read_under_its_mask():
+    with pytest.raises(ValueError, match=r"init returned .*masked"):
+        wi.MLP([2, 4, 1], init=lambda shape, rng, dtype: np.ma.masked_all(shape))
+
+
+def test_a_fit_of_no_steps_blames_no_update():
+    net = wi.MLP([2, 4, 1], rng=0)
+    q = net.parameters
+    q["W1"][0, 0] = np.nan
+    net.parameters = q
+    assert net.fit(X, Y, iterations=0).shape == (0,)  # "the last update (iteration -1)" before
+    with pytest.raises(FloatingPointError, match="iteration 0"):
+        net.fit(X, Y, iterations=1)
+
+
+def test_ragged_centers_and_negative_planar_seeds_are_named():
+    with pytest.raises(ValueError, match="centers"):
+        datasets.blobs(5, centers=[[1, 2], [3]])
+    with pytest.raises(ValueError, match="rng.*-1"):
+        datasets.planar_flower(-1)

@@ -123,13 +123,21 @@ def records(iterations: int, record_every: int, runs: int = 1) -> int:
     return n
 
 
+def beyond_memory(nbytes: int, unchecked: int = 2**26) -> Optional[int]:
+    """The memory this process may use (:func:`physical_memory`) if ``nbytes`` is more, else
+    None: beyond it Linux lets the allocation pass and kills the process as it fills the
+    pages. Sizes up to ``unchecked`` are not checked: reading the limits takes ~0.1 ms, a
+    training step a few microseconds."""
+    memory = physical_memory() if nbytes > unchecked else None
+    return memory if memory and nbytes > memory else None
+
+
 def check_history(n_records: int, what: str, advice: str) -> None:
     """A MemoryError for a cost history of ``n_records`` doubles beyond the memory this process
-    may use, in the caller's words (``what`` keeps ...; ``advice``). Histories under 64 MB are
-    not checked: reading the limits takes ~0.1 ms, a training step a few microseconds."""
+    may use, in the caller's words (``what`` keeps ...; ``advice``)."""
     nbytes = 8 * n_records
-    memory = physical_memory() if nbytes > 2**26 else None
-    if memory and nbytes > memory:
+    memory = beyond_memory(nbytes)
+    if memory:
         raise MemoryError(f"{what} keeps {n_records} costs ({size_text(nbytes)}), more than the "
                           f"{size_text(memory)} this process may use; {advice}")
 

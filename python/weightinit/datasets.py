@@ -46,9 +46,9 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     else:
         try:
             rs = np.random.RandomState(rng)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"rng must be None, an int seed or a np.random.RandomState (the article's legacy "
-                            f"stream), got {type(rng).__name__}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
+            raise type(exc)(f"rng must be None, an int seed or a np.random.RandomState (the article's legacy "
+                            f"stream, seeds in [0, 2**32 - 1]), got {rng!r}: {exc}") from None
     n = m // 2
     X = np.zeros((m, 2))
     Y = np.zeros((m, 1), dtype=np.uint8)
@@ -75,7 +75,10 @@ def blobs(
     """
     n_per_class = _args.positive_int(n_per_class, "n_per_class")
     s = _args.nonnegative(std, "std")
-    c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
+    try:
+        c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # ragged rows, strings
+        raise ValueError(f"centers must be a (k, n_features) array of numbers: {exc}") from None
     if c.ndim != 2 or c.size < 1:
         raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")
     if not np.isfinite(c).all():

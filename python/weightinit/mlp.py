@@ -68,25 +68,50 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
     return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
 
 
+def engine_values(sizes: Sequence[int], m: int, scored: int = 0) -> int:
+    """About how many values the engine holds to train a network of ``sizes`` on ``m``
+    examples and feed ``scored`` examples forward: the parameters and their gradients; per
+    example trained, every layer's activations, the output's Z and two dZ of the widest
+    layer; per example scored, the activations and the output's Z; and, past 2048 examples,
+    the per-chunk dW of the widest layer's GEMM."""
+    params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    widest = max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))
+    forward = sum(sizes[1:]) + sizes[-1]
+    chunks = min(16, -(-m // 2048)) if m > 2048 else 0
+    return 2 * params + max((forward + 2 * max(sizes[1:])) * m, forward * scored) + chunks * widest
+
+
+def _unmasked(a: Any, name: str, fix: str = "") -> Any:
+    """a, unless it is a masked array that hides values (np.asarray would drop its mask and
+    read what lies under it); ``fix`` says what to do instead."""
+    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+        hidden = int(np.ma.count_masked(a))
+        raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which the engine cannot leave out: "
+                         + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
+    return a
+
+
 def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
-                   axes: Optional[Dict[str, int]] = None, region: Any = None) -> np.ndarray:
+                   axes: Optional[Dict[str, int]] = None, region: Any = None, name: str = "W") -> np.ndarray:
     """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
     dtype=..., **axes)``; ``axes`` are :func:`_layer_axes`'s (read from f when None: pass them
     when drawing many layers, the signature takes longer than a small draw). With ``region``
-    (element-wise initializers only), just that part of it."""
+    (element-wise initializers only), just that part of it. A callable's own result is
+    checked: a whole W of another shape, or a masked array, is a ValueError naming ``name``."""
     axes = _layer_axes(f) if axes is None else axes
     cut = {} if region is None else {"region": region}
-    return np.asarray(f((n_out, n_in), rng=rng, dtype=dtype, **axes, **cut))
+    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **axes, **cut), f"init returned a {name} that",
+                             "return a plain array"))
+    if region is None and W.shape != (n_out, n_in):
+        raise ValueError(f"init returned shape {W.shape} for {name}, expected {(n_out, n_in)}")
+    return W
 
 
 # --- argument checks ----------------------------------------------------------------------
 def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
             finite: bool = True) -> np.ndarray:
     """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
-    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):  # np.asarray would drop the mask
-        hidden = int(np.ma.count_masked(a))
-        raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which the engine cannot leave out: "
-                         f"fill them ({name}.filled(value)) or drop their columns")
+    _unmasked(a, name)
     try:
         arr = np.asarray(a)
     except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
@@ -191,6 +216,13 @@ class MLP:
         self.layer_sizes = sizes
         self.activations = acts
         self._rng = _args.generator(rng)
+        params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+        nbytes = 3 * params * self.dtype.itemsize  # the initializer's arrays, the network's copy, the gradients
+        memory = _args.beyond_memory(nbytes)
+        if memory:
+            raise MemoryError(f"layer_sizes {list(sizes)}: {params} weights and biases, drawn, kept and with their "
+                              f"gradients, need about {_args.size_text(nbytes)}, more than the "
+                              f"{_args.size_text(memory)} this process may use")
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
         if len(inits) != n_layers:
             raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
@@ -200,11 +232,11 @@ class MLP:
             f = _initializer(each, where)
             shape = (sizes[l + 1], sizes[l])
             try:
-                W = _layer_weights(f, *shape, self._rng, self.dtype)
+                W = _layer_weights(f, *shape, self._rng, self.dtype, name=f"W{l + 1}")
             except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
+                if str(exc).startswith("init returned"):  # its own result, named already
+                    raise
                 raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
-            if W.shape != shape:
-                raise ValueError(f"init returned shape {W.shape} for layer {l + 1}, expected {shape}")
             self._params += [_matrix(W, f"W{l + 1}", self.dtype).copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
         # After the weights: NumPy refuses an impossible layer with a MemoryError before the
         # core allocates its gradients.
@@ -342,30 +374,39 @@ class MLP:
         return arr
 
     @contextlib.contextmanager
-    def _engine(self, m: int, batches: bool = False) -> Iterator[None]:
-        """The core's calls on m examples: pybind11 reports a failed allocation of its buffers
-        as a bare "std::bad_alloc", said here in terms of the network and the data."""
+    def _engine(self, m: int, batches: bool = False, trained: bool = True) -> Iterator[None]:
+        """The core's calls on m examples (``trained``: forward and backward, else forward
+        only), in terms of the network and the data when its buffers cannot fit: refused
+        beforehand when they would need more than this process may use (where Linux would let
+        the allocation pass and kill the process filling it), and pybind11's bare
+        "std::bad_alloc" reworded."""
+        fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
+        nbytes = engine_values(self.layer_sizes, m if trained else 0, 0 if trained else m) * self.dtype.itemsize
+        memory = _args.beyond_memory(nbytes)
+        if memory:
+            raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples need about "
+                              f"{_args.size_text(nbytes)}, more than the {_args.size_text(memory)} this process "
+                              f"may use: {fewer}")
         try:
             yield
         except MemoryError as exc:
             if str(exc) != "std::bad_alloc":
                 raise
             raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples (every layer's values "
-                              "for every example) do not fit in the memory this process can get: pass fewer "
-                              "examples at a time" + (" (batch_size=)" if batches else "")) from None
+                              f"for every example) do not fit in the memory this process can get: {fewer}") from None
 
     # --- inference ---
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._inputs(X)
-        with self._engine(X.shape[1]):
+        with self._engine(X.shape[1], trained=False):
             Z, A = self._net.forward(self._params, X, True, get_num_threads())
         return list(Z), list(A)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output layer's activations, ``(n_outputs, m)``."""
         X = self._inputs(X)
-        with self._engine(X.shape[1]):
+        with self._engine(X.shape[1], trained=False):
             _, A = self._net.forward(self._params, X, False, get_num_threads())
         return A[0]
 
@@ -470,7 +511,7 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        with self._engine(m, batches=True):
+        with self._engine(bs or m, batches=True):
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                             on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
@@ -482,7 +523,7 @@ class MLP:
             beyond = " (or beyond float32's range)" if self.dtype == np.float32 else ""
             what = (f"the cost became nan or inf{beyond} at iteration {report['first_nonfinite']}; training "
                     "stopped before that update")
-        elif not all(np.isfinite(p).all() for p in self._params):
+        elif report["steps"] and not all(np.isfinite(p).all() for p in self._params):
             # The cost is checked before each update; only the last update has no cost after it.
             what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"
         else:

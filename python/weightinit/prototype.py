@@ -73,15 +73,24 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     scale = _args.real(scale, "scale")
     if init is None:
-        rs = np.random.RandomState(seed)
+        rs = _legacy_stream(seed, "seed")
         W1 = rs.randn(n_h, n_x) * scale
         W2 = rs.randn(n_y, n_h) * scale
     else:
         f = _initializer(init, "init")
-        gen = np.random.default_rng(seed)
-        W1 = _layer_weights(f, n_h, n_x, gen, np.float64) * scale
-        W2 = _layer_weights(f, n_y, n_h, gen, np.float64) * scale
+        gen = np.random.default_rng(_args.count(seed, "seed", 0))
+        W1 = _layer_weights(f, n_h, n_x, gen, np.float64, name="W1") * scale
+        W2 = _layer_weights(f, n_y, n_h, gen, np.float64, name="W2") * scale
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+def _legacy_stream(seed: Any, name: str) -> np.random.RandomState:
+    """``np.random.RandomState(seed)``, the prototype's ``np.random.seed`` stream, with NumPy's
+    errors for a bad seed naming the argument."""
+    try:
+        return np.random.RandomState(seed)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name} must be an int in [0, 2**32 - 1] (NumPy's legacy seeds), got {seed!r}: {exc}") from None
 
 
 _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star imports copy it)
@@ -123,7 +132,11 @@ def compute_cost(A2: np.ndarray, Y: np.ndarray, parameters: Params) -> float:
     stays finite when A2 rounds to 0 or 1.)
     """
     A2, Y = _same_examples(A2, Y, "A2", "n_y")
+    if A2.shape != Y.shape:  # NumPy would broadcast a label row over every row of A2
+        raise ValueError(f"A2 {A2.shape} and Y {Y.shape} must have the same shape, a probability per label")
     m = Y.shape[1]
+    if m == 0:
+        raise ValueError("at least one example is needed (A2 and Y have no columns)")
     logprobs = Y * np.log(A2) + (1 - Y) * np.log(1 - A2)
     return float(np.squeeze(-1.0 / m * np.sum(logprobs)))
 
@@ -145,7 +158,12 @@ def update_parameters(parameters: Params, grads: Params, learning_rate: float = 
     """One gradient-descent step: W = W - learning_rate dW for every parameter."""
     _entries(parameters, _PARAMETER_KEYS, "parameters")
     _entries(grads, tuple("d" + k for k in _PARAMETER_KEYS), "grads")
-    return {k: parameters[k] - learning_rate * grads["d" + k] for k in _PARAMETER_KEYS}
+    lr = _args.real(learning_rate, "learning_rate")
+    for k in _PARAMETER_KEYS:  # NumPy would broadcast a gradient of another shape into the parameter
+        have, need = np.shape(grads["d" + k]), np.shape(parameters[k])
+        if have != need:
+            raise ValueError(f"grads['d{k}'] has shape {have}, parameters['{k}'] {need}: they must be equal")
+    return {k: parameters[k] - lr * grads["d" + k] for k in _PARAMETER_KEYS}
 
 
 def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000, print_cost: bool = False, *,

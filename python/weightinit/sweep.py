@@ -32,7 +32,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit._table import counted, markdown
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer
+from weightinit.mlp import MLP, _initializer, engine_values
 from weightinit.summary import moments
 
 __all__ = ["SweepResult", "SweepTooLarge", "sweep", "init_label"]
@@ -175,17 +175,13 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
     and per thread a worker's parameters and gradients, its activations and two dZ per unit
     and example (forward only, for the m_test examples scored), and its per-chunk GEMM dW."""
-    memory = _args.physical_memory()
     params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
-    widest = max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))
     runs = n_inits * n_seeds
-    forward = sum(sizes[1:]) + sizes[-1]  # A of every layer, and Z of the output
-    chunks = min(16, -(-m // 2048)) if m > 2048 else 0  # the engine's GEMM chunks of dW
-    worker = 2 * params + max((forward + 2 * max(sizes[1:])) * m, forward * m_test) + chunks * widest
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
-              + min(runs, threads) * worker)
+              + min(runs, threads) * engine_values(sizes, m, m_test))
     need = values * itemsize + runs * 8 * n_records
-    if memory and need > memory:
+    memory = _args.beyond_memory(need, unchecked=0)
+    if memory:
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
                             f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process "
@@ -267,12 +263,14 @@ def sweep(
     if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
         seeds = seeds.tolist()
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
-        seeds = list(range(_args.count(seeds, "seeds", 1, 2**31 - 1)))  # a list of 2**40 ints: no message
+        # A range, not a list: 2**31 - 1 ints listed took 80 s, and the memory check came after.
+        seeds = range(_args.count(seeds, "seeds", 1, 2**31 - 1))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
     if len(seeds) < 1:
         raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
-    seed_list = [_args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
+    seed_list = seeds if isinstance(seeds, range) and min(seeds[0], seeds[-1]) >= 0 else [
+        _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
     if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
         inits = list(inits)  # a generator, say
     if not isinstance(inits, list) or len(inits) < 1:
@@ -328,7 +326,7 @@ def sweep(
     shape = (n_i, n_s)
     return SweepResult(
         inits=[label for label, _ in pairs],
-        seeds=seed_list,
+        seeds=list(seed_list),
         layer_sizes=sizes,
         activations=first.activations,
         loss=first.loss,
