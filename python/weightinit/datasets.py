@@ -87,16 +87,25 @@ def blobs(
     _addressable("n_per_class", n_per_class, k * n_per_class, max(k, d))
     gen = _args.generator(rng)
     labels = np.repeat(np.arange(k), n_per_class)
-    X = (c[labels] + s * gen.standard_normal((len(labels), d))).T
+    X = _noisy(c[labels], s, gen, "std").T
     Y = np.zeros((k, len(labels)))
     Y[labels, np.arange(len(labels))] = 1.0
     return np.ascontiguousarray(X), Y
 
 
+def _noisy(X: np.ndarray, std: float, gen: np.random.Generator, name: str) -> np.ndarray:
+    """X plus N(0, std^2) noise; a ValueError naming the noise's argument where that leaves
+    float range (NumPy would return inf with a RuntimeWarning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = X + std * gen.standard_normal(X.shape)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name}={std:g} takes values beyond float range")
+    return out
+
+
 def _binary(X0: np.ndarray, X1: np.ndarray, std: float, gen: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
     """Classes 0 and 1 stacked as columns, plus N(0, std^2) noise: X (2, m), Y (1, m) uint8."""
-    X = np.concatenate([X0, X1], axis=1)
-    X = X + std * gen.standard_normal(X.shape)
+    X = _noisy(np.concatenate([X0, X1], axis=1), std, gen, "noise")
     Y = np.repeat(np.array([0, 1], dtype=np.uint8), [X0.shape[1], X1.shape[1]])[None, :]
     return np.ascontiguousarray(X), Y
 

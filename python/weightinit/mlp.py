@@ -24,7 +24,7 @@ import contextlib
 import inspect
 import numbers
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy as np
@@ -328,7 +328,7 @@ class MLP:
         self._not_training()
         # Non-finite values are taken, as the getter gives them after a diverged run: fit
         # then reports them through its on_nonfinite rule.
-        if not isinstance(params, dict):
+        if not isinstance(params, Mapping):  # a dict, or np.load's NpzFile of np.savez(**net.parameters)
             raise TypeError(f"parameters must be a dict of W1, b1, ..., got {type(params).__name__}")
         n_layers = len(self.layer_sizes) - 1
         expected = {f"{p}{l + 1}" for l in range(n_layers) for p in "Wb"}
