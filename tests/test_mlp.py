@@ -545,6 +545,32 @@ def test_ctrl_c_interrupts_training(ctrl_c_after):
         net.fit(X, Y, iterations=50_000_000)
 
 
+def test_ctrl_c_interrupts_one_long_pass(ctrl_c_after):
+    """A single forward or backward pass of a big network ran to its end before Ctrl-C was
+    seen (helper-73: 28-72 s for cost, gradients and one fit step of [2, 1024, 1024, 1] on
+    400 000 examples). The passes poll between layers (and rounds of GEMM chunks), so a
+    call interrupted early takes a fraction of an uninterrupted one. 16 layers of 1024 on
+    4096 examples in float32: ~400 MB, a forward pass of ~0.5 s on two cores."""
+    gen = np.random.default_rng(0)
+    Xb = gen.normal(size=(1024, 4096)).astype(np.float32)
+    Yb = (Xb[:1] > 0).astype(np.float32)
+    net = wi.MLP([1024] * 16 + [1], activations=["relu"] * 15 + ["sigmoid"], init="he_normal", rng=0,
+                 dtype=np.float32)
+    net.cost(Xb, Yb)  # the workspace allocated
+    start = time.perf_counter()
+    net.cost(Xb, Yb)  # one forward pass, the shortest of the calls below
+    whole = time.perf_counter() - start
+    before = net.parameters
+    for call in (lambda: net.cost(Xb, Yb), lambda: net.predict(Xb), lambda: net.gradients(Xb, Yb),
+                 lambda: net.fit(Xb, Yb, iterations=3)):
+        start = time.perf_counter()
+        with ctrl_c_after(min(0.05, whole / 8)):
+            call()
+        assert time.perf_counter() - start < 0.6 * whole
+    # The fit stopped inside its first step: no update was applied.
+    assert all(np.array_equal(before[k], v) for k, v in net.parameters.items())
+
+
 def test_a_float32_cost_beyond_float32_stops_the_fit_before_its_update():
     """Costs are computed in double: 7.5e41 counted as finite, its update overflowed the
     float32 parameters, and the fit raised a step later with inf weights (torch reports inf)."""

@@ -15,6 +15,7 @@
 
 #include "dtypes.hpp"
 #include "gil.hpp"
+#include "signals.hpp"
 #include "weightinit/mlp.hpp"
 
 namespace py = pybind11;
@@ -70,7 +71,7 @@ public:
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
-                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads);
+                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads, python_signals());
             }
             return py::make_tuple(zs, as);
         });
@@ -98,8 +99,8 @@ public:
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
-                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads)
-                               : net.cost(in.p, in.x, in.y, in.m, nthreads);
+                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads, python_signals())
+                               : net.cost(in.p, in.x, in.y, in.m, nthreads, python_signals());
             }
             return py::make_tuple(J, dws, dbs);
         });
@@ -138,6 +139,11 @@ public:
                     }
                 }
                 return false;
+            };
+            // Ctrl-C inside a long step (the check runs between steps only).
+            opt.cancel = [&] {
+                AcquireGil gil;
+                return PyErr_CheckSignals() != 0 && (raised = true);
             };
             mlp::TrainReport r;
             {

@@ -27,6 +27,7 @@
 #endif
 
 #include "weightinit/blas.hpp"
+#include "weightinit/cancel.hpp"
 #include "weightinit/config.hpp"
 #include "weightinit/parallel.hpp"
 #include "weightinit/vec8.hpp"
@@ -698,13 +699,24 @@ std::size_t gemm_chunk(std::size_t m) {
 }
 std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
 
+// Runs task(t) for t in [0, n) on threads threads; when poll is given, in rounds of
+// threads tasks with a poll after each (the same tasks: Ctrl-C is seen between rounds).
+template <class Task>
+void polled_rounds(std::size_t n, int threads, CancelPoll* poll, Task&& task) {
+    const std::size_t round = poll ? std::size_t(std::max(threads, 1)) : n;
+    for (std::size_t first = 0; first < n; first += round) {
+        parallel_for(std::min(round, n - first), threads, [&](std::size_t t) { task(first + t); });
+        if (poll) (*poll)();
+    }
+}
+
 // C = op(W) B over m columns (B, C with row stride m): one GEMM per chunk of columns.
 template <class T>
 void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, const T* W, std::size_t ldw,
-                  const T* B, T* C, int nthreads) {
+                  const T* B, T* C, int nthreads, CancelPoll* poll) {
     const std::size_t chunk = gemm_chunk(m);
     const int threads = rows * k * m >= gemm_parallel_min ? nthreads : 1;
-    parallel_for(gemm_chunks(m), threads, [&](std::size_t t) {
+    polled_rounds(gemm_chunks(m), threads, poll, [&](std::size_t t) {
         const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
         blas::gemm(trans_w, false, rows, n, k, T(1), W, ldw, B + c0, m, T(0), C + c0, m);
     });
@@ -714,14 +726,14 @@ void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, 
 // partial (gemm_chunks(m) x n_out x n_in), then the chunks summed in order.
 template <class T>
 void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T scale, const T* dz, const T* a,
-                          T* dW, T* partial, int nthreads) {
+                          T* dW, T* partial, int nthreads, CancelPoll* poll) {
     const std::size_t chunk = gemm_chunk(m), nc = gemm_chunks(m), size = n_out * n_in;
     if (nc == 1) {
         blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a, m, T(0), dW, n_in);
         return;
     }
     const int threads = n_out * n_in * m >= gemm_parallel_min ? nthreads : 1;
-    parallel_for(nc, threads, [&](std::size_t t) {
+    polled_rounds(nc, threads, poll, [&](std::size_t t) {
         const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
         blas::gemm(false, true, n_out, n_in, n, T(1), dz + c0, m, a + c0, m, T(0), partial + t * size, n_in);
     });
@@ -845,10 +857,12 @@ void check_parameters(const Architecture& arch, const Parameters<T>& p) {
 // zh[l], when non-null, receives hidden Z_l.
 template <class T>
 void forward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
-                  const std::vector<T*>& A, const std::vector<T*>& zh, T* zout, int nthreads) {
+                  const std::vector<T*>& A, const std::vector<T*>& zh, T* zout, int nthreads,
+                  CancelPoll* poll = nullptr) {
     const std::size_t L = arch.layers();
     const T* prev = X;
     for (std::size_t l = 0; l < L; ++l) {
+        if (poll) (*poll)();
         const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
         const bool output = l + 1 == L;
         T* dst = output ? zout : A[l];
@@ -856,7 +870,7 @@ void forward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, 
         const Activation act = output ? Activation::identity : arch.activations[l];
         T* z_copy = output ? nullptr : zh[l];
         if (is_wide(arch, l)) {
-            gemm_columns(false, n_out, n_in, m, p.W[l], n_in, prev, dst, nthreads);
+            gemm_columns(false, n_out, n_in, m, p.W[l], n_in, prev, dst, nthreads, poll);
             for_blocks(m, n_out, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                 kernels::bias_activate(dst, p.b[l], n_out, m, c0, c1, act, arch.alpha, z_copy);
             });
@@ -887,12 +901,13 @@ double output_pass(const Architecture& arch, const T* zout, const T* Y, std::siz
 template <class T>
 void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X, std::size_t m,
                    const std::vector<T*>& A, T* g0, T* g1, T* partial, T* gemm_partial, const std::vector<T*>& dW,
-                   const std::vector<T*>& db, int nthreads) {
+                   const std::vector<T*>& db, int nthreads, CancelPoll* poll = nullptr) {
     const T scale = T(1.0 / double(m));
     const std::size_t nb = blocks_of(m);
     T* dz = g0;
     T* dz_prev = g1;
     for (std::size_t l = arch.layers(); l-- > 0;) {
+        if (poll) (*poll)();
         const std::size_t n_out = arch.sizes[l + 1], n_in = arch.sizes[l];
         const T* a_prev = l == 0 ? X : A[l - 1];
         const Activation prev_act = l == 0 ? Activation::identity : arch.activations[l - 1];
@@ -920,9 +935,9 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
                 dW[l][j - n_out] = scale * s;
         }
         if (wide) {
-            gemm_weight_gradient(n_out, n_in, m, scale, dz, a_prev, dW[l], gemm_partial, nthreads);
+            gemm_weight_gradient(n_out, n_in, m, scale, dz, a_prev, dW[l], gemm_partial, nthreads, poll);
             if (next) {
-                gemm_columns(true, n_in, n_out, m, p.W[l], n_in, dz, next, nthreads);
+                gemm_columns(true, n_in, n_out, m, p.W[l], n_in, dz, next, nthreads, poll);
                 for_blocks(m, n_in, nthreads, [&](std::size_t, std::size_t c0, std::size_t c1) {
                     kernels::scale_by_derivative(next, a_prev, n_in, m, c0, c1, prev_act, arch.alpha);
                 });
@@ -1359,7 +1374,8 @@ void check_examples(std::size_t m) {
 
 template <class T>
 void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* const* Z, T* const* A,
-                         int nthreads) {
+                         int nthreads, const Cancel& cancel) {
+    CancelPoll poll(cancel);
     check_parameters(arch_, p);
     check_examples(m);
     prepare_gemm(arch_);
@@ -1371,13 +1387,15 @@ void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* c
         if (Z && l + 1 < L) zh[l] = Z[l];
     }
     T* zout = Z && Z[L - 1] ? Z[L - 1] : ws_->Z.data();
-    forward_pass(arch_, p, X, m, a_dst, zh, zout, nthreads);
+    forward_pass(arch_, p, X, m, a_dst, zh, zout, nthreads, cancel ? &poll : nullptr);
     output_pass<T>(arch_, zout, nullptr, m, a_dst[L - 1], nullptr, ws_->cost_partial, nthreads);
 }
 
 template <class T>
 double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
-                             T* const* db, int nthreads) {
+                             T* const* db, int nthreads, const Cancel& cancel) {
+    CancelPoll poll(cancel);
+    CancelPoll* const polled = cancel ? &poll : nullptr;
     check_parameters(arch_, p);
     check_examples(m);
     prepare_gemm(arch_);
@@ -1385,18 +1403,20 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
     w.reserve(arch_, m);
     const std::size_t L = arch_.layers();
     const auto A = pointers(w.A);
-    forward_pass(arch_, p, X, m, A, std::vector<T*>(L, nullptr), w.Z.data(), nthreads);
+    forward_pass(arch_, p, X, m, A, std::vector<T*>(L, nullptr), w.Z.data(), nthreads, polled);
     const double J = output_pass(arch_, w.Z.data(), Y, m, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
     if (dW && db) {
         const std::vector<T*> gW(dW, dW + L), gb(db, db + L);
-        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), gW, gb, nthreads);
+        backward_pass(arch_, p, X, m, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(), gW, gb,
+                      nthreads, polled);
     }
     return J;
 }
 
 template <class T>
-double Network<T>::cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads) {
-    return gradients(p, X, Y, m, nullptr, nullptr, nthreads);
+double Network<T>::cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads,
+                        const Cancel& cancel) {
+    return gradients(p, X, Y, m, nullptr, nullptr, nthreads, cancel);
 }
 
 template <class T>
@@ -1428,6 +1448,12 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     TrainReport report;
     std::size_t units = 0;
     for (std::size_t n_l : arch_.sizes) units += n_l;
+    // opt.cancel is polled inside the layer-by-layer steps that take milliseconds (2^24
+    // multiply-adds a pass): a poll reads the clock, a few percent of a short step's time.
+    double weights = 0.0;
+    for (std::size_t l = 0; l < L; ++l) weights += double(arch_.sizes[l]) * double(arch_.sizes[l + 1]);
+    CancelPoll poll(opt.cancel);
+    CancelPoll* const polled = opt.cancel && weights * double(bs) >= 16777216.0 ? &poll : nullptr;
     StepThreads threads(opt.nthreads, opt.iterations, units * bs);
     using clock = std::chrono::steady_clock;
     auto last_check = clock::now();
@@ -1456,7 +1482,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
             if (fused) {
                 J = fused_J(x, y, n, step, nthreads);
             } else {
-                forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), nthreads);
+                forward_pass(arch_, p, x, n, A, no_z, w.Z.data(), nthreads, polled);
                 J = output_pass(arch_, w.Z.data(), y, n, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
             }
             if (step % opt.record_every == 0) costs[report.recorded++] = J;
@@ -1480,7 +1506,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
             }
             if (!fused)
                 backward_pass(arch_, p, x, n, A, w.G0.data(), w.G1.data(), w.partial.data(), w.gemm_partial.data(),
-                              dW, db, nthreads);
+                              dW, db, nthreads, polled);
             update(arch_, p, dW, db, opt.learning_rate);
             ++report.steps;
         }
@@ -1508,7 +1534,11 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
             team.finish();
         });
     } else {
-        run(fused_J);
+        try {
+            run(fused_J);
+        } catch (const Cancelled&) {  // opt.cancel, inside a step: before its update, as the check's stop
+            report.cancelled = true;
+        }
     }
     // A non-finite stop leaves NaN in the records it never reached, not whatever the buffer
     // held; a cancelled run leaves them as they were (mlp.hpp).

@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "weightinit/cancel.hpp"
 #include "weightinit/philox.hpp"
 
 namespace weightinit::mlp {
@@ -122,6 +123,10 @@ struct TrainOptions {
     bool stop_on_nonfinite = true;  // stop before updating with a nan/inf cost
     Key shuffle_key{0, 0};
     int nthreads = 1;
+    // Polled inside the layer-by-layer steps (between layers and rounds of GEMM chunks), so
+    // that a long step stops early: the step's update is not applied and report.cancelled
+    // is set, as when check stops the loop. Empty: not polled.
+    Cancel cancel;
 };
 
 // Whether a cost (computed in double) is finite in the network's type T: beyond float32's
@@ -163,14 +168,18 @@ public:
 
     // Forward pass over m examples. For each layer l (0-based) writes Z_l to Z[l] and
     // A_l to A[l] where those pointers are non-null (each (sizes[l+1], m)).
-    void forward(const Parameters<T>& p, const T* X, std::size_t m, T* const* Z, T* const* A, int nthreads);
+    // cancel, when given, is polled between layers (and rounds of GEMM chunks) of this and
+    // the calls below: Cancelled is thrown, the outputs left partly written.
+    void forward(const Parameters<T>& p, const T* X, std::size_t m, T* const* Z, T* const* A, int nthreads,
+                 const Cancel& cancel = {});
 
     // The cost J of the current parameters.
-    double cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads);
+    double cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads,
+                const Cancel& cancel = {});
 
     // J and its gradients: dW[l], db[l] shaped like W[l], b[l].
     double gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
-                     T* const* db, int nthreads);
+                     T* const* db, int nthreads, const Cancel& cancel = {});
 
     // opt.iterations steps; the cost of every recorded step goes to costs[step / record_every].
     // Stopped by a non-finite cost, the records it never reached are NaN; cancelled by the
