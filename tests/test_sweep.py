@@ -336,28 +336,29 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
 
     monkeypatch.setattr(wi.MLP, "__init__", build)
     wi.set_num_threads(2)
-    # [2, 1000, 1]: 4001 parameters, the widest W 2000. In float64 values: the stacks of 400
-    # runs, 400 x 4001; two networks' parameters and gradients, 4 x 4001; X and Y converted,
-    # (2 + 1) x (400 + 400); two workers, each its parameters and gradients (2 x 4001) and
-    # per example A of both layers, Z out and two dZ of at most 1000 units (1001 + 1 + 2000).
-    # Then 400 x 10 costs of 8 bytes.
-    need = 8 * (400 * 4001 + 4 * 4001 + 3 * 800 + 2 * (2 * 4001 + 3002 * 400)) + 8 * 400 * 10
-    assert round(need / 1e6, 1) == 32.3
+    # [2, 1000, 1]: 4001 parameters, the widest W 2000, trained layer by layer (h > 255). In
+    # float64 values: the stacks of 400 runs, 400 x 4001; two networks' parameters and
+    # gradients, 4 x 4001; X and Y converted, (2 + 1) x (400 + 400); two workers, each its
+    # parameters and gradients (2 x 4001) and per example A of both layers, Z out and the dZ
+    # rows of both layers (1001 + 1 + 1 + 1000). Then 400 x 10 costs of 8 bytes.
+    need = 8 * (400 * 4001 + 4 * 4001 + 3 * 800 + 2 * (2 * 4001 + 2003 * 400)) + 8 * 400 * 10
+    assert round(need / 1e6, 1) == 25.9
     monkeypatch.setattr(_args, "physical_memory", lambda: need - 1)
     with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) of \[2, 1000, 1\] on 400 examples "
-                                          r"needs about 32\.3 MB, more than the 32\.3 MB"):
+                                          r"needs about 25\.9 MB, more than the 25\.9 MB"):
         wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
     assert not built  # not even the first network
     monkeypatch.setattr(_args, "physical_memory", lambda: need)
     r = wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
     assert r.costs.shape == (2, 200, 10) and len(built) == 400
-    # A larger test set is only fed forward: 2 x 1002 values per example scored.
+    # A larger test set is only fed forward: each worker's parameters and, per example scored,
+    # A of both layers, Z and dZ out (1001 + 2), more than its training writes.
     big = np.tile(X, 20)
-    more = need + 8 * (3 * 7600 + 2 * (1002 * 8000 - 3002 * 400))
+    more = 8 * (400 * 4001 + 4 * 4001 + 3 * (400 + 8000) + 2 * (4001 + 1003 * 8000)) + 8 * 400 * 10
     monkeypatch.setattr(_args, "physical_memory", lambda: more - 1)
-    with pytest.raises(MemoryError, match=r"needs about 141\.5 MB"):
+    with pytest.raises(MemoryError, match=r"needs about 141\.6 MB"):
         wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=big, Y_test=np.tile(Y, 20))
-    assert round(more / 1e6, 1) == 141.5
+    assert round(more / 1e6, 1) == 141.6
     with pytest.raises(MemoryError, match=r"1 run \(1 init x 1 seed\) of \[2, 5000000, 1\]"):
         wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # a worker's activations alone: 48 GB
 

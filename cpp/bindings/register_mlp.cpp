@@ -68,10 +68,11 @@ public:
                 if (all_layers) zs.append(zl);
                 as.append(al);
             }
+            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
-                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads, python_signals());
+                net.forward(in.p, in.x, m, z.data(), a.data(), nthreads, cancel);
             }
             return py::make_tuple(zs, as);
         });
@@ -96,11 +97,12 @@ public:
                     dbs.append(gb);
                 }
             double J;
+            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
-                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads, python_signals())
-                               : net.cost(in.p, in.x, in.y, in.m, nthreads, python_signals());
+                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads, cancel)
+                               : net.cost(in.p, in.x, in.y, in.m, nthreads, cancel);
             }
             return py::make_tuple(J, dws, dbs);
         });
@@ -140,11 +142,13 @@ public:
                 }
                 return false;
             };
-            // Ctrl-C inside a long step (the check runs between steps only).
-            opt.cancel = [&] {
-                AcquireGil gil;
-                return PyErr_CheckSignals() != 0 && (raised = true);
-            };
+            // Ctrl-C inside a long step (the check runs between steps only); signals reach the
+            // main thread only.
+            if (on_main_thread())
+                opt.cancel = [&] {
+                    AcquireGil gil;
+                    return PyErr_CheckSignals() != 0 && (raised = true);
+                };
             mlp::TrainReport r;
             {
                 ReleaseGil release;
@@ -169,6 +173,9 @@ public:
     }
 
     bool float32() const { return float32_; }
+    bool fused() const {
+        return std::visit([](const auto& net) { return net.fused(); }, net_);
+    }
     bool training() const { return fits_ > 0; }
 
 private:
@@ -254,7 +261,8 @@ void register_mlp(py::module_& parent) {
              py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
              py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))
         .def_property_readonly("float32", &PyNetwork::float32)
-        .def_property_readonly("training", &PyNetwork::training);
+        .def_property_readonly("training", &PyNetwork::training)
+        .def_property_readonly("fused", &PyNetwork::fused);
     m.def(
         "accuracy",
         [](const std::string& loss, const py::array& A, const py::array& Y) {

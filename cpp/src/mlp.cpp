@@ -1549,6 +1549,11 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
 }
 
 template <class T>
+bool Network<T>::fused() const {
+    return fused_applies<T>(arch_);
+}
+
+template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m) {
     if (n_out == 0) throw std::invalid_argument("accuracy needs at least one output unit");
     if (loss == Loss::mse || m == 0) return std::numeric_limits<double>::quiet_NaN();

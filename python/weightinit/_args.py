@@ -157,17 +157,17 @@ def positive_int(value: Any, name: str) -> int:
     return count(value, name, 1)
 
 
-def generator(rng: Any) -> np.random.Generator:
+def generator(rng: Any, name: str = "rng") -> np.random.Generator:
     """``np.random.default_rng(rng)`` (SPEC 7: a Generator passes through and advances), but
     for a bool, which NumPy would take as the seed 0 or 1: ``rng=True`` is more likely meant
-    as "random" than as a fixed key."""
+    as "random" than as a fixed key. Errors name the argument as ``name``."""
     if isinstance(rng, (bool, np.bool_)):
-        raise TypeError(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, a BitGenerator "
-                        f"or a Generator, got bool ({rng}): pass rng=None for fresh entropy, an int for a seed")
+        raise TypeError(f"{name} must be None, an int >= 0, a sequence of ints, a SeedSequence, a BitGenerator "
+                        f"or a Generator, got bool ({rng}): pass {name}=None for fresh entropy, an int for a seed")
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"rng must be None, an int >= 0, a sequence of ints, a SeedSequence, "
+        raise type(exc)(f"{name} must be None, an int >= 0, a sequence of ints, a SeedSequence, "
                         f"a BitGenerator or a Generator: {exc}") from None
 
 
@@ -341,8 +341,11 @@ def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
     shape is a float). Else a MemoryError naming the shape."""
     size = math.prod(d for d in full if d)
     if size >= _MAX_ELEMENTS:
+        def text(n: int) -> str:  # a 310-digit dimension as ~2**1030
+            return str(n) if n < 2**64 else f"~2**{n.bit_length() - 1}"
         empty = " (its non-empty axes)" if 0 in full else ""
-        raise MemoryError(f"shape {full} has {size} elements{empty}, more than can be addressed")
+        raise MemoryError(f"shape ({', '.join(text(d) for d in full)}{',' if len(full) == 1 else ''}) has "
+                          f"{text(size)} elements{empty}, more than can be addressed")
     return full
 
 

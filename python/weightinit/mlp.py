@@ -68,17 +68,29 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
     return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
 
 
-def engine_values(sizes: Sequence[int], m: int, scored: int = 0) -> int:
-    """About how many values the engine holds to train a network of ``sizes`` on ``m``
-    examples and feed ``scored`` examples forward: the parameters and their gradients; per
-    example trained, every layer's activations, the output's Z and two dZ of the widest
-    layer; per example scored, the activations and the output's Z; and, past 2048 examples,
-    the per-chunk dW of the widest layer's GEMM."""
+def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) -> int:
+    """About how many values a core call on ``m`` examples writes for a network of ``sizes``
+    (what Linux backs with memory: the engine reserves its buffers for the widest layer, but
+    pages never written cost nothing), its parameters included. ``work``:
+    ``"forward"`` (predict, cost): every layer's activations and the output's Z and dZ;
+    ``"layers"`` (MLP.forward): Z and A of every layer, returned;
+    ``"train"`` (gradients, a fit step): the forward's values, the dZ rows the backward pass
+    writes into its two alternating buffers, the gradients and, past 2048 examples, the
+    per-chunk dW of the widest GEMM layer; a ``fused`` fit (a narrow [n_0, h, 1] network)
+    writes nothing per example."""
     params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
-    widest = max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))
-    forward = sum(sizes[1:]) + sizes[-1]
-    chunks = min(16, -(-m // 2048)) if m > 2048 else 0
-    return 2 * params + max((forward + 2 * max(sizes[1:])) * m, forward * scored) + chunks * widest
+    hidden_and_out = sum(sizes[1:])
+    if work == "layers":
+        return params + 2 * hidden_and_out * m
+    if work == "forward":
+        return params + (hidden_and_out + 2 * sizes[-1]) * m
+    if fused:
+        return 2 * params
+    dz = list(sizes[1:])[::-1]  # dZ of layers L, L-1, ..., 1 go to one buffer, then the other
+    wide = [n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]) if n_out * n_in >= 256]
+    chunks = min(16, -(-m // 2048)) if m > 2048 and wide else 0
+    return (2 * params + (hidden_and_out + sizes[-1] + max(dz[0::2]) + max(dz[1::2], default=0)) * m
+            + chunks * max(wide, default=0))
 
 
 def _unmasked(a: Any, name: str, fix: str = "") -> Any:
@@ -217,10 +229,11 @@ class MLP:
         self.activations = acts
         self._rng = _args.generator(rng)
         params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
-        nbytes = 3 * params * self.dtype.itemsize  # the initializer's arrays, the network's copy, the gradients
+        # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
+        nbytes = (2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))) * self.dtype.itemsize
         memory = _args.beyond_memory(nbytes)
         if memory:
-            raise MemoryError(f"layer_sizes {list(sizes)}: {params} weights and biases, drawn, kept and with their "
+            raise MemoryError(f"layer_sizes {list(sizes)}: {params} weights and biases, kept, drawn and with their "
                               f"gradients, need about {_args.size_text(nbytes)}, more than the "
                               f"{_args.size_text(memory)} this process may use")
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
@@ -374,14 +387,15 @@ class MLP:
         return arr
 
     @contextlib.contextmanager
-    def _engine(self, m: int, batches: bool = False, trained: bool = True) -> Iterator[None]:
-        """The core's calls on m examples (``trained``: forward and backward, else forward
-        only), in terms of the network and the data when its buffers cannot fit: refused
+    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> Iterator[None]:
+        """The core's calls on m examples (``work`` as :func:`engine_values`; ``extra`` values
+        besides), in terms of the network and the data when its buffers cannot fit: refused
         beforehand when they would need more than this process may use (where Linux would let
         the allocation pass and kill the process filling it), and pybind11's bare
         "std::bad_alloc" reworded."""
         fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
-        nbytes = engine_values(self.layer_sizes, m if trained else 0, 0 if trained else m) * self.dtype.itemsize
+        fused = work == "train" and batches and self._net.fused
+        nbytes = (engine_values(self.layer_sizes, m, work, fused) + extra) * self.dtype.itemsize
         memory = _args.beyond_memory(nbytes)
         if memory:
             raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples need about "
@@ -399,14 +413,14 @@ class MLP:
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._inputs(X)
-        with self._engine(X.shape[1], trained=False):
+        with self._engine(X.shape[1], "layers"):
             Z, A = self._net.forward(self._params, X, True, get_num_threads())
         return list(Z), list(A)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output layer's activations, ``(n_outputs, m)``."""
         X = self._inputs(X)
-        with self._engine(X.shape[1], trained=False):
+        with self._engine(X.shape[1], "forward"):
             _, A = self._net.forward(self._params, X, False, get_num_threads())
         return A[0]
 
@@ -439,7 +453,7 @@ class MLP:
         """The loss J of the current parameters on (X, Y)."""
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
-        with self._engine(X.shape[1]):
+        with self._engine(X.shape[1], "forward"):
             J, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
         return float(J)
 
@@ -447,7 +461,7 @@ class MLP:
         """The prototype's grads dict ``{"dW1": ..., "db1": ..., ...}`` of J on (X, Y)."""
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
-        with self._engine(X.shape[1]):
+        with self._engine(X.shape[1], "train"):
             _, dW, db = self._net.gradients(self._params, X, Y, True, get_num_threads())
         out = {}
         for l, (gw, gb) in enumerate(zip(dW, db)):
@@ -511,7 +525,7 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        with self._engine(bs or m, batches=True):
+        with self._engine(bs or m, "train", batches=True, extra=(X.shape[0] + Y.shape[0]) * bs):
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                             on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]

@@ -78,7 +78,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
         W2 = rs.randn(n_y, n_h) * scale
     else:
         f = _initializer(init, "init")
-        gen = np.random.default_rng(_args.count(seed, "seed", 0))
+        gen = _args.generator(seed, "seed")
         W1 = _layer_weights(f, n_h, n_x, gen, np.float64, name="W1") * scale
         W2 = _layer_weights(f, n_y, n_h, gen, np.float64, name="W2") * scale
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}

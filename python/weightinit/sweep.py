@@ -168,17 +168,18 @@ class SweepTooLarge(MemoryError):
 
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
-                  m: int, m_test: int, threads: int) -> None:
+                  m: int, m_test: int, threads: int, fused: bool) -> None:
     """A MemoryError, before any network is built, for a sweep that would not fit in the
     memory this process may use (beyond it the kernel kills the process without a word).
     Counted: the stacked parameters of every run and their costs; two networks at a time
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
-    and per thread a worker's parameters and gradients, its activations and two dZ per unit
-    and example (forward only, for the m_test examples scored), and its per-chunk GEMM dW."""
+    and per thread what a worker's training (``fused`` or layer by layer) or scoring of the
+    m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
     params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
     runs = n_inits * n_seeds
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
-              + min(runs, threads) * engine_values(sizes, m, m_test))
+              + min(runs, threads) * max(engine_values(sizes, m, "train", fused),
+                                         engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
     memory = _args.beyond_memory(need, unchecked=0)
     if memory:
@@ -287,8 +288,10 @@ def sweep(
     runs, threads = n_i * n_s, get_num_threads()
     n_records = _args.records(iterations, record_every, runs)
     sizes = MLP._sizes(layer_sizes)
+    loss_name, acts = MLP._activations(activations, loss, len(sizes) - 1)
+    fused = core.mlp.Network(list(sizes), list(acts), loss_name, 0.01, False).fused  # trains by the fused step
     _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
-                  _columns(X_test), threads)
+                  _columns(X_test), threads, fused)
     # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
     # first checks the data.
     def network(r: int) -> MLP:

@@ -166,6 +166,10 @@ public:
 
     const Architecture& architecture() const { return arch_; }
 
+    // Whether train() takes the fused step (narrow [n_0, h, 1] networks with a sigmoid
+    // output), which keeps no per-example buffers.
+    bool fused() const;
+
     // Forward pass over m examples. For each layer l (0-based) writes Z_l to Z[l] and
     // A_l to A[l] where those pointers are non-null (each (sizes[l+1], m)).
     // cancel, when given, is polled between layers (and rounds of GEMM chunks) of this and
