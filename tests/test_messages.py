@@ -392,3 +392,18 @@ def test_a_shape_beyond_float_range_is_named_in_few_words():
 def test_centers_of_the_wrong_kind_are_a_type_error():
     with pytest.raises(TypeError, match="centers"):
         datasets.blobs(5, centers=object())
+
+
+def test_the_memory_free_now_limits_too(monkeypatch):
+    """A call that writes 24.7 GB passed a check against the machine's 25.3 GB and was killed
+    (helper-73's [2, 256, 1] on 6e6 examples): what Linux can still give (MemAvailable) is
+    a limit too."""
+    from weightinit import _args
+    assert _args.available_memory() is None or _args.available_memory() > 0
+    monkeypatch.setattr(_args, "available_memory", lambda: 300 * 10**6)
+    Xb = np.zeros((2, 100_000))
+    net = wi.MLP([2, 256, 1], rng=0)
+    with pytest.raises(MemoryError, match=r"need about 412\.\d MB, more than the 300\.0 MB"):
+        net.fit(Xb, Xb[:1], iterations=1)
+    monkeypatch.setattr(_args, "available_memory", lambda: None)  # not Linux: the machine's memory alone
+    assert net.fit(Xb, Xb[:1], iterations=1).shape == (1,)

@@ -123,12 +123,29 @@ def records(iterations: int, record_every: int, runs: int = 1) -> int:
     return n
 
 
+def available_memory() -> Optional[int]:
+    """What Linux can still give to new allocations without swapping (MemAvailable of
+    /proc/meminfo), in bytes; None where it does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def beyond_memory(nbytes: int, unchecked: int = 2**26) -> Optional[int]:
-    """The memory this process may use (:func:`physical_memory`) if ``nbytes`` is more, else
-    None: beyond it Linux lets the allocation pass and kills the process as it fills the
-    pages. Sizes up to ``unchecked`` are not checked: reading the limits takes ~0.1 ms, a
-    training step a few microseconds."""
-    memory = physical_memory() if nbytes > unchecked else None
+    """The memory this process may use, the lower of :func:`physical_memory` and what is free
+    now (:func:`available_memory`), if ``nbytes`` of new allocations are more, else None:
+    beyond it Linux lets the allocation pass and kills the process as it fills the pages.
+    Sizes up to ``unchecked`` are not checked: reading the limits takes ~0.1 ms, a training
+    step a few microseconds."""
+    if nbytes <= unchecked:
+        return None
+    limits = [m for m in (physical_memory(), available_memory()) if m]
+    memory = min(limits) if limits else None
     return memory if memory and nbytes > memory else None
 
 
