@@ -142,13 +142,10 @@ public:
                 }
                 return false;
             };
-            // Ctrl-C inside a long step (the check runs between steps only); signals reach the
-            // main thread only.
-            if (on_main_thread())
-                opt.cancel = [&] {
-                    AcquireGil gil;
-                    return PyErr_CheckSignals() != 0 && (raised = true);
-                };
+            // Ctrl-C inside a long step (the check runs between steps only); its error is
+            // raised below with the costs, as the check's.
+            if (weightinit::Cancel signals = python_signals())
+                opt.cancel = [&raised, signals] { return signals() && (raised = true); };
             mlp::TrainReport r;
             {
                 ReleaseGil release;

@@ -1387,7 +1387,7 @@ void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* c
         if (Z && l + 1 < L) zh[l] = Z[l];
     }
     T* zout = Z && Z[L - 1] ? Z[L - 1] : ws_->Z.data();
-    forward_pass(arch_, p, X, m, a_dst, zh, zout, nthreads, cancel ? &poll : nullptr);
+    forward_pass(arch_, p, X, m, a_dst, zh, zout, nthreads, poll.active());
     output_pass<T>(arch_, zout, nullptr, m, a_dst[L - 1], nullptr, ws_->cost_partial, nthreads);
 }
 
@@ -1395,7 +1395,7 @@ template <class T>
 double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
                              T* const* db, int nthreads, const Cancel& cancel) {
     CancelPoll poll(cancel);
-    CancelPoll* const polled = cancel ? &poll : nullptr;
+    CancelPoll* const polled = poll.active();
     check_parameters(arch_, p);
     check_examples(m);
     prepare_gemm(arch_);
@@ -1453,7 +1453,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     double weights = 0.0;
     for (std::size_t l = 0; l < L; ++l) weights += double(arch_.sizes[l]) * double(arch_.sizes[l + 1]);
     CancelPoll poll(opt.cancel);
-    CancelPoll* const polled = opt.cancel && weights * double(bs) >= 16777216.0 ? &poll : nullptr;
+    CancelPoll* const polled = weights * double(bs) >= 16777216.0 ? poll.active() : nullptr;
     StepThreads threads(opt.nthreads, opt.iterations, units * bs);
     using clock = std::chrono::steady_clock;
     auto last_check = clock::now();

@@ -188,6 +188,20 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
                         f"a BitGenerator or a Generator: {exc}") from None
 
 
+def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.random.RandomState:
+    """``np.random.RandomState(seed)``, the legacy ``np.random.seed`` stream the first article
+    draws from, with NumPy's errors for a bad seed naming the argument; with ``takes_stream``
+    a RandomState passes through."""
+    if takes_stream and isinstance(seed, np.random.RandomState):
+        return seed
+    try:
+        return np.random.RandomState(seed)
+    except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
+        kinds = "None, an int seed or a np.random.RandomState" if takes_stream else "None or an int seed"
+        raise type(exc)(f"{name} must be {kinds} (the article's legacy stream, seeds in [0, 2**32 - 1]), "
+                        f"got {seed!r}: {exc}") from None
+
+
 def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):  # the common case, at once

@@ -21,7 +21,7 @@ __all__ = ["blobs", "circles", "moons", "planar_flower"]
 def _addressable(name: str, value: int, examples: int, rows: int) -> None:
     """A MemoryError naming the argument when float64 arrays of ``rows`` x ``examples`` would
     hold 2**63 bytes or more (NumPy's limit, where its own error names no argument)."""
-    if examples * rows * 8 >= 2**63:
+    if examples * rows * 8 > _args.MAX_BYTES:
         raise MemoryError(f"{name}={value} asks for {examples} examples of {rows} rows, more than can be addressed")
 
 
@@ -41,14 +41,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     _addressable("m", m, m, 2)
     a = _args.real(petals, "petals")
     sigma = _args.nonnegative(noise, "noise")
-    if isinstance(rng, np.random.RandomState):
-        rs = rng
-    else:
-        try:
-            rs = np.random.RandomState(rng)
-        except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
-            raise type(exc)(f"rng must be None, an int seed or a np.random.RandomState (the article's legacy "
-                            f"stream, seeds in [0, 2**32 - 1]), got {rng!r}: {exc}") from None
+    rs = _args.legacy_stream(rng, "rng", takes_stream=True)
     n = m // 2
     X = np.zeros((m, 2))
     Y = np.zeros((m, 1), dtype=np.uint8)

@@ -68,6 +68,11 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
     return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
 
 
+def parameter_count(sizes: Sequence[int]) -> int:
+    """Weights and biases of a network of ``sizes``."""
+    return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+
+
 def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) -> int:
     """About how many values a core call on ``m`` examples writes for a network of ``sizes``
     (what Linux backs with memory: the engine reserves its buffers for the widest layer, but
@@ -78,7 +83,7 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     writes into its two alternating buffers, the gradients and, past 2048 examples, the
     per-chunk dW of the widest GEMM layer; a ``fused`` fit (a narrow [n_0, h, 1] network)
     writes nothing per example."""
-    params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    params = parameter_count(sizes)
     hidden_and_out = sum(sizes[1:])
     if work == "layers":
         return params + 2 * hidden_and_out * m
@@ -228,7 +233,7 @@ class MLP:
         self.layer_sizes = sizes
         self.activations = acts
         self._rng = _args.generator(rng)
-        params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+        params = parameter_count(sizes)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
         nbytes = (2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))) * self.dtype.itemsize
         memory = _args.beyond_memory(nbytes)

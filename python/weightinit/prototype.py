@@ -73,7 +73,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     scale = _args.real(scale, "scale")
     if init is None:
-        rs = _legacy_stream(seed, "seed")
+        rs = _args.legacy_stream(seed, "seed")
         W1 = rs.randn(n_h, n_x) * scale
         W2 = rs.randn(n_y, n_h) * scale
     else:
@@ -82,15 +82,6 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
         W1 = _layer_weights(f, n_h, n_x, gen, np.float64, name="W1") * scale
         W2 = _layer_weights(f, n_y, n_h, gen, np.float64, name="W2") * scale
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
-
-
-def _legacy_stream(seed: Any, name: str) -> np.random.RandomState:
-    """``np.random.RandomState(seed)``, the prototype's ``np.random.seed`` stream, with NumPy's
-    errors for a bad seed naming the argument."""
-    try:
-        return np.random.RandomState(seed)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} must be an int in [0, 2**32 - 1] (NumPy's legacy seeds), got {seed!r}: {exc}") from None
 
 
 _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star imports copy it)

@@ -32,7 +32,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit._table import counted, markdown
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, engine_values
+from weightinit.mlp import MLP, _initializer, engine_values, parameter_count
 from weightinit.summary import moments
 
 __all__ = ["SweepResult", "SweepTooLarge", "sweep", "init_label"]
@@ -175,7 +175,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
     and per thread what a worker's training (``fused`` or layer by layer) or scoring of the
     m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
-    params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    params = parameter_count(sizes)
     runs = n_inits * n_seeds
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
               + min(runs, threads) * max(engine_values(sizes, m, "train", fused),

@@ -24,6 +24,9 @@ public:
     explicit CancelPoll(const Cancel& cancel, std::chrono::milliseconds interval = std::chrono::milliseconds(50))
         : cancel_(cancel), interval_(interval), last_(std::chrono::steady_clock::now()) {}
 
+    // This poll, or nullptr without a cancel: callers skip their polling points' cost then.
+    CancelPoll* active() { return cancel_ ? this : nullptr; }
+
     void operator()() {
         if (!cancel_) return;
         const auto now = std::chrono::steady_clock::now();
