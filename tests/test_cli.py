@@ -568,7 +568,8 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert overlay.get_xscale() == "log"
     lines = overlay.get_lines()
     medians = [np.nanmedian(result.costs[i][:, result.steps > 0], axis=0) for i in range(len(schemes))]
-    labels = [s if (m <= 2).any() else s + " (off the axis)" for s, m in zip(schemes, medians)]
+    labels = [s if (m <= 2).all() else s + f" (off the axis: up to {m.max():.3g})" if (m <= 2).any()
+              else s + " (off the axis)" for s, m in zip(schemes, medians)]
     assert [line.get_label() for line in lines] == labels
     assert len({line.get_color() for line in lines}) == len(schemes)  # ten colours, then dashed lines
     many = plots.cost_curves(experiments.compare("flower", 4, "tanh", 3, 1.2, 1, ["zeros"] * 12)[0],
@@ -589,6 +590,10 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
         if i == 1:
             want[5] = np.median(result.costs[1, 1:, 5])
         np.testing.assert_allclose(y, want[steps > 0], rtol=1e-12)
+    # A median partly above the axis: its clipped line would read as a cost near 2.
+    result.costs[2, :, 3] = 3.5
+    overlay = plots.cost_curves(result, str(tmp_path / "part.png")).axes[3]
+    assert overlay.get_lines()[2].get_label() == "he_normal (off the axis: up to 3.5)"
     # Every run of a scheme diverged, after costs above the axis: its median is off the axis
     # while it lasts, but the legend says why it ends.
     result.diverged[0] = True
@@ -910,3 +915,4 @@ def test_counts_are_singular_for_one():
     from weightinit._table import counted
 
     assert [counted(n, "seed") for n in (0, 1, 2)] == ["0 seeds", "1 seed", "2 seeds"]
+

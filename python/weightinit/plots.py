@@ -122,6 +122,8 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
             median = np.nanmedian(costs[:, later], axis=0)
         if not (median <= COST_AXIS_TOP).any():  # listed, with no line to see
             name += " (diverged)" if result.diverged[i].all() else " (off the axis)"
+        elif (median > COST_AXIS_TOP).any():  # a clipped line would read as a cost near 2
+            name += f" (off the axis: up to {np.nanmax(median):.3g})"
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
