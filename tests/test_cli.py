@@ -916,3 +916,40 @@ def test_counts_are_singular_for_one():
 
     assert [counted(n, "seed") for n in (0, 1, 2)] == ["0 seeds", "1 seed", "2 seeds"]
 
+
+def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
+    """ReLU networks at learning rate 1.2 oscillate: a final cost is then one moment of it, and
+    compare says so for the runs whose costs over the last tenth span more than 10% of it."""
+    result, _ = experiments.compare("flower", 4, "tanh", 100, 1.2, 3, ["zeros", "he_normal"], record_every=1)
+    assert result.costs.shape[2] == 100  # the costs before steps 0..99; final_cost after step 100
+    result.costs[:] = 0.5
+    result.final_cost[:] = 0.5
+    result.costs[1, 1, 89] = 9.0  # before the last tenth (90..99, and the final cost): not counted
+    result.costs[1, 2, 95] = 0.9  # a span of 0.4 > 0.05
+    result.costs[0, 1, 92] = 0.5 + 0.049  # 0.049 < 10% of 0.5
+    assert experiments.still_moving(result) == (90, [("he_normal", 1, 3, 0.5, 0.9)])
+    result.final_cost[0, 2] = 0.6  # the final cost counts: its run spans 0.1 > 0.06
+    result.diverged[1, 0] = True  # counted as diverged, not here
+    assert experiments.still_moving(result) == (90, [("zeros", 1, 3, 0.5, 0.6), ("he_normal", 1, 2, 0.5, 0.9)])
+    few, _ = experiments.compare("flower", 4, "relu", 9, 1.2, 1, ["zeros"], record_every=1)
+    few.costs[0, 0, 5] = 9.0
+    assert experiments.still_moving(few)[1] == []  # nine records: no tail to speak of
+
+    # Through the command, against the numbers of the same runs through the Python API.
+    for activation in ("relu", "tanh"):
+        out = tmp_path / activation
+        assert main(["compare", "--activation", activation, "--schemes", "xavier_uniform,zeros", "--quiet",
+                     "--out", str(out)]) == 0
+        printed, report = capsys.readouterr().out, (out / "report.md").read_text()
+        result, _ = experiments.compare(activation=activation, schemes=["xavier_uniform", "zeros"])
+        tail = np.concatenate([result.costs[0, :, 900:], result.final_cost[0][:, None]], axis=1)
+        moving = np.ptp(tail, axis=1) > 0.1 * result.final_cost[0]
+        if activation == "tanh":  # settled: every run's last tenth within 2%
+            assert not moving.any() and "Still moving" not in printed + report
+            continue
+        assert moving.sum() >= 2  # the point of the test: some runs oscillate
+        line, = [s for s in printed.splitlines() if s.startswith("Still moving")]
+        assert line.startswith("Still moving at the end (costs over iterations 9000–10000 spanning more than 10% "
+                               "of the final cost): ")
+        assert f"xavier_uniform {moving.sum()} of 8 runs ({tail[moving].min():.3g} to {tail[moving].max():.3g})" in line
+        assert "zeros" not in line and line in report

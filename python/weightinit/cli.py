@@ -25,7 +25,7 @@ from weightinit._args import MAX_STEPS
 from weightinit._table import counted, markdown, respell
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
-from weightinit.sweep import SweepTooLarge
+from weightinit.sweep import SweepResult, SweepTooLarge
 
 __all__ = ["main"]
 
@@ -250,18 +250,33 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
         bar.close()
     constant = (f"`constant` sets every weight to {experiments.CONSTANT:g} (biases start at 0)."
                 if "constant" in args.schemes else "")
+    moving = _still_moving(result)
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
              f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
              f"{args.learning_rate:g}, seeds 0..{args.seeds - 1}; data set {args.dataset} (train: seed 1, test: "
-             "seed 2). Final cost (mean ± sd) and accuracies: over the runs that did not diverge" + ("; " + constant if constant else "."))
+             "seed 2). Final cost (mean ± sd) and accuracies: over the runs that did not diverge" + ("; " + constant if constant else ".")
+             + (" " + moving if moving else ""))
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(_on_terminal(table))
     if constant:
         print(constant.replace("`", ""))
+    if moving:
+        print(_on_terminal(moving))
     print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
           f"{result.layer_sizes}) in {seconds:.2f} s")
     print(f"wrote {', '.join(os.path.join(out, i) for i in images)} and {path}")
+
+
+def _still_moving(result: SweepResult) -> str:
+    """A sentence naming the schemes whose runs were still moving at the end (experiments.still_moving)."""
+    tail, spread = 0.1, 0.1
+    first, rows = experiments.still_moving(result, tail, spread)
+    parts = [f"{name} {moving} of {counted(runs, 'run')} ({low:.3g} to {high:.3g})"
+             for name, moving, runs, low, high in rows]
+    return (f"Still moving at the end (costs over iterations {first}–{result.iterations} spanning more than "
+            f"{spread:.0%} of the final cost): {', '.join(parts)}; for those runs the final cost and accuracies are a snapshot."
+            if rows else "")
 
 
 def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:

@@ -30,7 +30,7 @@ from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
     "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
-    "depth_profile", "range_curves", "range_stats", "scheme",
+    "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
 # The first article's schemes (its "same constant" is not given a value; 0.5 here), then
@@ -126,6 +126,31 @@ def compare(
                    activations=[activation, out], record_every=record_every, X_test=X_test, Y_test=Y_test,
                    progress=progress)
     return result, (X, Y, X_test, Y_test)
+
+
+def still_moving(result: SweepResult, tail: float = 0.1,
+                 spread: float = 0.1) -> Tuple[int, List[Tuple[str, int, int, float, float]]]:
+    """The schemes whose runs had not settled when training stopped: over the last ``tail`` of
+    the recorded costs and the final cost, a run (of those that did not diverge) whose costs span
+    more than ``spread`` times its final cost. The final cost and accuracies of such a run are one moment
+    of its oscillation or descent (ReLU networks at the article's learning rate 1.2 oscillate).
+
+    Returns the iteration that tail starts at and, per such scheme, ``(scheme, moving runs,
+    runs, low, high)``, ``low``-``high`` the range of those runs' costs over the tail; no rows
+    when fewer than ten costs were recorded."""
+    n = result.costs.shape[2]
+    first = n - max(1, int(n * tail))
+    rows: List[Tuple[str, int, int, float, float]] = []
+    for i, name in enumerate(result.inits if n >= 10 else []):
+        kept = ~result.diverged[i]
+        final = result.final_cost[i, kept]
+        costs = np.concatenate([result.costs[i, kept, first:], final[:, None]], axis=1)
+        span = costs.max(axis=1) - costs.min(axis=1)  # finite: those runs did not diverge
+        moving = span > spread * final
+        if moving.any():
+            rows.append((name, int(moving.sum()), int(kept.sum()), float(costs[moving].min()),
+                         float(costs[moving].max())))
+    return int(result.steps[first]), rows
 
 
 def range_rule(name: str) -> Tuple[Callable[..., np.ndarray], str, str]:
