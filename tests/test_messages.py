@@ -166,10 +166,20 @@ class _ForeignTensor:
 def test_a_foreign_tensor_passed_as_the_shape_points_to_out():
     # The same habit with torch's own tensor, xavier_uniform(torch.empty(4, 3)): the message
     # printed the tensor's first row as the bad dimension, with no word of out=.
-    for t in (_ForeignTensor((4, 3)), _ForeignTensor((5,)), _ForeignTensor((2, 3), "int64")):
-        with pytest.raises(TypeError, match=r"_ForeignTensor of shape \((4, 3|5,|2, 3)\); .*out=.*numpy\(\)") as info:
+    for t in (_ForeignTensor((4, 3)), _ForeignTensor((5,))):
+        with pytest.raises(TypeError, match=r"_ForeignTensor of shape \((4, 3|5,)\); .*out=t\.detach\(\)\.numpy\(\)") as info:
             wi.xavier_uniform(t)
         assert "1.8499e+20" not in str(info.value)
+    # An integer matrix is no shape, and no output either: out= would be a misdiagnosis.
+    for t in (_ForeignTensor((2, 3), "torch.int64"), np.array([[4, 4]])):
+        with pytest.raises(TypeError, match=r"a 1-D integer array\), got a 2-D (torch\.)?int64 ") as info:
+            wi.xavier_uniform(t)
+        assert "out=" not in str(info.value)
+    # Given as out=, a tensor gets the same way to its memory.
+    with pytest.raises(TypeError, match=r"out must be a numpy.ndarray, got _ForeignTensor; .*out=t\.detach\(\)\.numpy\(\)"):
+        wi.he_normal((4, 3), out=_ForeignTensor((4, 3)))
+    with pytest.raises(TypeError, match=r"out must be a numpy.ndarray, got list$"):
+        wi.he_normal(out=[[0.0] * 3] * 4)
     # Integer ones are shapes, as NumPy's are: torch.tensor([4, 3]) and torch.tensor(5).
     assert wi.normal(_ForeignTensor((2,), "torch.int64", [4, 3]), rng=0).shape == (4, 3)
     assert wi.normal(_ForeignTensor((), "torch.int64", 5), rng=0).shape == (5,)
@@ -407,3 +417,23 @@ def test_the_memory_free_now_limits_too(monkeypatch):
         net.fit(Xb, Xb[:1], iterations=1)
     monkeypatch.setattr(_args, "available_memory", lambda: None)  # not Linux: the machine's memory alone
     assert net.fit(Xb, Xb[:1], iterations=1).shape == (1,)
+
+
+def test_dtypes_numpy_does_not_offer_say_what_to_pass():
+    with pytest.raises(TypeError, match=r"got 'bfloat16' \(bfloat16 is not offered: generate float32 and convert"):
+        wi.normal(3, dtype="bfloat16")
+    with pytest.raises(TypeError, match=r"dtype must be float16, float32 or float64, got int32$"):
+        wi.normal(3, dtype=np.int32)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"got torch.float32 \(a torch dtype: pass NumPy's, such as np.float32\)"):
+        wi.he_normal((4, 3), dtype=torch.float32)
+    with pytest.raises(TypeError, match=r"got torch.bfloat16 \(bfloat16 is not offered"):
+        wi.he_normal((4, 3), dtype=torch.bfloat16)
+
+
+def test_a_view_given_as_out_gets_the_way_around():
+    W = np.zeros((10, 64))
+    for view in (W.T, W[:, :32]):
+        with pytest.raises(ValueError, match=r"out must be C-contiguous, got a view with strides .*view\[\.\.\.\] = array"):
+            wi.he_normal(view.shape, out=view, rng=0)
+

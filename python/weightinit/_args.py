@@ -202,6 +202,14 @@ def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.ran
                         f"got {seed!r}: {exc}") from None
 
 
+def _tensor_hint(obj: Any) -> str:
+    """For another library's array (torch's, jax's: a shape and a dtype, no ndarray) where a
+    NumPy array is wanted: how to pass a torch tensor's memory."""
+    if isinstance(obj, np.ndarray) or not (hasattr(obj, "shape") and hasattr(obj, "dtype")):
+        return ""
+    return "; weightinit fills NumPy arrays: for a CPU torch tensor t, out=t.detach().numpy() shares its memory"
+
+
 def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):  # the common case, at once
@@ -216,14 +224,15 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     if (isinstance(shape, (numbers.Integral, np.integer))
             or (array and len(shape.shape) == 0 and (numpy_array or integral))):
         dims: Sequence[Any] = (shape,)
-    elif array and not (len(shape.shape) == 1 and integral):  # a 1-D integer array is a shape, as in NumPy
+    elif array and integral and len(shape.shape) != 1:  # not the output: no float dtype
+        raise TypeError(f"{name} must be an int or a tuple of ints (or a 1-D integer array), got a "
+                        f"{len(shape.shape)}-D {shape.dtype} {type(shape).__name__}")
+    elif array and not integral:
         # torch.nn.init's xavier_uniform_(W) habit: the array is the output, not the shape.
-        foreign = "" if numpy_array else ("; weightinit fills NumPy arrays: for a CPU torch tensor t, "
-                                          "out=t.numpy() shares its memory")
         raise TypeError(
             f"{name} must be an int or a tuple of ints, got a {shape.dtype} {type(shape).__name__} of shape "
             f"{tuple(shape.shape)}; to fill an existing array, pass it as out= (e.g. xavier_uniform(out=W)"
-            f"{foreign})"
+            f"{_tensor_hint(shape)})"
         )
     elif isinstance(shape, (dict, set, frozenset, str, bytes, Iterator)):  # iterable, but not a shape
         # (an iterator, a generator say, is used up by one reading: the fans', then the output's)
@@ -255,9 +264,14 @@ def full_shape(shape: Any, out: Optional[np.ndarray]) -> Tuple[int, ...]:
         return shape_tuple(shape)
     if out is None:
         raise TypeError("shape is required unless out is given")
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    not_array(out)
     return tuple(out.shape)
+
+
+def not_array(out: Any) -> None:
+    """TypeError unless out is a NumPy array, with the way to pass a torch tensor's memory."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}{_tensor_hint(out)}")
 
 
 def _choices(dtypes: Sequence[np.dtype]) -> str:
@@ -269,10 +283,20 @@ def float_dtype(dtype: Any, name: str = "dtype", allowed: Sequence[np.dtype] = F
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}") from None
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}{_dtype_hint(dtype)}") from None
     if dt not in allowed:
-        raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}")
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}{_dtype_hint(dt)}")
     return dt
+
+
+def _dtype_hint(dtype: Any) -> str:
+    """What to pass instead of a bfloat16 or another library's dtype."""
+    if "bfloat16" in str(dtype):
+        return " (bfloat16 is not offered: generate float32 and convert, e.g. torch.from_numpy(a).bfloat16())"
+    module = type(dtype).__module__.split(".")[0]
+    if module in ("torch", "jax", "jaxlib", "tensorflow"):
+        return f" (a {module} dtype: pass NumPy's, such as np.float32)"
+    return ""
 
 
 def fits(magnitude: float, dtype: np.dtype, what: str) -> None:
@@ -348,8 +372,7 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     """Raises unless out is None or a C-contiguous, writeable float16/32/64 array of dtype."""
     if out is None:
         return
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    not_array(out)
     if out.dtype not in INIT_DTYPES:
         if out.dtype.newbyteorder("=") in INIT_DTYPES:
             raise TypeError(f"out must be in this machine's byte order, got {out.dtype} (fill a native array, "
@@ -357,8 +380,9 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
         raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
     if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
         raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
-    if not out.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous")
+    if not out.flags.c_contiguous:  # the stream's element i is out.flat's, which a view's strides break
+        raise ValueError(f"out must be C-contiguous, got a view with strides {out.strides} (a transpose or a "
+                         "sliced view, say): generate a new array and assign it, view[...] = array")
     if not out.flags.writeable:
         raise ValueError("out must be writeable")
     if not out.flags.aligned:
@@ -401,3 +425,26 @@ def output(
         what = "the region" if region is not None else "shape"
         raise ValueError(f"out has shape {tuple(out.shape)} but {what} needs {extent}")
     return out, full, start
+
+
+COMMON_ARGUMENTS = """
+    Arguments every initializer takes:
+
+    * ``shape``: an int or a tuple of ints; may be left out when ``out`` is given.
+    * ``rng``: ``None`` draws fresh OS entropy (another array every call: ``np.random.seed``
+      has no effect); an int, a sequence of ints or a SeedSequence gives the same array every
+      call; a Generator or BitGenerator advances by one draw a call (NumPy's SPEC 7).
+    * ``dtype``: float64 (the default), float32 or float16, as NumPy dtypes.
+    * ``out``: a C-contiguous, writeable NumPy array of that shape and dtype, filled in place
+      and returned (a CPU torch tensor ``t``: ``out=t.detach().numpy()``).
+    * ``region``: a tuple of step-1 slices of ``shape``: the result is exactly that slice of
+      the full tensor, for the element-wise initializers (give every shard the same int seed).
+"""
+
+
+def document_common_arguments(*functions: Any) -> None:
+    """Ends each function's docstring with COMMON_ARGUMENTS, which help() then shows."""
+    for f in functions:
+        if COMMON_ARGUMENTS not in (f.__doc__ or ""):
+            f.__doc__ = (f.__doc__ or "").rstrip() + "\n" + COMMON_ARGUMENTS
+

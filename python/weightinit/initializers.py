@@ -212,7 +212,9 @@ def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = N
 
     Glorot & Bengio's "commonly used heuristic" (their eq. 1, "Understanding the difficulty of
     training deep feedforward neural networks", AISTATS 2010), after LeCun et al. 1998; it is
-    torch.nn.Linear's default weight init (kaiming_uniform_ with a=sqrt(5)).
+    torch.nn.Linear's default weight init (kaiming_uniform_ with a=sqrt(5)). Linear draws its
+    bias from the same range, which a 1-D shape has no fans to give: ``b = wi.scale("xavier",
+    fan_in=10)`` then ``wi.uniform((20,), low=-b, high=b)``.
 
     >>> w = wi.fan_in_uniform((20, 10), rng=0)      # 10 inputs: bound 1/sqrt(10) = 0.316
     >>> bool(abs(w).max() <= 10 ** -0.5)
@@ -560,3 +562,6 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
         rows = np.argpartition(order, n_zeros - 1, axis=0)[:n_zeros]
         np.put_along_axis(arr, rows, 0, axis=0)
     return arr
+
+
+_args.document_common_arguments(*(globals()[name] for name in __all__))

@@ -279,3 +279,6 @@ def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) 
             f"[a, b] = [{lo}, {hi}]{rounded} lies more than {_MAX_TAIL:g} std from the mean: "
             "its probability underflows double precision"
         )
+
+
+_args.document_common_arguments(uniform, normal, truncated_normal)
