@@ -264,11 +264,11 @@ def full_shape(shape: Any, out: Optional[np.ndarray]) -> Tuple[int, ...]:
         return shape_tuple(shape)
     if out is None:
         raise TypeError("shape is required unless out is given")
-    not_array(out)
+    require_ndarray(out)
     return tuple(out.shape)
 
 
-def not_array(out: Any) -> None:
+def require_ndarray(out: Any) -> None:
     """TypeError unless out is a NumPy array, with the way to pass a torch tensor's memory."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}{_tensor_hint(out)}")
@@ -372,7 +372,7 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     """Raises unless out is None or a C-contiguous, writeable float16/32/64 array of dtype."""
     if out is None:
         return
-    not_array(out)
+    require_ndarray(out)
     if out.dtype not in INIT_DTYPES:
         if out.dtype.newbyteorder("=") in INIT_DTYPES:
             raise TypeError(f"out must be in this machine's byte order, got {out.dtype} (fill a native array, "
@@ -447,4 +447,3 @@ def document_common_arguments(*functions: Any) -> None:
     for f in functions:
         if COMMON_ARGUMENTS not in (f.__doc__ or ""):
             f.__doc__ = (f.__doc__ or "").rstrip() + "\n" + COMMON_ARGUMENTS
-
