@@ -424,6 +424,9 @@ def test_dtypes_numpy_does_not_offer_say_what_to_pass():
         wi.normal(3, dtype="bfloat16")
     with pytest.raises(TypeError, match=r"dtype must be float16, float32 or float64, got int32$"):
         wi.normal(3, dtype=np.int32)
+
+
+def test_torch_dtypes_say_what_to_pass():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"got torch.float32 \(a torch dtype: pass NumPy's, such as np.float32\)"):
         wi.he_normal((4, 3), dtype=torch.float32)
