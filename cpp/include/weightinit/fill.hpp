@@ -72,17 +72,43 @@ struct Region {
                 throw std::length_error("tensor has more than 2^64 elements");
         }
     }
+
+    // The same elements with each axis merged into its outer neighbour wherever the inner
+    // one is whole (start 0, full extent): those rows follow each other in the full tensor's
+    // flat order. A whole tensor becomes one axis, so a (N, 4) or a conv kernel's (o, i, 3, 3)
+    // is one run of the stream rather than a run per short row (a call per partial block,
+    // 12.8 ns an element for (2^20, 4) against 0.29 flat). Needs validate()'s bounds.
+    Region merged() const {
+        Region r;
+        for (std::size_t k = full_shape.size(); k-- > 0;) {
+            if (!r.full_shape.empty() && r.start.back() == 0 && r.extent.back() == r.full_shape.back()) {
+                const std::uint64_t inner = r.full_shape.back();  // start[k] * inner < full_shape[k] * inner
+                r.full_shape.back() = full_shape[k] * inner;
+                r.start.back() = start[k] * inner;
+                r.extent.back() = extent[k] * inner;
+            } else {
+                r.full_shape.push_back(full_shape[k]);
+                r.start.push_back(start[k]);
+                r.extent.push_back(extent[k]);
+            }
+        }
+        std::reverse(r.full_shape.begin(), r.full_shape.end());
+        std::reverse(r.start.begin(), r.start.end());
+        std::reverse(r.extent.begin(), r.extent.end());
+        return r;
+    }
 };
 
-// Fills out (region.size() elements) with the region of the stream that gen
+// Fills out (given.size() elements) with the region given of the stream that gen
 // generates, on up to nthreads threads. Small outputs stay on one thread. cancel,
 // when given, is polled on the calling thread between chunks (CancelPoll); when it
 // stops the fill, Cancelled is thrown and out is left partly written.
 template <class T, class Gen>
-void fill_region(T* out, const Region& region, const Gen& gen, int nthreads, const Cancel& cancel = {}) {
-    region.validate();
+void fill_region(T* out, const Region& given, const Gen& gen, int nthreads, const Cancel& cancel = {}) {
+    given.validate();
+    if (given.size() == 0) return;
+    const Region region = given.merged();  // the same elements in fewer, longer runs
     const std::uint64_t total = region.size();
-    if (total == 0) return;
     const std::size_t ndim = region.full_shape.size();
     const std::uint64_t row = ndim ? region.extent[ndim - 1] : 1;
     const std::uint64_t col0 = ndim ? region.start[ndim - 1] : 0;
