@@ -626,6 +626,20 @@ def test_float32_bounds_rounded_inwards():
     assert (x >= a).all() and (x <= b).all()
 
 
+@pytest.mark.parametrize("dtype, kept, lost", [
+    (np.float32, 3.4028235e38 * (1 + 2.0**-26), 2.0**128),  # the largest is (2 - 2**-23) 2**127
+    (np.float16, 65519.0, 65520.0),  # the largest is 65504; 65520 rounds to inf
+])
+def test_uniform_bounds_past_the_largest_value_round_to_it_or_are_refused(dtype, kept, lost):
+    """Bounds are rounded to the dtype without NumPy's overflow check where they lie within
+    its range; just past it they round down to the largest value, or overflow and are refused."""
+    largest = float(np.finfo(dtype).max)
+    x = wi.random.uniform(4000, low=-kept, high=kept, rng=2, dtype=dtype).astype(np.float64)
+    assert x.min() >= -largest and x.max() < largest and x.min() < -largest / 2 and x.max() > largest / 2
+    with pytest.raises(ValueError, match="high=.* is beyond"):
+        wi.random.uniform(3, low=0.0, high=lost, dtype=dtype)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_uniform_never_reaches_high(dtype):
     # high is the next representable value above low: half of all values would round

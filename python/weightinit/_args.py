@@ -21,6 +21,8 @@ MAX_BYTES = 2**63 - 1  # the largest array NumPy (and the core's ptrdiff_t) can 
 
 def real(value: Any, name: str, *, finite: bool = True) -> float:
     """value as a Python float; TypeError if it is not a real number, ValueError if NaN (or inf)."""
+    if type(value) is float and math.isfinite(value):
+        return value  # the common case at once, without an abstract base class's check
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]  # a 0-d array stands for its scalar, as in numpy
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -299,18 +301,30 @@ def _dtype_hint(dtype: Any) -> str:
     return ""
 
 
-def fits(magnitude: float, dtype: np.dtype, what: str) -> None:
-    """ValueError naming ``what`` unless values up to ``magnitude`` are finite in dtype."""
-    limit = float(np.finfo(dtype).max)
+_LARGEST = {dt: float(np.finfo(dt).max) for dt in INIT_DTYPES}
+
+
+def largest(dtype: Any) -> float:
+    """The largest finite value of a float dtype (np.finfo's, kept for the output dtypes)."""
+    return _LARGEST.get(dtype) or float(np.finfo(dtype).max)
+
+
+def fits(magnitude: float, dtype: np.dtype, what: str, *args: Any) -> None:
+    """ValueError naming ``what.format(*args)`` unless values up to ``magnitude`` are finite in
+    dtype (the message is formatted only then: this runs on every call)."""
+    limit = largest(dtype)
     if not magnitude <= limit:
-        raise ValueError(f"{what} give values up to {magnitude:g}, beyond {dtype}'s largest {limit:g}")
+        raise ValueError(f"{what.format(*args)} give values up to {magnitude:g}, beyond {dtype}'s largest {limit:g}")
 
 
 def inward(a: float, b: float, dtype: np.dtype) -> Tuple[float, float]:
     """The interval [a, b]'s bounds rounded to dtype, each towards the inside."""
     t = dtype.type
-    with np.errstate(over="ignore"):
+    if max(abs(a), abs(b)) <= largest(dtype):  # no overflow to silence (errstate costs a microsecond)
         lo, hi = t(a), t(b)
+    else:
+        with np.errstate(over="ignore"):
+            lo, hi = t(a), t(b)
     if float(lo) < a:
         lo = np.nextafter(lo, t(np.inf))
     if float(hi) > b:
@@ -320,10 +334,12 @@ def inward(a: float, b: float, dtype: np.dtype) -> Tuple[float, float]:
 
 def round_to(value: float, dtype: np.dtype, name: str) -> float:
     """value rounded to dtype; ValueError naming it if that overflows."""
+    if abs(value) <= largest(dtype):  # no overflow to silence (errstate costs a microsecond)
+        return float(dtype.type(value))
     with np.errstate(over="ignore"):
         r = float(dtype.type(value))
     if not math.isfinite(r):
-        raise ValueError(f"{name}={value:g} is beyond {dtype}'s largest {float(np.finfo(dtype).max):g}")
+        raise ValueError(f"{name}={value:g} is beyond {dtype}'s largest {largest(dtype):g}")
     return r
 
 
@@ -413,7 +429,13 @@ def output(
     whole tensor); without, a fresh array is allocated through NumPy.
     """
     check_out(out, dtype)
-    full = addressable(full_shape(shape, out))
+    return allocate(addressable(full_shape(shape, out)), dtype, out, region)
+
+
+def allocate(
+    full: Tuple[int, ...], dtype: Any, out: Optional[np.ndarray], region: Any
+) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
+    """output's second half, for a caller that has checked ``out`` and made ``full`` itself."""
     start, extent = region_bounds(region, full)
     if out is None:
         dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)

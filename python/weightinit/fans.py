@@ -127,7 +127,7 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
         fan = float(fan) if np.ndim(fan) == 0 else fan
     else:
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    if not np.all(fan > 0):
+    if not (fan > 0 if type(fan) in (int, float) else np.all(fan > 0)):
         raise ValueError(
             f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "
             "(a shape with an empty axis has a zero fan)"

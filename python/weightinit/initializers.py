@@ -27,7 +27,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit.fans import FAN_MODES, Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
 from weightinit._threads import get_num_threads
-from weightinit.random import _max_z
+from weightinit.random import _fill_normal, _fill_truncated_normal, _fill_uniform, _max_z
 from weightinit.random import normal, truncated_normal, uniform
 
 __all__ = [
@@ -113,11 +113,12 @@ def _gain(gain: Any) -> float:
 _VARIANCE_RANGE = (1e-300, 1e300)
 
 
-def _variance(variance: float, what: str, zero_ok: bool = False) -> float:
-    """variance, unless it lies outside _VARIANCE_RANGE (ValueError naming what gave it)."""
+def _variance(variance: float, what: str, value: float, zero_ok: bool = False) -> float:
+    """variance, unless it lies outside _VARIANCE_RANGE (ValueError naming what gave it:
+    ``what`` formatted with ``value``, only then)."""
     lo, hi = _VARIANCE_RANGE
     if not (lo <= variance <= hi or (zero_ok and variance == 0)):
-        raise ValueError(f"{what} gives the variance {variance:g}, outside [{lo:g}, {hi:g}]")
+        raise ValueError(f"{what.format(value)} gives the variance {variance:g}, outside [{lo:g}, {hi:g}]")
     return variance
 
 
@@ -127,12 +128,12 @@ def _fan_in_uniform_rule() -> Rule:
 
 def _xavier_uniform_rule(gain: float = 1.0) -> Rule:
     g = _gain(gain)
-    return _variance(g * g, f"gain={g:g}", zero_ok=g == 0), "fan_avg", "uniform"
+    return _variance(g * g, "gain={:g}", g, zero_ok=g == 0), "fan_avg", "uniform"
 
 
 def _xavier_normal_rule(gain: float = 1.0) -> Rule:
     g = _gain(gain)
-    return _variance(g * g, f"gain={g:g}", zero_ok=g == 0), "fan_avg", "normal"
+    return _variance(g * g, "gain={:g}", g, zero_ok=g == 0), "fan_avg", "normal"
 
 
 def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]:
@@ -144,7 +145,7 @@ def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]
             f"nonlinearity='leaky_relu', got nonlinearity={nonlinearity!r} "
             "(torch's default nonlinearity is 'leaky_relu'; ours is 'relu')"
         )
-    return _variance(gain * gain, f"a={slope:g}"), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
+    return _variance(gain * gain, "a={:g}", slope), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
 
 
 def _he_normal_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
@@ -166,7 +167,8 @@ def _lecun_uniform_rule() -> Rule:
 def _variance_scaling_rule(
     scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
 ) -> Rule:
-    s = _variance(_args.positive(scale, "scale"), "scale")
+    sc = _args.positive(scale, "scale")
+    s = _variance(sc, "scale={:g}", sc)
     _args.one_of(mode, "mode", FAN_MODES)
     return s, mode, _args.one_of(distribution, "distribution", DISTRIBUTIONS)
 
@@ -175,34 +177,37 @@ def spread(variance: float, fan: Any, distribution: str) -> Any:
     """The parameter a rule hands its distribution: the bound of U[-bound, bound], or the std
     of the normal (for ``truncated_normal``, the std before truncation at +-2 std). A float
     for a float fan, an array for an array of fans."""
+    sqrt = math.sqrt if type(fan) in (int, float) else np.sqrt  # one fan: as np.sqrt, without its cost
     if distribution == "uniform":
-        return _float_or_array(np.sqrt(3.0 * variance / fan))
-    std = np.sqrt(variance / fan)
+        return _float_or_array(sqrt(3.0 * variance / fan))
+    std = sqrt(variance / fan)
     return _float_or_array(std / TRUNCATED_STD if distribution == "truncated_normal" else std)
 
 
 def _float_or_array(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
+    return x if type(x) is float else float(x) if np.ndim(x) == 0 else x
 
 
 def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype: Any,
             out: Optional[np.ndarray], region: Any, batch_axis: Axes = ()) -> np.ndarray:
     variance, mode, distribution = rule
     _args.check_out(out, dtype)
-    fan_in, fan_out = compute_fans(_args.addressable(_args.full_shape(shape, out)), in_axis, out_axis, batch_axis)
+    full = _args.addressable(_args.full_shape(shape, out))
+    fan_in, fan_out = compute_fans(full, in_axis, out_axis, batch_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(
         np.float64 if dtype is None else dtype, allowed=_args.INIT_DTYPES)
-    if dt in _args.INIT_DTYPES:  # another out dtype: the distribution's own error
-        reach = {"uniform": 1.0, "truncated_normal": 2.0}.get(distribution) or _max_z(dt)
-        _args.fits(reach * s, dt, f"the {'bound' if distribution == 'uniform' else 'std'} {s:g} "
-                   "(from gain, a or scale, and the fans)")
-    common = {"rng": rng, "dtype": dtype, "out": out, "region": region}
+    reach = 1.0 if distribution == "uniform" else 2.0 if distribution == "truncated_normal" else _max_z(dt)
+    _args.fits(reach * s, dt, "the {} {:g} (from gain, a or scale, and the fans)",
+               "bound" if distribution == "uniform" else "std", s)
+    # The distribution's work without its argument checks, which s passes: finite, > 0 (or
+    # 0 for gain 0), and its values fit dt.
+    arr, full, start = _args.allocate(full, dtype, out, region)
     if distribution == "uniform":
-        return uniform(shape, low=-s, high=s, **common)
+        return _fill_uniform(arr, full, start, -s, s, rng)
     if distribution == "truncated_normal":
-        return truncated_normal(shape, std=s, a=-2 * s, b=2 * s, **common)
-    return normal(shape, std=s, **common)
+        return _fill_truncated_normal(arr, full, start, 0.0, s, -2 * s, 2 * s, rng)
+    return _fill_normal(arr, full, start, 0.0, s, rng)
 
 
 def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = None,

@@ -115,7 +115,7 @@ def _mass(z0: float, z1: float) -> float:
 def _within_range(m: float, s: float, lo: float, hi: float, dtype: np.dtype) -> Tuple[float, float]:
     """[lo, hi] cut to the dtype's finite range, unless that would cut off more than
     _MAX_LOST_MASS of N(m, s**2) on [lo, hi] (ValueError: values the dtype cannot hold)."""
-    big = float(np.finfo(dtype).max)
+    big = _args.largest(dtype)
     if -big <= lo and hi <= big:
         return lo, hi
     # The mass of [lo, hi] beyond the dtype's range: on [lo, min(hi, -big)] and [max(lo, big), hi].
@@ -166,7 +166,12 @@ def uniform(
         raise ValueError(f"low must be <= high, got low={lo}, high={hi}")
     if not math.isfinite(hi - lo):
         raise ValueError(f"high - low must be finite, got {hi} - {lo}")
-    arr, full, start = _args.output(shape, dtype, out, region)
+    return _fill_uniform(*_args.output(shape, dtype, out, region), lo, hi, rng)
+
+
+def _fill_uniform(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...], lo: float, hi: float,
+                  rng: Any) -> np.ndarray:
+    """uniform's work once its arguments are checked and its array is made (_args.output)."""
     if arr.dtype != np.float64:
         r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
         if lo < hi and r_lo == r_hi and not lo <= r_lo < hi:  # every value would be r_lo, outside [low, high)
@@ -202,7 +207,13 @@ def normal(
     m = _args.real(mean, "mean")
     s = _args.nonnegative(std, "std")
     arr, full, start = _args.output(shape, dtype, out, region)
-    _args.fits(abs(m) + _max_z(arr.dtype) * s, arr.dtype, f"mean={m:g} and std={s:g}")
+    _args.fits(abs(m) + _max_z(arr.dtype) * s, arr.dtype, "mean={:g} and std={:g}", m, s)
+    return _fill_normal(arr, full, start, m, s, rng)
+
+
+def _fill_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...], m: float, s: float,
+                 rng: Any) -> np.ndarray:
+    """normal's work once its arguments are checked, its array made and its values known to fit."""
     core.random.fill_normal(arr, _key(rng), full, start, m, s, get_num_threads())
     return arr
 
@@ -246,7 +257,13 @@ def truncated_normal(
     if not lo < hi:
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
     _check_standardized(m, s, lo, hi, "")
-    arr, full, start = _args.output(shape, dtype, out, region)
+    return _fill_truncated_normal(*_args.output(shape, dtype, out, region), m, s, lo, hi, rng)
+
+
+def _fill_truncated_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...], m: float, s: float,
+                           lo: float, hi: float, rng: Any) -> np.ndarray:
+    """truncated_normal's work once its arguments are checked (_check_standardized) and its
+    array made."""
     lo, hi = _within_range(m, s, lo, hi, arr.dtype)
     if arr.dtype != np.float64:
         lo_in, hi_in = _args.inward(lo, hi, arr.dtype)
