@@ -1,6 +1,8 @@
 """Initializer speed: weightinit beside the NumPy code a user would write and torch.nn.init.
 
-Element-wise initializers on (4096, 4096); orthogonal on 1024^2 and 4096^2 (the latter only
+Element-wise initializers on (4096, 4096); on (64, 64), a small layer, where the per-call
+cost of argument checks and dispatch is most of the time; and on a torch conv weight
+(256, 256, 3, 3), whose rows of 3 the stream must not fill one by one; orthogonal on 1024^2 and 4096^2 (the latter only
 when benchmarks are enabled: one QR of it takes seconds). Every call allocates its output.
 weightinit's orthogonal blocks its QR by hand (linalg.hpp): panels on one OpenBLAS thread,
 their trailing updates in fixed column slices shared by the threads, so it uses every thread
@@ -17,38 +19,54 @@ from benchutil import THREADS, label, need_torch, threads
 import weightinit as wi
 
 SHAPE = (4096, 4096)
+SMALL = (64, 64)
+CONV = (256, 256, 3, 3)
+SHAPES = [SHAPE, SMALL, CONV]
 DTYPES = [np.float16, np.float32, np.float64]
-FAN_IN = FAN_OUT = 4096
-HE_STD = math.sqrt(2 / FAN_IN)
-XAVIER_BOUND = math.sqrt(6 / (FAN_IN + FAN_OUT))
 TRUNC_STD = 0.02
 
+
+def fans(shape):
+    """torch's (fan_in, fan_out) of (out, in, *kernel)."""
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def he_std(shape):
+    return math.sqrt(2 / fans(shape)[0])
+
+
+def xavier_bound(shape):
+    return math.sqrt(6 / sum(fans(shape)))
+
+
 ELEMENTWISE = {
-    "he_normal": lambda dtype: wi.he_normal(SHAPE, rng=1, dtype=dtype),
-    "xavier_uniform": lambda dtype: wi.xavier_uniform(SHAPE, rng=1, dtype=dtype),
-    "truncated_normal": lambda dtype: wi.truncated_normal(SHAPE, std=TRUNC_STD, a=-2 * TRUNC_STD,
-                                                          b=2 * TRUNC_STD, rng=1, dtype=dtype),
+    "he_normal": lambda dtype, shape: wi.he_normal(shape, rng=1, dtype=dtype),
+    "xavier_uniform": lambda dtype, shape: wi.xavier_uniform(shape, rng=1, dtype=dtype),
+    "truncated_normal": lambda dtype, shape: wi.truncated_normal(shape, std=TRUNC_STD, a=-2 * TRUNC_STD,
+                                                                 b=2 * TRUNC_STD, rng=1, dtype=dtype),
 }
 
 
 def group(name, dtype, shape):
-    return f"{name} {np.dtype(dtype).name} {shape[0]}x{shape[1]}"
+    return f"{name} {np.dtype(dtype).name} {'x'.join(map(str, shape))}"
 
 
-def numpy_elementwise(name, dtype, g):
+def numpy_elementwise(name, dtype, shape, g):
     """What a NumPy user writes, in place where NumPy allows it (float16: float32, then cast)."""
     if np.dtype(dtype) == np.float16:
-        return numpy_elementwise(name, np.float32, g).astype(np.float16)
+        return numpy_elementwise(name, np.float32, shape, g).astype(np.float16)
     dt = np.dtype(dtype)
     if name == "he_normal":
-        x = g.standard_normal(SHAPE, dtype=dt)
-        x *= dt.type(HE_STD)
+        x = g.standard_normal(shape, dtype=dt)
+        x *= dt.type(he_std(shape))
     elif name == "xavier_uniform":
-        x = g.random(SHAPE, dtype=dt)
-        x *= dt.type(2 * XAVIER_BOUND)
-        x -= dt.type(XAVIER_BOUND)
+        bound = xavier_bound(shape)
+        x = g.random(shape, dtype=dt)
+        x *= dt.type(2 * bound)
+        x -= dt.type(bound)
     else:  # NumPy has no truncated normal: redraw what falls outside +-2 std
-        x = g.standard_normal(SHAPE, dtype=dt)
+        x = g.standard_normal(shape, dtype=dt)
         bad = np.abs(x) > 2
         while (n := int(np.count_nonzero(bad))) > 0:
             x[bad] = g.standard_normal(n, dtype=dt)
@@ -57,46 +75,53 @@ def numpy_elementwise(name, dtype, g):
     return x
 
 
+shapes = pytest.mark.parametrize("shape", SHAPES, ids=["x".join(map(str, s)) for s in SHAPES])
+
+
+@shapes
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
 @pytest.mark.parametrize("nthreads", THREADS)
-def test_weightinit(benchmark, name, dtype, nthreads):
-    label(benchmark, group(name, dtype, SHAPE), "weightinit", nthreads)
+def test_weightinit(benchmark, name, dtype, shape, nthreads):
+    label(benchmark, group(name, dtype, shape), "weightinit", nthreads)
     with threads(nthreads):
-        x = benchmark(ELEMENTWISE[name], dtype)
-    assert x.shape == SHAPE and x.dtype == dtype
+        x = benchmark(ELEMENTWISE[name], dtype, shape)
+    assert x.shape == shape and x.dtype == dtype
 
 
+@shapes
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
-def test_numpy(benchmark, name, dtype):
-    label(benchmark, group(name, dtype, SHAPE), "numpy")
+def test_numpy(benchmark, name, dtype, shape):
+    label(benchmark, group(name, dtype, shape), "numpy")
     benchmark.extra_info["baseline"] = True
     g = np.random.default_rng(1)
-    x = benchmark(numpy_elementwise, name, dtype, g)
-    assert x.shape == SHAPE and x.dtype == dtype
+    x = benchmark(numpy_elementwise, name, dtype, shape, g)
+    assert x.shape == shape and x.dtype == dtype
 
 
+@shapes
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
-def test_floor(benchmark, name, dtype):
+def test_floor(benchmark, name, dtype, shape):
     """Allocating and writing the output once: no initializer can beat it."""
-    label(benchmark, group(name, dtype, SHAPE), "floor")
-    benchmark(lambda: np.empty(SHAPE, dtype=dtype).fill(1.0))
+    label(benchmark, group(name, dtype, shape), "floor")
+    benchmark(lambda: np.empty(shape, dtype=dtype).fill(1.0))
 
 
+@shapes
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
 @pytest.mark.parametrize("nthreads", THREADS)
-def test_torch(benchmark, name, dtype, nthreads):
+def test_torch(benchmark, name, dtype, shape, nthreads):
     torch = need_torch()
-    label(benchmark, group(name, dtype, SHAPE), "torch", nthreads)
+    label(benchmark, group(name, dtype, shape), "torch", nthreads)
     tdtype = {np.float16: torch.float16, np.float32: torch.float32, np.float64: torch.float64}[dtype]
     init = torch.nn.init
     run = {
-        "he_normal": lambda: init.kaiming_normal_(torch.empty(SHAPE, dtype=tdtype), nonlinearity="relu"),
-        "xavier_uniform": lambda: init.xavier_uniform_(torch.empty(SHAPE, dtype=tdtype)),
-        "truncated_normal": lambda: init.trunc_normal_(torch.empty(SHAPE, dtype=tdtype), std=TRUNC_STD,
+        "he_normal": lambda: init.kaiming_normal_(torch.empty(shape, dtype=tdtype), nonlinearity="relu"),
+        "xavier_uniform": lambda: init.xavier_uniform_(torch.empty(shape, dtype=tdtype)),
+        "truncated_normal": lambda: init.trunc_normal_(torch.empty(shape, dtype=tdtype), std=TRUNC_STD,
                                                        a=-2 * TRUNC_STD, b=2 * TRUNC_STD),
     }[name]
     torch.manual_seed(1)

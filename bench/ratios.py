@@ -25,6 +25,11 @@ def per_run(bench: dict) -> float:
     return bench["stats"]["median"] / bench["extra_info"].get("runs", 1)
 
 
+def duration(seconds: float) -> str:
+    """A median in ms, or in us below a millisecond (small calls), 11 characters wide."""
+    return f"{seconds * 1e3:9.3f}ms" if seconds >= 1e-3 else f"{seconds * 1e6:9.2f}us"
+
+
 def against(groups: dict[str, list[dict]], dist: str, reference: str,
             library: str = "weightinit") -> list[tuple[str, int, float]]:
     """``(group, threads, ratio)``: each ``dist`` group's ``library`` median over that library's
@@ -58,7 +63,7 @@ def main(argv: list[str]) -> int:
     groups: dict[str, list[dict]] = defaultdict(list)
     for b in data["benchmarks"]:
         groups[b["group"]].append(b)
-    print(f"\n{'group':34} {'library':12} {'threads':>7} {'median':>11} {'vs numpy':>9} {'vs floor':>9}")
+    print(f"\n{'group':38} {'library':12} {'threads':>7} {'median':>11} {'vs numpy':>9} {'vs floor':>9}")
     for name in sorted(groups):
         rows = groups[name]
         base = next((per_run(r) for r in rows if r["extra_info"].get("baseline")), None)
@@ -68,13 +73,13 @@ def main(argv: list[str]) -> int:
             info = r["extra_info"]
             vs_numpy = f"{base / per_run(r):8.2f}x" if base else "        -"
             vs_floor = f"{med / floor:8.2f}x" if floor and info.get("library") != "floor" else "        -"
-            print(f"{name:34} {info.get('library', '?'):12} {info.get('threads', ''):>7} "
-                  f"{med * 1e3:9.3f}ms {vs_numpy} {vs_floor}")
+            print(f"{name:38} {info.get('library', '?'):12} {info.get('threads', ''):>7} "
+                  f"{duration(med)} {vs_numpy} {vs_floor}")
     own = against(groups, "truncated_normal", "normal")
     if own:
-        print(f"\n{'truncated_normal over our normal':34} {'threads':>7} {'ratio':>9}")
+        print(f"\n{'truncated_normal over our normal':38} {'threads':>7} {'ratio':>9}")
         for name, nthreads, ratio in own:
-            print(f"{name:34} {nthreads:>7} {ratio:8.2f}x")
+            print(f"{name:38} {nthreads:>7} {ratio:8.2f}x")
     return proc.returncode
 
 
