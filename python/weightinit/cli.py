@@ -270,12 +270,11 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
 
 def _still_moving(result: SweepResult) -> str:
     """A sentence naming the schemes whose runs were still moving at the end (experiments.still_moving)."""
-    tail, spread = 0.1, 0.1
-    first, rows = experiments.still_moving(result, tail, spread)
+    first, rows = experiments.still_moving(result)
     parts = [f"{name} {moving} of {counted(runs, 'run')} ({low:.3g} to {high:.3g})"
              for name, moving, runs, low, high in rows]
     return (f"Still moving at the end (costs over iterations {first}–{result.iterations} spanning more than "
-            f"{spread:.0%} of the final cost): {', '.join(parts)}; for those runs the final cost and accuracies are a snapshot."
+            f"{experiments.MOVING_SPREAD:.0%} of the final cost): {', '.join(parts)}; for those runs the final cost and accuracies are a snapshot."
             if rows else "")
 
 

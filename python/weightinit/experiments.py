@@ -30,7 +30,7 @@ from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
     "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
-    "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
+    "MOVING_SPREAD", "MOVING_TAIL", "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
 # The first article's schemes (its "same constant" is not given a value; 0.5 here), then
@@ -128,8 +128,12 @@ def compare(
     return result, (X, Y, X_test, Y_test)
 
 
-def still_moving(result: SweepResult, tail: float = 0.1,
-                 spread: float = 0.1) -> Tuple[int, List[Tuple[str, int, int, float, float]]]:
+# still_moving's defaults, which the CLI's report states: the last tenth, a 10% span.
+MOVING_TAIL, MOVING_SPREAD = 0.1, 0.1
+
+
+def still_moving(result: SweepResult, tail: float = MOVING_TAIL,
+                 spread: float = MOVING_SPREAD) -> Tuple[int, List[Tuple[str, int, int, float, float]]]:
     """The schemes whose runs had not settled when training stopped: over the last ``tail`` of
     the recorded costs and the final cost, a run (of those that did not diverge) whose costs span
     more than ``spread`` times its final cost. The final cost and accuracies of such a run are one moment
