@@ -1,6 +1,7 @@
 """Fans and gains: literal tables from torch.nn.init's and keras' documented rules, layouts, errors."""
 
 import math
+import sys
 
 import numpy as np
 
@@ -97,6 +98,16 @@ def test_fan_for_mode():
     assert fan_for_mode(10, 20, "fan_avg") == 15
     assert fan_for_mode(10, 21, "fan_avg") == 15.5  # not an integer division
     assert fan_for_mode(8, 18, "fan_geo_avg") == 12  # jax's sqrt(fan_in fan_out)
+
+
+def test_the_mean_of_two_fans_near_the_largest_float_is_theirs():
+    # fan_in + fan_out overflows to inf, whose 1 / fan would be a scale of 0
+    big = sys.float_info.max
+    assert fan_for_mode(big, big, "fan_avg") == big
+    assert fan_for_mode(1e308, 1.5e308, "fan_avg") == 1.25e308
+    assert fan_for_mode(big, 10**308, "fan_avg") == big / 2 + 1e308 / 2
+    assert wi.scale("xavier_uniform", 1e308, 1e308) == math.sqrt(3.0 / 1e308)
+    assert wi.scale("variance_scaling", 1e308, 1e308, mode="fan_avg", distribution="normal") == math.sqrt(1 / 1e308)
 
 
 @pytest.mark.parametrize(

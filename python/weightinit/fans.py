@@ -125,8 +125,12 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
         # (as floats: a fan of a huge shape can be an int beyond numpy's int64)
         fan = np.sqrt(np.asarray(fan_in, dtype=float)) * np.sqrt(np.asarray(fan_out, dtype=float))
         fan = float(fan) if np.ndim(fan) == 0 else fan
+    elif mode == "fan_avg":
+        fan = (fan_in + fan_out) / 2
+        if type(fan) is float and fan == math.inf:  # two fans near float's largest: their sum overflows
+            fan = fan_in / 2 + fan_out / 2
     else:
-        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        fan = fan_in if mode == "fan_in" else fan_out
     if not (fan > 0 if type(fan) in (int, float) else np.all(fan > 0)):
         raise ValueError(
             f"mode={mode!r} needs a fan > 0, got fan_in={fan_in}, fan_out={fan_out} "
