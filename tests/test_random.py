@@ -61,6 +61,12 @@ def test_philox_rejects_bad_words():
         wi.random.philox4x32_10([0, 0, 0, 2**32], [0, 0])
     with pytest.raises(TypeError, match="key"):
         wi.random.philox4x32_10([0, 0, 0, 0], [0])
+    # unordered containers: a dict would give its keys, a set its words in hash order
+    with pytest.raises(TypeError, match="counter must be a sequence of 4 ints, got a dict"):
+        wi.random.philox4x32_10({0: 1, 2: 3, 4: 5, 6: 7}, [0, 0])
+    with pytest.raises(TypeError, match="key must be a sequence of 2 ints, got a set"):
+        wi.random.philox4x32_10([0, 0, 0, 0], {1, 2})
+    assert wi.random.philox4x32_10(np.zeros(4, np.uint32), (0, 0)) == KAT[0][2]
 
 
 def test_key_follows_spec7_rule():

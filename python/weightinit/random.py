@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -64,6 +66,8 @@ def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> Tuple[int, int,
 
 
 def _words(words: Sequence[int], n: int, name: str) -> list:
+    if isinstance(words, (Mapping, AbstractSet)):  # unordered: a dict iterates its keys
+        raise TypeError(f"{name} must be a sequence of {n} ints, got a {type(words).__name__}")
     try:
         ws = [int(np.uint64(w)) if isinstance(w, np.integer) else w for w in words]
     except TypeError:
