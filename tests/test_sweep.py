@@ -188,6 +188,26 @@ def test_a_tuple_of_inits_is_refused_with_the_reason():
         wi.sweep(X, Y, [2, 3, 1], ("zeros", "ones"), [0], 5, 1.0)
 
 
+def test_a_dict_of_inits_is_its_label_init_pairs():
+    # A dict iterated as a list gives its keys: {"randn*0.01": partial(...)} would have run
+    # the key as a name (or failed on it) and dropped the initializer.
+    X, Y, _, _ = flower()
+    small = functools.partial(wi.normal, std=0.01)
+    r = wi.sweep(X, Y, [2, 3, 1], {"he": "xavier_uniform", "randn*0.01": small}, [0, 1], 30, 1.2)
+    pairs = wi.sweep(X, Y, [2, 3, 1], [("he", "xavier_uniform"), ("randn*0.01", small)], [0, 1], 30, 1.2)
+    assert r.inits == ["he", "randn*0.01"]
+    np.testing.assert_array_equal(r.costs, pairs.costs)
+    alone = wi.MLP([2, 3, 1], init=small, rng=1)
+    alone.fit(X, Y, iterations=30, learning_rate=1.2)
+    np.testing.assert_array_equal(r.network(1, 1).predict_proba(X), alone.predict_proba(X))
+    with pytest.raises(TypeError, match=r"inits\['bad'\] must be a name, a callable"):
+        wi.sweep(X, Y, [2, 3, 1], {"bad": 3}, [0], 5, 1.0)
+    with pytest.raises(ValueError, match=r"inits\['bad'\]"):
+        wi.sweep(X, Y, [2, 3, 1], {"bad": "no_such_init"}, [0], 5, 1.0)
+    with pytest.raises(TypeError, match=r"inits must be a non-empty"):
+        wi.sweep(X, Y, [2, 3, 1], {}, [0], 5, 1.0)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     (dict(inits=["no_such_init"]), ValueError),
     (dict(inits="zeros"), TypeError),

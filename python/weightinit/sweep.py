@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -225,9 +225,10 @@ def sweep(
     X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`.
     layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
     inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
-        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``); one
-        initializer for every layer of a run. For one per layer, pass a callable that picks by
-        shape: a tuple here is read as a (label, init) pair, and a list is refused.
+        callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``), or a
+        dict of such labels to names or callables; one initializer for every layer of a run. For
+        one per layer, pass a callable that picks by shape: a tuple here is read as a (label,
+        init) pair, and a list is refused.
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
     iterations, learning_rate : full-batch gradient descent steps and their rate (10 000 and 1.2 by
@@ -272,12 +273,18 @@ def sweep(
         raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
     seed_list = seeds if isinstance(seeds, range) and min(seeds[0], seeds[-1]) >= 0 else [
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
-    if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
-        inits = list(inits)  # a generator, say
+    if isinstance(inits, Mapping):  # {label: init}; iterated as a list it would give its labels
+        wheres = [f"inits[{label!r}]" for label in inits]
+        inits = list(inits.items())
+    else:
+        if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
+            inits = list(inits)  # a generator, say
+        wheres = [f"inits[{k}]" for k in range(len(inits))] if isinstance(inits, list) else []
     if not isinstance(inits, list) or len(inits) < 1:
         tuple_hint = " (a tuple is not taken: it reads as one (label, init) pair)" if isinstance(inits, tuple) else ""
-        raise TypeError(f"inits must be a non-empty list of names, callables or (label, callable) pairs{tuple_hint}")
-    pairs = [_split_init(init, f"inits[{k}]") for k, init in enumerate(inits)]
+        raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs, "
+                        f"or a dict of labels to names or callables{tuple_hint}")
+    pairs = [_split_init(init, where) for init, where in zip(inits, wheres)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.positive(learning_rate, "learning_rate")
     record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
@@ -303,7 +310,7 @@ def sweep(
         except (TypeError, ValueError) as exc:
             if not str(exc).startswith("init="):
                 raise
-            raise type(exc)(f"inits[{k}]{str(exc)[len('init'):]}") from exc
+            raise type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") from exc
 
     first = network(0)
     X = first._inputs(X)
