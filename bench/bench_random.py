@@ -75,3 +75,32 @@ def test_torch(benchmark, dist, dtype, n, nthreads):
 
     with threads(nthreads):
         benchmark(run)
+
+
+# ---- a region of a larger tensor ----
+# A shard cut across a conv weight's 3x3 kernels (rows of one element, near each other in the
+# stream), and a column block of a wide matrix (rows of 64, far apart). NumPy has no regions:
+# its way to the same shard of a seeded tensor is to draw the whole tensor and copy the slice.
+REGIONS = {
+    "512x256x3x3[...,1:2]": ((512, 256, 3, 3), (slice(None),) * 3 + (slice(1, 2),)),
+    "4096x4096[:,5:69]": ((4096, 4096), (slice(None), slice(5, 69))),
+}
+
+
+@pytest.mark.parametrize("name", REGIONS)
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_region_weightinit(benchmark, name, nthreads):
+    shape, region = REGIONS[name]
+    label(benchmark, f"normal float32 {name}", "weightinit", nthreads)
+    with threads(nthreads):
+        x = benchmark(wi.random.normal, shape, rng=1, dtype=np.float32, region=region)
+    assert x.shape == np.empty(shape, np.bool_)[region].shape
+
+
+@pytest.mark.parametrize("name", REGIONS)
+def test_region_numpy(benchmark, name):
+    shape, region = REGIONS[name]
+    label(benchmark, f"normal float32 {name}", "numpy")
+    benchmark.extra_info["baseline"] = True
+    x = benchmark(lambda: np.random.default_rng(1).standard_normal(shape, dtype=np.float32)[region].copy())
+    assert x.shape == np.empty(shape, np.bool_)[region].shape

@@ -951,6 +951,30 @@ def test_regions_with_short_rows_are_the_flat_stream(fn, region, dtype):
         assert np.array_equal(got, ref.uniform(shape, key_of(12), 0.0, 1.0, dtype, region or None))
 
 
+NARROW_CUTS = [  # large enough for several chunks of the parallel loop, cut mid-row
+    ((1200, 37, 5), (slice(3, 1199), slice(1, 36), slice(2, 4))),
+    ((70, 3000, 3), (slice(None), slice(None), slice(1, 2))),  # a conv kernel's middle column
+    ((5000, 33), (slice(None), slice(31, 33))),  # float64: a row of 33 is past the windows' 32
+    ((2000, 64), (slice(1, 2000), slice(60, 64))),  # float32: 64, the windows' largest
+    ((1000, 65), (slice(None), slice(0, 64))),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("fn", [wi.random.uniform, wi.random.normal, wi.random.truncated_normal])
+def test_regions_cut_across_a_narrow_last_axis_are_the_flat_stream(fn, dtype, threads, restore_threads):
+    """Rows cut from a last axis of at most a quarter of a Philox batch (64 float32 or 32
+    float64 elements) are copied from batches of the stream generated once, which serve many
+    rows (a Philox call per row cost ~150 ns an element); longer ones take a run each. Either
+    way the region is the 1-D stream reshaped and sliced, for any thread count."""
+    wi.set_num_threads(threads)
+    for shape, region in NARROW_CUTS:
+        want = fn(math.prod(shape), rng=5, dtype=dtype).reshape(shape)[region]
+        got = fn(shape, rng=5, dtype=dtype, region=region)
+        assert got.shape == want.shape and np.array_equal(got, want), (shape, region)
+
+
 # --- checks that do not go through weightinit.reference ------------------------------------
 # A slip made in the core and the reference alike passes every comparison of the two:
 # helper-75 made 20 such shared mutations and five survived the suite (float32 std x1.0025,

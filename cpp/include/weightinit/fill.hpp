@@ -45,6 +45,35 @@ void fill_run(T* out, std::uint64_t i0, std::size_t n, const Gen& gen) {
     }
 }
 
+// A batch of the stream's blocks, [j, j + philox_batch), generated once and served to
+// several short runs (the rows of a region cut across a narrow last axis).
+template <class T>
+struct StreamWindow {
+    static constexpr std::size_t E = elements_per_block<T>;
+    std::uint64_t j = 0;
+    bool filled = false;
+    T v[philox_batch * E];
+
+    // Elements [i0, i0 + n) of the stream into out, from this window or the next ones.
+    template <class Gen>
+    void serve(T* out, std::uint64_t i0, std::size_t n, const Gen& gen) {
+        while (n > 0) {
+            const std::uint64_t b = i0 / E;
+            if (!filled || b < j || b - j >= philox_batch) {
+                j = b;
+                gen(j, philox_batch, v);
+                filled = true;
+            }
+            const std::size_t off = static_cast<std::size_t>(i0 - j * E);
+            const std::size_t taken = std::min(n, philox_batch * E - off);
+            std::copy(v + off, v + off + taken, out);
+            out += taken;
+            i0 += taken;
+            n -= taken;
+        }
+    }
+};
+
 // A region of a C-ordered logical tensor: start[k] .. start[k] + extent[k] along
 // each axis of full_shape. The output holds the region in C order.
 struct Region {
@@ -116,15 +145,30 @@ void fill_region(T* out, const Region& given, const Gen& gen, int nthreads, cons
     std::vector<std::uint64_t> stride(ndim, 1);
     for (std::size_t k = ndim; k-- > 1;) stride[k - 1] = stride[k] * region.full_shape[k];
 
-    // Flat index in the full tensor of the first element of output row r.
-    auto row_base = [&](std::uint64_t r) {
-        std::uint64_t base = col0;
-        for (std::size_t k = ndim ? ndim - 1 : 0; k-- > 0;) {
-            const std::uint64_t e = region.extent[k];
-            base += (region.start[k] + r % e) * stride[k];
-            r /= e;
+    // The output's rows in order, each with the flat index in the full tensor of its first
+    // element: the row's index along the outer axes, counted like an odometer (a row of one
+    // element cost three divisions when each row's index was divided out afresh).
+    struct Rows {
+        const Region& region;
+        const std::vector<std::uint64_t>& stride;
+        std::vector<std::uint64_t> at;  // index along axes 0 .. ndim - 2, within the region
+        std::uint64_t base;             // flat index of the current row's first element
+        Rows(const Region& g, const std::vector<std::uint64_t>& st, std::uint64_t r, std::uint64_t col0)
+            : region(g), stride(st), at(g.full_shape.size() ? g.full_shape.size() - 1 : 0), base(col0) {
+            for (std::size_t k = at.size(); k-- > 0;) {
+                at[k] = r % g.extent[k];
+                r /= g.extent[k];
+                base += (g.start[k] + at[k]) * stride[k];
+            }
         }
-        return base;
+        void next() {
+            for (std::size_t k = at.size(); k-- > 0;) {
+                base += stride[k];
+                if (++at[k] < region.extent[k] || k == 0) return;
+                base -= region.extent[k] * stride[k];  // back to the axis' start, carry to k - 1
+                at[k] = 0;
+            }
+        }
     };
 
     // Below min_chunk threads cost more than they save; max_chunk (a few milliseconds of
@@ -137,16 +181,30 @@ void fill_region(T* out, const Region& given, const Gen& gen, int nthreads, cons
     const std::uint64_t chunk = (chunk_target + align - 1) / align * align;
     const std::size_t nchunks = static_cast<std::size_t>((total + chunk - 1) / chunk);
 
+    // Rows cut from a narrow last axis (a (o, i, 3, 3)[..., 1:2], a column of (N, 4)) lie
+    // close together in the stream: a batch of it, generated once, holds many of them. A
+    // run per row instead costs a Philox call each, ~33 ns however short the row (the
+    // rounds of one register are a chain of dependent multiplies): float32 uniform
+    // (512, 256, 3, 3)[..., 1:2] took 13 ms so (20 ms with a whole group of registers a
+    // call), 1.9 ms from windows. Rows far apart (a column of a wide matrix) take their own
+    // runs: a window holding one of them would cost more than the call.
+    constexpr std::size_t E = elements_per_block<T>;
+    const bool windowed = ndim > 1 && region.full_shape[ndim - 1] <= philox_batch * E / 4;
+
     const std::thread::id caller = std::this_thread::get_id();
     CancelPoll poll(cancel);
     parallel_for(nchunks, nthreads, [&](std::size_t c) {
         if (std::this_thread::get_id() == caller) poll();
+        StreamWindow<T> window;
         std::uint64_t o = std::uint64_t(c) * chunk;
         const std::uint64_t o_end = std::min(total, o + chunk);
-        while (o < o_end) {
-            const std::uint64_t r = o / row, col = o % row;
-            const std::uint64_t len = std::min(row - col, o_end - o);
-            fill_run(out + o, row_base(r) + col, static_cast<std::size_t>(len), gen);
+        Rows rows(region, stride, o / row, col0);
+        for (std::uint64_t col = o % row; o < o_end; col = 0, rows.next()) {
+            const std::size_t len = static_cast<std::size_t>(std::min(row - col, o_end - o));
+            if (windowed)
+                window.serve(out + o, rows.base + col, len, gen);
+            else
+                fill_run(out + o, rows.base + col, len, gen);
             o += len;
         }
     });
