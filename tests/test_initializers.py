@@ -759,15 +759,19 @@ def test_orthogonal_is_haar():
 # --- sparse, eye, dirac, constants -----------------------------------------------------------
 
 
-def test_sparse_draws_its_values_then_its_zero_pattern():
+@pytest.mark.parametrize("shape, sparsity, zeros", [((10, 4), 0.3, 3), ((257, 130), 0.1, 26)])
+def test_sparse_draws_its_values_then_its_zero_pattern(shape, sparsity, zeros):
     """As the docstring says: the values are normal(std) under the first key drawn from rng,
     the zero rows of each column the smallest of a uniform stream under the second."""
     g = np.random.default_rng(4)
-    vals = wi.normal((10, 4), std=0.01, rng=g)
-    order = wi.uniform((10, 4), rng=g)
+    vals = wi.normal(shape, std=0.01, rng=g, dtype=np.float32)
+    order = wi.uniform(shape, rng=g)
     want = vals.copy()
-    np.put_along_axis(want, np.argsort(order, axis=0)[:3], 0.0, axis=0)  # ceil(0.3 * 10) = 3 per column
-    np.testing.assert_array_equal(wi.sparse((10, 4), sparsity=0.3, rng=4), want)
+    np.put_along_axis(want, np.argsort(order, axis=0)[:zeros], 0.0, axis=0)  # ceil(sparsity * rows) a column
+    np.testing.assert_array_equal(wi.sparse(shape, sparsity=sparsity, rng=4, dtype=np.float32), want)
+    out = np.full(shape, np.nan, np.float32)
+    assert wi.sparse(sparsity=sparsity, rng=4, out=out) is out
+    np.testing.assert_array_equal(out, want)
 
 
 @pytest.mark.parametrize("shape, sparsity", [((10, 4), 0.3), ((100, 50), 0.0), ((7, 200), 0.99), ((1, 3), 0.5)])

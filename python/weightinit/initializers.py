@@ -564,8 +564,10 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
     n_zeros = math.ceil(p * full[0])
     if n_zeros and arr.size:
         order = uniform(full, rng=gen)
-        rows = np.argpartition(order, n_zeros - 1, axis=0)[:n_zeros]
-        np.put_along_axis(arr, rows, 0, axis=0)
+        # A column at a time, as rows of the transposed views: NumPy's partition along axis 0
+        # of the C-ordered array took twice as long (86% of the call, 2x torch's sparse_).
+        rows = np.argpartition(order.T, n_zeros - 1, axis=1)[:, :n_zeros]
+        np.put_along_axis(arr.T, rows, 0, axis=1)
     return arr
 
 
