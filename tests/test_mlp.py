@@ -367,6 +367,28 @@ def test_init_per_layer_and_callables_and_seeds():
     assert not np.array_equal(a["W2"][:1], a["W2"][1:2])  # draws differ between rows and layers
 
 
+def test_an_unhashable_callable_init_and_one_that_reads_fans():
+    """MLP asks an init's signature whether it takes in_axis and out_axis (the signatures are
+    remembered, so an unhashable callable must still be read, and one that changes later is a
+    new object)."""
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, shape, rng=None, dtype=None):
+            return np.full(shape, 0.5, dtype=dtype)
+
+    assert (wi.MLP([3, 2], init=Unhashable()).parameters["W1"] == 0.5).all()
+    seen = []
+
+    def fans(shape, rng=None, dtype=None, in_axis=None, out_axis=None):
+        seen.append((in_axis, out_axis))
+        return np.zeros(shape, dtype=dtype)
+
+    wi.MLP([3, 2], init=fans)
+    wi.MLP([3, 2], init=fans)
+    assert seen == [(1, 0), (1, 0)]  # the engine's (out, in) W, named for keras' class names
+
+
 def test_softmax_of_logits_far_apart_is_finite_and_exact():
     """Softmax subtracts each example's largest logit, over every row: gaps beyond ~709 overflow
     exp otherwise (a cost of 105.76 for 135.84, NaN probabilities). The largest logit sits in

@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import inspect
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
@@ -62,9 +61,9 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
     """The axes to name when f draws a layer's W: ``in_axis=1, out_axis=0`` for initializers
     that read fans (keras' class names default to keras' (in, out) layout), none for others."""
     try:
-        takes = inspect.signature(f).parameters
+        takes = _args.parameter_names(f)
     except (TypeError, ValueError):  # no signature to read (a builtin): the plain call
-        takes = {}
+        takes = ()
     return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import inspect
 import math
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -217,7 +216,7 @@ def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule
     rule = initializers.SCALE_RULES.get(base) or _RULES.get(base)
     if rule is None:
         raise ValueError(f"{name!r} has no scale from fans; those with one: {SCALED}")
-    accepted = inspect.signature(rule).parameters
+    accepted = _args.parameter_names(rule)
     unknown = sorted(set(args) - set(accepted))
     if unknown:
         raise TypeError(f"{base.__name__} takes no parameter {', '.join(unknown)}; it takes "
