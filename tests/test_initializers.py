@@ -796,6 +796,11 @@ def test_eye():
     np.testing.assert_array_equal(wi.eye((2, 3)), [[1, 0, 0], [0, 1, 0]])
     np.testing.assert_array_equal(wi.eye((3, 2), gain=2.5, dtype=np.float32), [[2.5, 0], [0, 2.5], [0, 0]])
     assert wi.eye((3, 3), dtype=np.float32).dtype == np.float32
+    for shape in [(1, 1), (5, 9), (9, 5), (40, 40), (0, 3)]:
+        np.testing.assert_array_equal(wi.eye(shape, gain=0.5), 0.5 * np.eye(*shape))
+    region = (slice(3, 8), slice(1, 9))  # the diagonal enters at the region's row 0, column 2
+    np.testing.assert_array_equal(wi.eye((9, 12), region=region), np.eye(9, 12)[region])
+    np.testing.assert_array_equal(wi.eye((9, 12), region=(slice(0, 2), slice(5, 9))), np.zeros((2, 4)))
 
 
 def torch_dirac(shape, groups):

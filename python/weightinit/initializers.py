@@ -400,8 +400,9 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     g = _args.round_to(g, arr.dtype, "gain")
     arr.fill(0)
     rows, cols = arr.shape
-    d = np.arange(max(r0, c0), min(r0 + rows, c0 + cols))
-    arr[d - r0, d - c0] = g
+    first, end = max(r0, c0), min(r0 + rows, c0 + cols)  # the diagonal's indices in this region
+    if end > first:  # a strided slice of the flat (C-contiguous) array: fancy indexing cost 2x np.eye
+        arr.reshape(-1)[(first - r0) * cols + (first - c0)::cols + 1][:end - first] = g
     return arr
 
 
