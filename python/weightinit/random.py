@@ -103,7 +103,7 @@ def _int_key(seed: int) -> Tuple[int, ...]:
 
 
 def _drawn_key(rng: Any) -> List[int]:
-    return [int(w) for w in _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32)]
+    return _args.generator(rng).integers(0, 2**32, size=2, dtype=np.uint32).tolist()  # Python ints
 
 
 def _mass(z0: float, z1: float) -> float:
