@@ -406,6 +406,14 @@ def test_region_forms():
     assert np.array_equal(wi.random.normal((6, 5, 4), rng=1, region=(slice(-2, None),)), full[-2:])
     assert np.array_equal(wi.random.normal((6, 5, 4), rng=1, region=slice(1, 3)), full[1:3])
     assert np.array_equal(wi.random.normal((6, 5, 4), rng=1, region=(slice(None), slice(2, 2))), full[:, 2:2])
+    for region in [np.s_[..., 1:3], np.s_[2:4, ...], np.s_[1:2, ..., 0:1], np.s_[...], np.s_[1:5, 0:2, 3:4, ...]]:
+        assert np.array_equal(wi.random.normal((6, 5, 4), rng=1, region=region), full[region]), region
+    with pytest.raises(ValueError, match=r"one \.\.\. \(Ellipsis\), got 2"):
+        wi.random.normal((6, 5, 4), rng=1, region=np.s_[..., 1:2, ...])
+    with pytest.raises(ValueError, match="region has 5 slices but shape"):
+        wi.random.normal((6, 5, 4), rng=1, region=np.s_[1:2, 1:2, ..., 1:2, 1:2])
+    with pytest.raises(TypeError, match=r"region\[0\] must be a slice, got NoneType"):
+        wi.random.normal((6, 5, 4), rng=1, region=(None, ...))
 
 
 # ---------------------------------------------------------------- keys, out=

@@ -364,15 +364,22 @@ def round_to(value: float, dtype: np.dtype, name: str) -> float:
 def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """(start, extent) of a region given as a tuple of step-1 slices of shape.
 
-    Missing trailing slices mean whole axes, as in NumPy indexing; unlike NumPy,
+    Missing trailing slices mean whole axes, and one ``...`` as many whole axes as the shape
+    has beyond the slices, as in NumPy indexing (``np.s_[..., 1:2]``); unlike NumPy,
     bounds outside the shape are an error rather than clipped.
     """
     if region is None:
         return (0,) * len(shape), shape
-    if isinstance(region, slice):
+    if isinstance(region, slice) or region is Ellipsis:
         region = (region,)
     if not isinstance(region, tuple):
         raise TypeError(f"region must be a tuple of slices, got {type(region).__name__}")
+    dots = [k for k, s in enumerate(region) if s is Ellipsis]
+    if len(dots) > 1:
+        raise ValueError(f"region can hold one ... (Ellipsis), got {len(dots)}")
+    if dots and len(region) - 1 <= len(shape):
+        k = dots[0]
+        region = region[:k] + (slice(None),) * (len(shape) - len(region) + 1) + region[k + 1:]
     if len(region) > len(shape):
         raise ValueError(f"region has {len(region)} slices but shape {shape} has {len(shape)} axes")
     starts, extents = [], []
@@ -477,8 +484,9 @@ COMMON_ARGUMENTS = """
     * ``dtype``: float64 (the default), float32 or float16, as NumPy dtypes.
     * ``out``: a C-contiguous, writeable NumPy array of that shape and dtype, filled in place
       and returned (a CPU torch tensor ``t``: ``out=t.detach().numpy()``).
-    * ``region``: a tuple of step-1 slices of ``shape``: the result is exactly that slice of
-      the full tensor, for the element-wise initializers (give every shard the same int seed).
+    * ``region``: a tuple of step-1 slices of ``shape`` (``...`` allowed, as ``np.s_[..., 1:2]``):
+      the result is exactly that slice of the full tensor, for the element-wise initializers
+      (give every shard the same int seed).
 """
 
 
