@@ -56,6 +56,8 @@ def test_article_numpy(benchmark, planar):
 CASES = {
     "[2,64,1] m=10000": ([2, 64, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 10000),
     "[784,256,256,10] m=8192": ([784, 256, 256, 10], ["relu", "relu", "softmax"], "softmax_cross_entropy", 8192),
+    # a mini-batch: fewer examples than two GEMM chunks, whose GEMMs are split by rows
+    "[784,128,10] m=256": ([784, 128, 10], ["relu", "softmax"], "softmax_cross_entropy", 256),
 }
 DTYPES = {"float64": np.float64, "float32": np.float32}
 

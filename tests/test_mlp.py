@@ -162,6 +162,22 @@ def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
         assert_close(grads[k], expected[k], rtol)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
+def test_gradients_of_gemm_layers_split_by_rows(dtype, rtol):
+    # 600 examples, one chunk: the GEMMs of the 200- and 150-unit layers (forward, W^T dZ and
+    # dW) run in blocks of 64 rows, the last one shorter.
+    net, acts, params, X, Y = make_problem([300, 200, 150, 10], ["relu", "tanh"], "softmax_cross_entropy", 600,
+                                           seed=9, dtype=dtype)
+    grads = net.gradients(X, Y)
+    if dtype == np.float32:
+        params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
+        X = X.astype(np.float32).astype(np.float64)
+    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
+    for k in grads:
+        assert_close(grads[k], expected[k], rtol)
+    np.testing.assert_allclose(net.predict_proba(X), ref.forward(params, X, acts, net.alpha)[1][-1], rtol=rtol * 10)
+
+
 def assert_trains_as_the_reference(net, acts, params, X, Y, iterations):
     """fit from params, learning rate 0.5: every cost within 1e-11 of the reference's, the
     trained parameters within 1e-10."""
@@ -252,6 +268,7 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([1, 255, 1], 3001),  # fused blocks of 16 columns, the last a partial chunk of 9
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
+        ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of 64 rows, threaded
     ],
 )
 def test_results_do_not_depend_on_the_thread_count(sizes, m, restore_threads):
