@@ -761,6 +761,8 @@ def test_bad_data_and_arguments():
         net.fit(np.full((2, 5), np.nan), Y)
     with pytest.raises(ValueError, match="labels 0 or 1"):
         net.fit(X, np.full((1, 5), 0.5))
+    with pytest.raises(ValueError, match="labels 0 or 1"):  # one bad label among good ones
+        net.fit(X, np.array([[0.0, 1.0, 1.0, -1.0, 0.0]]))
     with pytest.raises(ValueError, match="at least one example"):
         net.predict(np.zeros((2, 0)))
     with pytest.raises(ValueError, match="learning_rate"):

@@ -376,7 +376,7 @@ class MLP:
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         arr = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
-        if self.loss == "binary_cross_entropy" and not np.isin(arr, (0, 1)).all():
+        if self.loss == "binary_cross_entropy" and np.count_nonzero((arr == 0) | (arr == 1)) != arr.size:
             raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
         if self.loss == "softmax_cross_entropy":
             # Probabilities computed in float32 (or float16), whatever dtype they come in, sum
@@ -541,7 +541,7 @@ class MLP:
             beyond = " (or beyond float32's range)" if self.dtype == np.float32 else ""
             what = (f"the cost became nan or inf{beyond} at iteration {report['first_nonfinite']}; training "
                     "stopped before that update")
-        elif report["steps"] and not all(np.isfinite(p).all() for p in self._params):
+        elif report["steps"] and not all(core.mlp.all_finite(p, 1) for p in self._params):
             # The cost is checked before each update; only the last update has no cost after it.
             what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"
         else:
