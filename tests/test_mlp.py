@@ -149,33 +149,21 @@ def test_gradients_match_central_differences(hidden, loss):
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
-def test_gradients_of_gemm_layers_over_several_chunks_of_examples(dtype, rtol):
-    # m = 4500 splits the wide layers' GEMMs into 3 chunks whose dW are summed.
-    net, acts, params, X, Y = make_problem([40, 30, 30, 3], ["relu", "tanh"], "softmax_cross_entropy", 4500,
-                                           seed=8, dtype=dtype)
+@pytest.mark.parametrize("sizes, m, seed", [
+    ([40, 30, 30, 3], 4500, 8),  # the wide layers' GEMMs in 3 chunks of examples whose dW are summed
+    ([300, 200, 150, 10], 600, 9),  # one chunk: the GEMMs (forward, W^T dZ, dW) in blocks of 64 rows
+])
+def test_gradients_of_gemm_layers_against_the_reference(sizes, m, seed, dtype, rtol):
+    net, acts, params, X, Y = make_problem(sizes, ["relu", "tanh"], "softmax_cross_entropy", m, seed=seed, dtype=dtype)
     grads = net.gradients(X, Y)
+    proba = net.predict_proba(X)
     if dtype == np.float32:
         params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
         X = X.astype(np.float32).astype(np.float64)
     expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
     for k in grads:
         assert_close(grads[k], expected[k], rtol)
-
-
-@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
-def test_gradients_of_gemm_layers_split_by_rows(dtype, rtol):
-    # 600 examples, one chunk: the GEMMs of the 200- and 150-unit layers (forward, W^T dZ and
-    # dW) run in blocks of 64 rows, the last one shorter.
-    net, acts, params, X, Y = make_problem([300, 200, 150, 10], ["relu", "tanh"], "softmax_cross_entropy", 600,
-                                           seed=9, dtype=dtype)
-    grads = net.gradients(X, Y)
-    if dtype == np.float32:
-        params = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
-        X = X.astype(np.float32).astype(np.float64)
-    expected = ref.gradients(params, X, Y, acts, net.loss, net.alpha)
-    for k in grads:
-        assert_close(grads[k], expected[k], rtol)
-    np.testing.assert_allclose(net.predict_proba(X), ref.forward(params, X, acts, net.alpha)[1][-1], rtol=rtol * 10)
+    np.testing.assert_allclose(proba, ref.forward(params, X, acts, net.alpha)[1][-1], rtol=rtol * 10)
 
 
 def assert_trains_as_the_reference(net, acts, params, X, Y, iterations):
