@@ -149,10 +149,13 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise ValueError(f"{name} must have {counted(rows, 'row')}, got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {counted(cols, 'column')}, got shape {arr.shape}")
-    with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
-        out = np.ascontiguousarray(arr, dtype=dtype)
-    if not out.flags.aligned:  # a view at an odd byte offset (np.frombuffer): the core reads aligned values
-        out = out.copy()
+    if arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned:
+        out = arr  # what the core reads already (entering errstate took a microsecond a matrix)
+    else:
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
+            out = np.ascontiguousarray(arr, dtype=dtype)
+        if not out.flags.aligned:  # a view at an odd byte offset (np.frombuffer): the core reads aligned values
+            out = out.copy()
     converted = out.dtype != arr.dtype
     if (finite or converted) and not core.mlp.all_finite(out, get_num_threads()):
         if converted and (np.isfinite(arr) & ~np.isfinite(out)).any():
