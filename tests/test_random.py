@@ -965,6 +965,9 @@ NARROW_CUTS = [  # large enough for several chunks of the parallel loop, cut mid
     ((5000, 33), (slice(None), slice(31, 33))),  # float64: a row of 33 is past the windows' 32
     ((2000, 64), (slice(1, 2000), slice(60, 64))),  # float32: 64, the windows' largest
     ((1000, 65), (slice(None), slice(0, 64))),
+    ((3000, 8, 5), (slice(None), slice(2, 3), slice(1, 2))),  # one row per outer step: runs of their own
+    ((2000, 3, 16), (slice(1, 2000), slice(0, 3), slice(4, 6))),  # three in a row: still runs
+    ((2000, 5, 16), (slice(1, 2000), slice(1, 5), slice(4, 6))),  # four in a row: a window
 ]
 
 

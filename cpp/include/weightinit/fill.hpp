@@ -187,9 +187,13 @@ void fill_region(T* out, const Region& given, const Gen& gen, int nthreads, cons
     // rounds of one register are a chain of dependent multiplies): float32 uniform
     // (512, 256, 3, 3)[..., 1:2] took 13 ms so (20 ms with a whole group of registers a
     // call), 1.9 ms from windows. Rows far apart (a column of a wide matrix) take their own
-    // runs: a window holding one of them would cost more than the call.
+    // runs: a window holding one of them would cost more than the call. So do rows that
+    // come one or a few at a time along the next axis out (a conv weight cut to one input
+    // channel, (o, i, 9)[:, 0:1, 4:5]): their neighbours are a whole stride of that axis away
+    // (2.5x slower windowed, helper-81), where four in a row share a window.
     constexpr std::size_t E = elements_per_block<T>;
-    const bool windowed = ndim > 1 && region.full_shape[ndim - 1] <= philox_batch * E / 4;
+    const bool windowed =
+        ndim > 1 && region.full_shape[ndim - 1] <= philox_batch * E / 4 && region.extent[ndim - 2] >= 4;
 
     const std::thread::id caller = std::this_thread::get_id();
     CancelPoll poll(cancel);
