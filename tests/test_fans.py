@@ -107,6 +107,10 @@ def test_the_mean_of_two_fans_near_the_largest_float_is_theirs():
     assert fan_for_mode(1e308, 1.5e308, "fan_avg") == 1.25e308
     assert fan_for_mode(big, 10**308, "fan_avg") == big / 2 + 1e308 / 2
     assert wi.scale("xavier_uniform", 1e308, 1e308) == math.sqrt(3.0 / 1e308)
+    assert fan_for_mode(np.float64(1e308), np.float64(1.5e308), "fan_avg") == 1.25e308
+    np.testing.assert_array_equal(fan_for_mode(np.array([big, 1.0]), np.array([big, 4.0]), "fan_avg"), [big, 2.5])
+    assert fan_for_mode(np.int64(2**62), np.int64(2**62), "fan_avg") == 2.0**62  # the int64 sum wraps
+    assert fan_for_mode(2**62 + 1, 2**62, "fan_avg") == (2**63 + 1) / 2  # Python ints: summed exactly
     assert wi.scale("variance_scaling", 1e308, 1e308, mode="fan_avg", distribution="normal") == math.sqrt(1 / 1e308)
 
 

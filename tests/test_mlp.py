@@ -2,12 +2,14 @@
 
 import copy
 import functools
+import gc
 import math
 import warnings
 import pickle
 import subprocess
 import sys
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -392,6 +394,17 @@ def test_an_unhashable_callable_init_and_one_that_reads_fans():
     wi.MLP([3, 2], init=fans)
     wi.MLP([3, 2], init=fans)
     assert seen == [(1, 0), (1, 0)]  # the engine's (out, in) W, named for keras' class names
+
+    class Holding:  # an init holding data: remembering its signature must not keep it alive
+        def __call__(self, shape, rng=None, dtype=None):
+            return np.zeros(shape, dtype=dtype)
+
+    init = Holding()
+    gone = weakref.ref(init)
+    wi.MLP([3, 2], init=init)
+    del init
+    gc.collect()
+    assert gone() is None
 
 
 def test_softmax_of_logits_far_apart_is_finite_and_exact():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 import numbers
 import operator
 import os
+import weakref
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
@@ -69,19 +69,23 @@ MAX_STEPS = 2**62
 
 
 def parameter_names(f: Callable[..., Any]) -> Tuple[str, ...]:
-    """The parameters f's signature names, remembered for the last 256 hashable callables
-    (``inspect.signature`` takes ~10 us, a third of building a small MLP). Raises as
-    ``inspect.signature`` does for a callable without one."""
+    """The parameters f's signature names (``inspect.signature`` takes ~10 us, a third of
+    building a small MLP), remembered while f lives where f can be weakly referenced and
+    hashed. Raises as ``inspect.signature`` does for a callable without one."""
     try:
-        hash(f)
+        return _PARAMETER_NAMES[f]
+    except (KeyError, TypeError):  # not seen yet; or unhashable, or no weak reference to it
+        pass
+    names = tuple(inspect.signature(f).parameters)
+    try:
+        _PARAMETER_NAMES[f] = names
     except TypeError:
-        return tuple(inspect.signature(f).parameters)
-    return _parameter_names(f)
+        pass
+    return names
 
 
-@functools.lru_cache(maxsize=256)
-def _parameter_names(f: Callable[..., Any]) -> Tuple[str, ...]:
-    return tuple(inspect.signature(f).parameters)
+# Weak keys: a cache must not keep a user's init (and whatever it holds) alive.
+_PARAMETER_NAMES: "weakref.WeakKeyDictionary[Callable[..., Any], Tuple[str, ...]]" = weakref.WeakKeyDictionary()
 
 
 def physical_memory() -> Optional[int]:

@@ -126,9 +126,10 @@ def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] 
         fan = np.sqrt(np.asarray(fan_in, dtype=float)) * np.sqrt(np.asarray(fan_out, dtype=float))
         fan = float(fan) if np.ndim(fan) == 0 else fan
     elif mode == "fan_avg":
-        fan = (fan_in + fan_out) / 2
-        if type(fan) is float and fan == math.inf:  # two fans near float's largest: their sum overflows
-            fan = fan_in / 2 + fan_out / 2
+        # Halves first, but for two ints (summed exactly): the sum of two fans near float's
+        # largest overflows to a fan of inf (a scale of 0), two int64 fans near 2^63 wrap.
+        # For floats the two forms are the same bits.
+        fan = (fan_in + fan_out) / 2 if type(fan_in) is int and type(fan_out) is int else fan_in / 2 + fan_out / 2
     else:
         fan = fan_in if mode == "fan_in" else fan_out
     if not (fan > 0 if type(fan) in (int, float) else np.all(fan > 0)):
