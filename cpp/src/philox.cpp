@@ -89,7 +89,7 @@ WI_AVX2 WI_INLINE void philox_avx2_group(Key key, std::uint64_t j0, std::size_t 
 
 // Whole groups of 32 blocks, then the last part by as few registers as cover it: each row
 // of a column block of a wide matrix asks for a block or two, and paid for a whole group
-// (AVX-512, float32 normal (4096, 4096)[:, 5:6]: 75 ns a row, 57 ns with one register).
+// (AVX-512, float32 normal (4096, 4096)[:, 5:6]: 75 ns a row, 63 ns with one register).
 WI_AVX2 void philox_avx2(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3) {
     std::size_t g = 0;
