@@ -47,43 +47,41 @@ WI_AVX2 WI_INLINE void philox_avx2_group(Key key, std::uint64_t j0, std::size_t 
     const __m256i m0 = _mm256_set1_epi64x(M0), m1 = _mm256_set1_epi64x(M1);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i sign = _mm256_set1_epi32(int(0x80000000u));
-    {
-        __m256i a[G], b[G], c[G], d[G];
+    __m256i a[G], b[G], c[G], d[G];
+    for (int h = 0; h < G; ++h) {
+        const std::uint64_t j = j0 + g + 8 * h;
+        const __m256i base = _mm256_set1_epi32(int(std::uint32_t(j)));
+        a[h] = _mm256_add_epi32(base, lane);
+        // A lane whose low word wrapped past 2^32 (a < base, compared unsigned by
+        // flipping the sign bits) carries one into its high word: the mask is -1 there.
+        const __m256i wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(base, sign), _mm256_xor_si256(a[h], sign));
+        b[h] = _mm256_sub_epi32(_mm256_set1_epi32(int(std::uint32_t(j >> 32))), wrapped);
+        c[h] = _mm256_setzero_si256();
+        d[h] = c[h];
+    }
+    std::uint32_t k0 = key.k0, k1 = key.k1;
+    for (int r = 0; r < rounds; ++r) {
+        if (r > 0) {
+            k0 += W0;
+            k1 += W1;
+        }
+        const __m256i K0 = _mm256_set1_epi32(int(k0)), K1 = _mm256_set1_epi32(int(k1));
         for (int h = 0; h < G; ++h) {
-            const std::uint64_t j = j0 + g + 8 * h;
-            const __m256i base = _mm256_set1_epi32(int(std::uint32_t(j)));
-            a[h] = _mm256_add_epi32(base, lane);
-            // A lane whose low word wrapped past 2^32 (a < base, compared unsigned by
-            // flipping the sign bits) carries one into its high word: the mask is -1 there.
-            const __m256i wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(base, sign), _mm256_xor_si256(a[h], sign));
-            b[h] = _mm256_sub_epi32(_mm256_set1_epi32(int(std::uint32_t(j >> 32))), wrapped);
-            c[h] = _mm256_setzero_si256();
-            d[h] = c[h];
+            __m256i hi0, lo0, hi1, lo1;
+            mulhilo(a[h], m0, hi0, lo0);
+            mulhilo(c[h], m1, hi1, lo1);
+            a[h] = _mm256_xor_si256(_mm256_xor_si256(hi1, b[h]), K0);
+            c[h] = _mm256_xor_si256(_mm256_xor_si256(hi0, d[h]), K1);
+            b[h] = lo1;
+            d[h] = lo0;
         }
-        std::uint32_t k0 = key.k0, k1 = key.k1;
-        for (int r = 0; r < rounds; ++r) {
-            if (r > 0) {
-                k0 += W0;
-                k1 += W1;
-            }
-            const __m256i K0 = _mm256_set1_epi32(int(k0)), K1 = _mm256_set1_epi32(int(k1));
-            for (int h = 0; h < G; ++h) {
-                __m256i hi0, lo0, hi1, lo1;
-                mulhilo(a[h], m0, hi0, lo0);
-                mulhilo(c[h], m1, hi1, lo1);
-                a[h] = _mm256_xor_si256(_mm256_xor_si256(hi1, b[h]), K0);
-                c[h] = _mm256_xor_si256(_mm256_xor_si256(hi0, d[h]), K1);
-                b[h] = lo1;
-                d[h] = lo0;
-            }
-        }
-        for (int h = 0; h < G; ++h) {
-            const std::size_t o = g + 8 * h;
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(x0 + o), a[h]);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(x1 + o), b[h]);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(x2 + o), c[h]);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(x3 + o), d[h]);
-        }
+    }
+    for (int h = 0; h < G; ++h) {
+        const std::size_t o = g + 8 * h;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(x0 + o), a[h]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(x1 + o), b[h]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(x2 + o), c[h]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(x3 + o), d[h]);
     }
 }
 
@@ -124,42 +122,40 @@ WI_AVX512 WI_INLINE void philox_avx512_group(Key key, std::uint64_t j0, std::siz
                                              std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
     const __m512i m0 = _mm512_set1_epi64(M0), m1 = _mm512_set1_epi64(M1);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    {
-        __m512i a[G], b[G], c[G], d[G];
+    __m512i a[G], b[G], c[G], d[G];
+    for (int h = 0; h < G; ++h) {
+        const std::uint64_t j = j0 + g + 16 * h;
+        const __m512i base = _mm512_set1_epi32(int(std::uint32_t(j)));
+        a[h] = _mm512_add_epi32(base, lane);
+        // The high word, plus one in the lanes whose low word wrapped past 2^32.
+        const __m512i high = _mm512_set1_epi32(int(std::uint32_t(j >> 32)));
+        b[h] = _mm512_mask_add_epi32(high, _mm512_cmplt_epu32_mask(a[h], base), high, _mm512_set1_epi32(1));
+        c[h] = _mm512_setzero_si512();
+        d[h] = c[h];
+    }
+    std::uint32_t k0 = key.k0, k1 = key.k1;
+    for (int r = 0; r < rounds; ++r) {
+        if (r > 0) {
+            k0 += W0;
+            k1 += W1;
+        }
+        const __m512i K0 = _mm512_set1_epi32(int(k0)), K1 = _mm512_set1_epi32(int(k1));
         for (int h = 0; h < G; ++h) {
-            const std::uint64_t j = j0 + g + 16 * h;
-            const __m512i base = _mm512_set1_epi32(int(std::uint32_t(j)));
-            a[h] = _mm512_add_epi32(base, lane);
-            // The high word, plus one in the lanes whose low word wrapped past 2^32.
-            const __m512i high = _mm512_set1_epi32(int(std::uint32_t(j >> 32)));
-            b[h] = _mm512_mask_add_epi32(high, _mm512_cmplt_epu32_mask(a[h], base), high, _mm512_set1_epi32(1));
-            c[h] = _mm512_setzero_si512();
-            d[h] = c[h];
+            __m512i hi0, lo0, hi1, lo1;
+            mulhilo(a[h], m0, hi0, lo0);
+            mulhilo(c[h], m1, hi1, lo1);
+            a[h] = _mm512_ternarylogic_epi32(hi1, b[h], K0, 0x96);  // three-way xor
+            c[h] = _mm512_ternarylogic_epi32(hi0, d[h], K1, 0x96);
+            b[h] = lo1;
+            d[h] = lo0;
         }
-        std::uint32_t k0 = key.k0, k1 = key.k1;
-        for (int r = 0; r < rounds; ++r) {
-            if (r > 0) {
-                k0 += W0;
-                k1 += W1;
-            }
-            const __m512i K0 = _mm512_set1_epi32(int(k0)), K1 = _mm512_set1_epi32(int(k1));
-            for (int h = 0; h < G; ++h) {
-                __m512i hi0, lo0, hi1, lo1;
-                mulhilo(a[h], m0, hi0, lo0);
-                mulhilo(c[h], m1, hi1, lo1);
-                a[h] = _mm512_ternarylogic_epi32(hi1, b[h], K0, 0x96);  // three-way xor
-                c[h] = _mm512_ternarylogic_epi32(hi0, d[h], K1, 0x96);
-                b[h] = lo1;
-                d[h] = lo0;
-            }
-        }
-        for (int h = 0; h < G; ++h) {
-            const std::size_t o = g + 16 * h;
-            _mm512_storeu_si512(x0 + o, a[h]);
-            _mm512_storeu_si512(x1 + o, b[h]);
-            _mm512_storeu_si512(x2 + o, c[h]);
-            _mm512_storeu_si512(x3 + o, d[h]);
-        }
+    }
+    for (int h = 0; h < G; ++h) {
+        const std::size_t o = g + 16 * h;
+        _mm512_storeu_si512(x0 + o, a[h]);
+        _mm512_storeu_si512(x1 + o, b[h]);
+        _mm512_storeu_si512(x2 + o, c[h]);
+        _mm512_storeu_si512(x3 + o, d[h]);
     }
 }
 
