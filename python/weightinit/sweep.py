@@ -273,17 +273,17 @@ def sweep(
         raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
     seed_list = seeds if isinstance(seeds, range) and min(seeds[0], seeds[-1]) >= 0 else [
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
-    if isinstance(inits, Mapping):  # {label: init}; iterated as a list it would give its labels
-        wheres = [f"inits[{label!r}]" for label in inits]
+    labels = list(inits) if isinstance(inits, Mapping) else None  # {label: init}, as a list its labels
+    if labels is not None:
         inits = list(inits.items())
-    else:
-        if not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
-            inits = list(inits)  # a generator, say
-        wheres = [f"inits[{k}]" for k in range(len(inits))] if isinstance(inits, list) else []
+    elif not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
+        inits = list(inits)  # a generator, say
     if not isinstance(inits, list) or len(inits) < 1:
         tuple_hint = " (a tuple is not taken: it reads as one (label, init) pair)" if isinstance(inits, tuple) else ""
         raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs, "
                         f"or a dict of labels to names or callables{tuple_hint}")
+    # How errors name an entry: by its label in a dict, else by its place.
+    wheres = [f"inits[{x!r}]" for x in labels] if labels is not None else [f"inits[{k}]" for k in range(len(inits))]
     pairs = [_split_init(init, where) for init, where in zip(inits, wheres)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.positive(learning_rate, "learning_rate")
