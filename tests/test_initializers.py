@@ -474,6 +474,9 @@ def _torch_cases():
         ("kaiming_uniform_", {"a": sqrt(5)}, "fan_in_uniform", {}, (512, 256)),
         ("kaiming_uniform_", {"a": 0.1, "nonlinearity": "leaky_relu"}, "he_uniform",
          {"a": 0.1, "nonlinearity": "leaky_relu"}, (300, 400)),
+        # torch lowercases mode, and reads a=None as leaky_relu's default slope 0.01
+        ("kaiming_normal_", {"a": None, "mode": "Fan_Out", "nonlinearity": "leaky_relu"}, "he_normal",
+         {"a": None, "mode": "Fan_Out", "nonlinearity": "leaky_relu"}, (64, 32, 5, 5)),
         ("trunc_normal_", {"std": 0.02, "a": -0.04, "b": 0.04}, "truncated_normal",
          {"std": 0.02, "a": -0.04, "b": 0.04}, (512, 256)),
         ("normal_", {"std": 0.01}, "normal", {"std": 0.01}, (512, 256)),
@@ -482,7 +485,7 @@ def _torch_cases():
     ]
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(11))
 def test_empirical_std_matches_torch(case):
     torch = need_torch()
     tname, tkw, name, kw, shape = _torch_cases()[case]
@@ -969,6 +972,33 @@ def test_keras_variance_scaling_reads_normal_as_truncated():
     u = wi.get("VarianceScaling")((1000, 300), distribution="untruncated_normal", rng=2)
     assert abs(u).max() > 4 * s
     assert wi.scale("VarianceScaling", 1000, distribution="normal") == pytest.approx(s / TRUNC, rel=1e-12)
+
+
+def test_keras_variance_scaling_reads_distribution_in_any_case():
+    """keras lowercases distribution before reading it; jax (wi.variance_scaling) does not."""
+    vs = wi.get("VarianceScaling")
+    for spelled, meant in (("Normal", "truncated_normal"), ("UNIFORM", "uniform"),
+                         ("Untruncated_Normal", "untruncated_normal")):
+        np.testing.assert_array_equal(vs((40, 30), distribution=spelled, rng=3), vs((40, 30), distribution=meant, rng=3))
+    with pytest.raises(ValueError, match="distribution"):
+        wi.variance_scaling((40, 30), distribution="Uniform")
+
+
+@pytest.mark.parametrize("init", [wi.he_normal, wi.he_uniform])
+def test_kaiming_reads_mode_in_any_case_and_a_none_as_torch(init):
+    """torch's kaiming_*_ lowercase mode, and calculate_gain("leaky_relu", None) is slope 0.01."""
+    shape = (30, 20, 3)
+    np.testing.assert_array_equal(init(shape, mode="Fan_Out", rng=4), init(shape, mode="fan_out", rng=4))
+    leaky = init(shape, a=None, nonlinearity="leaky_relu", rng=4)
+    np.testing.assert_array_equal(leaky, init(shape, a=0.01, nonlinearity="leaky_relu", rng=4))
+    assert not np.array_equal(leaky, init(shape, a=0.0, nonlinearity="leaky_relu", rng=4))
+    np.testing.assert_array_equal(init(shape, a=None, rng=4), init(shape, rng=4))  # relu: no slope
+    np.testing.assert_array_equal(init(shape, a=None, nonlinearity="tanh", rng=4),
+                                  init(shape, nonlinearity="tanh", rng=4))
+    assert wi.scale(init, 60, a=None, nonlinearity="leaky_relu") == wi.scale(init, 60, a=0.01,
+                                                                             nonlinearity="leaky_relu")
+    with pytest.raises(ValueError, match="mode"):
+        init(shape, mode="fan_avg", rng=4)
 
 
 @pytest.mark.parametrize("name", ["Orthogonal", "OrthogonalInitializer"])

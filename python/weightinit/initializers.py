@@ -137,8 +137,13 @@ def _xavier_normal_rule(gain: float = 1.0) -> Rule:
 
 
 def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]:
+    # As torch: a=None is leaky_relu's default slope, and mode is read in any case.
+    if a is None:
+        a = 0.01 if nonlinearity == "leaky_relu" else 0.0
     slope = _args.real(a, "a")
     gain = calculate_gain(nonlinearity, slope)
+    if isinstance(mode, str):
+        mode = mode.lower()
     if slope != 0 and nonlinearity != "leaky_relu":
         raise ValueError(
             f"a={slope} is the negative slope of leaky_relu and is used only with "
@@ -148,11 +153,11 @@ def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]
     return _variance(gain * gain, "a={:g}", slope), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
 
 
-def _he_normal_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
+def _he_normal_rule(a: Optional[float] = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
     return (*_kaiming_variance(a, mode, nonlinearity), "normal")
 
 
-def _he_uniform_rule(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
+def _he_uniform_rule(a: Optional[float] = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
     return (*_kaiming_variance(a, mode, nonlinearity), "uniform")
 
 
@@ -261,7 +266,7 @@ def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
     return _scaled(shape, _xavier_normal_rule(gain), in_axis, out_axis, rng, dtype, out, region)
 
 
-def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
+def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: Optional[float] = 0.0, mode: str = "fan_in",
               nonlinearity: str = "relu", in_axis: Axes = None, out_axis: Axes = None,
               rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
               region: Any = None) -> np.ndarray:
@@ -273,7 +278,8 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: 
 
     torch.nn.init.kaiming_normal_ defaults to ``nonlinearity="leaky_relu"``; with a=0 that is
     the same gain sqrt(2), but here a nonzero ``a`` needs ``nonlinearity="leaky_relu"`` spelled
-    out (an error otherwise, rather than silently ignoring it as torch does). keras'
+    out (an error otherwise, rather than silently ignoring it as torch does). As in torch,
+    ``a=None`` is leaky_relu's default slope 0.01 and ``mode`` may be in any case. keras'
     he_normal (``wi.get("HeNormal")``) truncates at 2 std: ``variance_scaling(shape, scale=2.0,
     mode="fan_in", distribution="truncated_normal")``, with ``in_axis=-2, out_axis=-1`` for a
     keras kernel's layout.
@@ -285,7 +291,7 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: 
     return _scaled(shape, _he_normal_rule(a, mode, nonlinearity), in_axis, out_axis, rng, dtype, out, region)
 
 
-def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: float = 0.0, mode: str = "fan_in",
+def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: Optional[float] = 0.0, mode: str = "fan_in",
                nonlinearity: str = "relu", in_axis: Axes = None, out_axis: Axes = None,
                rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
                region: Any = None) -> np.ndarray:

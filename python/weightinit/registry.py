@@ -58,7 +58,10 @@ def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float 
 
 
 def _keras_distribution(distribution: Any) -> Any:
-    """keras (keras 3 too) reads ``"normal"`` as the truncated normal; here, as in jax, it is not."""
+    """keras (keras 3 too) reads ``distribution`` in any case, and ``"normal"`` as the truncated
+    normal; here, as in jax, it is not."""
+    if isinstance(distribution, str):
+        distribution = distribution.lower()
     return "truncated_normal" if distribution == "normal" else distribution
 
 
