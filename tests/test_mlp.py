@@ -302,11 +302,11 @@ def test_a_team_follows_a_floating_point_control_changed_during_the_fit(restore_
     start = {"W1": np.column_stack([gen.normal(size=4), c.big]), "b1": np.zeros((4, 1)),
              "W2": gen.normal(size=(1, 4)), "b2": np.zeros((1, 1))}
     net = wi.MLP([2, 4, 1])
-    iterations = 400_000  # the first progress call comes after 0.05 s
+    iterations = 400_000  # the second progress call comes after 0.05 s (the first is at step 0)
     flipped = []
 
     def progress(step, cost):
-        if not flipped:
+        if not flipped and step > 0:  # mid-fit, with the team running
             core.set_fp_control(c.daz_ftz)
             flipped.append(step)
 
@@ -804,8 +804,9 @@ def test_progress_reports_steps_and_costs(capsys):
     assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
     assert err.rstrip().endswith("iteration 100000/100000  done")
     assert costs.shape == (100,)
-    net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the end still shows
-    assert capsys.readouterr().err.strip() == "iteration 5/5  done"
+    net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the first step and the end
+    err = capsys.readouterr().err
+    assert err.startswith("\riteration 0/5  cost ") and err.strip().endswith("\riteration 5/5  done")
 
 
 def test_progress_callable_hears_steps_and_their_costs():
@@ -815,8 +816,21 @@ def test_progress_callable_hears_steps_and_their_costs():
     costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, progress=lambda step, cost: heard.append((step, cost)))
     assert heard, "a ~0.5 s training reports about every 0.05 s"
     steps = [step for step, _ in heard]
-    assert steps == sorted(steps) and 0 <= steps[0] and steps[-1] < 100_000
+    assert steps == sorted(steps) and steps[0] == 0 and steps[-1] < 100_000
     assert all(cost == costs[step] for step, cost in heard)  # the cost recorded for that step
+
+
+@pytest.mark.parametrize("sizes, batch_size", [([2, 4, 1], None), ([2, 20, 20, 1], None), ([2, 4, 1], 50)])
+def test_a_short_fit_reports_its_first_step(sizes, batch_size):
+    """Shorter than the 0.05 s between reports, a fit still calls progress once, at step 0
+    with its cost; a callable of the wrong signature fails then, not only in long fits."""
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP(sizes, rng=2)
+    heard = []
+    costs = net.fit(X, Y, iterations=3, batch_size=batch_size, progress=lambda step, cost: heard.append((step, cost)))
+    assert heard == [(0, costs[0])]
+    with pytest.raises(TypeError):
+        net.fit(X, Y, iterations=1, batch_size=batch_size, progress=lambda: None)
 
 
 def _diverged(loss="binary_cross_entropy", dtype=np.float64):

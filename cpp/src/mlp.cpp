@@ -1522,7 +1522,9 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
             }
             if (check) {
                 const auto now = clock::now();
-                if (std::chrono::duration<double>(now - last_check).count() >= check_interval) {
+                // At the first step too: a fit shorter than the interval still reports (and
+                // a callback that cannot be called fails at once, not only in long fits).
+                if (step == 0 || std::chrono::duration<double>(now - last_check).count() >= check_interval) {
                     const bool stop = check(step, J);
                     // From the callback's return: a callback slower than the interval was called
                     // after nearly every step (0.06 s each: 145 calls for 200 steps).

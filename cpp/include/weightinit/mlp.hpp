@@ -151,8 +151,9 @@ struct TrainReport {
     bool cancelled = false;            // the check asked to stop
 };
 
-// Called from the training loop about every check_interval seconds with the step
-// index and its cost; returning true stops training before that step's update.
+// Called from the training loop at the first step and then about every check_interval
+// seconds with the step index and its cost; returning true stops training before that
+// step's update.
 using Check = std::function<bool(std::size_t step, double cost)>;
 constexpr double check_interval = 0.05;
 
