@@ -602,6 +602,22 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert plots.cost_curves(result, str(tmp_path / "d.png")).axes[3].get_lines()[0].get_label() == "zeros (diverged)"
 
 
+def test_boundary_grid_predicted_in_slices_draws_the_same(tmp_path, monkeypatch):
+    """The grid goes through the network a slice at a time (all 22 500 points through
+    --hidden 100000 took 18 GB): slices of a few points draw the very same picture."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    for dataset in ("flower", "blobs"):  # a sigmoid's (1, m) labels, a softmax's (m,)
+        result, (X, Y, _, _) = experiments.compare(dataset, 4, "tanh", 20, 1.2, 1, ["he_normal"])
+        whole, sliced = tmp_path / f"{dataset}_whole.png", tmp_path / f"{dataset}_sliced.png"
+        plots.decision_boundaries(result, X, Y, str(whole), points=40)
+        monkeypatch.setattr(plots, "_GRID_VALUES", 37)  # slices of 7 or 5 points, the last one short
+        plots.decision_boundaries(result, X, Y, str(sliced), points=40)
+        monkeypatch.undo()
+        assert whole.read_bytes() == sliced.read_bytes()
+
+
 def test_boundary_figure_says_which_colour_is_which_class(tmp_path):
     pytest.importorskip("matplotlib")
     from weightinit import plots
@@ -647,6 +663,14 @@ def test_ranges_draws_a_long_axis_at_once_and_refuses_one_past_its_limit(tmp_pat
     with pytest.raises(SystemExit) as exc:  # argparse's own error
         main(["ranges", "--max-inputs", "100001", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "--max-inputs: must be <= 100000" in capsys.readouterr().err
+
+
+def test_depth_refuses_more_than_ten_thousand_layers(tmp_path, capsys):
+    # --depth 10**7 --width 1 built ten million layers for 50 s, then failed with an empty
+    # MemoryError (helper-83); a table of that many columns would say nothing anyway.
+    with pytest.raises(SystemExit) as exc:
+        main(["depth", "--depth", "10001", "--width", "1", "--out", str(tmp_path)])
+    assert exc.value.code == 2 and "--depth: must be <= 10000" in capsys.readouterr().err
 
 
 def test_depth_reports_equal_values_as_no_spread():

@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Forward and backward pass, at initialization, of DEPTH hidden layers of "
                                    "WIDTH units on N(0,1) inputs: the std of every layer's activations and "
                                    "weight gradients, per scheme (vanishing or exploding signal).")
-    p.add_argument("--depth", type=_int_at_least(1), default=10, help="hidden layers")
+    p.add_argument("--depth", type=_int_at_least(1, 10_000), default=10, help="hidden layers")
     p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
     p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
     p.add_argument("--activations", type=_names, default="tanh,relu", metavar="A,B",

@@ -143,6 +143,10 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
         ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
 
 
+# The most values one prediction over the decision-boundary grid writes (32 MB in float64).
+_GRID_VALUES = 1 << 22
+
+
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
                         points: int = 150, dpi: int = DPI) -> object:
     """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
@@ -163,7 +167,10 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
         else:
             net = result.network(i, seed_index)
-            pred = np.asarray(net.predict(grid)).reshape(-1)
+            # In slices of the grid: all of it at once through [2, 10^5, 1] took 18 GB.
+            step = max(1, _GRID_VALUES // sum(result.layer_sizes[1:]))
+            pred = np.concatenate([np.asarray(net.predict(grid[:, k:k + step])).reshape(-1)
+                                   for k in range(0, grid.shape[1], step)])
             # Class c's region in class c's hue (vmin, vmax: the points' scale), paler.
             ax.contourf(xx, yy, pred.reshape(xx.shape), levels=np.arange(classes + 1) - 0.5, cmap="Spectral",
                         vmin=0, vmax=classes - 1, alpha=0.45)
