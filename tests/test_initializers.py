@@ -1078,6 +1078,9 @@ def test_describe_does_not_overflow(recwarn):
     s = wi.describe(np.array([1e200, -1e200, 3e200]))
     assert s.mean == pytest.approx(1e200, rel=1e-12) and s.std == pytest.approx(math.sqrt(8 / 3) * 1e200, rel=1e-12)
     assert wi.describe(np.full(4, 1.5e308)) == (1.5e308, 1.5e308, 1.5e308, 0.0)
+    # Printed as the article's %.3f below 1e6, in exponent form above (not 309 digits).
+    assert str(wi.describe([1e308, -1e308, 1e308])) == "min=-1.000e+308 max=1.000e+308 mean=3.333e+307 std=9.428e+307"
+    assert str(wi.describe([999999.0, 2.0])) == "min=2.000 max=999999.000 mean=500000.500 std=499998.500"
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 

@@ -76,6 +76,21 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.normal(2, mean=Fraction(10**400, 3)), ValueError, "mean"),
     (lambda: wi.xavier_uniform((2, 2), gain=Fraction(10**400, 3)), ValueError, "gain"),
     (lambda: wi.describe(np.ma.masked_array([1.0, 2.0], mask=[1, 1])), ValueError, "empty"),
+    # Found by a fuzz of the public API (helper-83): each was NumPy's or the core's own words.
+    (lambda: wi.normal((1,) * 65), ValueError, "shape has 65 dimensions"),  # a MemoryError before
+    (lambda: wi.normal(np.array([2, -1])), ValueError, r"got \(2, -1\)$"),  # not np.int64(2)
+    (lambda: wi.describe([[1.0, 2.0], [3.0]]), ValueError, "a must be an array"),
+    (lambda: prototype.load_planar_dataset(-1), ValueError, "rseed"),  # not "rng"
+    (lambda: prototype.forward_propagation(np.zeros((2, 0)), prototype.initialize_parameters(2, 4, 1)),
+     ValueError, r"X has shape \(2, 0\)"),
+    (lambda: prototype.backward_propagation(
+        {"W1": np.zeros((0, 2)), "b1": np.zeros((0, 1)), "W2": np.zeros((1, 0)), "b2": np.zeros((1, 1))},
+        None, X, Y), ValueError, r"parameters\['W1'\] has shape \(0, 2\)"),
+    (lambda: prototype.update_parameters({"W1": "a", "b1": 1, "W2": 1, "b2": 1},
+                                         {"dW1": 1, "db1": 1, "dW2": 1, "db2": 1}), TypeError, r"parameters\['W1'\]"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network(1, 0), ValueError, "init=1 is out of range"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network(0, 0.0), TypeError, "seed"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network("xavier", 0), ValueError, "'he'"),
 ])
 def test_bad_argument_is_named(call, error, words):
     with pytest.raises(error, match=words):
@@ -440,3 +455,47 @@ def test_a_view_given_as_out_gets_the_way_around():
         with pytest.raises(ValueError, match=r"out must be C-contiguous, got a view with strides .*view\[\.\.\.\] = array"):
             wi.he_normal(view.shape, out=view, rng=0)
 
+
+
+@pytest.mark.parametrize("kind", ["matrix", "masked"])
+def test_out_must_index_as_an_ndarray(kind, tmp_path):
+    """eye filled a np.matrix out with gain everywhere (its reshape(-1) stays 2-D, so the
+    diagonal's slice took whole rows); a masked out kept or lost its mask by initializer."""
+    if kind == "matrix":
+        with pytest.warns(PendingDeprecationWarning):
+            out = np.matrix(np.full((3, 4), 7.0))
+    else:
+        out = np.ma.masked_array(np.zeros((3, 4)), mask=False)
+    for init in (wi.eye, wi.he_normal):
+        with pytest.raises(TypeError, match="out must be a plain numpy.ndarray.*np.asarray"):
+            init(out=out)
+    np.testing.assert_array_equal(wi.eye(out=np.asarray(out)), np.eye(3, 4))  # the way the message gives
+    memmap = np.memmap(tmp_path / "w.bin", np.float64, "w+", shape=(3, 4))  # a subclass that indexes as one
+    np.testing.assert_array_equal(wi.eye(out=memmap), np.eye(3, 4))
+
+
+def test_a_numpy_float_shape_gets_no_advice_about_out():
+    for shape, what in ((np.float64(3), "float64$"), (np.array([True, False]), "a bool ndarray$")):
+        with pytest.raises(TypeError, match=f"shape must be an int or a tuple of ints, got {what}"):
+            wi.normal(shape)
+
+
+def test_a_network_too_large_for_memory_is_named_by_the_prototype_too():
+    """MLP checked the engine's memory beforehand; the prototype's functions let
+    std::bad_alloc (or NumPy's 745 GiB) through."""
+    n = 100_000
+    params = {"W1": np.zeros((n, 1)), "b1": np.zeros((n, 1)), "W2": np.zeros((1, n)), "b2": np.zeros((1, 1))}
+    X1, Y1 = np.zeros((1, 10**6)), np.zeros((1, 10**6))
+    for call in (lambda: prototype.forward_propagation(X1, params),
+                 lambda: prototype.backward_propagation(params, None, X1, Y1)):
+        with pytest.raises(MemoryError, match=r"engine's buffers for \[1, 100000, 1\] on 1000000 examples"):
+            call()
+
+
+def test_update_parameters_takes_lists_as_numpy_operators_do():
+    p = prototype.initialize_parameters(2, 3, 1, seed=1)
+    g = {"d" + k: np.full(v.shape, 0.5) for k, v in p.items()}
+    expected = {k: p[k] - 1.2 * g["d" + k] for k in p}
+    got = prototype.update_parameters({k: v.tolist() for k, v in p.items()}, {k: v.tolist() for k, v in g.items()})
+    for k in p:
+        np.testing.assert_array_equal(got[k], expected[k])

@@ -200,6 +200,9 @@ def test_a_dict_of_inits_is_its_label_init_pairs():
     alone = wi.MLP([2, 3, 1], init=small, rng=1)
     alone.fit(X, Y, iterations=30, learning_rate=1.2)
     np.testing.assert_array_equal(r.network(1, 1).predict_proba(X), alone.predict_proba(X))
+    # A run's init by its label too, and indices from the end as a list's.
+    for init, seed in (("randn*0.01", 1), (-1, -1), ("randn*0.01", -1)):
+        np.testing.assert_array_equal(r.network(init, seed).predict_proba(X), alone.predict_proba(X))
     with pytest.raises(TypeError, match=r"inits\['bad'\] must be a name, a callable"):
         wi.sweep(X, Y, [2, 3, 1], {"bad": 3}, [0], 5, 1.0)
     with pytest.raises(ValueError, match=r"inits\['bad'\]"):

@@ -18,6 +18,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core com
 # What initializers return: float16 is sampled as float32 and rounded.
 INIT_DTYPES = (np.dtype(np.float16),) + FLOAT_DTYPES
 _MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
+_MAX_DIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32  # NumPy's most dimensions
 MAX_BYTES = 2**63 - 1  # the largest array NumPy (and the core's ptrdiff_t) can address
 
 
@@ -251,6 +252,9 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     elif array and integral and len(shape.shape) != 1:  # not the output: no float dtype
         raise TypeError(f"{name} must be an int or a tuple of ints (or a 1-D integer array), got a "
                         f"{len(shape.shape)}-D {shape.dtype} {type(shape).__name__}")
+    elif isinstance(shape, np.generic) or (array and not integral and "float" not in str(shape.dtype)):
+        what = type(shape).__name__ if isinstance(shape, np.generic) else f"a {shape.dtype} {type(shape).__name__}"
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {what}")
     elif array and not integral:
         # torch.nn.init's xavier_uniform_(W) habit: the array is the output, not the shape.
         raise TypeError(
@@ -270,7 +274,8 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     for d in dims:
         v = integer(d, name, "a tuple of ints")
         if v < 0:
-            raise ValueError(f"{name} must not contain negative dimensions, got {tuple(dims)}")
+            shown = ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "")  # 2, not np.int64(2)
+            raise ValueError(f"{name} must not contain negative dimensions, got ({shown})")
         out.append(v)
     return tuple(out)
 
@@ -418,6 +423,9 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     if out is None:
         return
     require_ndarray(out)
+    if isinstance(out, (np.matrix, np.ma.MaskedArray)):  # their indexing is not an ndarray's
+        raise TypeError(f"out must be a plain numpy.ndarray (a memmap will do), got {type(out).__name__}: "
+                        "pass np.asarray(out), a view of its memory")
     if out.dtype not in INIT_DTYPES:
         if out.dtype.newbyteorder("=") in INIT_DTYPES:
             raise TypeError(f"out must be in this machine's byte order, got {out.dtype} (fill a native array, "
@@ -439,6 +447,8 @@ def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
     stream's counter, NumPy's intp), counting only the non-empty axes as NumPy does, so that
     an empty shape NumPy could not make is refused here too (and every fan of an accepted
     shape is a float). Else a MemoryError naming the shape."""
+    if len(full) > _MAX_DIMS:
+        raise ValueError(f"shape has {len(full)} dimensions, more than NumPy's {_MAX_DIMS}")
     size = math.prod(d for d in full if d)
     if size >= _MAX_ELEMENTS:
         def text(n: int) -> str:  # a 310-digit dimension as ~2**1030

@@ -24,7 +24,7 @@ import contextlib
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Union
 
 import numpy as np
 
@@ -95,6 +95,29 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     chunks = min(16, -(-m // 2048)) if m > 2048 and wide else 0
     return (2 * params + (hidden_and_out + sizes[-1] + max(dz[0::2]) + max(dz[1::2], default=0)) * m
             + chunks * max(wide, default=0))
+
+
+@contextlib.contextmanager
+def engine_memory(sizes: Sequence[int], m: int, work: str, dtype: np.dtype, fewer: str, fused: bool = False,
+                  extra: int = 0) -> Iterator[None]:
+    """The core's calls on m examples (``work`` as :func:`engine_values`; ``extra`` values
+    besides) of a network of ``sizes``, in terms of the network and the data when its buffers
+    cannot fit: refused beforehand when they would need more than this process may use (where
+    Linux would let the allocation pass and kill the process filling it), and pybind11's bare
+    "std::bad_alloc" reworded; ``fewer`` says what to do about it."""
+    nbytes = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
+    memory = _args.beyond_memory(nbytes)
+    if memory:
+        raise MemoryError(f"the engine's buffers for {list(sizes)} on {m} examples need about "
+                          f"{_args.size_text(nbytes)}, more than the {_args.size_text(memory)} this process "
+                          f"may use: {fewer}")
+    try:
+        yield
+    except MemoryError as exc:
+        if str(exc) != "std::bad_alloc":
+            raise
+        raise MemoryError(f"the engine's buffers for {list(sizes)} on {m} examples (every layer's values "
+                          f"for every example) do not fit in the memory this process can get: {fewer}") from None
 
 
 def _unmasked(a: Any, name: str, fix: str = "") -> Any:
@@ -393,28 +416,11 @@ class MLP:
                                  "softmax_cross_entropy")
         return arr
 
-    @contextlib.contextmanager
-    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> Iterator[None]:
-        """The core's calls on m examples (``work`` as :func:`engine_values`; ``extra`` values
-        besides), in terms of the network and the data when its buffers cannot fit: refused
-        beforehand when they would need more than this process may use (where Linux would let
-        the allocation pass and kill the process filling it), and pybind11's bare
-        "std::bad_alloc" reworded."""
-        fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
+    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> ContextManager[None]:
+        """:func:`engine_memory` for this network (``batches``: a fit that can take batch_size=)."""
         fused = work == "train" and batches and self._net.fused
-        nbytes = (engine_values(self.layer_sizes, m, work, fused) + extra) * self.dtype.itemsize
-        memory = _args.beyond_memory(nbytes)
-        if memory:
-            raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples need about "
-                              f"{_args.size_text(nbytes)}, more than the {_args.size_text(memory)} this process "
-                              f"may use: {fewer}")
-        try:
-            yield
-        except MemoryError as exc:
-            if str(exc) != "std::bad_alloc":
-                raise
-            raise MemoryError(f"the engine's buffers for {list(self.layer_sizes)} on {m} examples (every layer's values "
-                              f"for every example) do not fit in the memory this process can get: {fewer}") from None
+        fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
+        return engine_memory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra)
 
     # --- inference ---
     def forward(self, X: Any) -> tuple:
@@ -450,6 +456,8 @@ class MLP:
         Softmax: examples whose largest output is the target's class. Sigmoid: each output
         unit's 0/1 prediction (> 0.5) counts on its own, so with several sigmoid outputs this
         is the fraction of right (example, unit) pairs, not of examples right in every unit.
+        nan when the outputs are (parameters that are not finite), as :meth:`cost` is, where
+        :meth:`predict` raises, having no labels to give.
         """
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
@@ -503,9 +511,10 @@ class MLP:
         more per call), so finite parameters whose cost is inf pass: ``cost(X, Y)`` tells (a
         sweep computes it and marks such a run diverged). Ctrl-C interrupts training
         between steps.
-        ``progress=True`` prints the step and cost to stderr about every 0.05 s; a callable
-        is called instead as ``progress(step, cost)`` (the step about to update, and its
-        cost), from the training loop with the GIL held; an exception it raises stops training.
+        ``progress=True`` prints the step and cost to stderr at the first step and then about
+        every 0.05 s; a callable is called instead, as ``progress(step, cost)`` (the step about
+        to update, and its cost), from the training loop with the GIL held; an exception it
+        raises stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.
         It must not use this network (a RuntimeError says so): copy it (``copy.deepcopy``) to

@@ -22,14 +22,14 @@ import inspect
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, ContextManager, Dict, Optional, Tuple
 
 import numpy as np
 
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix
+from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix, engine_memory
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -101,6 +101,9 @@ def _network(parameters: Params) -> Tuple[Any, list]:
     b1 = _matrix(parameters["b1"], "b1", f64, W1.shape[0], 1, finite=False)
     b2 = _matrix(parameters["b2"], "b2", f64, W2.shape[0], 1, finite=False)
     sizes = [W1.shape[1], W1.shape[0], W2.shape[0]]
+    for name, W in (("W1", W1), ("W2", W2)):
+        if W.size == 0:
+            raise ValueError(f"parameters['{name}'] has shape {W.shape}: every layer needs at least one unit and input")
     net = core.mlp.Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
     return net, [W1, b1, W2, b2]
 
@@ -109,10 +112,20 @@ def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
     return _matrix(a, name, np.dtype(np.float64), rows, finite=False)
 
 
+def _examples(X: np.ndarray, params: list, work: str) -> ContextManager[None]:
+    """The engine's memory for a pass over X's examples (at least one), as MLP's."""
+    if X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
+    sizes = [params[0].shape[1], params[0].shape[0], params[2].shape[0]]
+    return engine_memory(sizes, X.shape[1], work, np.dtype(np.float64), "pass fewer examples at a time")
+
+
 def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
     """A2 = sigmoid(W2 tanh(W1 X + b1) + b2) and the cache {"Z1", "A1", "Z2", "A2"}."""
     net, params = _network(parameters)
-    Z, A = net.forward(params, _data(X, "X", params[0].shape[1]), True, get_num_threads())
+    X = _data(X, "X", params[0].shape[1])
+    with _examples(X, params, "layers"):
+        Z, A = net.forward(params, X, True, get_num_threads())
     return A[1], {"Z1": Z[0], "A1": A[0], "Z2": Z[1], "A2": A[1]}
 
 
@@ -141,7 +154,8 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
     net, params = _network(parameters)
     X = _data(X, "X", params[0].shape[1])
     Y = _data(Y, "Y", params[2].shape[0])
-    _, dW, db = net.gradients(params, X, Y, True, get_num_threads())
+    with _examples(X, params, "train"):
+        _, dW, db = net.gradients(params, X, Y, True, get_num_threads())
     return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
 
 
@@ -150,11 +164,16 @@ def update_parameters(parameters: Params, grads: Params, learning_rate: float = 
     _entries(parameters, _PARAMETER_KEYS, "parameters")
     _entries(grads, tuple("d" + k for k in _PARAMETER_KEYS), "grads")
     lr = _args.real(learning_rate, "learning_rate")
-    for k in _PARAMETER_KEYS:  # NumPy would broadcast a gradient of another shape into the parameter
-        have, need = np.shape(grads["d" + k]), np.shape(parameters[k])
-        if have != need:
-            raise ValueError(f"grads['d{k}'] has shape {have}, parameters['{k}'] {need}: they must be equal")
-    return {k: parameters[k] - lr * grads["d" + k] for k in _PARAMETER_KEYS}
+    new = {}
+    for k in _PARAMETER_KEYS:
+        w, g = np.asarray(parameters[k]), np.asarray(grads["d" + k])  # lists too, as NumPy's operators take one
+        for a, name in ((w, f"parameters['{k}']"), (g, f"grads['d{k}']")):
+            if a.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+        if g.shape != w.shape:  # NumPy would broadcast a gradient of another shape into the parameter
+            raise ValueError(f"grads['d{k}'] has shape {g.shape}, parameters['{k}'] {w.shape}: they must be equal")
+        new[k] = w - lr * g
+    return new
 
 
 def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000, print_cost: bool = False, *,
@@ -245,7 +264,7 @@ def predict(parameters: Params, X: np.ndarray) -> np.ndarray:
 
 def load_planar_dataset(rseed: int) -> Tuple[np.ndarray, np.ndarray]:
     """The article's flower data set for seed ``rseed``: X (2, 400), Y (1, 400) uint8."""
-    return datasets.planar_flower(rseed)
+    return datasets.planar_flower(_args.legacy_stream(rseed, "rseed", takes_stream=True))
 
 
 def plot_decision_boundary(model: Callable[[np.ndarray], np.ndarray], X: np.ndarray, y: np.ndarray) -> None:

@@ -19,7 +19,10 @@ class Summary(NamedTuple):
     std: float
 
     def __str__(self) -> str:
-        return f"min={self.min:.3f} max={self.max:.3f} mean={self.mean:.3f} std={self.std:.3f}"
+        # The article's %.3f, but in exponent form from 1e6 on (randn * 1e300 gave 300 digits).
+        def text(v: float) -> str:
+            return f"{v:.3f}" if not abs(v) >= 1e6 else f"{v:.3e}"
+        return f"min={text(self.min)} max={text(self.max)} mean={text(self.mean)} std={text(self.std)}"
 
 
 def describe(a: Any) -> Summary:
@@ -29,7 +32,10 @@ def describe(a: Any) -> Summary:
     >>> print(wi.describe([-1.0, 0.0, 1.0]))
     min=-1.000 max=1.000 mean=0.000 std=0.816
     """
-    x = a.compressed() if isinstance(a, np.ma.MaskedArray) else np.asarray(a)
+    try:
+        x = a.compressed() if isinstance(a, np.ma.MaskedArray) else np.asarray(a)
+    except ValueError as exc:  # a ragged list
+        raise ValueError(f"a must be an array or a rectangular nested list: {exc}") from None
     if x.dtype.kind not in "fiu":
         raise TypeError(f"a must hold real numbers, got dtype {x.dtype}")
     if x.size == 0:

@@ -67,6 +67,14 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
 
+def _index(value: Any, name: str, n: int) -> int:
+    """value as an index into n items (negative from the end, as a list's); errors name it."""
+    i = _args.integer(value, name, "an int index")
+    if not -n <= i < n:
+        raise ValueError(f"{name}={i} is out of range for this sweep's {n} {name}s")
+    return i % n
+
+
 @dataclass
 class SweepResult:
     """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
@@ -109,8 +117,16 @@ class SweepResult:
         """The step of each cost record: 0, record_every, 2 record_every, ..."""
         return np.arange(self.costs.shape[-1]) * self.record_every
 
-    def network(self, init: int, seed: int) -> MLP:
-        """Run ``(init, seed)``'s trained network as a :class:`weightinit.MLP`."""
+    def network(self, init: Union[int, str], seed: int) -> MLP:
+        """Run ``(init, seed)``'s trained network as a :class:`weightinit.MLP`: ``init`` an index
+        into ``inits`` or one of its labels, ``seed`` an index into ``seeds`` (negative
+        indices count from the end, as in a list)."""
+        if isinstance(init, str):
+            if init not in self.inits:
+                raise ValueError(f"init {init!r} is not one of this sweep's inits: {', '.join(map(repr, self.inits))}")
+            init = self.inits.index(init)
+        init = _index(init, "init", len(self.inits))
+        seed = _index(seed, "seed", len(self.seeds))
         net = MLP(self.layer_sizes, self.activations, self.loss, init="zeros", dtype=self.parameters[0][0].dtype,
                   alpha=self.alpha)
         params = {}
