@@ -105,6 +105,7 @@ def test_datasets_and_initial_parameters_are_the_prototypes(data):
         np.testing.assert_array_equal(Xo, Xe)
         np.testing.assert_array_equal(Yo, Ye)
         assert Yo.dtype == np.uint8
+        assert Xo.flags.c_contiguous  # the engine's layout: the article's X.T was copied on every call
     state = np.random.get_state()[1].copy()
     for scale in (1.0, 0.01):
         ours, theirs = wp.initialize_parameters(2, 4, 1, scale=scale), np_initialize_parameters(2, 4, 1, scale)

@@ -161,7 +161,11 @@ def available_memory() -> Optional[int]:
     return None
 
 
-def beyond_memory(nbytes: int, unchecked: int = 2**26) -> Optional[int]:
+# Allocations up to this size are not checked against the memory (beyond_memory).
+UNCHECKED_BYTES = 2**26
+
+
+def beyond_memory(nbytes: int, unchecked: int = UNCHECKED_BYTES) -> Optional[int]:
     """The memory this process may use, the lower of :func:`physical_memory` and what is free
     now (:func:`available_memory`), if ``nbytes`` of new allocations are more, else None:
     beyond it Linux lets the allocation pass and kills the process as it fills the pages.

@@ -22,14 +22,14 @@ import inspect
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, ContextManager, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix, engine_memory
+from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix, EngineMemory
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 Params = Dict[str, np.ndarray]
+_F64 = np.dtype(np.float64)
 
 
 def sigmoid(x: Any) -> Any:
@@ -112,12 +113,12 @@ def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
     return _matrix(a, name, np.dtype(np.float64), rows, finite=False)
 
 
-def _examples(X: np.ndarray, params: list, work: str) -> ContextManager[None]:
+def _examples(X: np.ndarray, params: list, work: str) -> EngineMemory:
     """The engine's memory for a pass over X's examples (at least one), as MLP's."""
     if X.shape[1] == 0:
         raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
     sizes = [params[0].shape[1], params[0].shape[0], params[2].shape[0]]
-    return engine_memory(sizes, X.shape[1], work, np.dtype(np.float64), "pass fewer examples at a time")
+    return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time")
 
 
 def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
@@ -167,9 +168,9 @@ def update_parameters(parameters: Params, grads: Params, learning_rate: float = 
     new = {}
     for k in _PARAMETER_KEYS:
         w, g = np.asarray(parameters[k]), np.asarray(grads["d" + k])  # lists too, as NumPy's operators take one
-        for a, name in ((w, f"parameters['{k}']"), (g, f"grads['d{k}']")):
-            if a.dtype.kind not in "biuf":
-                raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+        if w.dtype.kind not in "biuf" or g.dtype.kind not in "biuf":
+            name, a = (f"parameters['{k}']", w) if w.dtype.kind not in "biuf" else (f"grads['d{k}']", g)
+            raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
         if g.shape != w.shape:  # NumPy would broadcast a gradient of another shape into the parameter
             raise ValueError(f"grads['d{k}'] has shape {g.shape}, parameters['{k}'] {w.shape}: they must be equal")
         new[k] = w - lr * g
