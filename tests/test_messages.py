@@ -83,6 +83,9 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.normal(np.array([2, -1])), ValueError, r"got \(2, -1\)$"),  # not np.int64(2)
     (lambda: wi.describe([[1.0, 2.0], [3.0]]), ValueError, "a must be an array"),
     (lambda: prototype.load_planar_dataset(-1), ValueError, "rseed"),  # not "rng"
+    # A bool seed was NumPy's seed 1 without init= and refused with it.
+    (lambda: prototype.initialize_parameters(2, 4, 1, seed=True), TypeError, "seed must be None or an int seed, got bool"),
+    (lambda: prototype.load_planar_dataset(False), TypeError, "rseed.*bool"),
     (lambda: prototype.forward_propagation(np.zeros((2, 0)), prototype.initialize_parameters(2, 4, 1)),
      ValueError, r"X has shape \(2, 0\)"),
     (lambda: prototype.backward_propagation(

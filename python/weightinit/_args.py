@@ -223,6 +223,8 @@ def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.ran
     a RandomState passes through."""
     if takes_stream and isinstance(seed, np.random.RandomState):
         return seed
+    if isinstance(seed, (bool, np.bool_)):  # NumPy reads True as seed 1: a fixed stream meant as "random"
+        raise TypeError(f"{name} must be None or an int seed, got bool")
     try:
         return np.random.RandomState(seed)
     except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
