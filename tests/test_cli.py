@@ -252,6 +252,13 @@ def test_depth_of_an_exploding_network_stays_finite_and_quiet(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
+def test_depth_reports_an_overflowed_layer_as_inf_not_nan():
+    """randn*1e300 through relu: layer 2's values overflow to inf (and to nan where infs
+    meet); the table said nan, as for a missing value."""
+    act, grad = experiments.depth_profile("randn*1e300", "relu", depth=4, width=8, examples=16)
+    assert 1e299 < act[0] < math.inf and (act[1:] == math.inf).all() and (grad == math.inf).all()
+
+
 def test_depth_shows_the_vanishing_signal(tmp_path, capsys):
     out = tmp_path / "depth"
     argv = ["depth", "--depth", "4", "--width", "16", "--examples", "32", "--activations", "tanh",

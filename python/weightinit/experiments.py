@@ -16,6 +16,7 @@ Schemes are given as strings (:func:`scheme`): ``zeros``, ``constant`` or ``cons
 from __future__ import annotations
 
 import functools
+import math
 import re
 import zlib
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -301,7 +302,10 @@ _ROUNDING_SPREAD = 1e-10
 
 def _std_beyond_rounding(x: np.ndarray) -> float:
     """x's std; 0 where it is only rounding: the equal weights of a constant init, whose
-    gradients, equal in exact arithmetic, came out with stds of 8 and 16 at 1e18."""
+    gradients, equal in exact arithmetic, came out with stds of 8 and 16 at 1e18; inf where
+    the values overflowed (the table said nan)."""
     top = float(np.max(np.abs(x)))
+    if not math.isfinite(top):  # overflowed: inf, or nan where infs met (inf - inf, 0 inf)
+        return math.inf
     std = moments(x, top)[1]
     return 0.0 if std <= _ROUNDING_SPREAD * top else std
