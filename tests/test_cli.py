@@ -797,6 +797,8 @@ def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):
     ("constant( 0.5 )", "constant", {"value": 0.5}), ("constant(-2.)", "constant", {"value": -2.0}),
     ("randn*2.", "normal", {"std": 2.0}), ("randn * .5", "normal", {"std": 0.5}),
     ("randn*1e-3", "normal", {"std": 1e-3}), ("uniform( -1. , 1 )", "uniform", {"low": -1.0, "high": 1.0}),
+    # the article's own name for it, refused before (wi.constant needs its value)
+    ("same_constant", "constant", {"value": 0.5}), ("same_constant(0.25)", "constant", {"value": 0.25}),
 ])
 def test_scheme_numbers_are_read_as_python_reads_them_with_spaces_anywhere(token, fn, params):
     label, init = experiments.scheme(token)

@@ -12,16 +12,18 @@ import weightinit as wi
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _examples():
+def _example(marker):
+    """The README's Python example that contains marker (exactly one)."""
     if not README.exists():
         pytest.skip("README.md is not beside the tests (an installed copy of the tests)")
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) >= 2, "the README lost its examples"
-    return blocks
+    found = [b for b in blocks if marker in b]
+    assert len(found) == 1, f"the README has {len(found)} examples with {marker!r}"
+    return found[0]
 
 
-def _run(code):
-    ns = {}
+def _run(code, **names):
+    ns = dict(names)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, str(README), "exec"), ns)
@@ -29,7 +31,7 @@ def _run(code):
 
 
 def test_the_tour_runs_and_its_comments_hold():
-    ns, out = _run(_examples()[0])
+    ns, out = _run(_example("wi.MLP([2, 4, 1]"))
     assert np.array_equal(ns["w"], wi.xavier_uniform((4, 2), rng=2))  # the alias is glorot's U[+-sqrt(6/(n+m))]
     # The second article's figures for U[+-1/sqrt(10)]: +-0.316, std 0.316/sqrt(3) = 0.18.
     assert "min=-0.316 max=0.316" in out and "std=0.18" in out
@@ -41,15 +43,36 @@ def test_the_tour_runs_and_its_comments_hold():
 
 
 def test_the_prototype_example_prints_the_articles_cost_lines():
-    ns, out = _run(_examples()[1])
+    ns, out = _run(_example("print_cost=True"))
     lines = [line for line in out.splitlines() if line.startswith("Cost after iteration")]
     assert len(lines) == 10 and lines[0].startswith("Cost after iteration 0: ")
     assert set(ns["parameters"]) == {"W1", "b1", "W2", "b2"}
 
 
 def test_the_zero_init_example_stays_at_ln_2():
-    ns, _ = _run(_examples()[2])
+    ns, out = _run(_example("scale=0"))
     assert not ns["parameters"]["W1"].any() and np.allclose(ns["costs"], np.log(2), rtol=1e-15)
+    assert [float(x) for x in out.split()] == pytest.approx([np.log(2)] * 2, rel=1e-15)
+
+
+def test_the_seeds_example_gives_each_layer_its_own_draw():
+    ns, _ = _run(_example("W2 = wi.he_normal((10, 256), rng=g)"), np=np, wi=wi)  # after the tour's imports
+    W1, W2 = ns["W1"], ns["W2"]
+    # Not the same numbers rescaled, as two calls with one int seed would give.
+    again = wi.he_normal((10, 256), rng=0)
+    assert not np.allclose(W2.ravel() / W2.std(), again.ravel() / again.std())
+    assert abs(np.corrcoef(W1.ravel()[:2560], W2.ravel())[0, 1]) < 0.1
+
+
+def test_the_torch_example_fills_every_linear_layer():
+    torch = pytest.importorskip("torch")
+    ns, _ = _run(_example("import torch"), np=np, wi=wi)
+    for layer in (ns["model"][0], ns["model"][2]):
+        w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        assert w.std() == pytest.approx(np.sqrt(2 / layer.in_features), rel=0.05)  # he_normal, torch's fan_in
+        bound = 1 / np.sqrt(layer.in_features)
+        assert np.abs(b).max() <= bound and np.abs(b).max() > 0.5 * bound
+    assert isinstance(ns["model"], torch.nn.Module)
 
 
 def test_the_readme_names_the_commands_options_as_they_are():

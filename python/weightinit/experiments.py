@@ -47,7 +47,7 @@ CONSTANT = 0.5
 
 _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3: as float() reads them
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
-_CONSTANT = re.compile(rf"constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")
+_CONSTANT = re.compile(rf"(?:same_)?constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")  # same_: the article's name
 _UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
 _FORMS = [("randn*K with a number K >= 0, as randn*0.01", "randn"),
           ("constant(V) with a finite number V, as constant(0.5)", "constant("),
@@ -58,7 +58,8 @@ def scheme(token: str) -> Tuple[str, Any]:
     """``(label, init)`` for a scheme string, ready for :func:`weightinit.sweep` and ``wi.MLP(init=...)``.
 
     ``randn*k`` is ``functools.partial(wi.normal, std=k)``; ``constant(v)`` is
-    ``functools.partial(wi.constant, value=v)`` (``constant`` alone: v = 0.5); ``uniform(a,b)``
+    ``functools.partial(wi.constant, value=v)`` (``constant`` alone, or the article's
+    ``same_constant``: v = 0.5); ``uniform(a,b)``
     is ``functools.partial(wi.uniform, low=a, high=b)``; other names go
     through :func:`weightinit.get` (a ValueError, with close matches, for unknown names).
     """
