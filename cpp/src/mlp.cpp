@@ -829,7 +829,13 @@ struct Network<T>::Workspace {
     Buffer<double> fused_partial;      // per-block sums of fused_step
     std::vector<std::uint32_t> perm;   // the current epoch's order
 
-    explicit Workspace(const Architecture& arch) : A(arch.layers()) {
+    explicit Workspace(const Architecture& arch) : A(arch.layers()) {}
+
+    // The gradients train() keeps, made by its first call: zeroed at construction they cost
+    // every network its pages (a copy, an unpickled one, each run of a sweep) before any fit;
+    // [784, 256, 256, 10] float64 took ~530 page faults so.
+    void gradient_buffers(const Architecture& arch) {
+        if (!dW.empty()) return;
         for (std::size_t l = 0; l < arch.layers(); ++l) {
             dW.emplace_back(arch.sizes[l + 1] * arch.sizes[l]);
             db.emplace_back(arch.sizes[l + 1]);
@@ -1468,6 +1474,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     }
     const std::size_t L = arch_.layers();
     const auto A = pointers(w.A);
+    w.gradient_buffers(arch_);
     const auto dW = pointers(w.dW), db = pointers(w.db);
     const std::vector<T*> no_z(L, nullptr);
     const bool fused = fused_applies<T>(arch_);
