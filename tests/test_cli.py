@@ -1,6 +1,7 @@
 """The weightinit command: runs end to end, its numbers are the API's, and bad options fail cleanly."""
 
 import functools
+import importlib
 import math
 import os
 import re
@@ -747,6 +748,7 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
     from weightinit import _args
 
     monkeypatch.setattr(_args, "physical_memory", lambda: 1000)
+    monkeypatch.setattr(importlib.import_module("weightinit.sweep"), "_UNCHECKED", 0)  # a small sweep is not checked
     assert main(["compare", "--iterations", "5", "--seeds", "2", "--quiet", "--out", str(tmp_path / "m")]) == 1
     err = capsys.readouterr().err
     assert "not enough memory" in err and "--seeds" in err and "record_every" not in err

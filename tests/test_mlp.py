@@ -881,6 +881,33 @@ def test_networks_copy_and_pickle(dtype):
         assert all(np.array_equal(v, before[k]) for k, v in net.parameters.items())
         b = copy.deepcopy(net).fit(X, Y, iterations=30, learning_rate=0.5, batch_size=64)
         assert np.array_equal(a, b)
+    # deepcopy shares what cannot change and copies the rest: arrays and generator are the twin's own.
+    other = wi.MLP([2, 5, 1], rng=np.random.Generator(np.random.SFC64(4)), dtype=dtype)
+    twin = copy.deepcopy(other)
+    assert not any(np.shares_memory(p, q) for p in twin._params for q in other._params)
+    assert type(twin._rng.bit_generator) is np.random.SFC64 and twin._rng is not other._rng
+    assert twin._rng.random() == other._rng.random()  # the same state, advancing apart
+    pair = copy.deepcopy([other, other])
+    assert pair[0] is pair[1] and pair[0] is not other  # memo: one copy for one network
+
+
+def test_a_network_keeps_its_own_copy_of_an_array_a_callable_init_holds():
+    """The initializer's fresh array is kept without a copy; one the callable still holds
+    (a global, an out=) is copied, so changing it later does not change the network."""
+    held = {}
+
+    def keeps(shape, rng=None, dtype=None):
+        held[shape] = np.full(shape, 0.25, dtype)
+        return held[shape]
+
+    net = wi.MLP([2, 4, 1], init=keeps, rng=0)
+    for a in held.values():
+        a[...] = 7.0
+    assert (net.parameters["W1"] == 0.25).all() and (net.parameters["W2"] == 0.25).all()
+    out = np.zeros((4, 2))
+    net = wi.MLP([2, 4, 1], init=[functools.partial(wi.he_normal, out=out), "he_normal"], rng=0)
+    np.testing.assert_array_equal(net.parameters["W1"], out)
+    assert not np.shares_memory(net._params[0], out)
 
 
 def test_softmax_targets_computed_in_float32_are_probabilities():

@@ -348,6 +348,7 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
     """`weightinit compare --hidden 100000 --seeds 1000` asked for some 70 GB (each run's
     network, then their stack) and was killed by the kernel, without a word."""
     from weightinit import _args
+    sweep_module = importlib.import_module("weightinit.sweep")  # wi.sweep is the function
 
     X, Y, _, _ = flower()  # 400 examples (and 400 to score)
     built = []
@@ -358,6 +359,7 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(wi.MLP, "__init__", build)
+    monkeypatch.setattr(sweep_module, "_UNCHECKED", 0)  # these sweeps are smaller than what goes unchecked
     wi.set_num_threads(2)
     # [2, 1000, 1]: 4001 parameters, the widest W 2000, trained layer by layer (h > 255). In
     # float64 values: the stacks of 400 runs, 400 x 4001; two networks' parameters and

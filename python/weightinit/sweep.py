@@ -183,6 +183,11 @@ class SweepTooLarge(MemoryError):
         return type(self), (self.need, self.advice)
 
 
+# Sweeps needing less are not checked: reading the limits (/proc, the cgroup's files) took
+# 86 us, more than a small sweep's setup of 4 networks.
+_UNCHECKED = _args.UNCHECKED_BYTES
+
+
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
                   m: int, m_test: int, threads: int, fused: bool) -> None:
     """A MemoryError, before any network is built, for a sweep that would not fit in the
@@ -197,7 +202,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
               + min(runs, threads) * max(engine_values(sizes, m, "train", fused),
                                          engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
-    memory = _args.beyond_memory(need, unchecked=0)
+    memory = _args.beyond_memory(need, unchecked=_UNCHECKED)
     if memory:
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
