@@ -1081,6 +1081,7 @@ def test_describe_does_not_overflow(recwarn):
     # Printed as the article's %.3f below 1e6, in exponent form above (not 309 digits).
     assert str(wi.describe([1e308, -1e308, 1e308])) == "min=-1.000e+308 max=1.000e+308 mean=3.333e+307 std=9.428e+307"
     assert str(wi.describe([999999.0, 2.0])) == "min=2.000 max=999999.000 mean=500000.500 std=499998.500"
+    assert str(wi.describe([999999.9999])).startswith("min=1.000e+06 ")  # not 1000000.000: the rounded value
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 

@@ -1,6 +1,7 @@
 """Bad arguments found by an adversarial review: each error is a ValueError or TypeError
 that names the argument the caller passed (not an OverflowError, not an internal name)."""
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -391,6 +392,20 @@ def test_the_quick_memory_bound_is_above_every_estimate(sizes, m, work, fused):
     assert engine_values(sizes, m, work, fused and work == "train") <= 18 * units * units + 4 * units * m
 
 
+@pytest.mark.parametrize("sizes, m, work", [((2, 4, 1), 2**23, "train"), ((2, 4, 1), 2**23, "forward"),
+                                             ((3000, 3000, 10), 1, "layers")])
+def test_engine_memory_checks_every_call_beyond_the_unchecked_size(monkeypatch, sizes, m, work):
+    """Calls that write more than 64 MB are checked, however the quick bound is reached: by
+    examples (a tall X through a small network) or by weights (one example, a wide layer)."""
+    from weightinit import _args
+    from weightinit.mlp import EngineMemory, engine_values
+    assert engine_values(sizes, m, work) * 8 > _args.UNCHECKED_BYTES
+    monkeypatch.setattr(_args, "physical_memory", lambda: 10**6)
+    with pytest.raises(MemoryError, match=re.escape(f"engine's buffers for {list(sizes)}") + ".*more than the 1.0 MB"):
+        EngineMemory(sizes, m, work, np.dtype(np.float64), "fewer")
+    EngineMemory(sizes, 1, "forward", np.dtype(np.float32), "fewer")  # small: passes unchecked
+
+
 def test_the_memory_estimates_count_what_a_call_writes_not_what_it_reserves(monkeypatch):
     """helper-74: the first estimate counted two full-width dZ for every call and fit, so a
     cost() that peaked at 8.9 GB was refused as 27.1 GB, and a fused fit that needs X and Y
@@ -506,6 +521,16 @@ def test_a_network_too_large_for_memory_is_named_by_the_prototype_too():
                  lambda: prototype.backward_propagation(params, None, X1, Y1)):
         with pytest.raises(MemoryError, match=r"engine's buffers for \[1, 100000, 1\] on 1000000 examples"):
             call()
+
+
+def test_update_parameters_refuses_hidden_values_and_ragged_lists():
+    p = prototype.initialize_parameters(2, 3, 1, seed=1)
+    g = {"d" + k: np.zeros(v.shape) for k, v in p.items()}
+    masked = {**p, "W1": np.ma.masked_array(p["W1"], mask=np.eye(3, 2, dtype=bool))}
+    with pytest.raises(ValueError, match=r"parameters\['W1'\] has 2 masked values"):
+        prototype.update_parameters(masked, g)
+    with pytest.raises(TypeError, match=r"grads\['db1'\] must be an array of numbers"):
+        prototype.update_parameters(p, {**g, "db1": [[0.0], [0.0, 1.0], [0.0]]})
 
 
 def test_update_parameters_takes_lists_as_numpy_operators_do():

@@ -203,6 +203,14 @@ def test_a_dict_of_inits_is_its_label_init_pairs():
     # A run's init by its label too, and indices from the end as a list's.
     for init, seed in (("randn*0.01", 1), (-1, -1), ("randn*0.01", -1)):
         np.testing.assert_array_equal(r.network(init, seed).predict_proba(X), alone.predict_proba(X))
+    he = wi.MLP([2, 3, 1], init="xavier_uniform", rng=0)
+    he.fit(X, Y, iterations=30, learning_rate=1.2)
+    for init, seed in (("he", 0), (0, -2), (-2, 0)):
+        np.testing.assert_array_equal(r.network(init, seed).predict_proba(X), he.predict_proba(X))
+    twice = wi.sweep(X, Y, [2, 3, 1], [("a", "zeros"), ("a", "ones")], [0], 2, 1.2)
+    with pytest.raises(ValueError, match="init 'a' names several of this sweep's inits: pass its index"):
+        twice.network("a", 0)
+    assert (twice.network(1, 0).parameters["W1"] != 0).all()
     with pytest.raises(TypeError, match=r"inits\['bad'\] must be a name, a callable"):
         wi.sweep(X, Y, [2, 3, 1], {"bad": 3}, [0], 5, 1.0)
     with pytest.raises(ValueError, match=r"inits\['bad'\]"):

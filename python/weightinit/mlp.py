@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import copy
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
@@ -99,28 +98,6 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
 
 # The float types' machine epsilons (np.finfo takes a microsecond a call).
 _EPS = {t: float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, np.longdouble)}
-
-
-# References to an object (CPython's count; elsewhere "shared", so arrays are copied).
-_refcount: Callable[[Any], int] = getattr(sys, "getrefcount", lambda _: 1 << 30)
-
-
-def _immutable(v: Any) -> bool:
-    """v is a str, number, dtype or None, or a tuple of them: a copy may share it."""
-    if type(v) is tuple:
-        return all(_immutable(x) for x in v)
-    return v is None or isinstance(v, (str, int, float, np.dtype))
-
-
-def _copied_generator(g: np.random.Generator, memo: Dict[int, Any]) -> np.random.Generator:
-    """A Generator in g's state, drawing on by itself (a tenth of copy.deepcopy's time)."""
-    bits = g.bit_generator
-    try:
-        twin = type(bits)(0)
-        twin.state = bits.state
-    except Exception:  # noqa: BLE001 - a BitGenerator of the user's that takes no seed or state so
-        return copy.deepcopy(g, memo)
-    return np.random.Generator(twin)
 
 
 class EngineMemory:
@@ -315,12 +292,12 @@ class MLP:
                 if str(exc).startswith("init returned"):  # its own result, named already
                     raise
                 raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
-            # The initializer's own new array, held by nothing else (W and getrefcount's argument),
-            # is kept as it is; a copy made it fault in fresh pages (3.7x NumPy's time at
-            # [784, 256, 256, 10]). An array a callable shares (a global, its out=) is copied.
-            unique = W.flags.owndata and _refcount(W) == 2
+            # A named initializer's array is new and nobody else's: kept as it is (a copy made it
+            # fault in fresh pages, 3.7x NumPy's time at [784, 256, 256, 10]). A callable's may be
+            # held elsewhere (a global, a cache, its out=) or read-only: copied.
             M = _matrix(W, f"W{l + 1}", self.dtype)
-            self._params += [M if unique or M is not W else M.copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
+            fresh = M is not W or (isinstance(each, str) and type(W) is np.ndarray and W.flags.writeable)
+            self._params += [M if fresh else M.copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
         # After the weights: NumPy refuses an impossible layer with a MemoryError before the
         # core allocates its gradients.
         self._net = self._core_network()
@@ -339,23 +316,6 @@ class MLP:
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._net = self._core_network()
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "MLP":
-        # What is immutable is shared, the parameters and the generator copied: copy.deepcopy
-        # through __getstate__ took 41 us at [2, 4, 1] (the Generator's own deepcopy 35), and
-        # fit's docstring sends a progress callback here.
-        twin = object.__new__(type(self))
-        memo[id(self)] = twin
-        for k, v in self.__dict__.items():
-            if k == "_params":
-                v = [a.copy() for a in v]
-            elif k == "_rng":
-                v = _copied_generator(v, memo)
-            elif k != "_net" and not _immutable(v):
-                v = copy.deepcopy(v, memo)
-            twin.__dict__[k] = v
-        twin._net = twin._core_network()
-        return twin
 
     def __repr__(self) -> str:
         return (f"MLP({list(self.layer_sizes)}, activations={self.activations}, loss={self.loss!r}, "

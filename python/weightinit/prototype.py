@@ -29,7 +29,7 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, _layer_weights, _matrix, EngineMemory
+from weightinit.mlp import MLP, EngineMemory, _initializer, _layer_weights, _matrix, _unmasked
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -160,6 +160,21 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
     return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
 
 
+def _numbers(a: Any, name: str) -> np.ndarray:
+    """a as an array of real numbers (a list too, as NumPy's operators take one); a masked
+    array that hides values, a ragged list or non-numbers are errors naming it."""
+    if type(a) is np.ndarray and a.dtype.kind in "biuf":
+        return a
+    _unmasked(a, name)
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
 def update_parameters(parameters: Params, grads: Params, learning_rate: float = 1.2) -> Params:
     """One gradient-descent step: W = W - learning_rate dW for every parameter."""
     _entries(parameters, _PARAMETER_KEYS, "parameters")
@@ -167,10 +182,7 @@ def update_parameters(parameters: Params, grads: Params, learning_rate: float = 
     lr = _args.real(learning_rate, "learning_rate")
     new = {}
     for k in _PARAMETER_KEYS:
-        w, g = np.asarray(parameters[k]), np.asarray(grads["d" + k])  # lists too, as NumPy's operators take one
-        if w.dtype.kind not in "biuf" or g.dtype.kind not in "biuf":
-            name, a = (f"parameters['{k}']", w) if w.dtype.kind not in "biuf" else (f"grads['d{k}']", g)
-            raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+        w, g = _numbers(parameters[k], f"parameters['{k}']"), _numbers(grads["d" + k], f"grads['d{k}']")
         if g.shape != w.shape:  # NumPy would broadcast a gradient of another shape into the parameter
             raise ValueError(f"grads['d{k}'] has shape {g.shape}, parameters['{k}'] {w.shape}: they must be equal")
         new[k] = w - lr * g

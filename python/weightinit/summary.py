@@ -21,7 +21,8 @@ class Summary(NamedTuple):
     def __str__(self) -> str:
         # The article's %.3f, but in exponent form from 1e6 on (randn * 1e300 gave 300 digits).
         def text(v: float) -> str:
-            return f"{v:.3f}" if not abs(v) >= 1e6 else f"{v:.3e}"
+            fixed = f"{v:.3f}"
+            return fixed if abs(float(fixed)) < 1e6 else f"{v:.3e}"  # as rounded: 999999.9996 too
         return f"min={text(self.min)} max={text(self.max)} mean={text(self.mean)} std={text(self.std)}"
 
 

@@ -71,7 +71,7 @@ def _index(value: Any, name: str, n: int) -> int:
     """value as an index into n items (negative from the end, as a list's); errors name it."""
     i = _args.integer(value, name, "an int index")
     if not -n <= i < n:
-        raise ValueError(f"{name}={i} is out of range for this sweep's {n} {name}s")
+        raise ValueError(f"{name}={i} is out of range: it is an index into this sweep's {n} {name}s")
     return i % n
 
 
@@ -122,8 +122,10 @@ class SweepResult:
         into ``inits`` or one of its labels, ``seed`` an index into ``seeds`` (negative
         indices count from the end, as in a list)."""
         if isinstance(init, str):
-            if init not in self.inits:
-                raise ValueError(f"init {init!r} is not one of this sweep's inits: {', '.join(map(repr, self.inits))}")
+            if self.inits.count(init) != 1:
+                why = "names several of this sweep's inits: pass its index" if init in self.inits else \
+                    f"is not one of this sweep's inits: {', '.join(map(repr, self.inits))}"
+                raise ValueError(f"init {init!r} {why}")
             init = self.inits.index(init)
         init = _index(init, "init", len(self.inits))
         seed = _index(seed, "seed", len(self.seeds))
