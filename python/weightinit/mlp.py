@@ -552,7 +552,7 @@ class MLP:
                             f"iterations={iterations} with record_every={record_every}", "raise record_every")
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
-        key = [int(w) for w in _random.key_from_rng(self._rng if rng is None else rng)]
+        key = _random._key(self._rng if rng is None else rng)  # two Python ints, as the core takes them
         if callable(progress):
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
