@@ -296,7 +296,8 @@ class MLP:
             # fault in fresh pages, 3.7x NumPy's time at [784, 256, 256, 10]). A callable's may be
             # held elsewhere (a global, a cache, its out=) or read-only: copied.
             M = _matrix(W, f"W{l + 1}", self.dtype)
-            fresh = M is not W or (isinstance(each, str) and type(W) is np.ndarray and W.flags.writeable)
+            fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
+                                                        and W.flags.writeable)
             self._params += [M if fresh else M.copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
         # After the weights: NumPy refuses an impossible layer with a MemoryError before the
         # core allocates its gradients.
