@@ -158,6 +158,36 @@ def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any
     return W
 
 
+def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dtype: np.dtype,
+                  keep: bool = True) -> List[np.ndarray]:
+    """Each layer's W of a network of ``sizes``, drawn from ``rng`` in order, as ``MLP(init=...)``
+    draws them (``init``: one for all layers or a list, each a name or a callable). Errors name
+    ``init`` (or ``init[l]``) and the layer. With ``keep``, each W is the network's own: a named
+    initializer's new array as it is (a copy faulted in fresh pages, 3.7x NumPy's time at
+    [784, 256, 256, 10]), a callable's copied, since it may be held elsewhere (a global, a
+    cache, its out=) or read-only; without, W may be the callable's, for a caller that copies."""
+    n_layers = len(sizes) - 1
+    inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
+    if len(inits) != n_layers:
+        raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
+    out = []
+    for l, each in enumerate(inits):
+        where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
+        f = _initializer(each, where)
+        shape = (sizes[l + 1], sizes[l])
+        try:
+            W = _layer_weights(f, *shape, rng, dtype, name=f"W{l + 1}")
+        except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
+            if str(exc).startswith("init returned"):  # its own result, named already
+                raise
+            raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
+        M = _matrix(W, f"W{l + 1}", dtype)
+        fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
+                                                    and W.flags.writeable)
+        out.append(M if fresh or not keep else M.copy())
+    return out
+
+
 # --- argument checks ----------------------------------------------------------------------
 def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
             finite: bool = True) -> np.ndarray:
@@ -278,27 +308,9 @@ class MLP:
             raise MemoryError(f"layer_sizes {list(sizes)}: {params} weights and biases, kept, drawn and with their "
                               f"gradients, need about {_args.size_text(nbytes)}, more than the "
                               f"{_args.size_text(memory)} this process may use")
-        inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
-        if len(inits) != n_layers:
-            raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
         self._params: List[np.ndarray] = []
-        for l, each in enumerate(inits):
-            where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
-            f = _initializer(each, where)
-            shape = (sizes[l + 1], sizes[l])
-            try:
-                W = _layer_weights(f, *shape, self._rng, self.dtype, name=f"W{l + 1}")
-            except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
-                if str(exc).startswith("init returned"):  # its own result, named already
-                    raise
-                raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
-            # A named initializer's array is new and nobody else's: kept as it is (a copy made it
-            # fault in fresh pages, 3.7x NumPy's time at [784, 256, 256, 10]). A callable's may be
-            # held elsewhere (a global, a cache, its out=) or read-only: copied.
-            M = _matrix(W, f"W{l + 1}", self.dtype)
-            fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
-                                                        and W.flags.writeable)
-            self._params += [M if fresh else M.copy(), np.zeros((sizes[l + 1], 1), self.dtype)]
+        for W in drawn_weights(sizes, init, self._rng, self.dtype):
+            self._params += [W, np.zeros((W.shape[0], 1), self.dtype)]
         # After the weights: NumPy refuses an impossible layer with a MemoryError before the
         # core allocates its gradients.
         self._net = self._core_network()

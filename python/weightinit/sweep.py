@@ -32,7 +32,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit._table import counted, markdown
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, engine_values, parameter_count
+from weightinit.mlp import MLP, _initializer, drawn_weights, engine_values, parameter_count
 from weightinit.summary import moments
 
 __all__ = ["SweepResult", "SweepTooLarge", "sweep", "init_label"]
@@ -322,20 +322,17 @@ def sweep(
     fused = core.mlp.Network(list(sizes), list(acts), loss_name, 0.01, False).fused  # trains by the fused step
     _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
                   _columns(X_test), threads, fused)
-    # One network per run, built as wi.MLP builds it: the sweep starts where MLP would. The
-    # first checks the data.
-    def network(r: int) -> MLP:
-        """Run r's network; an init that cannot fill a layer is named by its place in inits."""
-        k = r // n_s
-        try:
-            return MLP(layer_sizes, activations, loss, init=pairs[k][1], rng=seed_list[r % n_s], dtype=dtype,
-                       alpha=alpha)
-        except (TypeError, ValueError) as exc:
-            if not str(exc).startswith("init="):
-                raise
-            raise type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") from exc
+    # Each run starts where wi.MLP(init=inits[k], rng=seeds[s]) would: the first run's is such
+    # a network, which also checks the data; the others' weights are drawn as it draws them,
+    # into the stacks (a whole MLP a run was ~54 us, most of a small sweep's setup).
+    def named(exc: Exception, k: int) -> Exception:
+        """An init that cannot fill a layer, named by its place in inits."""
+        return type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") if str(exc).startswith("init=") else exc
 
-    first = network(0)
+    try:
+        first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
+    except (TypeError, ValueError) as exc:
+        raise named(exc, 0) from exc
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
     if (X_test is None) != (Y_test is None):
@@ -347,11 +344,16 @@ def sweep(
     L, dt = len(sizes) - 1, first.dtype
     W = [np.empty((runs, sizes[k + 1], sizes[k]), dt) for k in range(L)]
     b = [np.empty((runs, sizes[k + 1], 1), dt) for k in range(L)]
-    for r in range(runs):
-        net = first if r == 0 else network(r)
+    for k in range(L):
+        W[k][0], b[k][0] = first._params[2 * k], first._params[2 * k + 1]
+        b[k][1:] = 0
+    for r in range(1, runs):
+        try:
+            drawn = drawn_weights(sizes, pairs[r // n_s][1], _args.generator(seed_list[r % n_s]), dt, keep=False)
+        except (TypeError, ValueError) as exc:
+            raise named(exc, r // n_s) from exc
         for k in range(L):
-            W[k][r], b[k][r] = net._params[2 * k], net._params[2 * k + 1]
-    del net
+            W[k][r] = drawn[k]
     callback = None if progress is None else functools.partial(_report, progress, iterations, runs)
     out = core.sweep.run(list(sizes), list(first.activations), first.loss, first.alpha,
                          first.dtype == np.float32, W, b, X, Y, X_test, Y_test, iterations, lr, record_every,
