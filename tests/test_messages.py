@@ -506,7 +506,8 @@ def test_out_must_index_as_an_ndarray(kind, tmp_path):
 
 
 def test_a_numpy_float_shape_gets_no_advice_about_out():
-    for shape, what in ((np.float64(3), "float64$"), (np.array([True, False]), "a bool ndarray$")):
+    for shape, what in ((np.float64(3), "float64$"), (np.array([True, False]), "a bool ndarray$"),
+                        (np.array(2.0), "a 0-d float64 array$"), (np.array(True), "a 0-d bool array$")):
         with pytest.raises(TypeError, match=f"shape must be an int or a tuple of ints, got {what}"):
             wi.normal(shape)
 

@@ -252,9 +252,10 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     array = numpy_array or (not isinstance(shape, (tuple, list)) and hasattr(shape, "shape")
                             and hasattr(shape, "dtype"))
     integral = array and (shape.dtype.kind in "iu" if numpy_array else "int" in str(shape.dtype))
-    if (isinstance(shape, (numbers.Integral, np.integer))
-            or (array and len(shape.shape) == 0 and (numpy_array or integral))):
+    if isinstance(shape, (numbers.Integral, np.integer)) or (array and len(shape.shape) == 0 and integral):
         dims: Sequence[Any] = (shape,)
+    elif numpy_array and len(shape.shape) == 0:  # np.array(2.0): a number, not an output to fill
+        raise TypeError(f"{name} must be an int or a tuple of ints, got a 0-d {shape.dtype} array")
     elif array and integral and len(shape.shape) != 1:  # not the output: no float dtype
         raise TypeError(f"{name} must be an int or a tuple of ints (or a 1-D integer array), got a "
                         f"{len(shape.shape)}-D {shape.dtype} {type(shape).__name__}")
