@@ -530,7 +530,7 @@ def test_update_parameters_refuses_hidden_values_and_ragged_lists():
     masked = {**p, "W1": np.ma.masked_array(p["W1"], mask=np.eye(3, 2, dtype=bool))}
     with pytest.raises(ValueError, match=r"parameters\['W1'\] has 2 masked values"):
         prototype.update_parameters(masked, g)
-    with pytest.raises(TypeError, match=r"grads\['db1'\] must be an array of numbers"):
+    with pytest.raises(TypeError, match=r"grads\['db1'\] must be array-like"):
         prototype.update_parameters(p, {**g, "db1": [[0.0], [0.0, 1.0], [0.0]]})
 
 

@@ -189,9 +189,9 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
 
 
 # --- argument checks ----------------------------------------------------------------------
-def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
-            finite: bool = True) -> np.ndarray:
-    """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
+def _real_array(a: Any, name: str) -> np.ndarray:
+    """np.asarray(a) of real numbers (a list too); a masked array that hides values, anything
+    NumPy cannot read (a ragged list) or non-numbers are errors naming ``name``."""
     _unmasked(a, name)
     try:
         arr = np.asarray(a)
@@ -199,6 +199,13 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise TypeError(f"{name} must be array-like: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
+            finite: bool = True) -> np.ndarray:
+    """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
+    arr = _real_array(a, name)
     data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
         per_row = "feature" if name[0] == "X" else "output"

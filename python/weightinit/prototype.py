@@ -29,7 +29,7 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, EngineMemory, _initializer, _layer_weights, _matrix, _unmasked
+from weightinit.mlp import MLP, EngineMemory, _initializer, _layer_weights, _matrix, _real_array
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -96,11 +96,10 @@ def _network(parameters: Params) -> Tuple[Any, list]:
     pass, as through the prototype's NumPy.
     """
     _entries(parameters, _PARAMETER_KEYS, "parameters")
-    f64 = np.dtype(np.float64)
-    W1 = _matrix(parameters["W1"], "W1", f64, finite=False)
-    W2 = _matrix(parameters["W2"], "W2", f64, cols=W1.shape[0], finite=False)
-    b1 = _matrix(parameters["b1"], "b1", f64, W1.shape[0], 1, finite=False)
-    b2 = _matrix(parameters["b2"], "b2", f64, W2.shape[0], 1, finite=False)
+    W1 = _matrix(parameters["W1"], "W1", _F64, finite=False)
+    W2 = _matrix(parameters["W2"], "W2", _F64, cols=W1.shape[0], finite=False)
+    b1 = _matrix(parameters["b1"], "b1", _F64, W1.shape[0], 1, finite=False)
+    b2 = _matrix(parameters["b2"], "b2", _F64, W2.shape[0], 1, finite=False)
     sizes = [W1.shape[1], W1.shape[0], W2.shape[0]]
     for name, W in (("W1", W1), ("W2", W2)):
         if W.size == 0:
@@ -110,7 +109,7 @@ def _network(parameters: Params) -> Tuple[Any, list]:
 
 
 def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
-    return _matrix(a, name, np.dtype(np.float64), rows, finite=False)
+    return _matrix(a, name, _F64, rows, finite=False)
 
 
 def _examples(X: np.ndarray, params: list, work: str) -> EngineMemory:
@@ -161,19 +160,10 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
 
 
 def _numbers(a: Any, d: str, key: str) -> np.ndarray:
-    """a = d[key] as an array of real numbers (a list too, as NumPy's operators take one); a
-    masked array that hides values, a ragged list or non-numbers are errors naming it."""
+    """a = d[key] as an array of real numbers (a list too, as NumPy's operators take one)."""
     if type(a) is np.ndarray and a.dtype.kind in "biuf":
         return a  # (the name is made only for an error: eight f-strings were 0.8 us a call)
-    name = f"{d}['{key}']"
-    _unmasked(a, name)
-    try:
-        arr = np.asarray(a)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    return arr
+    return _real_array(a, f"{d}['{key}']")
 
 
 def update_parameters(parameters: Params, grads: Params, learning_rate: float = 1.2) -> Params:
