@@ -24,7 +24,7 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -325,14 +325,16 @@ def sweep(
     # Each run starts where wi.MLP(init=inits[k], rng=seeds[s]) would: the first run's is such
     # a network, which also checks the data; the others' weights are drawn as it draws them,
     # into the stacks (a whole MLP a run was ~54 us, most of a small sweep's setup).
-    def named(exc: Exception, k: int) -> Exception:
-        """An init that cannot fill a layer, named by its place in inits."""
-        return type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") if str(exc).startswith("init=") else exc
+    def reraise(exc: Exception, k: int) -> NoReturn:
+        """exc again; an init that cannot fill a layer named by its place in inits."""
+        if str(exc).startswith("init="):
+            raise type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") from exc
+        raise exc
 
     try:
         first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
     except (TypeError, ValueError) as exc:
-        raise named(exc, 0) from exc
+        reraise(exc, 0)
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
     if (X_test is None) != (Y_test is None):
@@ -351,7 +353,7 @@ def sweep(
         try:
             drawn = drawn_weights(sizes, pairs[r // n_s][1], _args.generator(seed_list[r % n_s]), dt, keep=False)
         except (TypeError, ValueError) as exc:
-            raise named(exc, r // n_s) from exc
+            reraise(exc, r // n_s)
         for k in range(L):
             W[k][r] = drawn[k]
     callback = None if progress is None else functools.partial(_report, progress, iterations, runs)
