@@ -988,3 +988,55 @@ def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
                                "of the final cost): ")
         assert f"xavier_uniform {moving.sum()} of 8 runs ({tail[moving].min():.3g} to {tail[moving].max():.3g})" in line
         assert "zeros" not in line and line in report
+
+
+@pytest.mark.parametrize("dataset, examples, classes", [("flower", 60, 2), ("moons", 30, 2), ("blobs", 33, 3)])
+def test_compare_takes_the_number_of_examples_and_saves_its_sweep(dataset, examples, classes, tmp_path, capsys):
+    out = tmp_path / "c"
+    schemes = ["zeros", "he_normal"]
+    argv = ["compare", "--dataset", dataset, "--examples", str(examples), "--iterations", "30", "--seeds", "2",
+            "--schemes", ",".join(schemes), "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    saved = wi.SweepResult.load(out / "results.npz")
+    assert saved.table() in printed
+    assert "results.npz" in (out / "report.md").read_text() and str(out / "results.npz") in printed
+    # The API's experiment with the same settings: data sets of `examples` points, train and test.
+    result, (X, Y, X_test, Y_test) = experiments.compare(dataset, 4, "tanh", 30, 1.2, 2, schemes, examples=examples)
+    assert X.shape[1] == X_test.shape[1] == examples and Y.shape[0] == (classes if classes > 2 else 1)
+    counts = np.bincount(np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0].astype(int))
+    assert counts.tolist() == [examples // classes] * classes
+    np.testing.assert_array_equal(saved.costs, result.costs)
+    np.testing.assert_array_equal(saved.test_accuracy, result.test_accuracy)
+    for (W, b), (W2, b2) in zip(saved.parameters, result.parameters):
+        np.testing.assert_array_equal(W, W2)
+        np.testing.assert_array_equal(b, b2)
+    # The default is the article's data set: 400 points (300 for the three blobs).
+    default, (X, _, _, _) = experiments.compare(dataset, 4, "tanh", 30, 1.2, 1, schemes[:1])
+    assert X.shape[1] == (300 if dataset == "blobs" else 400)
+
+
+@pytest.mark.parametrize("dataset, examples", [("flower", 61), ("circles", 3), ("blobs", 40), ("moons", 1)])
+def test_examples_that_cannot_split_into_equal_classes_are_refused(dataset, examples, tmp_path, capsys):
+    status = main(["compare", "--dataset", dataset, "--examples", str(examples), "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "--examples" in err and f"got {examples}" in err and "multiple of" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_boundary_panels_draw_a_sample_of_a_large_training_set(tmp_path):
+    """Every point of 10^5 drawn in each panel took seconds and hid the regions: a sample
+    of evenly spaced points (so each class keeps its share) is drawn, and the title says so."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, (X, Y, _, _) = experiments.compare("flower", 4, "tanh", 5, 1.2, 1, ["he_normal"], examples=10_000)
+    fig = plots.decision_boundaries(result, X, Y, str(tmp_path / "b.png"), points=20)
+    shown = fig.axes[0].collections[-1].get_offsets()
+    assert len(shown) == plots.MAX_POINTS < 10_000
+    picked = np.round(np.linspace(0, X.shape[1] - 1, plots.MAX_POINTS)).astype(int)
+    np.testing.assert_array_equal(np.asarray(shown), X[:, picked].T)
+    assert f"{plots.MAX_POINTS} of 10000 training points" in fig._suptitle.get_text()
+    small = plots.decision_boundaries(result, X[:, :400], Y[:, :400], str(tmp_path / "s.png"), points=20)
+    assert len(small.axes[0].collections[-1].get_offsets()) == 400 and "points" not in small._suptitle.get_text()

@@ -453,3 +453,84 @@ def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():
     alone.fit(X, Y, iterations=k, learning_rate=50.0)
     assert all(np.isfinite(p).all() for p in alone.parameters.values())
     assert not abs(alone.cost(X, Y)) <= float(np.finfo(np.float32).max)
+
+
+def assert_same_result(a, b):
+    """Every field of two SweepResults equal, arrays to the bit and in the same dtype."""
+    for name in ("inits", "seeds", "layer_sizes", "activations", "loss", "iterations", "learning_rate",
+                 "record_every", "alpha"):
+        assert getattr(a, name) == getattr(b, name) and type(getattr(a, name)) is type(getattr(b, name)), name
+    for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert x.tobytes() == y.tobytes(), name  # NaN where NaN, -0.0 where -0.0
+    assert len(a.parameters) == len(b.parameters)
+    for (W, bias), (W2, bias2) in zip(a.parameters, b.parameters):
+        for x, y in ((W, W2), (bias, bias2)):
+            assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_save_and_load_give_back_every_field_to_the_bit(tmp_path, dtype):
+    # Diverged runs (NaN costs and accuracies), no test set (NaN test accuracy), a seed past
+    # 64 bits, labels that are not names (a partial's), a leaky_relu slope.
+    X, Y, inits, kw = diverging_problem()
+    kw["activations"] = ["leaky_relu", "relu", "identity"]
+    inits = inits + [("κ·randn", functools.partial(wi.normal, std=0.5))]
+    r = wi.sweep(X, Y, [3, 8, 5, 1], inits, [0, 2**70 + 3], 60, 1.0, **kw, dtype=dtype, alpha=0.2)
+    assert r.diverged.any() and not r.diverged.all()
+    r.save(tmp_path / "r.npz")
+    back = wi.SweepResult.load(tmp_path / "r.npz")
+    assert_same_result(r, back)
+    assert back.table() == r.table()
+    net, alone = back.network("xavier_uniform", 1), r.network(1, 1)
+    np.testing.assert_array_equal(net.predict_proba(X), alone.predict_proba(X))
+    assert net.alpha == 0.2 and net.dtype == dtype
+
+
+def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
+    import io
+
+    X, Y, _, _ = flower()
+    X_test, Y_test = datasets.planar_flower(2)
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal", "zeros"], 2, 20, 1.2, X_test=X_test, Y_test=Y_test)
+    buf = io.BytesIO()
+    r.save(buf)
+    buf.seek(0)
+    assert_same_result(r, wi.SweepResult.load(buf))
+    r.save(str(tmp_path / "bare"))
+    assert_same_result(r, wi.SweepResult.load(str(tmp_path / "bare.npz")))
+
+
+def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2)
+    np.savez(tmp_path / "other.npz", costs=r.costs)
+    np.save(tmp_path / "array.npy", r.costs)
+    (tmp_path / "text.npz").write_text("not an archive")
+    for name in ("other.npz", "array.npy", "text.npz"):
+        with pytest.raises(ValueError, match=r"is not a weightinit sweep result .*SweepResult\.save"):
+            wi.SweepResult.load(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        wi.SweepResult.load(tmp_path / "missing.npz")
+
+    # A saved sweep whose arrays were changed so that they no longer fit together.
+    r.save(tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz") as f:
+        parts = dict(f)
+    for key, bad in (("costs", parts["costs"][:, :1]), ("diverged", parts["diverged"].astype(np.int8)),
+                     ("W1", parts["W1"][..., :1]), ("meta", np.array("{")), ("b2", None)):
+        changed = {k: v for k, v in parts.items() if k != key}
+        if bad is not None:
+            changed[key] = bad
+        np.savez(tmp_path / "changed.npz", **changed)
+        with pytest.raises(ValueError, match="is not a weightinit sweep result"):
+            wi.SweepResult.load(tmp_path / "changed.npz")
+
+
+def test_a_saved_sweep_holds_no_pickle(tmp_path):
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2)
+    r.save(tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz", allow_pickle=False) as f:  # would raise on an object array
+        assert all(f[k].dtype != object for k in f.files)

@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "decision boundaries.")
     p.add_argument("--dataset", choices=experiments.DATASETS, default="flower",
                    help="training data (seed 1) and test data (seed 2)")
+    p.add_argument("--examples", type=_int_at_least(1), default=None, metavar="N",
+                   help="points in the training set and in the test set, classes of equal size "
+                        "(default: the article's 400; 300 for blobs)")
     p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
     p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
                    help="hidden activation")
@@ -225,18 +228,24 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
 
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
+    problem = args.examples and experiments.examples_problem(args.dataset, args.examples)
+    if problem:
+        raise ValueError(f"--examples {problem}")
     out = _output_dir(args)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
     start = time.perf_counter()
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
-                                                   args.learning_rate, args.seeds, args.schemes, progress=bar)
+                                                   args.learning_rate, args.seeds, args.schemes, progress=bar,
+                                                   examples=args.examples)
     except SweepTooLarge as exc:  # its advice in this command's options
         raise MemoryError(f"{exc.need}: fewer --seeds or --schemes, fewer --threads or a smaller --hidden "
                           "would need less") from None
     finally:
         bar.close()
     seconds = time.perf_counter() - start
+    saved = os.path.join(out, "results.npz")
+    result.save(saved)
     table = result.table()
     runs = len(pairs) * args.seeds
     images = ["costs.png", "boundaries.png"]
@@ -254,8 +263,10 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
              f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
              f"{args.learning_rate:g}, seeds 0..{args.seeds - 1}; data set {args.dataset} (train: seed 1, test: "
-             "seed 2). Final cost (mean ± sd) and accuracies: over the runs that did not diverge" + ("; " + constant if constant else ".")
-             + (" " + moving if moving else ""))
+             f"seed 2), {counted(X.shape[1], 'point')} each. Final cost (mean ± sd) and accuracies: over the runs that "
+             "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")
+             + "\n\nEvery run's costs, results and trained parameters: `results.npz` "
+             "(`weightinit.SweepResult.load(\"results.npz\")`).")
     path = _report(out, "weightinit compare", argv, table, images, notes)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(_on_terminal(table))
@@ -264,8 +275,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     if moving:
         print(_on_terminal(moving))
     print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
-          f"{result.layer_sizes}) in {seconds:.2f} s")
-    print(f"wrote {', '.join(os.path.join(out, i) for i in images)} and {path}")
+          f"{counted(X.shape[1], 'point')}, {result.layer_sizes}) in {seconds:.2f} s")
+    print(f"wrote {', '.join(os.path.join(out, i) for i in images)}, {saved} and {path}")
 
 
 def _still_moving(result: SweepResult) -> str:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from weightinit import datasets, initializers, registry
+from weightinit import _args, datasets, initializers, registry
 from weightinit.fans import fan_for_mode
 from weightinit.mlp import MLP, _layer_axes, _layer_weights
 from weightinit.summary import Summary, describe, moments
@@ -31,6 +31,7 @@ from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
     "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
+    "examples_problem",
     "MOVING_SPREAD", "MOVING_TAIL", "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
@@ -89,18 +90,36 @@ def scheme(token: str) -> Tuple[str, Any]:
     return t, t
 
 
-def dataset(name: str, rng: int) -> Tuple[np.ndarray, np.ndarray]:
-    """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower
-    (400 points), moons, circles (400 points each) or three blobs (300 points of std 1.5, one-hot Y)."""
+# Classes of each data set (of equal size) and its points by default: the article's 400.
+_CLASSES = {"flower": 2, "moons": 2, "circles": 2, "blobs": 3}
+_DEFAULT_EXAMPLES = {"flower": 400, "moons": 400, "circles": 400, "blobs": 300}
+
+
+def examples_problem(name: str, examples: int) -> Optional[str]:
+    """Why ``examples`` points cannot make data set ``name`` (its classes are of equal
+    size), as the end of a sentence about the argument; None where they can."""
+    k = _CLASSES[name]
+    return None if examples % k == 0 else \
+        f"must be a multiple of {k} for {name} ({k} classes of equal size), got {examples}"
+
+
+def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """``(X, Y)`` of a named data set of ``examples`` points drawn with seed ``rng``: the first
+    article's flower, moons, circles (400 points by default, half of each class) or three blobs
+    (300 by default, std 1.5, one-hot Y)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+    n = _DEFAULT_EXAMPLES[name] if examples is None else _args.count(examples, "examples", 1)
+    problem = examples_problem(name, n)
+    if problem:
+        raise ValueError(f"examples {problem}")
     if name == "flower":
-        return datasets.planar_flower(rng)
+        return datasets.planar_flower(rng, n)
     if name == "moons":
-        return datasets.moons(rng=rng)
+        return datasets.moons(n // 2, rng=rng)
     if name == "circles":
-        return datasets.circles(rng=rng)
-    if name == "blobs":
-        return datasets.blobs(rng=rng, std=1.5)
-    raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+        return datasets.circles(n // 2, rng=rng)
+    return datasets.blobs(n // 3, rng=rng, std=1.5)
 
 
 def compare(
@@ -113,14 +132,16 @@ def compare(
     schemes: Sequence[str] = COMPARE_SCHEMES,
     record_every: Optional[int] = None,
     progress: Optional[Callable[[float, int], None]] = None,
+    examples: Optional[int] = None,
 ) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
     ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
-    (the article's train and test sets). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
+    (the article's train and test sets), each of ``examples`` points (:func:`dataset`'s default:
+    the article's 400). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
     pairs = [scheme(s) for s in schemes]
-    X, Y = dataset(data, 1)
-    X_test, Y_test = dataset(data, 2)
+    X, Y = dataset(data, 1, examples)
+    X_test, Y_test = dataset(data, 2, examples)
     out = "softmax" if Y.shape[0] > 1 else "sigmoid"
     if record_every is None:
         record_every = max(1, iterations // 1000)

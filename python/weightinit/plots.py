@@ -145,6 +145,8 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
 
 # The most values one prediction over the decision-boundary grid writes (32 MB in float64).
 _GRID_VALUES = 1 << 22
+# The most training points decision_boundaries draws on a panel.
+MAX_POINTS = 2000
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
@@ -160,6 +162,10 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     grid = np.stack([xx.ravel(), yy.ravel()])
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
     classes = max(Y.shape[0], 2)
+    m = X.shape[1]
+    # At most MAX_POINTS of the examples, evenly spaced (the data sets list a class at a time,
+    # so each keeps its share): 10^5 points took seconds a panel and covered the regions.
+    shown = np.round(np.linspace(0, m - 1, MAX_POINTS)).astype(np.intp) if m > MAX_POINTS else slice(None)
     for i, name in enumerate(result.inits):
         ax = axes[i]
         if result.diverged[i, seed_index]:
@@ -175,7 +181,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
             ax.contourf(xx, yy, pred.reshape(xx.shape), levels=np.arange(classes + 1) - 0.5, cmap="Spectral",
                         vmin=0, vmax=classes - 1, alpha=0.45)
         # A dark rim: a class's points are the colour of its own region (the pale middle one vanished).
-        ax.scatter(X[0], X[1], c=labels, cmap="Spectral", vmin=0, vmax=classes - 1, s=7, edgecolors="black",
+        ax.scatter(X[0, shown], X[1, shown], c=labels[shown], cmap="Spectral", vmin=0, vmax=classes - 1, s=7, edgecolors="black",
                    linewidths=0.3)
         acc = result.train_accuracy[i, seed_index]
         ax.set_title(f"{name}: train {100 * acc:.1f}%" if np.isfinite(acc) else name, fontsize=10)
@@ -186,8 +192,9 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     for ax in axes[len(result.inits):]:
         ax.set_visible(False)
     _class_legend(fig, classes)
-    fig.suptitle(f"decision boundary after {counted(result.iterations, 'iteration')} (seed {result.seeds[seed_index]})",
-                 fontsize=10)
+    sample = f", {MAX_POINTS} of {m} training points shown" if m > MAX_POINTS else ""
+    fig.suptitle(f"decision boundary after {counted(result.iterations, 'iteration')} (seed {result.seeds[seed_index]}"
+                 f"{sample})", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
 

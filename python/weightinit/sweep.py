@@ -20,11 +20,14 @@ every initializer the same random stream (common random numbers): ``randn * 0.01
 from __future__ import annotations
 
 import functools
+import json
 import math
 import numbers
+import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, List, NoReturn, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -137,6 +140,79 @@ class SweepResult:
         net.parameters = params
         return net
 
+    def save(self, file: Union[str, "os.PathLike[str]", IO[bytes]]) -> None:
+        """Writes the result to ``file`` (a path, or a binary file open for writing) as an ``.npz``
+        archive that :meth:`load` reads back with every field equal and every array the same bits.
+
+        As ``np.savez``, ``.npz`` is added to a path that does not end in it. The archive holds
+        plain arrays (the costs, results and parameters under their field names, ``W1, b1, ...``)
+        and ``meta``, a JSON string of the other fields: no pickle, so ``np.load`` reads it too.
+        """
+        meta = {"format": _SAVED_FORMAT, "version": _SAVED_VERSION, "inits": self.inits, "seeds": self.seeds,
+                "layer_sizes": list(self.layer_sizes), "activations": list(self.activations), "loss": self.loss,
+                "iterations": self.iterations, "learning_rate": self.learning_rate,
+                "record_every": self.record_every, "alpha": self.alpha}
+        arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
+        for k, (W, b) in enumerate(self.parameters):
+            arrays[f"W{k + 1}"], arrays[f"b{k + 1}"] = W, b
+        np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, file: Union[str, "os.PathLike[str]", IO[bytes]]) -> "SweepResult":
+        """A result written by :meth:`save`, from a path or a binary file open for reading.
+
+        A ValueError names the file when it is not such an archive (another ``.npz``, arrays
+        that do not fit together); nothing in it is unpickled.
+        """
+        def refuse(why: str) -> NoReturn:
+            name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else getattr(file, "name", file)
+            raise ValueError(f"{name!r} is not a weightinit sweep result (an .npz archive written by "
+                             f"SweepResult.save): {why}") from None
+
+        try:
+            archive = np.load(file, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # no .npy or .npz, or a broken one
+            refuse(str(exc) or type(exc).__name__)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            refuse("it holds a single array")
+        with archive:
+            try:
+                parts = {k: archive[k] for k in archive.files}
+            except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
+                refuse(str(exc) or type(exc).__name__)
+        try:
+            meta = json.loads(str(parts.pop("meta")[()]))
+            if meta.get("format") != _SAVED_FORMAT or meta.get("version") != _SAVED_VERSION:
+                refuse(f"its meta says format {meta.get('format')!r}, version {meta.get('version')!r}")
+            sizes = tuple(int(n) for n in meta["layer_sizes"])
+            fields = dict(inits=[str(s) for s in meta["inits"]], seeds=[int(s) for s in meta["seeds"]],
+                          layer_sizes=sizes, activations=tuple(str(a) for a in meta["activations"]),
+                          loss=str(meta["loss"]), iterations=int(meta["iterations"]),
+                          learning_rate=float(meta["learning_rate"]), record_every=int(meta["record_every"]),
+                          alpha=float(meta["alpha"]))
+        except KeyError as exc:
+            refuse(f"it lacks {exc}")
+        except (TypeError, ValueError, AttributeError) as exc:  # no meta string, or one that is no JSON object
+            refuse(f"its meta cannot be read ({exc})")
+        L = len(sizes) - 1
+        expected = set(_SAVED_ARRAYS) | {f"{p}{k + 1}" for k in range(L) for p in "Wb"}
+        if set(parts) != expected:
+            refuse(f"its arrays are {', '.join(sorted(parts))}; expected {', '.join(sorted(expected))}")
+        runs = (len(fields["inits"]), len(fields["seeds"]))
+        shapes = {name: runs for name in _SAVED_ARRAYS}
+        shapes["costs"] = runs + parts["costs"].shape[2:3]
+        for k in range(L):
+            shapes[f"W{k + 1}"], shapes[f"b{k + 1}"] = runs + (sizes[k + 1], sizes[k]), runs + (sizes[k + 1], 1)
+        for name, shape in shapes.items():
+            if parts[name].shape != shape:
+                refuse(f"{name} has shape {parts[name].shape}, its fields ask for {shape}")
+        weights = {parts[f"{p}{k + 1}"].dtype for k in range(L) for p in "Wb"}
+        if parts["diverged"].dtype != bool or len(weights) != 1 or weights.pop() not in (np.float32, np.float64) or \
+                any(parts[name].dtype != np.float64 for name in _SAVED_ARRAYS if name != "diverged"):
+            refuse("its arrays are not of the dtypes a sweep writes")
+        params = [(parts[f"W{k + 1}"], parts[f"b{k + 1}"]) for k in range(L)]
+        return cls(**fields, **{name: parts[name] for name in _SAVED_ARRAYS}, parameters=params)
+
     def summary(self) -> List[dict]:
         """One row per initializer: final cost mean and sd (over the runs that did not
         diverge, sd with ddof 0), mean train and test accuracy, and the diverged count."""
@@ -171,6 +247,11 @@ class SweepResult:
                  percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
         return markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
                         right=[False, True, True, True, True])
+
+
+# SweepResult.save's archive: its arrays besides the parameters, and what its meta says it is.
+_SAVED_ARRAYS = ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged")
+_SAVED_FORMAT, _SAVED_VERSION = "weightinit.SweepResult", 1
 
 
 class SweepTooLarge(MemoryError):
