@@ -534,3 +534,23 @@ def test_a_saved_sweep_holds_no_pickle(tmp_path):
     r.save(tmp_path / "r.npz")
     with np.load(tmp_path / "r.npz", allow_pickle=False) as f:  # would raise on an object array
         assert all(f[k].dtype != object for k in f.files)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("activations", ["tanh", "softmax_x"]), ("activations", ["tanh"]), ("loss", "mse"), ("layer_sizes", [2, 0, 1]),
+    ("seeds", [0, -1]), ("seeds", [0, 1.5]), ("record_every", 0), ("iterations", True), ("learning_rate", -1.0),
+    ("alpha", float("nan")), ("inits", "he_normal"), ("inits", [1]), ("format", "other"), ("version", 2),
+])
+def test_load_refuses_a_meta_that_no_sweep_writes(tmp_path, field, value):
+    import json
+
+    X, Y, _, _ = flower()
+    wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2).save(tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz") as f:
+        parts = dict(f)
+    meta = json.loads(str(parts["meta"]))
+    meta[field] = value
+    parts["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "changed.npz", **parts)
+    with pytest.raises(ValueError, match="is not a weightinit sweep result"):
+        wi.SweepResult.load(tmp_path / "changed.npz")

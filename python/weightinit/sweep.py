@@ -184,15 +184,20 @@ class SweepResult:
             meta = json.loads(str(parts.pop("meta")[()]))
             if meta.get("format") != _SAVED_FORMAT or meta.get("version") != _SAVED_VERSION:
                 refuse(f"its meta says format {meta.get('format')!r}, version {meta.get('version')!r}")
-            sizes = tuple(int(n) for n in meta["layer_sizes"])
-            fields = dict(inits=[str(s) for s in meta["inits"]], seeds=[int(s) for s in meta["seeds"]],
-                          layer_sizes=sizes, activations=tuple(str(a) for a in meta["activations"]),
-                          loss=str(meta["loss"]), iterations=int(meta["iterations"]),
-                          learning_rate=float(meta["learning_rate"]), record_every=int(meta["record_every"]),
-                          alpha=float(meta["alpha"]))
+            if not isinstance(meta["inits"], list) or not all(isinstance(x, str) for x in meta["inits"]):
+                raise TypeError("inits must be a list of labels")
+            # The architecture and counts pass the checks sweep's arguments pass.
+            sizes = MLP._sizes(meta["layer_sizes"])
+            loss, acts = MLP._activations(meta["activations"], meta["loss"], len(sizes) - 1)
+            fields = dict(inits=meta["inits"], seeds=[_args.count(x, "seeds", 0) for x in meta["seeds"]],
+                          layer_sizes=sizes, activations=acts, loss=loss,
+                          iterations=_args.count(meta["iterations"], "iterations", 0, _args.MAX_STEPS),
+                          learning_rate=_args.positive(meta["learning_rate"], "learning_rate"),
+                          record_every=_args.count(meta["record_every"], "record_every", 1, _args.MAX_STEPS),
+                          alpha=_args.nonnegative(meta["alpha"], "alpha"))
         except KeyError as exc:
             refuse(f"it lacks {exc}")
-        except (TypeError, ValueError, AttributeError) as exc:  # no meta string, or one that is no JSON object
+        except (TypeError, ValueError, AttributeError, MemoryError) as exc:  # no JSON object, or one not a sweep's
             refuse(f"its meta cannot be read ({exc})")
         L = len(sizes) - 1
         expected = set(_SAVED_ARRAYS) | {f"{p}{k + 1}" for k in range(L) for p in "Wb"}
