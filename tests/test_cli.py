@@ -1040,3 +1040,26 @@ def test_boundary_panels_draw_a_sample_of_a_large_training_set(tmp_path):
     assert f"{plots.MAX_POINTS} of 10000 training points" in fig._suptitle.get_text()
     small = plots.decision_boundaries(result, X[:, :400], Y[:, :400], str(tmp_path / "s.png"), points=20)
     assert len(small.axes[0].collections[-1].get_offsets()) == 400 and "points" not in small._suptitle.get_text()
+
+
+def test_cost_panels_of_many_seeds_stay_readable(tmp_path):
+    """300 seeds at alpha 0.6 drew randn*100's panel as a solid block, with its red note
+    lost on it: the curves grow fainter with their number (a few coinciding still do not
+    cover the panel; a lone one of a few seeds stays plain), and notes sit on a pale box."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    def alphas(seeds):
+        result, _ = experiments.compare("flower", 4, "tanh", 20, 1.2, seeds, ["randn*100"])
+        fig = plots.cost_curves(result, str(tmp_path / f"costs{seeds}.png"))
+        lines = fig.axes[0].get_lines()
+        assert len(lines) == seeds
+        note, = fig.axes[0].texts
+        box = note.get_bbox_patch()
+        assert box is not None and box.get_facecolor()[:3] == (1.0, 1.0, 1.0) and box.get_facecolor()[3] >= 0.7
+        return {line.get_alpha() for line in lines}
+
+    few, = alphas(8)
+    assert few >= 0.5
+    many, = alphas(200)
+    assert 1 - (1 - many) ** 10 < 0.9 and many > 0.01  # ten curves on one another: not yet opaque
