@@ -1021,8 +1021,30 @@ def test_examples_that_cannot_split_into_equal_classes_are_refused(dataset, exam
     status = main(["compare", "--dataset", dataset, "--examples", str(examples), "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert status == 2 and len(err.strip().splitlines()) == 1
-    assert "--examples" in err and f"got {examples}" in err and "multiple of" in err
+    assert f"examples must be a multiple of {3 if dataset == 'blobs' else 2} for {dataset}" in err
+    assert f"got {examples}" in err and not (tmp_path / "x").exists()
+
+
+def test_examples_beyond_memory_are_refused_before_any_draw(monkeypatch, tmp_path, capsys):
+    """A billion points (68 GB of drawing) would pass Linux's overcommit and be killed as it
+    filled the pages: the data sets' memory is checked first, in --examples' name."""
+    from weightinit import _args
+
+    monkeypatch.setattr(_args, "physical_memory", lambda: 8 * 2**30)
+    drawn = []
+    monkeypatch.setattr(datasets, "planar_flower", lambda *a, **k: drawn.append(a))
+    status = main(["compare", "--examples", "1000000000", "--quiet", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert status == 1 and len(err.strip().splitlines()) == 1 and not drawn
+    assert "not enough memory" in err and "examples=1000000000" in err and "this process may use" in err
     assert not (tmp_path / "x").exists()
+    monkeypatch.undo()
+    # A data set asked for directly is checked as well, in its own argument's name.
+    monkeypatch.setattr(_args, "physical_memory", lambda: 2**20)
+    with pytest.raises(MemoryError, match=r"n_per_class=5000000: drawing 10000000 examples .* more than the 1.0 MB this process"):
+        datasets.moons(5_000_000)
+    X, _ = datasets.moons(1000)  # 80 kB of drawing is not checked at all
+    assert X.shape == (2, 2000)
 
 
 def test_boundary_panels_draw_a_sample_of_a_large_training_set(tmp_path):
@@ -1034,10 +1056,12 @@ def test_boundary_panels_draw_a_sample_of_a_large_training_set(tmp_path):
     result, (X, Y, _, _) = experiments.compare("flower", 4, "tanh", 5, 1.2, 1, ["he_normal"], examples=10_000)
     fig = plots.decision_boundaries(result, X, Y, str(tmp_path / "b.png"), points=20)
     shown = fig.axes[0].collections[-1].get_offsets()
-    assert len(shown) == plots.MAX_POINTS < 10_000
-    picked = np.round(np.linspace(0, X.shape[1] - 1, plots.MAX_POINTS)).astype(int)
+    assert len(shown) == plots.MAX_EXAMPLES < 10_000
+    picked = np.round(np.linspace(0, X.shape[1] - 1, plots.MAX_EXAMPLES)).astype(int)
     np.testing.assert_array_equal(np.asarray(shown), X[:, picked].T)
-    assert f"{plots.MAX_POINTS} of 10000 training points" in fig._suptitle.get_text()
+    assert f"{plots.MAX_EXAMPLES} of 10000 training points" in fig._suptitle.get_text()
+    fewer = plots.decision_boundaries(result, X, Y, str(tmp_path / "f.png"), points=20, max_examples=300)
+    assert len(fewer.axes[0].collections[-1].get_offsets()) == 300
     small = plots.decision_boundaries(result, X[:, :400], Y[:, :400], str(tmp_path / "s.png"), points=20)
     assert len(small.axes[0].collections[-1].get_offsets()) == 400 and "points" not in small._suptitle.get_text()
 

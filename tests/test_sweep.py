@@ -540,6 +540,7 @@ def test_a_saved_sweep_holds_no_pickle(tmp_path):
     ("activations", ["tanh", "softmax_x"]), ("activations", ["tanh"]), ("loss", "mse"), ("layer_sizes", [2, 0, 1]),
     ("seeds", [0, -1]), ("seeds", [0, 1.5]), ("record_every", 0), ("iterations", True), ("learning_rate", -1.0),
     ("alpha", float("nan")), ("inits", "he_normal"), ("inits", [1]), ("format", "other"), ("version", 2),
+    ("inits", []), ("seeds", []), ("iterations", 20),  # 20 iterations: 10 recorded costs are too few
 ])
 def test_load_refuses_a_meta_that_no_sweep_writes(tmp_path, field, value):
     import json
@@ -552,5 +553,60 @@ def test_load_refuses_a_meta_that_no_sweep_writes(tmp_path, field, value):
     meta[field] = value
     parts["meta"] = np.array(json.dumps(meta))
     np.savez(tmp_path / "changed.npz", **parts)
-    with pytest.raises(ValueError, match="is not a weightinit sweep result"):
+    with pytest.raises(ValueError, match="is not a weightinit sweep result") as info:
         wi.SweepResult.load(tmp_path / "changed.npz")
+    assert str(info.value).count("is not a weightinit sweep result") == 1  # said once, not nested
+    if field == "version":
+        assert "version 2 of the format; this weightinit reads version 1" in str(info.value)
+
+
+def test_load_reads_no_array_its_meta_does_not_ask_for(tmp_path):
+    """Headers are checked before data: a member claiming 10^9 costs (a few bytes on disk), a
+    compressed member (a 1 MB file inflated to 1 GiB of zeros), a member that is no .npy and a
+    meta nested 10^5 deep are refused, each without reading more than the file holds."""
+    import io
+    import json
+    import zipfile
+
+    X, Y, _, _ = flower()
+    wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2).save(tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz") as f:
+        parts = dict(f)
+
+    def archive(path, members):
+        with zipfile.ZipFile(path, "w") as z:
+            for key, data in members.items():
+                z.writestr(key, data)
+
+    def npy(a):
+        buf = io.BytesIO()
+        np.save(buf, a)
+        return buf.getvalue()
+
+    members = {f"{k}.npy": npy(v) for k, v in parts.items()}
+    huge = io.BytesIO()
+    np.lib.format.write_array_header_1_0(huge, {"descr": "<f8", "fortran_order": False, "shape": (1, 2, 10**9)})
+    cases = {
+        "claims": {**members, "costs.npy": huge.getvalue()},
+        "not_npy": {**members, "costs.npy": b"plain bytes"},
+        "extra": {**members, "notes.txt": b"hello"},
+        "nested": {**members, "meta.npy": npy(np.array("[" * 100_000 + "]" * 100_000))},
+    }
+    for case, content in cases.items():
+        archive(tmp_path / f"{case}.npz", content)
+    np.savez_compressed(tmp_path / "compressed.npz", **parts)
+    reasons = {"claims": r"costs is float64 of shape \(1, 2, 1000000000\); its fields ask for float64 of shape "
+                         r"\(1, 2, 10\)", "not_npy": "costs cannot be read", "extra": "'notes.txt', which is no array",
+               "nested": "its meta is no JSON", "compressed": "compressed or encrypted"}
+    for case, reason in reasons.items():
+        with pytest.raises(ValueError, match=f"is not a weightinit sweep result .*: .*{reason}"):
+            wi.SweepResult.load(tmp_path / f"{case}.npz")
+    meta = json.loads(str(parts["meta"]))
+    assert meta["version"] == 1 and meta["format"] == "weightinit.SweepResult"
+
+
+def test_load_names_a_file_object_plainly(tmp_path):
+    import io
+
+    with pytest.raises(ValueError, match=r"^this BytesIO is not a weightinit sweep result"):
+        wi.SweepResult.load(io.BytesIO(b"not an archive at all"))

@@ -228,9 +228,6 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
 
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
-    problem = args.examples and experiments.examples_problem(args.dataset, args.examples)
-    if problem:
-        raise ValueError(f"--examples {problem}")
     out = _output_dir(args)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
     start = time.perf_counter()
@@ -239,8 +236,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
                                                    examples=args.examples)
     except SweepTooLarge as exc:  # its advice in this command's options
-        raise MemoryError(f"{exc.need}: fewer --seeds or --schemes, fewer --threads or a smaller --hidden "
-                          "would need less") from None
+        raise MemoryError(f"{exc.need}: fewer --seeds or --schemes, fewer --threads, --examples or a smaller "
+                          "--hidden would need less") from None
     finally:
         bar.close()
     seconds = time.perf_counter() - start

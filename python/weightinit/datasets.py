@@ -18,11 +18,24 @@ from weightinit import _args
 __all__ = ["blobs", "circles", "moons", "planar_flower"]
 
 
-def _addressable(name: str, value: int, examples: int, rows: int) -> None:
-    """A MemoryError naming the argument when float64 arrays of ``rows`` x ``examples`` would
-    hold 2**63 bytes or more (NumPy's limit, where its own error names no argument)."""
-    if examples * rows * 8 > _args.MAX_BYTES:
+# Float64 arrays of X's size alive at once while a data set is drawn (coordinates, noise,
+# their sum, the transposed copy): 68 bytes a point for the flower, measured, against 80.
+_PEAK_COPIES = 5
+
+
+def check_memory(name: str, value: int, examples: int, rows: int) -> None:
+    """A MemoryError naming the argument, before any draw, when float64 arrays of ``rows`` x
+    ``examples`` would hold 2**63 bytes or more (NumPy's limit, where its own error names no
+    argument), or when drawing them needs more memory than this process may use (beyond it
+    Linux kills the process as it fills the pages)."""
+    nbytes = examples * rows * 8
+    if nbytes > _args.MAX_BYTES:
         raise MemoryError(f"{name}={value} asks for {examples} examples of {rows} rows, more than can be addressed")
+    memory = _args.beyond_memory(_PEAK_COPIES * nbytes)
+    if memory:
+        raise MemoryError(f"{name}={value}: drawing {examples} examples of {rows} rows needs about "
+                          f"{_args.size_text(_PEAK_COPIES * nbytes)}, more than the {_args.size_text(memory)} "
+                          "this process may use")
 
 
 def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
@@ -38,7 +51,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     m = _args.count(m, "m", 2)
     if m % 2:
         raise ValueError(f"m must be an even number >= 2, got {m}")
-    _addressable("m", m, m, 2)
+    check_memory("m", m, m, 2)
     a = _args.real(petals, "petals")
     sigma = _args.nonnegative(noise, "noise")
     rs = _args.legacy_stream(rng, "rng", takes_stream=True)
@@ -79,7 +92,7 @@ def blobs(
     if not np.isfinite(c).all():
         raise ValueError("centers must be finite")
     k, d = c.shape
-    _addressable("n_per_class", n_per_class, k * n_per_class, max(k, d))
+    check_memory("n_per_class", n_per_class, k * n_per_class, max(k, d))
     gen = _args.generator(rng)
     labels = np.repeat(np.arange(k), n_per_class)
     X = _noisy(c[labels], s, gen, "std").T
@@ -113,7 +126,7 @@ def moons(n_per_class: int = 200, *, noise: float = 0.1, rng: Any = None) -> Tup
     ``noise * N(0, I)``. ``rng`` follows SPEC 7.
     """
     n = _args.positive_int(n_per_class, "n_per_class")
-    _addressable("n_per_class", n, 2 * n, 2)
+    check_memory("n_per_class", n, 2 * n, 2)
     s = _args.nonnegative(noise, "noise")
     t = np.linspace(0.0, np.pi, n)
     upper = np.stack([np.cos(t), np.sin(t)])
@@ -130,7 +143,7 @@ def circles(n_per_class: int = 200, *, noise: float = 0.05, factor: float = 0.5,
     ``rng`` follows SPEC 7.
     """
     n = _args.positive_int(n_per_class, "n_per_class")
-    _addressable("n_per_class", n, 2 * n, 2)
+    check_memory("n_per_class", n, 2 * n, 2)
     s = _args.nonnegative(noise, "noise")
     f = _args.real(factor, "factor")
     if not 0 < f < 1:

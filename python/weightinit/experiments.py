@@ -31,7 +31,6 @@ from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
     "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
-    "examples_problem",
     "MOVING_SPREAD", "MOVING_TAIL", "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
@@ -90,36 +89,32 @@ def scheme(token: str) -> Tuple[str, Any]:
     return t, t
 
 
-# Classes of each data set (of equal size) and its points by default: the article's 400.
+# The classes of each data set, of equal size.
 _CLASSES = {"flower": 2, "moons": 2, "circles": 2, "blobs": 3}
-_DEFAULT_EXAMPLES = {"flower": 400, "moons": 400, "circles": 400, "blobs": 300}
-
-
-def examples_problem(name: str, examples: int) -> Optional[str]:
-    """Why ``examples`` points cannot make data set ``name`` (its classes are of equal
-    size), as the end of a sentence about the argument; None where they can."""
-    k = _CLASSES[name]
-    return None if examples % k == 0 else \
-        f"must be a multiple of {k} for {name} ({k} classes of equal size), got {examples}"
 
 
 def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """``(X, Y)`` of a named data set of ``examples`` points drawn with seed ``rng``: the first
-    article's flower, moons, circles (400 points by default, half of each class) or three blobs
-    (300 by default, std 1.5, one-hot Y)."""
-    if name not in DATASETS:
+    """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower, moons,
+    circles (two classes) or three blobs (std 1.5, one-hot Y), of ``examples`` points, split
+    equally between the classes; by default the data set's own size (400 points, 300 for the
+    blobs)."""
+    if name not in _CLASSES:
         raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
-    n = _DEFAULT_EXAMPLES[name] if examples is None else _args.count(examples, "examples", 1)
-    problem = examples_problem(name, n)
-    if problem:
-        raise ValueError(f"examples {problem}")
+    k = _CLASSES[name]
+    size = {}
+    if examples is not None:
+        n = _args.count(examples, "examples", 1)
+        if n % k:
+            raise ValueError(f"examples must be a multiple of {k} for {name} ({k} classes of equal size), got {n}")
+        datasets.check_memory("examples", n, n, max(k, 2))  # before the draws, in this argument's name
+        size = {"m": n} if name == "flower" else {"n_per_class": n // k}
     if name == "flower":
-        return datasets.planar_flower(rng, n)
+        return datasets.planar_flower(rng, **size)
     if name == "moons":
-        return datasets.moons(n // 2, rng=rng)
+        return datasets.moons(rng=rng, **size)
     if name == "circles":
-        return datasets.circles(n // 2, rng=rng)
-    return datasets.blobs(n // 3, rng=rng, std=1.5)
+        return datasets.circles(rng=rng, **size)
+    return datasets.blobs(rng=rng, std=1.5, **size)
 
 
 def compare(

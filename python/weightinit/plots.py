@@ -150,14 +150,15 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
 
 # The most values one prediction over the decision-boundary grid writes (32 MB in float64).
 _GRID_VALUES = 1 << 22
-# The most training points decision_boundaries draws on a panel.
-MAX_POINTS = 2000
+# The most training examples decision_boundaries draws on a panel, by default.
+MAX_EXAMPLES = 2000
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
-                        points: int = 150, dpi: int = DPI) -> object:
+                        points: int = 150, dpi: int = DPI, max_examples: int = MAX_EXAMPLES) -> object:
     """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
-    over the plane around X, with the examples on top (as the article's plot_decision_boundary).
+    over the plane around X (a grid of ``points`` x ``points``), with the examples on top (as
+    the article's plot_decision_boundary): at most ``max_examples`` of them, evenly spaced.
     Returns the matplotlib Figure."""
     rows, cols = _grid(len(result.inits))
     fig, axes = _figure(rows, cols, 3.0, 3.0)
@@ -168,9 +169,9 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
     classes = max(Y.shape[0], 2)
     m = X.shape[1]
-    # At most MAX_POINTS of the examples, evenly spaced (the data sets list a class at a time,
-    # so each keeps its share): 10^5 points took seconds a panel and covered the regions.
-    shown = np.round(np.linspace(0, m - 1, MAX_POINTS)).astype(np.intp) if m > MAX_POINTS else slice(None)
+    # Evenly spaced (the data sets list a class at a time, so each keeps its share): all of
+    # 10^5 points took seconds a panel and covered the regions.
+    shown = np.round(np.linspace(0, m - 1, max_examples)).astype(np.intp) if m > max_examples else slice(None)
     for i, name in enumerate(result.inits):
         ax = axes[i]
         if result.diverged[i, seed_index]:
@@ -197,7 +198,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     for ax in axes[len(result.inits):]:
         ax.set_visible(False)
     _class_legend(fig, classes)
-    sample = f", {MAX_POINTS} of {m} training points shown" if m > MAX_POINTS else ""
+    sample = f", {max_examples} of {m} training points shown" if m > max_examples else ""
     fig.suptitle(f"decision boundary after {counted(result.iterations, 'iteration')} (seed {result.seeds[seed_index]}"
                  f"{sample})", fontsize=10)
     fig.savefig(path, dpi=dpi)

@@ -144,14 +144,17 @@ class SweepResult:
         """Writes the result to ``file`` (a path, or a binary file open for writing) as an ``.npz``
         archive that :meth:`load` reads back with every field equal and every array the same bits.
 
-        As ``np.savez``, ``.npz`` is added to a path that does not end in it. The archive holds
+        As ``np.savez``, ``.npz`` is added to a path that does not end in it (``save("run")``
+        writes ``run.npz``, which ``load`` must be given). The archive holds
         plain arrays (the costs, results and parameters under their field names, ``W1, b1, ...``)
         and ``meta``, a JSON string of the other fields: no pickle, so ``np.load`` reads it too.
         """
-        meta = {"format": _SAVED_FORMAT, "version": _SAVED_VERSION, "inits": self.inits, "seeds": self.seeds,
-                "layer_sizes": list(self.layer_sizes), "activations": list(self.activations), "loss": self.loss,
-                "iterations": self.iterations, "learning_rate": self.learning_rate,
-                "record_every": self.record_every, "alpha": self.alpha}
+        # Python's own numbers (a result built by hand may hold NumPy's, which JSON does not take).
+        meta = {"format": _SAVED_FORMAT, "version": _SAVED_VERSION, "inits": [str(x) for x in self.inits],
+                "seeds": [int(x) for x in self.seeds], "layer_sizes": [int(n) for n in self.layer_sizes],
+                "activations": [str(a) for a in self.activations], "loss": str(self.loss),
+                "iterations": int(self.iterations), "learning_rate": float(self.learning_rate),
+                "record_every": int(self.record_every), "alpha": float(self.alpha)}
         arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
         for k, (W, b) in enumerate(self.parameters):
             arrays[f"W{k + 1}"], arrays[f"b{k + 1}"] = W, b
@@ -159,64 +162,93 @@ class SweepResult:
 
     @classmethod
     def load(cls, file: Union[str, "os.PathLike[str]", IO[bytes]]) -> "SweepResult":
-        """A result written by :meth:`save`, from a path or a binary file open for reading.
+        """A result written by :meth:`save`, from a path (as written: with its ``.npz``) or a
+        binary file open for reading.
 
         A ValueError names the file when it is not such an archive (another ``.npz``, arrays
-        that do not fit together); nothing in it is unpickled.
+        that do not fit together, a meta that no sweep writes). Nothing in it is unpickled, and
+        every array's header is checked against the meta before the array is read, so memory
+        grows with the file's size, not with what a header claims.
         """
+        if isinstance(file, (str, bytes, os.PathLike)):
+            name = repr(os.fspath(file))
+            name = name if len(name) <= 200 else name[:197] + "..."
+        else:
+            name = repr(file.name) if getattr(file, "name", None) else f"this {type(file).__name__}"
+
         def refuse(why: str) -> NoReturn:
-            name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else getattr(file, "name", file)
-            raise ValueError(f"{name!r} is not a weightinit sweep result (an .npz archive written by "
+            raise ValueError(f"{name} is not a weightinit sweep result (an .npz archive written by "
                              f"SweepResult.save): {why}") from None
 
         try:
             archive = np.load(file, allow_pickle=False)
-        except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # no .npy or .npz, or a broken one
-            refuse(str(exc) or type(exc).__name__)
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
+            refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             refuse("it holds a single array")
         with archive:
+            members = {}
+            for info in archive.zip.infolist():
+                if not info.filename.endswith(".npy"):
+                    refuse(f"it holds {info.filename!r}, which is no array")
+                if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+                    refuse(f"its {info.filename} is compressed or encrypted; SweepResult.save stores arrays as they are")
+                members[info.filename[:-4]] = info
+
+            def read(key: str, shape: Tuple[int, ...], dtypes: Tuple[Any, ...]) -> np.ndarray:
+                """Member key, refused unless its header says this shape and one of these dtypes
+                (a string's where there are none)."""
+                if key not in members:
+                    refuse(f"it lacks {key}")
+                readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+                try:
+                    with archive.zip.open(members[key]) as f:
+                        version = np.lib.format.read_magic(f)
+                        header = readers[version](f) if version in readers else None
+                except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
+                    refuse(f"{key} cannot be read ({exc})")
+                if header is None:
+                    refuse(f"{key} is in .npy format {version}")
+                stored_shape, _, dtype = header
+                if stored_shape != shape or not (dtype in dtypes if dtypes else dtype.kind == "U"):
+                    refuse(f"{key} is {dtype} of shape {stored_shape}; its fields ask for "
+                           f"{' or '.join(map(str, dtypes)) or 'a string'} of shape {shape}")
+                try:
+                    with archive.zip.open(members[key]) as f:
+                        return np.lib.format.read_array(f, allow_pickle=False)
+                except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
+                    refuse(f"{key} cannot be read ({exc})")
+
+            text = read("meta", (), ())
             try:
-                parts = {k: archive[k] for k in archive.files}
-            except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
-                refuse(str(exc) or type(exc).__name__)
-        try:
-            meta = json.loads(str(parts.pop("meta")[()]))
-            if meta.get("format") != _SAVED_FORMAT or meta.get("version") != _SAVED_VERSION:
-                refuse(f"its meta says format {meta.get('format')!r}, version {meta.get('version')!r}")
-            if not isinstance(meta["inits"], list) or not all(isinstance(x, str) for x in meta["inits"]):
-                raise TypeError("inits must be a list of labels")
-            # The architecture and counts pass the checks sweep's arguments pass.
-            sizes = MLP._sizes(meta["layer_sizes"])
-            loss, acts = MLP._activations(meta["activations"], meta["loss"], len(sizes) - 1)
-            fields = dict(inits=meta["inits"], seeds=[_args.count(x, "seeds", 0) for x in meta["seeds"]],
-                          layer_sizes=sizes, activations=acts, loss=loss,
-                          iterations=_args.count(meta["iterations"], "iterations", 0, _args.MAX_STEPS),
-                          learning_rate=_args.positive(meta["learning_rate"], "learning_rate"),
-                          record_every=_args.count(meta["record_every"], "record_every", 1, _args.MAX_STEPS),
-                          alpha=_args.nonnegative(meta["alpha"], "alpha"))
-        except KeyError as exc:
-            refuse(f"it lacks {exc}")
-        except (TypeError, ValueError, AttributeError, MemoryError) as exc:  # no JSON object, or one not a sweep's
-            refuse(f"its meta cannot be read ({exc})")
-        L = len(sizes) - 1
-        expected = set(_SAVED_ARRAYS) | {f"{p}{k + 1}" for k in range(L) for p in "Wb"}
-        if set(parts) != expected:
-            refuse(f"its arrays are {', '.join(sorted(parts))}; expected {', '.join(sorted(expected))}")
-        runs = (len(fields["inits"]), len(fields["seeds"]))
-        shapes = {name: runs for name in _SAVED_ARRAYS}
-        shapes["costs"] = runs + parts["costs"].shape[2:3]
-        for k in range(L):
-            shapes[f"W{k + 1}"], shapes[f"b{k + 1}"] = runs + (sizes[k + 1], sizes[k]), runs + (sizes[k + 1], 1)
-        for name, shape in shapes.items():
-            if parts[name].shape != shape:
-                refuse(f"{name} has shape {parts[name].shape}, its fields ask for {shape}")
-        weights = {parts[f"{p}{k + 1}"].dtype for k in range(L) for p in "Wb"}
-        if parts["diverged"].dtype != bool or len(weights) != 1 or weights.pop() not in (np.float32, np.float64) or \
-                any(parts[name].dtype != np.float64 for name in _SAVED_ARRAYS if name != "diverged"):
-            refuse("its arrays are not of the dtypes a sweep writes")
-        params = [(parts[f"W{k + 1}"], parts[f"b{k + 1}"]) for k in range(L)]
-        return cls(**fields, **{name: parts[name] for name in _SAVED_ARRAYS}, parameters=params)
+                meta = json.loads(str(text[()]))
+            except (ValueError, RecursionError) as exc:
+                refuse(f"its meta is no JSON ({type(exc).__name__})")
+            if not isinstance(meta, dict) or meta.get("format") != _SAVED_FORMAT:
+                refuse("its meta does not say it is one")
+            if meta.get("version") != _SAVED_VERSION:
+                refuse(f"it is version {meta.get('version')!r} of the format; this weightinit reads version "
+                       f"{_SAVED_VERSION}")
+            try:
+                fields = _saved_fields(meta)
+                sizes, runs = fields["layer_sizes"], (len(fields["inits"]), len(fields["seeds"]))
+                records = _args.records(fields["iterations"], fields["record_every"], runs[0] * runs[1])
+            except KeyError as exc:
+                refuse(f"its meta lacks {exc}")
+            except (TypeError, ValueError, MemoryError) as exc:
+                refuse(f"its meta holds what no sweep writes ({exc})")
+            L = len(sizes) - 1
+            expected = set(_SAVED_ARRAYS) | {f"{p}{k + 1}" for k in range(L) for p in "Wb"} | {"meta"}
+            if set(members) != expected:
+                refuse(f"its arrays are {', '.join(sorted(members))}; expected {', '.join(sorted(expected))}")
+            results = {key: read(key, runs + (records,) if key == "costs" else runs,
+                                 (np.dtype(bool if key == "diverged" else np.float64),)) for key in _SAVED_ARRAYS}
+            floats: Tuple[Any, ...] = (np.dtype(np.float32), np.dtype(np.float64))
+            params = []
+            for k in range(L):
+                W = read(f"W{k + 1}", runs + (sizes[k + 1], sizes[k]), floats)
+                params.append((W, read(f"b{k + 1}", runs + (sizes[k + 1], 1), (W.dtype,))))
+        return cls(**fields, **results, parameters=params)
 
     def summary(self) -> List[dict]:
         """One row per initializer: final cost mean and sd (over the runs that did not
@@ -257,6 +289,24 @@ class SweepResult:
 # SweepResult.save's archive: its arrays besides the parameters, and what its meta says it is.
 _SAVED_ARRAYS = ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged")
 _SAVED_FORMAT, _SAVED_VERSION = "weightinit.SweepResult", 1
+
+
+def _saved_fields(meta: dict) -> dict:
+    """SweepResult's fields other than its arrays, from a saved meta; KeyError for one it
+    lacks, TypeError or ValueError (the checks of sweep's own arguments) for one no sweep writes."""
+    labels = meta["inits"]
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise TypeError("inits must be a non-empty list of labels")
+    if not isinstance(meta["seeds"], list) or not meta["seeds"]:
+        raise TypeError("seeds must be a non-empty list")
+    sizes = MLP._sizes(meta["layer_sizes"])
+    loss, acts = MLP._activations(meta["activations"], meta["loss"], len(sizes) - 1)
+    return dict(inits=labels, seeds=[_args.count(x, "seeds", 0) for x in meta["seeds"]], layer_sizes=sizes,
+                activations=acts, loss=loss,
+                iterations=_args.count(meta["iterations"], "iterations", 0, _args.MAX_STEPS),
+                learning_rate=_args.positive(meta["learning_rate"], "learning_rate"),
+                record_every=_args.count(meta["record_every"], "record_every", 1, _args.MAX_STEPS),
+                alpha=_args.nonnegative(meta["alpha"], "alpha"))
 
 
 class SweepTooLarge(MemoryError):
