@@ -130,11 +130,13 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     assert rows["fan_in_uniform"][1] == f"bound {1 / math.sqrt(10):.3g}"
     assert rows["xavier_uniform"][1] == f"bound {math.sqrt(6) / math.sqrt(30):.3g}"
     assert rows["he_normal"][1] == f"std {math.sqrt(2 / 10):.3g}"
-    # 1000 weights: 5 layers of shape (20, 10) drawn in turn from the scheme's own Generator,
-    # seeded by (seed 1, crc32 of its name)
+    # 1000 weights of the scheme's distribution at its scale for 10 inputs and 20 outputs, drawn
+    # at once from the scheme's own Generator, seeded by (seed 1, crc32 of its name)
     for name in ("fan_in_uniform", "xavier_uniform", "he_normal"):
         gen = np.random.default_rng([1, zlib.crc32(name.encode())])
-        w = np.concatenate([wi.get(name)((20, 10), rng=gen).ravel() for _ in range(5)])
+        s = wi.scale(name, 10, 20)
+        w = (wi.random.normal((1000,), std=s, rng=gen) if name == "he_normal" else
+             wi.random.uniform((1000,), low=-s, high=s, rng=gen))
         expected = [f"{v:.3g}" for v in (w.min(), w.max(), w.mean(), w.std())]
         assert rows[name][2:] == expected
     for name, bound in (("fan_in_uniform", 1 / math.sqrt(10)), ("xavier_uniform", math.sqrt(0.2))):
@@ -300,7 +302,7 @@ def run_cli(*argv):
     (["compare", "--seeds", "99999999999999999999"], 2),
     (["depth", "--width", "3000000", "--depth", "1", "--examples", "1"], 1),  # 72 TB of weights
     (["ranges", "--schemes", "randn*0.01"], 2),  # ranges needs a scale from the fans
-    (["ranges", "--count", "10000001"], 2),  # a layer at a time: 1e8 weights took 107 s and 3.3 GB
+    (["ranges", "--count", "10000001"], 2),  # at most 10^7 weights a scheme (80 MB a draw)
     (["ranges", "--schemes", "constant(2)"], 2),
     (["depth", "--schemes", "sparse"], 2),  # sparse needs its sparsity
     (["depth", "--schemes", "dirac"], 2),  # dirac needs a conv shape
@@ -436,30 +438,29 @@ def test_ranges_rows_do_not_depend_on_the_other_schemes():
 
 
 def test_ranges_draws_only_the_weights_it_summarizes(monkeypatch):
-    """The first ``count`` values of layers drawn in turn, as before, but a layer is cut to the
-    rows (or the part of its first row) that hold them: 1000 weights of 20000 x 20000 layers
-    took 9.4 GB resident, a whole layer each."""
-    for n, m, count in ((7, 5, 120), (50, 3, 20), (10, 20, 1000)):  # 3 layers + 15 values; part of a row; 5 layers
+    """``count`` values of the rule's distribution in one draw, as the article draws its 1000:
+    where they fit in an (m, n) layer, that layer's first values, bit for bit; beyond it, the
+    stream goes on (a layer per call took 44 s for 10^6 weights of 1 x 1 layers). No layer is
+    drawn whole: 1000 weights of 20000 x 20000 layers took 9.4 GB resident."""
+    for n, m, count in ((7, 5, 35), (50, 3, 20), (10, 20, 150), (10, 20, 1000)):
         gen = np.random.default_rng([4, zlib.crc32(b"he_normal")])
-        full = np.concatenate([wi.he_normal((m, n), rng=gen).ravel() for _ in range(-(-count // (n * m)))])[:count]
         (_, _, _, summary), = experiments.range_stats(["he_normal"], n=n, m=m, count=count, rng=4)
-        assert summary == wi.describe(full)
+        if count <= n * m:
+            expected = wi.he_normal((m, n), rng=gen).ravel()[:count]
+        else:
+            expected = wi.random.normal((count,), std=wi.scale("he_normal", n, m), rng=gen)
+        assert summary == wi.describe(expected)
 
-    # 4e10 weights a layer: what is drawn is counted, not allocated (a 320 GB array would be
-    # a MemoryError here, and where memory is overcommitted the kernel's kill).
-    drawn = []
-
-    def counting(f, n_out, n_in, rng, dtype, axes=None, region=None):
-        rows, cols = (slice(0, n_out), slice(0, n_in)) if region is None else region
-        drawn.append(len(range(n_out)[rows]) * len(range(n_in)[cols]))
-        assert drawn[-1] <= 10**6, "a whole layer drawn"
-        return layer_weights(f, n_out, n_in, rng, dtype, axes, region)
-
-    layer_weights = experiments._layer_weights
-    monkeypatch.setattr(experiments, "_layer_weights", counting)
+    calls = []
+    spread_values = experiments.initializers.spread_values
+    monkeypatch.setattr(experiments.initializers, "spread_values", lambda *a: calls.append(a) or spread_values(*a))
     (_, spread, _, summary), = experiments.range_stats(["he_normal"], n=200_000, m=200_000, count=1000, rng=4)
-    assert drawn == [1000]
+    assert [c[0] for c in calls] == [1000]
     assert spread == pytest.approx(math.sqrt(2 / 200_000), rel=1e-14) and summary.std == pytest.approx(spread, rel=0.15)
+    calls.clear()
+    rows = experiments.range_stats(["xavier_uniform", "HeNormal"], n=1, m=1, count=10**6, rng=4)
+    assert [c[0] for c in calls] == [10**6, 10**6]  # one draw a scheme, not 10^6 layers
+    assert rows[0][3].max <= math.sqrt(3) and rows[1][3].max <= 2 * rows[1][1]
 
 
 def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, capsys):
@@ -547,8 +548,12 @@ def test_short_runs_are_drawn_as_points(tmp_path):
         result, _ = experiments.compare("flower", 4, "tanh", iterations, 1.2, 1, ["zeros", "he_normal"])
         fig = plots.cost_curves(result, str(tmp_path / f"costs{iterations}.png"))
         for ax in fig.axes[:2]:
-            line, = ax.get_lines()
-            assert (line.get_marker() not in ("None", "", None)) == (iterations == 1)
+            if iterations == 1:  # a point, not a line
+                line, = ax.get_lines()
+                assert line.get_marker() not in ("None", "", None) and len(line.get_xdata()) == 1
+            else:  # the curves
+                curves, = ax.collections
+                assert len(curves.get_segments()) == 1 and len(curves.get_segments()[0]) == 2
         median = fig.axes[2]
         if iterations == 1:  # only the cost before the first step: nothing for a log axis
             assert not median.get_lines() and "no step after the first" in median.texts[0].get_text()
@@ -1076,14 +1081,29 @@ def test_cost_panels_of_many_seeds_stay_readable(tmp_path):
     def alphas(seeds):
         result, _ = experiments.compare("flower", 4, "tanh", 20, 1.2, seeds, ["randn*100"])
         fig = plots.cost_curves(result, str(tmp_path / f"costs{seeds}.png"))
-        lines = fig.axes[0].get_lines()
-        assert len(lines) == seeds
+        lines, = fig.axes[0].collections  # every seed's curve, in one artist
+        curves = lines.get_segments()
+        assert len(curves) == seeds
+        for s, curve in enumerate(curves):
+            np.testing.assert_array_equal(curve, np.stack([result.steps, result.costs[0, s]], axis=-1))
         note, = fig.axes[0].texts
         box = note.get_bbox_patch()
         assert box is not None and box.get_facecolor()[:3] == (1.0, 1.0, 1.0) and box.get_facecolor()[3] >= 0.7
-        return {line.get_alpha() for line in lines}
+        return {lines.get_alpha()}
 
     few, = alphas(8)
     assert few >= 0.5
     many, = alphas(200)
     assert 1 - (1 - many) ** 10 < 0.9 and many > 0.01  # ten curves on one another: not yet opaque
+
+
+def test_a_deep_network_too_large_is_refused_in_one_short_line(monkeypatch, tmp_path, capsys):
+    """depth --depth 1000 --width 4096 listed 1002 layer sizes (6221 characters) and named no option."""
+    from weightinit import _args
+
+    monkeypatch.setattr(_args, "physical_memory", lambda: 2**30)
+    status = main(["depth", "--depth", "1000", "--width", "4096", "--quiet", "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert status == 1 and len(err.strip().splitlines()) == 1 and len(err) < 400, err
+    assert "[4096, 4096, 4096, ..., 4096, 4096, 1] (1002 sizes)" in err and "--width" in err
+    assert wi.mlp.sizes_text([2, 4, 1]) == "[2, 4, 1]"

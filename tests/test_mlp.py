@@ -1276,3 +1276,25 @@ def test_parameters_with_a_key_too_many_are_refused():
     params = {**net.parameters, "W3": np.zeros((1, 1)), "b3": np.zeros((1, 1))}
     with pytest.raises(ValueError, match=r"exactly the keys \['W1', 'W2', 'b1', 'b2'\], got \['W1', 'W2', 'W3'"):
         net.parameters = params
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_can_return_the_activations_of_their_own_pass(dtype):
+    """One pass for both (the depth experiment ran forward, then gradients' own forward again):
+    the activations are forward's, the gradients those of gradients alone, to the bit; on the
+    GEMM path (wide layers) and the element-wise one, with a softmax output."""
+    gen = np.random.default_rng(3)
+    for sizes, acts in (([5, 300, 40, 3], ["tanh", "relu", "softmax"]), ([2, 4, 1], ["tanh", "sigmoid"])):
+        X = gen.normal(size=(sizes[0], 257)).astype(dtype)
+        labels = gen.integers(0, sizes[-1] if sizes[-1] > 1 else 2, 257)
+        Y = np.eye(sizes[-1])[:, labels] if sizes[-1] > 1 else labels[None, :].astype(float)
+        net = wi.MLP(sizes, activations=acts, rng=1, dtype=dtype)
+        grads, A = net.gradients(X, Y, return_activations=True)
+        _, A_forward = net.forward(X)
+        alone = net.gradients(X, Y)
+        assert len(A) == len(sizes) - 1
+        for a, b in zip(A, A_forward):
+            assert a.dtype == dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+        assert grads.keys() == alone.keys()
+        for k in grads:
+            assert grads[k].tobytes() == alone[k].tobytes()

@@ -79,7 +79,7 @@ public:
     }
 
     py::tuple gradients(const py::list& params, const py::array& X, const py::array& Y, bool want_grads,
-                        int nthreads) {
+                        int nthreads, bool want_activations) {
         not_in_progress();
         return visit([&](auto& net, auto zero) {
             using T = decltype(zero);
@@ -96,15 +96,25 @@ public:
                     dws.append(gw);
                     dbs.append(gb);
                 }
+            py::list as;
+            std::vector<T*> a(L, nullptr);
+            if (want_activations)
+                for (std::size_t l = 0; l < L; ++l) {
+                    py::array_t<T> al({s[l + 1], in.m});
+                    a[l] = al.mutable_data();
+                    as.append(al);
+                }
             double J;
             const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
-                J = want_grads ? net.gradients(in.p, in.x, in.y, in.m, dw.data(), db.data(), nthreads, cancel)
-                               : net.cost(in.p, in.x, in.y, in.m, nthreads, cancel);
+                J = want_grads || want_activations
+                        ? net.gradients(in.p, in.x, in.y, in.m, want_grads ? dw.data() : nullptr,
+                                        want_grads ? db.data() : nullptr, nthreads, cancel, a.data())
+                        : net.cost(in.p, in.x, in.y, in.m, nthreads, cancel);
             }
-            return py::make_tuple(J, dws, dbs);
+            return py::make_tuple(J, dws, dbs, as);
         });
     }
 
@@ -253,7 +263,7 @@ void register_mlp(py::module_& parent) {
         .def("forward", &PyNetwork::forward, py::arg("params"), py::arg("X"), py::arg("all_layers"),
              py::arg("nthreads"))
         .def("gradients", &PyNetwork::gradients, py::arg("params"), py::arg("X"), py::arg("Y"),
-             py::arg("want_grads"), py::arg("nthreads"))
+             py::arg("want_grads"), py::arg("nthreads"), py::arg("want_activations") = false)
         .def("train", &PyNetwork::train, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("iterations"),
              py::arg("learning_rate"), py::arg("batch_size"), py::arg("record_every"),
              py::arg("stop_on_nonfinite"), py::arg("key"), py::arg("nthreads"), py::arg("progress"))

@@ -1428,7 +1428,7 @@ void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* c
 
 template <class T>
 double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
-                             T* const* db, int nthreads, const Cancel& cancel) {
+                             T* const* db, int nthreads, const Cancel& cancel, T* const* A_out) {
     CancelPoll poll(cancel);
     CancelPoll* const polled = poll.active();
     check_parameters(arch_, p);
@@ -1437,7 +1437,9 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
     Workspace& w = *ws_;
     w.reserve(arch_, m);
     const std::size_t L = arch_.layers();
-    const auto A = pointers(w.A);
+    auto A = pointers(w.A);
+    for (std::size_t l = 0; A_out && l < L; ++l)
+        if (A_out[l]) A[l] = A_out[l];  // the caller's, laid out as the workspace's
     forward_pass(arch_, p, X, m, A, std::vector<T*>(L, nullptr), w.Z.data(), nthreads, polled);
     const double J = output_pass(arch_, w.Z.data(), Y, m, A[L - 1], w.G0.data(), w.cost_partial, nthreads);
     if (dW && db) {

@@ -330,6 +330,8 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
             for s in args.schemes:
                 profiles[a][s] = experiments.depth_profile(s, a, args.depth, args.width, args.examples, args.seed)
                 bar.step()
+    except MemoryError as exc:  # its advice in this command's options
+        raise MemoryError(f"{exc}; a smaller --width, --depth or --examples would need less") from None
     finally:
         bar.close()
     blocks = []

@@ -25,7 +25,7 @@ import numpy as np
 
 from weightinit import _args, datasets, initializers, registry
 from weightinit.fans import fan_for_mode
-from weightinit.mlp import MLP, _layer_axes, _layer_weights
+from weightinit.mlp import MLP
 from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
@@ -236,9 +236,10 @@ def checked_scheme(token: str) -> Tuple[str, Any]:
 def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20, count: int = 1000,
                 rng: Any = 1, progress: Optional[Callable[[], None]] = None) -> List[Tuple[str, float, str, Summary]]:
     """The second article's printout: for each scheme, ``(name, spread, kind, summary)`` of
-    ``count`` weights of layers with ``n`` inputs and ``m`` outputs (``ceil(count / (n m))``
-    layers of shape ``(m, n)`` drawn one after another, the first ``count`` values kept; the
-    last layer is drawn only as far as them, with ``region=``);
+    ``count`` weights of a layer with ``n`` inputs and ``m`` outputs, drawn at once from the
+    scheme's distribution (as the article draws its 1000 numbers; ``count`` beyond ``n m`` need
+    no layers drawn one by one): the first ``count`` values of any tensor the scheme draws with
+    that spread from the same generator, so those of its ``(m, n)`` layer where they fit.
     ``spread`` is :func:`weightinit.scale`: the bound when ``kind`` is ``"uniform"``, the std
     for ``"normal"``, the std before truncation s (values within +-2 s) for ``"truncated_normal"``.
     An int (or a sequence of ints) ``rng`` seeds each scheme's own Generator with (rng, crc32 of
@@ -248,6 +249,7 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     ``progress()`` is called after each scheme."""
     seed = _int_seed(rng)
     shared = None if seed is not None else np.random.default_rng(rng)
+    count = _args.count(count, "count", 1)
     rows = []
     for name in schemes:
         fn, kind, _ = range_rule(name)
@@ -255,14 +257,8 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
         # keras' class names (partials: another rule) by theirs.
         own = name if isinstance(fn, functools.partial) else getattr(fn, "__name__", name)
         gen = shared if seed is None else np.random.default_rng([*seed, zlib.crc32(own.encode())])
-        axes = _layer_axes(fn)
-        full, rest = divmod(count, n * m)
-        layers = [_layer_weights(fn, m, n, gen, None, axes) for _ in range(full)]
-        if rest:  # of the next layer only the values kept: its first rows, or part of its first row
-            cut = (slice(0, 1), slice(0, rest)) if rest <= n else (slice(0, -(-rest // n)), slice(None))
-            layers.append(_layer_weights(fn, m, n, gen, None, axes, region=cut))
-        w = np.concatenate([x.ravel() for x in layers])[:count]
-        rows.append((name, registry.scale(name, n, m), kind, describe(w)))
+        s = registry.scale(name, n, m)
+        rows.append((name, s, kind, describe(initializers.spread_values(count, kind, s, gen))))
         if progress is not None:
             progress()
     return rows
@@ -306,8 +302,7 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     X = gen.standard_normal((width, examples))
     Y = (gen.random((1, examples)) < 0.5).astype(np.float64)
     net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)
-    _, A = net.forward(X)
-    grads = net.gradients(X, Y)
+    grads, A = net.gradients(X, Y, return_activations=True)
     act = np.array([_std_beyond_rounding(A[k]) for k in range(depth)])
     grad = np.array([_std_beyond_rounding(grads[f"dW{k + 1}"]) for k in range(depth)])
     return act, grad

@@ -208,11 +208,26 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
     # The distribution's work without its argument checks, which s passes: finite, > 0 (or
     # 0 for gain 0), and its values fit dt.
     arr, full, start = _args.allocate(full, dtype, out, region)
+    return _fill_spread(arr, full, start, distribution, s, rng)
+
+
+def _fill_spread(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...], distribution: str, s: float,
+                 rng: Any) -> np.ndarray:
+    """arr (the region at ``start`` of a tensor of shape ``full``) from a rule's distribution
+    with spread s (:func:`spread`)."""
     if distribution == "uniform":
         return _fill_uniform(arr, full, start, -s, s, rng)
     if distribution == "truncated_normal":
         return _fill_truncated_normal(arr, full, start, 0.0, s, -2 * s, 2 * s, rng)
     return _fill_normal(arr, full, start, 0.0, s, rng)
+
+
+def spread_values(count: int, distribution: str, s: float, rng: Any = None) -> np.ndarray:
+    """``count`` float64 values of a rule's distribution with spread ``s`` (:func:`spread`):
+    the first ``count`` values, in its stream's order, of any tensor that an initializer
+    with that spread draws from the same ``rng``."""
+    arr = np.empty(count)
+    return _fill_spread(arr, (count,), (0,), distribution, s, rng)
 
 
 def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = None,

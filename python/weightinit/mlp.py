@@ -66,6 +66,15 @@ def _layer_axes(f: Callable[..., np.ndarray]) -> Dict[str, int]:
     return {"in_axis": 1, "out_axis": 0} if "in_axis" in takes and "out_axis" in takes else {}
 
 
+def sizes_text(sizes: Sequence[int]) -> str:
+    """Layer sizes for a message: all of them while they are few, else the ends and the count
+    (the sizes of a 1000-layer network made a 6000-character error)."""
+    sizes = list(sizes)
+    if len(sizes) <= 12:
+        return str(sizes)
+    return f"[{sizes[0]}, {sizes[1]}, {sizes[2]}, ..., {sizes[-3]}, {sizes[-2]}, {sizes[-1]}] ({len(sizes)} sizes)"
+
+
 def parameter_count(sizes: Sequence[int]) -> int:
     """Weights and biases of a network of ``sizes``."""
     return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
@@ -117,7 +126,7 @@ class EngineMemory:
             nbytes = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
             memory = _args.beyond_memory(nbytes)
             if memory:
-                raise MemoryError(f"the engine's buffers for {list(sizes)} on {m} examples need about "
+                raise MemoryError(f"the engine's buffers for {sizes_text(sizes)} on {m} examples need about "
                                   f"{_args.size_text(nbytes)}, more than the {_args.size_text(memory)} this "
                                   f"process may use: {fewer}")
         self.sizes, self.m, self.fewer = sizes, m, fewer
@@ -312,7 +321,7 @@ class MLP:
         nbytes = (2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))) * self.dtype.itemsize
         memory = _args.beyond_memory(nbytes)
         if memory:
-            raise MemoryError(f"layer_sizes {list(sizes)}: {params} weights and biases, kept, drawn and with their "
+            raise MemoryError(f"layer_sizes {sizes_text(sizes)}: {params} weights and biases, kept, drawn and with their "
                               f"gradients, need about {_args.size_text(nbytes)}, more than the "
                               f"{_args.size_text(memory)} this process may use")
         self._params: List[np.ndarray] = []
@@ -508,20 +517,26 @@ class MLP:
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
         with self._engine(X.shape[1], "forward"):
-            J, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
+            J, _, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
         return float(J)
 
-    def gradients(self, X: Any, Y: Any) -> Dict[str, np.ndarray]:
-        """The prototype's grads dict ``{"dW1": ..., "db1": ..., ...}`` of J on (X, Y)."""
+    def gradients(self, X: Any, Y: Any, return_activations: bool = False) -> Any:
+        """The prototype's grads dict ``{"dW1": ..., "db1": ..., ...}`` of J on (X, Y).
+
+        With ``return_activations``, ``(grads, A)``: also every layer's activations ``(n_l, m)``
+        of the forward pass the gradients were taken on, as :meth:`forward`'s ``A`` (one pass
+        instead of two, and no ``Z`` kept).
+        """
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
+        # The activations are the engine's own buffers, written where the caller gets them.
         with self._engine(X.shape[1], "train"):
-            _, dW, db = self._net.gradients(self._params, X, Y, True, get_num_threads())
+            _, dW, db, A = self._net.gradients(self._params, X, Y, True, get_num_threads(), bool(return_activations))
         out = {}
         for l, (gw, gb) in enumerate(zip(dW, db)):
             out[f"dW{l + 1}"] = gw
             out[f"db{l + 1}"] = gb
-        return out
+        return (out, list(A)) if return_activations else out
 
     # --- training ---
     def fit(

@@ -81,8 +81,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     alpha = min(0.6, max(0.02, 4.8 / len(result.seeds)))
     for i, name in enumerate(result.inits):
         ax = axes[i]
-        for s in range(len(result.seeds)):
-            ax.plot(steps, result.costs[i, s], color="tab:blue", linewidth=0.8, alpha=alpha, **_points(len(steps)))
+        _seed_curves(ax, steps, result.costs[i], alpha)
         n_div = int(result.diverged[i].sum())
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, COST_AXIS_TOP)
@@ -109,6 +108,20 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
+
+
+def _seed_curves(ax: object, steps: np.ndarray, costs: np.ndarray, alpha: float) -> None:
+    """Every seed's costs (rows of ``costs``) against ``steps``, one artist for them all: a
+    line each took ~0.65 ms and 20-50 KB (2000 seeds of 11 schemes: 14 s and 1.1 GB). A run
+    that diverged stops where its NaN records start. One record each: points."""
+    from matplotlib.collections import LineCollection
+
+    if len(steps) < 2:
+        ax.plot(np.repeat(steps, len(costs)), costs[:, 0], linestyle="none", color="tab:blue", alpha=alpha,
+                **_points(1))
+        return
+    curves = np.stack([np.broadcast_to(steps, costs.shape), costs], axis=-1)  # (seeds, records, x/y)
+    ax.add_collection(LineCollection(curves, colors="tab:blue", linewidths=0.8, alpha=alpha), autolim=False)
 
 
 def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None:

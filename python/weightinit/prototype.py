@@ -155,7 +155,7 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
     X = _data(X, "X", params[0].shape[1])
     Y = _data(Y, "Y", params[2].shape[0])
     with _examples(X, params, "train"):
-        _, dW, db = net.gradients(params, X, Y, True, get_num_threads())
+        _, dW, db, _ = net.gradients(params, X, Y, True, get_num_threads())
     return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
 
 

@@ -35,7 +35,7 @@ from weightinit import _args
 from weightinit._coreload import core
 from weightinit._table import counted, markdown
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, _initializer, drawn_weights, engine_values, parameter_count
+from weightinit.mlp import MLP, _initializer, drawn_weights, engine_values, parameter_count, sizes_text
 from weightinit.summary import moments
 
 __all__ = ["SweepResult", "SweepTooLarge", "sweep", "init_label"]
@@ -343,7 +343,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     memory = _args.beyond_memory(need, unchecked=_UNCHECKED)
     if memory:
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
-                            f"{counted(n_seeds, 'seed')}) of {list(sizes)} on {counted(m, 'example')} needs "
+                            f"{counted(n_seeds, 'seed')}) of {sizes_text(sizes)} on {counted(m, 'example')} needs "
                             f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process "
                             "may use", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
 

@@ -182,9 +182,11 @@ public:
     double cost(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, int nthreads,
                 const Cancel& cancel = {});
 
-    // J and its gradients: dW[l], db[l] shaped like W[l], b[l].
+    // J and its gradients: dW[l], db[l] shaped like W[l], b[l]; and, where A and A[l] are
+    // non-null, the activations of layer l in A[l] (as forward writes them: the pass the
+    // gradients are taken on, not a second one).
     double gradients(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, T* const* dW,
-                     T* const* db, int nthreads, const Cancel& cancel = {});
+                     T* const* db, int nthreads, const Cancel& cancel = {}, T* const* A = nullptr);
 
     // opt.iterations steps; the cost of every recorded step goes to costs[step / record_every].
     // Stopped by a non-finite cost, the records it never reached are NaN; cancelled by the
