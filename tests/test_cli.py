@@ -1107,3 +1107,38 @@ def test_a_deep_network_too_large_is_refused_in_one_short_line(monkeypatch, tmp_
     assert status == 1 and len(err.strip().splitlines()) == 1 and len(err) < 400, err
     assert "[4096, 4096, 4096, ..., 4096, 4096, 1] (1002 sizes)" in err and "--width" in err
     assert wi.mlp.sizes_text([2, 4, 1]) == "[2, 4, 1]"
+
+
+def test_deep_profiles_print_a_sample_of_layers_and_write_every_one(tmp_path, capsys):
+    """--depth 1000 printed lines of 12 000 characters (a column a layer): the tables keep at
+    most 16 layers, evenly spaced from the first to the last, and depth.csv has them all."""
+    import csv
+
+    out = tmp_path / "depth"
+    schemes = ["randn*0.01", "he_normal"]
+    argv = ["depth", "--depth", "40", "--width", "8", "--examples", "16", "--activations", "tanh,relu",
+            "--schemes", ",".join(schemes), "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    report = (out / "report.md").read_text()
+    heads = [line for line in text.splitlines() if line.startswith("| tanh: ") or line.startswith("| relu: ")]
+    assert len(heads) == 4
+    shown = [int(c.strip()[1:]) for c in heads[0].strip("|").split("|")[1:]]
+    assert len(shown) == 16 and shown[0] == 1 and shown[-1] == 40 and shown == sorted(set(shown))
+    assert "16 of the 40 layers" in report and "depth.csv" in report and "depth.csv" in text
+    with open(out / "depth.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["activation", "scheme", "layer", "activation_std", "gradient_std"]
+    assert len(rows) == 2 * len(schemes) * 40
+    for a in ("tanh", "relu"):
+        for s in schemes:
+            act, grad = experiments.depth_profile(s, a, 40, 8, 16, 0)
+            mine = [r for r in rows if r["activation"] == a and r["scheme"] == s]
+            assert [int(r["layer"]) for r in mine] == list(range(1, 41))
+            assert [float(r["activation_std"]) for r in mine] == act.tolist()  # every digit (repr)
+            assert [float(r["gradient_std"]) for r in mine] == grad.tolist()
+    # A shallow profile prints every layer, as before.
+    assert main(["depth", "--depth", "5", "--width", "8", "--examples", "16", "--activations", "tanh",
+                 "--schemes", "he_normal", "--out", str(tmp_path / "shallow"), "--quiet"]) == 0
+    head = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| tanh: "))
+    assert [c.strip() for c in head.strip("|").split("|")[1:]] == [f"L{k}" for k in range(1, 6)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import csv
 import errno
 import os
 import re
@@ -159,6 +160,10 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(command_parser=p)
     _common(p, "depth", experiments.DEPTH_SCHEMES)
     return parser
+
+
+# The most layers depth's tables show.
+_DEPTH_COLUMNS = 16
 
 
 class _Progress:
@@ -334,21 +339,36 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
         raise MemoryError(f"{exc}; a smaller --width, --depth or --examples would need less") from None
     finally:
         bar.close()
+    # A column a layer: at most _DEPTH_COLUMNS of them, evenly spaced from the first to the last
+    # (--depth 1000 printed lines of 12 000 characters); depth.csv holds every layer.
+    n = min(args.depth, _DEPTH_COLUMNS)
+    shown = sorted({round(k * (args.depth - 1) / max(n - 1, 1)) for k in range(n)})  # spaced >= 1: n distinct
     blocks = []
     for a, per in profiles.items():
         for c, what in enumerate(("activation std", "weight-gradient std")):
-            head = [f"{a}: {what}"] + [f"L{k + 1}" for k in range(args.depth)]
-            blocks.append(markdown(head, [[s] + [f"{v:.3g}" for v in pair[c]] for s, pair in per.items()],
-                                   right=[False] + [True] * args.depth))
+            head = [f"{a}: {what}"] + [f"L{k + 1}" for k in shown]
+            blocks.append(markdown(head, [[s] + [f"{pair[c][k]:.3g}" for k in shown] for s, pair in per.items()],
+                                   right=[False] + [True] * len(shown)))
     table = "\n\n".join(blocks)
+    data = os.path.join(out, "depth.csv")
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["activation", "scheme", "layer", "activation_std", "gradient_std"])
+        for a, per in profiles.items():
+            for s, (act, grad) in per.items():
+                writer.writerows([a, s, k + 1, repr(float(act[k])), repr(float(grad[k]))] for k in range(args.depth))
     images = ["depth.png"]
     plots.depth_profiles(profiles, os.path.join(out, images[0]))
+    sample = (f" The tables show {len(shown)} of the {args.depth} layers, evenly spaced; `depth.csv` has every "
+              "layer's values." if len(shown) < args.depth else " Every layer's values are also in `depth.csv`.")
     notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
-             f"weights (gradients dW of the cross-entropy) of each layer, at initialization.")
+             f"weights (gradients dW of the cross-entropy) of each layer, at initialization." + sample)
     path = _report(out, "weightinit depth", argv, table, images, notes)
     print(_on_terminal(table))
-    print(f"wrote {os.path.join(out, images[0])} and {path}")
+    if len(shown) < args.depth:
+        print(f"(the tables show {len(shown)} of the {args.depth} layers)")
+    print(f"wrote {os.path.join(out, images[0])}, {data} and {path}")
 
 
 # What the output's few non-ASCII characters become on a stream that cannot encode them
