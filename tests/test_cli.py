@@ -415,7 +415,7 @@ def test_missing_matplotlib_is_reported_before_any_work(tmp_path):
 
 
 @pytest.mark.parametrize("name, variance", [("HeNormal", 2 / 10), ("GlorotUniform", 1 / 15), ("he_normal", 2 / 10)])
-def test_ranges_draws_layers_of_n_inputs_whatever_the_names_layout(name, variance):
+def test_ranges_scales_for_n_inputs_whatever_the_names_layout(name, variance):
     """keras' names read a (*k, in, out) kernel; the (m, n) layers of ranges still have n inputs."""
     (_, spread, _, summary), = experiments.range_stats([name], n=10, m=20, count=40000)
     assert summary.std == pytest.approx(math.sqrt(variance), rel=0.02)  # 40 000 values: 2% is > 5 sigma
@@ -460,7 +460,11 @@ def test_ranges_draws_only_the_weights_it_summarizes(monkeypatch):
     calls.clear()
     rows = experiments.range_stats(["xavier_uniform", "HeNormal"], n=1, m=1, count=10**6, rng=4)
     assert [c[0] for c in calls] == [10**6, 10**6]  # one draw a scheme, not 10^6 layers
-    assert rows[0][3].max <= math.sqrt(3) and rows[1][3].max <= 2 * rows[1][1]
+    assert rows[0][3].max <= math.sqrt(3) and rows[0][3].std == pytest.approx(1, rel=0.01)
+    # keras' HeNormal: its truncated normal, std sqrt(2) after the cut at 2 s (0.6% of the values
+    # lie within 0.1 s of it: a uniform or an uncut normal at any scale fails one of these)
+    assert rows[1][3].std == pytest.approx(math.sqrt(2), rel=0.01)
+    assert 1.95 * rows[1][1] < rows[1][3].max <= 2 * rows[1][1] and -2 * rows[1][1] <= rows[1][3].min < -1.95 * rows[1][1]
 
 
 def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, capsys):
@@ -1142,3 +1146,21 @@ def test_deep_profiles_print_a_sample_of_layers_and_write_every_one(tmp_path, ca
                  "--schemes", "he_normal", "--out", str(tmp_path / "shallow"), "--quiet"]) == 0
     head = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| tanh: "))
     assert [c.strip() for c in head.strip("|").split("|")[1:]] == [f"L{k}" for k in range(1, 6)]
+
+
+def test_depth_takes_activations_and_gradients_from_one_pass(monkeypatch):
+    """depth_profile ran MLP.forward, then gradients' own forward again (24% of --depth 1000)."""
+    expected = experiments.depth_profile("he_normal", "tanh", 3, 8, 16, 0)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a second pass")
+
+    monkeypatch.setattr(wi.MLP, "forward", refuse)
+    act, grad = experiments.depth_profile("he_normal", "tanh", 3, 8, 16, 0)
+    np.testing.assert_array_equal(act, expected[0])
+    np.testing.assert_array_equal(grad, expected[1])
+    net = wi.MLP([8] * 4 + [1], ["tanh"] * 3 + ["sigmoid"], init="he_normal", rng=0)
+    X = np.random.default_rng(0).standard_normal((8, 16))
+    monkeypatch.undo()
+    _, A = net.forward(X)
+    assert act.tolist() == pytest.approx([a.std() for a in A[:3]], rel=1e-12)

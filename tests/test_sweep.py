@@ -610,3 +610,31 @@ def test_load_names_a_file_object_plainly(tmp_path):
 
     with pytest.raises(ValueError, match=r"^this BytesIO is not a weightinit sweep result"):
         wi.SweepResult.load(io.BytesIO(b"not an archive at all"))
+
+
+def test_load_refuses_a_header_that_claims_more_than_its_file_holds(tmp_path):
+    """A meta and a header that agree on 60000 x 60000 weights in a 1 MB file: NumPy would ask
+    for 27 GB before reading the 64 bytes there are."""
+    import io
+    import json
+    import zipfile
+
+    X, Y, _, _ = flower()
+    wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 1, 10, 1.2).save(tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz") as f:
+        parts = dict(f)
+    meta = json.loads(str(parts["meta"]))
+    meta["layer_sizes"] = [60000, 60000, 1]
+    parts.update(meta=np.array(json.dumps(meta)), W1=None, b1=np.zeros((1, 1, 60000, 1)), W2=np.zeros((1, 1, 1, 60000)))
+    with zipfile.ZipFile(tmp_path / "claims.npz", "w") as z:
+        for key, value in parts.items():
+            buf = io.BytesIO()
+            if value is None:  # a header for 60000 x 60000 doubles, then 64 bytes
+                np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
+                                                           "shape": (1, 1, 60000, 60000)})
+                buf.write(bytes(64))
+            else:
+                np.save(buf, value)
+            z.writestr(f"{key}.npy", buf.getvalue())
+    with pytest.raises(ValueError, match=r"is not a weightinit sweep result .*W1's header claims 28.8 GB"):
+        wi.SweepResult.load(tmp_path / "claims.npz")

@@ -4,8 +4,8 @@
     weightinit ranges     the second article's weight statistics and range-vs-inputs plots
     weightinit depth      activation and gradient std per layer of a deep network, per scheme
 
-Each writes its PNGs and a ``report.md`` into ``--out`` (default ``weightinit-out/<command>``)
-and prints its table. The numbers come from :mod:`weightinit.experiments`.
+Each writes its PNGs, its data (compare ``results.npz``, depth ``depth.csv``) and a ``report.md``
+into ``--out`` (default ``weightinit-out/<command>``) and prints its table. The numbers come from :mod:`weightinit.experiments`.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
     p.add_argument("--schemes", type=_names, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
-                   help="output directory for the PNGs and report.md")
+                   help="output directory for the PNGs, data and report.md")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
                    help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
@@ -131,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
-                       description="Summary statistics (min, max, mean, std) of COUNT weights of layers with "
+                       description="Summary statistics (min, max, mean, std) of COUNT weights drawn for layers with "
                                    "INPUTS inputs and OUTPUTS outputs per scheme, and each scheme's bound "
                                    "(uniform), bound 2 s (truncated normal) or +-4 std (normal) against "
                                    "1..MAX_INPUTS inputs.")
@@ -310,7 +310,8 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
-    notes = (f"{args.count} weights per scheme (layers of shape ({args.outputs}, {args.inputs}), seed {args.seed}). "
+    notes = (f"{args.count} weights per scheme, drawn at once from its distribution at its scale for layers of "
+             f"shape ({args.outputs}, {args.inputs}), seed {args.seed}. "
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
     path = _report(out, "weightinit ranges", argv, table, images, notes)
     print(_on_terminal(table))

@@ -42,7 +42,9 @@ COMPARE_SCHEMES = ARTICLE_SCHEMES + ["fan_in_uniform", "xavier_uniform", "he_nor
 RANGE_SCHEMES = ["fan_in_uniform", "xavier_uniform", "he_normal"]
 DEPTH_SCHEMES = ["randn*0.01", "randn", "fan_in_uniform", "xavier_uniform", "he_normal", "lecun_normal",
                  "orthogonal"]
-DATASETS = ("flower", "moons", "circles", "blobs")
+# The data sets and their classes, of equal size.
+_CLASSES = {"flower": 2, "moons": 2, "circles": 2, "blobs": 3}
+DATASETS = tuple(_CLASSES)
 CONSTANT = 0.5
 
 _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3: as float() reads them
@@ -89,10 +91,6 @@ def scheme(token: str) -> Tuple[str, Any]:
     return t, t
 
 
-# The classes of each data set, of equal size.
-_CLASSES = {"flower": 2, "moons": 2, "circles": 2, "blobs": 3}
-
-
 def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower, moons,
     circles (two classes) or three blobs (std 1.5, one-hot Y), of ``examples`` points, split
@@ -132,8 +130,8 @@ def compare(
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
     ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
-    (the article's train and test sets), each of ``examples`` points (:func:`dataset`'s default:
-    the article's 400). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
+    (the article's train and test sets), each of ``examples`` points (by default the data set's
+    own size: the article's 400, 300 for the blobs). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
     pairs = [scheme(s) for s in schemes]
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)

@@ -136,7 +136,7 @@ class EngineMemory:
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         if kind is MemoryError and str(exc) == "std::bad_alloc":
-            raise MemoryError(f"the engine's buffers for {list(self.sizes)} on {self.m} examples (every layer's "
+            raise MemoryError(f"the engine's buffers for {sizes_text(self.sizes)} on {self.m} examples (every layer's "
                               f"values for every example) do not fit in the memory this process can get: "
                               f"{self.fewer}") from None
 
@@ -529,7 +529,8 @@ class MLP:
         """
         X = self._inputs(X)
         Y = self._targets(Y, X.shape[1])
-        # The activations are the engine's own buffers, written where the caller gets them.
+        # With return_activations the pass writes its activations into the arrays returned
+        # (the engine's own buffers for them are then left unwritten).
         with self._engine(X.shape[1], "train"):
             _, dW, db, A = self._net.gradients(self._params, X, Y, True, get_num_threads(), bool(return_activations))
         out = {}

@@ -12,6 +12,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from weightinit import _args
 from weightinit._table import counted
 from weightinit.experiments import article_name, range_half_width
 from weightinit.registry import normalized_name
@@ -182,6 +183,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
     classes = max(Y.shape[0], 2)
     m = X.shape[1]
+    max_examples = _args.count(max_examples, "max_examples", 1)
     # Evenly spaced (the data sets list a class at a time, so each keeps its share): all of
     # 10^5 points took seconds a panel and covered the regions.
     shown = np.round(np.linspace(0, m - 1, max_examples)).astype(np.intp) if m > max_examples else slice(None)

@@ -213,6 +213,11 @@ class SweepResult:
                 if stored_shape != shape or not (dtype in dtypes if dtypes else dtype.kind == "U"):
                     refuse(f"{key} is {dtype} of shape {stored_shape}; its fields ask for "
                            f"{' or '.join(map(str, dtypes)) or 'a string'} of shape {shape}")
+                # NumPy allocates what the header says before reading: a meta and a header that
+                # agree on 27 GB of a 1 MB file would ask for 27 GB.
+                if math.prod(shape) * dtype.itemsize > members[key].file_size:
+                    refuse(f"{key}'s header claims {_args.size_text(math.prod(shape) * dtype.itemsize)}, more than "
+                           f"the {members[key].file_size} bytes it holds")
                 try:
                     with archive.zip.open(members[key]) as f:
                         return np.lib.format.read_array(f, allow_pickle=False)
