@@ -1164,3 +1164,23 @@ def test_depth_takes_activations_and_gradients_from_one_pass(monkeypatch):
     monkeypatch.undo()
     _, A = net.forward(X)
     assert act.tolist() == pytest.approx([a.std() for a in A[:3]], rel=1e-12)
+
+
+def test_depth_shows_its_bar_at_once_when_a_profile_is_long(monkeypatch, tmp_path):
+    """tqdm draws a delayed bar only at an update: a depth profile of 30 s left the screen
+    blank until it ended. A bar whose first profile is expected to take seconds shows at once;
+    a small run's keeps its one-second delay (no flash)."""
+    bars = []
+
+    class Recording(cli._Progress):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(kwargs.get("delay", 1.0))
+
+    monkeypatch.setattr(cli, "_Progress", Recording)
+    monkeypatch.setattr(experiments, "depth_profile", lambda *a: (np.ones(a[2]), np.ones(a[2])))
+    for width, delay in ((16, 1.0), (4096, 0.0)):
+        bars.clear()
+        assert main(["depth", "--depth", "20", "--width", str(width), "--examples", "4096", "--schemes", "he_normal",
+                     "--activations", "tanh", "--quiet", "--out", str(tmp_path / str(width))]) == 0
+        assert bars == [delay]

@@ -169,14 +169,15 @@ _DEPTH_COLUMNS = 16
 class _Progress:
     """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet."""
 
-    def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run") -> None:
+    def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run", delay: float = 1.0) -> None:
         self.bar: Any = None
         if not quiet and sys.stdout.isatty():
             from tqdm import tqdm
 
             # Runs advance by the share of their steps (weightinit.sweep's progress): one decimal.
             fmt = "{l_bar}{bar}| {n:.1f}/{total} runs [{elapsed}<{remaining}]" if unit == "run" else None
-            self.bar = tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False, bar_format=fmt)
+            # A delayed bar is drawn at an update only: where the first unit takes seconds, give 0.
+            self.bar = tqdm(total=total, desc=desc, unit=unit, delay=delay, leave=False, bar_format=fmt)
 
     def __call__(self, done: float, total: int = 0) -> None:
         if self.bar is not None:
@@ -328,7 +329,11 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
         if a not in HIDDEN_ACTIVATIONS:
             raise ValueError(f"unknown activation {a!r}; one of {', '.join(HIDDEN_ACTIVATIONS)}")
     out = _output_dir(args)
-    bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile")
+    # A profile's three GEMMs a layer (forward, dA, dW) at ~50 GFLOP/s: past half a second, the
+    # bar shows at once rather than after the first profile.
+    seconds = 6 * args.depth * args.width ** 2 * args.examples / 5e10
+    bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile",
+                    delay=0.0 if seconds > 0.5 else 1.0)
     profiles = {}
     try:
         for a in args.activations:
