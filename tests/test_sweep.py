@@ -638,3 +638,27 @@ def test_load_refuses_a_header_that_claims_more_than_its_file_holds(tmp_path):
             z.writestr(f"{key}.npy", buf.getvalue())
     with pytest.raises(ValueError, match=r"is not a weightinit sweep result .*W1's header claims 28.8 GB"):
         wi.SweepResult.load(tmp_path / "claims.npz")
+
+
+def test_an_address_space_limit_is_a_limit_too(monkeypatch):
+    """Under ``ulimit -v`` the checks quoted the machine's memory (24.7 GB where 10 GB was
+    allowed): what the limit leaves beyond the process's present address space counts too."""
+    import resource
+
+    from weightinit import _args
+
+    def used():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+    limit = used() + 2**28  # 256 MB more than the process has now
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (limit, resource.RLIM_INFINITY)
+                        if which == resource.RLIMIT_AS else (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    left = _args.address_space_left()
+    assert 2**28 - 2**26 < left <= 2**28  # the process may grow a little between the two reads
+    assert _args.beyond_memory(2**27) is None
+    assert _args.beyond_memory(2**29) == left  # the lowest of the limits
+    with pytest.raises(MemoryError, match=r"layer_sizes \[1, 20000, 1000\].*more than the .* this process may use"):
+        wi.MLP([1, 20000, 1000])  # 160 MB of weights, kept and drawn and with their gradients
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    assert _args.address_space_left() is None

@@ -161,19 +161,36 @@ def available_memory() -> Optional[int]:
     return None
 
 
+def address_space_left() -> Optional[int]:
+    """What an address-space limit (``ulimit -v``, RLIMIT_AS) leaves beyond what this process
+    maps now, in bytes; None where there is no such limit (or the OS does not say)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft == resource.RLIM_INFINITY or soft < 0:
+            return None
+        with open("/proc/self/statm", encoding="ascii") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, AttributeError, OSError, ValueError, IndexError):  # not Linux
+        return None
+    return max(soft - mapped, 0)
+
+
 # Allocations up to this size are not checked against the memory (beyond_memory).
 UNCHECKED_BYTES = 2**26
 
 
 def beyond_memory(nbytes: int, unchecked: int = UNCHECKED_BYTES) -> Optional[int]:
-    """The memory this process may use, the lower of :func:`physical_memory` and what is free
-    now (:func:`available_memory`), if ``nbytes`` of new allocations are more, else None:
+    """The memory this process may use, the lowest of :func:`physical_memory`, what is free now
+    (:func:`available_memory`) and what an address-space limit leaves (:func:`address_space_left`),
+    if ``nbytes`` of new allocations are more, else None:
     beyond it Linux lets the allocation pass and kills the process as it fills the pages.
     Sizes up to ``unchecked`` are not checked: reading the limits takes ~0.1 ms, a training
     step a few microseconds."""
     if nbytes <= unchecked:
         return None
-    limits = [m for m in (physical_memory(), available_memory()) if m]
+    limits = [m for m in (physical_memory(), available_memory(), address_space_left()) if m]
     memory = min(limits) if limits else None
     return memory if memory and nbytes > memory else None
 
