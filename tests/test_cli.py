@@ -842,7 +842,7 @@ def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):
     bars = []
 
     class Bar:
-        def __init__(self, total, desc, quiet, unit="run"):
+        def __init__(self, total, desc, quiet, unit="run", delay=1.0):
             self.record = {"total": total, "unit": unit, "steps": 0, "calls": 0}
             bars.append(self.record)
 
@@ -1184,3 +1184,21 @@ def test_depth_shows_its_bar_at_once_when_a_profile_is_long(monkeypatch, tmp_pat
         assert main(["depth", "--depth", "20", "--width", str(width), "--examples", "4096", "--schemes", "he_normal",
                      "--activations", "tanh", "--quiet", "--out", str(tmp_path / str(width))]) == 0
         assert bars == [delay]
+
+
+def test_compare_shows_its_drawing_bar_at_once_for_many_curves(monkeypatch, tmp_path):
+    """The cost figure of 22 000 runs takes seconds: its bar shows before it is done, where a
+    small run's keeps the one-second delay."""
+    bars = []
+
+    class Recording(cli._Progress):
+        def __init__(self, total, desc, quiet, unit="run", delay=1.0):
+            super().__init__(total, desc, quiet, unit, delay)
+            bars.append((desc, delay))
+
+    monkeypatch.setattr(cli, "_Progress", Recording)
+    for seeds, delay in ((2, 1.0), (1000, 0.0)):  # 2 x 1000 runs of 501 records: past 10^6 points
+        bars.clear()
+        assert main(["compare", "--iterations", "501", "--seeds", str(seeds), "--schemes", "zeros,he_normal",
+                     "--quiet", "--out", str(tmp_path / str(seeds))]) == 0
+        assert bars == [("training", 1.0), ("drawing", delay)]
