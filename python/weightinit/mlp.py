@@ -152,17 +152,13 @@ def _unmasked(a: Any, name: str, fix: str = "") -> Any:
 
 
 def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
-                   axes: Optional[Dict[str, int]] = None, region: Any = None, name: str = "W") -> np.ndarray:
+                   name: str = "W") -> np.ndarray:
     """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
-    dtype=..., **axes)``; ``axes`` are :func:`_layer_axes`'s (read from f when None: pass them
-    when drawing many layers, the signature takes longer than a small draw). With ``region``
-    (element-wise initializers only), just that part of it. A callable's own result is
-    checked: a whole W of another shape, or a masked array, is a ValueError naming ``name``."""
-    axes = _layer_axes(f) if axes is None else axes
-    cut = {} if region is None else {"region": region}
-    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **axes, **cut), f"init returned a {name} that",
+    dtype=..., **axes)`` with :func:`_layer_axes`'s axes. A callable's own result is checked:
+    a W of another shape, or a masked array, is a ValueError naming ``name``."""
+    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **_layer_axes(f)), f"init returned a {name} that",
                              "return a plain array"))
-    if region is None and W.shape != (n_out, n_in):
+    if W.shape != (n_out, n_in):
         raise ValueError(f"init returned shape {W.shape} for {name}, expected {(n_out, n_in)}")
     return W
 
