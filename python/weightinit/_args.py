@@ -195,6 +195,14 @@ def beyond_memory(nbytes: int, unchecked: int = UNCHECKED_BYTES) -> Optional[int
     return memory if memory and nbytes > memory else None
 
 
+def over_memory(nbytes: int, unchecked: int = UNCHECKED_BYTES) -> Optional[str]:
+    """"about <nbytes>, more than the <memory> this process may use" where ``nbytes`` of new
+    allocations are beyond it (:func:`beyond_memory`), for a MemoryError that says what needs
+    them; else None."""
+    memory = beyond_memory(nbytes, unchecked)
+    return f"about {size_text(nbytes)}, more than the {size_text(memory)} this process may use" if memory else None
+
+
 def check_history(n_records: int, what: str, advice: str) -> None:
     """A MemoryError for a cost history of ``n_records`` doubles beyond the memory this process
     may use, in the caller's words (``what`` keeps ...; ``advice``)."""

@@ -31,11 +31,9 @@ def check_memory(name: str, value: int, examples: int, rows: int) -> None:
     nbytes = examples * rows * 8
     if nbytes > _args.MAX_BYTES:
         raise MemoryError(f"{name}={value} asks for {examples} examples of {rows} rows, more than can be addressed")
-    memory = _args.beyond_memory(_PEAK_COPIES * nbytes)
-    if memory:
-        raise MemoryError(f"{name}={value}: drawing {examples} examples of {rows} rows needs about "
-                          f"{_args.size_text(_PEAK_COPIES * nbytes)}, more than the {_args.size_text(memory)} "
-                          "this process may use")
+    over = _args.over_memory(_PEAK_COPIES * nbytes)
+    if over:
+        raise MemoryError(f"{name}={value}: drawing {examples} examples of {rows} rows needs {over}")
 
 
 def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:

@@ -123,12 +123,9 @@ class EngineMemory:
                  extra: int = 0) -> None:
         units = sum(sizes)  # 18 units^2 + 4 units m bounds engine_values (1.9 us for [2, 4, 1]): unchecked
         if (18 * units * units + 4 * units * m + extra) * dtype.itemsize > _args.UNCHECKED_BYTES:
-            nbytes = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
-            memory = _args.beyond_memory(nbytes)
-            if memory:
-                raise MemoryError(f"the engine's buffers for {sizes_text(sizes)} on {m} examples need about "
-                                  f"{_args.size_text(nbytes)}, more than the {_args.size_text(memory)} this "
-                                  f"process may use: {fewer}")
+            over = _args.over_memory((engine_values(sizes, m, work, fused) + extra) * dtype.itemsize)
+            if over:
+                raise MemoryError(f"the engine's buffers for {sizes_text(sizes)} on {m} examples need {over}: {fewer}")
         self.sizes, self.m, self.fewer = sizes, m, fewer
 
     def __enter__(self) -> None:
@@ -314,12 +311,11 @@ class MLP:
         self._rng = _args.generator(rng)
         params = parameter_count(sizes)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
-        nbytes = (2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]))) * self.dtype.itemsize
-        memory = _args.beyond_memory(nbytes)
-        if memory:
+        over = _args.over_memory((2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:])))
+                                 * self.dtype.itemsize)
+        if over:
             raise MemoryError(f"layer_sizes {sizes_text(sizes)}: {params} weights and biases, kept, drawn and with their "
-                              f"gradients, need about {_args.size_text(nbytes)}, more than the "
-                              f"{_args.size_text(memory)} this process may use")
+                              f"gradients, need {over}")
         self._params: List[np.ndarray] = []
         for W in drawn_weights(sizes, init, self._rng, self.dtype):
             self._params += [W, np.zeros((W.shape[0], 1), self.dtype)]

@@ -345,12 +345,11 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
               + min(runs, threads) * max(engine_values(sizes, m, "train", fused),
                                          engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
-    memory = _args.beyond_memory(need, unchecked=_UNCHECKED)
-    if memory:
+    over = _args.over_memory(need, unchecked=_UNCHECKED)
+    if over:
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {sizes_text(sizes)} on {counted(m, 'example')} needs "
-                            f"about {_args.size_text(need)}, more than the {_args.size_text(memory)} this process "
-                            "may use", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
+                            f"{over}", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
 
 
 def _columns(A: Any) -> int:
