@@ -392,6 +392,34 @@ def test_threaded_fill_in_a_forked_child():
     assert proc.returncode == 0, proc.stderr
 
 
+MAIN_THREAD_SCRIPT = """
+import os, sys, threading
+import weightinit as wi
+answers = {"main": wi._core.on_main_thread()}
+def other():
+    answers["other"] = wi._core.on_main_thread()
+    pid = os.fork()  # this thread is the child's only one, so its main one
+    if pid == 0:
+        os._exit(0 if wi._core.on_main_thread() else 3)
+    _, status = os.waitpid(pid, 0)
+    answers["child"] = os.waitstatus_to_exitcode(status) == 0
+t = threading.Thread(target=other)
+t.start()
+t.join()
+print(answers)
+sys.exit(answers != {"main": True, "other": False, "child": True})
+"""
+
+
+def test_ctrl_c_is_asked_for_on_pythons_main_thread_alone():
+    """Long calls poll for Ctrl-C on the thread that runs Python's signal handlers, and only
+    there (elsewhere the poll would take the GIL for nothing): Python's main thread, which in
+    a child forked from another thread is the forking one. Python 3.13 answers through another
+    route than 3.9-3.12 (signals.hpp)."""
+    proc = subprocess.run([sys.executable, "-c", MAIN_THREAD_SCRIPT], timeout=120, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 @given(sr=shape_and_region(), seed=st.integers(0, 1000), dtype=st.sampled_from(DTYPES),
        fn=st.sampled_from([wi.random.uniform, wi.random.normal, wi.random.truncated_normal]))
 def test_region_equals_slice_of_full(sr, seed, dtype, fn):

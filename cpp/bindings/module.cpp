@@ -5,6 +5,7 @@
 
 #include "weightinit/cancel.hpp"
 #include "weightinit/parallel.hpp"
+#include "signals.hpp"
 
 namespace py = pybind11;
 
@@ -22,6 +23,8 @@ PYBIND11_MODULE(_core, m) {
     // For the tests: the floating-point control that pool threads copy from the caller.
     m.def("fp_control", &weightinit::detail::fp_control);
     m.def("set_fp_control", &weightinit::detail::set_fp_control, py::arg("control"));
+    // For the tests: whether Ctrl-C is asked for on this thread (signals.hpp).
+    m.def("on_main_thread", &on_main_thread);
     // Work stopped by python_signals (signals.hpp): the handler's error is already set.
     py::register_exception_translator([](std::exception_ptr e) {
         try {
