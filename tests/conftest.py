@@ -51,9 +51,12 @@ def control_sensitive():
 @pytest.fixture
 def ctrl_c_after():
     """``with ctrl_c_after(seconds): ...``: a SIGINT that long after the block starts, which
-    the block must turn into KeyboardInterrupt (pytest.raises); the timer is cancelled after."""
+    the block must turn into KeyboardInterrupt (pytest.raises); the timer is cancelled after.
+    Python's own SIGINT handler is put in place for the block: a shell starts a background job
+    (``pytest &``) with SIGINT ignored, and Python then installs none, so no signal would come."""
     @contextlib.contextmanager
     def after(seconds):
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
         try:
@@ -61,5 +64,6 @@ def ctrl_c_after():
                 yield
         finally:
             timer.cancel()
+            signal.signal(signal.SIGINT, previous)
 
     return after
