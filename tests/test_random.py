@@ -154,12 +154,18 @@ def test_uniform_bit_exact_vs_reference(sr, seed, dtype, low, width):
 
 @given(sr=shape_and_region(), seed=st.integers(0, 2**32), dtype=st.sampled_from(DTYPES),
        mean=st.floats(-5, 5), std=st.floats(0.01, 10))
+@example(sr=((2,), (slice(0, 2),)), seed=256, dtype=np.float64, mean=0.03125, std=0.015625)
 def test_normal_within_few_ulp_of_reference(sr, seed, dtype, mean, std):
     shape, region = sr
     got = wi.random.normal(shape, mean=mean, std=std, rng=seed, dtype=dtype, region=region)
     want = ref.normal(shape, key_of(seed), mean, std, dtype, region)
     assert got.shape == want.shape
-    assert ulps(got, want).max(initial=0) <= 4
+    # In ulps of the larger term of mean + std z: where they cancel, an ulp of z (the reference's
+    # NumPy log and cos differ by version) is many of the sum's (0.00556 = 0.03125 + 0.0156 z
+    # was 8 of its ulps off with NumPy 2.0.2).
+    terms = np.maximum(np.abs(want.astype(np.float64) - mean), abs(mean))
+    scale = np.spacing(np.maximum(terms, np.abs(want)).astype(dtype)).astype(np.float64)
+    assert (np.abs(got.astype(np.float64) - want) / scale).max(initial=0) <= 4
 
 
 @given(sr=shape_and_region(), seed=st.integers(0, 2**32), dtype=st.sampled_from(DTYPES),
