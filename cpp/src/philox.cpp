@@ -103,8 +103,11 @@ WI_AVX2 void philox_avx2(Key key, std::uint64_t j0, std::size_t n, std::uint32_t
 
 // GCC 12's avx512fintrin.h gives its intrinsics an unused operand initialized from
 // itself (_mm512_undefined_epi32), which -Wmaybe-uninitialized reports when inlined.
+// (Clang has no -Wmaybe-uninitialized and warns of the unknown name.)
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 WI_AVX512 WI_INLINE void mulhilo(__m512i x, __m512i m, __m512i& hi, __m512i& lo) {

@@ -100,10 +100,12 @@ void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNo
 void ndtri(const double* p, std::size_t n, double* out);
 
 // The largest finite value of an output type (float16 outputs are their bits, uint16).
+// inline: an explicit specialization is not, and each includer defined it again (clang's
+// linker refused the module: "multiple definition of largest_finite<unsigned short>").
 template <class T>
-constexpr double largest_finite = std::numeric_limits<T>::max();
+inline constexpr double largest_finite = std::numeric_limits<T>::max();
 template <>
-constexpr double largest_finite<std::uint16_t> = 65504.0;
+inline constexpr double largest_finite<std::uint16_t> = 65504.0;
 
 // Bounds on |z| of the stream's standard normals: Box-Muller's radius from 53-bit
 // uniforms, sqrt(-2 log 2^-53) = 8.57, or from the 24-bit ones of float32 and float16,
