@@ -850,6 +850,43 @@ def test_constants():
     assert wi.zeros(out=out) is out and not out.any()
 
 
+ZERO_BASED = [  # initializers whose output is mostly zeros, with the values they put on top
+    ("zeros", {}, lambda shape: np.zeros(shape)),
+    ("constant", {"value": 0.0}, lambda shape: np.zeros(shape)),
+    ("eye", {"gain": 2.0}, lambda shape: 2.0 * np.eye(*shape)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("name, params, want", ZERO_BASED)
+def test_zero_based_initializers_clear_out_and_start_from_zeros(name, params, want, dtype):
+    """A fresh array starts from np.zeros (calloc: memory the OS hands out zeroed is not
+    written again), a given ``out`` is cleared first: NaN left there would show."""
+    shape, region = (7, 5), (slice(2, 6), slice(1, 5))
+    fresh = getattr(wi, name)(shape, dtype=dtype, **params)
+    np.testing.assert_array_equal(fresh, want(shape).astype(dtype))
+    out = np.full(shape, np.nan, dtype)
+    assert getattr(wi, name)(out=out, **params) is out
+    np.testing.assert_array_equal(out, want(shape).astype(dtype))
+    part = np.full((4, 4), np.nan, dtype)
+    getattr(wi, name)(shape, dtype=dtype, out=part, region=region, **params)
+    np.testing.assert_array_equal(part, want(shape).astype(dtype)[region])
+
+
+def test_dirac_clears_out():
+    out = np.full((4, 4, 3, 3), np.nan, np.float32)
+    assert wi.dirac(out=out) is out
+    np.testing.assert_array_equal(out, torch_dirac((4, 4, 3, 3), 1))
+
+
+def test_constant_minus_zero_keeps_its_sign():
+    """-0.0 is not +0.0: it fills, where +0.0 may take zeroed memory."""
+    for dtype in (np.float64, np.float32, np.float16):
+        c = wi.constant((3, 4), value=-0.0, dtype=dtype)
+        assert (c == 0).all() and np.signbit(c).all()
+        assert not np.signbit(wi.constant((3, 4), value=0.0, dtype=dtype)).any()
+
+
 def test_distributions_are_the_random_module():
     assert wi.uniform is wi.random.uniform
     assert wi.normal is wi.random.normal

@@ -492,31 +492,38 @@ def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
 
 
 def output(
-    shape: Any, dtype: Any, out: Optional[np.ndarray], region: Any
+    shape: Any, dtype: Any, out: Optional[np.ndarray], region: Any, zeroed: bool = False
 ) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
     """The array to fill, the full logical shape and the region's start.
 
     With ``out`` the array is used as it is (shape may then be None: out is the
-    whole tensor); without, a fresh array is allocated through NumPy.
+    whole tensor); without, a fresh array is allocated through NumPy. ``zeroed``: the
+    array holds zeros, for the initializers that are mostly zeros.
     """
     check_out(out, dtype)
-    return allocate(addressable(full_shape(shape, out)), dtype, out, region)
+    return allocate(addressable(full_shape(shape, out)), dtype, out, region, zeroed)
 
 
 def allocate(
-    full: Tuple[int, ...], dtype: Any, out: Optional[np.ndarray], region: Any
+    full: Tuple[int, ...], dtype: Any, out: Optional[np.ndarray], region: Any, zeroed: bool = False
 ) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
-    """output's second half, for a caller that has checked ``out`` and made ``full`` itself."""
+    """output's second half, for a caller that has checked ``out`` and made ``full`` itself.
+
+    A fresh zeroed array comes from np.zeros, whose memory the OS hands out zeroed when it
+    is large (calloc): zeros((4096, 4096)) took 4.8 ms through a fill, np.zeros' 28 us.
+    """
     start, extent = region_bounds(region, full)
     if out is None:
         dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)
         try:
-            out = np.empty(extent, dtype=dt)
+            out = (np.zeros if zeroed else np.empty)(extent, dtype=dt)
         except ValueError as exc:  # NumPy's "array is too big"
             raise MemoryError(f"cannot allocate an array of shape {extent}: {exc}") from None
     elif tuple(out.shape) != extent:
         what = "the region" if region is not None else "shape"
         raise ValueError(f"out has shape {tuple(out.shape)} but {what} needs {extent}")
+    elif zeroed:
+        out.fill(0)
     return out, full, start
 
 

@@ -68,8 +68,10 @@ def constant(
     """
     _unused_rng(rng)
     v = _args.real(value, "value")
-    arr, _, _ = _args.output(shape, dtype, out, region)
-    arr.fill(_args.round_to(v, arr.dtype, "value"))
+    zero = v == 0.0 and math.copysign(1.0, v) > 0  # +0 (not -0): zeroed memory, no pass over it
+    arr, _, _ = _args.output(shape, dtype, out, region, zeroed=zero)
+    if not zero:
+        arr.fill(_args.round_to(v, arr.dtype, "value"))
     return arr
 
 
@@ -417,9 +419,8 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     full = _args.full_shape(shape, out)
     if len(full) != 2:
         raise ValueError(f"eye needs a 2-D shape, got {full}")
-    arr, _, (r0, c0) = _args.output(shape, dtype, out, region)
+    arr, _, (r0, c0) = _args.output(shape, dtype, out, region, zeroed=True)
     g = _args.round_to(g, arr.dtype, "gain")
-    arr.fill(0)
     rows, cols = arr.shape
     first, end = max(r0, c0), min(r0 + rows, c0 + cols)  # the diagonal's indices in this region
     if end > first:  # a strided slice of the flat (C-contiguous) array: fancy indexing cost 2x np.eye
@@ -447,8 +448,7 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
     g = _args.positive_int(groups, "groups")
     if full[0] % g:
         raise ValueError(f"groups={g} must divide the output channels shape[0]={full[0]}")
-    arr, _, start = _args.output(shape, dtype, out, region)
-    arr.fill(0)
+    arr, _, start = _args.output(shape, dtype, out, region, zeroed=True)
     # Output channel r has its one at input r % per_group (when that is < in) and the
     # kernel's centre: found for the region's rows only, whatever the whole tensor's size.
     per_group = full[0] // g
@@ -549,9 +549,8 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
     if full[o] < full[i]:
         raise ValueError(f"delta_orthogonal needs out channels >= in channels, got {full[o]} out and {full[i]} "
                          f"in (shape {full}, in_axis {i}, out_axis {o})")
-    arr, _, _ = _args.output(shape, dtype, out, None)
+    arr, _, _ = _args.output(shape, dtype, out, None, zeroed=True)
     centre = orthogonal((full[o], full[i]), gain=g, rng=rng, dtype=arr.dtype)
-    arr.fill(0)
     if arr.size == 0:  # an empty kernel axis has no centre
         return arr
     # Integer indices on the kernel axes leave the in and out axes in their order.
