@@ -873,10 +873,27 @@ def test_zero_based_initializers_clear_out_and_start_from_zeros(name, params, wa
     np.testing.assert_array_equal(part, want(shape).astype(dtype)[region])
 
 
-def test_dirac_clears_out():
+def test_dirac_and_delta_orthogonal_clear_out():
     out = np.full((4, 4, 3, 3), np.nan, np.float32)
     assert wi.dirac(out=out) is out
     np.testing.assert_array_equal(out, torch_dirac((4, 4, 3, 3), 1))
+    out = np.full((6, 4, 3, 3), np.nan)
+    assert wi.delta_orthogonal(out=out, rng=2) is out
+    np.testing.assert_array_equal(out, wi.delta_orthogonal((6, 4, 3, 3), rng=2))
+
+
+@pytest.mark.parametrize("name, shape, dtype, params, error", [
+    ("eye", (6, 6), np.float16, {"gain": 1e6}, ValueError),  # a gain beyond float16
+    ("delta_orthogonal", (6, 6, 3), np.float64, {"rng": "nope"}, TypeError),
+    ("delta_orthogonal", (6, 6, 3), np.float32, {"gain": 1e300}, ValueError),
+])
+def test_zero_based_initializers_leave_out_alone_when_they_refuse(name, shape, dtype, params, error):
+    """out is cleared only once every check has passed (helper-91 saw it zeroed by a call
+    that then raised)."""
+    out = np.full(shape, np.nan, dtype)
+    with pytest.raises(error):
+        getattr(wi, name)(out=out, **params)
+    assert np.isnan(out).all()
 
 
 def test_constant_minus_zero_keeps_its_sign():

@@ -68,9 +68,9 @@ def constant(
     """
     _unused_rng(rng)
     v = _args.real(value, "value")
-    zero = v == 0.0 and math.copysign(1.0, v) > 0  # +0 (not -0): zeroed memory, no pass over it
+    zero = v == 0.0 and math.copysign(1.0, v) > 0  # +0 (not -0): a fresh array comes zeroed
     arr, _, _ = _args.output(shape, dtype, out, region, zeroed=zero)
-    if not zero:
+    if not zero or out is not None:
         arr.fill(_args.round_to(v, arr.dtype, "value"))
     return arr
 
@@ -421,6 +421,8 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
         raise ValueError(f"eye needs a 2-D shape, got {full}")
     arr, _, (r0, c0) = _args.output(shape, dtype, out, region, zeroed=True)
     g = _args.round_to(g, arr.dtype, "gain")
+    if out is not None:  # cleared once nothing can be refused
+        arr.fill(0)
     rows, cols = arr.shape
     first, end = max(r0, c0), min(r0 + rows, c0 + cols)  # the diagonal's indices in this region
     if end > first:  # a strided slice of the flat (C-contiguous) array: fancy indexing cost 2x np.eye
@@ -449,6 +451,8 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
     if full[0] % g:
         raise ValueError(f"groups={g} must divide the output channels shape[0]={full[0]}")
     arr, _, start = _args.output(shape, dtype, out, region, zeroed=True)
+    if out is not None:
+        arr.fill(0)
     # Output channel r has its one at input r % per_group (when that is < in) and the
     # kernel's centre: found for the region's rows only, whatever the whole tensor's size.
     per_group = full[0] // g
@@ -551,6 +555,8 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
                          f"in (shape {full}, in_axis {i}, out_axis {o})")
     arr, _, _ = _args.output(shape, dtype, out, None, zeroed=True)
     centre = orthogonal((full[o], full[i]), gain=g, rng=rng, dtype=arr.dtype)
+    if out is not None:  # cleared once nothing can be refused or interrupted
+        arr.fill(0)
     if arr.size == 0:  # an empty kernel axis has no centre
         return arr
     # Integer indices on the kernel axes leave the in and out axes in their order.
