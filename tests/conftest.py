@@ -64,6 +64,7 @@ def ctrl_c_after():
                 yield
         finally:
             timer.cancel()
-            signal.signal(signal.SIGINT, previous)
+            if previous is not None:  # None: a handler installed from C, which Python cannot put back
+                signal.signal(signal.SIGINT, previous)
 
     return after
