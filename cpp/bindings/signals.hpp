@@ -17,8 +17,10 @@
 // makes its thread the main one.
 #if PY_VERSION_HEX >= 0x030D0000
 // Python 3.13 moved _PyOS_IsMainThread to its internal headers. _thread's
-// _get_main_thread_ident reads the same field of the runtime (~0.1 us a call); should a
-// later Python drop it, threading.main_thread() answers.
+// _get_main_thread_ident gives the runtime's main thread, which os.fork updates (~0.1 us a
+// call); unlike _PyOS_IsMainThread it does not also ask for the main interpreter, moot while
+// NumPy refuses to load in a subinterpreter. Should a later Python drop it,
+// threading.main_thread() answers (untested: 3.13 is the newest Python tried).
 inline bool on_main_thread() {
     namespace py = pybind11;
     PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
