@@ -793,6 +793,84 @@ def test_sparse_values_and_pattern():
     assert not np.array_equal(w == 0, other == 0)
 
 
+def zero_smallest_oracle(a, order, k):
+    """NumPy's reading of sparse's rule: in each column, zero the k rows of smallest (order, row),
+    order compared by its bits as unsigned integers (the values' order for +0.0 up to +inf)."""
+    keys = np.ascontiguousarray(order, np.float64).view(np.uint64)
+    rows = np.broadcast_to(np.arange(a.shape[0])[:, None], a.shape)
+    want = a.copy()
+    np.put_along_axis(want, np.lexsort((rows, keys), axis=0)[:k], 0, axis=0)
+    return want
+
+
+SPECIALS = [0.0, -0.0, 1.0, 0.5, np.inf, -np.inf, np.nan, -1.0, 5e-324, 1 - 2 ** -53]
+
+
+@st.composite
+def zero_smallest_cases(draw):
+    rows, cols = draw(st.integers(1, 40)), draw(st.integers(1, 20))
+    kind = draw(st.sampled_from(["uniform", "ties", "near 1", "near 0", "specials"]))
+    u = np.random.default_rng(draw(st.integers(0, 2 ** 32))).random((rows, cols))
+    order = {"uniform": u, "ties": np.floor(u * 3) / 4, "near 1": 0.99 + 0.01 * u,  # the low side's fallback
+             "near 0": 0.01 * u,  # the high side's
+             "specials": np.array(SPECIALS)[(u * len(SPECIALS)).astype(int)]}[kind]
+    return order, draw(st.integers(0, rows)), draw(st.sampled_from([np.float16, np.float32, np.float64]))
+
+
+@given(zero_smallest_cases())
+@settings(max_examples=300, deadline=None)
+def test_zero_smallest_core_matches_the_oracle(case):
+    """Ties (by row), values outside [0, 1) that defeat the candidates' threshold, NaN and
+    negative keys (by bits), k from 0 to every row, each dtype, on 1 and 3 threads."""
+    order, k, dtype = case
+    a = (np.arange(order.size, dtype=np.float64).reshape(order.shape) + 1).astype(dtype)
+    want = zero_smallest_oracle(a, order, k)
+    for n in (1, 3):
+        got = a.copy()
+        wi._coreload.core.random.zero_smallest(got, order, k, n)
+        np.testing.assert_array_equal(got, want)
+    assert ((got == 0).sum(axis=0) == k).all()
+
+
+@pytest.mark.parametrize("shape", [(5000, 9), (3, 1000), (1000, 17)])
+def test_zero_smallest_core_at_scale(shape):
+    """Columns beyond one block of 8, every rank from the low and the high end, skewed orders
+    whose thresholds leave too few candidates in some columns, and thread counts 1, 2, 3, 7."""
+    rows = shape[0]
+    u = np.random.default_rng(3).random(shape)
+    a = np.ones(shape)
+    for order in (u, u ** 4, 1 - u ** 4, np.round(u * 7) / 7):
+        for k in sorted({1, rows // 10, rows // 2 - 1, rows // 2, rows // 2 + 1, rows - 1, rows} - {0}):
+            want = zero_smallest_oracle(a, order, k)
+            for n in (1, 2, 3, 7):
+                got = a.copy()
+                wi._coreload.core.random.zero_smallest(got, order, k, n)
+                np.testing.assert_array_equal(got, want, err_msg=f"k={k}, {n} threads")
+
+
+def test_zero_smallest_core_rejects_bad_buffers():
+    zs = wi._coreload.core.random.zero_smallest
+    a, order = np.ones((4, 3)), np.zeros((4, 3))
+    for call, error, match in [
+        (lambda: zs(a, order, 5, 1), ValueError, "k must not exceed rows"),
+        (lambda: zs(np.ones(4), order, 1, 1), ValueError, "2-D"),
+        (lambda: zs(np.ones((3, 4)).T, order, 1, 1), ValueError, "C-contiguous"),
+        (lambda: zs(np.ones((4, 3), np.int64), order, 1, 1), TypeError, "float16, float32 or float64"),
+        (lambda: zs(a, order.astype(np.float32), 1, 1), TypeError, "order has the wrong dtype"),
+        (lambda: zs(a, np.zeros((3, 4)).T, 1, 1), ValueError, "order must be C-contiguous"),
+        (lambda: zs(a, np.zeros((4, 4)), 1, 1), ValueError, "order must have a's shape"),
+        (lambda: zs(a, a, 1, 1), ValueError, "overlap"),
+        (lambda: zs(a, [[0.0] * 3] * 4, 1, 1), TypeError, "numpy.ndarray"),
+    ]:
+        with pytest.raises(error, match=match):
+            call()
+    np.testing.assert_array_equal(a, 1)  # nothing written
+    readonly = np.ones((4, 3))
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        zs(readonly, order, 1, 1)
+
+
 def test_eye():
     with pytest.raises(ValueError, match="gain must be >= 0"):  # as every other gain
         wi.eye((3, 3), gain=-1.0)

@@ -13,6 +13,7 @@
 #include "signals.hpp"
 #include "weightinit/distributions.hpp"
 #include "weightinit/philox.hpp"
+#include "weightinit/select.hpp"
 
 namespace py = pybind11;
 namespace wi = weightinit;
@@ -48,6 +49,28 @@ void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, cons
         fill_typed<std::uint16_t>(out, region, k, p, nthreads);
     else
         throw py::type_error("out must be float16, float32 or float64");
+}
+
+// a: a 2-D float16/32/64 array, C-contiguous, aligned and writeable; order: float64 of its
+// shape, apart from a in memory.
+void zero_smallest(py::array a, py::handle order_obj, std::size_t k, int nthreads) {
+    if (a.ndim() != 2) throw py::value_error("a must be 2-D");
+    if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
+    if (!aligned(a)) throw py::value_error("a must be aligned");
+    if (!a.writeable()) throw py::value_error("a must be writeable");
+    if (!holds<double>(a) && !holds<float>(a) && !holds(a, py::dtype("float16")))
+        throw py::type_error("a must be float16, float32 or float64");
+    const py::array order = usable<double>(order_obj, "order", false);
+    if (order.ndim() != 2 || order.shape(0) != a.shape(0) || order.shape(1) != a.shape(1))
+        throw py::value_error("order must have a's shape");
+    const auto* a0 = static_cast<const char*>(a.data());
+    const auto* o0 = static_cast<const char*>(order.data());
+    if (a0 < o0 + order.nbytes() && o0 < a0 + a.nbytes()) throw py::value_error("order must not overlap a");
+    void* data = a.mutable_data();
+    const auto itemsize = static_cast<std::size_t>(a.itemsize());
+    const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
+    ReleaseGil release;
+    wi::zero_smallest(data, itemsize, data_of<double>(order), rows, cols, k, nthreads);
 }
 
 // float32 and float16 outputs take the float32 stream (its quantile, float32 bounds).
@@ -105,6 +128,9 @@ void register_random(py::module_& parent) {
         },
         py::arg("out"), py::arg("key"), py::arg("full_shape"), py::arg("start"), py::arg("mean"), py::arg("std"),
         py::arg("a"), py::arg("b"), py::arg("nthreads"));
+    m.def("zero_smallest", &zero_smallest, py::arg("a"), py::arg("order"), py::arg("k"), py::arg("nthreads"),
+          "In each column of a, zeroes the k elements whose (order, row) are smallest (weightinit.sparse's "
+          "zero pattern; select.hpp), on up to nthreads threads; the result does not depend on nthreads.");
     m.def(
         "truncated_normal_of_units",
         [](py::array_t<double, py::array::c_style | py::array::forcecast> u, double mean, double std, double a,
