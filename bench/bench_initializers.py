@@ -6,7 +6,8 @@ cost of argument checks and dispatch is most of the time; and on a torch conv we
 when benchmarks are enabled: one QR of it takes seconds). Every call allocates its output.
 weightinit's orthogonal blocks its QR by hand (linalg.hpp): panels on one OpenBLAS thread,
 their trailing updates in fixed column slices shared by the threads, so it uses every thread
-and its bits do not depend on the count.
+and its bits do not depend on the count. sparse on (1024, 1024) float32 at sparsity 0.1, beside
+the argpartition a NumPy user writes and torch's sparse_ (a randperm a column).
 Run: python bench/ratios.py bench/bench_initializers.py
 """
 
@@ -179,3 +180,41 @@ def test_orthogonal_torch(benchmark, n, dtype, nthreads):
     with threads(nthreads):
         benchmark.pedantic(lambda: torch.nn.init.orthogonal_(torch.empty((n, n), dtype=tdtype)),
                            **ortho_rounds(benchmark, n))
+
+
+# --- sparse ----------------------------------------------------------------------------------
+
+SPARSE_SHAPE, SPARSITY = (1024, 1024), 0.1
+
+
+def numpy_sparse(shape, g):
+    """Each column's ceil(sparsity * rows) zeros at the smallest of its uniforms, by argpartition."""
+    w = g.standard_normal(shape, np.float32) * np.float32(0.01)
+    k = math.ceil(SPARSITY * shape[0])
+    np.put_along_axis(w, np.argpartition(g.random(shape), k - 1, axis=0)[:k], 0, axis=0)
+    return w
+
+
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_sparse_weightinit(benchmark, nthreads):
+    label(benchmark, group("sparse(0.1)", np.float32, SPARSE_SHAPE), "weightinit", nthreads)
+    with threads(nthreads):
+        w = benchmark(wi.sparse, SPARSE_SHAPE, sparsity=SPARSITY, rng=1, dtype=np.float32)
+    assert ((w == 0).sum(axis=0) == math.ceil(SPARSITY * SPARSE_SHAPE[0])).all()
+
+
+def test_sparse_numpy(benchmark):
+    label(benchmark, group("sparse(0.1)", np.float32, SPARSE_SHAPE), "numpy")
+    benchmark.extra_info["baseline"] = True
+    g = np.random.default_rng(1)
+    w = benchmark(numpy_sparse, SPARSE_SHAPE, g)
+    assert ((w == 0).sum(axis=0) == math.ceil(SPARSITY * SPARSE_SHAPE[0])).all()
+
+
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_sparse_torch(benchmark, nthreads):
+    torch = need_torch()
+    label(benchmark, group("sparse(0.1)", np.float32, SPARSE_SHAPE), "torch", nthreads)
+    torch.manual_seed(1)
+    with threads(nthreads):
+        benchmark(lambda: torch.nn.init.sparse_(torch.empty(SPARSE_SHAPE), SPARSITY))
