@@ -567,8 +567,9 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
 
 def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: float = 0.01, rng: Any = None,
            dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
-    """A 2-D matrix of N(0, std**2) values with ``ceil(sparsity * rows)`` zeros in every column,
-    ``sparsity`` in [0, 1) (torch also takes 1).
+    """A 2-D matrix of N(0, std**2) values of which ``ceil(sparsity * rows)`` in every column are
+    set to zero, ``sparsity`` in [0, 1) (torch also takes 1). (A value may itself round to zero,
+    as one in about 4e5 does in float16 at std 0.01.)
 
     Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
     but seeded: the zero rows of each column are those of the smallest values of a second
