@@ -63,9 +63,8 @@ void zero_columns(T* a, const double* order, std::size_t rows, std::size_t cols,
     const bool low = plan.low;
     // cap slots a column and one to spare: every element is written to its column's next
     // slot, which only a candidate keeps (a branch there, taken at random, made the call about
-    // 20% slower at 1024^2, medians of 12 alternated runs; so did leaving this buffer
-    // uninitialized, its pages then first touched by scattered stores). A column that fills
-    // its cap may have left some out, and falls back.
+    // 20% slower at 1024^2, medians of 12 alternated runs; leaving this buffer uninitialized
+    // gained nothing). A column that fills its cap may have left some out, and falls back.
     const std::size_t stride = cap + 1;
     std::vector<Key> cands(width * stride);
     std::vector<std::size_t> count(width, 0);
