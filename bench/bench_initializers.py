@@ -188,10 +188,12 @@ SPARSE_SHAPE, SPARSITY = (1024, 1024), 0.1
 
 
 def numpy_sparse(shape, g):
-    """Each column's ceil(sparsity * rows) zeros at the smallest of its uniforms, by argpartition."""
+    """Each column's ceil(sparsity * rows) zeros at the smallest of its uniforms, by argpartition
+    along the rows of the transposed views (a fifth less time than along axis 0 of the C-ordered
+    arrays, which 896c655's full run timed)."""
     w = g.standard_normal(shape, np.float32) * np.float32(0.01)
     k = math.ceil(SPARSITY * shape[0])
-    np.put_along_axis(w, np.argpartition(g.random(shape), k - 1, axis=0)[:k], 0, axis=0)
+    np.put_along_axis(w.T, np.argpartition(g.random(shape).T, k - 1, axis=1)[:, :k], 0, axis=1)
     return w
 
 

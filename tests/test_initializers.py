@@ -830,8 +830,7 @@ def test_zero_smallest_core_matches_the_oracle(case):
         got = a.copy()
         wi._coreload.core.random.zero_smallest(got, order, k, n)
         np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(order, before)  # read, never written (NaN payloads included)
-    assert ((got == 0).sum(axis=0) == k).all()
+    np.testing.assert_array_equal(order.view(np.uint64), before.view(np.uint64))  # not written: every bit
 
 
 @pytest.mark.parametrize("shape", [(5000, 9), (3, 1000), (1000, 17)])

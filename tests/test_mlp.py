@@ -883,7 +883,7 @@ def test_networks_copy_and_pickle(dtype):
         assert np.array_equal(a, b)
     # The twin's arrays and generator are its own; a Generator copied with the network stays the
     # one the network draws from (deepcopy's memo), in the same state. (NumPy 2 copies its seed
-    # sequence too, NumPy 1.26 not: that is NumPy's.)
+    # sequence too, NumPy 1.x not: that is NumPy's.)
     g = np.random.default_rng(123)
     net2, g2 = copy.deepcopy((wi.MLP([2, 5, 1], rng=g, dtype=dtype), g))
     assert net2._rng is g2 and g2 is not g and g2.bit_generator.state == g.bit_generator.state

@@ -52,9 +52,9 @@ struct Plan {
 };
 
 // Zeroes a's columns [c0, c1) (k < rows). One pass along the rows gathers the candidates of
-// every column of the range, reading order in row-major order (the first version, a column
-// at a time down its strided rows, took 9 ns an element at 1024^2, this one about 4); then
-// each column selects among its own. From the low end the k smallest are zeroed where they
+// every column of the range, reading order in row-major order (a first version, a column at
+// a time down its strided rows, took about twice as long at 1024^2); then each column
+// selects among its own. From the low end the k smallest are zeroed where they
 // lie; from the high end a second pass zeroes the keys below the cuts.
 template <class T>
 void zero_columns(T* a, const double* order, std::size_t rows, std::size_t cols, const Plan& plan, std::size_t c0,
@@ -62,9 +62,9 @@ void zero_columns(T* a, const double* order, std::size_t rows, std::size_t cols,
     const std::size_t width = c1 - c0, need = plan.need, cap = plan.cap;
     const bool low = plan.low;
     // cap slots a column and one to spare: every element is written to its column's next
-    // slot, which only a candidate keeps (a branch there, taken at random, made the call about
-    // 20% slower at 1024^2, medians of 12 alternated runs; leaving this buffer uninitialized
-    // gained nothing). A column that fills its cap may have left some out, and falls back.
+    // slot, which only a candidate keeps (a branch there, taken at random, made a standalone
+    // loop of this selection about 20% slower at 1024^2, medians of 12 alternated runs;
+    // leaving this buffer uninitialized gained nothing). A column that fills its cap may have left some out, and falls back.
     const std::size_t stride = cap + 1;
     std::vector<Key> cands(width * stride);
     std::vector<std::size_t> count(width, 0);
