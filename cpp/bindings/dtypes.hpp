@@ -31,15 +31,21 @@ inline pybind11::array ndarray(pybind11::handle h, const std::string& what) {
     return pybind11::reinterpret_borrow<pybind11::array>(h);
 }
 
+// a's data laid out as the core's pointers take it: C-contiguous and aligned (and writeable,
+// if asked); a ValueError naming `what` otherwise.
+inline void check_layout(const pybind11::array& a, const std::string& what, bool writeable) {
+    if (!(a.flags() & pybind11::array::c_style)) throw pybind11::value_error(what + " must be C-contiguous");
+    if (!aligned(a)) throw pybind11::value_error(what + " must be aligned");
+    if (writeable && !a.writeable()) throw pybind11::value_error(what + " must be writeable");
+}
+
 // h as an array whose data the core reads as T (and writes, if writeable): an ndarray of T,
 // C-contiguous and aligned. Its shape is the caller's to check.
 template <class T>
 pybind11::array usable(pybind11::handle h, const std::string& what, bool writeable) {
     pybind11::array a = ndarray(h, what);
     if (!holds<T>(a)) throw pybind11::type_error(what + " has the wrong dtype");
-    if (!(a.flags() & pybind11::array::c_style)) throw pybind11::value_error(what + " must be C-contiguous");
-    if (!aligned(a)) throw pybind11::value_error(what + " must be aligned");
-    if (writeable && !a.writeable()) throw pybind11::value_error(what + " must be writeable");
+    check_layout(a, what, writeable);
     return a;
 }
 

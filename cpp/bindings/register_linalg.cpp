@@ -27,9 +27,7 @@ void orthogonal_typed(py::array& a, double gain, int nthreads) {
 // a: a C-contiguous, writeable 2-D float32/float64 array, overwritten in place.
 void orthogonal(py::array a, double gain, int nthreads) {
     if (a.ndim() != 2) throw py::value_error("a must be 2-D");
-    if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
-    if (!aligned(a)) throw py::value_error("a must be aligned");
-    if (!a.writeable()) throw py::value_error("a must be writeable");
+    check_layout(a, "a", true);
     if (holds<double>(a))
         orthogonal_typed<double>(a, gain, nthreads);
     else if (holds<float>(a))

@@ -289,8 +289,7 @@ void register_mlp(py::module_& parent) {
     m.def(
         "all_finite",
         [](const py::array& a, int nthreads) {
-            if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
-            if (!aligned(a)) throw py::value_error("a must be aligned");
+            check_layout(a, "a", false);
             const auto n = static_cast<std::size_t>(a.size());
             auto check = [&](auto zero) {
                 const auto* p = static_cast<const decltype(zero)*>(a.data());

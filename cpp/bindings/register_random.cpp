@@ -35,9 +35,7 @@ void fill_typed(py::array& out, const wi::Region& region, wi::Key key, const Par
 // region's extent; region = (full_shape, start).
 template <class Params>
 void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, const Params& p, int nthreads) {
-    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
-    if (!aligned(out)) throw py::value_error("out must be aligned");
-    if (!out.writeable()) throw py::value_error("out must be writeable");
+    check_layout(out, "out", true);
     wi::Region region{std::move(full_shape), std::move(start), {}};
     for (py::ssize_t k = 0; k < out.ndim(); ++k) region.extent.push_back(static_cast<std::uint64_t>(out.shape(k)));
     const wi::Key k{key[0], key[1]};
@@ -55,9 +53,7 @@ void fill_array(py::array out, KeyWords key, Shape full_shape, Shape start, cons
 // shape, apart from a in memory.
 void zero_smallest(py::array a, py::handle order_obj, std::size_t k, int nthreads) {
     if (a.ndim() != 2) throw py::value_error("a must be 2-D");
-    if (!(a.flags() & py::array::c_style)) throw py::value_error("a must be C-contiguous");
-    if (!aligned(a)) throw py::value_error("a must be aligned");
-    if (!a.writeable()) throw py::value_error("a must be writeable");
+    check_layout(a, "a", true);
     if (!holds<double>(a) && !holds<float>(a) && !holds(a, py::dtype("float16")))
         throw py::type_error("a must be float16, float32 or float64");
     const py::array order = usable<double>(order_obj, "order", false);
