@@ -3,6 +3,7 @@
 import functools
 import importlib
 import os
+import sys
 import time
 
 import numpy as np
@@ -662,3 +663,42 @@ def test_an_address_space_limit_is_a_limit_too(monkeypatch):
         wi.MLP([1, 20000, 1000])  # 160 MB of weights, kept and drawn and with their gradients
     monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     assert _args.address_space_left() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads thread ids as Linux allocates them")
+def test_a_loop_that_finds_the_pool_busy_starts_at_most_255_threads(restore_threads):
+    """A loop that finds the pool busy starts threads of its own for the call. It started
+    one per task, up to the thread count: with ``set_num_threads(65536)`` (allowed), a
+    ``sparse((3, 80000))`` called from a sweep's progress callback started 10 000 threads
+    (a few dozen alive at a time), 0.3 s or more for a 10 ms call; ``(3, 16000)`` 2000. Like the pool, a loop now
+    runs on at most 256 threads, the caller's included; the result does not depend on it.
+    Linux hands out thread ids in turn, so the ids of two threads started just before and
+    just after the call bound how many were started in between (by any process of this
+    PID namespace: the slack is for them; past ``pid_max`` they start again from 300)."""
+    import threading
+
+    def next_id():
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+        return t.native_id
+
+    X, Y, _, _ = flower()
+    wi.set_num_threads(1)
+    alone = wi.sparse((3, 16_000), sparsity=0.5, rng=4)
+    wi.set_num_threads(65536)
+    inner = []
+
+    def outer_progress(runs_done, runs_total):
+        if not inner:
+            first = next_id()
+            got = wi.sparse((3, 16_000), sparsity=0.5, rng=4)  # 2000 tasks
+            inner.append((next_id() - first, got))
+
+    wi.sweep(X, Y, [2, 4, 1], ["he"], 2, 3000, 0.1, progress=outer_progress)
+    started, got = inner[0]
+    np.testing.assert_array_equal(got, alone)
+    if started < 0:
+        with open("/proc/sys/kernel/pid_max") as f:
+            started += int(f.read()) - 300
+    assert started <= 256 + 700

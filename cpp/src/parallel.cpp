@@ -53,6 +53,7 @@ constexpr std::uint64_t slot_mask = (std::uint64_t(1) << slot_bits) - 1;
 constexpr unsigned next_shift = task_bits, slot_shift = 2 * task_bits, gen_shift = 2 * task_bits + slot_bits;
 constexpr std::size_t max_pool_tasks = task_mask;
 constexpr std::size_t max_pool_helpers = slot_mask;
+static_assert(max_loop_threads - 1 <= max_pool_helpers, "a loop's helpers fit the pool's slots");
 constexpr auto worker_spin = std::chrono::microseconds(100);
 constexpr unsigned caller_spins = 512;  // pauses (~10 us) before the waiting caller yields
 

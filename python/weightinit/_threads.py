@@ -41,7 +41,10 @@ _num_threads = _initial()
 
 
 def set_num_threads(n: int) -> None:
-    """Set how many threads the C++ core may use (results never depend on it)."""
+    """Set how many threads the C++ core may use (results never depend on it).
+
+    Any count up to 65536 is taken; one call runs on at most 256.
+    """
     global _num_threads
     _num_threads = count(n, "n", 1, MAX_THREADS)
 

@@ -53,15 +53,20 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 unsigned fp_control() noexcept;
 void set_fp_control(unsigned control) noexcept;  // bits beyond the control bits are ignored
 
+// The most threads one loop runs on, the caller's included: the pool's helpers are
+// counted in 8 bits (parallel.cpp), and a loop that starts threads of its own is held to
+// as many, or a thread count of 65536 would start one per task.
+constexpr std::size_t max_loop_threads = 256;
+
 }  // namespace detail
 
 // Runs body(t) for t in [0, ntasks) on up to nthreads threads (the caller's
-// included). The first exception thrown by any task is rethrown in the caller; the
-// tasks not yet started when it was thrown are skipped.
+// included; at most detail::max_loop_threads). The first exception thrown by any task is
+// rethrown in the caller; the tasks not yet started when it was thrown are skipped.
 template <class Body>
 void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
-    const std::size_t workers =
-        std::min<std::size_t>(ntasks, static_cast<std::size_t>(std::max(nthreads, 1)));
+    const std::size_t workers = std::min(
+        {ntasks, static_cast<std::size_t>(std::max(nthreads, 1)), detail::max_loop_threads});
     if (workers <= 1) {
         for (std::size_t t = 0; t < ntasks; ++t) body(t);
         return;
