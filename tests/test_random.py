@@ -581,6 +581,28 @@ def test_truncated_normal_bad_input(kwargs, exc, word):
         wi.random.truncated_normal(3, **kwargs)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("std,a,b", [
+    (0.02, -np.finfo(np.float64).max, 0.04),  # torch's trunc_normal_ takes -finfo.max as "no bound"
+    (0.02, -0.04, np.finfo(np.float64).max),
+    (0.01, -1e308, 1.0),
+    (1e-299, -1e10, 1e10),  # both bounds ~1e309 std out
+])
+def test_truncated_normal_bound_beyond_double_range_in_std_is_no_bound(dtype, std, a, b):
+    """A finite bound whose distance from the mean overflows double precision in std units
+    cuts nothing, as an infinite one: it was refused ("overflows double precision"),
+    though torch takes a=-finfo.max."""
+    a, b = float(a), float(b)
+    far = wi.random.truncated_normal(1000, std=std, a=a, b=b, rng=3, dtype=dtype)
+    inf_a = -np.inf if a / std == -np.inf else a
+    inf_b = np.inf if b / std == np.inf else b
+    assert (inf_a, inf_b) != (a, b)
+    np.testing.assert_array_equal(far, wi.random.truncated_normal(1000, std=std, a=inf_a, b=inf_b, rng=3,
+                                                                  dtype=dtype))
+    far = far.astype(np.float64)
+    assert np.isfinite(far).all() and far.min() >= a and far.max() <= b
+
+
 def test_huge_shapes_raise_memory_error():
     with pytest.raises(MemoryError):
         wi.random.normal((2**40, 2**30))

@@ -239,7 +239,8 @@ def truncated_normal(
     Sampled by the inverse CDF at the middle of each uniform's cell (so the two tails
     mirror each other), never by rejection: every value lies in [a, b], also
     for narrow intervals and intervals far in a tail (up to about 37 std from the mean).
-    Bounds may be infinite. float32 values are clamped to the bounds rounded inwards to
+    Bounds may be infinite; a finite bound farther from the mean than double range in
+    std units (torch's ``a=-finfo.max``) is taken as one. float32 values are clamped to the bounds rounded inwards to
     float32 (the CDF takes them as given); float16 values are the float32 values on the
     bounds rounded inwards to float16, rounded.
     Intervals narrower than 1e-7 std (1e-4 for float32 and float16), where the CDF has too
@@ -260,6 +261,7 @@ def truncated_normal(
     hi = _args.real(b, "b", finite=False)
     if not lo < hi:
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
+    lo, hi = _unbounded_if_beyond_double(m, s, lo, hi)
     _check_standardized(m, s, lo, hi, "")
     return _fill_truncated_normal(*_args.output(shape, dtype, out, region), m, s, lo, hi, rng)
 
@@ -278,10 +280,19 @@ def _fill_truncated_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[
                 _key(rng)  # a Generator advances as for any other draw
                 arr.fill(lo_in + 0.0)
                 return arr
-            lo, hi = lo_in, hi_in
+            lo, hi = _unbounded_if_beyond_double(m, s, lo_in, hi_in)
             _check_standardized(m, s, lo, hi, " once rounded inwards to float16")  # before any draw
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr
+
+
+def _unbounded_if_beyond_double(m: float, s: float, lo: float, hi: float) -> Tuple[float, float]:
+    """[lo, hi] with a bound whose distance from m overflows double precision in std units
+    (a=-finfo.max, torch's "no bound") made infinite: no sample reaches it, and the core
+    takes only bounds that standardize to numbers. (A bound that far on the other side of
+    the mean leaves no mass: _check_standardized refuses it.)"""
+    return (-math.inf if (lo - m) / s == -math.inf else lo,
+            math.inf if (hi - m) / s == math.inf else hi)
 
 
 def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) -> None:
