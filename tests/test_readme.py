@@ -92,3 +92,33 @@ def test_the_readme_names_the_commands_options_as_they_are():
     for name, paragraph in paragraphs.items():
         options = {o for a in commands[name]._actions for o in a.option_strings if o.startswith("--")}
         assert set(re.findall(r"(--[a-z][a-z-]*)", paragraph)) - {"--help"} == options - {"--help"}, name
+
+
+def _slug(heading):
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_relative_link_in_the_docs_resolves():
+    """Links between README.md and docs/*.md, anchors included, lead somewhere: a link in
+    docs/benchmarks.md, copied from the README, pointed at docs/docs/benchmarks.md."""
+    if not README.exists():
+        pytest.skip("README.md is not beside the tests (an installed copy of the tests)")
+    pages = [README, *sorted((README.parent / "docs").glob("*.md"))]
+    broken, checked = [], 0
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            checked += 1
+            if not dest.exists():
+                broken.append(f"{page.name}: {target} (no {dest})")
+            elif anchor and dest.suffix == ".md":
+                headings = re.findall(r"^#+ (.*)$", dest.read_text(encoding="utf-8"), re.M)
+                if anchor not in {_slug(h) for h in headings}:
+                    broken.append(f"{page.name}: {target} (no heading #{anchor})")
+    assert checked >= 5
+    assert not broken, broken
