@@ -211,7 +211,7 @@ def test_the_report_says_what_constant_sets(tmp_path, capsys):
     assert "2 runs of 5 iterations" in printed
     assert main(["compare", "--iterations", "1", "--seeds", "1", "--schemes", "zeros", "--quiet",
                  "--out", str(out)]) == 0
-    assert "1 run of 1 iteration (" in capsys.readouterr().out
+    assert "1 run of 1 iteration (flower, 400 points, [2, 4, 1]) in " in capsys.readouterr().out  # as report.md
     assert "1 iteration of full-batch" in (out / "report.md").read_text()
     trained = wi.MLP([2, 4, 1], init=experiments.scheme("constant")[1], rng=0).parameters
     assert np.all(trained["W1"] == 0.5) and np.all(trained["b1"] == 0)
@@ -480,7 +480,11 @@ def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, c
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["compare", "--seed", "5"], "weightinit compare: error: unrecognized arguments: --seed"),  # not --seeds
+    (["compare", "--seed", "5"],  # not --seeds
+     "weightinit compare: error: unrecognized arguments: --seed 5 (did you mean --seeds?)"),
+    (["depth", "--activation", "relu"],
+     "weightinit depth: error: unrecognized arguments: --activation relu (did you mean --activations?)"),
+    (["compare", "--seeds", "2", "--quite"], "unrecognized arguments: --quite (did you mean --quiet?)"),
     (["--bogus"], "weightinit: error: unrecognized arguments: --bogus"),
     (["ranges", "--count", "5", "extra"], "weightinit ranges: error: unrecognized arguments: extra"),
     (["compare", "--schemes", "he,xavier,he"], "'he' listed twice"),
@@ -492,6 +496,31 @@ def test_options_are_not_abbreviated_and_lists_hold_no_duplicates(argv, message,
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_long_run_without_a_bar_says_once_how_long_it_will_take(tmp_path, capsys, monkeypatch):
+    """With stdout not a terminal there is no bar: `compare --iterations 10000000000` (a zero
+    too many) ran for days without a word. Past ESTIMATE_AFTER seconds, a run with more than
+    ESTIMATE_LONG seconds still to go says so once on stderr (here both are made 0)."""
+    argv = ["compare", "--iterations", "3000", "--seeds", "2", "--schemes", "zeros,he", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""  # a short run: nothing
+    monkeypatch.setattr(cli, "ESTIMATE_AFTER", 0.0)
+    monkeypatch.setattr(cli, "ESTIMATE_LONG", 0.0)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"weightinit compare: training: about [0-9.]+ (seconds|minutes|hours|days) left at this "
+                        r"pace \(Ctrl-C stops\)\n", err), err
+    assert main(argv + ["--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0.4, "0.4 seconds"), (59, "59.0 seconds"), (61, "1.0 minutes"), (5400, "1.5 hours"), (3 * 86400, "3.0 days"),
+    (1e12, "11574074.1 days"),
+])
+def test_durations_read_in_the_largest_unit_that_fits(seconds, text):
+    assert cli.duration(seconds) == text
 
 
 def test_summary_of_huge_costs_does_not_overflow():

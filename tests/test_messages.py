@@ -482,8 +482,9 @@ def test_torch_dtypes_say_what_to_pass():
 
 def test_a_view_given_as_out_gets_the_way_around():
     W = np.zeros((10, 64))
-    for view in (W.T, W[:, :32]):
-        with pytest.raises(ValueError, match=r"out must be C-contiguous, got a view with strides .*view\[\.\.\.\] = array"):
+    for view, what in ((W.T, "a Fortran-ordered array"), (W[:, :32], "a view"),
+                       (np.zeros((10, 64), order="F"), "a Fortran-ordered array")):
+        with pytest.raises(ValueError, match=rf"out must be C-contiguous, got {what} with strides .*view\[\.\.\.\] = array"):
             wi.he_normal(view.shape, out=view, rng=0)
 
 

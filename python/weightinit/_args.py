@@ -466,8 +466,9 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
         raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
     if not out.flags.c_contiguous:  # the stream's element i is out.flat's, which a view's strides break
-        raise ValueError(f"out must be C-contiguous, got a view with strides {out.strides} (a transpose or a "
-                         "sliced view, say): generate a new array and assign it, view[...] = array")
+        what = "a Fortran-ordered array" if out.flags.f_contiguous else "a view"
+        raise ValueError(f"out must be C-contiguous, got {what} with strides {out.strides} (a transpose, a "
+                         "sliced view or order='F', say): generate a new array and assign it, view[...] = array")
     if not out.flags.writeable:
         raise ValueError("out must be writeable")
     if not out.flags.aligned:

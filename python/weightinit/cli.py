@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import difflib
 import errno
 import os
 import re
@@ -166,11 +167,31 @@ def _parser() -> argparse.ArgumentParser:
 _DEPTH_COLUMNS = 16
 
 
-class _Progress:
-    """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet."""
+# Without a bar (stdout not a terminal), a run that has taken ESTIMATE_AFTER seconds and has
+# more than ESTIMATE_LONG to go at its pace says so once on stderr: a mistyped
+# --iterations 10000000000 would otherwise run for days without a word.
+ESTIMATE_AFTER = 10.0
+ESTIMATE_LONG = 60.0
 
-    def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run", delay: float = 1.0) -> None:
+
+def duration(seconds: float) -> str:
+    """seconds in the largest unit that fits, one decimal: '1.5 hours'."""
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size * 1.01:  # 61 s is '1.0 minutes', 60 s '60.0 seconds'
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.1f} seconds"
+
+
+class _Progress:
+    """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet;
+    without one, an estimate of the time left where that is long (ESTIMATE_AFTER)."""
+
+    def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run", delay: float = 1.0,
+                 prog: str = "weightinit") -> None:
         self.bar: Any = None
+        self.total, self.desc, self.prog = total, desc, prog
+        self.start = time.perf_counter()
+        self.estimate = not quiet and not sys.stdout.isatty()
         if not quiet and sys.stdout.isatty():
             from tqdm import tqdm
 
@@ -182,6 +203,14 @@ class _Progress:
     def __call__(self, done: float, total: int = 0) -> None:
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
+        elif self.estimate and done > 0:
+            elapsed = time.perf_counter() - self.start
+            if elapsed >= ESTIMATE_AFTER:
+                self.estimate = False
+                left = elapsed * (self.total - done) / done
+                if left >= ESTIMATE_LONG:
+                    print(f"{self.prog}: {self.desc}: about {duration(left)} left at this pace (Ctrl-C stops)",
+                          file=sys.stderr, flush=True)
 
     def step(self) -> None:
         if self.bar is not None:
@@ -235,7 +264,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args)
-    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet)
+    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=args.command_parser.prog)
     start = time.perf_counter()
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
@@ -280,7 +309,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     if moving:
         print(_on_terminal(moving))
     print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
-          f"{counted(X.shape[1], 'point')}, {result.layer_sizes}) in {seconds:.2f} s")
+          f"{counted(X.shape[1], 'point')}, {list(result.layer_sizes)}) in {seconds:.2f} s")
     print(f"wrote {', '.join(os.path.join(out, i) for i in images)}, {saved} and {path}")
 
 
@@ -408,6 +437,18 @@ def _spell(exc: UnicodeError) -> Tuple[str, int]:
 codecs.register_error("weightinit.spell", _spell)
 
 
+def _close_option(parser: argparse.ArgumentParser, extra: Sequence[str]) -> str:
+    """' (did you mean --seeds?)' for the first unknown option that is close to one of the
+    parser's (abbreviations are refused, so --seed is not compare's --seeds); else ''."""
+    known = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+    for word in extra:
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+            if close:
+                return f" (did you mean {close[0]}?)"
+    return ""
+
+
 def _spell_where_needed() -> None:
     """Lets stdout and stderr print what their encoding cannot, instead of raising after the work."""
     for stream in (sys.stdout, sys.stderr):
@@ -424,7 +465,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's parser: "weightinit compare: error: ..."
-        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_option(args.command_parser, extra)}")
     if args.command is None:  # no command: say what there is
         parser.print_help()
         return 0
