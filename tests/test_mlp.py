@@ -76,7 +76,25 @@ def test_tanh_and_sigmoid_are_within_a_few_ulp():
     net = wi.MLP([1, 1], activations=["sigmoid"], loss="binary_cross_entropy", init="ones")
     net.parameters = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}
     exact = 1 / (1 + np.exp(-z.astype(np.longdouble)))
-    assert ulps_from(net.predict_proba(z[None, :])[0], exact).max() <= 4
+    got = net.predict_proba(z[None, :])[0]
+    assert ulps_from(got, exact).max() <= 4
+    # Where the value rounds to 1, it is 1 (d / (d + s) as d times 1 / (d + s) gave 1 - 2^-53
+    # for ~13% of z in [37.5, 1000]; NumPy's 1 / (1 + exp(-z)) gives 1.0 there).
+    ones = exact > 1 - np.longdouble(2.0) ** -54
+    assert ones.sum() > 10_000 and (got[ones] == 1.0).all()
+
+
+@pytest.mark.parametrize("sizes, acts", [([1, 1], ["sigmoid"]), ([1, 1, 1], ["identity", "sigmoid"])])
+def test_saturated_and_right_examples_give_no_gradient(sizes, acts):
+    """A sigmoid output of 1 for a label of 1 leaves dZ = A - Y = 0 exactly, as in NumPy, in the
+    layer kernels ([1, 1]) and the fused step of [n, h, 1] networks ([1, 1, 1])."""
+    z = np.linspace(37.5, 1000.0, 4001)[None, :]
+    net = wi.MLP(sizes, activations=acts, init="ones")
+    net.parameters = {k: np.ones_like(v) if k.startswith("W") else np.zeros_like(v)
+                      for k, v in net.parameters.items()}
+    grads = net.gradients(z, np.ones_like(z))
+    assert all(not g.any() for g in grads.values()), {k: float(np.abs(g).max()) for k, g in grads.items()}
+    assert net.cost(z, np.ones_like(z)) < 1e-16
 
 
 problems = st.fixed_dictionaries(

@@ -88,9 +88,8 @@ WI_INLINE V sigmoid_parts(V z, V& tail) {
     const V k1 = shifted - (0x1.8p52 + 1024.0);
     const V p1 = pow2_of_rounded(shifted), p2 = pow2_of_rounded((k - k1) + (0x1.8p52 + 1022.0));
     const V sn = (d + 2.0 * r) * p1 * p2;
-    const V rden = 1.0 / (d + sn);
-    tail = sn * rden;
-    return select(z >= 0.0, d * rden, tail);
+    tail = sn / (d + sn);
+    return select(z >= 0.0, 1.0 - tail, tail);
 }
 
 // Sum of the lanes, combined pairwise (a fixed order).
