@@ -871,7 +871,7 @@ def test_compare_shows_a_bar_while_it_draws(monkeypatch, tmp_path):
     bars = []
 
     class Bar:
-        def __init__(self, total, desc, quiet, unit="run", delay=1.0):
+        def __init__(self, total, desc, quiet, unit="run", delay=1.0, prog="weightinit"):
             self.record = {"total": total, "unit": unit, "steps": 0, "calls": 0}
             bars.append(self.record)
 
@@ -1221,8 +1221,8 @@ def test_compare_shows_its_drawing_bar_at_once_for_many_curves(monkeypatch, tmp_
     bars = []
 
     class Recording(cli._Progress):
-        def __init__(self, total, desc, quiet, unit="run", delay=1.0):
-            super().__init__(total, desc, quiet, unit, delay)
+        def __init__(self, total, desc, quiet, unit="run", delay=1.0, prog="weightinit"):
+            super().__init__(total, desc, quiet, unit, delay, prog)
             bars.append((desc, delay))
 
     monkeypatch.setattr(cli, "_Progress", Recording)
