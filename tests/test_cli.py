@@ -1007,6 +1007,8 @@ def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
     few, _ = experiments.compare("flower", 4, "relu", 9, 1.2, 1, ["zeros"], record_every=1)
     few.costs[0, 0, 5] = 9.0
     assert experiments.still_moving(few)[1] == []  # nine records: no tail to speak of
+    none = wi.sweep(*datasets.planar_flower(1), [2, 4, 1], ["he_normal"], seeds=2, iterations=0)
+    assert none.costs.shape[2] == 0 and experiments.still_moving(none) == (0, [])  # was an IndexError
 
     # Through the command, against the numbers of the same runs through the Python API.
     for activation in ("relu", "tanh"):
@@ -1026,6 +1028,30 @@ def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
                                "of the final cost): ")
         assert f"xavier_uniform {moving.sum()} of 8 runs ({tail[moving].min():.3g} to {tail[moving].max():.3g})" in line
         assert "zeros" not in line and line in report
+
+
+def test_plots_of_a_sweep_they_cannot_draw_say_why(tmp_path):
+    """cost_curves of a sweep that recorded nothing, decision_boundaries of data that is not
+    two classes or more in the plane: an IndexError or a reshape's ValueError before."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    X, Y = datasets.planar_flower(1)
+    none = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], seeds=1, iterations=0)
+    with pytest.raises(ValueError, match=r"recorded no cost \(iterations=0\)"):
+        plots.cost_curves(none, str(tmp_path / "c.png"))
+    X3 = np.vstack([X, X[:1]])
+    three = wi.sweep(X3, Y, [3, 4, 1], ["he_normal"], seeds=1, iterations=2)
+    with pytest.raises(ValueError, match=r"needs networks of 2 inputs .* got layer_sizes \(3, 4, 1\)"):
+        plots.decision_boundaries(three, X3, Y, str(tmp_path / "b.png"))
+    mse = wi.sweep(X, np.vstack([Y, Y, Y]).astype(float), [2, 4, 3], ["he_normal"], seeds=1, iterations=2,
+                   activations=["tanh", "identity"], loss="mse")
+    with pytest.raises(ValueError, match=r"needs a classifier .* got loss 'mse'"):
+        plots.decision_boundaries(mse, X, Y, str(tmp_path / "b.png"))
+    result = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], seeds=1, iterations=2)
+    with pytest.raises(ValueError, match=r"X must have 2 rows .* got shape \(3, 400\)"):
+        plots.decision_boundaries(result, X3, Y, str(tmp_path / "b.png"))
+    assert not list(tmp_path.iterdir())  # refused before drawing
 
 
 @pytest.mark.parametrize("dataset, examples, classes", [("flower", 60, 2), ("moons", 30, 2), ("blobs", 33, 3)])

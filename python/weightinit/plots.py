@@ -73,6 +73,8 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
     A last panel overlays each scheme's median over seeds, iterations on a log axis (where
     the schemes part is the first hundred steps). Returns the matplotlib Figure."""
+    if result.costs.shape[2] == 0:
+        raise ValueError(f"result recorded no cost (iterations={result.iterations}): nothing to draw")
     rows, cols = _grid(len(result.inits) + 1)
     fig, axes = _figure(rows, cols, 3.2, 2.4)
     steps = result.steps
@@ -174,6 +176,17 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     over the plane around X (a grid of ``points`` x ``points``), with the examples on top (as
     the article's plot_decision_boundary): at most ``max_examples`` of them, evenly spaced.
     Returns the matplotlib Figure."""
+    if result.layer_sizes[0] != 2:
+        raise ValueError(f"decision_boundaries needs networks of 2 inputs (points in the plane), got layer_sizes "
+                         f"{tuple(result.layer_sizes)}")
+    if result.loss == "mse":
+        raise ValueError(f"decision_boundaries needs a classifier (binary or softmax cross-entropy), got loss "
+                         f"{result.loss!r}")
+    X, Y = np.asarray(X), np.asarray(Y)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(f"X must have 2 rows (features; examples are columns), got shape {X.shape}")
+    if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
+        raise ValueError(f"Y must be (outputs, m) with X's m = {X.shape[1]} columns, got shape {Y.shape}")
     rows, cols = _grid(len(result.inits))
     fig, axes = _figure(rows, cols, 3.0, 3.0)
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
