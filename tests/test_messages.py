@@ -339,8 +339,27 @@ def test_the_prototypes_functions_check_what_numpy_would_broadcast():
     assert prototype.update_parameters(p, g, np.float32(0.5))["W1"].shape == (4, 2)
 
 
+def test_an_unusable_weight_from_an_init_names_the_init():
+    """'W1 must be finite' and 'init returned shape (3,) for W1' did not say which init gave
+    it; a sweep's did not say which of its inits."""
+    def nan(shape, rng, dtype):
+        return np.full(shape, np.nan)
+
+    def flat(shape, rng, dtype):
+        return np.zeros(3)
+
+    X, Y = datasets.planar_flower(1)
+    for bad, what in ((nan, "W2 must be finite"), (flat, r"returned shape \(3,\) for W2, expected \(1, 4\)")):
+        with pytest.raises(ValueError, match=rf"^init\[1\]=<function .*{bad.__name__}.*>:? {what}"):
+            wi.MLP([2, 4, 1], init=["he_normal", bad])
+        with pytest.raises(ValueError, match=rf"^init=<function .*{bad.__name__}.*>:? .*W1"):
+            wi.MLP([2, 4, 1], init=bad)
+        with pytest.raises(ValueError, match=rf"^inits\[1\]=<function .*{bad.__name__}.*>:? .*W1"):
+            wi.sweep(X, Y, [2, 4, 1], ["zeros", ("bad", bad)], 2, 3, 1.2)
+
+
 def test_a_masked_array_from_an_init_is_refused_not_read_under_its_mask():
-    with pytest.raises(ValueError, match=r"init returned .*masked"):
+    with pytest.raises(ValueError, match=r"init=<function .*> returned a W1 that has 8 masked values"):
         wi.MLP([2, 4, 1], init=lambda shape, rng, dtype: np.ma.masked_all(shape))
 
 

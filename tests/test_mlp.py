@@ -677,6 +677,10 @@ def test_a_stopped_fit_hands_back_the_costs_recorded_until_then(stop):
         ({"layer_sizes": [2, 2.5, 1]}, TypeError, r"layer_sizes\[1\] must be an int"),
         ({"layer_sizes": [2, 3, 1], "activations": ["tanhh", "sigmoid"]}, ValueError, r"activations\[0\]"),
         ({"layer_sizes": [2, 3, 1], "activations": ["tanh"]}, ValueError, "one name per layer"),
+        ({"layer_sizes": [2, 3, 1], "activations": "tanh"}, TypeError, "one name per layer, got a str"),
+        # a dict or a set has no order of layers (a dict's keys were taken as the names)
+        ({"layer_sizes": [2, 3, 1], "activations": {"tanh": 1, "sigmoid": 2}}, TypeError, "got a dict"),
+        ({"layer_sizes": [2, 3, 1], "activations": {"tanh", "sigmoid"}}, TypeError, "got a set"),
         ({"layer_sizes": [2, 3, 1], "activations": ["softmax", "sigmoid"]}, ValueError, r"activations\[0\]"),
         ({"layer_sizes": [2, 3, 1], "loss": "hinge"}, ValueError, "loss must be one of"),
         ({"layer_sizes": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "mse"}, ValueError, "needs a"),
@@ -878,8 +882,13 @@ def test_parameters_round_trip_after_divergence():
     p = net.parameters
     net.parameters = p  # the getter's NaNs go back in
     assert all(np.array_equal(p[k], v, equal_nan=True) for k, v in net.parameters.items())
-    with pytest.raises(FloatingPointError, match="iteration 0"):
+    with pytest.raises(FloatingPointError, match="iteration 0") as info:
         net.fit(X, Y, iterations=2)
+    # No update has been made: the learning rate is not to blame (it was advised before).
+    assert "learning_rate" not in str(info.value) and "the starting parameters and data" in str(info.value)
+    fresh = wi.MLP([2, 4, 1], rng=0)
+    with pytest.raises(FloatingPointError, match=r"at iteration [1-9][0-9]*; .*lower learning_rate"):
+        fresh.fit(X, Y, iterations=50, learning_rate=1e306)
     r = wi.sweep(X * 1e6, Y, [2, 4, 1], ["he"], [0], 3, 1e308, activations=["relu", "sigmoid"])
     assert r.diverged[0, 0] and not np.isfinite(r.network(0, 0).parameters["W1"]).all()
 
@@ -889,8 +898,11 @@ def test_networks_copy_and_pickle(dtype):
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 5, 1], activations=["tanh", "sigmoid"], init="he_normal", rng=3, dtype=dtype)
     net.fit(X, Y, iterations=20, learning_rate=0.5)
-    for twin in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+    # copy.copy too: a shallow copy shared the parameter arrays, so fitting it changed the
+    # original (and two threads could fit the same arrays at once).
+    for twin in (copy.copy(net), copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
         assert repr(twin) == repr(net) and twin.dtype == net.dtype
+        assert not any(np.shares_memory(p, q) for p in twin._params for q in net._params)
         assert all(np.array_equal(v, net.parameters[k]) for k, v in twin.parameters.items())
         assert np.array_equal(twin.predict_proba(X), net.predict_proba(X))
         # Each trains on its own: same start and generator state, same costs; the original is unchanged.

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
@@ -180,10 +181,13 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
         try:
             W = _layer_weights(f, *shape, rng, dtype, name=f"W{l + 1}")
         except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
-            if str(exc).startswith("init returned"):  # its own result, named already
-                raise
+            if str(exc).startswith("init returned"):  # its own result: "init=<f> returned shape ..."
+                raise type(exc)(f"{where}={each!r}{str(exc)[len('init'):]}") from exc
             raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
-        M = _matrix(W, f"W{l + 1}", dtype)
+        try:
+            M = _matrix(W, f"W{l + 1}", dtype)
+        except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
+            raise type(exc)(f"{where}={each!r}: {exc}") from exc
         fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
                                                     and W.flags.writeable)
         out.append(M if fresh or not keep else M.copy())
@@ -329,6 +333,11 @@ class MLP:
 
     # copy.deepcopy and pickle: the core network holds no state of its own beyond its
     # architecture (its buffers are scratch), so it is rebuilt.
+    def __copy__(self) -> "MLP":
+        """copy.copy(net) is an independent network, as copy.deepcopy: a copy sharing the
+        parameters would change the original as it trained."""
+        return copy.deepcopy(self)
+
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
@@ -368,8 +377,8 @@ class MLP:
             out = LOSSES[loss or "binary_cross_entropy"]
             acts = ["tanh"] * (n_layers - 1) + [out]
         else:
-            if isinstance(activations, str):
-                raise TypeError("activations must be a list with one name per layer, got a str")
+            if isinstance(activations, (str, Mapping, set, frozenset)):  # no order of layers in a dict or set
+                raise TypeError(f"activations must be a list with one name per layer, got a {type(activations).__name__}")
             acts = list(activations)
             if len(acts) != n_layers:
                 raise ValueError(f"activations needs one name per layer ({n_layers}), got {len(acts)}")
@@ -605,7 +614,11 @@ class MLP:
             what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"
         else:
             return costs
-        err = FloatingPointError(f"{what} (lower learning_rate, or pass on_nonfinite='continue')")
+        if report["nonfinite"] and report["first_nonfinite"] == 0:  # before any update
+            advice = "the starting parameters and data give it: check them, or pass on_nonfinite='continue'"
+        else:
+            advice = "lower learning_rate, or pass on_nonfinite='continue'"
+        err = FloatingPointError(f"{what} ({advice})")
         err.costs = costs  # type: ignore[attr-defined]
         raise err
 
