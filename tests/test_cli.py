@@ -143,6 +143,35 @@ def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
         assert -bound <= float(rows[name][2]) and float(rows[name][3]) <= bound
 
 
+def test_ranges_and_depth_take_their_seed_and_ranges_its_plot_outputs(tmp_path, capsys, monkeypatch):
+    """--seed reaches the draws (ranges' table, depth's profiles) and --plot-outputs the plot's
+    fan_avg curves: a command that ignored them passed every other test (helper-97's mutants)."""
+    argv = ["ranges", "--schemes", "he_normal,xavier_uniform", "--out", str(tmp_path / "r")]
+    assert main(argv + ["--seed", "7"]) == 0
+    rows = {r[0]: r for r in table_rows(capsys.readouterr().out)}
+    for name, (_, _, _, summary) in zip(("he_normal", "xavier_uniform"),
+                                        experiments.range_stats(["he_normal", "xavier_uniform"], count=1000, rng=7)):
+        assert rows[name][2:] == [f"{v:.3g}" for v in (summary.min, summary.max, summary.mean, summary.std)]
+    default = experiments.range_stats(["he_normal"], count=1000, rng=1)[0][3]
+    assert rows["he_normal"][2:] != [f"{v:.3g}" for v in (default.min, default.max, default.mean, default.std)]
+
+    seen = []
+    real = experiments.range_curves
+    monkeypatch.setattr(experiments, "range_curves", lambda *a: seen.append(a) or real(*a))
+    assert main(argv + ["--outputs", "20", "--plot-outputs", "3"]) == 0
+    assert seen and seen[0][2] == 3  # the plot's m, not the table's --outputs
+    monkeypatch.undo()
+    capsys.readouterr()
+
+    argv = ["depth", "--depth", "3", "--width", "8", "--examples", "16", "--activations", "tanh",
+            "--schemes", "he_normal", "--out", str(tmp_path / "d")]
+    assert main(argv + ["--seed", "5"]) == 0
+    row, = table_rows(capsys.readouterr().out.split("\n\n")[0])
+    act, _ = experiments.depth_profile("he_normal", "tanh", 3, 8, 16, rng=5)
+    assert row[1:] == [f"{v:.3g}" for v in act]
+    assert row[1:] != [f"{v:.3g}" for v in experiments.depth_profile("he_normal", "tanh", 3, 8, 16, rng=0)[0]]
+
+
 TRUNC = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
 
 

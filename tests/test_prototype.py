@@ -20,18 +20,17 @@ def np_sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-def np_load_planar_dataset(rseed):
+def np_load_planar_dataset(rseed, m=400, a=4, noise=0.2):
+    """The article's load_planar_dataset (its m = 400, a = 4 and 0.2 as parameters)."""
     rs = np.random.RandomState(rseed)
-    m = 400
     N = int(m / 2)
     D = 2
     X = np.zeros((m, D))
     Y = np.zeros((m, 1), dtype="uint8")
-    a = 4
     for j in range(2):
         ix = range(N * j, N * (j + 1))
-        t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rs.randn(N) * 0.2
-        r = a * np.sin(4 * t) + rs.randn(N) * 0.2
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rs.randn(N) * noise
+        r = a * np.sin(4 * t) + rs.randn(N) * noise
         X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
         Y[ix] = j
     return X.T, Y.T
@@ -77,13 +76,13 @@ def np_update_parameters(parameters, grads, learning_rate=1.2):
     return {k: parameters[k] - learning_rate * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
 
 
-def np_nn_model(X, Y, parameters, num_iterations):
+def np_nn_model(X, Y, parameters, num_iterations, learning_rate=1.2):
     costs = []
     for _ in range(num_iterations):
         A2, cache = np_forward_propagation(X, parameters)
         costs.append(np_compute_cost(A2, Y))
         grads = np_backward_propagation(parameters, cache, X, Y)
-        parameters = np_update_parameters(parameters, grads)
+        parameters = np_update_parameters(parameters, grads, learning_rate)
     return parameters, np.array(costs)
 
 
@@ -175,6 +174,28 @@ def test_nn_model_defaults_to_the_prototypes_initialization(data):
     _, costs = wp.nn_model(X, Y, 4, num_iterations=50, return_costs=True)
     _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
     np.testing.assert_allclose(costs, expected, rtol=1e-12)
+
+
+def test_nn_model_trains_at_the_learning_rate_it_is_given(data):
+    (X, Y), _ = data
+    start = np_initialize_parameters(2, 4, 1)
+    params, costs = wp.nn_model(X, Y, 4, num_iterations=60, learning_rate=0.3, parameters=start, return_costs=True)
+    expected_params, expected = np_nn_model(X, Y, start, 60, learning_rate=0.3)
+    np.testing.assert_allclose(costs, expected, rtol=1e-12)
+    for k, v in expected_params.items():
+        np.testing.assert_allclose(params[k], v, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(costs, np_nn_model(X, Y, start, 60)[1], rtol=1e-6)  # 1.2's would differ
+
+
+@pytest.mark.parametrize("seed, m, petals, noise", [(3, 60, 7.0, 0.5), (0, 10, -2.5, 0.0), (1, 400, 4.0, 1.3)])
+def test_planar_flower_takes_its_petals_and_noise_as_the_article_writes_them(seed, m, petals, noise):
+    """The article's a = 4 and 0.2, as planar_flower's petals and noise (only their defaults
+    were pinned: a formula that used petals for the 4 inside sin(4 t), or kept 0.2 for the
+    angle's noise, passed)."""
+    X, Y = wi.datasets.planar_flower(seed, m, petals=petals, noise=noise)
+    X_np, Y_np = np_load_planar_dataset(seed, m, petals, noise)
+    np.testing.assert_array_equal(X, X_np)
+    np.testing.assert_array_equal(Y, Y_np)
 
 
 def test_chaotic_scale_matches_before_the_trajectories_part(data):

@@ -702,3 +702,15 @@ def test_a_loop_that_finds_the_pool_busy_starts_at_most_255_threads(restore_thre
         with open("/proc/sys/kernel/pid_max") as f:
             started += int(f.read()) - 300
     assert started <= 256 + 700
+
+
+def test_a_sweep_trains_with_its_leaky_relu_slope():
+    """alpha reaches the runs: a sweep that trained at the default 0.01 kept alpha=0.3 only in
+    its result's field, and saved, loaded and rebuilt networks at 0.3 (helper-97's mutant)."""
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 6, 1], ["he_normal"], 2, 40, 0.5, activations=["leaky_relu", "sigmoid"], alpha=0.3)
+    for s in range(2):
+        net = wi.MLP([2, 6, 1], ["leaky_relu", "sigmoid"], init="he_normal", rng=s, alpha=0.3)
+        np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=40, learning_rate=0.5))
+    other = wi.MLP([2, 6, 1], ["leaky_relu", "sigmoid"], init="he_normal", rng=0, alpha=0.01)
+    assert not np.array_equal(r.costs[0, 0], other.fit(X, Y, iterations=40, learning_rate=0.5))
