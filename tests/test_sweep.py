@@ -704,13 +704,13 @@ def test_a_loop_that_finds_the_pool_busy_starts_at_most_255_threads(restore_thre
     assert started <= 256 + 700
 
 
-def test_a_sweep_trains_with_its_leaky_relu_slope():
-    """alpha reaches the runs: a sweep that trained at the default 0.01 kept alpha=0.3 only in
-    its result's field, and saved, loaded and rebuilt networks at 0.3 (helper-97's mutant)."""
+
+def test_a_sweep_whose_record_every_does_not_divide_iterations_saves_and_loads(tmp_path):
+    """Costs before steps 0, 3, 6 and 9 of 10: ceil(10 / 3) = 4 records, which load checks
+    the file's fields against (helper-97: a floor there passed every test, and made a saved
+    `compare --iterations 2001` unloadable)."""
     X, Y, _, _ = flower()
-    r = wi.sweep(X, Y, [2, 6, 1], ["he_normal"], 2, 40, 0.5, activations=["leaky_relu", "sigmoid"], alpha=0.3)
-    for s in range(2):
-        net = wi.MLP([2, 6, 1], ["leaky_relu", "sigmoid"], init="he_normal", rng=s, alpha=0.3)
-        np.testing.assert_array_equal(r.costs[0, s], net.fit(X, Y, iterations=40, learning_rate=0.5))
-    other = wi.MLP([2, 6, 1], ["leaky_relu", "sigmoid"], init="he_normal", rng=0, alpha=0.01)
-    assert not np.array_equal(r.costs[0, 0], other.fit(X, Y, iterations=40, learning_rate=0.5))
+    r = wi.sweep(X, Y, [2, 3, 1], ["xavier_uniform"], seeds=2, iterations=10, learning_rate=1.2, record_every=3)
+    assert r.costs.shape == (1, 2, 4) and r.steps.tolist() == [0, 3, 6, 9]
+    r.save(tmp_path / "r.npz")
+    assert_same_result(r, wi.SweepResult.load(tmp_path / "r.npz"))
