@@ -666,7 +666,7 @@ def test_an_address_space_limit_is_a_limit_too(monkeypatch):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads thread ids as Linux allocates them")
-def test_a_loop_that_finds_the_pool_busy_starts_at_most_255_threads(restore_threads):
+def test_a_loop_that_finds_the_pool_busy_does_not_start_a_thread_per_task():
     """A loop that finds the pool busy starts threads of its own for the call. It started
     one per task, up to the thread count: with ``set_num_threads(65536)`` (allowed), a
     ``sparse((3, 80000))`` called from a sweep's progress callback started 10 000 threads
@@ -674,7 +674,8 @@ def test_a_loop_that_finds_the_pool_busy_starts_at_most_255_threads(restore_thre
     runs on at most 256 threads, the caller's included; the result does not depend on it.
     Linux hands out thread ids in turn, so the ids of two threads started just before and
     just after the call bound how many were started in between (by any process of this
-    PID namespace: the slack is for them; past ``pid_max`` they start again from 300)."""
+    PID namespace: the slack is for them, so the bound is looser than the cap; past
+    ``pid_max`` they start again from 300)."""
     import threading
 
     def next_id():
@@ -714,3 +715,19 @@ def test_a_sweep_whose_record_every_does_not_divide_iterations_saves_and_loads(t
     assert r.costs.shape == (1, 2, 4) and r.steps.tolist() == [0, 3, 6, 9]
     r.save(tmp_path / "r.npz")
     assert_same_result(r, wi.SweepResult.load(tmp_path / "r.npz"))
+
+
+def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
+    """At most max_loop_threads (256) runs train at once: with set_num_threads(65536) allowed,
+    the estimate charged 65536 workers' buffers and refused sweeps that fit (helper-98)."""
+    from weightinit import _args
+    sweep_module = importlib.import_module("weightinit.sweep")
+    charged = []
+    monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    args = ((2, 300, 1), 8, 10, 100, 1, 2000, 0)
+    for threads in (256, 65536):
+        sweep_module._check_memory(*args, threads, False)
+    assert wi._core.max_loop_threads == 256 and charged[0] == charged[1]
+    sweep_module._check_memory(*args, 2, False)
+    assert charged[2] < charged[0]  # fewer threads, fewer workers charged
+

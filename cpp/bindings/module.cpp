@@ -25,6 +25,8 @@ PYBIND11_MODULE(_core, m) {
     m.def("set_fp_control", &weightinit::detail::set_fp_control, py::arg("control"));
     // For the tests: whether Ctrl-C is asked for on this thread (signals.hpp).
     m.def("on_main_thread", &on_main_thread);
+    // The most threads one call runs on (parallel.hpp), for the sweep's memory estimate.
+    m.attr("max_loop_threads") = weightinit::detail::max_loop_threads;
     // Work stopped by python_signals (signals.hpp): the handler's error is already set.
     py::register_exception_translator([](std::exception_ptr e) {
         try {

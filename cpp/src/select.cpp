@@ -116,7 +116,7 @@ void zero_typed(T* a, const double* order, std::size_t rows, std::size_t cols, s
     // Columns a task: candidates of about 256 KB (the cache that takes their scattered stores;
     // 4 MB took twice as long at 1024^2), at most 128 and at least 8 (a cache line of order),
     // and a task a thread. Which rows are zeroed does not depend on the split.
-    const std::size_t threads = static_cast<std::size_t>(std::max(nthreads, 1));
+    const std::size_t threads = detail::loop_threads(nthreads);
     std::size_t width = std::clamp<std::size_t>((std::size_t(256) << 10) / ((plan.cap + 1) * sizeof(Key)), 8, 128);
     width = std::min(width, (cols + threads - 1) / threads);
     width = std::max<std::size_t>(8, (width + 7) / 8 * 8);

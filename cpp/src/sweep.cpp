@@ -114,7 +114,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     train.stop_on_nonfinite = true;
     train.nthreads = 1;  // parallel across runs, never inside one: a run's numbers do not depend on the sweep
 
-    const std::size_t nworkers = std::min<std::size_t>(runs, std::size_t(std::max(opt.nthreads, 1)));
+    const std::size_t nworkers = std::min(runs, detail::loop_threads(opt.nthreads));
     Pool<T> pool(arch, nworkers);
 
     std::mutex progress_mutex;

@@ -337,12 +337,12 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     memory this process may use (beyond it the kernel kills the process without a word).
     Counted: the stacked parameters of every run and their costs; two networks at a time
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
-    and per thread what a worker's training (``fused`` or layer by layer) or scoring of the
-    m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
+    and per thread (at most the core's max_loop_threads run) what a worker's training
+    (``fused`` or layer by layer) or scoring of the m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
-              + min(runs, threads) * max(engine_values(sizes, m, "train", fused),
+              + min(runs, threads, core.max_loop_threads) * max(engine_values(sizes, m, "train", fused),
                                          engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
     over = _args.over_memory(need, unchecked=_UNCHECKED)

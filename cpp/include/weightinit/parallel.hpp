@@ -58,6 +58,13 @@ void set_fp_control(unsigned control) noexcept;  // bits beyond the control bits
 // as many, or a thread count of 65536 would start one per task.
 constexpr std::size_t max_loop_threads = 256;
 
+// The threads a loop given nthreads runs on: at least 1, at most max_loop_threads. What
+// sizes work or memory by the thread count (a sweep's workers, sparse's column tasks) reads
+// it from here.
+inline std::size_t loop_threads(int nthreads) noexcept {
+    return std::min(static_cast<std::size_t>(std::max(nthreads, 1)), max_loop_threads);
+}
+
 }  // namespace detail
 
 // Runs body(t) for t in [0, ntasks) on up to nthreads threads (the caller's
@@ -65,8 +72,7 @@ constexpr std::size_t max_loop_threads = 256;
 // rethrown in the caller; the tasks not yet started when it was thrown are skipped.
 template <class Body>
 void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
-    const std::size_t workers = std::min(
-        {ntasks, static_cast<std::size_t>(std::max(nthreads, 1)), detail::max_loop_threads});
+    const std::size_t workers = std::min(ntasks, detail::loop_threads(nthreads));
     if (workers <= 1) {
         for (std::size_t t = 0; t < ntasks; ++t) body(t);
         return;
