@@ -574,6 +574,9 @@ def test_uniform_bad_input(kwargs, exc, word):
         # mean + std z or (b - mean) / std would overflow: values clamped at b, not an error
         (dict(mean=-1e308, std=1e308, a=-1e308, b=1e308), ValueError, "overflows"),
         (dict(std=1e307, a=-1.0, b=1.0), ValueError, "overflows"),
+        # beyond double range on the far side: named as given (b was shown as the inf it became)
+        (dict(std=0.02, a=8.98846567431158e307, b=1.7976931348623157e308), ValueError,
+         r"a=8\.98847e\+307 or b=1\.79769e\+308 overflows"),
     ],
 )
 def test_truncated_normal_bad_input(kwargs, exc, word):

@@ -261,8 +261,8 @@ def truncated_normal(
     hi = _args.real(b, "b", finite=False)
     if not lo < hi:
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
-    lo, hi = _unbounded_if_beyond_double(m, s, lo, hi)
     _check_standardized(m, s, lo, hi, "")
+    lo, hi = _unbounded_if_beyond_double(m, s, lo, hi)
     return _fill_truncated_normal(*_args.output(shape, dtype, out, region), m, s, lo, hi, rng)
 
 
@@ -280,7 +280,7 @@ def _fill_truncated_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[
                 _key(rng)  # a Generator advances as for any other draw
                 arr.fill(lo_in + 0.0)
                 return arr
-            lo, hi = _unbounded_if_beyond_double(m, s, lo_in, hi_in)
+            lo, hi = lo_in, hi_in  # a bound beyond double range in std units is infinite already
             _check_standardized(m, s, lo, hi, " once rounded inwards to float16")  # before any draw
     core.random.fill_truncated_normal(arr, _key(rng), full, start, m, s, lo, hi, get_num_threads())
     return arr
@@ -289,8 +289,8 @@ def _fill_truncated_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[
 def _unbounded_if_beyond_double(m: float, s: float, lo: float, hi: float) -> Tuple[float, float]:
     """[lo, hi] with a bound whose distance from m overflows double precision in std units
     (a=-finfo.max, torch's "no bound") made infinite: no sample reaches it, and the core
-    takes only bounds that standardize to numbers. (A bound that far on the other side of
-    the mean leaves no mass: _check_standardized refuses it.)"""
+    takes only bounds that standardize to numbers. After _check_standardized, which refuses
+    a bound that far on the other side of the mean (it leaves no mass)."""
     return (-math.inf if (lo - m) / s == -math.inf else lo,
             math.inf if (hi - m) / s == math.inf else hi)
 
@@ -300,7 +300,9 @@ def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) 
     them and comes before any draw: mean + std z for |z| up to _MAX_TAIL and the standardized
     bounds in double range, and [lo, hi] within _MAX_TAIL std of the mean."""
     alpha, beta = (lo - m) / s, (hi - m) / s
-    if s > _DOUBLE_MAX / 64 or (math.isfinite(lo) and math.isinf(alpha)) or (math.isfinite(hi) and math.isinf(beta)):
+    # A finite bound beyond double range in std units on its own side of the mean (lo far
+    # below, hi far above) cuts nothing: _unbounded_if_beyond_double makes it infinite.
+    if s > _DOUBLE_MAX / 64 or (math.isfinite(lo) and alpha == math.inf) or (math.isfinite(hi) and beta == -math.inf):
         raise ValueError(f"std={s:g} or the distance from mean={m:g} to a={lo:g} or b={hi:g}{rounded} overflows "
                          "double precision")
     if (hi - lo) / s < _MIN_WIDTH:
