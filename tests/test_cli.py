@@ -544,6 +544,29 @@ def test_a_long_run_without_a_bar_says_once_how_long_it_will_take(tmp_path, caps
     assert capsys.readouterr().err == ""
 
 
+def test_the_estimate_takes_the_pace_from_the_first_report_not_from_the_setup(capsys, monkeypatch):
+    """Drawing 30 000 runs' weights took seconds before the first report, with nothing done:
+    timed from the bar's start, 8 s of training were announced as 1.3 days (helper-98)."""
+    clock = [0.0]
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: clock[0])
+    bar = cli._Progress(100, "training", quiet=False, prog="weightinit compare")  # stdout: no terminal
+    clock[0] = 1000.0  # the setup
+    bar(0.5)  # the first report: the pace starts here
+    clock[0] = 1005.0
+    bar(1.0)  # before ESTIMATE_AFTER (10 s) since the first report: nothing yet
+    assert capsys.readouterr().err == ""
+    clock[0] = 1020.0
+    bar(2.5)  # 2 runs in 20 s, 97.5 to go: 975 s
+    clock[0] = 1030.0
+    bar(3.5)  # said once only
+    assert capsys.readouterr().err == "weightinit compare: training: about 16.2 minutes left at this pace (Ctrl-C stops)\n"
+    quiet = cli._Progress(100, "training", quiet=True)
+    quiet(0.5)
+    clock[0] = 2000.0
+    quiet(1.0)
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("seconds, text", [
     (0.4, "0.4 seconds"), (59, "59.0 seconds"), (61, "1.0 minutes"), (5400, "1.5 hours"), (3 * 86400, "3.0 days"),
     (1e12, "11574074.1 days"),

@@ -98,7 +98,7 @@ def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], sc
     p.add_argument("--schemes", type=_names, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
     p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
                    help="output directory for the PNGs, data and report.md")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, nor the estimate of a long run's time")
     p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
                    help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
 
@@ -167,9 +167,11 @@ def _parser() -> argparse.ArgumentParser:
 _DEPTH_COLUMNS = 16
 
 
-# Without a bar (stdout not a terminal), a run that has taken ESTIMATE_AFTER seconds and has
-# more than ESTIMATE_LONG to go at its pace says so once on stderr: a mistyped
-# --iterations 10000000000 would otherwise run for days without a word.
+# Without a bar (stdout not a terminal), training that has run ESTIMATE_AFTER seconds since
+# its first report and has more than ESTIMATE_LONG to go at that pace says so once on stderr:
+# a mistyped --iterations 10000000000 would otherwise run for days without a word. (From the
+# first report, not from the bar's start: drawing 30 000 runs' weights first took seconds
+# with nothing done, and the pace said 1.3 days for a run of 8 s.)
 ESTIMATE_AFTER = 10.0
 ESTIMATE_LONG = 60.0
 
@@ -184,15 +186,17 @@ def duration(seconds: float) -> str:
 
 class _Progress:
     """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet;
-    without one, an estimate of the time left where that is long (ESTIMATE_AFTER)."""
+    without one, for progress reported by calls (training's), an estimate of the time left
+    where that is long (ESTIMATE_AFTER)."""
 
     def __init__(self, total: int, desc: str, quiet: bool, unit: str = "run", delay: float = 1.0,
                  prog: str = "weightinit") -> None:
         self.bar: Any = None
         self.total, self.desc, self.prog = total, desc, prog
-        self.start = time.perf_counter()
-        self.estimate = not quiet and not sys.stdout.isatty()
-        if not quiet and sys.stdout.isatty():
+        self.first: Optional[Tuple[float, float]] = None  # (time, done) at the first report
+        shown = not quiet and sys.stdout.isatty()
+        self.estimate = not quiet and not shown
+        if shown:
             from tqdm import tqdm
 
             # Runs advance by the share of their steps (weightinit.sweep's progress): one decimal.
@@ -203,11 +207,15 @@ class _Progress:
     def __call__(self, done: float, total: int = 0) -> None:
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
-        elif self.estimate and done > 0:
-            elapsed = time.perf_counter() - self.start
-            if elapsed >= ESTIMATE_AFTER:
+        elif self.estimate:
+            now = time.perf_counter()
+            if self.first is None:
+                self.first = (now, done)
+                return
+            elapsed, progressed = now - self.first[0], done - self.first[1]
+            if elapsed >= ESTIMATE_AFTER and progressed > 0:
                 self.estimate = False
-                left = elapsed * (self.total - done) / done
+                left = elapsed * (self.total - done) / progressed
                 if left >= ESTIMATE_LONG:
                     print(f"{self.prog}: {self.desc}: about {duration(left)} left at this pace (Ctrl-C stops)",
                           file=sys.stderr, flush=True)
