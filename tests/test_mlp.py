@@ -86,15 +86,20 @@ def test_tanh_and_sigmoid_are_within_a_few_ulp():
 
 @pytest.mark.parametrize("sizes, acts", [([1, 1], ["sigmoid"]), ([1, 1, 1], ["identity", "sigmoid"])])
 def test_saturated_and_right_examples_give_no_gradient(sizes, acts):
-    """A sigmoid output of 1 for a label of 1 leaves dZ = A - Y = 0 exactly, as in NumPy, in the
-    layer kernels ([1, 1]) and the fused step of [n, h, 1] networks ([1, 1, 1])."""
+    """A sigmoid output of 1 for a label of 1 leaves dZ = A - Y = 0 exactly, as in NumPy: in the
+    layer kernels (gradients(), and fit of [1, 1]) and in the fused step that fit takes for
+    [n, h, 1] networks ([1, 1, 1]; vec8.hpp's sigmoid), where a step leaves the network as it is."""
     z = np.linspace(37.5, 1000.0, 4001)[None, :]
     net = wi.MLP(sizes, activations=acts, init="ones")
-    net.parameters = {k: np.ones_like(v) if k.startswith("W") else np.zeros_like(v)
-                      for k, v in net.parameters.items()}
+    start = {k: np.ones_like(v) if k.startswith("W") else np.zeros_like(v) for k, v in net.parameters.items()}
+    net.parameters = start
     grads = net.gradients(z, np.ones_like(z))
     assert all(not g.any() for g in grads.values()), {k: float(np.abs(g).max()) for k, g in grads.items()}
     assert net.cost(z, np.ones_like(z)) < 1e-16
+    assert net._net.fused == (len(sizes) == 3)
+    net.fit(z, np.ones_like(z), iterations=3, learning_rate=1.0)
+    moved = {k: float(np.abs(v - start[k]).max()) for k, v in net.parameters.items()}
+    assert not any(moved.values()), moved
 
 
 problems = st.fixed_dictionaries(

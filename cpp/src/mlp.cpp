@@ -98,8 +98,8 @@ constexpr std::size_t lanes = 32;
 
 // sigmoid(z) = 1 / (1 + e^{-z}) and tail = sigmoid(-|z|) = e^{-|z|} / (1 + e^{-|z|}) with one
 // division: writing e^{-|z|} = s n / d (vecmath::exp_fraction, n = d + 2r), the tail is
-// s n / (d + s n) and sigmoid(-|z|)'s complement d / (d + s n), so sigmoid(z) is the latter
-// for z >= 0 and the tail otherwise, both to full relative precision and never overflowing.
+// s n / (d + s n), and sigmoid(z) is 1 - tail for z >= 0 and the tail otherwise, both to full
+// relative precision (the tail is at most 1/2) and never overflowing.
 // The loss's log(1 + e^{-|z|}) = -log1p(-tail) keeps that precision when e^{-|z|} < 2^-53.
 WI_INLINE double sigmoid_parts(double z, double& tail) {
     double k, r, d;
