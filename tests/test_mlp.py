@@ -686,6 +686,7 @@ def test_a_stopped_fit_hands_back_the_costs_recorded_until_then(stop):
         # a dict or a set has no order of layers (a dict's keys were taken as the names)
         ({"layer_sizes": [2, 3, 1], "activations": {"tanh": 1, "sigmoid": 2}}, TypeError, "got a dict"),
         ({"layer_sizes": [2, 3, 1], "activations": {"tanh", "sigmoid"}}, TypeError, "got a set"),
+        ({"layer_sizes": [2, 3, 1], "activations": {"tanh": 1, "sigmoid": 2}.keys()}, TypeError, "got a dict_keys"),
         ({"layer_sizes": [2, 3, 1], "activations": ["softmax", "sigmoid"]}, ValueError, r"activations\[0\]"),
         ({"layer_sizes": [2, 3, 1], "loss": "hinge"}, ValueError, "loss must be one of"),
         ({"layer_sizes": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "mse"}, ValueError, "needs a"),

@@ -534,9 +534,9 @@ COMMON_ARGUMENTS = """
     * ``shape``: an int or a tuple of ints; may be left out when ``out`` is given.
     * ``rng``: ``None`` draws fresh OS entropy (another array every call: ``np.random.seed``
       has no effect); an int, a sequence of ints or a SeedSequence gives the same array every
-      call; a Generator or BitGenerator gives another array every call: the call draws its
-      key from it (NumPy's SPEC 7; ``sparse`` up to two keys, and the initializers that
-      sample nothing, such as ``zeros`` or ``eye``, none).
+      call; a Generator or BitGenerator advances by one draw for each tensor a call samples,
+      its key (NumPy's SPEC 7), so each call gives another array (``sparse`` samples two:
+      values and pattern; ``zeros``, ``eye`` and the others that sample nothing, none).
     * ``dtype``: float64 (the default), float32 or float16, as NumPy dtypes.
     * ``out``: a C-contiguous, writeable NumPy array of that shape and dtype, filled in place
       and returned (a CPU torch tensor ``t``: ``out=t.detach().numpy()``).

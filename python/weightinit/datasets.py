@@ -64,7 +64,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
             X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
             Y[ix] = j
     if not np.isfinite(X).all():  # as _noisy: an error, not NaN or inf with NumPy's warnings
-        raise ValueError(f"petals={a:g} and noise={sigma:g} take values beyond float range")
+        raise ValueError(f"noise={sigma:g} (with petals={a:g}) takes values beyond float range")
     # C order, unlike the article's X.T: the engine reads rows of examples, and copied an
     # F-ordered X on every call (1.6 us of a prototype forward pass's ~9)
     return np.ascontiguousarray(X.T), Y.T

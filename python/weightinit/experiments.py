@@ -159,11 +159,11 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL,
     runs, low, high)``, ``low``-``high`` the range of those runs' costs over the tail; no rows
     when fewer than ten costs were recorded."""
     n = result.costs.shape[2]
-    if n < 10:
-        return (int(result.steps[0]) if n else 0), []
+    if n == 0:  # no iterations: nothing recorded
+        return 0, []
     first = n - max(1, int(n * tail))
     rows: List[Tuple[str, int, int, float, float]] = []
-    for i, name in enumerate(result.inits):
+    for i, name in enumerate(result.inits if n >= 10 else []):
         kept = ~result.diverged[i]
         final = result.final_cost[i, kept]
         costs = np.concatenate([result.costs[i, kept, first:], final[:, None]], axis=1)

@@ -24,6 +24,7 @@ import copy
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
@@ -331,13 +332,13 @@ class MLP:
         return core.mlp.Network(list(self.layer_sizes), list(self.activations), self.loss, self.alpha,
                                 self.dtype == np.float32)
 
-    # copy.deepcopy and pickle: the core network holds no state of its own beyond its
-    # architecture (its buffers are scratch), so it is rebuilt.
     def __copy__(self) -> "MLP":
         """copy.copy(net) is an independent network, as copy.deepcopy: a copy sharing the
         parameters would change the original as it trained."""
         return copy.deepcopy(self)
 
+    # copy.deepcopy and pickle: the core network holds no state of its own beyond its
+    # architecture (its buffers are scratch), so it is rebuilt.
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
@@ -377,7 +378,7 @@ class MLP:
             out = LOSSES[loss or "binary_cross_entropy"]
             acts = ["tanh"] * (n_layers - 1) + [out]
         else:
-            if isinstance(activations, (str, Mapping, set, frozenset)):  # no order of layers in a dict or set
+            if isinstance(activations, (str, Mapping, AbstractSet)):  # a dict's keys were read as the names
                 raise TypeError(f"activations must be a list with one name per layer, got a {type(activations).__name__}")
             acts = list(activations)
             if len(acts) != n_layers:
