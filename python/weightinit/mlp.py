@@ -151,14 +151,15 @@ def _unmasked(a: Any, name: str, fix: str = "") -> Any:
 
 
 def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
-                   name: str = "W") -> np.ndarray:
+                   name: str = "W", who: str = "init") -> np.ndarray:
     """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
     dtype=..., **axes)`` with :func:`_layer_axes`'s axes. A callable's own result is checked:
-    a W of another shape, or a masked array, is a ValueError naming ``name``."""
-    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **_layer_axes(f)), f"init returned a {name} that",
+    a W of another shape, or a masked array, is a ValueError naming ``name``, whose message
+    starts with ``who`` (the initializer as the caller names it)."""
+    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **_layer_axes(f)), f"{who} returned a {name} that",
                              "return a plain array"))
     if W.shape != (n_out, n_in):
-        raise ValueError(f"init returned shape {W.shape} for {name}, expected {(n_out, n_in)}")
+        raise ValueError(f"{who} returned shape {W.shape} for {name}, expected {(n_out, n_in)}")
     return W
 
 
@@ -179,16 +180,17 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
         where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
         f = _initializer(each, where)
         shape = (sizes[l + 1], sizes[l])
+        who = f"{where}={each!r}"
         try:
-            W = _layer_weights(f, *shape, rng, dtype, name=f"W{l + 1}")
+            W = _layer_weights(f, *shape, rng, dtype, name=f"W{l + 1}", who=who)
         except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
-            if str(exc).startswith("init returned"):  # its own result: "init=<f> returned shape ..."
-                raise type(exc)(f"{where}={each!r}{str(exc)[len('init'):]}") from exc
-            raise type(exc)(f"{where}={each!r} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
+            if str(exc).startswith(f"{who} returned"):  # its own result, named already
+                raise
+            raise type(exc)(f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
         try:
             M = _matrix(W, f"W{l + 1}", dtype)
         except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
-            raise type(exc)(f"{where}={each!r}: {exc}") from exc
+            raise type(exc)(f"{who}: {exc}") from exc
         fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
                                                     and W.flags.writeable)
         out.append(M if fresh or not keep else M.copy())
