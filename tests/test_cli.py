@@ -50,7 +50,10 @@ def assert_aligned(text):
         assert len({len(line) for line in b}) == 1, b
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["compare", "--help"], ["ranges", "--help"], ["depth", "--help"]])
+COMMANDS = ("compare", "ranges", "depth", "all")
+
+
+@pytest.mark.parametrize("argv", [["--help"]] + [[command, "--help"] for command in COMMANDS])
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -58,9 +61,9 @@ def test_help(argv, capsys):
     out = capsys.readouterr().out
     assert out.startswith(" ".join(["usage: weightinit", *argv[:-1]]) + " ")
     if argv == ["--help"]:
-        assert all(command in out for command in ("compare", "ranges", "depth"))
+        assert all(command in out for command in COMMANDS)
     else:
-        assert "--out" in out and "--schemes" in out and "(default:" in out
+        assert "--out" in out and ("--schemes" in out) == (argv[0] != "all") and "(default:" in out
         # Defaults as a user types them: no Python lists, no "None" or "False".
         flat = " ".join(out.split())
         assert "['" not in flat and "(default: None)" not in flat and "(default: False)" not in flat
@@ -69,7 +72,7 @@ def test_help(argv, capsys):
 def test_no_command_prints_the_help_and_version_prints_the_version(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: weightinit") and all(c in out for c in ("compare", "ranges", "depth"))
+    assert out.startswith("usage: weightinit") and all(c in out for c in COMMANDS)
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
@@ -336,6 +339,8 @@ def run_cli(*argv):
     (["depth", "--schemes", "sparse"], 2),  # sparse needs its sparsity
     (["depth", "--schemes", "dirac"], 2),  # dirac needs a conv shape
     (["compare", "--schemes", "he,sparse"], 2),
+    (["all", "--iterations", "0"], 2),
+    (["all", "--schemes", "he_normal"], 2),  # each command's defaults: run it alone for other schemes
 ])
 def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, capsys):
     status = None
@@ -384,6 +389,54 @@ def test_an_interrupted_run_leaves_no_empty_directory_but_keeps_one_it_found(mon
     assert main(["compare", "--quiet", "--out", str(tmp_path / "x" / ".." / "mine")]) == 130
     assert (tmp_path / "mine").is_dir() and not (tmp_path / "x").exists()
     assert capsys.readouterr().err.count("interrupted") == 3
+
+
+def test_an_interrupted_all_leaves_no_empty_directory(monkeypatch, tmp_path, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "depth_profile", interrupted)  # compare and ranges have written theirs
+    assert main(["all", "--quiet", "--iterations", "5", "--seeds", "1", "--out", str(tmp_path / "new" / "out")]) == 130
+    assert (tmp_path / "new" / "out" / "ranges" / "report.md").exists()
+    assert not (tmp_path / "new" / "out" / "depth").exists() and not (tmp_path / "new" / "out" / "report.md").exists()
+    monkeypatch.setattr(experiments, "compare", interrupted)
+    assert main(["all", "--quiet", "--out", str(tmp_path / "other" / "out")]) == 130
+    assert not (tmp_path / "other").exists()
+    assert capsys.readouterr().err.count("weightinit all: interrupted") == 2
+
+
+def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, capsys):
+    out = tmp_path / "all"
+    scale = ["--iterations", "30", "--seeds", "2"]
+    assert main(["all", *scale, "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    tables, sections = [], []
+    for command in ("compare", "ranges", "depth"):
+        alone = tmp_path / "alone" / command
+        argv = [command, *(scale if command == "compare" else []), "--out", str(alone), "--quiet"]
+        assert main(argv) == 0
+        tables += [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+        # The same files with the same contents, but for the command line that heads the report.
+        names = sorted(p.name for p in alone.iterdir())
+        assert names == sorted(p.name for p in (out / command).iterdir()) and "report.md" in names
+        for name in names:
+            mine, theirs = written(out / command / name), written(alone / name)
+            if name.endswith(".md"):
+                mine, theirs = mine.replace(bytes(out / command), b"OUT"), theirs.replace(bytes(alone), b"OUT")
+            if not name.endswith(".png"):  # matplotlib stamps no time, but spare the test its versions
+                assert mine == theirs, (command, name)
+        sections.append((out / command / "report.md").read_text().split("\n", 1)[1])
+    # Every table the three commands print alone, in their order.
+    assert [line for line in printed.splitlines() if line.startswith("|")] == tables
+    report = (out / "report.md").read_text()
+    assert report.startswith("# weightinit all\n")
+    for command, body in zip(("compare", "ranges", "depth"), sections):
+        assert f"weightinit {command} " in report and body.split("```", 2)[2].split("![")[0] in report
+    links = re.findall(r"\]\(([^)]+)\)", report)
+    assert {"compare/costs.png", "compare/boundaries.png", "ranges/ranges.png", "depth/depth.png",
+            "depth/report.md"} <= set(links)
+    assert all((out / link).is_file() for link in links)
+    assert printed.rstrip().endswith(f"wrote {out / 'report.md'}")
 
 
 def test_negative_iterations_in_a_real_process():

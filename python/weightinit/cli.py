@@ -3,9 +3,11 @@
     weightinit compare    train the planar-flower network under each init scheme, over seeds
     weightinit ranges     the second article's weight statistics and range-vs-inputs plots
     weightinit depth      activation and gradient std per layer of a deep network, per scheme
+    weightinit all        the three with their defaults, and one report.md for them
 
 Each writes its PNGs, its data (compare ``results.npz``, depth ``depth.csv``) and a ``report.md``
-into ``--out`` (default ``weightinit-out/<command>``) and prints its table. The numbers come from :mod:`weightinit.experiments`.
+into ``--out`` (default ``weightinit-out/<command>``) and prints its table; ``all`` runs each into
+``OUT/<command>`` (default ``weightinit-out``). The numbers come from :mod:`weightinit.experiments`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 import shlex
 import sys
 import time
-from typing import Any, Callable, List, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, Tuple
 
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
@@ -96,8 +98,12 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
     p.add_argument("--schemes", type=_names, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
-    p.add_argument("--out", default=os.path.join("weightinit-out", command), metavar="DIR",
-                   help="output directory for the PNGs, data and report.md")
+    _outputs(p, os.path.join("weightinit-out", command), "output directory for the PNGs, data and report.md")
+
+
+def _outputs(p: argparse.ArgumentParser, out: str, out_help: str) -> None:
+    """--out, --quiet and --threads: what every command takes."""
+    p.add_argument("--out", default=out, metavar="DIR", help=out_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar, nor the estimate of a long run's time")
     p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
                    help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
@@ -107,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="weightinit", description="Weight-initialization experiments of the two articles. "
                                                      "Run a command with --help for its options.")
     parser.add_argument("--version", action="version", version=f"weightinit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth,all}", parser_class=_Parser)
     parser.set_defaults(command_parser=parser)  # each command's parser, for main() to report with
     formatter = _Defaults  # every option's default is printed
 
@@ -124,10 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=_int_at_least(1), default=4, help="hidden units")
     p.add_argument("--activation", choices=[a for a in HIDDEN_ACTIVATIONS], default="tanh",
                    help="hidden activation")
-    p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help="gradient steps")
+    _iterations(p)
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
-    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N",
-                   help="seeds 0..N-1 per scheme")
+    _seeds(p)
     p.set_defaults(command_parser=p)
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
@@ -160,7 +165,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     p.set_defaults(command_parser=p)
     _common(p, "depth", experiments.DEPTH_SCHEMES)
+
+    p = sub.add_parser("all", formatter_class=formatter, help="both articles' experiments in one run: compare, ranges "
+                                                                "and depth, and one report",
+                       description="Runs compare, ranges and depth with their defaults, each into its own directory "
+                                   "(OUT/compare, OUT/ranges, OUT/depth, with its own report.md), and writes "
+                                   "OUT/report.md with every table and figure. --iterations and --seeds set compare's "
+                                   "scale; each command run alone takes all of its options.")
+    _iterations(p)
+    _seeds(p)
+    p.set_defaults(command_parser=p)
+    _outputs(p, "weightinit-out", "output directory: each command's files in a directory of its name, and report.md")
     return parser
+
+
+def _iterations(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help="gradient steps")
+
+
+def _seeds(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N", help="seeds 0..N-1 per scheme")
 
 
 # The most layers depth's tables show.
@@ -255,18 +279,41 @@ def _output_dir(args: argparse.Namespace) -> str:
     return path
 
 
-def _report(out: str, title: str, argv: Sequence[str], table: str, images: Sequence[str], notes: str = "") -> str:
-    lines = [f"# {title}", "", "```", "weightinit " + " ".join(shlex.quote(a) for a in argv), "```", "", table, ""]
-    if notes:
-        lines += [notes, ""]
-    lines += [f"![{os.path.splitext(name)[0]}]({name})" for name in images]
+class _Report(NamedTuple):
+    """What a command's report.md says: the command line, the table, notes, and the images beside it."""
+
+    argv: Sequence[str]
+    table: str
+    images: Sequence[str]
+    notes: str = ""
+
+    def lines(self, heading: str, folder: str = "") -> List[str]:
+        """The report under heading, its images' paths prefixed by folder (the report's directory,
+        from where the lines are written)."""
+        lines = [heading, "", *_command_line(self.argv), "", self.table, ""]
+        if self.notes:
+            lines += [self.notes, ""]
+        return lines + [f"![{os.path.splitext(name)[0]}]({folder}{name})" for name in self.images]
+
+
+def _command_line(argv: Sequence[str]) -> List[str]:
+    """argv as the Markdown block of the command that runs it."""
+    return ["```", "weightinit " + shlex.join(argv), "```"]
+
+
+def _write(out: str, lines: Sequence[str]) -> str:
     path = os.path.join(out, "report.md")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return path
 
 
-def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
+def _report(out: str, report: _Report) -> str:
+    """Writes report as out/report.md; its path."""
+    return _write(out, report.lines(f"# weightinit {report.argv[0]}"))
+
+
+def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     from weightinit import plots
 
     plots.require()
@@ -309,7 +356,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
              "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")
              + "\n\nEvery run's costs, results and trained parameters: `results.npz` "
              "(`weightinit.SweepResult.load(\"results.npz\")`).")
-    path = _report(out, "weightinit compare", argv, table, images, notes)
+    report = _Report(argv, table, images, notes)
+    path = _report(out, report)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
     print(_on_terminal(table))
     if constant:
@@ -319,6 +367,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> None:
     print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
           f"{counted(X.shape[1], 'point')}, {list(result.layer_sizes)}) in {seconds:.2f} s")
     print(f"wrote {', '.join(os.path.join(out, i) for i in images)}, {saved} and {path}")
+    return report
 
 
 def _still_moving(result: SweepResult) -> str:
@@ -331,7 +380,7 @@ def _still_moving(result: SweepResult) -> str:
             if rows else "")
 
 
-def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
+def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     from weightinit import plots
 
     plots.require()
@@ -353,12 +402,14 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"{args.count} weights per scheme, drawn at once from its distribution at its scale for layers of "
              f"shape ({args.outputs}, {args.inputs}), seed {args.seed}. "
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
-    path = _report(out, "weightinit ranges", argv, table, images, notes)
+    report = _Report(argv, table, images, notes)
+    path = _report(out, report)
     print(_on_terminal(table))
     print(f"wrote {os.path.join(out, images[0])} and {path}")
+    return report
 
 
-def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
+def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     from weightinit import plots
 
     plots.require()
@@ -409,11 +460,45 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> None:
     notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization." + sample)
-    path = _report(out, "weightinit depth", argv, table, images, notes)
+    report = _Report(argv, table, images, notes)
+    path = _report(out, report)
     print(_on_terminal(table))
     if len(shown) < args.depth:
         print(f"(the tables show {len(shown)} of the {args.depth} layers)")
     print(f"wrote {os.path.join(out, images[0])}, {data} and {path}")
+    return report
+
+
+# all's sections: each command with its defaults, under a heading that says what it shows.
+_SECTIONS: Tuple[Tuple[str, Callable[[argparse.Namespace, Sequence[str]], _Report], str], ...] = (
+    ("compare", _compare, "The first article: each init scheme trained on the planar flower"),
+    ("ranges", _ranges, "The second article: the weights' statistics and ranges"),
+    ("depth", _depth, "Why the rule matters: the signal through a deep network"))
+
+
+def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
+    with its report.md), then OUT/report.md with every section."""
+    out = _output_dir(args)
+    parser = _parser()
+    lines = ["# weightinit all", "", *_command_line(argv), "",
+             "Each section is one command's report; the command that runs it alone heads it."]
+    for command, run, heading in _SECTIONS:
+        scale = ["--iterations", str(args.iterations), "--seeds", str(args.seeds)] if command == "compare" else []
+        sub_argv = [command, *scale, "--out", os.path.join(args.out, command)] + (["--quiet"] if args.quiet else [])
+        sub = parser.parse_args(sub_argv)
+        sub.made_dirs = args.made_dirs  # what a failure takes away again (main)
+        print(f"== {heading}: weightinit {shlex.join(sub_argv)}", flush=True)
+        report = run(sub, sub_argv)
+        print()
+        lines += [""] + report.lines(f"## {heading}", folder=command + "/")
+        lines += ["", f"Its files: `{command}/` ([its report]({command}/report.md))."]
+    path = _write(out, lines)
+    print(f"wrote {path}")
+
+
+_COMMANDS: Dict[str, Callable[[argparse.Namespace, Sequence[str]], Any]] = {
+    **{command: run for command, run, _ in _SECTIONS}, "all": _all}
 
 
 # What the output's few non-ASCII characters become on a stream that cannot encode them
@@ -495,7 +580,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     try:
         if args.threads is not None:
             set_num_threads(args.threads)
-        {"compare": _compare, "ranges": _ranges, "depth": _depth}[args.command](args, argv)
+        _COMMANDS[args.command](args, argv)
     except (ValueError, TypeError, OverflowError) as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 2
