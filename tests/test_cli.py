@@ -279,6 +279,58 @@ def test_a_closed_pipe_ends_the_command_without_an_error_message(tmp_path):
     assert (tmp_path / "r" / "ranges.png").exists()
 
 
+def test_a_closed_pipe_does_not_stop_all_before_its_last_section(tmp_path):
+    """weightinit all | head: the reader goes after the first lines; every section still runs and
+    the report is written, and the status says the output was not all read."""
+    code = ("import subprocess, sys\n"
+            "p = subprocess.Popen([sys.executable, '-m', 'weightinit', 'all', '--iterations', '5', '--seeds', '1',"
+            f" '--out', {str(tmp_path / 'a')!r}], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+            "p.stdout.readline()\n"
+            "p.stdout.close()\n"
+            "err = p.stderr.read().decode()\n"
+            "print(p.wait(), repr(err))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "1 ''"
+    assert (tmp_path / "a" / "depth" / "depth.csv").exists() and (tmp_path / "a" / "report.md").exists()
+
+
+def test_all_takes_an_output_directory_that_starts_with_a_dash(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["all", "--iterations", "5", "--seeds", "1", "--quiet", "--out=-x"]) == 0
+    assert (tmp_path / "-x" / "compare" / "results.npz").exists() and (tmp_path / "-x" / "report.md").exists()
+    assert "weightinit compare --iterations 5 --seeds 1 --out=-x/compare --quiet" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["--schemes", "he"], "(--schemes is an option of compare, ranges and depth: all runs each with its defaults; "
+                          "run weightinit compare alone to set it)"),
+    (["--seed=3"], "(--seed is an option of ranges and depth: "),  # not "did you mean --seeds?"
+    (["--iteration", "5"], "(did you mean --iterations?)"),
+])
+def test_all_says_which_command_takes_an_option_it_does_not(argv, hint, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["all", *argv])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.startswith("weightinit all: error: unrecognized arguments: ") and hint in err
+
+
+def test_all_checks_every_directory_before_any_work_and_leaves_no_stale_report(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["all", "--iterations", "5", "--seeds", "1", "--quiet", "--out", str(out)]) == 0
+    (out / "depth" / "depth.csv").unlink()
+    for f in (out / "depth").iterdir():
+        f.unlink()
+    (out / "depth").rmdir()
+    (out / "depth").write_text("a file where the section's directory goes")
+    calls = []
+    monkeypatch.setattr(experiments, "compare", lambda *a, **k: calls.append(a))
+    assert main(["all", "--iterations", "5", "--seeds", "1", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert calls == [] and "cannot write to output directory" in err and len(err.splitlines()) == 1
+    assert not (out / "report.md").exists()  # it described the depth section that is no longer there
+    assert (out / "compare" / "results.npz").exists()  # the last run's sections stay
+
+
 def test_depth_of_an_exploding_network_stays_finite_and_quiet(recwarn):
     """randn*100 through 60 relu layers: activations reach ~1e150, which numpy's std
     squares into inf (with overflow warnings); the profile's stds scale first."""
@@ -413,7 +465,7 @@ def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, caps
     tables, sections = [], []
     for command in ("compare", "ranges", "depth"):
         alone = tmp_path / "alone" / command
-        argv = [command, *(scale if command == "compare" else []), "--out", str(alone), "--quiet"]
+        argv = [command, *(scale if command == "compare" else []), f"--out={alone}", "--quiet"]
         assert main(argv) == 0
         tables += [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
         # The same files with the same contents, but for the command line that heads the report.
@@ -595,6 +647,8 @@ def test_a_long_run_without_a_bar_says_once_how_long_it_will_take(tmp_path, caps
                         r"pace \(Ctrl-C stops\)\n", err), err
     assert main(argv + ["--quiet"]) == 0
     assert capsys.readouterr().err == ""
+    assert main(["all", "--iterations", "3000", "--seeds", "2", "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err.startswith("weightinit all: training: about ")  # the command typed
 
 
 def test_the_estimate_takes_the_pace_from_the_first_report_not_from_the_setup(capsys, monkeypatch):
@@ -896,6 +950,11 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
     err = capsys.readouterr().err
     assert "not enough memory" in err and "--seeds" in err and "record_every" not in err
     assert len(err.strip().splitlines()) == 1
+    # all's advice names only options all takes
+    assert main(["all", "--iterations", "5", "--seeds", "2", "--quiet", "--out", str(tmp_path / "a")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("weightinit all: error: not enough memory") and "--seeds or --threads would need less" in err
+    assert "--schemes" not in err and "--hidden" not in err
 
 
 def test_depth_keeps_tiny_stds_that_are_not_rounding():

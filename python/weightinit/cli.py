@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
                                                      "Run a command with --help for its options.")
     parser.add_argument("--version", action="version", version=f"weightinit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth,all}", parser_class=_Parser)
+    parser.set_defaults(commands=sub.choices)  # each command's parser by name, for all's hints (main)
     parser.set_defaults(command_parser=parser)  # each command's parser, for main() to report with
     formatter = _Defaults  # every option's default is printed
 
@@ -172,19 +173,19 @@ def _parser() -> argparse.ArgumentParser:
                                    "(OUT/compare, OUT/ranges, OUT/depth, with its own report.md), and writes "
                                    "OUT/report.md with every table and figure. --iterations and --seeds set compare's "
                                    "scale; each command run alone takes all of its options.")
-    _iterations(p)
-    _seeds(p)
+    _iterations(p, "compare's gradient steps")
+    _seeds(p, "compare's seeds, 0..N-1 per scheme")
     p.set_defaults(command_parser=p)
     _outputs(p, "weightinit-out", "output directory: each command's files in a directory of its name, and report.md")
     return parser
 
 
-def _iterations(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help="gradient steps")
+def _iterations(p: argparse.ArgumentParser, text: str = "gradient steps") -> None:
+    p.add_argument("--iterations", type=_int_at_least(1, MAX_STEPS), default=10000, help=text)
 
 
-def _seeds(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N", help="seeds 0..N-1 per scheme")
+def _seeds(p: argparse.ArgumentParser, text: str = "seeds 0..N-1 per scheme") -> None:
+    p.add_argument("--seeds", type=_int_at_least(1, 100_000), default=8, metavar="N", help=text)
 
 
 # The most layers depth's tables show.
@@ -279,6 +280,33 @@ def _output_dir(args: argparse.Namespace) -> str:
     return path
 
 
+class _Stdout:
+    """Whether stdout's reader has gone (| head): from then on the commands' output goes nowhere,
+    their work goes on (every file is written, every section of all run), and the command exits
+    with status 1 (main resets it)."""
+
+    gone = False
+
+
+def _say(text: str = "") -> None:
+    """Prints a line of a command's output, flushed."""
+    if _Stdout.gone:
+        return
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _Stdout.gone = True
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    """Points stdout's descriptor at /dev/null: flushing it at exit would fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
+        pass
+
+
 class _Report(NamedTuple):
     """What a command's report.md says: the command line, the table, notes, and the images beside it."""
 
@@ -287,10 +315,10 @@ class _Report(NamedTuple):
     images: Sequence[str]
     notes: str = ""
 
-    def lines(self, heading: str, folder: str = "") -> List[str]:
-        """The report under heading, its images' paths prefixed by folder (the report's directory,
-        from where the lines are written)."""
-        lines = [heading, "", *_command_line(self.argv), "", self.table, ""]
+    def body(self, folder: str = "") -> List[str]:
+        """The report's lines below its heading, its images' paths prefixed by folder (the
+        report's directory, from where the lines are written)."""
+        lines = [*_command_line(self.argv), "", self.table, ""]
         if self.notes:
             lines += [self.notes, ""]
         return lines + [f"![{os.path.splitext(name)[0]}]({folder}{name})" for name in self.images]
@@ -310,7 +338,7 @@ def _write(out: str, lines: Sequence[str]) -> str:
 
 def _report(out: str, report: _Report) -> str:
     """Writes report as out/report.md; its path."""
-    return _write(out, report.lines(f"# weightinit {report.argv[0]}"))
+    return _write(out, [f"# weightinit {report.argv[0]}", "", *report.body()])
 
 
 def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
@@ -319,15 +347,16 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args)
-    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=args.command_parser.prog)
+    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=getattr(args, "within", args.command_parser).prog)
     start = time.perf_counter()
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
                                                    examples=args.examples)
-    except SweepTooLarge as exc:  # its advice in this command's options
-        raise MemoryError(f"{exc.need}: fewer --seeds or --schemes, fewer --threads, --examples or a smaller "
-                          "--hidden would need less") from None
+    except SweepTooLarge as exc:  # its advice in the options of the command typed
+        advice = ("fewer --seeds or --threads" if hasattr(args, "within") else
+                  "fewer --seeds or --schemes, fewer --threads, --examples or a smaller --hidden")
+        raise MemoryError(f"{exc.need}: {advice} would need less") from None
     finally:
         bar.close()
     seconds = time.perf_counter() - start
@@ -359,14 +388,14 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
-    print(_on_terminal(table))
+    _say(_on_terminal(table))
     if constant:
-        print(constant.replace("`", ""))
+        _say(constant.replace("`", ""))
     if moving:
-        print(_on_terminal(moving))
-    print(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
+        _say(_on_terminal(moving))
+    _say(f"\n{counted(runs, 'run')} of {counted(args.iterations, 'iteration')} ({args.dataset}, "
           f"{counted(X.shape[1], 'point')}, {list(result.layer_sizes)}) in {seconds:.2f} s")
-    print(f"wrote {', '.join(os.path.join(out, i) for i in images)}, {saved} and {path}")
+    _say(f"wrote {', '.join(os.path.join(out, i) for i in images)}, {saved} and {path}")
     return report
 
 
@@ -404,8 +433,8 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
-    print(_on_terminal(table))
-    print(f"wrote {os.path.join(out, images[0])} and {path}")
+    _say(_on_terminal(table))
+    _say(f"wrote {os.path.join(out, images[0])} and {path}")
     return report
 
 
@@ -462,10 +491,10 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization." + sample)
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
-    print(_on_terminal(table))
+    _say(_on_terminal(table))
     if len(shown) < args.depth:
-        print(f"(the tables show {len(shown)} of the {args.depth} layers)")
-    print(f"wrote {os.path.join(out, images[0])}, {data} and {path}")
+        _say(f"(the tables show {len(shown)} of the {args.depth} layers)")
+    _say(f"wrote {os.path.join(out, images[0])}, {data} and {path}")
     return report
 
 
@@ -480,21 +509,30 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
     with its report.md), then OUT/report.md with every section."""
     out = _output_dir(args)
+    stale = os.path.join(out, "report.md")
+    if os.path.isfile(stale):  # a failed run leaves no report of another run's files
+        os.remove(stale)
     parser = _parser()
-    lines = ["# weightinit all", "", *_command_line(argv), "",
-             "Each section is one command's report; the command that runs it alone heads it."]
+    runs = []
     for command, run, heading in _SECTIONS:
         scale = ["--iterations", str(args.iterations), "--seeds", str(args.seeds)] if command == "compare" else []
-        sub_argv = [command, *scale, "--out", os.path.join(args.out, command)] + (["--quiet"] if args.quiet else [])
+        # --out=DIR in one word: a DIR that starts with "-" is not an option
+        sub_argv = [command, *scale, f"--out={os.path.join(args.out, command)}"] + (["--quiet"] if args.quiet else [])
         sub = parser.parse_args(sub_argv)
         sub.made_dirs = args.made_dirs  # what a failure takes away again (main)
-        print(f"== {heading}: weightinit {shlex.join(sub_argv)}", flush=True)
+        sub.within = args.command_parser  # named in progress and advice
+        _output_dir(sub)  # every directory checked before the first section's work
+        runs.append((command, run, heading, sub, sub_argv))
+    lines = ["# weightinit all", "", *_command_line(argv), "",
+             "Each section is one command's report; the command that runs it alone heads it."]
+    for command, run, heading, sub, sub_argv in runs:
+        _say(f"== {heading}: weightinit {shlex.join(sub_argv)}")
         report = run(sub, sub_argv)
-        print()
-        lines += [""] + report.lines(f"## {heading}", folder=command + "/")
-        lines += ["", f"Its files: `{command}/` ([its report]({command}/report.md))."]
+        _say()
+        lines += ["", f"## {heading}", "", f"In `{command}/`, with [its own report]({command}/report.md)."]
+        lines += ["", *report.body(folder=command + "/")]
     path = _write(out, lines)
-    print(f"wrote {path}")
+    _say(f"wrote {path}")
 
 
 _COMMANDS: Dict[str, Callable[[argparse.Namespace, Sequence[str]], Any]] = {
@@ -542,6 +580,21 @@ def _close_option(parser: argparse.ArgumentParser, extra: Sequence[str]) -> str:
     return ""
 
 
+def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str]) -> str:
+    """For all: ' (--schemes is an option of compare, ranges and depth: ...)' for the first
+    unknown option that one of the commands it runs takes (all runs them with their defaults,
+    and --seed is not its --seeds); else ''."""
+    if args.command != "all":
+        return ""
+    for word in extra:
+        name = word.split("=", 1)[0]
+        takers = [c for c, _, _ in _SECTIONS if name.startswith("--") and name in args.commands[c]._option_string_actions]
+        if takers:
+            return (f" ({name} is an option of {' and '.join(', '.join(takers).rsplit(', ', 1))}: all runs each "
+                    f"with its defaults; run weightinit {takers[0]} alone to set it)")
+    return ""
+
+
 def _spell_where_needed() -> None:
     """Lets stdout and stderr print what their encoding cannot, instead of raising after the work."""
     for stream in (sys.stdout, sys.stderr):
@@ -558,11 +611,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's parser: "weightinit compare: error: ..."
-        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_option(args.command_parser, extra)}")
+        hint = _option_of_a_command(args, extra) or _close_option(args.command_parser, extra)
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     if args.command is None:  # no command: say what there is
         parser.print_help()
         return 0
     args.made_dirs = []
+    _Stdout.gone = False
     status = 1
     try:
         status = _run(args, argv)
@@ -581,6 +636,8 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         if args.threads is not None:
             set_num_threads(args.threads)
         _COMMANDS[args.command](args, argv)
+        if _Stdout.gone:  # the files are written; the output was not all read
+            return 1
     except (ValueError, TypeError, OverflowError) as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -588,10 +645,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(f"weightinit {args.command}: error: not enough memory for these settings ({exc})", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (| head) stopped reading; the files are written by then
-        try:  # stdout points at the closed pipe: flushing it at exit would fail again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
-            pass
+        _stdout_to_devnull()
         return 1
     except OSError as exc:
         print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
