@@ -1270,8 +1270,8 @@ def test_examples_beyond_memory_are_refused_before_any_draw(monkeypatch, tmp_pat
     # A data set asked for directly is checked as well, in its own argument's name.
     monkeypatch.setattr(_args, "physical_memory", lambda: 2**20)
     with pytest.raises(MemoryError, match=r"n_per_class=5000000: drawing 10000000 examples .* more than the 1.0 MB this process"):
-        datasets.moons(5_000_000)
-    X, _ = datasets.moons(1000)  # 80 kB of drawing is not checked at all
+        datasets.moons(n_per_class=5_000_000)
+    X, _ = datasets.moons(n_per_class=1000)  # 80 kB of drawing is not checked at all
     assert X.shape == (2, 2000)
 
 

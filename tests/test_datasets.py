@@ -10,7 +10,7 @@ CENTRES = np.array([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)])  # datasets.blobs' d
 
 
 def test_moons_are_sklearns_half_circles():
-    X, Y = datasets.moons(5, noise=0.0, rng=0)
+    X, Y = datasets.moons(n_per_class=5, noise=0.0, rng=0)
     t = np.linspace(0.0, np.pi, 5)
     expected = np.hstack([np.stack([np.cos(t), np.sin(t)]), np.stack([1 - np.cos(t), 0.5 - np.sin(t)])])
     np.testing.assert_allclose(X, expected, rtol=0, atol=1e-15)
@@ -18,7 +18,7 @@ def test_moons_are_sklearns_half_circles():
 
 
 def test_circles_are_two_concentric_rings_without_a_repeated_point():
-    X, Y = datasets.circles(4, noise=0.0, factor=0.5, rng=0)
+    X, Y = datasets.circles(n_per_class=4, noise=0.0, factor=0.5, rng=0)
     ring = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
     np.testing.assert_allclose(X, np.hstack([ring, 0.5 * ring]), rtol=0, atol=1e-15)
     assert Y.tolist() == [[0] * 4 + [1] * 4]
@@ -28,15 +28,15 @@ def test_circles_are_two_concentric_rings_without_a_repeated_point():
 def test_noise_is_a_standard_deviation(make):
     """noise = 0.1 adds N(0, 0.1^2) to every coordinate: 4000 values give its std within 5%
     (a variance taken for a std gives 0.01)."""
-    noisy, _ = make(1000, noise=0.1, rng=7)
-    clean, _ = make(1000, noise=0.0, rng=7)
+    noisy, _ = make(n_per_class=1000, noise=0.1, rng=7)
+    clean, _ = make(n_per_class=1000, noise=0.0, rng=7)
     assert abs((noisy - clean).std() - 0.1) < 0.005
 
 
 def test_blobs_are_one_class_after_another_around_their_centres():
     """Class c takes columns c n .. (c + 1) n - 1, so a seed gives the same columns in compare's
     blobs runs; each class's mean lies at its centre (50 points of std 0.5: within 0.25)."""
-    X, Y = datasets.blobs(50, std=0.5, rng=3)
+    X, Y = datasets.blobs(n_per_class=50, std=0.5, rng=3)
     assert Y.shape == (3, 150) and (Y.argmax(axis=0) == np.repeat(np.arange(3), 50)).all()
     np.testing.assert_allclose(X.reshape(2, 3, 50).mean(axis=2).T, CENTRES, atol=0.25)
 
@@ -51,3 +51,13 @@ def test_compares_blobs_are_three_default_blobs_of_std_one_and_a_half():
     np.testing.assert_array_equal(Y, Y_ref)
     assert X.shape == (2, 300) and Y.shape == (3, 300)
     assert abs((X - CENTRES[Y.argmax(axis=0)].T).std() - 1.5) < 0.1
+
+
+@pytest.mark.parametrize("make", [datasets.moons, datasets.circles, datasets.blobs])
+def test_the_size_of_the_scikit_learn_style_sets_is_a_keyword(make):
+    """planar_flower(1) is the flower of seed 1; moons(1) took 1 as n_per_class and gave two
+    points without a word. Their arguments are keywords only."""
+    with pytest.raises(TypeError, match="positional"):
+        make(1)
+    X, _ = make(n_per_class=3, rng=1)
+    assert X.shape[1] == 3 * (3 if make is datasets.blobs else 2)

@@ -52,17 +52,17 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     # Data sets.
     (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
     (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, "rng must be None, an int seed or a"),
-    (lambda: datasets.blobs("3"), TypeError, "n_per_class"),
-    (lambda: datasets.blobs(2.5), TypeError, "n_per_class"),
+    (lambda: datasets.blobs(n_per_class="3"), TypeError, "n_per_class"),
+    (lambda: datasets.blobs(n_per_class=2.5), TypeError, "n_per_class"),
     (lambda: datasets.blobs(centers=[[]]), ValueError, "centers"),  # X of shape (0, 300) before
     # helper-72's fuzzing: NumPy's wording (the argument unnamed) or a silently non-finite X before.
-    (lambda: datasets.blobs(3, rng=-1), ValueError, "rng"),
-    (lambda: datasets.blobs(3, centers=[[np.nan, 0.0]]), ValueError, "centers"),
-    (lambda: datasets.blobs(3, centers=[[np.inf, 0.0]]), ValueError, "centers"),
-    (lambda: datasets.blobs(2**62), MemoryError, "n_per_class"),  # "negative dimensions" before
+    (lambda: datasets.blobs(n_per_class=3, rng=-1), ValueError, "rng"),
+    (lambda: datasets.blobs(n_per_class=3, centers=[[np.nan, 0.0]]), ValueError, "centers"),
+    (lambda: datasets.blobs(n_per_class=3, centers=[[np.inf, 0.0]]), ValueError, "centers"),
+    (lambda: datasets.blobs(n_per_class=2**62), MemoryError, "n_per_class"),  # "negative dimensions" before
     (lambda: datasets.planar_flower(0, m=2**62), MemoryError, "m="),  # "array is too big"
-    (lambda: datasets.moons(2**62), MemoryError, "n_per_class"),
-    (lambda: datasets.circles(2**62), MemoryError, "n_per_class"),
+    (lambda: datasets.moons(n_per_class=2**62), MemoryError, "n_per_class"),
+    (lambda: datasets.circles(n_per_class=2**62), MemoryError, "n_per_class"),
     # A dimension beyond float range: an OverflowError from the fans before.
     (lambda: wi.he_uniform((1, 2**1030)), MemoryError, "shape"),
     (lambda: wi.xavier_normal((2**1100, 2)), MemoryError, "shape"),
@@ -73,7 +73,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.fans.fan_for_mode(2**1030, 1, "fan_geo_avg"), ValueError, "fan_in"),
     # rng=True would be seed 1 (NumPy takes a bool as an int): a user meaning "random" got a fixed key.
     (lambda: wi.normal(3, rng=True), TypeError, "rng.*bool"),
-    (lambda: datasets.moons(3, rng=False), TypeError, "rng.*bool"),
+    (lambda: datasets.moons(n_per_class=3, rng=False), TypeError, "rng.*bool"),
     # A big-endian out was refused as "dtype float16, float32 or float64, got >f8".
     (lambda: wi.normal(out=np.zeros(3, ">f8")), TypeError, "byte order"),
     # A real number beyond float range that is not an int: an AttributeError (bit_length) before.
@@ -375,7 +375,7 @@ def test_a_fit_of_no_steps_blames_no_update():
 
 def test_ragged_centers_and_negative_planar_seeds_are_named():
     with pytest.raises(ValueError, match="centers"):
-        datasets.blobs(5, centers=[[1, 2], [3]])
+        datasets.blobs(n_per_class=5, centers=[[1, 2], [3]])
     with pytest.raises(ValueError, match="rng.*-1"):
         datasets.planar_flower(-1)
 
@@ -392,9 +392,9 @@ def test_parameters_saved_with_savez_load_back_into_a_network(tmp_path):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: datasets.moons(10, noise=1e308, rng=0),
-    lambda: datasets.circles(10, noise=1e308, rng=0),
-    lambda: datasets.blobs(10, std=1e308, centers=[[1.7e308, 0.0]], rng=0),
+    lambda: datasets.moons(n_per_class=10, noise=1e308, rng=0),
+    lambda: datasets.circles(n_per_class=10, noise=1e308, rng=0),
+    lambda: datasets.blobs(n_per_class=10, std=1e308, centers=[[1.7e308, 0.0]], rng=0),
     lambda: datasets.planar_flower(1, noise=1e308),  # nan: t's noise inside sin
     lambda: datasets.planar_flower(1, petals=1e308, noise=1e308),
 ])
@@ -471,7 +471,7 @@ def test_a_shape_beyond_float_range_is_named_in_few_words():
 
 def test_centers_of_the_wrong_kind_are_a_type_error():
     with pytest.raises(TypeError, match="centers"):
-        datasets.blobs(5, centers=object())
+        datasets.blobs(n_per_class=5, centers=object())
 
 
 def test_the_memory_free_now_limits_too(monkeypatch):

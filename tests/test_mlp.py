@@ -453,12 +453,12 @@ def test_softmax_of_logits_far_apart_is_finite_and_exact():
 
 
 def test_softmax_separates_three_blobs():
-    X, Y = datasets.blobs(100, std=1.0, rng=0)
+    X, Y = datasets.blobs(n_per_class=100, std=1.0, rng=0)
     net = wi.MLP([2, 16, 3], activations=["tanh", "softmax"], init="xavier_uniform", rng=1)
     costs = net.fit(X, Y, iterations=500, learning_rate=0.5)
     assert costs[-1] < costs[0]
     assert net.accuracy(X, Y) > 0.95
-    Xt, Yt = datasets.blobs(100, std=1.0, rng=1)
+    Xt, Yt = datasets.blobs(n_per_class=100, std=1.0, rng=1)
     assert net.accuracy(Xt, Yt) > 0.95
     assert net.predict(Xt).shape == (300,)
 

@@ -23,8 +23,8 @@ def flower():
 
 
 def three_blobs():
-    X, Y = datasets.blobs(20, rng=1, std=1.5)
-    X_test, Y_test = datasets.blobs(10, rng=2, std=1.5)
+    X, Y = datasets.blobs(n_per_class=20, rng=1, std=1.5)
+    X_test, Y_test = datasets.blobs(n_per_class=10, rng=2, std=1.5)
     return X, Y, X_test, Y_test
 
 
