@@ -1335,3 +1335,25 @@ def test_gradients_can_return_the_activations_of_their_own_pass(dtype):
         assert grads.keys() == alone.keys()
         for k in grads:
             assert grads[k].tobytes() == alone[k].tobytes()
+
+
+def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
+    """torch's CrossEntropyLoss takes class indices, and predict returns them: fit, cost,
+    accuracy and gradients take m integer indices as the one-hot columns they stand for."""
+    X, Y = datasets.blobs(n_per_class=30, std=1.0, rng=0)
+    labels = np.argmax(Y, axis=0)
+    a = wi.MLP([2, 5, 3], activations=["tanh", "softmax"], rng=4)
+    b = wi.MLP([2, 5, 3], activations=["tanh", "softmax"], rng=4)
+    np.testing.assert_array_equal(a.fit(X, Y, iterations=20), b.fit(X, list(labels), iterations=20))
+    for k, v in a.parameters.items():
+        np.testing.assert_array_equal(v, b.parameters[k])
+    assert a.cost(X, Y) == b.cost(X, labels.astype(np.int8))
+    assert a.accuracy(X, Y) == b.accuracy(X, b.predict(X)) == np.mean(b.predict(X) == labels)
+    ga, gb = a.gradients(X, Y), b.gradients(X, labels)
+    assert all(np.array_equal(ga[k], gb[k]) for k in ga)
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 3\), got 0 to 3"):
+        b.cost(X, np.where(labels == 2, 3, labels))
+    with pytest.raises(ValueError, match="one class index per example"):
+        b.cost(X, labels[:-1])
+    with pytest.raises(ValueError, match="integer class indices"):
+        b.cost(X, labels.astype(float))  # floats: no guessing which they are

@@ -451,6 +451,8 @@ class MLP:
         return X
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
+        if self.loss == "softmax_cross_entropy":
+            Y = self._one_hot(Y, m, name)
         arr = _matrix(Y, name, self.dtype, rows=self.layer_sizes[-1], cols=m)
         if self.loss == "binary_cross_entropy" and np.count_nonzero((arr == 0) | (arr == 1)) != arr.size:
             raise ValueError(f"{name} must hold labels 0 or 1 for binary_cross_entropy")
@@ -467,6 +469,25 @@ class MLP:
                 raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
                                  "softmax_cross_entropy")
         return arr
+
+    def _one_hot(self, Y: Any, m: int, name: str) -> Any:
+        """Softmax targets given as m integer class indices (what predict returns, torch's
+        CrossEntropyLoss takes) as one-hot columns; anything else as it is."""
+        if isinstance(Y, (np.ndarray, list, tuple)) or hasattr(Y, "__array__"):
+            arr = np.asarray(Y)
+            if arr.ndim == 1:
+                k = self.layer_sizes[-1]
+                if not np.issubdtype(arr.dtype, np.integer):
+                    raise ValueError(f"{name} must be one-hot columns ({k}, m) or m integer class indices for "
+                                     f"softmax_cross_entropy, got shape {arr.shape} of {arr.dtype}")
+                if arr.size != m:
+                    raise ValueError(f"{name} must hold one class index per example ({m}), got {arr.size}")
+                if arr.size and (arr.min() < 0 or arr.max() >= k):
+                    raise ValueError(f"{name}'s class indices must lie in [0, {k}), got {arr.min()} to {arr.max()}")
+                one_hot = np.zeros((k, m), dtype=self.dtype)
+                one_hot[arr, np.arange(m)] = 1
+                return one_hot
+        return Y
 
     def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> EngineMemory:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""
@@ -558,6 +579,9 @@ class MLP:
         rng: Any = None,
     ) -> np.ndarray:
         """Train in place; returns the costs of steps 0, record_every, 2 record_every, ...
+
+        ``X`` is ``(n_features, m)``, ``Y`` ``(n_outputs, m)``; for softmax, one-hot columns
+        or ``m`` integer class indices (as ``cost``, ``accuracy`` and ``gradients`` take it).
 
         ``batch_size=None`` (or >= m) is full-batch gradient descent, as the prototype;
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
