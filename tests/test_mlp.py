@@ -1357,3 +1357,17 @@ def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
         b.cost(X, labels[:-1])
     with pytest.raises(ValueError, match="integer class indices"):
         b.cost(X, labels.astype(float))  # floats: no guessing which they are
+
+
+def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
+    """torch's xavier_uniform_(tensor) or np.ones said only "unexpected keyword argument 'rng'"."""
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'rng'; a callable init is called as "
+                                        r"init\(shape, rng=\.\.\., dtype=\.\.\.\)"):
+        wi.MLP([2, 4, 1], init=lambda shape: np.ones(shape))
+
+    def broken(shape, rng=None, dtype=None):  # takes the call; its own TypeError is its own
+        return np.ones(shape) + "x"
+
+    with pytest.raises(TypeError) as info:
+        wi.MLP([2, 4, 1], init=broken)
+    assert "called as" not in str(info.value) and "cannot initialize layer 1" in str(info.value)

@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import copy
+import inspect
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
@@ -163,6 +164,19 @@ def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any
     return W
 
 
+def _call_hint(f: Callable[..., Any]) -> str:
+    """'; an init callable is called as ...' where f cannot take the call (torch's
+    xavier_uniform_(tensor), np.ones), else ''."""
+    try:
+        inspect.signature(f).bind((1, 1), rng=None, dtype=None, **_layer_axes(f))
+    except TypeError:
+        return ("; a callable init is called as init(shape, rng=..., dtype=...) and returns the array "
+                "(weightinit's own, wi.get(name), are)")
+    except ValueError:  # no signature to read (some builtins): the error says what it can
+        pass
+    return ""
+
+
 def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dtype: np.dtype,
                   keep: bool = True) -> List[np.ndarray]:
     """Each layer's W of a network of ``sizes``, drawn from ``rng`` in order, as ``MLP(init=...)``
@@ -186,7 +200,8 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
         except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
             if str(exc).startswith(f"{who} returned"):  # its own result, named already
                 raise
-            raise type(exc)(f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}") from exc
+            raise type(exc)(f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}"
+                            f"{_call_hint(f) if isinstance(exc, TypeError) else ''}") from exc
         try:
             M = _matrix(W, f"W{l + 1}", dtype)
         except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
