@@ -1360,7 +1360,9 @@ def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
 
 
 def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
-    """torch's xavier_uniform_(tensor) or np.ones said only "unexpected keyword argument 'rng'"."""
+    """torch's xavier_uniform_(tensor) or np.ones said only "unexpected keyword argument 'rng'".
+    An init's own TypeError is reworded as a TypeError, even where its class takes no plain
+    message (NumPy's UFuncTypeError: rebuilding it said "missing argument 'dtypes'")."""
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'rng'; a callable init is called as "
                                         r"init\(shape, rng=\.\.\., dtype=\.\.\.\)"):
         wi.MLP([2, 4, 1], init=lambda shape: np.ones(shape))

@@ -22,6 +22,19 @@ _MAX_DIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32  # NumPy's most
 MAX_BYTES = 2**63 - 1  # the largest array NumPy (and the core's ptrdiff_t) can address
 
 
+def reworded(exc: Exception, message: str) -> Exception:
+    """An error of exc's kind saying message: exc's own type where it takes a plain message,
+    else the built-in TypeError or ValueError it derives from (NumPy's UFuncTypeError and
+    UnicodeDecodeError take other arguments: building them raised a TypeError of its own)."""
+    try:
+        new = type(exc)(message)
+        if str(new) == message:
+            return new
+    except Exception:  # noqa: BLE001 - any constructor that does not take the message
+        pass
+    return (TypeError if isinstance(exc, TypeError) else ValueError)(message)
+
+
 def real(value: Any, name: str, *, finite: bool = True) -> float:
     """value as a Python float; TypeError if it is not a real number, ValueError if NaN (or inf)."""
     if type(value) is float and math.isfinite(value):
@@ -238,8 +251,8 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} must be None, an int >= 0, a sequence of ints, a SeedSequence, "
-                        f"a BitGenerator or a Generator: {exc}") from None
+        raise reworded(exc, f"{name} must be None, an int >= 0, a sequence of ints, a SeedSequence, "
+                            f"a BitGenerator or a Generator: {exc}") from None
 
 
 def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.random.RandomState:
@@ -254,8 +267,8 @@ def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.ran
         return np.random.RandomState(seed)
     except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
         kinds = "None, an int seed or a np.random.RandomState" if takes_stream else "None or an int seed"
-        raise type(exc)(f"{name} must be {kinds} (the article's legacy stream, seeds in [0, 2**32 - 1]), "
-                        f"got {seed!r}: {exc}") from None
+        raise reworded(exc, f"{name} must be {kinds} (the article's legacy stream, seeds in [0, 2**32 - 1]), "
+                            f"got {seed!r}: {exc}") from None
 
 
 def _tensor_hint(obj: Any) -> str:

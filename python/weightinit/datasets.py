@@ -93,7 +93,7 @@ def blobs(
     try:
         c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
     except (TypeError, ValueError) as exc:  # ragged rows (ValueError), objects that are no numbers (TypeError)
-        raise type(exc)(f"centers must be a (k, n_features) array of numbers: {exc}") from None
+        raise _args.reworded(exc, f"centers must be a (k, n_features) array of numbers: {exc}") from None
     if c.ndim != 2 or c.size < 1:
         raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")
     if not np.isfinite(c).all():

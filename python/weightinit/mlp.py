@@ -200,12 +200,12 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
         except (TypeError, ValueError) as exc:  # e.g. sparse without its sparsity, dirac on 2-D
             if str(exc).startswith(f"{who} returned"):  # its own result, named already
                 raise
-            raise type(exc)(f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}"
-                            f"{_call_hint(f) if isinstance(exc, TypeError) else ''}") from exc
+            raise _args.reworded(exc, f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}"
+                                      f"{_call_hint(f) if isinstance(exc, TypeError) else ''}") from exc
         try:
             M = _matrix(W, f"W{l + 1}", dtype)
         except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
-            raise type(exc)(f"{who}: {exc}") from exc
+            raise _args.reworded(exc, f"{who}: {exc}") from exc
         fresh = not np.may_share_memory(M, W) or (isinstance(each, str) and type(W) is np.ndarray
                                                     and W.flags.writeable)
         out.append(M if fresh or not keep else M.copy())

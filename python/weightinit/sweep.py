@@ -468,7 +468,7 @@ def sweep(
     def reraise(exc: Exception, k: int) -> NoReturn:
         """exc again; an init that cannot fill a layer named by its place in inits."""
         if str(exc).startswith("init="):
-            raise type(exc)(f"{wheres[k]}{str(exc)[len('init'):]}") from exc
+            raise _args.reworded(exc, f"{wheres[k]}{str(exc)[len('init'):]}") from exc
         raise exc
 
     try:
