@@ -731,3 +731,24 @@ def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
     sweep_module._check_memory(*args, 2, False)
     assert charged[2] < charged[0]  # fewer threads, fewer workers charged
 
+
+
+def test_results_compare_equal_by_value_through_pickle_and_save():
+    """r == r2 raised "truth value of an array is ambiguous" (the dataclass's comparison)."""
+    import io
+    import pickle
+
+    X, Y = datasets.planar_flower(1, 40)
+    big = ("big", functools.partial(wi.normal, std=100.0))
+    kw = dict(iterations=30, learning_rate=50.0, activations=["relu", "identity"], loss="mse")
+    r = wi.sweep(X, Y, [2, 3, 1], ["zeros", big], seeds=[0, 1], **kw)
+    assert r.diverged.any() and np.isnan(r.costs).any()  # nan costs compare equal to themselves
+    assert r == pickle.loads(pickle.dumps(r))
+    f = io.BytesIO()
+    r.save(f)
+    f.seek(0)
+    assert r == wi.SweepResult.load(f)
+    other = wi.sweep(X, Y, [2, 3, 1], ["zeros", big], seeds=[0, 2], **kw)
+    assert r != other and r != "a result"
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(r)

@@ -26,7 +26,7 @@ import numbers
 import os
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import IO, Any, Callable, List, NoReturn, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -78,7 +78,18 @@ def _index(value: Any, name: str, n: int) -> int:
     return i % n
 
 
-@dataclass
+def _same(a: Any, b: Any) -> bool:
+    """a and b equal to the bit for SweepResult.__eq__: arrays (also within lists and tuples) of
+    one dtype and shape with equal values, nan equal to nan."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+@dataclass(eq=False)
 class SweepResult:
     """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
 
@@ -108,6 +119,15 @@ class SweepResult:
     test_accuracy: np.ndarray
     diverged: np.ndarray
     parameters: List[Tuple[np.ndarray, np.ndarray]] = field(repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        """The same runs with the same bits: every field, arrays by dtype, shape and values
+        (nan equal to nan: a diverged run's costs). The generated comparison raised on arrays."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and the arrays are mutable
 
     def __repr__(self) -> str:
         runs = len(self.inits) * len(self.seeds)
