@@ -786,6 +786,13 @@ def test_bad_data_and_arguments():
         net.fit(X.T, Y)
     with pytest.raises(ValueError, match=r"Y must be 2-D, got shape \(5,\) \(one row per output"):
         net.fit(X, np.zeros(5))
+    with pytest.raises(ValueError, match=r"X must be 2-D, got shape \(2,\) \(one example is a column: "
+                                         r"X.reshape\(-1, 1\)\)"):
+        net.predict(np.zeros(2))
+    p = net.parameters
+    p["b1"] = p["b1"].ravel()  # torch's layout
+    with pytest.raises(ValueError, match=r"b1 must be 2-D, got shape \(\d+,\) \(a column: b1.reshape\(-1, 1\)"):
+        net.parameters = p
     with pytest.raises(ValueError, match="X must be finite"):
         net.fit(np.full((2, 5), np.nan), Y)
     with pytest.raises(ValueError, match="labels 0 or 1"):

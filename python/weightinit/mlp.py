@@ -233,7 +233,13 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
     data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
         per_row = "feature" if name[0] == "X" else "output"
-        hint = f" (one row per {per_row}: {name}.reshape(1, -1))" if data and arr.ndim == 1 and rows == 1 else ""
+        hint = ""
+        if data and arr.ndim == 1 and rows == 1:
+            hint = f" (one row per {per_row}: {name}.reshape(1, -1))"
+        elif name[0] == "X" and arr.ndim == 1 and arr.shape[0] == rows:
+            hint = f" (one example is a column: {name}.reshape(-1, 1))"
+        elif name[0] == "b" and arr.ndim == 1:
+            hint = f" (a column: {name}.reshape(-1, 1), where torch's biases are 1-D)"
         raise ValueError(f"{name} must be 2-D, got shape {arr.shape}{hint}")
     if rows is not None and arr.shape[0] != rows:
         if name[0] == "Y" and arr.shape[0] == 1:
