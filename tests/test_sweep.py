@@ -752,3 +752,25 @@ def test_results_compare_equal_by_value_through_pickle_and_save():
     assert r != other and r != "a result"
     with pytest.raises(TypeError, match="unhashable"):
         hash(r)
+
+
+def test_a_run_is_found_by_its_seed_index_or_by_the_seed_itself():
+    """network(init, 1) is the second seed's run; with seeds=[1, 2, 3] that is seed 2, which
+    helper-100 took for seed 1: seed= names the seed itself."""
+    X, Y = datasets.planar_flower(1, 40)
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], seeds=[1, 2, 3, 2], iterations=5, learning_rate=1.2)
+    alone = wi.MLP([2, 3, 1], init="he_normal", rng=1)
+    alone.fit(X, Y, iterations=5, learning_rate=1.2)
+    np.testing.assert_array_equal(r.network(0, seed=1).predict_proba(X), alone.predict_proba(X))
+    np.testing.assert_array_equal(r.network(0, 0).predict_proba(X), alone.predict_proba(X))
+    assert not np.array_equal(r.network(0, 1).predict_proba(X), alone.predict_proba(X))
+    with pytest.raises(ValueError, match=r"seed=2 is several of this sweep's seeds: pass its index s"):
+        r.network(0, seed=2)
+    with pytest.raises(ValueError, match=r"seed=7 is not one of this sweep's seeds, \[1, 2, 3, 2\]"):
+        r.network(0, seed=7)
+    with pytest.raises(TypeError, match="not both"):
+        r.network(0, 1, seed=1)
+    with pytest.raises(TypeError, match="not both"):
+        r.network(0)
+    with pytest.raises(ValueError, match=r"s=4 is out of range: it is an index into this sweep's 4 seeds"):
+        r.network(0, 4)

@@ -70,11 +70,11 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
 
-def _index(value: Any, name: str, n: int) -> int:
+def _index(value: Any, name: str, n: int, items: str) -> int:
     """value as an index into n items (negative from the end, as a list's); errors name it."""
-    i = _args.integer(value, name, "an int index")
+    i = _args.integer(value, name, f"an int index into {items}")
     if not -n <= i < n:
-        raise ValueError(f"{name}={i} is out of range: it is an index into this sweep's {n} {name}s")
+        raise ValueError(f"{name}={i} is out of range: it is an index into this sweep's {n} {items}")
     return i % n
 
 
@@ -140,23 +140,33 @@ class SweepResult:
         """The step of each cost record: 0, record_every, 2 record_every, ..."""
         return np.arange(self.costs.shape[-1]) * self.record_every
 
-    def network(self, init: Union[int, str], seed: int) -> MLP:
-        """Run ``(init, seed)``'s trained network as a :class:`weightinit.MLP`: ``init`` an index
-        into ``inits`` or one of its labels, ``seed`` an index into ``seeds`` (negative
-        indices count from the end, as in a list)."""
+    def network(self, init: Union[int, str], s: Optional[int] = None, *, seed: Optional[int] = None) -> MLP:
+        """Run ``(init, s)``'s trained network as a :class:`weightinit.MLP`: ``init`` an index
+        into ``inits`` or one of its labels, ``s`` an index into ``seeds`` (negative indices
+        count from the end, as in a list), or ``seed=`` one of the seeds itself:
+        with ``seeds=[1, 2, 3]``, ``network(0, 1)`` and ``network(0, seed=2)`` are one run."""
+        if (s is None) == (seed is None):
+            raise TypeError("network takes s, an index into seeds, or seed=, one of the seeds, and not both")
+        if seed is not None:
+            value = _args.integer(seed, "seed", "an int")
+            if self.seeds.count(value) != 1:
+                why = "is several of this sweep's seeds: pass its index s" if value in self.seeds else \
+                    f"is not one of this sweep's seeds, {sizes_text(self.seeds)}"
+                raise ValueError(f"seed={value} {why}")
+            s = self.seeds.index(value)
         if isinstance(init, str):
             if self.inits.count(init) != 1:
                 why = "names several of this sweep's inits: pass its index" if init in self.inits else \
                     f"is not one of this sweep's inits: {', '.join(map(repr, self.inits))}"
                 raise ValueError(f"init {init!r} {why}")
             init = self.inits.index(init)
-        init = _index(init, "init", len(self.inits))
-        seed = _index(seed, "seed", len(self.seeds))
+        init = _index(init, "init", len(self.inits), "inits")
+        s = _index(s, "s", len(self.seeds), "seeds")
         net = MLP(self.layer_sizes, self.activations, self.loss, init="zeros", dtype=self.parameters[0][0].dtype,
                   alpha=self.alpha)
         params = {}
         for k, (W, b) in enumerate(self.parameters):
-            params[f"W{k + 1}"], params[f"b{k + 1}"] = W[init, seed], b[init, seed]
+            params[f"W{k + 1}"], params[f"b{k + 1}"] = W[init, s], b[init, s]
         net.parameters = params
         return net
 
