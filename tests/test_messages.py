@@ -494,6 +494,10 @@ def test_dtypes_numpy_does_not_offer_say_what_to_pass():
         wi.normal(3, dtype="bfloat16")
     with pytest.raises(TypeError, match=r"dtype must be float16, float32 or float64, got int32$"):
         wi.normal(3, dtype=np.int32)
+    with pytest.raises(TypeError, match=r"got >f4 \(another byte order: pass float32 and convert, a.astype\('>f4'\)\)"):
+        wi.normal(3, dtype=">f4")
+    with pytest.raises(TypeError, match=r"dtype must be float32 or float64, got >f8 \(another byte order: pass float64"):
+        wi.MLP([2, 1], dtype=">f8")
 
 
 def test_torch_dtypes_say_what_to_pass():

@@ -367,6 +367,9 @@ def _dtype_hint(dtype: Any) -> str:
     """What to pass instead of a bfloat16 or another library's dtype."""
     if "bfloat16" in str(dtype):
         return " (bfloat16 is not offered: generate float32 and convert, e.g. torch.from_numpy(a).bfloat16())"
+    if isinstance(dtype, np.dtype) and not dtype.isnative:
+        native = dtype.newbyteorder("=")
+        return f" (another byte order: pass {native} and convert, a.astype({dtype.str!r}))"
     module = type(dtype).__module__.split(".")[0]
     if module in ("torch", "jax", "jaxlib", "tensorflow"):
         return f" (a {module} dtype: pass NumPy's, such as np.float32)"
