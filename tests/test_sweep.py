@@ -774,3 +774,16 @@ def test_a_run_is_found_by_its_seed_index_or_by_the_seed_itself():
         r.network(0)
     with pytest.raises(ValueError, match=r"s=4 is out of range: it is an index into this sweep's 4 seeds"):
         r.network(0, 4)
+
+
+def test_inits_and_seeds_are_taken_in_order_from_any_iterable_but_a_set():
+    """A set of inits was taken in its hash order, another in every process; seeds from a
+    generator were refused where inits from one were taken."""
+    X, Y = datasets.planar_flower(1, 40)
+    a = wi.sweep(X, Y, [2, 3, 1], ["zeros", "he_normal"], [3, 1], 3, 1.0)
+    b = wi.sweep(X, Y, [2, 3, 1], (n for n in ["zeros", "he_normal"]), (s for s in [3, 1]), 3, 1.0)
+    assert a == b and b.seeds == [3, 1]
+    with pytest.raises(TypeError, match=r"inits must be ordered, got a set .*sorted\(inits\)"):
+        wi.sweep(X, Y, [2, 3, 1], {"zeros", "he_normal"}, 2, 3, 1.0)
+    with pytest.raises(TypeError, match=r"seeds must be ordered, got a set"):
+        wi.sweep(X, Y, [2, 3, 1], ["zeros"], {1, 2}, 3, 1.0)
