@@ -787,3 +787,10 @@ def test_inits_and_seeds_are_taken_in_order_from_any_iterable_but_a_set():
         wi.sweep(X, Y, [2, 3, 1], {"zeros", "he_normal"}, 2, 3, 1.0)
     with pytest.raises(TypeError, match=r"seeds must be ordered, got a set"):
         wi.sweep(X, Y, [2, 3, 1], ["zeros"], {1, 2}, 3, 1.0)
+
+
+def test_labels_are_plain_strings_whatever_string_type_named_them():
+    X, Y = datasets.planar_flower(1, 40)
+    r = wi.sweep(X, Y, [2, 3, 1], np.array(["zeros", "he_normal"]), 1, 2, 1.0)
+    s = wi.sweep(X, Y, [2, 3, 1], [(np.str_("a"), "zeros")], 1, 2, 1.0)
+    assert [type(x) for x in r.inits + s.inits] == [str] * 3 and repr(r.inits) == "['zeros', 'he_normal']"

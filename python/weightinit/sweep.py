@@ -47,7 +47,7 @@ def init_label(init: InitSpec) -> str:
     """The name a sweep shows for an initializer: the name itself, a pair's label, a
     function's ``__name__`` (a ``functools.partial`` shows its keywords)."""
     if isinstance(init, str):
-        return init
+        return str(init)  # np.str_ too, as a plain str (its repr showed np.str_('he_normal'))
     if isinstance(init, tuple):
         return str(init[0])
     if isinstance(init, functools.partial):
@@ -61,7 +61,7 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
         if len(init) != 2 or not isinstance(init[0], str) or not (isinstance(init[1], str) or callable(init[1])):
             raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {init!r}")
         _initializer(init[1], where)
-        return init[0], init[1]
+        return str(init[0]), init[1]
     if isinstance(init, str):
         _initializer(init, where)  # an unknown name fails here, named as the caller named it
         return init_label(init), init
