@@ -1131,3 +1131,13 @@ def test_element_i_is_its_flat_index_in_any_shape(fn, dtype):
         assert np.array_equal(fn(shape, rng=3, dtype=dtype).ravel(), flat)
     assert [float.hex(float(x)) for x in wi.random.uniform((2, 2), rng=12345).ravel()] == GOLDEN_UNIFORM
 
+
+
+def test_a_seeds_float32_uniforms_at_odd_places_are_its_float64_ones_cut_to_24_bits():
+    """What the README says of one seed's float32 and float64 arrays: element 2i + 1 of the
+    first reads the high lane that element i of the second reads (stream spec v2)."""
+    for rng in (0, 7, [1, 2]):
+        a = wi.random.uniform(1001, rng=rng, dtype=np.float32)
+        b = wi.random.uniform(500, rng=rng)
+        np.testing.assert_array_equal(a[1::2], (np.floor(b * 2**24) / 2**24).astype(np.float32))
+        assert not np.array_equal(a[0::2][:500], a[1::2])  # the even places read other lanes
