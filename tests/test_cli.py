@@ -304,7 +304,8 @@ def test_all_takes_an_output_directory_that_starts_with_a_dash(tmp_path, monkeyp
 @pytest.mark.parametrize("argv, hint", [
     (["--schemes", "he"], "(--schemes is an option of compare, ranges and depth: all runs each with its defaults; "
                           "run weightinit compare alone to set it)"),
-    (["--seed=3"], "(--seed is an option of ranges and depth: "),  # not "did you mean --seeds?"
+    (["--seed=3"], "(--seed is an option of ranges and depth: all runs each with its defaults; run weightinit "
+                   "ranges alone to set it; did you mean --seeds?)"),  # all's --seeds is compare's count
     (["--iteration", "5"], "(did you mean --iterations?)"),
 ])
 def test_all_says_which_command_takes_an_option_it_does_not(argv, hint, capsys):
@@ -327,8 +328,14 @@ def test_all_checks_every_directory_before_any_work_and_leaves_no_stale_report(t
     assert main(["all", "--iterations", "5", "--seeds", "1", "--quiet", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert calls == [] and "cannot write to output directory" in err and len(err.splitlines()) == 1
-    assert not (out / "report.md").exists()  # it described the depth section that is no longer there
-    assert (out / "compare" / "results.npz").exists()  # the last run's sections stay
+    assert (out / "report.md").exists()  # refused before any work: nothing taken away
+    (out / "depth").unlink()
+    monkeypatch.undo()
+    monkeypatch.setattr(experiments, "depth_profile", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        main(["all", "--iterations", "5", "--seeds", "1", "--quiet", "--out", str(out)])
+    assert not (out / "report.md").exists()  # it described the sections of another run
+    assert (out / "ranges" / "ranges.png").exists()  # the sections done stay
 
 
 def test_depth_of_an_exploding_network_stays_finite_and_quiet(recwarn):

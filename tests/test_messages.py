@@ -498,6 +498,10 @@ def test_dtypes_numpy_does_not_offer_say_what_to_pass():
         wi.normal(3, dtype=">f4")
     with pytest.raises(TypeError, match=r"dtype must be float32 or float64, got >f8 \(another byte order: pass float64"):
         wi.MLP([2, 1], dtype=">f8")
+    for dtype, refuse in ((">i4", wi.normal), (">f2", lambda **k: wi.MLP([2, 1], **k))):  # not int32, nor float16
+        with pytest.raises(TypeError) as info:
+            refuse(dtype=dtype)
+        assert "byte order" not in str(info.value)
 
 
 def test_torch_dtypes_say_what_to_pass():

@@ -1364,6 +1364,14 @@ def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
         b.cost(X, labels[:-1])
     with pytest.raises(ValueError, match="integer class indices"):
         b.cost(X, labels.astype(float))  # floats: no guessing which they are
+    assert b.cost(X[:, :3], range(3)) == b.cost(X[:, :3], np.eye(3))  # a range reads as its ints
+    with pytest.raises(ValueError, match="masked"):  # the hidden value was used
+        b.cost(X, np.ma.array(labels, mask=np.arange(labels.size) == 1))
+    with pytest.raises(TypeError, match="Y must be array-like"):  # a bare ValueError of NumPy's
+        b.cost(X, [[0, 1], [1]])
+    r = wi.sweep(X, labels, [2, 5, 3], ["he_normal"], 2, 5, 0.5, activations=["tanh", "softmax"],
+                 X_test=X, Y_test=list(labels))
+    assert r == wi.sweep(X, Y, [2, 5, 3], ["he_normal"], 2, 5, 0.5, activations=["tanh", "softmax"], X_test=X, Y_test=Y)
 
 
 def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():

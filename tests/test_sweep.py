@@ -1,5 +1,6 @@
 """weightinit.sweep: each run equals wi.MLP trained alone; no dependence on threads; divergence."""
 
+import copy
 import functools
 import importlib
 import os
@@ -752,6 +753,11 @@ def test_results_compare_equal_by_value_through_pickle_and_save():
     assert r != other and r != "a result"
     with pytest.raises(TypeError, match="unhashable"):
         hash(r)
+    listed = copy.deepcopy(r)
+    listed.parameters = [list(p) for p in listed.parameters]  # lists or tuples: the same arrays
+    assert listed == r
+    listed.parameters[0][1][0, 0, 0] = -0.0  # zeros' bias: 0.0 == -0.0, but not the same bits
+    assert r.parameters[0][1][0, 0, 0] == 0.0 and listed != r
 
 
 def test_a_run_is_found_by_its_seed_index_or_by_the_seed_itself():

@@ -357,19 +357,19 @@ def float_dtype(dtype: Any, name: str = "dtype", allowed: Sequence[np.dtype] = F
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}{_dtype_hint(dtype)}") from None
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}{_dtype_hint(dtype, allowed)}") from None
     if dt not in allowed:
-        raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}{_dtype_hint(dt)}")
+        raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}{_dtype_hint(dt, allowed)}")
     return dt
 
 
-def _dtype_hint(dtype: Any) -> str:
-    """What to pass instead of a bfloat16 or another library's dtype."""
+def _dtype_hint(dtype: Any, allowed: Sequence[np.dtype]) -> str:
+    """What to pass instead of a bfloat16, another library's dtype or an allowed dtype in
+    another byte order."""
     if "bfloat16" in str(dtype):
         return " (bfloat16 is not offered: generate float32 and convert, e.g. torch.from_numpy(a).bfloat16())"
-    if isinstance(dtype, np.dtype) and not dtype.isnative:
-        native = dtype.newbyteorder("=")
-        return f" (another byte order: pass {native} and convert, a.astype({dtype.str!r}))"
+    if isinstance(dtype, np.dtype) and not dtype.isnative and dtype.newbyteorder("=") in allowed:
+        return f" (another byte order: pass {dtype.newbyteorder('=')} and convert, a.astype({dtype.str!r}))"
     module = type(dtype).__module__.split(".")[0]
     if module in ("torch", "jax", "jaxlib", "tensorflow"):
         return f" (a {module} dtype: pass NumPy's, such as np.float32)"

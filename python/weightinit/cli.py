@@ -302,7 +302,11 @@ def _say(text: str = "") -> None:
 def _stdout_to_devnull() -> None:
     """Points stdout's descriptor at /dev/null: flushing it at exit would fail again."""
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
     except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
         pass
 
@@ -509,9 +513,6 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
     with its report.md), then OUT/report.md with every section."""
     out = _output_dir(args)
-    stale = os.path.join(out, "report.md")
-    if os.path.isfile(stale):  # a failed run leaves no report of another run's files
-        os.remove(stale)
     parser = _parser()
     runs = []
     for command, run, heading in _SECTIONS:
@@ -523,6 +524,9 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
         sub.within = args.command_parser  # named in progress and advice
         _output_dir(sub)  # every directory checked before the first section's work
         runs.append((command, run, heading, sub, sub_argv))
+    stale = os.path.join(out, "report.md")
+    if os.path.isfile(stale):  # a failed run leaves no report of another run's files
+        os.remove(stale)
     lines = ["# weightinit all", "", *_command_line(argv), "",
              "Each section is one command's report; the command that runs it alone heads it."]
     for command, run, heading, sub, sub_argv in runs:
@@ -568,31 +572,33 @@ def _spell(exc: UnicodeError) -> Tuple[str, int]:
 codecs.register_error("weightinit.spell", _spell)
 
 
-def _close_option(parser: argparse.ArgumentParser, extra: Sequence[str]) -> str:
+def _close_option(parser: argparse.ArgumentParser, extra: Sequence[str], cutoff: float = 0.75) -> str:
     """' (did you mean --seeds?)' for the first unknown option that is close to one of the
     parser's (abbreviations are refused, so --seed is not compare's --seeds); else ''."""
     known = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
     for word in extra:
         if word.startswith("--"):
-            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=cutoff)
             if close:
                 return f" (did you mean {close[0]}?)"
     return ""
 
 
-def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str]) -> str:
-    """For all: ' (--schemes is an option of compare, ranges and depth: ...)' for the first
-    unknown option that one of the commands it runs takes (all runs them with their defaults,
-    and --seed is not its --seeds); else ''."""
+def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str], close: str, very_close: str) -> str:
+    """The hint for unknown options: for all, ' (--schemes is an option of compare, ranges and
+    depth: ...)' for the first that one of the commands it runs takes (all runs them with their
+    defaults), followed by very_close (all --seed may mean its --seeds, --schemes not); else
+    close (_close_option's)."""
     if args.command != "all":
-        return ""
+        return close
     for word in extra:
         name = word.split("=", 1)[0]
         takers = [c for c, _, _ in _SECTIONS if name.startswith("--") and name in args.commands[c]._option_string_actions]
         if takers:
+            also = f"; {very_close.strip(' ()')}" if very_close else ""
             return (f" ({name} is an option of {' and '.join(', '.join(takers).rsplit(', ', 1))}: all runs each "
-                    f"with its defaults; run weightinit {takers[0]} alone to set it)")
-    return ""
+                    f"with its defaults; run weightinit {takers[0]} alone to set it{also})")
+    return close
 
 
 def _spell_where_needed() -> None:
@@ -611,7 +617,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's parser: "weightinit compare: error: ..."
-        hint = _option_of_a_command(args, extra) or _close_option(args.command_parser, extra)
+        hint = _option_of_a_command(args, extra, _close_option(args.command_parser, extra),
+                                    _close_option(args.command_parser, extra, cutoff=0.9))
         args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     if args.command is None:  # no command: say what there is
         parser.print_help()

@@ -491,24 +491,24 @@ class MLP:
                                  "softmax_cross_entropy")
         return arr
 
-    def _one_hot(self, Y: Any, m: int, name: str) -> Any:
+    def _one_hot(self, Y: Any, m: int, name: str) -> np.ndarray:
         """Softmax targets given as m integer class indices (what predict returns, torch's
-        CrossEntropyLoss takes) as one-hot columns; anything else as it is."""
-        if isinstance(Y, (np.ndarray, list, tuple)) or hasattr(Y, "__array__"):
-            arr = np.asarray(Y)
-            if arr.ndim == 1:
-                k = self.layer_sizes[-1]
-                if not np.issubdtype(arr.dtype, np.integer):
-                    raise ValueError(f"{name} must be one-hot columns ({k}, m) or m integer class indices for "
-                                     f"softmax_cross_entropy, got shape {arr.shape} of {arr.dtype}")
-                if arr.size != m:
-                    raise ValueError(f"{name} must hold one class index per example ({m}), got {arr.size}")
-                if arr.size and (arr.min() < 0 or arr.max() >= k):
-                    raise ValueError(f"{name}'s class indices must lie in [0, {k}), got {arr.min()} to {arr.max()}")
-                one_hot = np.zeros((k, m), dtype=self.dtype)
-                one_hot[arr, np.arange(m)] = 1
-                return one_hot
-        return Y
+        CrossEntropyLoss takes) as one-hot columns; any other array as it is (read as
+        _matrix reads it: masked values, ragged lists and non-numbers are errors)."""
+        arr = _real_array(Y, name)
+        if arr.ndim != 1:
+            return arr
+        k = self.layer_sizes[-1]
+        if arr.dtype.kind not in "iu":
+            raise ValueError(f"{name} must be one-hot columns ({k}, m) or m integer class indices for "
+                             f"softmax_cross_entropy, got shape {arr.shape} of {arr.dtype}")
+        if arr.size != m:
+            raise ValueError(f"{name} must hold one class index per example ({m}), got {arr.size}")
+        if arr.size and (arr.min() < 0 or arr.max() >= k):
+            raise ValueError(f"{name}'s class indices must lie in [0, {k}), got {arr.min()} to {arr.max()}")
+        one_hot = np.zeros((k, m), dtype=self.dtype)
+        one_hot[arr, np.arange(m)] = 1
+        return one_hot
 
     def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> EngineMemory:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""

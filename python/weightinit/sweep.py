@@ -87,13 +87,14 @@ def _index(value: Any, name: str, n: int, items: str) -> int:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """a and b equal to the bit for SweepResult.__eq__: arrays (also within lists and tuples) of
-    one dtype and shape with equal values, nan equal to nan."""
+    """a and b equal to the bit for SweepResult.__eq__: arrays (also within lists and tuples,
+    either) of one dtype and shape with the same bytes, so a nan equals itself and -0.0 is not
+    0.0."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
-                and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
+                and a.shape == b.shape and a.tobytes() == b.tobytes())
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return bool(a == b)
 
 
@@ -129,8 +130,8 @@ class SweepResult:
     parameters: List[Tuple[np.ndarray, np.ndarray]] = field(repr=False)
 
     def __eq__(self, other: object) -> bool:
-        """The same runs with the same bits: every field, arrays by dtype, shape and values
-        (nan equal to nan: a diverged run's costs). The generated comparison raised on arrays."""
+        """The same runs with the same bits: every field, arrays by dtype, shape and bytes (a
+        diverged run's nan costs equal themselves). The generated comparison raised on arrays."""
         if type(other) is not type(self):
             return NotImplemented
         return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
@@ -423,7 +424,8 @@ def sweep(
 
     Parameters
     ----------
-    X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`.
+    X, Y : arrays ``(n_features, m)`` and ``(n_outputs, m)``, as :class:`weightinit.MLP`
+        (for softmax, ``Y`` one-hot or ``m`` integer class indices, as ``Y_test``).
     layer_sizes, activations, loss, dtype, alpha : the architecture, as :class:`weightinit.MLP`.
     inits : initializer names, callables ``f(shape, rng=..., dtype=...)``, or ``(label, name or
         callable)`` pairs (e.g. ``("randn*0.01", functools.partial(wi.normal, std=0.01))``), or a
