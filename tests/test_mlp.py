@@ -1388,3 +1388,15 @@ def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
     with pytest.raises(TypeError) as info:
         wi.MLP([2, 4, 1], init=broken)
     assert "called as" not in str(info.value) and "cannot initialize layer 1" in str(info.value)
+
+
+def test_repr_gives_the_networks_arguments_and_stays_short():
+    net = wi.MLP([2, 4, 3], activations=["leaky_relu", "softmax"], alpha=0.2, rng=0)
+    text = repr(net)
+    assert text == ("MLP([2, 4, 3], activations=['leaky_relu', 'softmax'], loss='softmax_cross_entropy', "
+                    "alpha=0.2, dtype='float64')")
+    again = eval(text.replace("MLP(", "wi.MLP("))  # the arguments as written rebuild the network's shape
+    assert (again.layer_sizes, again.activations, again.alpha) == (net.layer_sizes, net.activations, net.alpha)
+    assert "alpha" not in repr(wi.MLP([2, 4, 1], rng=0))  # alpha read by leaky_relu only
+    deep = wi.MLP([3] * 1001, init="zeros", rng=0)
+    assert len(repr(deep)) < 300 and "(1000 layers)" in repr(deep) and "(1001 sizes)" in repr(deep)

@@ -170,8 +170,8 @@ def _call_hint(f: Callable[..., Any]) -> str:
     try:
         inspect.signature(f).bind((1, 1), rng=None, dtype=None, **_layer_axes(f))
     except TypeError:
-        return ("; a callable init is called as init(shape, rng=..., dtype=...) and returns the array "
-                "(weightinit's own, wi.get(name), are)")
+        return ("; a callable init is called as init(shape, rng=..., dtype=...) and returns the array, "
+                "as the initializers wi.get(name) gives are")
     except ValueError:  # no signature to read (some builtins): the error says what it can
         pass
     return ""
@@ -309,7 +309,7 @@ class MLP:
     >>> X, Y = wi.datasets.planar_flower(1)
     >>> net = wi.MLP([2, 4, 1], init="xavier_uniform", rng=2)
     >>> net
-    MLP([2, 4, 1], activations=('tanh', 'sigmoid'), loss='binary_cross_entropy', dtype=float64)
+    MLP([2, 4, 1], activations=['tanh', 'sigmoid'], loss='binary_cross_entropy', dtype='float64')
     >>> costs = net.fit(X, Y, iterations=2000, learning_rate=1.2)
     >>> bool(costs[-1] < costs[0]), bool(net.accuracy(X, Y) > 0.8)
     (True, True)
@@ -372,8 +372,14 @@ class MLP:
         self._net = self._core_network()
 
     def __repr__(self) -> str:
-        return (f"MLP({list(self.layer_sizes)}, activations={self.activations}, loss={self.loss!r}, "
-                f"dtype={self.dtype})")
+        """The constructor's arguments that shape the network, the lists shortened as errors
+        shorten sizes (a 1000-layer network's was 11 kB), alpha where leaky_relu reads it."""
+        acts = list(self.activations)
+        shown = repr(acts) if len(acts) <= 12 else \
+            f"[{', '.join(map(repr, acts[:3]))}, ..., {', '.join(map(repr, acts[-3:]))}] ({len(acts)} layers)"
+        alpha = f", alpha={self.alpha!r}" if "leaky_relu" in acts else ""
+        return (f"MLP({sizes_text(self.layer_sizes)}, activations={shown}, loss={self.loss!r}{alpha}, "
+                f"dtype='{self.dtype}')")
 
     # --- construction helpers ---
     @staticmethod
