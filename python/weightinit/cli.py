@@ -116,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{compare,ranges,depth,all}", parser_class=_Parser)
     parser.set_defaults(commands=sub.choices)  # each command's parser by name, for all's hints (main)
     parser.set_defaults(command_parser=parser)  # each command's parser, for main() to report with
+    parser.set_defaults(within=None)  # all's parser, when all runs the command (_all)
     formatter = _Defaults  # every option's default is printed
 
     p = sub.add_parser("compare", formatter_class=formatter, help="train a small network under each init scheme over several seeds",
@@ -351,14 +352,14 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     plots.require()
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args)
-    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=getattr(args, "within", args.command_parser).prog)
+    bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=(args.within or args.command_parser).prog)
     start = time.perf_counter()
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
                                                    examples=args.examples)
     except SweepTooLarge as exc:  # its advice in the options of the command typed
-        advice = ("fewer --seeds or --threads" if hasattr(args, "within") else
+        advice = ("fewer --seeds or --threads" if args.within else
                   "fewer --seeds or --schemes, fewer --threads, --examples or a smaller --hidden")
         raise MemoryError(f"{exc.need}: {advice} would need less") from None
     finally:
@@ -584,21 +585,22 @@ def _close_option(parser: argparse.ArgumentParser, extra: Sequence[str], cutoff:
     return ""
 
 
-def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str], close: str, very_close: str) -> str:
-    """The hint for unknown options: for all, ' (--schemes is an option of compare, ranges and
-    depth: ...)' for the first that one of the commands it runs takes (all runs them with their
-    defaults), followed by very_close (all --seed may mean its --seeds, --schemes not); else
-    close (_close_option's)."""
+def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str]) -> str:
+    """For all: ' (--schemes is an option of compare, ranges and depth: ...)' for the first
+    unknown option that one of the commands it runs takes (all runs them with their defaults),
+    with all's own option where one is very close (--seed may mean --seeds, --schemes not);
+    else ''."""
     if args.command != "all":
-        return close
+        return ""
     for word in extra:
         name = word.split("=", 1)[0]
         takers = [c for c, _, _ in _SECTIONS if name.startswith("--") and name in args.commands[c]._option_string_actions]
         if takers:
+            very_close = _close_option(args.command_parser, extra, cutoff=0.9)
             also = f"; {very_close.strip(' ()')}" if very_close else ""
             return (f" ({name} is an option of {' and '.join(', '.join(takers).rsplit(', ', 1))}: all runs each "
                     f"with its defaults; run weightinit {takers[0]} alone to set it{also})")
-    return close
+    return ""
 
 
 def _spell_where_needed() -> None:
@@ -617,8 +619,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's parser: "weightinit compare: error: ..."
-        hint = _option_of_a_command(args, extra, _close_option(args.command_parser, extra),
-                                    _close_option(args.command_parser, extra, cutoff=0.9))
+        hint = _option_of_a_command(args, extra) or _close_option(args.command_parser, extra)
         args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     if args.command is None:  # no command: say what there is
         parser.print_help()
