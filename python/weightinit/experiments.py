@@ -163,7 +163,9 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL,
         return 0, []
     first = n - max(1, int(n * tail))
     rows: List[Tuple[str, int, int, float, float]] = []
-    for i, name in enumerate(result.inits if n >= 10 else []):
+    if n < 10:  # too few costs to tell
+        return int(result.steps[first]), rows
+    for i, name in enumerate(result.inits):
         kept = ~result.diverged[i]
         final = result.final_cost[i, kept]
         costs = np.concatenate([result.costs[i, kept, first:], final[:, None]], axis=1)
