@@ -19,10 +19,11 @@ class Summary(NamedTuple):
     std: float
 
     def __str__(self) -> str:
-        # The article's %.3f, but in exponent form from 1e6 on (randn * 1e300 gave 300 digits).
+        # The article's %.3f, but in exponent form from 1e6 on (randn * 1e300 gave 300 digits)
+        # and where it would print 0.000 or -0.000 for a value that is not zero (randn * 1e-4).
         def text(v: float) -> str:
-            fixed = f"{v:.3f}"
-            return fixed if abs(float(fixed)) < 1e6 else f"{v:.3e}"  # as rounded: 999999.9996 too
+            fixed = f"{v + 0.0:.3f}"  # -0.0 + 0.0 is 0.0
+            return fixed if 0 < abs(float(fixed)) < 1e6 or v == 0 else f"{v:.3e}"  # as rounded: 999999.9996 too
         return f"min={text(self.min)} max={text(self.max)} mean={text(self.mean)} std={text(self.std)}"
 
 
