@@ -630,6 +630,11 @@ def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, c
     (["ranges", "--count", "5", "extra"], "weightinit ranges: error: unrecognized arguments: extra"),
     (["compare", "--schemes", "he,xavier,he"], "'he' listed twice"),
     (["depth", "--activations", "tanh,tanh"], "'tanh' listed twice"),
+    # the registry's names ignore case, randn*K spaces: the same scheme twice, two identical rows
+    (["compare", "--schemes", "xavier,Xavier"], "'xavier' and 'Xavier' differ only in case or spaces: listed twice"),
+    (["compare", "--schemes", "randn*0.01, randn * 0.01"], "'randn*0.01' and 'randn * 0.01' differ only in case or spaces"),
+    (["compare", "--out", ""], "argument --out: expected a directory, got an empty string"),
+    (["all", "--out="], "argument --out: expected a directory, got an empty string"),
 ])
 def test_options_are_not_abbreviated_and_lists_hold_no_duplicates(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:

@@ -89,7 +89,19 @@ def _names(text: str) -> List[str]:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise argparse.ArgumentTypeError(f"{', '.join(map(repr, twice))} listed twice")
+    # The registry's names ignore case and randn*K's spaces: xavier,Xavier gave two identical rows.
+    first: Dict[str, str] = {}
+    for n in names:
+        other = first.setdefault(re.sub(r"\s+", "", n).casefold(), n)
+        if other != n:
+            raise argparse.ArgumentTypeError(f"{other!r} and {n!r} differ only in case or spaces: listed twice")
     return names
+
+
+def _directory(text: str) -> str:
+    if not text:  # os.makedirs("") said only "it is not a directory"
+        raise argparse.ArgumentTypeError("expected a directory, got an empty string")
+    return text
 
 
 SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() that need no argument beyond "
@@ -103,7 +115,7 @@ def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], sc
 
 def _outputs(p: argparse.ArgumentParser, out: str, out_help: str) -> None:
     """--out, --quiet and --threads: what every command takes."""
-    p.add_argument("--out", default=out, metavar="DIR", help=out_help)
+    p.add_argument("--out", type=_directory, default=out, metavar="DIR", help=out_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar, nor the estimate of a long run's time")
     p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
                    help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
