@@ -1400,3 +1400,20 @@ def test_repr_gives_the_networks_arguments_and_stays_short():
     assert "alpha" not in repr(wi.MLP([2, 4, 1], rng=0))  # alpha read by leaky_relu only
     deep = wi.MLP([3] * 1001, init="zeros", rng=0)
     assert len(repr(deep)) < 300 and "(1000 layers)" in repr(deep) and "(1001 sizes)" in repr(deep)
+
+
+@pytest.mark.parametrize("init, error", [
+    (["he_normal", "hee"], "unknown initializer name 'hee'"),  # a name that a later layer finds unknown
+    (["he_normal", "dirac"], "cannot initialize layer 2"),  # or cannot use for its shape
+    (["he_normal", lambda shape, rng, dtype: np.full(shape, np.nan)], "must be finite"),
+])
+def test_a_refused_network_leaves_the_generator_as_it_was(init, error):
+    """Bad input is refused before any work (DESIGN.md 6): the layers before a bad one had
+    drawn from the caller's Generator, which then gave other numbers to the next network."""
+    g = np.random.default_rng(0)
+    state = g.bit_generator.state
+    with pytest.raises((TypeError, ValueError), match=error):
+        wi.MLP([2, 4, 1], init=init, rng=g)
+    assert g.bit_generator.state == state
+    wi.MLP([2, 4, 1], init="he_normal", rng=g)
+    assert g.bit_generator.state != state  # a network that is made draws

@@ -189,6 +189,18 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
     inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
     if len(inits) != n_layers:
         raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
+    # Refused input leaves the caller's Generator as it was: the layers before a bad one
+    # (an unknown name, a dirac for a dense layer, a callable's nan) have drawn from it.
+    state = rng.bit_generator.state
+    try:
+        return _drawn(sizes, init, inits, rng, dtype, keep)
+    except BaseException:
+        rng.bit_generator.state = state
+        raise
+
+
+def _drawn(sizes: Sequence[int], init: Any, inits: List[Any], rng: np.random.Generator, dtype: np.dtype,
+           keep: bool) -> List[np.ndarray]:
     out = []
     for l, each in enumerate(inits):
         where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
