@@ -36,11 +36,12 @@ def check_memory(name: str, value: int, examples: int, rows: int) -> None:
         raise MemoryError(f"{name}={value}: drawing {examples} examples of {rows} rows needs {over}")
 
 
-def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
+def planar_flower(rng: Any = None, m: int = 400, *, radius: float = 4.0, noise: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
     """The first article's two-class "flower" (``load_planar_dataset``): ``X`` (2, m), ``Y`` (1, m) uint8.
 
     Class ``j`` has m/2 points at angle ``t = linspace(3.12 j, 3.12 (j + 1)) + noise * N(0, 1)``
-    and radius ``r = petals sin(4 t) + noise * N(0, 1)``; ``x = (r sin t, r cos t)``.
+    and radius ``r = radius sin(4 t) + noise * N(0, 1)``; ``x = (r sin t, r cos t)``: eight
+    petals of length up to ``radius`` (the article's ``a``, its "maximum ray").
 
     ``rng`` is an int seed or a ``np.random.RandomState``: the draws are the legacy ``randn``
     stream, so seed ``s`` gives exactly the article's ``np.random.seed(s)`` data set
@@ -50,7 +51,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
     if m % 2:
         raise ValueError(f"m must be an even number >= 2, got {m}")
     check_memory("m", m, m, 2)
-    a = _args.real(petals, "petals")
+    a = _args.real(radius, "radius")
     sigma = _args.nonnegative(noise, "noise")
     rs = _args.legacy_stream(rng, "rng", takes_stream=True)
     n = m // 2
@@ -64,7 +65,7 @@ def planar_flower(rng: Any = None, m: int = 400, *, petals: int = 4, noise: floa
             X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
             Y[ix] = j
     if not np.isfinite(X).all():  # as _noisy: an error, not NaN or inf with NumPy's warnings
-        raise ValueError(f"noise={sigma:g} (with petals={a:g}) takes values beyond float range")
+        raise ValueError(f"noise={sigma:g} (with radius={a:g}) takes values beyond float range")
     # C order, unlike the article's X.T: the engine reads rows of examples, and copied an
     # F-ordered X on every call (1.6 us of a prototype forward pass's ~9)
     return np.ascontiguousarray(X.T), Y.T
