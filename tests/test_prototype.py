@@ -187,13 +187,13 @@ def test_nn_model_trains_at_the_learning_rate_it_is_given(data):
     assert not np.allclose(costs, np_nn_model(X, Y, start, 60)[1], rtol=1e-6)  # 1.2's would differ
 
 
-@pytest.mark.parametrize("seed, m, petals, noise", [(3, 60, 7.0, 0.5), (0, 10, -2.5, 0.0), (1, 400, 4.0, 1.3)])
-def test_planar_flower_takes_its_petals_and_noise_as_the_article_writes_them(seed, m, petals, noise):
-    """The article's a = 4 and 0.2, as planar_flower's petals and noise (only their defaults
-    were pinned: a formula that used petals for the 4 inside sin(4 t), or kept 0.2 for the
-    angle's noise, passed)."""
-    X, Y = wi.datasets.planar_flower(seed, m, petals=petals, noise=noise)
-    X_np, Y_np = np_load_planar_dataset(seed, m, petals, noise)
+@pytest.mark.parametrize("seed, m, radius, noise", [(3, 60, 7.0, 0.5), (0, 10, -2.5, 0.0), (1, 400, 4.0, 1.3)])
+def test_planar_flower_takes_its_radius_and_noise_as_the_article_writes_them(seed, m, radius, noise):
+    """The article's a = 4 ("maximum ray") and 0.2, as planar_flower's radius and noise (only
+    their defaults were pinned: a formula that used radius for the 4 inside sin(4 t), or kept
+    0.2 for the angle's noise, passed). The 4 in sin(4 t) makes the petals: eight, whatever the radius."""
+    X, Y = wi.datasets.planar_flower(seed, m, radius=radius, noise=noise)
+    X_np, Y_np = np_load_planar_dataset(seed, m, radius, noise)
     np.testing.assert_array_equal(X, X_np)
     np.testing.assert_array_equal(Y, Y_np)
 
@@ -239,14 +239,62 @@ def test_importing_the_prototype_does_not_import_matplotlib():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_plot_decision_boundary_draws():
+@pytest.fixture
+def pyplot():
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield plt
+    plt.close("all")
+
+
+def test_plot_decision_boundary_draws(pyplot):
     X, Y = wp.load_planar_dataset(1)
     params = wp.initialize_parameters(2, 4, 1)
     wp.plot_decision_boundary(lambda x: wp.predict(params, x.T), X, Y)
+    ax = pyplot.gca()
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x1", "x2")
+    points, = ax.collections[-1:]  # the examples, over the contour
+    np.testing.assert_array_equal(points.get_offsets(), X.T)
+    # the grid covers the examples with a margin of 1, in steps of 0.01
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 == pytest.approx(X[0].min() - 1, abs=0.011) and x1 == pytest.approx(X[0].max() + 1, abs=0.011)
+    assert y0 == pytest.approx(X[1].min() - 1, abs=0.011) and y1 == pytest.approx(X[1].max() + 1, abs=0.011)
+
+
+def test_plot_cost_draws_the_articles_figure(pyplot, data):
+    """The article's nn_model ends with plot_cost(np.array(cost_iter_list)), rows [cost, i];
+    ours takes those rows or the costs nn_model(return_costs=True) gives."""
+    (X, Y), _ = data
+    _, costs = wp.nn_model(X, Y, 4, num_iterations=300, return_costs=True)
+    pairs = np.array([[c, i] for i, c in enumerate(costs)])
+    for arg in (pairs, costs, list(costs)):
+        pyplot.close("all")
+        assert wp.plot_cost(arg) is None
+        ax = pyplot.gca()
+        line, = ax.get_lines()
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(300))
+        np.testing.assert_array_equal(line.get_ydata(), costs)
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("run iterations", "cost")
+        assert ax.get_ylim() == (0.0, 2.0) and ax.get_xlim() == (0.0, 10000.0)
+    wp.plot_cost(np.array([[0.5, 0], [0.4, 20000]]))  # a longer run is shown whole
+    assert pyplot.gca().get_xlim() == (0.0, 20000.0)
+    assert len(pyplot.get_fignums()) == 2  # a figure a call, as the article's plt.figure()
+    for bad, match in ((np.zeros((3, 3)), "cost_list"), (np.zeros((2, 2, 2)), "cost_list"), ([], "empty")):
+        with pytest.raises(ValueError, match=match):
+            wp.plot_cost(bad)
+
+
+def test_initialize_parameters_names_init_in_its_errors():
+    """As wi.MLP(init=) says it: a registry name that needs an argument (constant's value)."""
+    with pytest.raises(TypeError, match=r"init='constant' cannot initialize layer 1 of shape \(4, 2\): .*value"):
+        wp.initialize_parameters(2, 4, 1, init="constant")
+    with pytest.raises(ValueError, match=r"init: unknown initializer name 'randn\*0.01'"):
+        wp.initialize_parameters(2, 4, 1, init="randn*0.01")
 
 
 @pytest.mark.parametrize("key, value, match", [

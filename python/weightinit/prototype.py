@@ -29,11 +29,12 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, EngineMemory, _initializer, _layer_weights, _matrix, _real_array
+from weightinit.mlp import MLP, EngineMemory, _matrix, _real_array, drawn_weights
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
-    "load_planar_dataset", "nn_model", "plot_decision_boundary", "predict", "sigmoid", "update_parameters",
+    "load_planar_dataset", "nn_model", "plot_cost", "plot_decision_boundary", "predict", "sigmoid",
+    "update_parameters",
 ]
 
 Params = Dict[str, np.ndarray]
@@ -68,8 +69,11 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
                           seed: int = 2) -> Params:
     """W1 (n_h, n_x), W2 (n_y, n_h) drawn as the article's ``np.random.seed(2); randn(...) * scale``; zero biases.
 
-    With ``init`` (an initializer name, e.g. ``"he_normal"``) the weights come from that
-    initializer instead, seeded by ``seed``; ``scale`` then multiplies its output.
+    With ``init`` (an initializer name, e.g. ``"he_normal"``, or a callable, as
+    ``wi.MLP(init=...)`` takes it) the weights come from that initializer instead, drawn as
+    ``wi.MLP([n_x, n_h, n_y], init=init, rng=seed)`` draws them, from our Philox streams (so
+    ``init="random"``, ``wi.normal``, is not the article's ``randn``: leave ``init`` out for
+    that); ``scale`` then multiplies them.
     """
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     scale = _args.real(scale, "scale")
@@ -78,10 +82,8 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
         W1 = rs.randn(n_h, n_x) * scale
         W2 = rs.randn(n_y, n_h) * scale
     else:
-        f = _initializer(init, "init")
-        gen = _args.generator(seed, "seed")
-        W1 = _layer_weights(f, n_h, n_x, gen, np.float64, name="W1") * scale
-        W2 = _layer_weights(f, n_y, n_h, gen, np.float64, name="W2") * scale
+        W1, W2 = (W * scale for W in drawn_weights([n_x, n_h, n_y], init, _args.generator(seed, "seed"), _F64,
+                                                   keep=False))
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
 
 
@@ -285,3 +287,32 @@ def plot_decision_boundary(model: Callable[[np.ndarray], np.ndarray], X: np.ndar
     plt.ylabel("x2")
     plt.xlabel("x1")
     plt.scatter(X[0, :], X[1, :], c=y, cmap=plt.cm.Spectral)
+
+
+def plot_cost(cost_list: Any) -> None:
+    """The article's cost curve, in a new figure (matplotlib): cost against iteration, the cost
+    axis from 0 to 2, iterations from 0 to 10 000 (or to the last one, beyond).
+
+    ``cost_list`` is the article's ``np.array(cost_iter_list)``, rows ``[cost, i]``, or the
+    costs of every iteration as ``nn_model(..., return_costs=True)`` gives them. The article's
+    ``nn_model`` ends with this call; ours, whose loop runs in C++, draws nothing: call
+    ``plot_cost(costs)`` after it.
+    """
+    a = _real_array(cost_list, "cost_list")
+    if a.size == 0:
+        raise ValueError("cost_list is empty: there is no cost to plot")
+    if a.ndim == 1:
+        cost, it = a, np.arange(a.size)
+    elif a.ndim == 2 and a.shape[1] == 2:
+        cost, it = a[:, 0], a[:, 1]
+    else:
+        raise ValueError(f"cost_list must be the article's rows [cost, i], shape (n, 2), or the costs (n,), "
+                         f"got shape {a.shape}")
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.plot(it, cost, color="blue", linewidth=2)
+    plt.xlabel("run iterations")
+    plt.ylabel("cost")
+    plt.ylim([0.0, 2.0])
+    plt.xlim([0, max(10000, float(it.max()))])
