@@ -1261,6 +1261,81 @@ def test_core_refuses_parameters_that_are_not_arrays():
         run(stacked[0::2], stacked[1::2], X, Y, X, None, **args)
 
 
+def test_core_holds_the_arrays_of_a_call_whose_list_is_emptied():
+    """The bindings kept raw pointers into the listed arrays: a progress callback (or another
+    thread, the GIL released) that emptied the list freed them mid-call, and the core wrote
+    into freed memory (a segfault, or other arrays changed)."""
+    net, params, X, Y = _core_problem()
+    refs = [weakref.ref(p) for p in params]
+    seen = []
+
+    def empty_the_list(*_):
+        if not seen:
+            params.clear()
+            gc.collect()
+            seen.append([r() is not None for r in refs])
+
+    net.train(params, X, Y, 3, 0.1, 0, 1, True, [1, 2], 1, empty_the_list)
+    assert seen == [[True] * 4]
+    gc.collect()
+    assert [r() for r in refs] == [None] * 4  # and let go after
+    _, params, X, Y = _core_problem()
+    W, b = [np.stack([p] * 3) for p in params[0::2]], [np.stack([p] * 3) for p in params[1::2]]
+    refs, seen = [weakref.ref(a) for a in W + b], []
+    del params
+
+    def empty_the_lists(*_):
+        if not seen:
+            W.clear()
+            b.clear()
+            gc.collect()
+            seen.append([r() is not None for r in refs])
+
+    core.sweep.run([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False, W, b, X, Y, None, None,
+                   iterations=50, learning_rate=0.1, record_every=1, nthreads=1, progress=empty_the_lists)
+    assert seen == [[True] * 4]
+
+
+def test_core_refuses_outputs_that_overlap_its_inputs():
+    """A W that was a view of X was trained while X changed under it (another cost at the
+    first step); read-only arrays may share memory (an autoencoder's Y is its X)."""
+    net, params, X, Y = _core_problem()
+    buf = np.zeros(200)
+    X_in = buf[:100].reshape(2, 50)
+    X_in[...] = X
+    W1 = buf[96:102].reshape(3, 2)  # the last 4 values of X
+    with pytest.raises(ValueError, match="W1 must not overlap X"):
+        net.train([W1, *params[1:]], X_in, Y, 5, 0.1, 0, 1, True, [1, 2], 1, None)
+    assert not buf[100:].any()  # refused before any work
+    with pytest.raises(ValueError, match="b1 must not overlap W1|W1 must not overlap b1"):
+        net.train([params[0], params[0].reshape(-1)[:3].reshape(3, 1), *params[2:]], X, Y, 5, 0.1, 0, 1, True,
+                  [1, 2], 1, None)
+    with pytest.raises(ValueError, match="W2 must not overlap Y"):
+        net.train([*params[:2], np.ascontiguousarray(Y[:, :3]), params[3]], X, Y, 5, 0.1, 0, 1, True, [1, 2], 1,
+                  None)
+    Y_view = np.concatenate([Y, Y]).reshape(2, 50)[:1]  # shares nothing written
+    costs, _ = net.train([p.copy() for p in params], X, Y_view, 5, 0.1, 0, 1, True, [1, 2], 1, None)
+    assert np.isfinite(costs).all()
+    stacked = [p[None] for p in params]
+    run = functools.partial(core.sweep.run, [2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False,
+                            iterations=5, learning_rate=0.1, record_every=1, nthreads=1, progress=None)
+    with pytest.raises(ValueError, match="W1 must not overlap X"):
+        run([W1[None], stacked[2]], stacked[1::2], X_in, Y, None, None)
+    with pytest.raises(ValueError, match="W1 must not overlap X_test"):
+        run([W1[None], stacked[2]], stacked[1::2], X, Y, X_in, Y)
+    buf = np.random.default_rng(0).random(24)
+    with pytest.raises(ValueError, match="a must not overlap order"):
+        core.random.zero_smallest(buf[8:].reshape(4, 4), buf[:16].reshape(4, 4), 1, 1)
+
+
+def test_an_autoencoder_reads_its_x_as_its_y():
+    X = np.random.default_rng(0).normal(size=(3, 40))
+    a = wi.MLP([3, 2, 3], activations=["tanh", "identity"], loss="mse", rng=1)
+    b = copy.deepcopy(a)
+    np.testing.assert_array_equal(a.fit(X, X, iterations=20, learning_rate=0.1),
+                                  b.fit(X, X.copy(), iterations=20, learning_rate=0.1))
+
+
 def test_core_accuracy_refuses_what_it_cannot_read():
     with pytest.raises(TypeError, match="A and Y must hold real numbers"):  # was a segfault
         core.mlp.accuracy("binary_cross_entropy", np.array([["a", "b"]]), np.array([[1.0, 0.0]]))

@@ -20,9 +20,13 @@ namespace sweep = weightinit::sweep;
 
 namespace {
 
+// h's data, checked; the array is kept in `held` for the call: the lists of W and b may
+// lose it while the GIL is released (the progress callback emptying them), and a freed
+// array's memory would be used.
 template <class T>
-T* checked(py::handle h, const std::string& what, std::vector<std::size_t> shape, bool writeable) {
-    const py::array a = usable<T>(h, what, writeable);
+T* checked(py::handle h, const std::string& what, std::vector<std::size_t> shape, bool writeable,
+           std::vector<py::array>& held) {
+    const py::array& a = held.emplace_back(usable<T>(h, what, writeable));
     bool ok = std::size_t(a.ndim()) == shape.size();
     for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = std::size_t(a.shape(k)) == shape[k];
     if (!ok) throw py::value_error(what + " has the wrong shape");
@@ -41,23 +45,24 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     const auto& s = arch.sizes;
     const std::size_t L = arch.layers();
     if (W.size() != L || b.size() != L) throw py::value_error("one stacked W and b per layer are needed");
+    std::vector<py::array> held;
     sweep::Stacked<T> params;
     const py::array W1 = ndarray(W[0], "W1");
     if (W1.ndim() != 3) throw py::value_error("W1 must be 3-D (runs, n_out, n_in)");
     params.runs = std::size_t(W1.shape(0));
     for (std::size_t l = 0; l < L; ++l) {
         const std::string n = std::to_string(l + 1);
-        params.W.push_back(checked<T>(W[l], "W" + n, {params.runs, s[l + 1], s[l]}, true));
-        params.b.push_back(checked<T>(b[l], "b" + n, {params.runs, s[l + 1], 1}, true));
+        params.W.push_back(checked<T>(W[l], "W" + n, {params.runs, s[l + 1], s[l]}, true, held));
+        params.b.push_back(checked<T>(b[l], "b" + n, {params.runs, s[l + 1], 1}, true, held));
     }
     sweep::Data<T> data;
     data.m = columns(X, "X");
-    data.X = checked<T>(X, "X", {s[0], data.m}, false);
-    data.Y = checked<T>(Y, "Y", {s[L], data.m}, false);
+    data.X = checked<T>(X, "X", {s[0], data.m}, false, held);
+    data.Y = checked<T>(Y, "Y", {s[L], data.m}, false, held);
     if (!X_test.is_none()) {
         data.m_test = columns(ndarray(X_test, "X_test"), "X_test");
-        data.X_test = checked<T>(X_test, "X_test", {s[0], data.m_test}, false);
-        data.Y_test = checked<T>(Y_test, "Y_test", {s[L], data.m_test}, false);
+        data.X_test = checked<T>(X_test, "X_test", {s[0], data.m_test}, false, held);
+        data.Y_test = checked<T>(Y_test, "Y_test", {s[L], data.m_test}, false, held);
     }
     const std::size_t runs = params.runs;
     py::array_t<double> costs({runs, sweep::records(opt)}), final_cost(runs), train_acc(runs), test_acc(runs);

@@ -30,6 +30,7 @@
 #include "weightinit/cancel.hpp"
 #include "weightinit/config.hpp"
 #include "weightinit/parallel.hpp"
+#include "weightinit/spans.hpp"
 #include "weightinit/vec8.hpp"
 #include "weightinit/vecmath.hpp"
 
@@ -1408,6 +1409,30 @@ void check_examples(std::size_t m) {
     if (m >= (std::size_t(1) << 31)) throw std::length_error("more than 2^31 - 1 examples");
 }
 
+// The call's buffers must not overlap where one is written (spans.hpp): the parameters
+// (written when `params_written`, by train), X and Y (m examples; Y may be null), and
+// outputs shaped like the parameters (gW, gb, the gradients) or like the activations
+// (Z, A: n_l x m), each optional, as are their layers; and any other `spans`.
+template <class T>
+void check_buffers(const Architecture& arch, const Parameters<T>& p, bool params_written, const T* X, const T* Y,
+                   std::size_t m, T* const* gW = nullptr, T* const* gb = nullptr, T* const* Z = nullptr,
+                   T* const* A = nullptr, std::vector<Span> spans = {}) {
+    const auto& s = arch.sizes;
+    const std::size_t L = arch.layers();
+    auto weights = [&](std::size_t l) { return s[l + 1] * s[l]; };
+    auto units = [&](std::size_t l) { return s[l + 1]; };
+    auto activations = [&](std::size_t l) { return s[l + 1] * m; };
+    spans.push_back({X, s[0] * m * sizeof(T), false, "X"});
+    spans.push_back({Y, s[L] * m * sizeof(T), false, "Y"});
+    add_layer_spans(spans, p.W.data(), L, weights, params_written, "W");
+    add_layer_spans(spans, p.b.data(), L, units, params_written, "b");
+    add_layer_spans(spans, gW, L, weights, true, "dW");
+    add_layer_spans(spans, gb, L, units, true, "db");
+    add_layer_spans(spans, Z, L, activations, true, "Z");
+    add_layer_spans(spans, A, L, activations, true, "A");
+    check_disjoint(std::move(spans));
+}
+
 }  // namespace
 
 template <class T>
@@ -1416,6 +1441,7 @@ void Network<T>::forward(const Parameters<T>& p, const T* X, std::size_t m, T* c
     CancelPoll poll(cancel);
     check_parameters(arch_, p);
     check_examples(m);
+    check_buffers<T>(arch_, p, false, X, nullptr, m, nullptr, nullptr, Z, A);
     prepare_gemm(arch_);
     ws_->reserve(arch_, m);
     const std::size_t L = arch_.layers();
@@ -1436,6 +1462,7 @@ double Network<T>::gradients(const Parameters<T>& p, const T* X, const T* Y, std
     CancelPoll* const polled = poll.active();
     check_parameters(arch_, p);
     check_examples(m);
+    check_buffers<T>(arch_, p, false, X, Y, m, dW, db, nullptr, A_out);
     prepare_gemm(arch_);
     Workspace& w = *ws_;
     w.reserve(arch_, m);
@@ -1464,10 +1491,12 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                               const TrainOptions& opt, double* costs, const Check& check) {
     check_parameters(arch_, p);
     check_examples(m);
-    prepare_gemm(arch_);
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
     if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
         throw std::invalid_argument("learning_rate must be finite and > 0");
+    check_buffers<T>(arch_, p, true, X, Y, m, nullptr, nullptr, nullptr, nullptr,
+                     {{costs, recorded_steps(opt.iterations, opt.record_every) * sizeof(double), true, "costs"}});
+    prepare_gemm(arch_);
     Workspace& w = *ws_;
     const bool minibatch = opt.batch_size > 0 && opt.batch_size < m;
     const std::size_t bs = minibatch ? opt.batch_size : m;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "weightinit/parallel.hpp"
+#include "weightinit/spans.hpp"
 
 namespace weightinit {
 
@@ -133,6 +134,7 @@ void zero_smallest(void* a, std::size_t itemsize, const double* order, std::size
     if (itemsize != 2 && itemsize != 4 && itemsize != 8)
         throw std::invalid_argument("zero_smallest: itemsize must be 2, 4 or 8");
     if (k > rows) throw std::invalid_argument("zero_smallest: k must not exceed rows");
+    check_disjoint({{a, rows * cols * itemsize, true, "a"}, {order, rows * cols * sizeof(double), false, "order"}});
     if (k == 0 || rows == 0 || cols == 0) return;
     if (itemsize == 2)
         zero_typed(static_cast<std::uint16_t*>(a), order, rows, cols, k, nthreads);
