@@ -665,6 +665,21 @@ def test_orthogonal_core_rejects_a_gain_that_is_not_finite(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_orthogonal_core_refuses_what_has_no_orthogonal_q(dtype):
+    """NaN or inf input gave all NaN, and a matrix of 1e308 (whose QR overflows) [[inf, 0],
+    [nan, 1]], with no error; the Python layer feeds it Gaussian samples only."""
+    core = wi._coreload.core
+    big = np.finfo(dtype).max
+    for a in (np.array([[1.0, np.nan], [0.0, 1.0]], dtype), np.array([[np.inf, 0.0], [0.0, 1.0]], dtype),
+              np.full((2, 2), big, dtype), np.full((3, 2), big, dtype)):
+        with pytest.raises(ValueError, match="orthogonal: "):
+            core.linalg.orthogonal(a.copy(), 1.0, 1)
+    q = np.array([[3.0, 1.0], [4.0, 2.0]], dtype) * dtype(1e30 if dtype == np.float64 else 1e15)
+    core.linalg.orthogonal(q, 1.0, 1)  # large but within reach: still orthogonal
+    np.testing.assert_allclose(q.T @ q, np.eye(2), atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_orthogonal_core_rejects_bad_buffers(dtype):
     core = wi._coreload.core
     with pytest.raises(ValueError, match="2-D"):

@@ -1361,6 +1361,16 @@ def test_core_set_fp_control_ignores_reserved_bits():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_core_set_fp_control_keeps_the_exception_masks():
+    """Unmasked, a NaN anywhere (NumPy's np.sqrt(-1) too) killed the process with SIGFPE."""
+    code = ("from weightinit._coreload import core; import numpy as np; saved = core.fp_control()\n"
+            "try:\n    core.set_fp_control(saved & ~0x1F80)\nexcept ValueError as e:\n    print(e)\n"
+            "assert core.fp_control() == saved; np.sqrt(-np.ones(1))")
+    proc = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "exception masks" in proc.stdout
+
+
 def test_softmax_predict_takes_the_first_of_tied_classes_as_accuracy_does():
     """Equal probabilities (zero weights) are one class: the first, as np.argmax and the
     engine's accuracy take it."""

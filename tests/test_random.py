@@ -819,6 +819,43 @@ def test_truncated_normal_extreme_cells_mirror_each_other(float32, a):
     assert (got >= a).all() and (got <= -a).all()
     with pytest.raises(ValueError, match="u must lie in"):
         core.random.truncated_normal_of_units(np.array([1.0]), 0.0, 1.0, a, -a, float32)
+    # and on its stream's grid, as the header says: 1 - 2^-30 (float32) gave 37.5 std with infinite bounds
+    off_grid = [cell / 4, 0.25 + cell / 2, 2.0**-1074]
+    for u in off_grid:
+        with pytest.raises(ValueError, match="u must lie in"):
+            core.random.truncated_normal_of_units(np.array([u]), 0.0, 1.0, a, -a, float32)
+
+
+@pytest.mark.parametrize("dtype, low, high", [
+    (np.float32, 1e-46, 2e-46),  # both round to 0 in float32: the value below was -1.4e-45
+    (np.float32, 0.1, 0.2),  # neither is a float32
+    (np.float16, 1.0001, 1.0002),  # both round to 1: every value was 0.9995
+    (np.float16, 0.1, 0.2),  # 4 of 100 000 values fell outside
+    (np.float16, 1.0, 70000.0),  # beyond float16
+])
+def test_core_uniform_takes_bounds_of_its_output_dtype_only(dtype, low, high):
+    """The Python layer rounds the bounds to the output's dtype (and refuses bounds that
+    round to one value); the core trusted that and wrote values outside [low, high)."""
+    out = np.full(1000, 7, dtype)
+    with pytest.raises(ValueError, match="low and high must be values of the output type"):
+        core.random.fill_uniform(out, [1, 2], (1000,), (0,), low, high, 1)
+    assert (out == 7).all()
+    with np.errstate(over="ignore"):
+        lo, hi = float(dtype(low)), float(np.nextafter(dtype(high), dtype(np.inf)))  # on the grid
+    if lo < hi and np.isfinite(hi):
+        core.random.fill_uniform(out, [1, 2], (1000,), (0,), lo, hi, 1)
+        assert (out >= lo).all() and (out < hi).all()
+
+
+def test_core_truncated_normal_takes_float16_bounds_only():
+    """[-2.0001, -2.00001] in float16 gave -2.0 everywhere, above b: the core rounded the
+    bounds inward to float32 only."""
+    out = np.full(100, 7, np.float16)
+    with pytest.raises(ValueError, match="a and b must be values of the output type, float16"):
+        core.random.fill_truncated_normal(out, [1, 2], (100,), (0,), 0.0, 1.0, -2.0001, -2.00001, 1)
+    assert (out == 7).all()
+    core.random.fill_truncated_normal(out, [1, 2], (100,), (0,), 0.0, 1.0, -np.inf, -2.0, 1)  # inf is one
+    assert (out <= -2.0).all()
 
 
 @pytest.mark.parametrize("mean,std,a,b", [(0.0, 0.02, -0.04, 0.04), (0.0, 1.0, -np.inf, np.inf), (0.0, 1.0, -6.0, 6.0)])

@@ -22,7 +22,7 @@ PYBIND11_MODULE(_core, m) {
     register_linalg(m);
     // For the tests: the floating-point control that pool threads copy from the caller.
     m.def("fp_control", &weightinit::detail::fp_control);
-    m.def("set_fp_control", &weightinit::detail::set_fp_control, py::arg("control"));
+    m.def("set_fp_control", &weightinit::detail::set_fp_control_masked, py::arg("control"));
     // For the tests: whether Ctrl-C is asked for on this thread (signals.hpp).
     m.def("on_main_thread", &on_main_thread);
     // The most threads one call runs on (parallel.hpp), for the sweep's memory estimate.

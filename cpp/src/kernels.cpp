@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "weightinit/distributions.hpp"
 #include "weightinit/vecmath.hpp"
@@ -323,9 +324,13 @@ WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
 
 template <class T>
 void truncated_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
-    for (std::size_t i = 0; i < m; ++i)
-        if (!(u[i] >= 0.0 && u[i] < 1.0))
-            throw std::invalid_argument("truncated_normal_of_units: u must lie in [0, 1)");
+    constexpr int grid = sizeof(T) == 4 ? 24 : 53;  // the stream's cells, 2^-24 or 2^-53 apart
+    for (std::size_t i = 0; i < m; ++i) {
+        const double cells = std::ldexp(u[i], grid);
+        if (!(u[i] >= 0.0 && u[i] < 1.0) || cells != std::floor(cells))
+            throw std::invalid_argument("truncated_normal_of_units: u must lie in [0, 1), on its stream's grid "
+                                        "(multiples of 2^-" + std::to_string(grid) + ")");
+    }
     for (std::size_t i = 0; i < m; i += 4 * B) truncated_from_units(u + i, std::min(m - i, 4 * B), p, dst + i);
 }
 void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, double* dst) {

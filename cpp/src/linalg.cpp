@@ -180,6 +180,10 @@ template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     if (rows == 0 || cols == 0) return;
+    const T* const begin = a;
+    const T* const end = a + rows * cols;
+    auto finite = [begin, end] { return std::all_of(begin, end, [](T v) { return std::isfinite(v); }); };
+    if (!finite()) throw std::invalid_argument("orthogonal: the matrix must be finite");
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
     blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
     if (rows < cols) {
@@ -214,6 +218,9 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads, cancel);
         to_row_major_scaled(g.data(), rows, cols, ld, scale.data(), a);
     }
+    // Entries near the type's largest overflow in the QR's norms (a 2 x 2 of 1e308 gave
+    // [[inf, 0], [nan, 1]]); the Python layer feeds it Gaussian samples only.
+    if (!finite()) throw std::invalid_argument("orthogonal: the QR overflowed (entries too large): scale them first");
 }
 
 }  // namespace

@@ -24,6 +24,8 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <stdexcept>
+
 namespace weightinit::detail {
 
 // The SSE control bits (MXCSR less its sticky exception flags): rounding, flush-to-zero,
@@ -40,10 +42,18 @@ void set_fp_control(unsigned control) noexcept {
     const unsigned now = _mm_getcsr();
     if ((now & fp_controls) != control) _mm_setcsr((now & fp_flags) | control);
 }
+constexpr unsigned fp_masks = 0x1F80;  // the exception masks, bits 7-12
 #else
 unsigned fp_control() noexcept { return 0; }
 void set_fp_control(unsigned) noexcept {}
+constexpr unsigned fp_masks = 0;
 #endif
+void set_fp_control_masked(unsigned control) {
+    if ((control & fp_masks) != fp_masks)
+        throw std::invalid_argument("set_fp_control: the exception masks (MXCSR bits 7-12) must stay set: "
+                                    "unmasked, a NaN anywhere (NumPy's too) would stop the process with SIGFPE");
+    set_fp_control(control);
+}
 
 namespace {
 

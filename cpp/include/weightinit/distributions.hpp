@@ -113,10 +113,31 @@ inline constexpr double largest_finite<std::uint16_t> = 65504.0;
 // DBL_MIN (ndtri(DBL_MIN) = -37.5). The Python layer refuses with the same bounds first.
 constexpr double max_normal_z = 8.6, max_normal_z_f32 = 5.77, max_truncated_z = 40.0;
 
+// Whether x is a value of the output type T, or infinite: float16 outputs (their bits,
+// uint16) hold 11 significant bits from 2^-14 up to 65504 and multiples of 2^-24 below.
+template <class T>
+bool of_output_type(double x) {
+    if constexpr (sizeof(T) == 8) {
+        return true;
+    } else {
+        const float f = float(x);
+        if (!(double(f) == x)) return false;  // NaN too
+        if (sizeof(T) == 4 || std::isinf(f)) return true;
+        const float a = std::fabs(f);
+        if (a > 65504.0f) return false;
+        const double cells = std::ldexp(double(a), a < 0x1p-14f ? 24 : 10 - std::ilogb(a));
+        return cells == std::floor(cells);
+    }
+}
+
 // std::invalid_argument unless every value p can give is finite in the output type T:
 // bounds within its range, and |mean| + (largest |z|) std within it where nothing clamps.
+// A uniform's bounds are values of T (the Python layer rounds them; a value below a high
+// that shared low's T value, or an unrounded low, gave values outside [low, high)).
 template <class T>
 void check_output(const UniformParams& p) {
+    if (!of_output_type<T>(p.low) || !of_output_type<T>(p.high))
+        throw std::invalid_argument("uniform: low and high must be values of the output type (round them first)");
     if (!(std::fabs(p.low) <= largest_finite<T> && std::fabs(p.high) <= largest_finite<T>))
         throw std::invalid_argument("uniform: low and high must be finite in the output type");
 }
@@ -128,6 +149,11 @@ void check_output(const NormalParams& p) {
 }
 template <class T>
 void check_output(const TruncatedNormalParams& p) {
+    // float32 outputs have [a, b] rounded inward to float32 (make_truncated_normal); float16
+    // ones must bring float16 bounds, which that rounding keeps.
+    if (sizeof(T) == 2 && !(of_output_type<T>(p.a) && of_output_type<T>(p.b)))
+        throw std::invalid_argument("truncated_normal: a and b must be values of the output type, float16, or "
+                                    "infinite (round them inward first)");
     // Values are clamped into [a, b]; an infinite bound leaves its side to the quantile.
     const double reach = std::fabs(p.mean) + max_truncated_z * p.std;
     auto holds = [&](double bound) { return (std::isinf(bound) ? reach : std::fabs(bound)) <= largest_finite<T>; };

@@ -52,6 +52,9 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 // for the tests, which set flush-to-zero as a -ffast-math library would.
 unsigned fp_control() noexcept;
 void set_fp_control(unsigned control) noexcept;  // bits beyond the control bits are ignored
+// set_fp_control for callers outside the library (the tests' hook): std::invalid_argument,
+// nothing changed, where it would unmask a floating-point exception.
+void set_fp_control_masked(unsigned control);
 
 // The most threads one loop runs on, the caller's included: the pool's helpers are
 // counted in 8 bits (parallel.cpp), and a loop that starts threads of its own is held to
