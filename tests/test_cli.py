@@ -715,6 +715,25 @@ def test_ranges_rows_stand_alone_for_sequence_seeds_too():
     assert he.min / xn.min != pytest.approx(he.std / xn.std, rel=1e-9)  # not one draw rescaled
 
 
+@pytest.mark.parametrize("iterations", [10_000, 100_000, 10**6])
+def test_cost_panels_tick_labels_do_not_overlap(iterations, tmp_path):
+    """The article's 10x-iterations run of randn*100 (100 000 steps) drew "75000100000"."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, _ = experiments.compare("flower", 4, "tanh", iterations, 1.2, 1, ["randn*100"])
+    fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert len(boxes) >= 3
+    gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])]
+    assert min(gaps) >= 0.25 * max(b.width for b in boxes), ([t.get_text() for t in labels], gaps)
+    texts = [t.get_text() for t in labels]
+    assert texts[0] == "0" and texts[-1] == {10_000: "10k", 100_000: "100k", 10**6: "1M"}[iterations]
+
+
 def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     """The article's cost axis ends at 2; randn*100's saturated network starts far above it
     and its panel says how high, where a clipped curve would look like a cost near 2."""

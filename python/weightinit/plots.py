@@ -63,6 +63,16 @@ def _whole_numbers(axis: object, n: int) -> None:
     axis.set_major_locator(FixedLocator(range(1, n + 1)) if n <= 12 else MaxNLocator(integer=True))
 
 
+def _iteration_ticks(axis: object, iterations: int) -> None:
+    """At most five ticks, and from 10 000 on in thousands (2.5k, 100k, 1M): six labels of
+    five or six digits ran together on a panel ("75000100000" at 100 000 iterations)."""
+    from matplotlib.ticker import EngFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], integer=True))
+    if iterations >= 10_000:
+        axis.set_major_formatter(EngFormatter(sep=""))
+
+
 def _points(n: int) -> Dict[str, object]:
     """Markers for a curve of fewer than two points, which a line alone does not draw."""
     return {"marker": "o", "markersize": 3} if n < 2 else {}
@@ -100,6 +110,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
             ax.text(0.97, 0.96, mark, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="tab:red",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5})
         ax.set_xlim(0, max(result.iterations, 1))
+        _iteration_ticks(ax.xaxis, result.iterations)
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
         ax.set_ylabel("cost", fontsize=8)
         ax.tick_params(labelsize=7)
