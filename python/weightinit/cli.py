@@ -445,8 +445,9 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
-    notes = (f"{args.count} weights per scheme, drawn at once from its distribution at its scale for layers of "
-             f"shape ({args.outputs}, {args.inputs}), seed {args.seed}. "
+    notes = (f"{args.count} weights per scheme, drawn at once from its distribution at the scale of a layer of "
+             f"shape ({args.outputs}, {args.inputs}) (n={args.inputs} inputs, m={args.outputs} outputs), "
+             f"seed {args.seed}, as the article draws its numbers. "
              f"Curves: 1..{args.max_inputs} inputs; rules that use fan_out take {args.plot_outputs} outputs.")
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
