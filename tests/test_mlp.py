@@ -1336,6 +1336,23 @@ def test_an_autoencoder_reads_its_x_as_its_y():
                                   b.fit(X, X.copy(), iterations=20, learning_rate=0.1))
 
 
+def test_core_refuses_more_steps_than_its_limit():
+    """iterations = 2^64 - 1 said "negative dimensions are not allowed" (the records' array),
+    2^40 a MemoryError for 8 TiB naming neither."""
+    from weightinit import _args
+
+    assert core.mlp.max_steps == _args.MAX_STEPS == 2**62
+    net, params, X, Y = _core_problem()
+    stacked = [p[None] for p in params]
+    for n in (2**64 - 1, 2**62 + 1):
+        with pytest.raises(ValueError, match=r"iterations must be at most 2\^62"):
+            net.train(params, X, Y, n, 0.1, 0, 1, True, [1, 2], 1, None)
+        with pytest.raises(ValueError, match=r"iterations must be at most 2\^62"):
+            core.sweep.run([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False, stacked[0::2],
+                           stacked[1::2], X, Y, None, None, iterations=n, learning_rate=0.1, record_every=2**62,
+                           nthreads=1, progress=None)
+
+
 def test_core_accuracy_refuses_what_it_cannot_read():
     with pytest.raises(TypeError, match="A and Y must hold real numbers"):  # was a segfault
         core.mlp.accuracy("binary_cross_entropy", np.array([["a", "b"]]), np.array([[1.0, 0.0]]))

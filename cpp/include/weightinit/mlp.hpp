@@ -137,9 +137,15 @@ bool cost_in_range(double J) {
     return std::fabs(J) <= double(std::numeric_limits<T>::max());  // false for nan too
 }
 
+// The most steps a training call takes: far more than anyone can run, few enough that no
+// count derived from them overflows (weightinit._args.MAX_STEPS, the Python layer's limit).
+constexpr std::size_t max_steps = std::size_t(1) << 62;
+
 // Costs train() records: steps 0, r, 2r, ... below iterations (no overflow near 2^64).
+// Checks both: the bindings size the records' array from it before training.
 inline std::size_t recorded_steps(std::size_t iterations, std::size_t record_every) {
     if (record_every < 1) throw std::invalid_argument("record_every must be >= 1");
+    if (iterations > max_steps) throw std::invalid_argument("iterations must be at most 2^62");
     return iterations / record_every + (iterations % record_every != 0);
 }
 
