@@ -12,20 +12,24 @@
 
 namespace weightinit {
 
+// Named by a string literal, and a layer's number after it where layer > 0 (W1, b1, ...):
+// a message is only built for an error, not for every call of a deep network.
 struct Span {
     const void* begin;
     std::size_t bytes;
     bool written;  // the call writes it: it may overlap nothing; read-only spans may share memory
-    std::string name;
+    const char* name;
+    std::size_t layer = 0;
+    std::string label() const { return layer ? name + std::to_string(layer) : std::string(name); }
 };
 
 // A span per layer l < layers where arrays[l] is given: count(l) values of T, named
-// name + (l + 1) (W1, b1, ...).
+// name + (l + 1).
 template <class T, class Count>
 void add_layer_spans(std::vector<Span>& spans, const T* const* arrays, std::size_t layers, Count count, bool written,
-                     const std::string& name) {
+                     const char* name) {
     for (std::size_t l = 0; arrays && l < layers; ++l)
-        if (arrays[l]) spans.push_back({arrays[l], count(l) * sizeof(T), written, name + std::to_string(l + 1)});
+        if (arrays[l]) spans.push_back({arrays[l], count(l) * sizeof(T), written, name, l + 1});
 }
 
 // Throws std::invalid_argument("A must not overlap B") for an overlapping pair of which at
@@ -42,8 +46,8 @@ inline void check_disjoint(std::vector<Span> spans) {
     for (const Span& s : spans) {
         const Span* other = s.written ? reach_all : reach_written;
         if (other && start(s) < end(other))  // the written one named first
-            throw std::invalid_argument(s.written ? s.name + " must not overlap " + other->name
-                                                  : other->name + " must not overlap " + s.name);
+            throw std::invalid_argument(s.written ? s.label() + " must not overlap " + other->label()
+                                                  : other->label() + " must not overlap " + s.label());
         if (!reach_all || end(&s) > end(reach_all)) reach_all = &s;
         if (s.written && (!reach_written || end(&s) > end(reach_written))) reach_written = &s;
     }
