@@ -1279,10 +1279,9 @@ def test_core_holds_the_arrays_of_a_call_whose_list_is_emptied():
     assert seen == [[True] * 4]
     gc.collect()
     assert [r() for r in refs] == [None] * 4  # and let go after
-    _, params, X, Y = _core_problem()
-    W, b = [np.stack([p] * 3) for p in params[0::2]], [np.stack([p] * 3) for p in params[1::2]]
+    _, start, X, Y = _core_problem()
+    W, b = [np.stack([p] * 3) for p in start[0::2]], [np.stack([p] * 3) for p in start[1::2]]  # copies
     refs, seen = [weakref.ref(a) for a in W + b], []
-    del params
 
     def empty_the_lists(*_):
         if not seen:
