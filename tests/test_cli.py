@@ -715,6 +715,14 @@ def test_ranges_rows_stand_alone_for_sequence_seeds_too():
     assert he.min / xn.min != pytest.approx(he.std / xn.std, rel=1e-9)  # not one draw rescaled
 
 
+@pytest.mark.parametrize("name", ["report.md", "costs.png", "results.npz"])
+def test_a_file_the_run_writes_that_is_a_directory_is_said_plainly(name, tmp_path, capsys):
+    (tmp_path / name).mkdir()
+    assert main(["compare", "--iterations", "5", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"weightinit compare: error: cannot write {tmp_path / name}: Is a directory\n"
+
+
 @pytest.mark.parametrize("iterations", [10_000, 100_000, 10**6])
 def test_cost_panels_tick_labels_do_not_overlap(iterations, tmp_path):
     """The article's 10x-iterations run of randn*100 (100 000 steps) drew "75000100000"."""

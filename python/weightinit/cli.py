@@ -668,8 +668,9 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except BrokenPipeError:  # the reader (| head) stopped reading; the files are written by then
         _stdout_to_devnull()
         return 1
-    except OSError as exc:
-        print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
+    except OSError as exc:  # "cannot write X: Is a directory", not "[Errno 21] Is a directory: 'X'"
+        said = f"cannot write {exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc
+        print(f"weightinit {args.command}: error: {said}", file=sys.stderr)
         return 1
     except ImportError as exc:
         print(f"weightinit {args.command}: error: {exc} (install the cli extra: pip install 'weightinit[cli]', "
