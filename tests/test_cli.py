@@ -630,9 +630,12 @@ def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, c
     (["ranges", "--count", "5", "extra"], "weightinit ranges: error: unrecognized arguments: extra"),
     (["compare", "--schemes", "he,xavier,he"], "'he' listed twice"),
     (["depth", "--activations", "tanh,tanh"], "'tanh' listed twice"),
-    # the registry's names ignore case, randn*K spaces: the same scheme twice, two identical rows
-    (["compare", "--schemes", "xavier,Xavier"], "'xavier' and 'Xavier' differ only in case or spaces: listed twice"),
-    (["compare", "--schemes", "randn*0.01, randn * 0.01"], "'randn*0.01' and 'randn * 0.01' differ only in case or spaces"),
+    # one scheme under two spellings: two identical rows
+    (["compare", "--schemes", "xavier,Xavier"], "'xavier' and 'Xavier' are one scheme: listed twice"),
+    (["compare", "--schemes", "randn*0.01, randn * 1e-2"], "'randn*0.01' and 'randn * 1e-2' are one scheme"),
+    (["compare", "--schemes", "zeros,he,he_normal"], "'he' and 'he_normal' are one scheme"),
+    (["ranges", "--schemes", "he_normal,kaiming_normal_"], "'he_normal' and 'kaiming_normal_' are one scheme"),
+    (["compare", "--schemes", "constant,constant(0.5)"], "'constant' and 'constant(0.5)' are one scheme"),
     (["compare", "--out", ""], "argument --out: expected a directory, got an empty string"),
     (["all", "--out="], "argument --out: expected a directory, got an empty string"),
 ])
@@ -713,6 +716,15 @@ def test_ranges_rows_stand_alone_for_sequence_seeds_too():
     assert rows[1][3] == alone[0][3]
     he, xn = rows[0][3], rows[1][3]
     assert he.min / xn.min != pytest.approx(he.std / xn.std, rel=1e-9)  # not one draw rescaled
+
+
+def test_schemes_that_draw_differently_may_be_listed_together(tmp_path, capsys):
+    """keras' Orthogonal (flattened by the last axis) is not torch's orthogonal, though the
+    registry's torch names ignore case; uniform(-1,1) is not uniform(-1,2)."""
+    assert main(["compare", "--schemes", "orthogonal,Orthogonal,uniform(-1,1),uniform(-1,2)", "--iterations", "2",
+                 "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    assert [r[0] for r in table_rows(capsys.readouterr().out)] == [
+        "orthogonal", "Orthogonal", "uniform(-1,1)", "uniform(-1,2)"]
 
 
 @pytest.mark.parametrize("name", ["report.md", "costs.png", "results.npz"])

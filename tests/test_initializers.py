@@ -1230,9 +1230,12 @@ def test_describe_does_not_overflow(recwarn):
     assert str(wi.describe([1e308, -1e308, 1e308])) == "min=-1.000e+308 max=1.000e+308 mean=3.333e+307 std=9.428e+307"
     assert str(wi.describe([999999.0, 2.0])) == "min=2.000 max=999999.000 mean=500000.500 std=499998.500"
     assert str(wi.describe([999999.9999])).startswith("min=1.000e+06 ")  # not 1000000.000: the rounded value
-    # and below 0.0005, where %.3f says 0.000 or -0.000 of a value that is not zero (randn * 1e-4)
+    # and for arrays that %.3f prints as all zeros (randn * 1e-4); not for a mean of rounding
+    # noise in a wider array, nor as -0.000
     assert str(wi.describe([-2e-4, 3e-4, 0.0])) == "min=-2.000e-04 max=3.000e-04 mean=3.333e-05 std=2.055e-04"
     assert str(wi.describe(np.array([-0.0, -0.0]))) == "min=0.000 max=0.000 mean=0.000 std=0.000"
+    assert str(wi.describe([0.1, 0.2, -0.3])) == "min=-0.300 max=0.200 mean=0.000 std=0.216"  # mean 1.9e-17
+    assert str(wi.describe([-0.5, 0.4999])) == "min=-0.500 max=0.500 mean=0.000 std=0.500"  # not -0.000
     assert str(wi.describe([-0.0005, 0.5])).startswith("min=-0.001 ")  # %.3f rounds it away from zero
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 

@@ -17,6 +17,7 @@ import codecs
 import csv
 import difflib
 import errno
+import functools
 import os
 import re
 import shlex
@@ -89,12 +90,37 @@ def _names(text: str) -> List[str]:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise argparse.ArgumentTypeError(f"{', '.join(map(repr, twice))} listed twice")
-    # The registry's names ignore case and randn*K's spaces: xavier,Xavier gave two identical rows.
-    first: Dict[str, str] = {}
+    return names
+
+
+def _scheme_key(token: str) -> Any:
+    """What a scheme draws with: the initializer function and its bound arguments, or None
+    where it is not a scheme (the command's own check says why, naming it)."""
+    try:
+        init = experiments.scheme(token)[1]
+        f = registry.get(init) if isinstance(init, str) else init
+        bound = []
+        while isinstance(f, functools.partial):
+            bound.append((f.args, tuple(sorted(f.keywords.items()))))
+            f = f.func
+        key = (f, tuple(bound))
+        hash(key)
+    except (TypeError, ValueError):
+        return None
+    return key
+
+
+def _schemes(text: str) -> List[str]:
+    """_names of schemes, none drawing what another draws: xavier,Xavier (the registry ignores
+    the case of torch's names), he,he_normal or randn*0.01,randn*1e-2 gave identical rows.
+    keras' Orthogonal is not torch's orthogonal, and both may be listed."""
+    names = _names(text)
+    first: Dict[Any, str] = {}
     for n in names:
-        other = first.setdefault(re.sub(r"\s+", "", n).casefold(), n)
+        key = _scheme_key(n)
+        other = first.setdefault(key, n) if key is not None else n
         if other != n:
-            raise argparse.ArgumentTypeError(f"{other!r} and {n!r} differ only in case or spaces: listed twice")
+            raise argparse.ArgumentTypeError(f"{other!r} and {n!r} are one scheme: listed twice")
     return names
 
 
@@ -109,7 +135,7 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
 
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
-    p.add_argument("--schemes", type=_names, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
+    p.add_argument("--schemes", type=_schemes, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
     _outputs(p, os.path.join("weightinit-out", command), "output directory for the PNGs, data and report.md")
 
 

@@ -20,10 +20,16 @@ class Summary(NamedTuple):
 
     def __str__(self) -> str:
         # The article's %.3f, but in exponent form from 1e6 on (randn * 1e300 gave 300 digits)
-        # and where it would print 0.000 or -0.000 for a value that is not zero (randn * 1e-4).
+        # and for arrays whose every value %.3f prints as 0.000 (randn * 1e-4 printed zeros).
+        # Otherwise a mean of rounding noise (1.9e-17) is 0.000, and -0.000 too.
+        top = max(abs(self.min), abs(self.max))
+        tiny = 0 < top < 0.0005
+
         def text(v: float) -> str:
-            fixed = f"{v + 0.0:.3f}"  # -0.0 + 0.0 is 0.0
-            return fixed if 0 < abs(float(fixed)) < 1e6 or v == 0 else f"{v:.3e}"  # as rounded: 999999.9996 too
+            fixed = f"{v:.3f}"
+            if tiny or not abs(float(fixed)) < 1e6:  # as rounded: 999999.9996 too
+                return f"{v:.3e}"
+            return "0.000" if fixed == "-0.000" else fixed
         return f"min={text(self.min)} max={text(self.max)} mean={text(self.mean)} std={text(self.std)}"
 
 
