@@ -665,18 +665,27 @@ def test_orthogonal_core_rejects_a_gain_that_is_not_finite(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_orthogonal_core_refuses_what_has_no_orthogonal_q(dtype):
-    """NaN or inf input gave all NaN, and a matrix of 1e308 (whose QR overflows) [[inf, 0],
-    [nan, 1]], with no error; the Python layer feeds it Gaussian samples only."""
+def test_orthogonal_core_refuses_non_finite_input_and_scales_extreme_input(dtype):
+    """NaN or inf input gave all NaN, and a matrix of 1e308 (whose QR overflowed) [[inf, 0],
+    [nan, 1]], with no error; the Python layer feeds it Gaussian samples only. Q is the same
+    for any positive multiple of the matrix: scaled by a power of two, the same bits."""
     core = wi._coreload.core
-    big = np.finfo(dtype).max
-    for a in (np.array([[1.0, np.nan], [0.0, 1.0]], dtype), np.array([[np.inf, 0.0], [0.0, 1.0]], dtype),
-              np.full((2, 2), big, dtype), np.full((3, 2), big, dtype)):
-        with pytest.raises(ValueError, match="orthogonal: "):
-            core.linalg.orthogonal(a.copy(), 1.0, 1)
-    q = np.array([[3.0, 1.0], [4.0, 2.0]], dtype) * dtype(1e30 if dtype == np.float64 else 1e15)
-    core.linalg.orthogonal(q, 1.0, 1)  # large but within reach: still orthogonal
-    np.testing.assert_allclose(q.T @ q, np.eye(2), atol=1e-6)
+    for a in (np.array([[1.0, np.nan], [0.0, 1.0]], dtype), np.array([[np.inf, 0.0], [0.0, 1.0]], dtype)):
+        b = a.copy()
+        with pytest.raises(ValueError, match="orthogonal: the matrix must be finite"):
+            core.linalg.orthogonal(b, 1.0, 1)
+        np.testing.assert_array_equal(a, b)  # refused before any work
+    g = np.random.default_rng(0).normal(size=(7, 5)).astype(dtype)
+    q = g.copy()
+    core.linalg.orthogonal(q, 1.0, 1)
+    reach = np.finfo(dtype).maxexp // 4
+    for e in (reach + 8, -reach - 8, np.finfo(dtype).maxexp - 4):
+        scaled = np.ldexp(g, e).astype(dtype)
+        core.linalg.orthogonal(scaled, 1.0, 1)
+        np.testing.assert_array_equal(scaled, q)
+    big = np.full((3, 2), np.finfo(dtype).max, dtype)  # rank one: still an orthogonal Q
+    core.linalg.orthogonal(big, 1.0, 1)
+    np.testing.assert_allclose(big.T @ big, np.eye(2), atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -831,7 +831,6 @@ def test_truncated_normal_extreme_cells_mirror_each_other(float32, a):
     (np.float32, 0.1, 0.2),  # neither is a float32
     (np.float16, 1.0001, 1.0002),  # both round to 1: every value was 0.9995
     (np.float16, 0.1, 0.2),  # 4 of 100 000 values fell outside
-    (np.float16, 1.0, 70000.0),  # beyond float16
 ])
 def test_core_uniform_takes_bounds_of_its_output_dtype_only(dtype, low, high):
     """The Python layer rounds the bounds to the output's dtype (and refuses bounds that
@@ -845,6 +844,13 @@ def test_core_uniform_takes_bounds_of_its_output_dtype_only(dtype, low, high):
     if lo < hi and np.isfinite(hi):
         core.random.fill_uniform(out, [1, 2], (1000,), (0,), lo, hi, 1)
         assert (out >= lo).all() and (out < hi).all()
+
+
+@pytest.mark.parametrize("dtype, high", [(np.float16, 70000.0), (np.float32, 1e39)])
+def test_core_uniform_says_a_bound_beyond_the_output_type_is_beyond_it(dtype, high):
+    """Not "round them first", which cannot help."""
+    with pytest.raises(ValueError, match="low and high must be finite in the output type"):
+        core.random.fill_uniform(np.empty(4, dtype), [1, 2], (4,), (0,), 1.0, high, 1)
 
 
 def test_core_truncated_normal_takes_float16_bounds_only():

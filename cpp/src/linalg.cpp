@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -180,10 +181,21 @@ template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     if (rows == 0 || cols == 0) return;
-    const T* const begin = a;
-    const T* const end = a + rows * cols;
-    auto finite = [begin, end] { return std::all_of(begin, end, [](T v) { return std::isfinite(v); }); };
-    if (!finite()) throw std::invalid_argument("orthogonal: the matrix must be finite");
+    T* const end = a + rows * cols;
+    T top = 0;
+    for (const T* q = a; q < end; ++q) {
+        if (!std::isfinite(*q)) throw std::invalid_argument("orthogonal: the matrix must be finite");
+        top = std::max(top, std::fabs(*q));
+    }
+    // Q is the same for any positive multiple of the matrix: entries far from 1 are brought
+    // near it by a power of two (exact), so that the QR's norms neither overflow nor sink
+    // into subnormals (a 2 x 2 of 1e308 gave [[inf, 0], [nan, 1]]). The Python layer's
+    // Gaussian samples are never scaled.
+    constexpr int reach = std::numeric_limits<T>::max_exponent / 4;  // 2^256 for double, 2^32 for float
+    if (top > 0 && std::abs(std::ilogb(top)) > reach) {
+        const int e = -std::ilogb(top);
+        for (T* q = a; q < end; ++q) *q = std::ldexp(*q, e);
+    }
     dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
     blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
     if (rows < cols) {
@@ -218,9 +230,6 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads, cancel);
         to_row_major_scaled(g.data(), rows, cols, ld, scale.data(), a);
     }
-    // Entries near the type's largest overflow in the QR's norms (a 2 x 2 of 1e308 gave
-    // [[inf, 0], [nan, 1]]); the Python layer feeds it Gaussian samples only.
-    if (!finite()) throw std::invalid_argument("orthogonal: the QR overflowed (entries too large): scale them first");
 }
 
 }  // namespace

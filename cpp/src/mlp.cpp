@@ -30,7 +30,6 @@
 #include "weightinit/cancel.hpp"
 #include "weightinit/config.hpp"
 #include "weightinit/parallel.hpp"
-#include "weightinit/spans.hpp"
 #include "weightinit/vec8.hpp"
 #include "weightinit/vecmath.hpp"
 
@@ -1419,18 +1418,15 @@ void check_buffers(const Architecture& arch, const Parameters<T>& p, bool params
                    T* const* A = nullptr, std::vector<Span> spans = {}) {
     const auto& s = arch.sizes;
     const std::size_t L = arch.layers();
-    auto weights = [&](std::size_t l) { return s[l + 1] * s[l]; };
-    auto units = [&](std::size_t l) { return s[l + 1]; };
+    spans.reserve(spans.size() + 2 + 2 * L * (1 + (gW != nullptr) + (Z != nullptr) + (A != nullptr)));
+    add_data_spans(spans, arch, X, Y, m);
+    add_parameter_spans<T>(spans, arch, p.W.data(), p.b.data(), 1, params_written);
+    add_layer_spans(spans, gW, L, [&](std::size_t l) { return s[l + 1] * s[l]; }, true, "dW");
+    add_layer_spans(spans, gb, L, [&](std::size_t l) { return s[l + 1]; }, true, "db");
     auto activations = [&](std::size_t l) { return s[l + 1] * m; };
-    spans.push_back({X, s[0] * m * sizeof(T), false, "X"});
-    spans.push_back({Y, s[L] * m * sizeof(T), false, "Y"});
-    add_layer_spans(spans, p.W.data(), L, weights, params_written, "W");
-    add_layer_spans(spans, p.b.data(), L, units, params_written, "b");
-    add_layer_spans(spans, gW, L, weights, true, "dW");
-    add_layer_spans(spans, gb, L, units, true, "db");
     add_layer_spans(spans, Z, L, activations, true, "Z");
     add_layer_spans(spans, A, L, activations, true, "A");
-    check_disjoint(std::move(spans));
+    check_disjoint(spans);
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "weightinit/parallel.hpp"
-#include "weightinit/spans.hpp"
 #include "weightinit/thread_exit.hpp"
 
 namespace weightinit::sweep {
@@ -108,20 +107,15 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         throw std::invalid_argument("learning_rate must be finite and > 0");
     const bool test = data.X_test && data.Y_test && data.m_test > 0;
     {  // the parameters and results it writes must not overlap anything (spans.hpp)
-        const auto& s = arch.sizes;
-        const std::size_t n0 = s.front(), nL = s.back();
-        std::vector<Span> spans{{data.X, n0 * data.m * sizeof(T), false, "X"},
-                                {data.Y, nL * data.m * sizeof(T), false, "Y"},
-                                {test ? data.X_test : nullptr, n0 * data.m_test * sizeof(T), false, "X_test"},
-                                {test ? data.Y_test : nullptr, nL * data.m_test * sizeof(T), false, "Y_test"},
-                                {out.costs, runs * n_rec * sizeof(double), true, "costs"},
+        std::vector<Span> spans{{out.costs, runs * n_rec * sizeof(double), true, "costs"},
                                 {out.final_cost, runs * sizeof(double), true, "final_cost"},
                                 {out.train_accuracy, runs * sizeof(double), true, "train_accuracy"},
                                 {out.test_accuracy, runs * sizeof(double), true, "test_accuracy"},
                                 {out.diverged, runs, true, "diverged"}};
-        add_layer_spans(spans, params.W.data(), L, [&](std::size_t l) { return runs * s[l + 1] * s[l]; }, true, "W");
-        add_layer_spans(spans, params.b.data(), L, [&](std::size_t l) { return runs * s[l + 1]; }, true, "b");
-        check_disjoint(std::move(spans));
+        mlp::add_data_spans(spans, arch, data.X, data.Y, data.m);
+        if (test) mlp::add_data_spans(spans, arch, data.X_test, data.Y_test, data.m_test, "X_test", "Y_test");
+        mlp::add_parameter_spans<T>(spans, arch, params.W.data(), params.b.data(), runs, true);
+        check_disjoint(spans);
     }
 
     mlp::TrainOptions train;

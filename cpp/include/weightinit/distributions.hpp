@@ -136,10 +136,10 @@ bool of_output_type(double x) {
 // that shared low's T value, or an unrounded low, gave values outside [low, high)).
 template <class T>
 void check_output(const UniformParams& p) {
-    if (!of_output_type<T>(p.low) || !of_output_type<T>(p.high))
-        throw std::invalid_argument("uniform: low and high must be values of the output type (round them first)");
     if (!(std::fabs(p.low) <= largest_finite<T> && std::fabs(p.high) <= largest_finite<T>))
         throw std::invalid_argument("uniform: low and high must be finite in the output type");
+    if (!of_output_type<T>(p.low) || !of_output_type<T>(p.high))
+        throw std::invalid_argument("uniform: low and high must be values of the output type (round them first)");
 }
 template <class T>
 void check_output(const NormalParams& p) {

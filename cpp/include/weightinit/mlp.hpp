@@ -42,6 +42,7 @@
 
 #include "weightinit/cancel.hpp"
 #include "weightinit/philox.hpp"
+#include "weightinit/spans.hpp"
 
 namespace weightinit::mlp {
 
@@ -140,6 +141,23 @@ bool cost_in_range(double J) {
 // The most steps a training call takes: far more than anyone can run, few enough that no
 // count derived from them overflows (weightinit._args.MAX_STEPS, the Python layer's limit).
 constexpr std::size_t max_steps = std::size_t(1) << 62;
+
+// The spans (spans.hpp) of a network's parameters, `runs` copies of each layer's W and b
+// stacked (the sweep's; 1 for one network), and of its data: X (n_0 x m) and Y (n_L x m),
+// named x and y, read.
+template <class T>
+void add_parameter_spans(std::vector<Span>& spans, const Architecture& arch, const T* const* W, const T* const* b,
+                         std::size_t runs, bool written) {
+    const auto& s = arch.sizes;
+    add_layer_spans(spans, W, arch.layers(), [&](std::size_t l) { return runs * s[l + 1] * s[l]; }, written, "W");
+    add_layer_spans(spans, b, arch.layers(), [&](std::size_t l) { return runs * s[l + 1]; }, written, "b");
+}
+template <class T>
+void add_data_spans(std::vector<Span>& spans, const Architecture& arch, const T* X, const T* Y, std::size_t m,
+                    const char* x = "X", const char* y = "Y") {
+    spans.push_back({X, arch.sizes.front() * m * sizeof(T), false, x});
+    spans.push_back({Y, arch.sizes.back() * m * sizeof(T), false, y});
+}
 
 // Costs train() records: steps 0, r, 2r, ... below iterations (no overflow near 2^64).
 // Checks both: the bindings size the records' array from it before training.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,23 +34,37 @@ void add_layer_spans(std::vector<Span>& spans, const T* const* arrays, std::size
 }
 
 // Throws std::invalid_argument("A must not overlap B") for an overlapping pair of which at
-// least one is written (A). O(n log n): sorted by start, each span is checked against the
-// furthest end so far of the written spans and of all spans.
-inline void check_disjoint(std::vector<Span> spans) {
-    auto start = [](const Span& s) { return reinterpret_cast<std::uintptr_t>(s.begin); };
-    spans.erase(std::remove_if(spans.begin(), spans.end(), [](const Span& s) { return s.bytes == 0 || !s.begin; }),
-                spans.end());
-    std::stable_sort(spans.begin(), spans.end(), [&](const Span& a, const Span& b) { return start(a) < start(b); });
-    const Span* reach_all = nullptr;      // of the spans so far, the one that ends furthest
-    const Span* reach_written = nullptr;  // and of the written ones
-    auto end = [&](const Span* s) { return start(*s) + s->bytes; };
-    for (const Span& s : spans) {
-        const Span* other = s.written ? reach_all : reach_written;
-        if (other && start(s) < end(other))  // the written one named first
-            throw std::invalid_argument(s.written ? s.label() + " must not overlap " + other->label()
-                                                  : other->label() + " must not overlap " + s.label());
-        if (!reach_all || end(&s) > end(reach_all)) reach_all = &s;
-        if (s.written && (!reach_written || end(&s) > end(reach_written))) reach_written = &s;
+// least one is written (A). O(n log n): sorted by start (unless they come so, as a
+// network's layers often do), each span is checked against the furthest end so far of the
+// written spans and of all spans. Compact keys: a 500-layer network's ~1000 spans, sorted
+// whole, cost ~25 us a call.
+inline void check_disjoint(const std::vector<Span>& spans) {
+    struct Key {
+        std::uintptr_t start, end;
+        std::size_t index;
+    };
+    std::vector<Key> keys;
+    keys.reserve(spans.size());
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+        const auto start = reinterpret_cast<std::uintptr_t>(spans[i].begin);
+        if (!spans[i].begin || spans[i].bytes == 0) continue;
+        const std::uintptr_t room = std::numeric_limits<std::uintptr_t>::max() - start;  // no wrap
+        keys.push_back({start, start + std::min<std::uintptr_t>(spans[i].bytes, room), i});
+    }
+    auto before = [](const Key& a, const Key& b) { return a.start < b.start || (a.start == b.start && a.index < b.index); };
+    if (!std::is_sorted(keys.begin(), keys.end(), before)) std::sort(keys.begin(), keys.end(), before);
+    const Key* reach_all = nullptr;      // of the spans so far, the one that ends furthest
+    const Key* reach_written = nullptr;  // and of the written ones
+    for (const Key& k : keys) {
+        const Span& s = spans[k.index];
+        const Key* other = s.written ? reach_all : reach_written;
+        if (other && k.start < other->end) {  // the written one named first
+            const Span& o = spans[other->index];
+            throw std::invalid_argument(s.written ? s.label() + " must not overlap " + o.label()
+                                                  : o.label() + " must not overlap " + s.label());
+        }
+        if (!reach_all || k.end > reach_all->end) reach_all = &k;
+        if (s.written && (!reach_written || k.end > reach_written->end)) reach_written = &k;
     }
 }
 
