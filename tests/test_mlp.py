@@ -1312,6 +1312,14 @@ def test_core_refuses_outputs_that_overlap_its_inputs():
     with pytest.raises(ValueError, match="W2 must not overlap Y"):
         net.train([*params[:2], np.ascontiguousarray(Y[:, :3]), params[3]], X, Y, 5, 0.1, 0, 1, True, [1, 2], 1,
                   None)
+    # a network that passed the check keeps what it checked (a training loop's calls skip the
+    # sort): the same buffers pass again, others are checked whole
+    good = [p.copy() for p in params]
+    for _ in range(2):
+        net.train(good, X, Y, 1, 0.1, 0, 1, True, [1, 2], 1, None)
+    W1[...] = good[0]
+    with pytest.raises(ValueError, match="W1 must not overlap X"):
+        net.train([W1, *good[1:]], X_in, Y, 1, 0.1, 0, 1, True, [1, 2], 1, None)
     Y_view = np.concatenate([Y, Y]).reshape(2, 50)[:1]  # shares nothing written
     costs, _ = net.train([p.copy() for p in params], X, Y_view, 5, 0.1, 0, 1, True, [1, 2], 1, None)
     assert np.isfinite(costs).all()
