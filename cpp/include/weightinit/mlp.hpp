@@ -143,8 +143,8 @@ bool cost_in_range(double J) {
 constexpr std::size_t max_steps = std::size_t(1) << 62;
 
 // The spans (spans.hpp) of a network's parameters, `runs` copies of each layer's W and b
-// stacked (the sweep's; 1 for one network), and of its data: X (n_0 x m) and Y (n_L x m),
-// named x and y, read.
+// stacked (the sweep's; 1 for one network); and (add_data_spans) of its data, X (n_0 x m)
+// and Y (n_L x m), named x and y, read.
 template <class T>
 void add_parameter_spans(std::vector<Span>& spans, const Architecture& arch, const T* const* W, const T* const* b,
                          std::size_t runs, bool written) {
