@@ -506,11 +506,12 @@ def test_minibatch_sgd_is_seeded_and_learns():
 
 def reference_shuffle(m, key, epoch):
     """The epoch's order as mlp.cpp's shuffle draws it: Fisher-Yates from the end, the swap
-    partner of position i from Philox block (i, epoch, 1, 0) under the run's key (its first
-    two words as one 64-bit w), scaled to [0, i] by Lemire's multiply-shift (w (i + 1)) >> 64."""
+    partner of position i from Philox block (i, epoch mod 2^32, 1, epoch div 2^32) under the
+    run's key (its first two words as one 64-bit w), scaled to [0, i] by Lemire's
+    multiply-shift (w (i + 1)) >> 64."""
     perm = list(range(m))
     for i in range(m - 1, 0, -1):
-        r = wi.random.philox4x32_10((i, epoch, 1, 0), key)
+        r = wi.random.philox4x32_10((i, epoch % 2**32, 1, epoch >> 32), key)
         w = r[0] | (r[1] << 32)
         j = (w * (i + 1)) >> 64
         perm[i], perm[j] = perm[j], perm[i]
@@ -537,6 +538,26 @@ def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
                                                                                                      rel=1e-12)
     for name, value in step.parameters.items():
         np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("epoch", [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**40 + 3, 2**64 - 1])
+def test_the_cores_shuffle_is_the_reference_shuffle_in_every_epoch(epoch):
+    """The core's shuffle (the one fit uses, above) at epochs past 2^32: the epoch's high
+    word is the counter's fourth, so epoch 2^32 is not epoch 0 again (it was, with the
+    epoch cut to 32 bits: a run of 2^32 epochs, two steps each at m = 2, repeated its
+    shuffles)."""
+    key = [0x9E3779B9, 0x1234567]
+    np.testing.assert_array_equal(core.mlp.shuffle(37, key, epoch), reference_shuffle(37, key, epoch))
+    if epoch >= 2**32:
+        assert list(core.mlp.shuffle(37, key, epoch)) != list(core.mlp.shuffle(37, key, epoch % 2**32))
+
+
+def test_the_shuffle_refuses_more_examples_than_its_counter_holds():
+    """Position i is the counter's first word (and the order is kept in 32 bits): 2^32
+    examples at most, said before any memory is asked for."""
+    assert len(core.mlp.shuffle(1, [1, 2], 0)) == 1 and len(core.mlp.shuffle(0, [1, 2], 0)) == 0
+    with pytest.raises(ValueError, match="at most 2\\^32 examples, got 4294967297"):
+        core.mlp.shuffle(2**32 + 1, [1, 2], 0)
 
 
 LAST_BATCH_CHILD = """

@@ -293,6 +293,18 @@ void register_mlp(py::module_& parent) {
         },
         py::arg("loss"), py::arg("A"), py::arg("Y"));
     m.def(
+        "shuffle",
+        [](std::size_t m, std::array<std::uint32_t, 2> key, std::uint64_t epoch) {
+            std::vector<std::uint32_t> perm;
+            {
+                ReleaseGil release;
+                mlp::shuffle(perm, m, {key[0], key[1]}, epoch);
+            }
+            return py::array_t<std::uint32_t>(py::ssize_t(perm.size()), perm.data());
+        },
+        py::arg("m"), py::arg("key"), py::arg("epoch"),
+        "The order of 0..m-1 in which mini-batch training visits the examples in this epoch.");
+    m.def(
         "all_finite",
         [](const py::array& a, int nthreads) {
             check_layout(a, "a", false);

@@ -1324,19 +1324,6 @@ private:
     Buffer<double> solo_;  // the leader's block sums, alone or in the team
 };
 
-// Fisher-Yates on 0..m-1 with the draws of mlp.hpp's shuffle stream for this epoch.
-void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch) {
-    perm.resize(m);
-    for (std::size_t i = 0; i < m; ++i) perm[i] = std::uint32_t(i);
-    for (std::size_t i = m; i-- > 1;) {
-        const Block r = philox4x32_10({std::uint32_t(i), std::uint32_t(epoch), 1u, 0u}, key);
-        const std::uint64_t w = std::uint64_t(r[0]) | (std::uint64_t(r[1]) << 32);
-        // Lemire's multiply-shift: bias below (i + 1) / 2^64.
-        const std::size_t j = std::size_t((static_cast<unsigned __int128>(w) * (i + 1)) >> 64);
-        std::swap(perm[i], perm[j]);
-    }
-}
-
 template <class T>
 void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* cols, std::size_t n, T* dst) {
     for (std::size_t r = 0; r < rows; ++r) {
@@ -1495,6 +1482,8 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     prepare_gemm(arch_);
     Workspace& w = *ws_;
     const bool minibatch = opt.batch_size > 0 && opt.batch_size < m;
+    if (minibatch && m > max_shuffled)
+        throw std::invalid_argument("mini-batch training shuffles at most 2^32 examples, got " + std::to_string(m));
     const std::size_t bs = minibatch ? opt.batch_size : m;
     w.reserve(arch_, bs);
     const std::size_t n_in = arch_.sizes.front(), n_out = arch_.sizes.back();
@@ -1673,5 +1662,21 @@ template double accuracy<double>(Loss, const double*, const double*, std::size_t
 
 template class Network<float>;
 template class Network<double>;
+
+// Fisher-Yates on 0..m-1 with the draws of mlp.hpp's shuffle stream for this epoch.
+void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch) {
+    if (m > max_shuffled)
+        throw std::invalid_argument("mini-batch training shuffles at most 2^32 examples, got " + std::to_string(m));
+    perm.resize(m);
+    for (std::size_t i = 0; i < m; ++i) perm[i] = std::uint32_t(i);
+    const auto e0 = std::uint32_t(epoch), e1 = std::uint32_t(epoch >> 32);
+    for (std::size_t i = m; i-- > 1;) {
+        const Block r = philox4x32_10({std::uint32_t(i), e0, 1u, e1}, key);
+        const std::uint64_t w = std::uint64_t(r[0]) | (std::uint64_t(r[1]) << 32);
+        // Lemire's multiply-shift: bias below (i + 1) / 2^64.
+        const std::size_t j = std::size_t((static_cast<unsigned __int128>(w) * (i + 1)) >> 64);
+        std::swap(perm[i], perm[j]);
+    }
+}
 
 }  // namespace weightinit::mlp

@@ -25,8 +25,9 @@
 //
 // Mini-batch SGD shuffles the examples once per epoch with a Fisher-Yates shuffle whose
 // draws come from the Philox stream of the given key (philox.hpp): step i of epoch e
-// uses the 64-bit word (lanes 0, 1) of the block with counter (i, e, 1, 0). The third
-// counter word is 1 so the shuffle never reuses a block of the initializers' streams.
+// uses the 64-bit word (lanes 0, 1) of the block with counter (i, e mod 2^32, 1,
+// e div 2^32). The third counter word is 1 so the shuffle never reuses a block of the
+// initializers' streams; the fourth makes epochs 2^32 apart differ (shuffle() below).
 #pragma once
 
 #include <algorithm>
@@ -115,6 +116,13 @@ private:
     std::vector<std::size_t> nw_, nb_;  // elements of W[l] and b[l]
     std::vector<T> store_;
 };
+
+// The most examples mini-batch training shuffles: i, the counter's first word, is below m.
+inline constexpr std::size_t max_shuffled = std::size_t(1) << 32;
+
+// perm = the order of 0..m-1 for this epoch of the shuffle stream of key (above); m at most
+// max_shuffled, else std::invalid_argument.
+void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch);
 
 struct TrainOptions {
     std::size_t iterations = 0;     // gradient steps
