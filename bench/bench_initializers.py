@@ -130,6 +130,35 @@ def test_torch(benchmark, name, dtype, shape, nthreads):
         benchmark(run)
 
 
+# --- fresh entropy: rng=None on a small layer --------------------------------------------------
+# Each call a new random tensor, as torch.nn.init's functions give from torch's global generator;
+# NumPy's equivalent of rng=None is a Generator seeded afresh from the OS (default_rng()).
+
+FRESH = "he_normal float32 64x64 rng=None"
+
+
+def test_fresh_weightinit(benchmark):
+    label(benchmark, FRESH, "weightinit")
+    with threads(1):
+        x = benchmark(wi.he_normal, SMALL, dtype=np.float32)
+    assert x.shape == SMALL and x.dtype == np.float32
+
+
+def test_fresh_numpy(benchmark):
+    label(benchmark, FRESH, "numpy")
+    benchmark.extra_info["baseline"] = True
+    std = np.float32(he_std(SMALL))
+    x = benchmark(lambda: np.random.default_rng().standard_normal(SMALL, dtype=np.float32) * std)
+    assert x.shape == SMALL and x.dtype == np.float32
+
+
+def test_fresh_torch(benchmark):
+    torch = need_torch()
+    label(benchmark, FRESH, "torch")
+    with threads(1):
+        benchmark(lambda: torch.nn.init.kaiming_normal_(torch.empty(SMALL), nonlinearity="relu"))
+
+
 # --- orthogonal ------------------------------------------------------------------------------
 
 ORTHO_SIZES = [1024, 4096]

@@ -474,6 +474,20 @@ def test_same_seed_same_array_and_generator_advances():
     assert not np.array_equal(wi.random.normal(100), wi.random.normal(100))  # rng=None: fresh entropy
 
 
+def test_fresh_entropy_keys_use_all_64_bits():
+    """rng=None: every key new, each of its 64 bits set in about half of 4000 keys (bounds at
+    7 sd of Binomial(4000, 1/2)), so a key of 32 random bits, a byte-order slip that leaves
+    a word constant, or a clock-seeded key repeated within a tick fails; the 4000 keys are
+    distinct, as 64 random bits are (a repeat has chance 4e-13)."""
+    keys = np.array([wi.random.key_from_rng(None) for _ in range(4000)], dtype=np.uint64)
+    assert keys.dtype == np.uint64 and keys.shape == (4000, 2)
+    words = keys[:, 0] | (keys[:, 1] << np.uint64(32))
+    assert len(set(words.tolist())) == 4000
+    for w, n in ((words, 64), (keys[:, 0] ^ keys[:, 1], 32)):  # the XOR: a second word repeating the first fails
+        bits = (w[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)
+        assert np.all(np.abs(bits.sum(axis=0) - 2000.0) < 7 * math.sqrt(1000))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_out_is_filled_in_place(dtype):
     out = np.zeros((30, 7), dtype=dtype)
