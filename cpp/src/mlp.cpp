@@ -9,6 +9,7 @@
 #include "weightinit/mlp.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -1355,27 +1356,36 @@ public:
     bool tunes() const { return tune_; }
 
     // Threads for step `step`, which starts now. Per period: warm-up steps on the current
-    // choice, then windows of `window` steps alternating all threads and one, then the
-    // rest on the count whose fastest window was faster (a minimum, so that a window that
-    // caught a reshuffle, a Ctrl-C check or a preemption does not decide).
+    // choice, then windows of `window` steps alternating one thread and all, then the rest
+    // on the count whose median window was faster (so that one window that caught a
+    // reshuffle, a Ctrl-C check or a preemption does not decide, nor one lucky window of a
+    // team on a busy host). A window on all threads that has already taken twice the one
+    // before it on one thread ends the trials there, on one thread: on a host whose other
+    // work keeps descheduling a team member, a team step waits for it (32 steps took 1 ms
+    // against 77 us alone, three such windows 6 ms of the article's 31 ms run).
     int at(std::size_t step) {
         if (!tune_) return all_;
         const std::size_t phase = step % period;
-        if (phase < warm) return choice_;
-        const std::size_t k = (phase - warm) / window;  // window index
-        if ((phase - warm) % window == 0 && k <= 2 * pairs) {
-            const auto now = std::chrono::steady_clock::now();
-            if (k == 0) {
-                best_[0] = best_[1] = std::chrono::steady_clock::duration::max();
-            } else {
-                auto& b = best_[(k - 1) % 2];
-                b = std::min(b, now - mark_);
-            }
-            if (k == 2 * pairs) choice_ = best_[1] < best_[0] ? 1 : all_;
-            mark_ = now;
+        if (phase < warm) {
+            cut_ = false;
+            return choice_;
         }
-        if (k >= 2 * pairs) return choice_;
-        return k % 2 == 0 ? all_ : 1;
+        const std::size_t k = (phase - warm) / window;  // window index: even one thread, odd all
+        const bool starts = (phase - warm) % window == 0;
+        if (cut_ || k > 2 * pairs || (k == 2 * pairs && !starts)) return choice_;
+        if (!starts && k % 2 == 0) return 1;  // inside a window on one thread
+        const auto now = std::chrono::steady_clock::now();
+        if (!starts) {  // inside a window on all threads
+            if (now - mark_ <= 2 * times_[0][k / 2]) return all_;
+            cut_ = true;
+            choice_ = 1;
+            return 1;
+        }
+        if (k > 0) times_[(k - 1) % 2][(k - 1) / 2] = now - mark_;
+        mark_ = now;
+        if (k < 2 * pairs) return k % 2 == 0 ? 1 : all_;
+        choice_ = median(times_[1]) < median(times_[0]) ? all_ : 1;
+        return choice_;
     }
 
 private:
@@ -1384,10 +1394,15 @@ private:
     // 13.4-13.6 ms with no trials at all).
     static constexpr std::size_t warm = 8, window = 32, pairs = 3, period = 8192;
     static constexpr std::size_t tune_max_elements = std::size_t(1) << 18;
+    using Times = std::array<std::chrono::steady_clock::duration, pairs>;
+    static std::chrono::steady_clock::duration median(Times t) {
+        std::nth_element(t.begin(), t.begin() + pairs / 2, t.end());
+        return t[pairs / 2];
+    }
     int all_, choice_;
-    bool tune_;
+    bool tune_, cut_ = false;
     std::chrono::steady_clock::time_point mark_{};
-    std::chrono::steady_clock::duration best_[2]{};  // fastest window: all threads, one
+    Times times_[2]{};  // the windows' times: one thread, all
 };
 
 void check_examples(std::size_t m) {
