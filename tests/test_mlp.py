@@ -1231,6 +1231,57 @@ def test_the_count_of_running_fits_survives_threads_switching_anywhere():
     net.parameters = net.parameters  # not refused: no fit is running
 
 
+def test_a_fit_judges_its_own_last_update_not_another_threads():
+    """fit's check that its last update left the parameters finite is made by the engine
+    while it holds the network. Made in Python after the engine let go, it read whatever
+    another thread's fit of the same network had written since (helper-109, ThreadSanitizer):
+    here thread B's updates overflow, and thread A, whose 30 small steps stay finite, raised
+    "the last update (iteration 29) made the parameters nan or inf" in ~22% of 300 trials.
+    A fit that B ran before is refused at iteration 0 (the cost of B's parameters), rightly."""
+    import sys
+    import threading
+
+    X, Y = datasets.planar_flower(1)
+    Y = Y.astype(float)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    errors = []
+    try:
+        for trial in range(300):
+            net = wi.MLP([2, 4, 1], activations=["tanh", "identity"], loss="mse", rng=trial)
+
+            def a(net=net):
+                try:
+                    net.fit(X, Y, iterations=30, learning_rate=0.1)
+                except FloatingPointError as e:
+                    errors.append(str(e))
+
+            def b(net=net):
+                net.fit(X, Y * 1e300, iterations=2, learning_rate=1e10, on_nonfinite="continue")
+
+            threads = [threading.Thread(target=a), threading.Thread(target=b)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert all("at iteration 0" in e for e in errors), [e for e in errors if "at iteration 0" not in e][:1]
+
+
+def test_the_last_update_that_overflows_is_reported():
+    """The same check, alone: a step that overflows the parameters with a finite cost before
+    it (the last of the fit) is reported, and on_nonfinite="continue" keeps the result."""
+    X = np.ones((1, 4))
+    Y = np.full((1, 4), 1e150)  # a cost near 1e300, finite; a gradient near 1e150
+    net = wi.MLP([1, 1], activations=["identity"], loss="mse", rng=0)
+    with pytest.raises(FloatingPointError, match="the last update \\(iteration 0\\) made the parameters nan or inf"):
+        net.fit(X, Y, iterations=1, learning_rate=1e300)
+    net = wi.MLP([1, 1], activations=["identity"], loss="mse", rng=0)
+    net.fit(X, Y, iterations=1, learning_rate=1e300, on_nonfinite="continue")
+    assert not np.all(np.isfinite(net.parameters["W1"]))
+
+
 def test_layers_of_one_shape_get_their_own_weights_from_an_int_seed():
     # The int seeds one Generator for the whole network: each layer takes the next key, so two
     # 4x4 layers differ (drawing each with the int itself would give both the same weights).

@@ -180,6 +180,7 @@ public:
             report["recorded"] = r.recorded;
             report["nonfinite"] = r.nonfinite;
             report["first_nonfinite"] = r.first_nonfinite;
+            report["params_finite"] = r.params_finite;
             return py::make_tuple(costs, report);
         });
     }

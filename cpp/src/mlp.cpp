@@ -1617,6 +1617,10 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (!report.cancelled)
         std::fill(costs + report.recorded, costs + recorded_steps(opt.iterations, opt.record_every),
                   std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t l = 0; report.steps > 0 && l < L && report.params_finite; ++l) {
+        const std::size_t nw = arch_.sizes[l + 1] * arch_.sizes[l], nb = arch_.sizes[l + 1];
+        report.params_finite = all_finite(p.W[l], nw, opt.nthreads) && all_finite(p.b[l], nb, opt.nthreads);
+    }
     return report;
 }
 

@@ -675,8 +675,10 @@ class MLP:
             beyond = " (or beyond float32's range)" if self.dtype == np.float32 else ""
             what = (f"the cost became nan or inf{beyond} at iteration {report['first_nonfinite']}; training "
                     "stopped before that update")
-        elif report["steps"] and not all(core.mlp.all_finite(p, 1) for p in self._params):
+        elif not report["params_finite"]:
             # The cost is checked before each update; only the last update has no cost after it.
+            # Checked by the engine before it let go of the network: read here, the parameters
+            # could hold another thread's fit of this network.
             what = f"the last update (iteration {iterations - 1}) made the parameters nan or inf"
         else:
             return costs

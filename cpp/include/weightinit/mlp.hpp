@@ -181,6 +181,11 @@ struct TrainReport {
     bool nonfinite = false;            // some cost was nan or inf (or beyond float32's range, in float32)
     std::size_t first_nonfinite = 0;   // the step that computed it
     bool cancelled = false;            // the check asked to stop
+    // Whether the parameters were all finite when train() returned (true when no update
+    // was applied). The cost is checked before each update, so only the last update can
+    // make them nan or inf unseen; checked here, before train() returns, because a caller
+    // that reads them afterwards may read another call's writes.
+    bool params_finite = true;
 };
 
 // Called from the training loop at the first step and then about every check_interval
