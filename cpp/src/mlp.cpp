@@ -456,8 +456,11 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         for (std::size_t k = 0; k < n0; ++k) xt[k][l] = in ? X[k * ld + c0 + nv * width + l] : 0.0;
         yt[l] = in ? Y[c0 + nv * width + l] : 0.0;
     }
-    const I iota = {0, 1, 2, 3, 4, 5, 6, 7};
-    const I tail_in = iota < std::int64_t(n - nv * width);
+    // The lanes of the partial chunk (all ones) and the rest (zeros), written lane by lane:
+    // GCC 13's AVX-512 clone failed to compile this as one vector comparison (an internal
+    // compiler error, "in do_store_flag", in GCC 13.3).
+    I tail_in;
+    for (std::size_t l = 0; l < width; ++l) tail_in[l] = nv * width + l < n ? -1 : 0;
     // Full chunks, then the partial one: the masks cost only there.
     auto chunks = [&](auto&& f) __attribute__((always_inline)) {
         for (std::size_t ci = 0; ci < nv; ++ci) f(ci, std::false_type{});
