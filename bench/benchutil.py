@@ -3,9 +3,13 @@
 Each benchmark sets ``benchmark.extra_info["library"]`` (``weightinit``, ``numpy``,
 ``torch``, ``floor``) and ``["threads"]``; ``bench/ratios.py`` groups runs by
 ``benchmark.group`` and divides numpy's median by each other median.
+
+Our rows (and torch's) run at one thread and at all of them, or at the counts that
+``WEIGHTINIT_BENCH_THREADS`` lists (``1,2,4,8,16`` for a scaling run on a larger machine).
 """
 
 import contextlib
+import os
 
 import pytest
 
@@ -17,7 +21,23 @@ except ImportError:  # torch is optional: its benchmarks skip
     torch = None
 
 ALL = wi.get_num_threads()
-THREADS = sorted({1, ALL})
+
+
+def thread_counts(spec, all_threads):
+    """The thread counts to run: ``spec`` ("1,2,4,8,16", from ``WEIGHTINIT_BENCH_THREADS``) or,
+    when it is empty, one thread and all of them."""
+    if not spec:
+        return sorted({1, all_threads})
+    try:
+        counts = sorted({int(n) for n in spec.split(",")})
+    except ValueError:
+        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be thread counts separated by commas, got {spec!r}") from None
+    if counts[0] < 1:
+        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be positive counts, got {spec!r}")
+    return counts
+
+
+THREADS = thread_counts(os.environ.get("WEIGHTINIT_BENCH_THREADS", ""), ALL)
 
 
 @contextlib.contextmanager

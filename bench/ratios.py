@@ -1,6 +1,7 @@
 """Runs the benchmarks once and prints each group's medians as ratios against NumPy.
 
     python bench/ratios.py [pytest args, e.g. bench/bench_random.py -k normal]
+    python bench/ratios.py --from saved.json [more.json ...]   (pytest's --benchmark-json files)
 
 Ratio = NumPy's median / this row's median (higher is faster than NumPy), per run where a
 benchmark says in ``extra_info["runs"]`` how many runs it timed (the NumPy side of a sweep
@@ -48,6 +49,16 @@ def against(groups: dict[str, list[dict]], dist: str, reference: str,
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--from"]:
+        if len(argv) < 2:
+            print("--from needs one or more --benchmark-json files", file=sys.stderr)
+            return 2
+        benches = []
+        for path in argv[1:]:
+            with open(path) as f:
+                benches += json.load(f)["benchmarks"]
+        report(benches)
+        return 0
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "bench.json")
@@ -59,9 +70,14 @@ def main(argv: list[str]) -> int:
             print("no benchmark ran", file=sys.stderr)
             return proc.returncode or 1
         with open(out) as f:
-            data = json.load(f)
+            report(json.load(f)["benchmarks"])
+    return proc.returncode
+
+
+def report(benches: list[dict]) -> None:
+    """Prints the groups' medians against NumPy's, and truncated_normal's against our normal."""
     groups: dict[str, list[dict]] = defaultdict(list)
-    for b in data["benchmarks"]:
+    for b in benches:
         groups[b["group"]].append(b)
     print(f"\n{'group':38} {'library':12} {'threads':>7} {'median':>11} {'vs numpy':>9} {'vs floor':>9}")
     for name in sorted(groups):
@@ -80,7 +96,6 @@ def main(argv: list[str]) -> int:
         print(f"\n{'truncated_normal over our normal':38} {'threads':>7} {'ratio':>9}")
         for name, nthreads, ratio in own:
             print(f"{name:38} {nthreads:>7} {ratio:8.2f}x")
-    return proc.returncode
 
 
 if __name__ == "__main__":

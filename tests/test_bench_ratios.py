@@ -1,6 +1,7 @@
 """bench/ratios.py's second table: truncated_normal's medians over our own normal's."""
 
 import importlib.util
+import json
 import pathlib
 
 import pytest
@@ -34,3 +35,46 @@ def test_truncated_normal_over_our_normal_pairs_dtype_size_and_threads():
                                            ("truncated_normal float64 n=1e+07", 1),
                                            ("truncated_normal float64 n=1e+07", 2)]
     assert [r for _, _, r in rows] == pytest.approx([9.0 / 4.0, 18.0 / 10.0, 13.0 / 6.0])
+
+
+def saved(path, benches):
+    """A --benchmark-json file as pytest-benchmark writes it (the fields ratios.py reads)."""
+    for b in benches:
+        b.setdefault("group", "g")
+    path.write_text(json.dumps({"benchmarks": benches}))
+    return str(path)
+
+
+def test_from_saved_files_prints_each_row_against_numpy_across_files(tmp_path, capsys):
+    # Two files, as a run split in two writes them: the baseline is in the first only.
+    baseline = dict(bench("numpy", 0.030, 1), group="sweep")
+    baseline["extra_info"]["baseline"] = True
+    first = saved(tmp_path / "a.json", [baseline, dict(bench("weightinit", 0.010, 1), group="sweep")])
+    second = saved(tmp_path / "b.json", [dict(bench("weightinit", 0.002, 16), group="sweep")])
+    assert ratios.main(["--from", first, second]) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[1:3]): line.split()[4] for line in out.splitlines() if line.startswith("sweep")}
+    assert rows == {("numpy", "1"): "1.00x", ("weightinit", "1"): "3.00x", ("weightinit", "16"): "15.00x"}
+
+
+def test_from_without_files_is_refused(capsys):
+    assert ratios.main(["--from"]) == 2
+    assert "--from needs" in capsys.readouterr().err
+
+
+_util_path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "benchutil.py"
+_util_spec = importlib.util.spec_from_file_location("bench_util", _util_path)
+benchutil = importlib.util.module_from_spec(_util_spec)
+_util_spec.loader.exec_module(benchutil)
+
+
+@pytest.mark.parametrize("spec, cores, counts", [("", 2, [1, 2]), ("", 1, [1]), ("16,1,4,4", 2, [1, 4, 16]),
+                                                 (" 2 , 8", 2, [2, 8])])
+def test_bench_thread_counts(spec, cores, counts):
+    assert benchutil.thread_counts(spec, cores) == counts
+
+
+@pytest.mark.parametrize("spec", ["x", "1,,2", "0,2", "-1", "1.5"])
+def test_bench_thread_counts_refuses_what_is_not_a_list_of_positive_counts(spec):
+    with pytest.raises(ValueError, match="WEIGHTINIT_BENCH_THREADS"):
+        benchutil.thread_counts(spec, 2)
