@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from benchutil import label
+from benchutil import THREADS, label, threads
 
 import weightinit as wi
 from weightinit import prototype
@@ -37,10 +37,12 @@ def planar():
 ARTICLE = "article 2-4-1 m=400 x 10000"
 
 
-def test_article_weightinit(benchmark, planar):
-    label(benchmark, ARTICLE, "weightinit", wi.get_num_threads())
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_article_weightinit(benchmark, planar, nthreads):
+    label(benchmark, ARTICLE, "weightinit", nthreads)
     X, Y, start = planar
-    params = benchmark(prototype.nn_model, X, Y, 4, ARTICLE_ITERATIONS, parameters=start)
+    with threads(nthreads):
+        params = benchmark(prototype.nn_model, X, Y, 4, ARTICLE_ITERATIONS, parameters=start)
     assert params["W1"].shape == (4, 2)
 
 
@@ -104,11 +106,13 @@ def numpy_step(params, X, Y, acts, lr=0.01):
 
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_step_weightinit(benchmark, case, dtype):
-    label(benchmark, f"step {case} {dtype}", "weightinit", wi.get_num_threads())
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_step_weightinit(benchmark, case, dtype, nthreads):
+    label(benchmark, f"step {case} {dtype}", "weightinit", nthreads)
     net, X, Y = _problem(case, DTYPES[dtype])
-    net.fit(X, Y, iterations=1, learning_rate=0.01)  # workspace allocated once per network
-    costs = benchmark(net.fit, X, Y, iterations=1, learning_rate=0.01)
+    with threads(nthreads):
+        net.fit(X, Y, iterations=1, learning_rate=0.01)  # workspace allocated once per network
+        costs = benchmark(net.fit, X, Y, iterations=1, learning_rate=0.01)
     assert costs.shape == (1,)
 
 
@@ -127,9 +131,9 @@ def test_step_numpy(benchmark, case, dtype):
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_step_torch(benchmark, case, dtype):
-    label(benchmark, f"step {case} {dtype}", "torch", wi.get_num_threads())
-    torch.set_num_threads(wi.get_num_threads())
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_step_torch(benchmark, case, dtype, nthreads):
+    label(benchmark, f"step {case} {dtype}", "torch", nthreads)
     sizes, acts, loss, _ = CASES[case]
     _, X, Y = _problem(case, DTYPES[dtype])
     tdtype = getattr(torch, dtype)
@@ -154,4 +158,5 @@ def test_step_torch(benchmark, case, dtype):
         opt.step()
         return out
 
-    benchmark(step)
+    with threads(nthreads):
+        benchmark(step)
