@@ -18,7 +18,7 @@
 // -march=haswell); the CPU is checked at run time before a version runs.
 #define WI_AVX2 __attribute__((target("avx2")))
 #define WI_AVX512 __attribute__((target("avx512f")))
-#ifndef WEIGHTINIT_NO_DISPATCH
+#ifdef WI_RUNTIME_DISPATCH
 #define WI_PHILOX_FROM_CPU 1  // the vector versions the CPU runs, asked at run time (else the build's flags')
 #endif
 #endif

@@ -10,8 +10,13 @@
 #endif
 
 // Runtime dispatch: GCC and Clang build one clone per target and pick at load time.
-// WEIGHTINIT_NO_DISPATCH (or -march=native builds) turn it off.
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH)
+// WEIGHTINIT_NO_DISPATCH (CMake's WEIGHTINIT_NATIVE) turns it off, and so do flags that
+// already ask for AVX-512 (CXXFLAGS=-march=native on such a CPU): the module then runs only
+// where they do, the x86-64-v4 clone would add nothing, and GCC 12, 13 and 14 stopped with
+// an internal compiler error on mlp.cpp's fused kernels built so with the clones.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH) && \
+    !defined(__AVX512F__)
+#define WI_RUNTIME_DISPATCH 1
 #define WI_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WI_DISPATCH

@@ -62,13 +62,13 @@ void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t
                          std::uint32_t* x2, std::uint32_t* x3);
 
 // The versions, by instruction set. The fills use philox_best_version(), the last of
-// these the CPU runs (with WEIGHTINIT_NO_DISPATCH: that the build's flags allow); the
+// these the CPU runs (without runtime dispatch, config.hpp: that the build's flags allow); the
 // tests run each one the CPU runs by name, and the named call throws
 // std::invalid_argument for a version the CPU cannot run or n > philox_batch.
 enum class PhiloxVersion { portable, avx2, avx512 };
 bool philox_version_available(PhiloxVersion version);
 PhiloxVersion philox_best_version();
-// Whether philox_version_available asks the CPU (false under WEIGHTINIT_NO_DISPATCH, where
+// Whether philox_version_available asks the CPU (false without runtime dispatch, config.hpp, where
 // the build's flags decide, and where no vector version exists).
 bool philox_versions_from_cpu();
 void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
