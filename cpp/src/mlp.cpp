@@ -436,6 +436,13 @@ inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * 
 // The block [c0, c1) of the step: its loss sum and gradient sums into part. float32
 // parameters (P) are widened as they are read, float32 data before (fused2_widened); all
 // arithmetic is in double.
+// Stage A writes a1 for every chunk that B reads (h >= 1); GCC 12 says "may be used
+// uninitialized" of it when the build's baseline is AVX2 (CXXFLAGS=-march=haswell, conda's
+// -mtune=haswell), though not by default.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
 WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, std::size_t n0_, std::size_t h_,
                            double alpha, const double* X, const double* Y, std::size_t ld, std::size_t c0,
@@ -550,6 +557,9 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         for (std::size_t k = 0; k < n0; ++k) part[2 + 2 * h + j * n0 + k] = sum_lanes(dW1[k]);
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 // float32 data widened once for the block: the kernel reads X once per hidden unit in the
 // forward and again in the backward, and widening every read cost float32 fits ~18%.
 template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
