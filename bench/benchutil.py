@@ -10,10 +10,12 @@ Our rows (and torch's) run at one thread and at all of them, or at the counts th
 
 import contextlib
 import os
+import re
 
 import pytest
 
 import weightinit as wi
+from weightinit._threads import MAX_THREADS
 
 try:
     import torch
@@ -28,12 +30,12 @@ def thread_counts(spec, all_threads):
     when it is empty, one thread and all of them."""
     if not spec:
         return sorted({1, all_threads})
-    try:
-        counts = sorted({int(n) for n in spec.split(",")})
-    except ValueError:
-        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be thread counts separated by commas, got {spec!r}") from None
-    if counts[0] < 1:
-        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be positive counts, got {spec!r}")
+    # The digits WEIGHTINIT_NUM_THREADS takes (int() would also take "1_0" and other scripts').
+    if not re.fullmatch(r"\s*[0-9]+\s*(,\s*[0-9]+\s*)*", spec, re.ASCII):
+        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be thread counts separated by commas, got {spec!r}")
+    counts = sorted({int(n) for n in spec.split(",")})
+    if counts[0] < 1 or counts[-1] > MAX_THREADS:
+        raise ValueError(f"WEIGHTINIT_BENCH_THREADS must be counts in [1, {MAX_THREADS}], got {spec!r}")
     return counts
 
 

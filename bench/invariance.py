@@ -5,7 +5,8 @@
 Hashes (sha256, 16 hex digits) of fills, regions, initializers, the article's fit (a team of
 threads), wide and mini-batch fits (the GEMM paths) and a sweep, at each thread count; exits 1
 if any differs from the first count's. The first count's hashes are printed, so two machines'
-runs can be compared too (fills promise the same bits on every CPU; the MLP only on one).
+runs can be compared too (fills promise the same bits on every CPU; the MLP only on one CPU,
+for one build: a build for other flags, such as -march=x86-64-v4 alone, gives other MLP bits).
 The tests check thread counts 1, 2, 3 and 7 on small inputs; this runs the sizes where every
 thread of a large machine gets work.
 """
@@ -16,11 +17,14 @@ import sys
 import time
 
 import numpy as np
+from benchutil import thread_counts
 
 import weightinit as wi
 from weightinit import datasets, experiments
 
-COUNTS = [int(n) for n in (sys.argv[1] if len(sys.argv) > 1 else "1,2,3,4,5,7,8,12,16").split(",")]
+COUNTS = thread_counts(sys.argv[1] if len(sys.argv) > 1 else "1,2,3,4,5,7,8,12,16", 1)
+if len(COUNTS) < 2:
+    sys.exit(f"invariance.py compares thread counts: give two or more, got {COUNTS}")
 
 
 def h(*arrays):

@@ -55,8 +55,15 @@ def main(argv: list[str]) -> int:
             return 2
         benches = []
         for path in argv[1:]:
-            with open(path) as f:
-                benches += json.load(f)["benchmarks"]
+            try:
+                with open(path) as f:
+                    benches += json.load(f)["benchmarks"]
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                print(f"{path}: not a --benchmark-json file ({type(e).__name__}: {e})", file=sys.stderr)
+                return 2
+        if not benches:
+            print("no benchmark in " + ", ".join(argv[1:]), file=sys.stderr)
+            return 1
         report(benches)
         return 0
     here = os.path.dirname(os.path.abspath(__file__))

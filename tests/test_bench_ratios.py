@@ -62,6 +62,21 @@ def test_from_without_files_is_refused(capsys):
     assert "--from needs" in capsys.readouterr().err
 
 
+def test_from_a_file_without_benchmarks_fails_as_a_run_without_any_does(tmp_path, capsys):
+    assert ratios.main(["--from", saved(tmp_path / "empty.json", [])]) == 1
+    assert "no benchmark in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", [None, "{", '{"machine_info": {}}', "[1, 2]"])
+def test_from_a_missing_or_foreign_file_is_one_line(tmp_path, capsys, text):
+    path = tmp_path / "x.json"
+    if text is not None:
+        path.write_text(text)
+    assert ratios.main(["--from", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: not a --benchmark-json file") and err.count("\n") == 1
+
+
 _util_path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "benchutil.py"
 _util_spec = importlib.util.spec_from_file_location("bench_util", _util_path)
 benchutil = importlib.util.module_from_spec(_util_spec)
@@ -74,7 +89,7 @@ def test_bench_thread_counts(spec, cores, counts):
     assert benchutil.thread_counts(spec, cores) == counts
 
 
-@pytest.mark.parametrize("spec", ["x", "1,,2", "0,2", "-1", "1.5"])
+@pytest.mark.parametrize("spec", ["x", "1,,2", "0,2", "-1", "1.5", "1_0", "\u0663", "2,65537"])
 def test_bench_thread_counts_refuses_what_is_not_a_list_of_positive_counts(spec):
     with pytest.raises(ValueError, match="WEIGHTINIT_BENCH_THREADS"):
         benchutil.thread_counts(spec, 2)
