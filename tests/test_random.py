@@ -344,7 +344,7 @@ def test_the_fills_use_the_best_philox_version_the_cpu_runs():
         for name, feature in (("avx2", "AVX2"), ("avx512", "AVX512F")):
             if core.philox_versions_from_cpu():  # a dispatching build runs what the CPU has
                 assert (name in available) == features[feature], name
-            else:  # WEIGHTINIT_NO_DISPATCH: the build's flags chose (the module loaded, so the CPU has them)
+            else:  # no runtime dispatch (config.hpp): the build's flags chose (the module loaded, so the CPU has them)
                 assert features[feature] or name not in available, name
 
 

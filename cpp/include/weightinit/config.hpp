@@ -9,15 +9,22 @@
 #define WI_INLINE inline
 #endif
 
-// Runtime dispatch: GCC and Clang build one clone per target and pick at load time.
-// WEIGHTINIT_NO_DISPATCH (CMake's WEIGHTINIT_NATIVE) turns it off, and so do flags that
-// already ask for AVX-512 (CXXFLAGS=-march=native on such a CPU): the module then runs only
-// where they do, the x86-64-v4 clone would add nothing, and GCC 12, 13 and 14 stopped with
-// an internal compiler error on mlp.cpp's fused kernels built so with the clones.
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH) && \
-    !defined(__AVX512F__)
+// Runtime dispatch: the CPU is asked at load time which kernels to run. WEIGHTINIT_NO_DISPATCH
+// (CMake's WEIGHTINIT_NATIVE) turns it off, and so do flags that already ask for AVX-512
+// (CXXFLAGS=-march=native on such a CPU): the module then runs only where they do, the
+// x86-64-v4 clone would add nothing, and GCC 12, 13 and 14 stopped with an internal compiler
+// error on mlp.cpp's fused kernels built so with the clones.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(WEIGHTINIT_NO_DISPATCH) && !defined(__AVX512F__)
 #define WI_RUNTIME_DISPATCH 1
+// One clone per x86-64 level where the compiler can dispatch on levels (GCC 12 on, Clang 14
+// on) and the loader picks them (Linux's ifuncs). GCC 11 has no dispatcher for
+// arch=x86-64-v4 (every clone was an error: Ubuntu 22.04's compiler): there, as off Linux,
+// the kernels are the build's baseline and only the Philox versions (philox.cpp: target
+// attributes and a CPU query of their own) follow the CPU.
+#if defined(__linux__) && ((defined(__clang__) && __clang_major__ >= 14) || (!defined(__clang__) && __GNUC__ >= 12))
 #define WI_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
+#endif
+#endif
+#ifndef WI_DISPATCH
 #define WI_DISPATCH
 #endif
