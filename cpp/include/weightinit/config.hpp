@@ -9,6 +9,13 @@
 #define WI_INLINE inline
 #endif
 
+// The streams' bits and the checks for nan and inf need IEEE arithmetic. Under -ffast-math
+// (or -ffinite-math-only, or icpx's default fp-model=fast) the compiler may drop the checks
+// and reorder the sums: a fit would not stop on nan, and the fills would not be the spec's.
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
+#error "weightinit needs IEEE floating point: build without -ffast-math / -ffinite-math-only (check CXXFLAGS)"
+#endif
+
 // Runtime dispatch: the CPU is asked at load time which kernels to run. WEIGHTINIT_NO_DISPATCH
 // (CMake's WEIGHTINIT_NATIVE) turns it off, and so do flags that already ask for AVX-512
 // (CXXFLAGS=-march=native on such a CPU): the module then runs only where they do, the
