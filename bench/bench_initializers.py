@@ -239,7 +239,10 @@ def test_sparse_numpy(benchmark):
     benchmark.extra_info["baseline"] = True
     g = np.random.default_rng(1)
     w = benchmark(numpy_sparse, SPARSE_SHAPE, g)
-    assert ((w == 0).sum(axis=0) == math.ceil(SPARSITY * SPARSE_SHAPE[0])).all()
+    # NumPy's float32 normals are exactly 0.0 about once in 2^23 (11 in 2^27 draws): a call's
+    # 2^20 draws leave one more zero in some column about one call in twelve.
+    zeros, k = (w == 0).sum(axis=0), math.ceil(SPARSITY * SPARSE_SHAPE[0])
+    assert (zeros >= k).all() and zeros.sum() - k * SPARSE_SHAPE[1] <= 8
 
 
 @pytest.mark.parametrize("nthreads", THREADS)
