@@ -12,7 +12,6 @@ thread of a large machine gets work.
 """
 
 import hashlib
-import os
 import sys
 import time
 
@@ -21,6 +20,7 @@ from benchutil import thread_counts
 
 import weightinit as wi
 from weightinit import datasets, experiments
+from weightinit._threads import _machine_cores
 
 COUNTS = thread_counts(sys.argv[1] if len(sys.argv) > 1 else "1,2,3,4,5,7,8,12,16", 1)
 if len(COUNTS) < 2:
@@ -66,7 +66,7 @@ def runs():
     return out
 
 
-print("cpus", os.cpu_count(), len(os.sched_getaffinity(0)), "default threads", wi.get_num_threads(), flush=True)
+print("cores", _machine_cores(), "default threads", wi.get_num_threads(), flush=True)
 ref = None
 bad = 0
 for n in COUNTS:
