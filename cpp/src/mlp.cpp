@@ -700,21 +700,8 @@ std::size_t partial_stride(const Architecture& arch, std::size_t l) {
     return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
 }
 
-// Wide layers split their GEMMs over fixed chunks of examples, each a single-threaded
-// BLAS call, handed to threads by parallel_for. On this shared machine OpenBLAS's own
-// threads (a static split with spinning barriers) made a 2-thread step up to 10x slower
-// than 1 thread whenever another process held a core; chunks taken from a counter just go
-// to whichever thread is running. Chunks depend on m only, never on the thread count, so
-// the results do not either. At most max_gemm_chunks, to bound the dW partial sums.
-constexpr std::size_t gemm_chunk_min = 2048;
-constexpr std::size_t max_gemm_chunks = 16;
 // Below this many multiply-adds a GEMM is not worth starting threads for.
 constexpr std::size_t gemm_parallel_min = std::size_t(1) << 25;
-
-std::size_t gemm_chunk(std::size_t m) {
-    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
-}
-std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
 
 // Runs task(t) for t in [0, n) on threads threads; when poll is given, in rounds of
 // threads tasks with a poll after each (the same tasks: Ctrl-C is seen between rounds).

@@ -90,8 +90,8 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     ``"forward"`` (predict, cost): every layer's activations and the output's Z and dZ;
     ``"layers"`` (MLP.forward): Z and A of every layer, returned;
     ``"train"`` (gradients, a fit step): the forward's values, the dZ rows the backward pass
-    writes into its two alternating buffers, the gradients and, past 2048 examples, the
-    per-chunk dW of the widest GEMM layer; a ``fused`` fit (a narrow [n_0, h, 1] network)
+    writes into its two alternating buffers, the gradients and, where the GEMMs take more than
+    one chunk of examples, the per-chunk dW of the widest GEMM layer; a ``fused`` fit (a narrow [n_0, h, 1] network)
     writes nothing per example."""
     params = parameter_count(sizes)
     hidden_and_out = sum(sizes[1:])
@@ -103,7 +103,8 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
         return 2 * params
     dz = list(sizes[1:])[::-1]  # dZ of layers L, L-1, ..., 1 go to one buffer, then the other
     wide = [n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]) if n_out * n_in >= 256]
-    chunks = min(16, -(-m // 2048)) if m > 2048 and wide else 0
+    chunks = core.mlp.gemm_chunks(m) if wide else 0
+    chunks = chunks if chunks > 1 else 0  # one chunk writes its dW in place
     return (2 * params + (hidden_and_out + sizes[-1] + max(dz[0::2]) + max(dz[1::2], default=0)) * m
             + chunks * max(wide, default=0))
 

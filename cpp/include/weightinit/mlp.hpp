@@ -150,6 +150,25 @@ bool cost_in_range(double J) {
 // count derived from them overflows (weightinit._args.MAX_STEPS, the Python layer's limit).
 constexpr std::size_t max_steps = std::size_t(1) << 62;
 
+// Wide layers split their GEMMs over fixed chunks of examples, each a single-threaded
+// BLAS call, handed to threads by parallel_for. On a shared machine OpenBLAS's own threads
+// (a static split with spinning barriers) made a 2-thread step up to 10x slower than 1
+// thread whenever another process held a core; chunks taken from a counter just go to
+// whichever thread is running. Chunks depend on m only, never on the thread count, so the
+// results do not either. At most max_gemm_chunks, to bound the dW partial sums. At m = 8192
+// that is 4 chunks, so threads beyond 4 idle: chunks of 1024 (512) made the [784, 256, 256,
+// 10] step 1.4x (1.8-2x) faster on 16 cores, but 4-7% slower on the two cores the project is
+// measured on, where it is within 10% of NumPy's step (docs/benchmarks.md, 2026-12-04).
+constexpr std::size_t gemm_chunk_min = 2048;
+constexpr std::size_t max_gemm_chunks = 16;
+
+constexpr std::size_t gemm_chunk(std::size_t m) {
+    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
+}
+// How many chunks a wide layer's GEMMs over m examples take (weightinit.mlp sizes the
+// per-chunk dW buffer with it).
+constexpr std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
+
 // The spans (spans.hpp) of a network's parameters, `runs` copies of each layer's W and b
 // stacked (the sweep's; 1 for one network); and (add_data_spans) of its data, X (n_0 x m)
 // and Y (n_L x m), named x and y, read.
