@@ -622,6 +622,89 @@ def test_saturated_network_has_a_finite_cost():
     assert math.isfinite(net.cost(X, Y)) and net.cost(X, Y) > 1
 
 
+# Logits that overflow to +-inf (weights near 1e300, or float32 products past 3.4e38). The
+# losses are then exact: 0 where the output agrees with the label, inf where it contradicts
+# it, log(k) for a softmax label among k classes tied at +inf (or at -inf, all of them).
+# The forms max(z, 0) - y z and y (logsumexp - z) gave inf - inf = nan there.
+OVERFLOWING = [(np.float64, 1e300), (np.float32, 1e30)]  # times inputs of 1e10
+
+
+@pytest.mark.parametrize("dtype, w", OVERFLOWING)
+def test_binary_cross_entropy_at_infinite_logits(dtype, w):
+    net = wi.MLP([1, 1], activations=["sigmoid"], dtype=dtype)
+    net.parameters = {"W1": np.array([[w]], dtype), "b1": np.zeros((1, 1), dtype)}
+    X = np.array([[1e10, -1e10]], dtype)  # logits +inf, -inf
+    assert net.predict_proba(X).tolist() == [[1.0, 0.0]]
+    agree, contradict = np.array([[1, 0]], dtype), np.array([[0, 1]], dtype)
+    assert net.cost(X, agree) == 0.0
+    assert net.cost(X, np.array([[1, 1]], dtype)) == np.inf
+    assert net.cost(X, contradict) == np.inf
+    g = net.gradients(X, agree)
+    assert g["dW1"].tolist() == [[0.0]] and g["db1"].tolist() == [[0.0]]
+    assert net.fit(X, agree, iterations=3, learning_rate=0.1).tolist() == [0.0] * 3
+    with pytest.raises(FloatingPointError, match="the cost became nan or inf.* at iteration 0;"):
+        net.fit(X, contradict, iterations=3)
+    z = np.array([[np.inf, -np.inf]])
+    assert ref.loss_from_logits("binary_cross_entropy", z, agree) == 0.0
+    assert ref.loss_from_logits("binary_cross_entropy", z, contradict) == np.inf
+
+
+def test_fused_fit_at_infinite_logits():
+    """A [n_0, h, 1] network's fit takes the fused step (in double, so only float64 weights
+    near 1e308 overflow it): its costs are cost()'s, 0 where the labels agree."""
+    net = wi.MLP([1, 2, 1], activations=["tanh", "sigmoid"])
+    net.parameters = {"W1": np.full((2, 1), 1e10), "b1": np.zeros((2, 1)), "W2": np.full((1, 2), 1e308),
+                      "b2": np.zeros((1, 1))}
+    X = np.array([[1.0, -1.0, 2.0, -3.0]])  # hidden +-1, logits +-2e308 = +-inf
+    Y = np.array([[1.0, 0.0, 1.0, 0.0]])
+    assert net.cost(X, Y) == 0.0
+    assert net.fit(X, Y, iterations=3).tolist() == [0.0] * 3
+    assert net.cost(X, 1 - Y) == np.inf
+
+
+@pytest.mark.parametrize("dtype, w", OVERFLOWING)
+def test_softmax_cross_entropy_at_infinite_logits(dtype, w):
+    net = wi.MLP([1, 3], activations=["softmax"], loss="softmax_cross_entropy", dtype=dtype)
+    b = np.zeros((3, 1), dtype)
+    X = np.array([[1e10, -1e10]], dtype)
+    net.parameters = {"W1": np.array([[w], [0], [-w]], dtype), "b1": b}  # columns: (inf, 0, -inf), (-inf, 0, inf)
+    assert net.predict_proba(X).tolist() == [[1, 0], [0, 0], [0, 1]]
+    onehot = lambda *k: np.eye(3, dtype=dtype)[:, list(k)]  # noqa: E731
+    assert net.cost(X, onehot(0, 2)) == 0.0
+    assert net.cost(X, onehot(1, 2)) == np.inf
+    assert net.cost(X, onehot(0, 0)) == np.inf
+    assert net.gradients(X, onehot(0, 2))["dW1"].tolist() == [[0.0], [0.0], [0.0]]
+    X1 = X[:, :1]
+    net.parameters = {"W1": np.array([[w], [w], [0]], dtype), "b1": b}  # (inf, inf, 0): two classes tied
+    assert net.predict_proba(X1).tolist() == [[0.5], [0.5], [0.0]]
+    assert net.cost(X1, onehot(1)) == pytest.approx(math.log(2), rel=1e-15)
+    assert net.cost(X1, onehot(2)) == np.inf
+    net.parameters = {"W1": np.full((3, 1), -w, dtype), "b1": b}  # all -inf: tied, as equal logits are
+    assert net.predict_proba(X1) == pytest.approx(np.full((3, 1), 1 / 3), rel=1e-6)
+    assert net.cost(X1, onehot(2)) == pytest.approx(math.log(3), rel=1e-15)
+    z = np.array([[np.inf, np.inf], [np.inf, 0.0], [-np.inf, -np.inf]])
+    assert ref.loss_from_logits("softmax_cross_entropy", z, onehot(0, 0)) == pytest.approx(math.log(2) / 2)
+    assert ref.loss_from_logits("softmax_cross_entropy", z, onehot(2, 1)) == np.inf
+    assert ref.activate("softmax", z, 0.01).tolist() == [[0.5, 1.0], [0.5, 0.0], [0.0, 0.0]]
+
+
+def test_infinite_logits_leave_finite_costs_bit_for_bit():
+    """The special cases change nothing for finite logits: 0/1 labels, soft labels and logits
+    of every sign and size (-0.0 too) give the bits of the general forms."""
+    gen = np.random.default_rng(7)
+    z = np.concatenate([gen.normal(size=200) * 10.0 ** gen.integers(-3, 4, 200), [0.0, -0.0, 745.0, -745.0]])
+    for y in (np.zeros_like(z), np.ones_like(z), gen.random(z.size)):
+        general = np.sum(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))) / z.size
+        assert ref.loss_from_logits("binary_cross_entropy", z[None], y[None]) == general
+    Z = gen.normal(size=(5, 64)) * 30
+    Y = np.eye(5)[:, gen.integers(0, 5, 64)]
+    mx = Z.max(axis=0, keepdims=True)
+    lse = mx + np.log(np.sum(np.exp(Z - mx), axis=0, keepdims=True))
+    assert ref.loss_from_logits("softmax_cross_entropy", Z, Y) == np.sum(Y * (lse - Z)) / 64
+    e = np.exp(Z - mx)
+    np.testing.assert_array_equal(ref.activate("softmax", Z, 0.01), e / e.sum(axis=0, keepdims=True))
+
+
 def test_ctrl_c_interrupts_training(ctrl_c_after):
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)

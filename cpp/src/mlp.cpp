@@ -242,6 +242,26 @@ WI_INLINE void bias_activate_body(T* z, const T* b, std::size_t n_out, std::size
     }
 }
 
+// Logits may overflow to +-inf (weights near 1e300, or float32 products past 3.4e38); the
+// losses are then exact, not nan from inf - inf. Each form below gives the bits of the
+// general one for finite z.
+// The part max(z, 0) - y z of the binary cross-entropy: for labels 1 and 0, max(-z, 0) and
+// max(z, 0), which are 0 or inf at z = +-inf. NaN stays NaN.
+WI_INLINE double bce_linear(double z, double y) {
+    if (y == 1.0) return z > 0.0 ? 0.0 : -z;
+    if (y == 0.0) return z <= 0.0 ? 0.0 : z;
+    return (z > 0.0 ? z : 0.0) - y * z;
+}
+// A logit less the column's largest, z - max, with the logits tied at an infinite maximum
+// taken as 0 (x - x is +0 for finite x): they share the softmax's mass, as equal logits do.
+WI_INLINE double shifted(double z, double mx) { return z == mx ? 0.0 : z - mx; }
+// A label's softmax cross-entropy y (logsumexp - z), lse = max + log_s: 0 for y = 0 (not
+// 0 inf at z = -inf), and log_s for a logit tied at an infinite max (not inf - inf).
+WI_INLINE double softmax_loss(double y, double z, double mx, double lse, double log_s) {
+    if (y == 0.0) return 0.0;
+    return y * (z == mx && std::isinf(mx) ? log_s : lse - z);
+}
+
 // Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
 // per-block sum of the losses (returned, in double) and dz = A - Y. Each step is its own
 // plain loop: one loop holding exp, log and three divisions was bound by the length of
@@ -254,7 +274,7 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
     double total = 0.0;
     if (loss == Loss::softmax_cross_entropy) {
         // Per column: e_k = exp(z_k - max), A = e / sum e, loss = sum_k y_k (logsumexp - z_k).
-        double mx[block_cols], s[block_cols], lse[block_cols];
+        double mx[block_cols], s[block_cols], log_s[block_cols], lse[block_cols];
         for (std::size_t c = 0; c < n; ++c) mx[c] = double(z[c0 + c]);
         for (std::size_t i = 1; i < n_out; ++i)
             for (std::size_t c = 0; c < n; ++c) {
@@ -263,14 +283,18 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
             }
         std::fill(s, s + n, 0.0);
         for (std::size_t i = 0; i < n_out; ++i)
-            for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(double(z[i * ld + c0 + c]) - mx[c]);
-        for (std::size_t c = 0; c < n; ++c) lse[c] = mx[c] + vecmath::log_positive(s[c]);
+            for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(shifted(double(z[i * ld + c0 + c]), mx[c]));
+        for (std::size_t c = 0; c < n; ++c) {
+            log_s[c] = vecmath::log_positive(s[c]);
+            lse[c] = mx[c] + log_s[c];
+        }
         std::fill(part, part + n, 0.0);
         for (std::size_t i = 0; i < n_out; ++i) {
             const std::size_t o = i * ld + c0;
-            for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(double(z[o + c]) - mx[c]) / s[c]);
+            for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(shifted(double(z[o + c]), mx[c])) / s[c]);
             if (!y) continue;
-            for (std::size_t c = 0; c < n; ++c) part[c] += double(y[o + c]) * (lse[c] - double(z[o + c]));
+            for (std::size_t c = 0; c < n; ++c)
+                part[c] += softmax_loss(double(y[o + c]), double(z[o + c]), mx[c], lse[c], log_s[c]);
             for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
         }
         return y ? sum_products<double>(part, nullptr, n) : 0.0;
@@ -292,10 +316,8 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
             if (!y) continue;
             // softplus(z) - y z = max(z, 0) - y z + log(1 + e^{-|z|}), the last = -log1p(-tail).
             const T* yr = y + o;
-            for (std::size_t c = 0; c < n; ++c) {
-                const double zc = double(zr[c]);
-                part[c] = ((zc > 0.0 ? zc : 0.0) - double(yr[c]) * zc) - vecmath::log1p(-tail[c]);
-            }
+            for (std::size_t c = 0; c < n; ++c)
+                part[c] = bce_linear(double(zr[c]), double(yr[c])) - vecmath::log1p(-tail[c]);
         }
         for (std::size_t c = 0; c < n; ++c) dz[o + c] = ar[c] - y[o + c];
         total += sum_products<double>(part, nullptr, n);
@@ -509,16 +531,22 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         // 1 - prod < 1/2, of 1 - eps where eps = 1 - prod is kept to relative precision
         // (eps += t2 (1 - eps), all terms >= 0), so -log1p(-eps) keeps the precision of
         // costs below 2^-53 that -log(prod) would round away.
+        // max(z, 0) - y z, as bce_linear: for labels 1 and 0, max(-z, 0) and max(z, 0).
+        const auto pos = z2 > 0.0;
+        const V relu = select(pos, z2, splat(0.0));
+        const auto linear = [&](V y) __attribute__((always_inline)) {
+            return select(y == 1.0, select(pos, splat(0.0), -z2), select(y == 0.0, relu, relu - y * z2));
+        };
         V dz2, l;
         if constexpr (decltype(tail)::value) {
             const V y = load(yt);
             dz2 = select(tail_in, a2 - y, splat(0.0));
-            l = select(tail_in, select(z2 > 0.0, z2, splat(0.0)) - y * z2, splat(0.0));
+            l = select(tail_in, linear(y), splat(0.0));
             t2 = select(tail_in, t2, splat(0.0));
         } else {
             const V y = load(Y + c0 + ci * width);
             dz2 = a2 - y;
-            l = select(z2 > 0.0, z2, splat(0.0)) - y * z2;
+            l = linear(y);
         }
         dz2s[ci] = dz2;
         lin += l;

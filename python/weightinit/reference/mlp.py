@@ -34,7 +34,7 @@ def activate(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     if name == "leaky_relu":
         return np.where(z < 0, alpha * z, z)
     if name == "softmax":
-        e = np.exp(z - z.max(axis=0, keepdims=True))
+        e = np.exp(_shifted(z, z.max(axis=0, keepdims=True)))
         return e / e.sum(axis=0, keepdims=True)
     raise ValueError(name)
 
@@ -68,16 +68,30 @@ def forward(params: Dict[str, np.ndarray], X: np.ndarray, activations: Sequence[
     return Zs, As
 
 
+def _shifted(z: np.ndarray, mx: np.ndarray) -> np.ndarray:
+    """z - max, with the logits tied at an infinite max taken as 0 (inf - inf would be nan):
+    they share the softmax's mass, as equal logits do."""
+    with np.errstate(invalid="ignore"):
+        return np.where(z == mx, 0.0, z - mx)
+
+
 def loss_from_logits(loss: str, z: np.ndarray, Y: np.ndarray) -> float:
     m = Y.shape[1]
     z = z.astype(np.float64)
     Y = Y.astype(np.float64)
     if loss == "binary_cross_entropy":
-        total = np.sum(np.maximum(z, 0) - Y * z + np.log1p(np.exp(-np.abs(z))))
+        # max(z, 0) - y z, which is inf - inf at z = +-inf: for labels 1 and 0, max(-z, 0) and
+        # max(z, 0) (the same values for finite z, 0 or inf at +-inf).
+        with np.errstate(invalid="ignore"):
+            linear = np.where(Y == 1, np.maximum(-z, 0), np.where(Y == 0, np.maximum(z, 0), np.maximum(z, 0) - Y * z))
+        total = np.sum(linear + np.log1p(np.exp(-np.abs(z))))
     elif loss == "softmax_cross_entropy":
         mx = z.max(axis=0, keepdims=True)
-        lse = mx + np.log(np.sum(np.exp(z - mx), axis=0, keepdims=True))
-        total = np.sum(Y * (lse - z))
+        log_s = np.log(np.sum(np.exp(_shifted(z, mx)), axis=0, keepdims=True))
+        # y (logsumexp - z): log_s for the logits tied at an infinite max, and 0 where y is 0.
+        with np.errstate(invalid="ignore"):
+            per = Y * np.where((z == mx) & np.isinf(mx), log_s, (mx + log_s) - z)
+        total = np.sum(np.where(Y == 0, 0.0, per))
     elif loss == "mse":
         total = 0.5 * np.sum((z - Y) ** 2)
     else:
