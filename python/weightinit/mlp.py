@@ -297,7 +297,10 @@ class MLP:
         m examples of a sum over the outputs, as the prototype's: ``mse`` is
         ``1/(2m) sum (z - y)^2`` (torch's MSELoss, the mean over every element without the
         1/2, is ``2 / n_outputs`` times it), and binary cross-entropy with several sigmoid
-        outputs adds theirs (torch's BCEWithLogitsLoss averages them).
+        outputs adds theirs (torch's BCEWithLogitsLoss averages them). The cross-entropies
+        are computed from the logits: finite for saturated outputs, and exact where a logit
+        overflows to +-inf (0 where the output agrees with the label, inf where it does not,
+        log k for a softmax label among k classes tied at +inf).
     init : str or callable, or a list of them (one per layer), default ``"xavier_uniform"``
         An initializer name or ``f(shape, rng=..., dtype=...)``; biases start at zero. A
         layer's W is ``(n_out, n_in)``: initializers that read fans are told so
