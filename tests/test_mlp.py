@@ -660,6 +660,28 @@ def test_fused_fit_at_infinite_logits():
     assert net.cost(X, Y) == 0.0
     assert net.fit(X, Y, iterations=3).tolist() == [0.0] * 3
     assert net.cost(X, 1 - Y) == np.inf
+    with pytest.raises(FloatingPointError, match="at iteration 0;") as info:
+        net.fit(X, 1 - Y, iterations=3)
+    assert info.value.costs.tolist() == [np.inf]
+
+
+def test_nan_logits_give_nan_costs():
+    """A NaN logit (inf - inf from overflowing hidden units) makes the cost NaN whatever the
+    labels: the exact forms at infinite logits must not turn it into 0 or a finite value."""
+    net = wi.MLP([1, 2, 1], activations=["relu", "sigmoid"])
+    net.parameters = {"W1": np.full((2, 1), 1e308), "b1": np.zeros((2, 1)), "W2": np.array([[1.0, -1.0]]),
+                      "b2": np.zeros((1, 1))}
+    X = np.array([[10.0, 0.5, -0.5]])  # logits nan, 0, 0
+    for Y in ([[0.0, 1.0, 0.0]], [[1.0, 1.0, 0.0]]):
+        assert math.isnan(net.cost(X, Y))  # the layer path
+        costs = net.fit(X, Y, iterations=1, on_nonfinite="continue")  # the fused step
+        assert math.isnan(costs[0])
+    net = wi.MLP([1, 3], activations=["softmax"], loss="softmax_cross_entropy")
+    for W in ([1e300, 0.0, -1e300], [1.0, 0.0, 2.0]):  # the other logits +-inf, or finite
+        net.parameters = {"W1": np.array(W)[:, None], "b1": np.array([[0.0], [np.nan], [0.0]])}
+        for k in range(3):
+            assert math.isnan(net.cost(np.array([[1e10]]), np.eye(3)[:, [k]])), (W, k)
+        assert np.isnan(net.predict_proba(np.array([[1e10]]))).any()
 
 
 @pytest.mark.parametrize("dtype, w", OVERFLOWING)
@@ -697,10 +719,11 @@ def test_infinite_logits_leave_finite_costs_bit_for_bit():
         general = np.sum(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))) / z.size
         assert ref.loss_from_logits("binary_cross_entropy", z[None], y[None]) == general
     Z = gen.normal(size=(5, 64)) * 30
-    Y = np.eye(5)[:, gen.integers(0, 5, 64)]
     mx = Z.max(axis=0, keepdims=True)
     lse = mx + np.log(np.sum(np.exp(Z - mx), axis=0, keepdims=True))
-    assert ref.loss_from_logits("softmax_cross_entropy", Z, Y) == np.sum(Y * (lse - Z)) / 64
+    soft = gen.random((5, 64)) * (gen.random((5, 64)) < 0.7)
+    for Y in (np.eye(5)[:, gen.integers(0, 5, 64)], soft / soft.sum(axis=0, keepdims=True)):
+        assert ref.loss_from_logits("softmax_cross_entropy", Z, Y) == np.sum(Y * (lse - Z)) / 64
     e = np.exp(Z - mx)
     np.testing.assert_array_equal(ref.activate("softmax", Z, 0.01), e / e.sum(axis=0, keepdims=True))
 

@@ -255,11 +255,10 @@ WI_INLINE double bce_linear(double z, double y) {
 // A logit less the column's largest, z - max, with the logits tied at an infinite maximum
 // taken as 0 (x - x is +0 for finite x): they share the softmax's mass, as equal logits do.
 WI_INLINE double shifted(double z, double mx) { return z == mx ? 0.0 : z - mx; }
-// A label's softmax cross-entropy y (logsumexp - z), lse = max + log_s: 0 for y = 0 (not
-// 0 inf at z = -inf), and log_s for a logit tied at an infinite max (not inf - inf).
-WI_INLINE double softmax_loss(double y, double z, double mx, double lse, double log_s) {
-    if (y == 0.0) return 0.0;
-    return y * (z == mx && std::isinf(mx) ? log_s : lse - z);
+// A softmax cross-entropy's logsumexp - z, lse = max + log_s: log_s for a logit tied at an
+// infinite max (not inf - inf). Its label multiplies it where the loss is summed.
+WI_INLINE double softmax_term(double z, double mx, double lse, double log_s) {
+    return z == mx && std::isinf(mx) ? log_s : lse - z;
 }
 
 // Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
@@ -285,7 +284,8 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
         for (std::size_t i = 0; i < n_out; ++i)
             for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(shifted(double(z[i * ld + c0 + c]), mx[c]));
         for (std::size_t c = 0; c < n; ++c) {
-            log_s[c] = vecmath::log_positive(s[c]);
+            // NaN where a logit is (log_positive takes finite arguments): every term is then NaN.
+            log_s[c] = s[c] == s[c] ? vecmath::log_positive(s[c]) : s[c];
             lse[c] = mx[c] + log_s[c];
         }
         std::fill(part, part + n, 0.0);
@@ -293,8 +293,14 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
             const std::size_t o = i * ld + c0;
             for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(shifted(double(z[o + c]), mx[c])) / s[c]);
             if (!y) continue;
-            for (std::size_t c = 0; c < n; ++c)
-                part[c] += softmax_loss(double(y[o + c]), double(z[o + c]), mx[c], lse[c], log_s[c]);
+            // y t with t taken as 0 where y is (0 t would be nan at t = inf): a product that
+            // is contracted into a fused multiply-add as y (lse - z) was, the same bits for
+            // soft labels too.
+            for (std::size_t c = 0; c < n; ++c) {
+                const double yc = double(y[o + c]);
+                const double tc = softmax_term(double(z[o + c]), mx[c], lse[c], log_s[c]);
+                part[c] += yc * (yc == 0.0 ? 0.0 : tc);
+            }
             for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];
         }
         return y ? sum_products<double>(part, nullptr, n) : 0.0;
@@ -531,11 +537,12 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         // 1 - prod < 1/2, of 1 - eps where eps = 1 - prod is kept to relative precision
         // (eps += t2 (1 - eps), all terms >= 0), so -log1p(-eps) keeps the precision of
         // costs below 2^-53 that -log(prod) would round away.
-        // max(z, 0) - y z, as bce_linear: for labels 1 and 0, max(-z, 0) and max(z, 0).
+        // max(z, 0) - y z, as bce_linear: for labels 1 and 0, max(-z, 0) and max(z, 0), the
+        // latter as z <= 0 ? 0 : z so that NaN stays NaN.
         const auto pos = z2 > 0.0;
-        const V relu = select(pos, z2, splat(0.0));
         const auto linear = [&](V y) __attribute__((always_inline)) {
-            return select(y == 1.0, select(pos, splat(0.0), -z2), select(y == 0.0, relu, relu - y * z2));
+            return select(y == 1.0, select(pos, splat(0.0), -z2),
+                          select(y == 0.0, select(z2 <= 0.0, splat(0.0), z2), select(pos, z2, splat(0.0)) - y * z2));
         };
         V dz2, l;
         if constexpr (decltype(tail)::value) {
