@@ -248,9 +248,9 @@ WI_INLINE void bias_activate_body(T* z, const T* b, std::size_t n_out, std::size
 // The part max(z, 0) - y z of the binary cross-entropy: for labels 1 and 0, max(-z, 0) and
 // max(z, 0), which are 0 or inf at z = +-inf. NaN stays NaN.
 WI_INLINE double bce_linear(double z, double y) {
+    const double relu = z <= 0.0 ? 0.0 : z;  // max(z, 0), NaN kept
     if (y == 1.0) return z > 0.0 ? 0.0 : -z;
-    if (y == 0.0) return z <= 0.0 ? 0.0 : z;
-    return (z > 0.0 ? z : 0.0) - y * z;
+    return y == 0.0 ? relu : relu - y * z;
 }
 // A logit less the column's largest, z - max, with the logits tied at an infinite maximum
 // taken as 0 (x - x is +0 for finite x): they share the softmax's mass, as equal logits do.
@@ -537,12 +537,10 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
         // 1 - prod < 1/2, of 1 - eps where eps = 1 - prod is kept to relative precision
         // (eps += t2 (1 - eps), all terms >= 0), so -log1p(-eps) keeps the precision of
         // costs below 2^-53 that -log(prod) would round away.
-        // max(z, 0) - y z, as bce_linear: for labels 1 and 0, max(-z, 0) and max(z, 0), the
-        // latter as z <= 0 ? 0 : z so that NaN stays NaN.
-        const auto pos = z2 > 0.0;
+        // max(z, 0) - y z, as bce_linear: for labels 1 and 0, max(-z, 0) and max(z, 0).
+        const V relu = select(z2 <= 0.0, splat(0.0), z2);  // NaN kept
         const auto linear = [&](V y) __attribute__((always_inline)) {
-            return select(y == 1.0, select(pos, splat(0.0), -z2),
-                          select(y == 0.0, select(z2 <= 0.0, splat(0.0), z2), select(pos, z2, splat(0.0)) - y * z2));
+            return select(y == 1.0, select(z2 > 0.0, splat(0.0), -z2), select(y == 0.0, relu, relu - y * z2));
         };
         V dz2, l;
         if constexpr (decltype(tail)::value) {
