@@ -90,9 +90,9 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     ``"forward"`` (predict, cost): every layer's activations and the output's Z and dZ;
     ``"layers"`` (MLP.forward): Z and A of every layer, returned;
     ``"train"`` (gradients, a fit step): the forward's values, the dZ rows the backward pass
-    writes into its two alternating buffers, the gradients and, where the GEMMs take more than
-    one chunk of examples, the per-chunk dW of the widest GEMM layer; a ``fused`` fit (a narrow [n_0, h, 1] network)
-    writes nothing per example."""
+    writes into its two alternating buffers, the gradients and, where the GEMMs take more
+    than one chunk of examples, the per-chunk dW of the widest GEMM layer; a ``fused`` fit
+    (a narrow [n_0, h, 1] network) writes nothing per example."""
     params = parameter_count(sizes)
     hidden_and_out = sum(sizes[1:])
     if work == "layers":
