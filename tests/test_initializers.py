@@ -688,6 +688,36 @@ def test_orthogonal_core_refuses_non_finite_input_and_scales_extreme_input(dtype
     np.testing.assert_allclose(big.T @ big, np.eye(2), atol=1e-5)
 
 
+@pytest.mark.parametrize("f", [lambda s, **k: wi.orthogonal(s, **k),
+                               lambda s, **k: wi.delta_orthogonal((3, *s, 3), **k)], ids=["orthogonal", "delta"])
+def test_orthogonal_of_an_empty_shape_checks_and_advances_rng_as_every_initializer(f):
+    """helper-112: an empty shape returned before rng was read: rng="bad" passed and a shared
+    Generator was not advanced, unlike any element-wise initializer's empty draw."""
+    shape = (0, 3) if f(((1, 1)), rng=0).ndim == 2 else (0,)
+    with pytest.raises(TypeError, match="rng must be"):
+        f(shape, rng="bad")
+    g, h = np.random.default_rng(7), np.random.default_rng(7)
+    assert f(shape, rng=g).size == 0
+    wi.he_normal((0, 3), rng=h)
+    assert g.bit_generator.state == h.bit_generator.state
+
+
+def test_orthogonal_beyond_lapacks_indexing_is_refused_before_sampling():
+    """helper-112: the core refused a matrix past 2^31 elements only after the whole Gaussian
+    had been drawn, into out= itself, with a message naming no argument. Checked first now,
+    by the core's own rule (its padded leading dimension), without touching out."""
+    core = wi._coreload.core
+    assert core.linalg.orthogonal_fits(2, 2**30 - 16, 4) and not core.linalg.orthogonal_fits(2, 2**30, 4)
+    assert core.linalg.orthogonal_fits(2**30 - 8, 2, 8) and not core.linalg.orthogonal_fits(2**30, 2, 8)
+    assert not core.linalg.orthogonal_fits(2**31, 1, 8) and core.linalg.orthogonal_fits(0, 2**40, 4)
+    with pytest.raises(ValueError, match="itemsize"):
+        core.linalg.orthogonal_fits(2, 2, 2)
+    # A (2, 2^30) float32 output is 8 GiB of address space, never written: refused untouched.
+    out = np.empty((2, 2**30), np.float32)
+    with pytest.raises(ValueError, match=r"orthogonal: shape \(2, 1073741824\) is a 2 x 1073741824 matrix"):
+        wi.orthogonal(out.shape, out=out)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_orthogonal_core_rejects_bad_buffers(dtype):
     core = wi._coreload.core

@@ -44,4 +44,6 @@ void register_linalg(py::module_& parent) {
           "Overwrites the row-major (rows, cols) matrix a by gain times the Mezzadri-corrected Q of its "
           "QR (of its transpose when wide), in a's precision, on up to nthreads threads; the result does "
           "not depend on nthreads.");
+    m.def("orthogonal_fits", &linalg::orthogonal_fits, py::arg("rows"), py::arg("cols"), py::arg("itemsize"),
+          "Whether orthogonal takes a (rows, cols) matrix of itemsize-byte floats (LAPACK's 32-bit indexing).");
 }

@@ -178,6 +178,13 @@ std::size_t padded_ld(std::size_t m) {
 }
 
 template <class T>
+bool fits(std::size_t rows, std::size_t cols) {
+    const std::size_t ld = padded_ld<T>(std::max(rows, cols)), shorter = std::min(rows, cols);
+    constexpr auto limit = static_cast<std::size_t>(INT_MAX);
+    return shorter == 0 || (ld <= limit && shorter <= limit / ld);  // an empty matrix: nothing to index
+}
+
+template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     if (rows == 0 || cols == 0) return;
@@ -196,7 +203,7 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const int e = -std::ilogb(top);
         for (T* q = a; q < end; ++q) *q = std::ldexp(*q, e);
     }
-    dim(padded_ld<T>(std::max(rows, cols)) * std::min(rows, cols));  // LAPACK's 32-bit indexing
+    if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
     if (rows < cols) {
         // Wide: the row-major buffer is the column-major cols x rows G^T (leading
@@ -233,6 +240,12 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
 }
 
 }  // namespace
+
+bool orthogonal_fits(std::size_t rows, std::size_t cols, std::size_t itemsize) {
+    if (itemsize == sizeof(float)) return fits<float>(rows, cols);
+    if (itemsize == sizeof(double)) return fits<double>(rows, cols);
+    throw std::invalid_argument("orthogonal_fits: itemsize must be 4 or 8");
+}
 
 void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel) {
     orthogonal_impl(a, rows, cols, gain, nthreads, cancel);

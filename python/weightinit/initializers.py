@@ -256,7 +256,9 @@ def xavier_uniform(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0
     """U[-b, b] with b = gain * sqrt(6 / (fan_in + fan_out)): the article's "normalized Xavier".
 
     Glorot & Bengio, AISTATS 2010, eq. 16. Same as torch.nn.init.xavier_uniform_ and keras /
-    jax glorot_uniform (gain 1). Alias: ``glorot_uniform``.
+    jax glorot_uniform (gain 1). On a keras or jax kernel ``(*kernel, in, out)`` pass
+    ``in_axis=-2, out_axis=-1`` (fans are read in torch's ``(out, in, *kernel)`` layout
+    otherwise), or take ``wi.get("GlorotUniform")``. Alias: ``glorot_uniform``.
 
     >>> w = wi.xavier_uniform((20, 10), rng=0)      # n=10, m=20: bound sqrt(6)/sqrt(30) = 0.447
     >>> bool(abs(w).max() <= (6 / 30) ** 0.5)
@@ -316,7 +318,10 @@ def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: Optional[float] = 
 
     He et al., ICCV 2015 (uniform variant: the same variance gain**2 / fan as he_normal); as
     torch.nn.init.kaiming_uniform_ and keras / jax he_uniform. Defaults as :func:`he_normal`
-    (torch's default nonlinearity is "leaky_relu"). Alias: ``kaiming_uniform``.
+    (torch's default nonlinearity is "leaky_relu"). On a keras or jax kernel
+    ``(*kernel, in, out)`` pass ``in_axis=-2, out_axis=-1`` (fans are read in torch's
+    ``(out, in, *kernel)`` layout otherwise), or take ``wi.get("HeUniform")``. Alias:
+    ``kaiming_uniform``.
 
     >>> w = wi.he_uniform((64, 10), rng=0)          # bound sqrt(6/10) = 0.775
     >>> bool(abs(w).max() <= 0.6 ** 0.5)
@@ -333,6 +338,8 @@ def lecun_normal(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = Non
     LeCun et al., "Efficient BackProp" 1998; Klambauer et al., "Self-normalizing neural
     networks" 2017 (SELU). keras / jax lecun_normal (both truncated), i.e.
     ``variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal")``.
+    On a keras or jax kernel ``(*kernel, in, out)`` pass ``in_axis=-2, out_axis=-1`` (fans are
+    read in torch's ``(out, in, *kernel)`` layout otherwise), or take ``wi.get("LecunNormal")``.
 
     >>> w = wi.lecun_normal((500, 100), rng=0)      # std 0.1, values within +-0.227
     >>> bool(abs(w).max() <= 0.2 / 0.87962566103423978)
@@ -346,7 +353,9 @@ def lecun_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = No
                   out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """U[-b, b] with b = sqrt(3 / fan_in) (variance 1 / fan_in).
 
-    LeCun et al., "Efficient BackProp" 1998; keras / jax lecun_uniform.
+    LeCun et al., "Efficient BackProp" 1998; keras / jax lecun_uniform. On a keras or jax
+    kernel ``(*kernel, in, out)`` pass ``in_axis=-2, out_axis=-1`` (fans are read in torch's
+    ``(out, in, *kernel)`` layout otherwise), or take ``wi.get("LecunUniform")``.
 
     >>> w = wi.lecun_uniform((64, 12), rng=0)       # bound sqrt(3/12) = 0.5
     >>> bool(abs(w).max() <= 0.5)
@@ -509,13 +518,18 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     axis = axis_index(column_axis, len(full), "column_axis")
     arr, _, _ = _args.output(shape, dtype, out, None)
     _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
-    if arr.size == 0:
-        return arr
     # The matrix: a row per index of `axis`, the other axes flattened in order (torch's
     # flattening for axis 0). The Gaussian is drawn into the output itself when it has that
     # layout, which the core then overwrites with gain * Q; float16 takes the float32 result.
     matrix = (full[axis], *full[:axis], *full[axis + 1:])
     work_dtype = np.float32 if arr.dtype == np.float16 else arr.dtype
+    if arr.size == 0:  # rng checked and a Generator advanced, as by every initializer's empty draw
+        normal(matrix, rng=rng, dtype=work_dtype)
+        return arr
+    rows, cols = full[axis], arr.size // full[axis]
+    if not core.linalg.orthogonal_fits(rows, cols, np.dtype(work_dtype).itemsize):
+        raise ValueError(f"orthogonal: shape {full} is a {rows} x {cols} matrix, beyond the 32-bit indexing of the "
+                         "LAPACK the core uses (about 2^31 elements)")
     work = arr if axis == 0 and work_dtype == arr.dtype else np.empty(matrix, work_dtype)
     normal(matrix, rng=rng, out=work)
     core.linalg.orthogonal(work.reshape(matrix[0], -1), g, get_num_threads())

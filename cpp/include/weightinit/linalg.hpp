@@ -34,4 +34,10 @@ namespace weightinit::linalg {
 void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel = {});
 void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads, const Cancel& cancel = {});
 
+// Whether orthogonal takes a rows x cols matrix of itemsize-byte elements (4: float, 8:
+// double) within LAPACK's 32-bit indexing (its padded leading dimension times the shorter
+// side below 2^31; an empty matrix always), the check orthogonal makes: for callers that
+// would otherwise fill a large matrix before orthogonal refused it.
+bool orthogonal_fits(std::size_t rows, std::size_t cols, std::size_t itemsize);
+
 }  // namespace weightinit::linalg
