@@ -369,7 +369,7 @@ def test_a_fit_of_no_steps_blames_no_update():
     q["W1"][0, 0] = np.nan
     net.parameters = q
     assert net.fit(X, Y, iterations=0).shape == (0,)  # "the last update (iteration -1)" before
-    with pytest.raises(FloatingPointError, match="iteration 0"):
+    with pytest.raises(FloatingPointError, match="the parameters hold nan or inf .* so no step was taken"):
         net.fit(X, Y, iterations=1)
 
 
@@ -452,6 +452,23 @@ def test_the_memory_estimates_count_what_a_call_writes_not_what_it_reserves(monk
     net = wi.MLP([2, 1024, 1], rng=0)
     net.cost(X1, np.zeros((1, 5000)))  # (1025 + 2) x 5000 x 8 = 41 MB: under 64 MB, not even checked
     wi.MLP([2, 4, 1], rng=0).fit(np.zeros((2, 10**6)), np.zeros((1, 10**6)), iterations=1)  # fused
+
+
+@pytest.mark.parametrize("call", ["predict", "cost", "gradients", "fit", "forward"])
+def test_engine_memory_counts_the_copy_of_an_X_it_must_convert(monkeypatch, call):
+    """helper-113: X was converted (a broadcast X of 2 x 10^9 copied into 16 GB, for 42 s)
+    before the engine's memory was checked, and the copy was not counted. Here a broadcast X
+    of 2 x 10^7 float64 values: the engine's 3 x 10^7 (forward) and the copy's 2 x 10^7,
+    against a limit of 300 MB that the engine alone is under."""
+    from weightinit import _args
+    monkeypatch.setattr(_args, "physical_memory", lambda: 300 * 10**6)
+    m = 10**7
+    X = np.broadcast_to(np.zeros((2, 1)), (2, m))
+    net = wi.MLP([2, 1], activations=["sigmoid"], rng=0)
+    args = (X,) if call in ("predict", "forward") else (X, np.zeros((1, m)))
+    kwargs = {"iterations": 1} if call == "fit" else {}
+    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples need about"):
+        getattr(net, call)(*args, **kwargs)
 
 
 def test_initialize_parameters_takes_any_rng_kind_with_init():

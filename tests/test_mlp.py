@@ -615,6 +615,59 @@ def test_nonfinite_cost_stops_with_a_clear_error_unless_asked_to_continue():
     assert costs.shape == (100,) and not np.isfinite(costs[-1])
 
 
+@pytest.mark.parametrize("bad", [("b1", -np.inf), ("W1", np.nan), ("W2", np.inf)])
+def test_parameters_not_finite_from_the_start_are_named_and_not_trained(bad):
+    """helper-113: relu(-inf) = 0 keeps the cost finite, so the fit ran and then blamed "the
+    last update" and the learning rate for a b1 of -inf that the caller had set."""
+    key, value = bad
+    X, Y = np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 0.0, 1.0]])
+    net = wi.MLP([1, 2, 1], activations=["relu", "sigmoid"], rng=0)
+    p = net.parameters
+    p[key].flat[0] = value
+    net.parameters = p
+    with pytest.raises(FloatingPointError, match=r"hold nan or inf \(as set through .parameters\?\), so no step") as info:
+        net.fit(X, Y, iterations=5, learning_rate=0.1)
+    assert info.value.costs.shape == (0,)
+    after = net.parameters
+    assert all(np.array_equal(after[k], p[k], equal_nan=True) for k in p)  # untouched
+    costs = net.fit(X, Y, iterations=5, learning_rate=0.1, on_nonfinite="continue")  # asked to: it trains
+    assert costs.shape == (5,)
+
+
+def test_a_learning_rate_beyond_the_networks_float_type_is_refused():
+    """helper-113: 1e39 is inf as a float32, and a zero gradient times it nan."""
+    X, Y = np.zeros((1, 3)), np.array([[1.0, 0.0, 1.0]])
+    net = wi.MLP([1, 1], activations=["sigmoid"], init="zeros", dtype=np.float32)
+    with pytest.raises(ValueError, match="learning_rate must be at most float32's largest value"):
+        net.fit(X, Y, iterations=1, learning_rate=1e39, on_nonfinite="continue")
+    with pytest.raises(ValueError, match="learning_rate must be at most float32's"):
+        wi.sweep(X, Y, [1, 1], ["zeros"], [0], iterations=1, learning_rate=1e39, dtype=np.float32)
+    net.fit(X, Y, iterations=1, learning_rate=3e38, on_nonfinite="continue")  # within range: taken
+    wide = wi.MLP([1, 1], activations=["sigmoid"], init="zeros")
+    wide.fit(X, Y, iterations=1, learning_rate=1e39, on_nonfinite="continue")
+    assert wide.parameters["W1"].tolist() == [[0.0]]  # float64: a zero gradient leaves it 0
+
+
+def test_accuracy_checks_its_labels_before_the_forward_pass():
+    net = wi.MLP([2, 4, 1], rng=0)
+    calls = []
+
+    class Counting:  # the engine, counting forward passes
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            if name == "forward":
+                calls.append(name)
+            return getattr(self.inner, name)
+
+    net._net = Counting(net._net)
+    with pytest.raises(ValueError, match="Y must hold labels 0 or 1"):
+        net.accuracy(np.zeros((2, 5)), np.full((1, 5), 2.0))
+    assert calls == []
+    assert net.accuracy(np.zeros((2, 5)), np.zeros((1, 5))) in (0.0, 1.0) and calls == ["forward"]
+
+
 def test_saturated_network_has_a_finite_cost():
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
@@ -1022,10 +1075,10 @@ def test_parameters_round_trip_after_divergence():
     p = net.parameters
     net.parameters = p  # the getter's NaNs go back in
     assert all(np.array_equal(p[k], v, equal_nan=True) for k, v in net.parameters.items())
-    with pytest.raises(FloatingPointError, match="iteration 0") as info:
+    with pytest.raises(FloatingPointError, match="the parameters hold nan or inf .* so no step was taken") as info:
         net.fit(X, Y, iterations=2)
     # No update has been made: the learning rate is not to blame (it was advised before).
-    assert "learning_rate" not in str(info.value) and "the starting parameters and data" in str(info.value)
+    assert "learning_rate" not in str(info.value)
     fresh = wi.MLP([2, 4, 1], rng=0)
     with pytest.raises(FloatingPointError, match=r"at iteration [1-9][0-9]*; .*lower learning_rate"):
         fresh.fit(X, Y, iterations=50, learning_rate=1e306)
@@ -1343,7 +1396,7 @@ def test_a_fit_judges_its_own_last_update_not_another_threads():
     another thread's fit of the same network had written since (helper-109, ThreadSanitizer):
     here thread B's updates overflow, and thread A, whose 30 small steps stay finite, raised
     "the last update (iteration 29) made the parameters nan or inf" in ~22% of 300 trials.
-    A fit that B ran before is refused at iteration 0 (the cost of B's parameters), rightly."""
+    A fit that B ran before is refused before its first step (B's parameters), rightly."""
     import sys
     import threading
 
@@ -1372,7 +1425,8 @@ def test_a_fit_judges_its_own_last_update_not_another_threads():
                 t.join()
     finally:
         sys.setswitchinterval(old)
-    assert all("at iteration 0" in e for e in errors), [e for e in errors if "at iteration 0" not in e][:1]
+    start = ("at iteration 0", "so no step was taken")  # the cost of B's parameters, or the parameters
+    assert all(any(s in e for s in start) for e in errors), [e for e in errors if not any(s in e for s in start)][:1]
 
 
 def test_the_last_update_that_overflows_is_reported():

@@ -377,6 +377,29 @@ def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
     np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
 
 
+def test_nn_model_takes_parameters_with_other_entries_as_the_prototype_does(data):
+    """helper-113: a dict with an extra entry (a script's note, the prototype's cache-like
+    extras) passes the article's nn_model and our other functions; our nn_model refused it,
+    naming a parameters= the script never passed."""
+    (X, Y), _ = data
+    script = ("from weightinit.prototype import *\n"
+              "def initialize_parameters(n_x, n_h, n_y):\n"
+              "    return {'W1': np.full((n_h, n_x), 0.01), 'b1': np.zeros((n_h, 1)),\n"
+              "            'W2': np.full((n_y, n_h), 0.01), 'b2': np.zeros((n_y, 1)), 'note': 'small'}\n"
+              "parameters, costs = nn_model(X, Y, 4, num_iterations=20, return_costs=True)\n")
+    space = {"np": np, "X": X, "Y": Y}
+    exec(script, space)
+    assert sorted(space["parameters"]) == ["W1", "W2", "b1", "b2"]
+    start = {"W1": np.full((4, 2), 0.01), "b1": np.zeros((4, 1)), "W2": np.full((1, 4), 0.01),
+             "b2": np.zeros((1, 1))}
+    _, expected = np_nn_model(X, Y, start, 20)
+    np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
+    with pytest.raises(ValueError, match="initialize_parameters' result lacks W2"):
+        exec(script.replace("'W2'", "'V2'"), {"np": np, "X": X, "Y": Y})
+    with pytest.raises(ValueError, match="parameters lacks b1"):
+        wp.nn_model(X, Y, 4, 1, parameters={k: v for k, v in start.items() if k != "b1"})
+
+
 def test_nn_model_seeds_numpy_with_3_before_the_callers_initialize_parameters(data):
     """The article's nn_model begins with np.random.seed(3), so an initialize_parameters of the
     reader's that draws from NumPy's global generator without seeding it starts from the same

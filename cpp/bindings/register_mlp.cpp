@@ -181,6 +181,7 @@ public:
             report["nonfinite"] = r.nonfinite;
             report["first_nonfinite"] = r.first_nonfinite;
             report["params_finite"] = r.params_finite;
+            report["start_finite"] = r.start_finite;
             return py::make_tuple(costs, report);
         });
     }

@@ -922,6 +922,16 @@ void check_parameters(const Architecture& arch, const Parameters<T>& p) {
         if (!p.W[l] || !p.b[l]) throw std::invalid_argument("null parameter array");
 }
 
+// Whether every W and b is finite.
+template <class T>
+bool params_finite(const Architecture& arch, const Parameters<T>& p, int nthreads) {
+    for (std::size_t l = 0; l < arch.layers(); ++l) {
+        const std::size_t nw = arch.sizes[l + 1] * arch.sizes[l], nb = arch.sizes[l + 1];
+        if (!all_finite(p.W[l], nw, nthreads) || !all_finite(p.b[l], nb, nthreads)) return false;
+    }
+    return true;
+}
+
 // The passes below take the workspace and the destinations explicitly so that
 // forward(), gradients() and train() share them.
 
@@ -1525,6 +1535,8 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
     if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
         throw std::invalid_argument("learning_rate must be finite and > 0");
+    if (opt.learning_rate > double(std::numeric_limits<T>::max()))  // update() takes it as a T
+        throw std::invalid_argument("learning_rate must be at most the network's float type's largest value");
     check_buffers<T>(arch_, p, true, X, Y, m, nullptr, nullptr, nullptr, nullptr,
                      {{costs, recorded_steps(opt.iterations, opt.record_every) * sizeof(double), true, "costs"}});
     prepare_gemm(arch_);
@@ -1549,6 +1561,13 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (fused) w.fused_partial.reserve(fused_blocks_aimed(bs, arch_.sizes[1]) * fused_stride(arch_));
 
     TrainReport report;
+    report.start_finite = opt.iterations == 0 || params_finite(arch_, p, opt.nthreads);  // no step: nothing to stop
+    if (!report.start_finite && opt.stop_on_nonfinite) {
+        std::fill(costs, costs + recorded_steps(opt.iterations, opt.record_every),
+                  std::numeric_limits<double>::quiet_NaN());
+        report.params_finite = false;
+        return report;
+    }
     std::size_t units = 0;
     for (std::size_t n_l : arch_.sizes) units += n_l;
     // opt.cancel is polled inside the layer-by-layer steps that take milliseconds (2^24
@@ -1650,10 +1669,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (!report.cancelled)
         std::fill(costs + report.recorded, costs + recorded_steps(opt.iterations, opt.record_every),
                   std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t l = 0; report.steps > 0 && l < L && report.params_finite; ++l) {
-        const std::size_t nw = arch_.sizes[l + 1] * arch_.sizes[l], nb = arch_.sizes[l + 1];
-        report.params_finite = all_finite(p.W[l], nw, opt.nthreads) && all_finite(p.b[l], nb, opt.nthreads);
-    }
+    if (report.steps > 0) report.params_finite = params_finite(arch_, p, opt.nthreads);
     return report;
 }
 

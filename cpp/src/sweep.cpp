@@ -178,8 +178,9 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
             if (rep.cancelled) return;
             steps.fetch_add(opt.iterations - counted);  // a diverged run's steps count as done too
-            // A finite last cost can still be followed by an update that overflows.
-            if (!rep.nonfinite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
+            // A finite last cost can still be followed by an update that overflows; parameters
+            // not finite from the start (the Python layer refuses them) are not trained.
+            if (!rep.nonfinite && rep.start_finite) out.final_cost[r] = w.net.cost(p, data.X, data.Y, data.m, 1);
             if (!mlp::cost_in_range<T>(out.final_cost[r])) {
                 out.diverged[r] = 1;
                 out.final_cost[r] = nan;

@@ -384,6 +384,16 @@ def largest(dtype: Any) -> float:
     return _LARGEST.get(dtype) or float(np.finfo(dtype).max)
 
 
+def learning_rate(value: Any, dtype: Any) -> float:
+    """value as a learning rate > 0 for a network of dtype, whose updates take it in dtype:
+    beyond dtype's largest value it would be inf there, and a zero gradient times it nan."""
+    x = positive(value, "learning_rate")
+    if x > largest(dtype):
+        raise ValueError(f"learning_rate must be at most {np.dtype(dtype)}'s largest value {largest(dtype):g} for "
+                         f"a {np.dtype(dtype)} network, got {x:g}")
+    return x
+
+
 def fits(magnitude: float, dtype: np.dtype, what: str, *args: Any) -> None:
     """ValueError naming ``what.format(*args)`` unless values up to ``magnitude`` are finite in
     dtype (the message is formatted only then: this runs on every call)."""

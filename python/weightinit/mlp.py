@@ -242,6 +242,12 @@ def _real_array(a: Any, name: str) -> np.ndarray:
 def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols: Optional[int] = None, *,
             finite: bool = True) -> np.ndarray:
     """a as a C-contiguous 2-D array of dtype (a copy only when needed), finite unless ``finite=False``."""
+    return _converted(_shaped(a, name, rows, cols), name, dtype, finite)
+
+
+def _shaped(a: Any, name: str, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
+    """a as a 2-D array of real numbers of ``rows`` rows and ``cols`` columns, not copied (an
+    array as it is: :func:`_converted` makes what the core reads)."""
     arr = _real_array(a, name)
     data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
@@ -264,7 +270,23 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
         raise ValueError(f"{name} must have {counted(rows, 'row')}, got shape {arr.shape}{hint}")
     if cols is not None and arr.shape[1] != cols:
         raise ValueError(f"{name} must have {counted(cols, 'column')}, got shape {arr.shape}")
-    if arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned:
+    return arr
+
+
+def _as_is(arr: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether the core reads arr itself (else :func:`_converted` copies it)."""
+    return arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned
+
+
+def _copied(arr: np.ndarray, dtype: np.dtype) -> int:
+    """The values :func:`_converted` allocates for arr: its size, or 0 when it is read as it is."""
+    return 0 if _as_is(arr, dtype) else arr.size
+
+
+def _converted(arr: np.ndarray, name: str, dtype: np.dtype, finite: bool = True) -> np.ndarray:
+    """A 2-D real array as the core reads it: C-contiguous and aligned, of dtype (a copy only
+    when needed), finite unless ``finite=False``; values beyond dtype's range are refused."""
+    if _as_is(arr, dtype):
         out = arr  # what the core reads already (entering errstate took a microsecond a matrix)
     else:
         with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below
@@ -488,7 +510,12 @@ class MLP:
 
     # --- data checks ---
     def _inputs(self, X: Any, name: str = "X") -> np.ndarray:
-        X = _matrix(X, name, self.dtype, rows=self.layer_sizes[0])
+        return _converted(self._examples(X, name), name, self.dtype)
+
+    def _examples(self, X: Any, name: str = "X") -> np.ndarray:
+        """X checked but not yet converted (:func:`_converted`): the engine's memory is checked
+        (:meth:`_engine`) before a copy of a large X (strided, or of another dtype) is made."""
+        X = _shaped(X, name, rows=self.layer_sizes[0])
         if X.shape[1] < 1:
             raise ValueError(f"{name} must hold at least one example (column)")
         return X
@@ -541,16 +568,19 @@ class MLP:
     # --- inference ---
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
-        X = self._inputs(X)
-        with self._engine(X.shape[1], "layers"):
-            Z, A = self._net.forward(self._params, X, True, get_num_threads())
+        X = self._examples(X)
+        with self._engine(X.shape[1], "layers", extra=_copied(X, self.dtype)):
+            Z, A = self._net.forward(self._params, _converted(X, "X", self.dtype), True, get_num_threads())
         return list(Z), list(A)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output layer's activations, ``(n_outputs, m)``."""
-        X = self._inputs(X)
-        with self._engine(X.shape[1], "forward"):
-            _, A = self._net.forward(self._params, X, False, get_num_threads())
+        return self._output(self._examples(X))
+
+    def _output(self, X: np.ndarray) -> np.ndarray:
+        """predict_proba of an X from :meth:`_examples`."""
+        with self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
+            _, A = self._net.forward(self._params, _converted(X, "X", self.dtype), False, get_num_threads())
         return A[0]
 
     def predict(self, X: Any) -> np.ndarray:
@@ -577,15 +607,17 @@ class MLP:
         """
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
-        A = self.predict_proba(X)
-        return core.mlp.accuracy(self.loss, A, self._targets(Y, A.shape[1]))
+        X = self._examples(X)
+        Y = self._targets(Y, X.shape[1])  # before the forward pass
+        return core.mlp.accuracy(self.loss, self._output(X), Y)
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""
-        X = self._inputs(X)
+        X = self._examples(X)
         Y = self._targets(Y, X.shape[1])
-        with self._engine(X.shape[1], "forward"):
-            J, _, _, _ = self._net.gradients(self._params, X, Y, False, get_num_threads())
+        with self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
+            J, _, _, _ = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, False,
+                                             get_num_threads())
         return float(J)
 
     def gradients(self, X: Any, Y: Any, return_activations: bool = False) -> Any:
@@ -595,12 +627,13 @@ class MLP:
         of the forward pass the gradients were taken on, as :meth:`forward`'s ``A`` (one pass
         instead of two, and no ``Z`` kept).
         """
-        X = self._inputs(X)
+        X = self._examples(X)
         Y = self._targets(Y, X.shape[1])
         # With return_activations the pass writes its activations into the arrays returned
         # (the engine's own buffers for them are then left unwritten).
-        with self._engine(X.shape[1], "train"):
-            _, dW, db, A = self._net.gradients(self._params, X, Y, True, get_num_threads(), bool(return_activations))
+        with self._engine(X.shape[1], "train", extra=_copied(X, self.dtype)):
+            _, dW, db, A = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, True,
+                                               get_num_threads(), bool(return_activations))
         out = {}
         for l, (gw, gb) in enumerate(zip(dW, db)):
             out[f"dW{l + 1}"] = gw
@@ -632,8 +665,9 @@ class MLP:
         mini-batch's. Each recorded cost is the one computed before that step's update.
         A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError
         (parameters are those that produced it; the error's ``costs`` holds the costs
-        recorded until then) unless ``on_nonfinite="continue"``; so do parameters that the last
-        update made nan or inf, but no cost is computed after it (that would be a forward pass
+        recorded until then) unless ``on_nonfinite="continue"``; so do parameters that are not
+        finite to begin with (set through :attr:`parameters`: no step is taken) and those that
+        the last update made nan or inf, but no cost is computed after it (that would be a forward pass
         more per call), so finite parameters whose cost is inf pass: ``cost(X, Y)`` tells (a
         sweep computes it and marks such a run diverged). Ctrl-C interrupts training
         between steps.
@@ -647,11 +681,11 @@ class MLP:
         score the parameters of the moment.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
-        X = self._inputs(X)
+        X = self._examples(X)
         m = X.shape[1]
         Y = self._targets(Y, m)
         iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
-        lr = _args.positive(learning_rate, "learning_rate")
+        lr = _args.learning_rate(learning_rate, self.dtype)
         bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
         bs = 0 if bs >= m else bs  # a batch of all the data: full-batch descent
         record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
@@ -667,7 +701,9 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        with self._engine(bs or m, "train", batches=True, extra=(X.shape[0] + Y.shape[0]) * bs):
+        with self._engine(bs or m, "train", batches=True,
+                          extra=(X.shape[0] + Y.shape[0]) * bs + _copied(X, self.dtype)):
+            X = _converted(X, "X", self.dtype)
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                             on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]
@@ -675,6 +711,11 @@ class MLP:
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
         if on_nonfinite == "continue":
             return costs
+        if not report["start_finite"]:
+            err = FloatingPointError("the parameters hold nan or inf (as set through .parameters?), so no step was "
+                                     "taken: set finite ones, or pass on_nonfinite='continue'")
+            err.costs = costs  # type: ignore[attr-defined]
+            raise err
         if report["nonfinite"]:
             beyond = " (or beyond float32's range)" if self.dtype == np.float32 else ""
             what = (f"the cost became nan or inf{beyond} at iteration {report['first_nonfinite']}; training "

@@ -208,7 +208,9 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
-    model.parameters = start
+    # Other entries pass, as the prototype's nn_model and this module's other functions let them.
+    _entries(start, _PARAMETER_KEYS, "parameters" if parameters is not None else "initialize_parameters' result")
+    model.parameters = {k: start[k] for k in _PARAMETER_KEYS}
     costs = model.fit(X, Y, iterations=num_iterations, learning_rate=learning_rate, on_nonfinite="continue")
     if print_cost:
         for i in range(0, num_iterations, 1000):

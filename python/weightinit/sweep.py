@@ -493,7 +493,7 @@ def sweep(
     wheres = [f"inits[{x!r}]" for x in labels] if labels is not None else [f"inits[{k}]" for k in range(len(inits))]
     pairs = [_split_init(init, where) for init, where in zip(inits, wheres)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
-    lr = _args.positive(learning_rate, "learning_rate")
+    lr = _args.learning_rate(learning_rate, _args.float_dtype(dtype))
     record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")

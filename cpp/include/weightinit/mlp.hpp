@@ -205,6 +205,11 @@ struct TrainReport {
     // make them nan or inf unseen; checked here, before train() returns, because a caller
     // that reads them afterwards may read another call's writes.
     bool params_finite = true;
+    // Whether they were all finite when train() began (not checked, true, for no iterations).
+    // With stop_on_nonfinite, train() takes no step from parameters that are not (set so by
+    // the caller: its cost may still be finite, relu(-inf) = 0, and the report would then
+    // blame the last update).
+    bool start_finite = true;
 };
 
 // Called from the training loop at the first step and then about every check_interval
