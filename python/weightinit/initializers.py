@@ -499,7 +499,8 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     float32 QR, so it is not the float64 result rounded, and is orthogonal to about 1e-6
     rather than 1e-15; float16 is the float32 result rounded. Deterministic for a seed on a given machine; OpenBLAS's kernels
     differ between CPUs, so bits may too. Ctrl-C stops a long QR between panels (``out``
-    is then left unfinished). Not element-wise: ``region`` is refused.
+    is then left unfinished). Not element-wise: ``region`` is refused. LAPACK's 32-bit
+    indexing bounds the matrix to about 2**31 elements (a ValueError, before any sampling).
 
     ``column_axis`` is the axis whose slices are the orthonormal vectors (when there are few
     enough of them): 0, the default, flattens as torch.nn.init.orthogonal_ does; keras'
