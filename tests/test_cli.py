@@ -220,10 +220,15 @@ def test_ranges_panels_give_the_articles_names(tmp_path):
     names = ["fan_in_uniform", "xavier_uniform", "he_normal", "he", "normalized Xavier", "lecun_normal",
              "GlorotUniform", "HeNormal"]
     fig = plots.range_curves(experiments.range_curves(names, 5, 10), str(tmp_path / "r.png"), 10)
+    # The notes on a second line: on one, the last column's title ran past the figure (helper-114).
     assert [ax.get_title() for ax in fig.axes[:8]] == [
-        'fan_in_uniform ("Xavier")', 'xavier_uniform ("normalized Xavier"), 10 outputs', 'he_normal ("He")', "he",
-        "normalized Xavier, 10 outputs", "lecun_normal",
-        'GlorotUniform ("normalized Xavier"), 10 outputs', "HeNormal"]  # keras' He is truncated: another rule
+        'fan_in_uniform\n"Xavier"', 'xavier_uniform\n"normalized Xavier", 10 outputs', 'he_normal\n"He"', "he",
+        "normalized Xavier\n10 outputs", "lecun_normal",
+        'GlorotUniform\n"normalized Xavier", 10 outputs', "HeNormal"]  # keras' He is truncated: another rule
+    last = plots.range_curves(experiments.range_curves(names[:1] + names[2:4] + names[1:2], 5, 10),
+                              str(tmp_path / "r4.png"), 10)  # xavier_uniform in the last column
+    last.canvas.draw()
+    assert all(ax.title.get_window_extent().x1 <= last.bbox.x1 for ax in last.axes[:4])
 
 
 def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
@@ -664,6 +669,22 @@ def test_a_long_run_without_a_bar_says_once_how_long_it_will_take(tmp_path, caps
     assert capsys.readouterr().err == ""
     assert main(["all", "--iterations", "3000", "--seeds", "2", "--out", str(tmp_path / "a")]) == 0
     assert capsys.readouterr().err.startswith("weightinit all: training: about ")  # the command typed
+
+
+def test_a_long_depth_run_without_a_bar_says_how_long_too(tmp_path, capsys, monkeypatch):
+    """helper-114: `depth --width 2048 --examples 2048 --depth 20` said nothing on stderr for
+    as long as it ran, where --quiet's help promises an estimate to silence."""
+    argv = ["depth", "--depth", "3", "--width", "8", "--examples", "16", "--schemes", "he,zeros", "--out",
+            str(tmp_path)]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cli, "ESTIMATE_AFTER", 0.0)
+    monkeypatch.setattr(cli, "ESTIMATE_LONG", 0.0)
+    assert main(argv) == 0
+    assert re.fullmatch(r"weightinit depth: profiling: about [0-9.]+ (seconds|minutes) left at this pace "
+                        r"\(Ctrl-C stops\)\n", capsys.readouterr().err)
+    assert main(argv + ["--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_the_estimate_takes_the_pace_from_the_first_report_not_from_the_setup(capsys, monkeypatch):

@@ -496,14 +496,17 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     # bar shows at once rather than after the first profile.
     seconds = 6 * args.depth * args.width ** 2 * args.examples / 5e10
     bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile",
-                    delay=0.0 if seconds > 0.5 else 1.0)
+                    delay=0.0 if seconds > 0.5 else 1.0, prog=(args.within or args.command_parser).prog)
     profiles = {}
+    done = 0
+    bar(done)  # reported as done, not stepped: without a bar, a long run says how long (--width 4096)
     try:
         for a in args.activations:
             profiles[a] = {}
             for s in args.schemes:
                 profiles[a][s] = experiments.depth_profile(s, a, args.depth, args.width, args.examples, args.seed)
-                bar.step()
+                done += 1
+                bar(done)
     except MemoryError as exc:  # its advice in this command's options
         raise MemoryError(f"{exc}; a smaller --width, --depth or --examples would need less") from None
     finally:

@@ -273,8 +273,11 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
         ax.plot(n, -half, color="tab:orange", label=f"-{what}", **_points(len(n)))
         _whole_numbers(ax.xaxis, len(n))  # inputs
         said = article_name(name)  # the article's figures are titled by these names
-        title = name + (f' ("{said}")' if said and normalized_name(said) != normalized_name(name) else "")
-        ax.set_title(title + (f", {outputs} outputs" if uses_outputs else ""), fontsize=10)
+        notes = ([f'"{said}"'] if said and normalized_name(said) != normalized_name(name) else []) + (
+            [f"{outputs} outputs"] if uses_outputs else [])
+        # The notes on a line of their own: on one line, a panel's title ran past the figure's
+        # edge (xavier_uniform ("normalized Xavier"), 10 outputs in the last column).
+        ax.set_title("\n".join([name] + ([", ".join(notes)] if notes else [])), fontsize=10)
         ax.set_xlabel("number of inputs", fontsize=8)
         ax.set_ylabel("weight range", fontsize=8)
         ax.legend(fontsize=7)
