@@ -712,10 +712,13 @@ def test_orthogonal_beyond_lapacks_indexing_is_refused_before_sampling():
     assert not core.linalg.orthogonal_fits(2**31, 1, 8) and core.linalg.orthogonal_fits(0, 2**40, 4)
     with pytest.raises(ValueError, match="itemsize"):
         core.linalg.orthogonal_fits(2, 2, 2)
-    # A (2, 2^30) float32 output is 8 GiB of address space, never written: refused untouched.
-    out = np.empty((2, 2**30), np.float32)
-    with pytest.raises(ValueError, match=r"orthogonal: shape \(2, 1073741824\) is a 2 x 1073741824 matrix"):
-        wi.orthogonal(out.shape, out=out)
+    # Checked before the output is allocated (32 GiB and 8 GiB here: helper-115).
+    with pytest.raises(ValueError, match=r"^orthogonal: shape \(2, 2147483648\) makes a 2 x 2147483648 matrix"):
+        wi.orthogonal((2, 2**31))
+    with pytest.raises(ValueError, match=r"^orthogonal: shape \(1073741824, 1, 2\) makes a 1073741824 x 2 matrix"):
+        wi.orthogonal((2**30, 1, 2), dtype=np.float16)  # float16 takes float32's QR
+    with pytest.raises(ValueError, match=r"^delta_orthogonal: shape \(65536, 32768, 1\) makes a 65536 x 32768"):
+        wi.delta_orthogonal((2**16, 2**15, 1), dtype=np.float32)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -471,6 +471,40 @@ def test_engine_memory_counts_the_copy_of_an_X_it_must_convert(monkeypatch, call
         getattr(net, call)(*args, **kwargs)
 
 
+@pytest.mark.parametrize("call", ["cost", "accuracy", "gradients", "fit"])
+def test_engine_memory_counts_the_copy_of_a_Y_it_must_convert(monkeypatch, call):
+    """helper-115: Y was converted (a broadcast Y, a list, class indices made one-hot) before
+    the memory check, which did not count it. A C-contiguous X here: Y's 10^7 values tip the
+    forward pass's 3 x 10^7 over a limit of 300 MB."""
+    from weightinit import _args
+    monkeypatch.setattr(_args, "physical_memory", lambda: 300 * 10**6)
+    m = 10**7
+    net = wi.MLP([2, 1], activations=["sigmoid"], rng=0)
+    X, Y = np.zeros((2, m)), np.broadcast_to(np.zeros((1, 1)), (1, m))
+    kwargs = {"iterations": 1} if call == "fit" else {}
+    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples need about 3[0-9.]+ MB"):
+        getattr(net, call)(X, Y, **kwargs)
+
+
+@pytest.mark.parametrize("call", ["forward_propagation", "backward_propagation", "nn_model", "predict"])
+def test_the_prototype_checks_memory_before_copying_too(monkeypatch, call):
+    """helper-115: the prototype converted X (and Y) before its memory check, so the calls
+    below copied a broadcast X where MLP refused it. The limit lets the engine's buffers pass
+    and not them with X's copy (160 MB): nn_model's fit is fused and writes nothing per example."""
+    from weightinit import _args
+    from weightinit.mlp import engine_values
+    m = 10**7
+    work = {"forward_propagation": "layers", "predict": "layers", "backward_propagation": "train"}.get(call)
+    engine = engine_values((2, 1, 1), m, work) * 8 if work else 0
+    monkeypatch.setattr(_args, "physical_memory", lambda: engine + 80 * 10**6)
+    X, Y = np.broadcast_to(np.zeros((2, 1)), (2, m)), np.zeros((1, m))
+    p = prototype.initialize_parameters(2, 1, 1)
+    args = {"forward_propagation": (X, p), "backward_propagation": (p, {}, X, Y), "nn_model": (X, Y, 1, 1),
+            "predict": (p, X)}[call]
+    with pytest.raises(MemoryError, match="on 10000000 examples need about"):
+        getattr(prototype, call)(*args)
+
+
 def test_initialize_parameters_takes_any_rng_kind_with_init():
     a = prototype.initialize_parameters(2, 4, 1, init="he_normal", seed=np.random.default_rng(5))
     b = prototype.initialize_parameters(2, 4, 1, init="he_normal", seed=5)

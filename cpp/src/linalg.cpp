@@ -188,6 +188,7 @@ template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
     if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     if (rows == 0 || cols == 0) return;
+    if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     T* const end = a + rows * cols;
     T top = 0;
     for (const T* q = a; q < end; ++q) {
@@ -203,7 +204,6 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const int e = -std::ilogb(top);
         for (T* q = a; q < end; ++q) *q = std::ldexp(*q, e);
     }
-    if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     blas::use_one_thread();  // threads come from qr_q's slices (linalg.hpp)
     if (rows < cols) {
         // Wide: the row-major buffer is the column-major cols x rows G^T (leading

@@ -1535,10 +1535,20 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
     if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
         throw std::invalid_argument("learning_rate must be finite and > 0");
-    if (opt.learning_rate > double(std::numeric_limits<T>::max()))  // update() takes it as a T
-        throw std::invalid_argument("learning_rate must be at most the network's float type's largest value");
+    // update() takes it as a T: refused where that rounds to inf, from half an ulp beyond the
+    // largest T (for double, inf itself: every finite rate passes).
+    using limits = std::numeric_limits<T>;
+    if (opt.learning_rate >= double(limits::max()) + std::ldexp(1.0, limits::max_exponent - limits::digits - 1))
+        throw std::invalid_argument("learning_rate is inf in the network's float type");
     check_buffers<T>(arch_, p, true, X, Y, m, nullptr, nullptr, nullptr, nullptr,
                      {{costs, recorded_steps(opt.iterations, opt.record_every) * sizeof(double), true, "costs"}});
+    TrainReport report;
+    report.start_finite = opt.iterations == 0 || params_finite(arch_, p, opt.nthreads);  // no step: nothing to stop
+    if (!report.start_finite && opt.stop_on_nonfinite) {  // before any buffer is reserved
+        std::fill(costs, costs + recorded_steps(opt.iterations, opt.record_every),
+                  std::numeric_limits<double>::quiet_NaN());
+        return report;
+    }
     prepare_gemm(arch_);
     Workspace& w = *ws_;
     const bool minibatch = opt.batch_size > 0 && opt.batch_size < m;
@@ -1560,14 +1570,6 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     // For every batch size up to bs (a mini-batch epoch ends in a smaller one).
     if (fused) w.fused_partial.reserve(fused_blocks_aimed(bs, arch_.sizes[1]) * fused_stride(arch_));
 
-    TrainReport report;
-    report.start_finite = opt.iterations == 0 || params_finite(arch_, p, opt.nthreads);  // no step: nothing to stop
-    if (!report.start_finite && opt.stop_on_nonfinite) {
-        std::fill(costs, costs + recorded_steps(opt.iterations, opt.record_every),
-                  std::numeric_limits<double>::quiet_NaN());
-        report.params_finite = false;
-        return report;
-    }
     std::size_t units = 0;
     for (std::size_t n_l : arch_.sizes) units += n_l;
     // opt.cancel is polled inside the layer-by-layer steps that take milliseconds (2^24

@@ -388,9 +388,12 @@ def learning_rate(value: Any, dtype: Any) -> float:
     """value as a learning rate > 0 for a network of dtype, whose updates take it in dtype:
     beyond dtype's largest value it would be inf there, and a zero gradient times it nan."""
     x = positive(value, "learning_rate")
-    if x > largest(dtype):
-        raise ValueError(f"learning_rate must be at most {np.dtype(dtype)}'s largest value {largest(dtype):g} for "
-                         f"a {np.dtype(dtype)} network, got {x:g}")
+    if x > largest(dtype):  # rounds to the largest value up to half an ulp beyond it (3.4028235e38 passes)
+        with np.errstate(over="ignore"):
+            overflows = bool(np.isinf(np.dtype(dtype).type(x)))
+        if overflows:
+            raise ValueError(f"learning_rate {x!r} is inf as a {np.dtype(dtype)}, the network's dtype (largest "
+                             f"{largest(dtype)!r})")
     return x
 
 

@@ -482,6 +482,22 @@ def _whole_tensor_only(region: Any, name: str) -> None:
         )
 
 
+def _orthogonal_fits(matrix: Tuple[int, ...], dtype: Any, out: Any, who: str, full: Tuple[int, ...]) -> None:
+    """ValueError naming ``who`` and its shape ``full`` unless the core's QR takes ``matrix``
+    (rows, then the axes flattened into columns) in the output's precision (float16's in
+    float32), checked before the output is allocated; a bad dtype or out is left to
+    :func:`_args.output` to name."""
+    given = dtype if out is None else getattr(out, "dtype", None)
+    try:
+        double = given is None or np.dtype(given) == np.float64
+    except TypeError:
+        double = True
+    rows, cols = matrix[0], math.prod(matrix[1:])
+    if not core.linalg.orthogonal_fits(rows, cols, 8 if double else 4):
+        raise ValueError(f"{who}: shape {full} makes a {rows} x {cols} matrix, beyond the 32-bit indexing of the "
+                         "LAPACK the core uses (about 2^31 elements)")
+
+
 def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, column_axis: int = 0,
                rng: Any = None, dtype: Any = None, out: Optional[np.ndarray] = None,
                region: Any = None) -> np.ndarray:
@@ -517,20 +533,17 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     if len(full) < 2:
         raise ValueError(f"orthogonal needs a shape with at least 2 dimensions, got {full}")
     axis = axis_index(column_axis, len(full), "column_axis")
-    arr, _, _ = _args.output(shape, dtype, out, None)
-    _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
     # The matrix: a row per index of `axis`, the other axes flattened in order (torch's
     # flattening for axis 0). The Gaussian is drawn into the output itself when it has that
     # layout, which the core then overwrites with gain * Q; float16 takes the float32 result.
     matrix = (full[axis], *full[:axis], *full[axis + 1:])
+    _orthogonal_fits(matrix, dtype, out, "orthogonal", full)  # before any allocation
+    arr, _, _ = _args.output(shape, dtype, out, None)
+    _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
     work_dtype = np.float32 if arr.dtype == np.float16 else arr.dtype
     if arr.size == 0:  # rng checked and a Generator advanced, as by every initializer's empty draw
         normal(matrix, rng=rng, dtype=work_dtype)
         return arr
-    rows, cols = full[axis], arr.size // full[axis]
-    if not core.linalg.orthogonal_fits(rows, cols, np.dtype(work_dtype).itemsize):
-        raise ValueError(f"orthogonal: shape {full} is a {rows} x {cols} matrix, beyond the 32-bit indexing of the "
-                         "LAPACK the core uses (about 2^31 elements)")
     work = arr if axis == 0 and work_dtype == arr.dtype else np.empty(matrix, work_dtype)
     normal(matrix, rng=rng, out=work)
     core.linalg.orthogonal(work.reshape(matrix[0], -1), g, get_num_threads())
@@ -568,6 +581,7 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
     if full[o] < full[i]:
         raise ValueError(f"delta_orthogonal needs out channels >= in channels, got {full[o]} out and {full[i]} "
                          f"in (shape {full}, in_axis {i}, out_axis {o})")
+    _orthogonal_fits((full[o], full[i]), dtype, out, "delta_orthogonal", full)
     arr, _, _ = _args.output(shape, dtype, out, None, zeroed=True)
     centre = orthogonal((full[o], full[i]), gain=g, rng=rng, dtype=arr.dtype)
     if out is not None:  # cleared once nothing can be refused or interrupted

@@ -520,6 +520,12 @@ class MLP:
             raise ValueError(f"{name} must hold at least one example (column)")
         return X
 
+    def _copies(self, X: np.ndarray, Y: Any) -> int:
+        """The values that converting X (from :meth:`_examples`) and Y (by :meth:`_targets`)
+        allocates: none for arrays the core reads as they are, else their converted size."""
+        kept = isinstance(Y, np.ndarray) and Y.ndim == 2 and _as_is(Y, self.dtype)
+        return _copied(X, self.dtype) + (0 if kept else self.layer_sizes[-1] * X.shape[1])
+
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         if self.loss == "softmax_cross_entropy":
             Y = self._one_hot(Y, m, name)
@@ -608,14 +614,16 @@ class MLP:
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
         X = self._examples(X)
+        self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before Y's copy
         Y = self._targets(Y, X.shape[1])  # before the forward pass
         return core.mlp.accuracy(self.loss, self._output(X), Y)
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""
         X = self._examples(X)
+        memory = self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
-        with self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
+        with memory:
             J, _, _, _ = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, False,
                                              get_num_threads())
         return float(J)
@@ -628,10 +636,11 @@ class MLP:
         instead of two, and no ``Z`` kept).
         """
         X = self._examples(X)
+        memory = self._engine(X.shape[1], "train", extra=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
         # With return_activations the pass writes its activations into the arrays returned
         # (the engine's own buffers for them are then left unwritten).
-        with self._engine(X.shape[1], "train", extra=_copied(X, self.dtype)):
+        with memory:
             _, dW, db, A = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, True,
                                                get_num_threads(), bool(return_activations))
         out = {}
@@ -683,7 +692,6 @@ class MLP:
         """
         X = self._examples(X)
         m = X.shape[1]
-        Y = self._targets(Y, m)
         iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
         lr = _args.learning_rate(learning_rate, self.dtype)
         bs = 0 if batch_size is None else _args.count(batch_size, "batch_size", 1)
@@ -693,7 +701,6 @@ class MLP:
                             f"iterations={iterations} with record_every={record_every}", "raise record_every")
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
-        key = _random._key(self._rng if rng is None else rng)  # two Python ints, as the core takes them
         if callable(progress):
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
@@ -701,9 +708,14 @@ class MLP:
             callback = _print_progress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
-        with self._engine(bs or m, "train", batches=True,
-                          extra=(X.shape[0] + Y.shape[0]) * bs + _copied(X, self.dtype)):
+        # Memory is checked before X and Y are copied, and the shuffle's key drawn once they are
+        # taken: a refused call leaves the generator as it was.
+        memory = self._engine(bs or m, "train", batches=True,
+                              extra=(X.shape[0] + self.layer_sizes[-1]) * bs + self._copies(X, Y))
+        Y = self._targets(Y, m)
+        with memory:
             X = _converted(X, "X", self.dtype)
+            key = _random._key(self._rng if rng is None else rng)  # two Python ints, as the core takes them
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
                                             on_nonfinite == "raise", key, get_num_threads(), callback)
         costs = costs[: report["recorded"]]

@@ -29,7 +29,7 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, EngineMemory, _matrix, _real_array, drawn_weights
+from weightinit.mlp import MLP, EngineMemory, _copied, _matrix, _real_array, _shaped, drawn_weights
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -114,20 +114,22 @@ def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
     return _matrix(a, name, _F64, rows, finite=False)
 
 
-def _examples(X: np.ndarray, params: list, work: str) -> EngineMemory:
-    """The engine's memory for a pass over X's examples (at least one), as MLP's."""
+def _examples(X: np.ndarray, params: list, work: str, *data: np.ndarray) -> EngineMemory:
+    """The engine's memory for a pass over X's examples (at least one), as MLP's, counting the
+    copies that converting X and ``data`` (arrays from :func:`_shaped`) to float64 makes."""
     if X.shape[1] == 0:
         raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
     sizes = [params[0].shape[1], params[0].shape[0], params[2].shape[0]]
-    return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time")
+    return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time",
+                        extra=sum(_copied(a, _F64) for a in (X, *data)))
 
 
 def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
     """A2 = sigmoid(W2 tanh(W1 X + b1) + b2) and the cache {"Z1", "A1", "Z2", "A2"}."""
     net, params = _network(parameters)
-    X = _data(X, "X", params[0].shape[1])
-    with _examples(X, params, "layers"):
-        Z, A = net.forward(params, X, True, get_num_threads())
+    X = _shaped(X, "X", params[0].shape[1])
+    with _examples(X, params, "layers"):  # before X is copied
+        Z, A = net.forward(params, _data(X, "X", None), True, get_num_threads())
     return A[1], {"Z1": Z[0], "A1": A[0], "Z2": Z[1], "A2": A[1]}
 
 
@@ -154,10 +156,10 @@ def backward_propagation(parameters: Params, cache: Params, X: np.ndarray, Y: np
     accepted for the prototype's signature.
     """
     net, params = _network(parameters)
-    X = _data(X, "X", params[0].shape[1])
-    Y = _data(Y, "Y", params[2].shape[0])
-    with _examples(X, params, "train"):
-        _, dW, db, _ = net.gradients(params, X, Y, True, get_num_threads())
+    X = _shaped(X, "X", params[0].shape[1])
+    Y = _shaped(Y, "Y", params[2].shape[0])
+    with _examples(X, params, "train", Y):  # before X and Y are copied
+        _, dW, db, _ = net.gradients(params, _data(X, "X", None), _data(Y, "Y", None), True, get_num_threads())
     return {"dW1": dW[0], "db1": db[0], "dW2": dW[1], "db2": db[1]}
 
 
@@ -204,7 +206,7 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     _args.check_history(num_iterations, f"nn_model(num_iterations={num_iterations})",
                         "nn_model keeps every iteration's cost: train in parts (parameters=), or use "
                         "weightinit.MLP.fit with record_every")
-    X, Y = _same_examples(X, Y)
+    X, Y = _same_examples(X, Y, convert=False)  # fit converts them once it has checked its memory
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
@@ -252,11 +254,13 @@ def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -
 _GLOBAL_SEEDING = threading.RLock()  # reentrant: a caller's function may itself call nn_model
 
 
-def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x") -> Tuple[np.ndarray, np.ndarray]:
-    """X (n_x, m) and Y (n_y, m) as float64 arrays, which must agree on m (the error says
-    which one looks transposed if they do not); ``x`` and ``rows`` name the first one and its rows."""
-    X = _data(X, x, None)
-    Y = _data(Y, "Y", None)
+def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x",
+                   convert: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """X (n_x, m) and Y (n_y, m) as float64 arrays (``convert=False``: 2-D arrays of real numbers as
+    they are), which must agree on m (the error says which one looks transposed if they do not);
+    ``x`` and ``rows`` name the first one and its rows."""
+    X = _data(X, x, None) if convert else _shaped(X, x)
+    Y = _data(Y, "Y", None) if convert else _shaped(Y, "Y")
     if X.shape[1] != Y.shape[1]:
         hint = (f"; pass {x}.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
         raise ValueError(f"{x} ({rows}, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
