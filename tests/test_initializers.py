@@ -719,6 +719,17 @@ def test_orthogonal_beyond_lapacks_indexing_is_refused_before_sampling():
         wi.orthogonal((2**30, 1, 2), dtype=np.float16)  # float16 takes float32's QR
     with pytest.raises(ValueError, match=r"^delta_orthogonal: shape \(65536, 32768, 1\) makes a 65536 x 32768"):
         wi.delta_orthogonal((2**16, 2**15, 1), dtype=np.float32)
+    # ... but after the shape, dtype and out are checked, each error as every initializer gives it (helper-116)
+    for call, exc, words in [
+            (lambda: wi.orthogonal((2, 2**70)), MemoryError, "more than can be addressed"),
+            (lambda: wi.orthogonal((0, 2**70)), MemoryError, "more than can be addressed"),
+            (lambda: wi.delta_orthogonal((2**65, 2, 1)), MemoryError, "more than can be addressed"),
+            (lambda: wi.orthogonal((2, 2**31), dtype="int32"), TypeError, "dtype must be"),
+            (lambda: wi.orthogonal((2, 2**31), out=[1]), TypeError, "out must be a numpy.ndarray"),
+            (lambda: wi.orthogonal((2, 2**31), out=np.empty((2, 3))), ValueError, "out has shape"),
+            (lambda: wi.orthogonal(out=np.empty((2, 3), np.float32), dtype=np.float64), TypeError, "differs")]:
+        with pytest.raises(exc, match=words):
+            call()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -668,6 +668,28 @@ def test_a_refused_fit_leaves_the_generator_as_it_was(batch_size):
             with pytest.raises(ValueError, match="X "):
                 net.fit(X, Y, iterations=1, batch_size=batch_size, rng=rng)
         assert net._rng.bit_generator.state == before and gen.bit_generator.state == theirs
+        # Refused by the core, no step taken (helper-116): starting parameters that are not
+        # finite, and a fit of a network that is training (from its own progress callback).
+        p = net.parameters
+        p["b1"][0, 0] = -np.inf
+        net.parameters = p
+        for rng in (None, gen):
+            with pytest.raises(FloatingPointError, match="no step was taken"):
+                net.fit(np.zeros((2, 5)), Y, iterations=1, batch_size=batch_size, rng=rng)
+        assert net._rng.bit_generator.state == before and gen.bit_generator.state == theirs
+    fresh = wi.MLP([2, 3, 1], rng=0)
+    inner = np.random.default_rng(2)
+    state = inner.bit_generator.state
+
+    def nested(step, cost):
+        with pytest.raises(RuntimeError, match="training"):
+            fresh.fit(np.zeros((2, 5)), Y, iterations=1, batch_size=batch_size, rng=inner)
+
+    fresh.fit(np.zeros((2, 5)), Y, iterations=1, progress=nested)
+    assert inner.bit_generator.state == state
+    # rng itself is checked with the scalar arguments, before X is copied and scanned.
+    with pytest.raises(TypeError, match="rng must be"):
+        fresh.fit(np.full((2, 5), np.nan), Y, iterations=1, rng=True)
 
 
 def test_accuracy_checks_its_labels_before_the_forward_pass():

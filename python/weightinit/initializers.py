@@ -482,20 +482,24 @@ def _whole_tensor_only(region: Any, name: str) -> None:
         )
 
 
-def _orthogonal_fits(matrix: Tuple[int, ...], dtype: Any, out: Any, who: str, full: Tuple[int, ...]) -> None:
-    """ValueError naming ``who`` and its shape ``full`` unless the core's QR takes ``matrix``
-    (rows, then the axes flattened into columns) in the output's precision (float16's in
-    float32), checked before the output is allocated; a bad dtype or out is left to
-    :func:`_args.output` to name."""
-    given = dtype if out is None else getattr(out, "dtype", None)
-    try:
-        double = given is None or np.dtype(given) == np.float64
-    except TypeError:
-        double = True
+def _qr_output(full: Tuple[int, ...], matrix: Tuple[int, ...], dtype: Any, out: Optional[np.ndarray], who: str,
+               zeroed: bool = False) -> np.ndarray:
+    """:func:`_args.output` for orthogonal and delta_orthogonal, with the core's QR of ``matrix``
+    (rows, then the axes flattened into columns) checked to fit LAPACK's 32-bit indexing in
+    the output's precision (float16's in float32) after out and dtype are checked and before a
+    fresh output is allocated. The ValueError names ``who`` and the shape ``full`` asked for."""
+    _args.check_out(out, dtype)
+    full = _args.addressable(full)
+    if out is not None:
+        arr = _args.allocate(full, dtype, out, None)[0]  # out's shape is named first
+        dt = arr.dtype
+    else:
+        dt = np.dtype(np.float64) if dtype is None else _args.float_dtype(dtype, allowed=_args.INIT_DTYPES)
     rows, cols = matrix[0], math.prod(matrix[1:])
-    if not core.linalg.orthogonal_fits(rows, cols, 8 if double else 4):
+    if rows and cols and not core.linalg.orthogonal_fits(rows, cols, 8 if dt == np.float64 else 4):
         raise ValueError(f"{who}: shape {full} makes a {rows} x {cols} matrix, beyond the 32-bit indexing of the "
                          "LAPACK the core uses (about 2^31 elements)")
+    return arr if out is not None else _args.allocate(full, dtype, out, None, zeroed)[0]
 
 
 def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, column_axis: int = 0,
@@ -537,8 +541,7 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     # flattening for axis 0). The Gaussian is drawn into the output itself when it has that
     # layout, which the core then overwrites with gain * Q; float16 takes the float32 result.
     matrix = (full[axis], *full[:axis], *full[axis + 1:])
-    _orthogonal_fits(matrix, dtype, out, "orthogonal", full)  # before any allocation
-    arr, _, _ = _args.output(shape, dtype, out, None)
+    arr = _qr_output(full, matrix, dtype, out, "orthogonal")
     _args.round_to(g, arr.dtype, "gain")  # |Q| <= 1: gain * Q fits if gain does
     work_dtype = np.float32 if arr.dtype == np.float16 else arr.dtype
     if arr.size == 0:  # rng checked and a Generator advanced, as by every initializer's empty draw
@@ -581,8 +584,7 @@ def delta_orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1
     if full[o] < full[i]:
         raise ValueError(f"delta_orthogonal needs out channels >= in channels, got {full[o]} out and {full[i]} "
                          f"in (shape {full}, in_axis {i}, out_axis {o})")
-    _orthogonal_fits((full[o], full[i]), dtype, out, "delta_orthogonal", full)
-    arr, _, _ = _args.output(shape, dtype, out, None, zeroed=True)
+    arr = _qr_output(full, (full[o], full[i]), dtype, out, "delta_orthogonal", zeroed=True)
     centre = orthogonal((full[o], full[i]), gain=g, rng=rng, dtype=arr.dtype)
     if out is not None:  # cleared once nothing can be refused or interrupted
         arr.fill(0)

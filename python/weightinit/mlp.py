@@ -701,6 +701,14 @@ class MLP:
                             f"iterations={iterations} with record_every={record_every}", "raise record_every")
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
+        # rng checked here (an int seed as it is, anything else made a Generator, which NumPy
+        # passes through undrawn); its key is drawn last, once nothing else can refuse the call.
+        if rng is None:
+            source = self._rng
+        elif type(rng) is int and rng >= 0:
+            source = rng
+        else:
+            source = _args.generator(rng)
         if callable(progress):
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
@@ -715,9 +723,17 @@ class MLP:
         Y = self._targets(Y, m)
         with memory:
             X = _converted(X, "X", self.dtype)
-            key = _random._key(self._rng if rng is None else rng)  # two Python ints, as the core takes them
-            costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                            on_nonfinite == "raise", key, get_num_threads(), callback)
+            state = source.bit_generator.state if isinstance(source, np.random.Generator) else None
+            key = _random._key(source)  # two Python ints, as the core takes them
+            try:
+                costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                                on_nonfinite == "raise", key, get_num_threads(), callback)
+            except BaseException as exc:
+                if state is not None and not hasattr(exc, "costs"):  # refused before training (no costs)
+                    source.bit_generator.state = state
+                raise
+        if state is not None and not report["start_finite"]:  # refused by the core: no step taken
+            source.bit_generator.state = state
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
