@@ -692,6 +692,42 @@ def test_a_refused_fit_leaves_the_generator_as_it_was(batch_size):
         fresh.fit(np.full((2, 5), np.nan), Y, iterations=1, rng=True)
 
 
+class _Sealed(Exception):
+    """An exception that takes no attribute: the binding raises it without .costs."""
+
+    def __setattr__(self, name, value):
+        raise AttributeError(name)
+
+
+@pytest.mark.parametrize("how", ["continue", "callback", "sealed callback"])
+def test_a_fit_that_trained_keeps_its_draw(how):
+    """helper-117: the state put back for refused fits was also put back after fits that
+    trained: on_nonfinite="continue" from parameters that are not finite (every step taken),
+    and a progress callback's exception that takes no .costs. Their next fit reused the key."""
+    X, Y = np.zeros((2, 6)), np.zeros((1, 6))
+    net = wi.MLP([2, 3, 1], activations=["relu", "sigmoid"], rng=0)
+    if how == "continue":
+        p = net.parameters
+        p["b1"][0, 0] = -np.inf
+        net.parameters = p
+    gen = np.random.default_rng(3)
+    state = gen.bit_generator.state
+    calls = []
+
+    def stop(step, cost):
+        calls.append(step)
+        if len(calls) == 2:
+            raise _Sealed() if how == "sealed callback" else KeyError("stop")
+
+    kwargs = {"on_nonfinite": "continue"} if how == "continue" else {"progress": stop}
+    try:
+        net.fit(X, Y, iterations=10**7 if how != "continue" else 3, batch_size=2, rng=gen,
+                **kwargs)
+    except (KeyError, _Sealed):
+        assert calls[-1] > 0  # it trained
+    assert gen.bit_generator.state != state
+
+
 def test_accuracy_checks_its_labels_before_the_forward_pass():
     net = wi.MLP([2, 4, 1], rng=0)
     calls = []

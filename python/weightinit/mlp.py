@@ -723,17 +723,26 @@ class MLP:
         Y = self._targets(Y, m)
         with memory:
             X = _converted(X, "X", self.dtype)
-            state = source.bit_generator.state if isinstance(source, np.random.Generator) else None
+            before = source.bit_generator.state if isinstance(source, np.random.Generator) else None
             key = _random._key(source)  # two Python ints, as the core takes them
+            drawn = source.bit_generator.state if before is not None else None
+            # A call the core refuses takes no step and gives its key back. Training has begun
+            # once the callback is called (at step 0) or an exception carries the costs.
+            started: List[bool] = []
+
+            def tracked(step: int, cost: float) -> Any:
+                started.append(True)
+                return callback(step, cost)  # passed only when there is one
             try:
                 costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                                on_nonfinite == "raise", key, get_num_threads(), callback)
+                                                on_nonfinite == "raise", key, get_num_threads(),
+                                                None if callback is None else tracked)
             except BaseException as exc:
-                if state is not None and not hasattr(exc, "costs"):  # refused before training (no costs)
-                    source.bit_generator.state = state
+                if not started and not hasattr(exc, "costs"):
+                    _undraw(source, before, drawn)
                 raise
-        if state is not None and not report["start_finite"]:  # refused by the core: no step taken
-            source.bit_generator.state = state
+        if report["steps"] == 0 and not report["start_finite"]:  # refused: its parameters are not finite
+            _undraw(source, before, drawn)
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
             print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
@@ -762,6 +771,13 @@ class MLP:
         err = FloatingPointError(f"{what} ({advice})")
         err.costs = costs  # type: ignore[attr-defined]
         raise err
+
+
+def _undraw(source: Any, before: Any, drawn: Any) -> None:
+    """Puts a Generator back to its state ``before`` a draw that left it at ``drawn``, unless
+    something else (another thread) has drawn from it since, whose draw must stand."""
+    if before is not None and source.bit_generator.state == drawn:
+        source.bit_generator.state = before
 
 
 def _print_progress(total: int) -> Callable[[int, float], None]:
