@@ -17,6 +17,7 @@ import weightinit as wi
 from hypothesis import given
 from hypothesis import strategies as st
 from weightinit import datasets
+from weightinit import mlp as weightinit_mlp
 from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
@@ -669,27 +670,37 @@ def test_a_refused_fit_leaves_the_generator_as_it_was(batch_size):
                 net.fit(X, Y, iterations=1, batch_size=batch_size, rng=rng)
         assert net._rng.bit_generator.state == before and gen.bit_generator.state == theirs
         # Refused by the core, no step taken (helper-116): starting parameters that are not
-        # finite, and a fit of a network that is training (from its own progress callback).
+        # finite. Generators whose state holds arrays too (helper-118: == raised on them).
         p = net.parameters
         p["b1"][0, 0] = -np.inf
         net.parameters = p
-        for rng in (None, gen):
+        for rng in (None, gen, np.random.Generator(np.random.MT19937(1)), np.random.Generator(np.random.Philox(1)),
+                    np.random.Generator(np.random.SFC64(1))):
+            state = (net._rng if rng is None else rng).bit_generator.state
             with pytest.raises(FloatingPointError, match="no step was taken"):
                 net.fit(np.zeros((2, 5)), Y, iterations=1, batch_size=batch_size, rng=rng)
+            assert weightinit_mlp._same_state((net._rng if rng is None else rng).bit_generator.state, state)
         assert net._rng.bit_generator.state == before and gen.bit_generator.state == theirs
     fresh = wi.MLP([2, 3, 1], rng=0)
-    inner = np.random.default_rng(2)
-    state = inner.bit_generator.state
-
-    def nested(step, cost):
-        with pytest.raises(RuntimeError, match="training"):
-            fresh.fit(np.zeros((2, 5)), Y, iterations=1, batch_size=batch_size, rng=inner)
-
-    fresh.fit(np.zeros((2, 5)), Y, iterations=1, progress=nested)
-    assert inner.bit_generator.state == state
     # rng itself is checked with the scalar arguments, before X is copied and scanned.
     with pytest.raises(TypeError, match="rng must be"):
         fresh.fit(np.full((2, 5), np.nan), Y, iterations=1, rng=True)
+
+
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.MT19937])
+def test_a_key_is_given_back_only_if_no_one_has_drawn_since(bits):
+    g = np.random.Generator(bits(0))
+    before = g.bit_generator.state
+    g.integers(0, 2**32, size=2, dtype=np.uint32)  # the fit's draw
+    drawn = g.bit_generator.state
+    g.random()  # another thread's draw: it stands
+    after = g.bit_generator.state
+    weightinit_mlp._undraw(g, before, drawn)
+    assert weightinit_mlp._same_state(g.bit_generator.state, after)
+    g.bit_generator.state = drawn
+    weightinit_mlp._undraw(g, before, drawn)  # no one else: given back
+    assert weightinit_mlp._same_state(g.bit_generator.state, before)
+    assert not weightinit_mlp._same_state(before, after)
 
 
 class _Sealed(Exception):
@@ -721,7 +732,7 @@ def test_a_fit_that_trained_keeps_its_draw(how):
 
     kwargs = {"on_nonfinite": "continue"} if how == "continue" else {"progress": stop}
     try:
-        net.fit(X, Y, iterations=10**7 if how != "continue" else 3, batch_size=2, rng=gen,
+        net.fit(X, Y, iterations=10**5 if how != "continue" else 3, batch_size=2, rng=gen,
                 **kwargs)
     except (KeyError, _Sealed):
         assert calls[-1] > 0  # it trained

@@ -726,22 +726,9 @@ class MLP:
             before = source.bit_generator.state if isinstance(source, np.random.Generator) else None
             key = _random._key(source)  # two Python ints, as the core takes them
             drawn = source.bit_generator.state if before is not None else None
-            # A call the core refuses takes no step and gives its key back. Training has begun
-            # once the callback is called (at step 0) or an exception carries the costs.
-            started: List[bool] = []
-
-            def tracked(step: int, cost: float) -> Any:
-                started.append(True)
-                return callback(step, cost)  # passed only when there is one
-            try:
-                costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                                on_nonfinite == "raise", key, get_num_threads(),
-                                                None if callback is None else tracked)
-            except BaseException as exc:
-                if not started and not hasattr(exc, "costs"):
-                    _undraw(source, before, drawn)
-                raise
-        if report["steps"] == 0 and not report["start_finite"]:  # refused: its parameters are not finite
+            costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                            on_nonfinite == "raise", key, get_num_threads(), callback)
+        if report["steps"] == 0 and not report["start_finite"]:  # refused by the core: no step taken
             _undraw(source, before, drawn)
         costs = costs[: report["recorded"]]
         if progress is True:  # the end, as the periodic reports may miss it
@@ -775,9 +762,20 @@ class MLP:
 
 def _undraw(source: Any, before: Any, drawn: Any) -> None:
     """Puts a Generator back to its state ``before`` a draw that left it at ``drawn``, unless
-    something else (another thread) has drawn from it since, whose draw must stand."""
-    if before is not None and source.bit_generator.state == drawn:
+    another thread has drawn from it since (seen here; one that draws while this runs is
+    not: a Generator shared by threads is theirs to lock)."""
+    if before is not None and _same_state(source.bit_generator.state, drawn):
         source.bit_generator.state = before
+
+
+def _same_state(a: Any, b: Any) -> bool:
+    """Equality of two bit_generator.state values: dicts of ints, strings and (MT19937,
+    Philox, SFC64) arrays, which == cannot compare as a whole."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(a, b))
+    return bool(a == b)
 
 
 def _print_progress(total: int) -> Callable[[int, float], None]:
