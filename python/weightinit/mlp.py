@@ -116,9 +116,10 @@ _EPS = {t: float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, 
 class EngineMemory:
     """Around the core's calls on m examples (``work`` as :func:`engine_values`; ``extra``
     values besides) of a network of ``sizes``: their buffers in terms of the network and the
-    data when they cannot fit. Refused on entry when they would need more than this process
-    may use (where Linux would let the allocation pass and kill the process filling it), and
-    pybind11's bare "std::bad_alloc" reworded; ``fewer`` says what to do about it. (A class:
+    data when they cannot fit. Refused when made (before the caller copies X and Y, which
+    ``extra`` counts) when they would need more than this process may use (where Linux would
+    let the allocation pass and kill the process filling it), and pybind11's bare
+    "std::bad_alloc" reworded on exit; ``fewer`` says what to do about it. (A class:
     contextlib's generator cost 1.5 us a call, a fifth of a small forward pass.)"""
 
     __slots__ = ("sizes", "m", "fewer")
@@ -702,7 +703,7 @@ class MLP:
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         # rng checked here (an int seed as it is, anything else made a Generator, which NumPy
-        # passes through undrawn); its key is drawn last, once nothing else can refuse the call.
+        # passes through undrawn); its key is drawn after every check of this method.
         if rng is None:
             source = self._rng
         elif type(rng) is int and rng >= 0:
@@ -717,7 +718,9 @@ class MLP:
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
         # Memory is checked before X and Y are copied, and the shuffle's key drawn once they are
-        # taken: a refused call leaves the generator as it was.
+        # taken: a call refused here leaves the generator as it was, and so does the core's
+        # refusal of parameters that are not finite (reported, below); one the core refuses by
+        # raising (a nested fit from a progress callback, a failed allocation) keeps its draw.
         memory = self._engine(bs or m, "train", batches=True,
                               extra=(X.shape[0] + self.layer_sizes[-1]) * bs + self._copies(X, Y))
         Y = self._targets(Y, m)

@@ -129,7 +129,7 @@ struct TrainOptions {
     double learning_rate = 0.0;
     std::size_t batch_size = 0;     // 0: full batch (the prototype's gradient descent)
     std::size_t record_every = 1;   // cost of step i is recorded when i % record_every == 0
-    bool stop_on_nonfinite = true;  // stop before updating with a nan/inf cost
+    bool stop_on_nonfinite = true;  // stop before updating with a nan/inf cost (or parameters)
     Key shuffle_key{0, 0};
     int nthreads = 1;
     // Polled inside the layer-by-layer steps (between layers and rounds of GEMM chunks), so
@@ -250,7 +250,8 @@ public:
                      T* const* db, int nthreads, const Cancel& cancel = {}, T* const* A = nullptr);
 
     // opt.iterations steps; the cost of every recorded step goes to costs[step / record_every].
-    // Stopped by a non-finite cost, the records it never reached are NaN; cancelled by the
+    // Stopped by a non-finite cost (or, with stop_on_nonfinite, refused for parameters that
+    // are not finite: no step), the records it never reached are NaN; cancelled by the
     // check, they are left as they were (the caller keeps report.recorded of them: filling
     // the rest made Ctrl-C on a fit of 1e9 recorded steps take 10 s).
     TrainReport train(const Parameters<T>& p, const T* X, const T* Y, std::size_t m, const TrainOptions& opt,

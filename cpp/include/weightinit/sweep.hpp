@@ -8,7 +8,8 @@
 //
 // A run whose cost becomes nan or inf has diverged: it stops before that update (as
 // TrainOptions::stop_on_nonfinite) and its later cost records, final cost and
-// accuracies are NaN. So has a run whose trained parameters give a nan or inf cost.
+// accuracies are NaN. So has a run whose trained parameters give a nan or inf cost, and
+// one whose starting parameters are not finite (not trained; the Python layer lets none by).
 #pragma once
 
 #include <cstddef>
