@@ -535,6 +535,11 @@ def output(
     return allocate(addressable(full_shape(shape, out)), dtype, out, region, zeroed)
 
 
+def fresh_dtype(dtype: Any) -> np.dtype:
+    """The dtype of a fresh output (no ``out``): float64 unless ``dtype`` names another."""
+    return np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)
+
+
 def allocate(
     full: Tuple[int, ...], dtype: Any, out: Optional[np.ndarray], region: Any, zeroed: bool = False
 ) -> Tuple[np.ndarray, Tuple[int, ...], Tuple[int, ...]]:
@@ -546,9 +551,8 @@ def allocate(
     """
     start, extent = region_bounds(region, full)
     if out is None:
-        dt = np.dtype(np.float64) if dtype is None else float_dtype(dtype, allowed=INIT_DTYPES)
         try:
-            out = (np.zeros if zeroed else np.empty)(extent, dtype=dt)
+            out = (np.zeros if zeroed else np.empty)(extent, dtype=fresh_dtype(dtype))
         except ValueError as exc:  # NumPy's "array is too big"
             raise MemoryError(f"cannot allocate an array of shape {extent}: {exc}") from None
     elif tuple(out.shape) != extent:

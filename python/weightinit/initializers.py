@@ -492,9 +492,7 @@ def _qr_output(full: Tuple[int, ...], matrix: Tuple[int, ...], dtype: Any, out: 
     full = _args.addressable(full)
     if out is not None:
         arr = _args.allocate(full, dtype, out, None)[0]  # out's shape is named first
-        dt = arr.dtype
-    else:
-        dt = np.dtype(np.float64) if dtype is None else _args.float_dtype(dtype, allowed=_args.INIT_DTYPES)
+    dt = arr.dtype if out is not None else _args.fresh_dtype(dtype)
     rows, cols = matrix[0], math.prod(matrix[1:])
     if rows and cols and not core.linalg.orthogonal_fits(rows, cols, 8 if dt == np.float64 else 4):
         raise ValueError(f"{who}: shape {full} makes a {rows} x {cols} matrix, beyond the 32-bit indexing of the "

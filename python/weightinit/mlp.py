@@ -584,9 +584,10 @@ class MLP:
         """The output layer's activations, ``(n_outputs, m)``."""
         return self._output(self._examples(X))
 
-    def _output(self, X: np.ndarray) -> np.ndarray:
-        """predict_proba of an X from :meth:`_examples`."""
-        with self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
+    def _output(self, X: np.ndarray, memory: Optional[EngineMemory] = None) -> np.ndarray:
+        """predict_proba of an X from :meth:`_examples`, within ``memory`` (the caller's check,
+        which counted more than X) or a check of its own."""
+        with memory or self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
             _, A = self._net.forward(self._params, _converted(X, "X", self.dtype), False, get_num_threads())
         return A[0]
 
@@ -615,9 +616,9 @@ class MLP:
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
         X = self._examples(X)
-        self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before Y's copy
+        memory = self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])  # before the forward pass
-        return core.mlp.accuracy(self.loss, self._output(X), Y)
+        return core.mlp.accuracy(self.loss, self._output(X, memory), Y)
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""
@@ -702,14 +703,8 @@ class MLP:
                             f"iterations={iterations} with record_every={record_every}", "raise record_every")
         if on_nonfinite not in ("raise", "continue"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
-        # rng checked here (an int seed as it is, anything else made a Generator, which NumPy
-        # passes through undrawn); its key is drawn after every check of this method.
-        if rng is None:
-            source = self._rng
-        elif type(rng) is int and rng >= 0:
-            source = rng
-        else:
-            source = _args.generator(rng)
+        # rng checked here, undrawn; its key is drawn after every check of this method.
+        source = self._rng if rng is None else _random._key_source(rng)
         if callable(progress):
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
@@ -726,7 +721,9 @@ class MLP:
         Y = self._targets(Y, m)
         with memory:
             X = _converted(X, "X", self.dtype)
-            before = source.bit_generator.state if isinstance(source, np.random.Generator) else None
+            # The core refuses (no step) only parameters that are not finite, under "raise".
+            refusable = isinstance(source, np.random.Generator) and on_nonfinite == "raise" and iterations > 0
+            before = source.bit_generator.state if refusable else None
             key = _random._key(source)  # two Python ints, as the core takes them
             drawn = source.bit_generator.state if before is not None else None
             costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,

@@ -95,6 +95,15 @@ def key_from_rng(rng: Any = None) -> np.ndarray:
     return np.array(_key(rng), dtype=np.uint32)
 
 
+def _key_source(rng: Any) -> Any:
+    """rng checked, nothing drawn: None and int seeds as they are (what :func:`_key` takes
+    them as), anything else the Generator it makes (a Generator passes through), so that
+    ``_key(_key_source(rng))`` is ``_key(rng)``."""
+    if rng is None or (type(rng) is int and rng >= 0):
+        return rng
+    return _args.generator(rng)
+
+
 def _key(rng: Any) -> List[int]:
     if rng is None:
         return list(struct.unpack("<2I", os.urandom(8)))
