@@ -209,6 +209,16 @@ def test_training_matches_the_reference(sizes):
     assert_trains_as_the_reference(net, acts, params, X, Y, 200)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_layer_of_more_weights_than_an_update_block_trains_as_the_reference(threads, restore_threads):
+    """W1 of [400, 170, 10] holds 68 000 weights: the update descends it in blocks of 2^14
+    (the last 2 464 long), on two threads when given; every weight must move by its own
+    gradient."""
+    wi.set_num_threads(threads)
+    net, acts, params, X, Y = make_problem([400, 170, 10], ["relu"], "softmax_cross_entropy", 300, seed=10)
+    assert_trains_as_the_reference(net, acts, params, X, Y, 5)
+
+
 # Fused networks with more than 16 hidden units: blocks of at most 8 floor(512 / h) columns
 # (h rows of A1 in 512 vectors of eight), so h = 40 cuts m = 300 into 80 x 3 + 60, h = 100
 # into 40 x 7 + 20, h = 255 into 16 x 18 + 12, and [8, 31, 1] 301 into 80 x 3 + 61: each
@@ -283,6 +293,7 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
         ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of 64 rows, threaded
+        ([400, 170, 10], 300),  # 68 000 weights: the update in 5 blocks, the last short, threaded
     ],
 )
 def test_results_do_not_depend_on_the_thread_count(sizes, m, restore_threads):
@@ -976,16 +987,16 @@ def test_bad_construction(kwargs, error, match):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_one_nonfinite_value_anywhere_in_a_large_input_is_refused(dtype, bad, restore_threads):
-    """The finiteness check reads the data in chunks (2^18 values), on several threads: a single
+    """The finiteness check reads the data in chunks (2^14 values), on several threads: a single
     bad value in the first, a middle or the last chunk, or in a chunk's scalar tail, is found."""
-    rows, cols = 3, 300_001  # 900 003 values: 4 chunks, the last one short with a tail
+    rows, cols = 3, 300_001  # 900 003 values: 55 chunks, the last one short with a tail
     X = np.full((rows, cols), np.finfo(dtype).max, dtype)  # the largest finite values are fine
     X[1, ::2] = -np.finfo(dtype).tiny
     Y = np.zeros((1, cols), dtype)
     net = wi.MLP([rows, 2, 1], activations=["tanh", "sigmoid"], init="zeros", dtype=dtype)
     wi.set_num_threads(2)
     assert np.isfinite(net.cost(X, Y))
-    for flat in (0, 2**18 - 1, 2**18 + 5, rows * cols - 17, rows * cols - 1):
+    for flat in (0, 2**14 - 1, 2**14 + 5, 2**18 + 5, rows * cols - 17, rows * cols - 1):
         Xb = X.copy()
         Xb.flat[flat] = bad
         with pytest.raises(ValueError, match="X must be finite"):
