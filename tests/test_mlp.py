@@ -1860,3 +1860,43 @@ def test_a_refused_network_leaves_the_generator_as_it_was(init, error):
     assert g.bit_generator.state == state
     wi.MLP([2, 4, 1], init="he_normal", rng=g)
     assert g.bit_generator.state != state  # a network that is made draws
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_cores_label_check_finds_one_bad_value_anywhere(dtype):
+    """MLP's Y check is one pass in the core (labels_off): softmax columns summed in blocks of
+    256 columns, binary labels counted. One bad value in the first block, at a block's edge,
+    in the last (short) block, or in a vector loop's tail must be found, as NumPy finds it."""
+    k, m = 7, 700  # blocks of 256, 256 and 188 columns
+    gen = np.random.default_rng(11)
+    P = gen.random((k, m)).astype(dtype)
+    P /= P.sum(axis=0, dtype=dtype)
+    P = np.ascontiguousarray(P, dtype)
+    off = core.mlp.labels_off("softmax_cross_entropy", P)
+    assert off == pytest.approx(np.abs(P.sum(axis=0, dtype=np.float64) - 1).max(), abs=1e-15)
+    assert off <= 4 * k * np.finfo(dtype).eps
+    onehot = np.ascontiguousarray(np.eye(k, dtype=dtype)[:, gen.integers(0, k, m)])
+    binary = (gen.random((3, m)) < 0.5).astype(dtype)
+    assert core.mlp.labels_off("softmax_cross_entropy", onehot) == 0.0
+    assert core.mlp.labels_off("binary_cross_entropy", binary) == 0.0
+    assert core.mlp.labels_off("mse", P) == 0.0
+    assert core.mlp.labels_off("softmax_cross_entropy", np.zeros((k, 0), dtype)) == 0.0
+    for col in (0, 255, 256, 511, 512, m - 1):
+        bad = onehot.copy()
+        bad[3, col] += dtype(0.25)
+        assert core.mlp.labels_off("softmax_cross_entropy", bad) == 0.25
+        bad[3, col] = -1
+        assert core.mlp.labels_off("softmax_cross_entropy", bad) == np.inf
+        bad[3, col] = np.nan
+        assert np.isnan(core.mlp.labels_off("softmax_cross_entropy", bad))
+        for value in (0.5, -1.0, 2.0, np.nan):
+            b = binary.copy()
+            b[2, col] = value
+            assert core.mlp.labels_off("binary_cross_entropy", b) == np.inf
+    net = wi.MLP([2, k], activations=["softmax"], dtype=dtype)
+    bad = onehot.copy()
+    bad[:, 600] = 0  # a column of zeros in the last block: not one-hot
+    with pytest.raises(ValueError, match="columns must be one-hot"):
+        net.cost(np.zeros((2, m), dtype), bad)
+    with pytest.raises(TypeError, match="Y must be float32 or float64"):
+        core.mlp.labels_off("softmax_cross_entropy", onehot.astype(np.int64))

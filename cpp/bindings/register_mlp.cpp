@@ -308,6 +308,20 @@ void register_mlp(py::module_& parent) {
         py::arg("m"), py::arg("key"), py::arg("epoch"),
         "The order of 0..m-1 in which mini-batch training visits the examples in this epoch.");
     m.def(
+        "labels_off",
+        [](const std::string& loss, const py::array& Y) {
+            const mlp::Loss l = mlp::parse_loss(loss);
+            check_layout(Y, "Y", false);
+            if (Y.ndim() != 2) throw py::value_error("Y must be 2-D");
+            const auto n_out = static_cast<std::size_t>(Y.shape(0)), m = static_cast<std::size_t>(Y.shape(1));
+            if (holds<float>(Y)) return mlp::labels_off(l, static_cast<const float*>(Y.data()), n_out, m);
+            if (holds<double>(Y)) return mlp::labels_off(l, static_cast<const double*>(Y.data()), n_out, m);
+            throw py::type_error("Y must be float32 or float64");
+        },
+        py::arg("loss"), py::arg("Y"),
+        "How far labels Y are from what the loss takes: 0 when binary cross-entropy's are all 0 or 1 (else "
+        "inf), softmax's largest |column sum - 1| (inf for a negative value), 0 for mse.");
+    m.def(
         "all_finite",
         [](const py::array& a, int nthreads) {
             check_layout(a, "a", false);

@@ -1710,6 +1710,36 @@ double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_
 }
 
 template <class T>
+double labels_off(Loss loss, const T* Y, std::size_t n_out, std::size_t m) {
+    const std::size_t n = n_out * m;
+    if (loss == Loss::binary_cross_entropy) {
+        std::size_t labels = 0;  // counted, not compared with an early exit: the loop vectorizes
+        for (std::size_t i = 0; i < n; ++i) labels += (Y[i] == T(0)) | (Y[i] == T(1));
+        return labels == n ? 0.0 : std::numeric_limits<double>::infinity();
+    }
+    if (loss != Loss::softmax_cross_entropy) return 0.0;
+    T low = T(0);
+    for (std::size_t i = 0; i < n; ++i) low = std::min(low, Y[i]);
+    if (low < T(0)) return std::numeric_limits<double>::infinity();
+    // Column sums, row after row, over blocks of columns held on the stack.
+    constexpr std::size_t cols = 256;
+    double off = 0.0, sums[cols];
+    for (std::size_t c0 = 0; c0 < m; c0 += cols) {
+        const std::size_t nc = std::min(cols, m - c0);
+        std::fill_n(sums, nc, 0.0);
+        for (std::size_t r = 0; r < n_out; ++r)
+            for (std::size_t c = 0; c < nc; ++c) sums[c] += double(Y[r * m + c0 + c]);
+        for (std::size_t c = 0; c < nc; ++c) {
+            const double d = std::abs(sums[c] - 1.0);
+            off = d > off || d != d ? d : off;  // NaN stays
+        }
+    }
+    return off;
+}
+template double labels_off<float>(Loss, const float*, std::size_t, std::size_t);
+template double labels_off<double>(Loss, const double*, std::size_t, std::size_t);
+
+template <class T>
 bool all_finite(const T* a, std::size_t n, int nthreads) {
     // x - x is 0 for finite x and NaN otherwise, and NaN survives the sum; unlike a
     // comparison, the loop has no early exit, so it vectorizes. Chunks of 2^14 (128 KiB of

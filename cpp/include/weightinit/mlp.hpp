@@ -269,6 +269,12 @@ private:
 template <class T>
 double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_t m);
 
+// How far labels Y (n_out, m) are from what the loss takes: for binary cross-entropy 0
+// when every value is 0 or 1, else inf; for softmax the largest |column sum - 1| (sums in
+// double), inf when a value is negative; 0 for mse. NaN in Y gives NaN or inf.
+template <class T>
+double labels_off(Loss loss, const T* Y, std::size_t n_out, std::size_t m);
+
 // Whether all n values are finite (no NaN, no inf): the inputs' check of weightinit.MLP,
 // one read of the data shared by up to nthreads threads.
 template <class T>
