@@ -133,6 +133,32 @@ def test_an_empty_or_blank_thread_variable_means_unset_without_a_warning():
         assert "WEIGHTINIT_NUM_THREADS" not in proc.stderr
 
 
+IMPORT_THREADS = """
+import os, numpy
+before = len(os.listdir("/proc/self/task"))
+import weightinit
+print(before, len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+@pytest.mark.parametrize("given", [None, "3"])
+def test_importing_starts_no_thread_and_leaves_the_environment_as_it_was(given):
+    """scipy-openblas32's library starts a server thread per extra CPU (or per
+    OPENBLAS_NUM_THREADS) as it loads, each busy-waiting ~0.1 s: beside one, the first fits
+    ran without their team. The core runs that OpenBLAS on one thread, so it is loaded with
+    OPENBLAS_NUM_THREADS=1, which is then put back as the user had it (unset, or 3)."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    proc = subprocess.run([sys.executable, "-c", IMPORT_THREADS], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    before, after, seen = proc.stdout.split()
+    assert int(after) == int(before)
+    assert seen == str(given)
+
+
 IDLE_AFTER = """
 import time, numpy as np, weightinit as wi
 from weightinit import datasets

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-try:
-    # Loads libscipy_openblas.so with RTLD_GLOBAL: _core links against it (GEMM).
-    import scipy_openblas32  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only on broken installs
-    raise ImportError(
-        f"weightinit needs the scipy-openblas32 wheel (its GEMM and LAPACK), which failed to import: {exc}. "
-        "pip install scipy-openblas32 (pip install . installs it as a dependency)."
-    ) from exc
+import os
 
+import numpy  # noqa: F401  (NumPy's own OpenBLAS loads first, under the environment as the user set it)
+
+# OpenBLAS starts a server thread per extra CPU when its library loads, and each busy-waits
+# ~0.1 s (2^28 cycles) before it sleeps: on two cores the first fits after import ran
+# beside one (no team of threads formed; 2000 steps of the article's network 4.9-5.6 ms
+# against 2.9-3.3 ms). The core runs its OpenBLAS on one thread (blas.hpp), so the library
+# loads with OPENBLAS_NUM_THREADS=1 and starts none; the variable is then put back.
+_given = os.environ.get("OPENBLAS_NUM_THREADS")
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
 try:
-    from weightinit import _core as core
-except ImportError as exc:  # pragma: no cover - exercised only on broken installs
-    raise ImportError(
-        "weightinit's compiled core (weightinit._core) is missing or failed to load: "
-        f"{exc}. Build and install the package with `pip install .` from the source tree "
-        "(or `pip install --no-build-isolation -e .` for development); importing weightinit "
-        "from the source folder itself does not work."
-    ) from exc
+    try:
+        # Loads libscipy_openblas.so with RTLD_GLOBAL: _core links against it (GEMM).
+        import scipy_openblas32  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - exercised only on broken installs
+        raise ImportError(
+            f"weightinit needs the scipy-openblas32 wheel (its GEMM and LAPACK), which failed to import: {exc}. "
+            "pip install scipy-openblas32 (pip install . installs it as a dependency)."
+        ) from exc
+    try:
+        from weightinit import _core as core
+    except ImportError as exc:  # pragma: no cover - exercised only on broken installs
+        raise ImportError(
+            "weightinit's compiled core (weightinit._core) is missing or failed to load: "
+            f"{exc}. Build and install the package with `pip install .` from the source tree "
+            "(or `pip install --no-build-isolation -e .` for development); importing weightinit "
+            "from the source folder itself does not work."
+        ) from exc
+finally:
+    if _given is None:
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+    else:
+        os.environ["OPENBLAS_NUM_THREADS"] = _given
 
 __all__ = ["core"]
