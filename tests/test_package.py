@@ -159,6 +159,31 @@ def test_importing_starts_no_thread_and_leaves_the_environment_as_it_was(given):
     assert seen == str(given)
 
 
+ENV_WRITES = """
+import sys, numpy
+if sys.argv[1] == "preloaded":
+    import scipy_openblas32
+writes = []
+sys.addaudithook(lambda event, args: writes.append((event, *args)) if event in ("os.putenv", "os.unsetenv") else None)
+import weightinit
+print([(e, *(a.decode() if isinstance(a, bytes) else a for a in rest)) for e, *rest in writes])
+"""
+
+
+@pytest.mark.parametrize("how", ["fresh", "preloaded"])
+def test_the_openblas_variable_is_set_only_while_its_library_loads(how):
+    """The import writes OPENBLAS_NUM_THREADS=1 and then unsets it (it was unset); when
+    scipy_openblas32 is loaded already, setting it would change nothing, so nothing is written."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", ENV_WRITES, how], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    writes = [w for w in eval(proc.stdout) if w[1] == "OPENBLAS_NUM_THREADS"]
+    expected = [] if how == "preloaded" else [("os.putenv", "OPENBLAS_NUM_THREADS", "1"),
+                                              ("os.unsetenv", "OPENBLAS_NUM_THREADS")]
+    assert writes == expected
+
+
 IDLE_AFTER = """
 import time, numpy as np, weightinit as wi
 from weightinit import datasets

@@ -314,8 +314,13 @@ void register_mlp(py::module_& parent) {
             check_layout(Y, "Y", false);
             if (Y.ndim() != 2) throw py::value_error("Y must be 2-D");
             const auto n_out = static_cast<std::size_t>(Y.shape(0)), m = static_cast<std::size_t>(Y.shape(1));
-            if (holds<float>(Y)) return mlp::labels_off(l, static_cast<const float*>(Y.data()), n_out, m);
-            if (holds<double>(Y)) return mlp::labels_off(l, static_cast<const double*>(Y.data()), n_out, m);
+            auto check = [&](auto zero) {
+                const auto* p = static_cast<const decltype(zero)*>(Y.data());
+                ReleaseGil release;
+                return mlp::labels_off(l, p, n_out, m);
+            };
+            if (holds<float>(Y)) return check(0.0f);
+            if (holds<double>(Y)) return check(0.0);
             throw py::type_error("Y must be float32 or float64");
         },
         py::arg("loss"), py::arg("Y"),

@@ -1718,23 +1718,27 @@ double labels_off(Loss loss, const T* Y, std::size_t n_out, std::size_t m) {
         return labels == n ? 0.0 : std::numeric_limits<double>::infinity();
     }
     if (loss != Loss::softmax_cross_entropy) return 0.0;
-    T low = T(0);
-    for (std::size_t i = 0; i < n; ++i) low = std::min(low, Y[i]);
-    if (low < T(0)) return std::numeric_limits<double>::infinity();
-    // Column sums, row after row, over blocks of columns held on the stack.
+    if (n_out == 0) return m > 0 ? 1.0 : 0.0;  // every column sums to 0 (not a walk over m columns)
+    // Column sums, row after row (as NumPy's sum over axis 0 of m > 1 columns), over blocks
+    // of columns held on the stack; the smallest value in the same pass.
     constexpr std::size_t cols = 256;
     double off = 0.0, sums[cols];
+    T low = T(0);
     for (std::size_t c0 = 0; c0 < m; c0 += cols) {
         const std::size_t nc = std::min(cols, m - c0);
         std::fill_n(sums, nc, 0.0);
         for (std::size_t r = 0; r < n_out; ++r)
-            for (std::size_t c = 0; c < nc; ++c) sums[c] += double(Y[r * m + c0 + c]);
+            for (std::size_t c = 0; c < nc; ++c) {
+                const T v = Y[r * m + c0 + c];
+                sums[c] += double(v);
+                low = std::min(low, v);
+            }
         for (std::size_t c = 0; c < nc; ++c) {
             const double d = std::abs(sums[c] - 1.0);
             off = d > off || d != d ? d : off;  // NaN stays
         }
     }
-    return off;
+    return low < T(0) ? std::numeric_limits<double>::infinity() : off;
 }
 template double labels_off<float>(Loss, const float*, std::size_t, std::size_t);
 template double labels_off<double>(Loss, const double*, std::size_t, std::size_t);

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.metadata  # noqa: F401  (what scipy_openblas32 imports, before the window below)
 import os
+import sys
 
 import numpy  # noqa: F401  (NumPy's own OpenBLAS loads first, under the environment as the user set it)
 
@@ -10,9 +12,15 @@ import numpy  # noqa: F401  (NumPy's own OpenBLAS loads first, under the environ
 # ~0.1 s (2^28 cycles) before it sleeps: on two cores the first fits after import ran
 # beside one (no team of threads formed; 2000 steps of the article's network 4.9-5.6 ms
 # against 2.9-3.3 ms). The core runs its OpenBLAS on one thread (blas.hpp), so the library
-# loads with OPENBLAS_NUM_THREADS=1 and starts none; the variable is then put back.
-_given = os.environ.get("OPENBLAS_NUM_THREADS")
-os.environ["OPENBLAS_NUM_THREADS"] = "1"
+# loads with OPENBLAS_NUM_THREADS=1 and starts none. The variable is then put back, unless
+# another thread has set it meanwhile; in that window (the import, a few milliseconds)
+# another thread starting a process or loading a BLAS would see 1. Nothing is set when the
+# library is loaded already.
+_VARIABLE = "OPENBLAS_NUM_THREADS"
+_given = os.environ.get(_VARIABLE)
+_set = "scipy_openblas32" not in sys.modules
+if _set:
+    os.environ[_VARIABLE] = "1"
 try:
     try:
         # Loads libscipy_openblas.so with RTLD_GLOBAL: _core links against it (GEMM).
@@ -32,9 +40,10 @@ try:
             "from the source folder itself does not work."
         ) from exc
 finally:
-    if _given is None:
-        os.environ.pop("OPENBLAS_NUM_THREADS", None)
-    else:
-        os.environ["OPENBLAS_NUM_THREADS"] = _given
+    if _set and os.environ.get(_VARIABLE) == "1":  # as this import left it
+        if _given is None:
+            os.environ.pop(_VARIABLE, None)
+        else:
+            os.environ[_VARIABLE] = _given
 
 __all__ = ["core"]

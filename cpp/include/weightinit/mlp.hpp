@@ -271,7 +271,8 @@ double accuracy(Loss loss, const T* A, const T* Y, std::size_t n_out, std::size_
 
 // How far labels Y (n_out, m) are from what the loss takes: for binary cross-entropy 0
 // when every value is 0 or 1, else inf; for softmax the largest |column sum - 1| (sums in
-// double), inf when a value is negative; 0 for mse. NaN in Y gives NaN or inf.
+// double; 1 for every column of zero rows), inf when a value is negative; 0 for mse. NaN in
+// Y gives NaN or inf.
 template <class T>
 double labels_off(Loss loss, const T* Y, std::size_t n_out, std::size_t m);
 
