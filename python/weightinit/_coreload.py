@@ -10,9 +10,10 @@ import numpy  # noqa: F401  (NumPy's own OpenBLAS loads first, under the environ
 
 # OpenBLAS starts a server thread per extra CPU when its library loads, and each busy-waits
 # ~0.1 s (2^28 cycles) before it sleeps: on two cores the first fits after import ran
-# beside one (no team of threads formed; 2000 steps of the article's network 4.9-5.6 ms
-# against 2.9-3.3 ms). The core runs its OpenBLAS on one thread (blas.hpp), so the library
-# loads with OPENBLAS_NUM_THREADS=1 and starts none. The variable is then put back, unless
+# beside one (2000 steps of the article's network: a team of threads formed in none of 30
+# such fits, in about half without the spin). The core runs its OpenBLAS on one thread
+# (blas.hpp), so the library loads with OPENBLAS_NUM_THREADS=1 and starts none. The
+# variable is then put back, unless
 # another thread has set it meanwhile; in that window (the import, a few milliseconds)
 # another thread starting a process or loading a BLAS would see 1. Nothing is set when the
 # library is loaded already.
