@@ -144,8 +144,9 @@ print(before, len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_T
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
 @pytest.mark.parametrize("given", [None, "3"])
 def test_importing_starts_no_thread_and_leaves_the_environment_as_it_was(given):
-    """scipy-openblas32's library starts a server thread per extra CPU (or per
-    OPENBLAS_NUM_THREADS) as it loads, each busy-waiting ~0.1 s: beside one, the first fits
+    """scipy-openblas32's library starts a server thread per extra CPU (or
+    OPENBLAS_NUM_THREADS - 1 of them, one per CPU at most) as it loads, each busy-waiting
+    ~0.1 s: beside one, the first fits
     ran without their team. The core runs that OpenBLAS on one thread, so it is loaded with
     OPENBLAS_NUM_THREADS=1, which is then put back as the user had it (unset, or 3)."""
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}

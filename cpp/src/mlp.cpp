@@ -1113,7 +1113,10 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
 
 // W = W - learning_rate dW, as the prototype's update_parameters. Element by element, so
 // the chunks a large W is split into for nthreads change no bit: a [784, 128, 10] step's
-// 100k weights take ~45 us on one thread, read from beyond the L2 cache.
+// 100k weights take ~45 us on one thread, read from beyond the L2 cache. A fused network's
+// leader calls it from inside its team's parallel_for, where a threaded update would start
+// threads of its own every step: fused layers (under gemm_min_weights each, fused_applies)
+// stay far below the 4 chunks that thread it.
 template <class T>
 void update(const Architecture& arch, const Parameters<T>& p, const std::vector<T*>& dW, const std::vector<T*>& db,
             double learning_rate, int nthreads = 1) {

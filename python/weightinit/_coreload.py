@@ -13,10 +13,9 @@ import numpy  # noqa: F401  (NumPy's own OpenBLAS loads first, under the environ
 # beside one (2000 steps of the article's network: a team of threads formed in none of 30
 # such fits, in about half without the spin). The core runs its OpenBLAS on one thread
 # (blas.hpp), so the library loads with OPENBLAS_NUM_THREADS=1 and starts none. The
-# variable is then put back, unless
-# another thread has set it meanwhile; in that window (the import, a few milliseconds)
-# another thread starting a process or loading a BLAS would see 1. Nothing is set when the
-# library is loaded already.
+# variable is then put back if it still holds that 1 (a value another thread set meanwhile
+# stays); in that window (the imports, a few milliseconds) another thread starting a process
+# or loading a BLAS would see 1. Nothing is set when the library is loaded already.
 _VARIABLE = "OPENBLAS_NUM_THREADS"
 _given = os.environ.get(_VARIABLE)
 _set = "scipy_openblas32" not in sys.modules
