@@ -160,3 +160,76 @@ def test_step_torch(benchmark, case, dtype, nthreads):
 
     with threads(nthreads):
         benchmark(step)
+
+
+# ---- mini-batch SGD: an epoch of shuffled batches of 256, gathered from a larger X ----
+SGD = "sgd [784,128,10] m=8192 b=256 x32"
+SGD_M, SGD_BATCH = 8192, 256
+
+
+def _sgd_problem(dtype):
+    gen = np.random.default_rng(0)
+    X = gen.normal(size=(784, SGD_M)).astype(dtype)
+    Y = np.eye(10, dtype=dtype)[:, gen.integers(0, 10, SGD_M)]
+    net = wi.MLP([784, 128, 10], activations=["relu", "softmax"], loss="softmax_cross_entropy", init="he_normal",
+                 rng=1, dtype=dtype)
+    return net, X, Y
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_sgd_weightinit(benchmark, dtype, nthreads):
+    label(benchmark, f"{SGD} {dtype}", "weightinit", nthreads)
+    net, X, Y = _sgd_problem(DTYPES[dtype])
+    steps = SGD_M // SGD_BATCH
+    with threads(nthreads):
+        costs = benchmark(net.fit, X, Y, iterations=steps, learning_rate=0.01, batch_size=SGD_BATCH, rng=2)
+    assert costs.shape == (steps,)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+def test_sgd_numpy(benchmark, dtype):
+    """The same epoch in NumPy: a permutation, then each batch's columns taken (X[:, idx])
+    and numpy_step, as a NumPy user would write it."""
+    label(benchmark, f"{SGD} {dtype}", "numpy")
+    benchmark.extra_info["baseline"] = True
+    net, X, Y = _sgd_problem(DTYPES[dtype])
+    p = net.parameters
+    params = [p[f"{k}{l + 1}"] for l in range(2) for k in "Wb"]
+    gen = np.random.default_rng(2)
+
+    def epoch():
+        order = gen.permutation(SGD_M)
+        for i in range(0, SGD_M, SGD_BATCH):
+            idx = order[i:i + SGD_BATCH]
+            numpy_step(params, X[:, idx], Y[:, idx], net.activations)
+
+    benchmark(epoch)
+    assert params[0].dtype == DTYPES[dtype]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_sgd_torch(benchmark, dtype, nthreads):
+    label(benchmark, f"{SGD} {dtype}", "torch", nthreads)
+    _, X, Y = _sgd_problem(DTYPES[dtype])
+    tdtype = getattr(torch, dtype)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128, dtype=tdtype), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 10, dtype=tdtype))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    crit = torch.nn.CrossEntropyLoss()
+    Xt = torch.from_numpy(np.ascontiguousarray(X.T))  # torch's layout: examples are rows
+    Yt = torch.from_numpy(np.argmax(Y, axis=0))
+    gen = torch.Generator().manual_seed(2)
+
+    def epoch():
+        order = torch.randperm(SGD_M, generator=gen)
+        for i in range(0, SGD_M, SGD_BATCH):
+            idx = order[i:i + SGD_BATCH]
+            opt.zero_grad(set_to_none=False)
+            crit(model(Xt[idx]), Yt[idx]).backward()
+            opt.step()
+
+    with threads(nthreads):
+        benchmark(epoch)

@@ -552,6 +552,29 @@ def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
         np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_large_minibatch_is_gathered_in_the_shuffles_order(threads, restore_threads):
+    """A batch of 500 examples of 40 features (20 000 values) is gathered on the step's
+    threads in blocks of 16 rows, the last of 8: each step must train on exactly the next
+    500 examples of the reference order (a last batch of 200 ends the epoch)."""
+    wi.set_num_threads(threads)
+    gen = np.random.default_rng(12)
+    m, bs, iterations = 1200, 500, 4
+    X = gen.normal(size=(40, m))
+    Y = np.eye(3)[:, gen.integers(0, 3, m)]
+    key = [int(w) for w in wi.random.key_from_rng(7)]
+    kwargs = dict(activations=["tanh", "softmax"], loss="softmax_cross_entropy", rng=0)
+    net, step = wi.MLP([40, 8, 3], **kwargs), wi.MLP([40, 8, 3], **kwargs)
+    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.5, batch_size=bs, rng=7)
+    batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
+               for i in range(0, m, bs)][:iterations]
+    for k, cols in enumerate(batches):
+        assert step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=0.5)[0] == pytest.approx(costs[k],
+                                                                                                     rel=1e-12)
+    for name, value in step.parameters.items():
+        np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("epoch", [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**40 + 3, 2**64 - 1])
 def test_the_cores_shuffle_is_the_reference_shuffle_in_every_epoch(epoch):
     """The core's shuffle (the one fit uses, above) at epochs past 2^32: the epoch's high

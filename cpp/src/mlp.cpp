@@ -1377,13 +1377,23 @@ private:
     Buffer<double> solo_;  // the leader's block sums, alone or in the team
 };
 
+// A mini-batch's columns of src, in the shuffle's order, on nthreads threads (blocks of
+// rows; a copy, so the split changes nothing). Reads at random columns are bound by the
+// cache misses one core keeps in flight: 256 examples of [784, m = 8192] float64 (50 MB,
+// beyond L3) fetch 200k lines a step.
 template <class T>
-void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* cols, std::size_t n, T* dst) {
-    for (std::size_t r = 0; r < rows; ++r) {
-        const T* s = src + r * m;
-        T* d = dst + r * n;
-        for (std::size_t c = 0; c < n; ++c) d[c] = s[cols[c]];
-    }
+void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* cols, std::size_t n, T* dst,
+            int nthreads) {
+    constexpr std::size_t block_rows = 16;
+    parallel_for(blocks_of(rows, block_rows), rows * n >= parallel_min_elements * 8 ? nthreads : 1,
+                 [&](std::size_t t) {
+                     const std::size_t r1 = std::min(rows, (t + 1) * block_rows);
+                     for (std::size_t r = t * block_rows; r < r1; ++r) {
+                         const T* s = src + r * m;
+                         T* d = dst + r * n;
+                         for (std::size_t c = 0; c < n; ++c) d[c] = s[cols[c]];
+                     }
+                 });
 }
 
 // The thread count of each training step. Sharing a step with another core costs
@@ -1605,8 +1615,8 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
                     pos = 0;
                 }
                 n = std::min(bs, m - pos);
-                gather(X, n_in, m, w.perm.data() + pos, n, w.Xb.data());
-                gather(Y, n_out, m, w.perm.data() + pos, n, w.Yb.data());
+                gather(X, n_in, m, w.perm.data() + pos, n, w.Xb.data(), nthreads);
+                gather(Y, n_out, m, w.perm.data() + pos, n, w.Yb.data(), nthreads);
                 pos += n;
                 x = w.Xb.data();
                 y = w.Yb.data();
