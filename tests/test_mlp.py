@@ -530,6 +530,21 @@ def reference_shuffle(m, key, epoch):
     return perm
 
 
+def assert_minibatches_follow_the_reference(net, step, X, Y, bs, iterations, learning_rate, seed):
+    """net's mini-batch fit under rng=seed must take, step by step, the full-batch steps that
+    step (a twin of net) takes on the next bs columns of the reference shuffle's order."""
+    m = X.shape[1]
+    key = [int(w) for w in wi.random.key_from_rng(seed)]
+    costs = net.fit(X, Y, iterations=iterations, learning_rate=learning_rate, batch_size=bs, rng=seed)
+    batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
+               for i in range(0, m, bs)][:iterations]
+    for k, cols in enumerate(batches):
+        cost = step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=learning_rate)[0]
+        assert cost == pytest.approx(costs[k], rel=1e-12)
+    for name, value in step.parameters.items():
+        np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("bs", [150, 399])
 @pytest.mark.parametrize("hidden", [4, 100])
 def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
@@ -538,41 +553,26 @@ def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
     399 of 400 is still mini-batch training: a one-example batch ends each epoch. (100
     hidden units: the fused step's narrower blocks, cut for each batch's size.)"""
     X, Y = datasets.planar_flower(1)
-    m, iterations = X.shape[1], 5  # bs 150: batches 150, 150, 100, then epoch 1
-    key = [int(w) for w in wi.random.key_from_rng(5)]
+    iterations = 5  # bs 150: batches 150, 150, 100, then epoch 1
     net = wi.MLP([2, hidden, 1], activations=["tanh", "sigmoid"], rng=0)
     step = wi.MLP([2, hidden, 1], activations=["tanh", "sigmoid"], rng=0)
-    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.7, batch_size=bs, rng=5)
-    batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
-               for i in range(0, m, bs)][:iterations]
-    for k, cols in enumerate(batches):
-        assert step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=0.7)[0] == pytest.approx(costs[k],
-                                                                                                     rel=1e-12)
-    for name, value in step.parameters.items():
-        np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+    assert_minibatches_follow_the_reference(net, step, X, Y, bs, iterations, 0.7, 5)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_large_minibatch_is_gathered_in_the_shuffles_order(threads, restore_threads):
-    """A batch of 500 examples of 40 features (20 000 values) is gathered on the step's
-    threads in blocks of 16 rows, the last of 8: each step must train on exactly the next
-    500 examples of the reference order (a last batch of 200 ends the epoch)."""
+    """A batch of 500 examples of 40 features (20 000 values, at least the 2^14 from which
+    the gather is threaded) is gathered on the step's threads in blocks of 16 rows, the last
+    of 8: each step must train on exactly the next 500 examples of the reference order (a
+    last batch of 200 ends the epoch)."""
     wi.set_num_threads(threads)
     gen = np.random.default_rng(12)
     m, bs, iterations = 1200, 500, 4
     X = gen.normal(size=(40, m))
     Y = np.eye(3)[:, gen.integers(0, 3, m)]
-    key = [int(w) for w in wi.random.key_from_rng(7)]
     kwargs = dict(activations=["tanh", "softmax"], loss="softmax_cross_entropy", rng=0)
     net, step = wi.MLP([40, 8, 3], **kwargs), wi.MLP([40, 8, 3], **kwargs)
-    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.5, batch_size=bs, rng=7)
-    batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
-               for i in range(0, m, bs)][:iterations]
-    for k, cols in enumerate(batches):
-        assert step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=0.5)[0] == pytest.approx(costs[k],
-                                                                                                     rel=1e-12)
-    for name, value in step.parameters.items():
-        np.testing.assert_allclose(net.parameters[name], value, rtol=1e-12, atol=1e-15)
+    assert_minibatches_follow_the_reference(net, step, X, Y, bs, iterations, 0.5, 7)
 
 
 @pytest.mark.parametrize("epoch", [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**40 + 3, 2**64 - 1])

@@ -1380,7 +1380,8 @@ private:
 // A mini-batch's columns of src, in the shuffle's order, on nthreads threads (blocks of
 // rows; a copy, so the split changes nothing). Reads at random columns are bound by the
 // cache misses one core keeps in flight: 256 examples of [784, m = 8192] float64 (50 MB,
-// beyond L3) fetch 200k lines a step.
+// beyond L3) fetch 200k lines a step, ~0.7 ms on one core. Threaded from 2^14 values copied
+// (each a cache miss, where parallel_min_elements counts row-elements of ~1 ns).
 template <class T>
 void gather(const T* src, std::size_t rows, std::size_t m, const std::uint32_t* cols, std::size_t n, T* dst,
             int nthreads) {
