@@ -850,6 +850,20 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
     });
 }
 
+// An element-wise pass over n values of one array (the update, the finiteness scans) in
+// chunks of 2^14 (128 KiB of doubles), on nthreads threads from four chunks on; body(c, j0,
+// j1) takes chunk c, values [j0, j1). Such chunks put the 200k values of a [784, 128, 10]
+// fit's X on 256 examples (31 us on one thread) and its 100k weights (~45 us) on two, and
+// the scan of X wakes the pool's sleeping threads before the step needs them (a wake costs
+// 40-70 us here): one-step fits 1.36 -> 1.29 ms (chunks of 2^18 left X on one thread).
+constexpr std::size_t flat_chunk = std::size_t(1) << 14;
+
+template <class Body>
+void for_chunks(std::size_t n, int nthreads, Body&& body) {
+    parallel_for(blocks_of(n, flat_chunk), n >= 4 * flat_chunk ? nthreads : 1,
+                 [&](std::size_t c) { body(c, c * flat_chunk, std::min(n, (c + 1) * flat_chunk)); });
+}
+
 }  // namespace
 
 template <class T>
@@ -1112,27 +1126,23 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
 }
 
 // W = W - learning_rate dW, as the prototype's update_parameters. Element by element, so
-// the chunks a large W is split into for nthreads change no bit: a [784, 128, 10] step's
-// 100k weights take ~45 us on one thread, read from beyond the L2 cache. A fused network's
-// leader calls it from inside its team's parallel_for, where a threaded update would start
-// threads of its own every step: fused layers (under gemm_min_weights each, fused_applies)
-// stay far below the 4 chunks that thread it.
+// the chunks a large W is split into for nthreads (for_chunks) change no bit. A fused
+// network's leader calls it from inside its team's parallel_for, where a threaded update
+// would start threads of its own every step: fused layers (under gemm_min_weights each,
+// fused_applies) stay far below the 4 chunks that thread it.
 template <class T>
 void update(const Architecture& arch, const Parameters<T>& p, const std::vector<T*>& dW, const std::vector<T*>& db,
             double learning_rate, int nthreads = 1) {
     const T lr = T(learning_rate);
-    const auto descend = [lr](T* x, const T* g, std::size_t n) {
-        for (std::size_t j = 0; j < n; ++j) x[j] = x[j] - lr * g[j];
+    const auto descend = [lr](T* x, const T* g, std::size_t j0, std::size_t j1) {
+        for (std::size_t j = j0; j < j1; ++j) x[j] = x[j] - lr * g[j];
     };
-    constexpr std::size_t chunk = std::size_t(1) << 14;
     for (std::size_t l = 0; l < arch.layers(); ++l) {
-        const std::size_t nw = arch.sizes[l + 1] * arch.sizes[l], nb = arch.sizes[l + 1];
         T* W = p.W[l];
         const T* gW = dW[l];
-        parallel_for(blocks_of(nw, chunk), nw >= 4 * chunk ? nthreads : 1, [&](std::size_t c) {
-            descend(W + c * chunk, gW + c * chunk, std::min(chunk, nw - c * chunk));
-        });
-        descend(p.b[l], db[l], nb);
+        for_chunks(arch.sizes[l + 1] * arch.sizes[l], nthreads,
+                   [&](std::size_t, std::size_t j0, std::size_t j1) { descend(W, gW, j0, j1); });
+        descend(p.b[l], db[l], 0, arch.sizes[l + 1]);
     }
 }
 
@@ -1760,16 +1770,11 @@ template double labels_off<double>(Loss, const double*, std::size_t, std::size_t
 template <class T>
 bool all_finite(const T* a, std::size_t n, int nthreads) {
     // x - x is 0 for finite x and NaN otherwise, and NaN survives the sum; unlike a
-    // comparison, the loop has no early exit, so it vectorizes. Chunks of 2^14 (128 KiB of
-    // doubles) put the X of a [784, 128, 10] fit on 256 examples (200k values, 31 us on one
-    // thread) on two, and wake the pool's sleeping threads before the step that needs them
-    // (a wake costs ~50 us here): one-step fits 1.36 -> 1.29 ms (2^18 chunks left it on one).
-    constexpr std::size_t chunk = std::size_t(1) << 14;
-    const std::size_t nc = (n + chunk - 1) / chunk;
-    std::vector<unsigned char> finite(nc);
-    parallel_for(nc, n >= 4 * chunk ? nthreads : 1, [&](std::size_t c) {
-        const T* p = a + c * chunk;
-        const std::size_t len = std::min(chunk, n - c * chunk);
+    // comparison, the loop has no early exit, so it vectorizes.
+    std::vector<unsigned char> finite(blocks_of(n, flat_chunk));
+    for_chunks(n, nthreads, [&](std::size_t c, std::size_t j0, std::size_t j1) {
+        const T* p = a + j0;
+        const std::size_t len = j1 - j0;
         T acc[16] = {};
         std::size_t i = 0;
         for (; i + 16 <= len; i += 16)
