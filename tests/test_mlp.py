@@ -1618,6 +1618,25 @@ def test_core_refuses_parameters_that_are_not_arrays():
         run(stacked[0::2], stacked[1::2], X, Y, X, None, **args)
 
 
+def test_core_refuses_arrays_of_the_wrong_shape_naming_them():
+    """Both bindings check every array's shape against the network's, and say which array and
+    what shape it needs; a column (b, or Y of one example) may also come as a 1-D array."""
+    net, params, X, Y = _core_problem()
+    with pytest.raises(ValueError, match=r"W2 must have shape \(1, 3\)"):
+        net.forward([*params[:2], params[2].T, params[3]], X, False, 1)
+    with pytest.raises(ValueError, match=r"Y must have shape \(1, 50\)"):
+        net.train(params, X, Y[:, :49], 5, 0.1, 0, 1, True, [1, 2], 1, None)
+    flat_b = [params[0], params[1].ravel(), params[2], params[3]]
+    np.testing.assert_array_equal(net.forward(flat_b, X, False, 1)[0], net.forward(params, X, False, 1)[0])
+    stacked = [p[None] for p in params]
+    run = functools.partial(core.sweep.run, [2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False,
+                            iterations=5, learning_rate=0.1, record_every=1, nthreads=1, progress=None)
+    with pytest.raises(ValueError, match=r"b1 must have shape \(1, 3, 1\)"):
+        run(stacked[0::2], [stacked[1][0], stacked[3]], X, Y, None, None)
+    with pytest.raises(ValueError, match=r"X_test must have shape \(2, 50\)"):
+        run(stacked[0::2], stacked[1::2], X, Y, X[:1], Y)
+
+
 def test_core_holds_the_arrays_of_a_call_whose_list_is_emptied():
     """The bindings kept raw pointers into the listed arrays: a progress callback (or another
     thread, the GIL released) that emptied the list freed them mid-call, and the core wrote

@@ -8,6 +8,7 @@
 #include <pybind11/numpy.h>
 
 #include <string>
+#include <vector>
 
 inline bool holds(const pybind11::array& a, const pybind11::dtype& type) {
     return pybind11::detail::npy_api::get().PyArray_EquivTypes_(a.dtype().ptr(), type.ptr());
@@ -52,4 +53,23 @@ pybind11::array usable(pybind11::handle h, const std::string& what, bool writeab
 template <class T>
 T* data_of(const pybind11::array& a) {
     return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+// h's data as T, checked: usable, and of the given shape (a column (r, 1) may also come as
+// r values in 1-D where column_as_1d). The array is kept in `held` for the call: the lists
+// that carry a call's arrays may lose them while the GIL is released (another thread, or a
+// progress callback, emptying them), and a freed array's memory would be used.
+template <class T>
+T* checked(pybind11::handle h, const std::string& what, const std::vector<std::size_t>& shape, bool writeable,
+           std::vector<pybind11::array>& held, bool column_as_1d = false) {
+    const pybind11::array& a = held.emplace_back(usable<T>(h, what, writeable));
+    bool ok = std::size_t(a.ndim()) == shape.size();
+    for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = std::size_t(a.shape(k)) == shape[k];
+    if (column_as_1d && shape.size() == 2 && shape[1] == 1 && a.ndim() == 1) ok = std::size_t(a.shape(0)) == shape[0];
+    if (!ok) {
+        std::string dims;
+        for (std::size_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+        throw pybind11::value_error(what + " must have shape (" + dims + ")");
+    }
+    return data_of<T>(a);
 }

@@ -24,18 +24,6 @@ namespace mlp = weightinit::mlp;
 
 namespace {
 
-// h's data, checked; the array is kept in `held` for the call (see Inputs).
-template <class T>
-T* checked(py::handle h, const std::string& what, std::size_t rows, std::size_t cols, bool writeable,
-           std::vector<py::array>& held) {
-    const py::array& a = held.emplace_back(usable<T>(h, what, writeable));
-    const bool ok = (a.ndim() == 2 && std::size_t(a.shape(0)) == rows && std::size_t(a.shape(1)) == cols) ||
-                    (a.ndim() == 1 && cols == 1 && std::size_t(a.shape(0)) == rows);
-    if (!ok)
-        throw py::value_error(what + " must have shape (" + std::to_string(rows) + ", " + std::to_string(cols) + ")");
-    return data_of<T>(a);
-}
-
 // The checked raw views of one call's arrays (Y optional), and the arrays themselves: the
 // list of parameters may lose them while the GIL is released (another thread, or the
 // progress callback, emptying it), and a freed array's memory would be used.
@@ -245,11 +233,11 @@ private:
         if (params.size() != 2 * in.L) throw py::value_error("expected [W1, b1, ..., WL, bL]");
         for (std::size_t l = 0; l < in.L; ++l) {
             const std::string n = std::to_string(l + 1);
-            in.p.W.push_back(checked<T>(params[2 * l], "W" + n, s[l + 1], s[l], writeable, in.held));
-            in.p.b.push_back(checked<T>(params[2 * l + 1], "b" + n, s[l + 1], 1, writeable, in.held));
+            in.p.W.push_back(checked<T>(params[2 * l], "W" + n, {s[l + 1], s[l]}, writeable, in.held, true));
+            in.p.b.push_back(checked<T>(params[2 * l + 1], "b" + n, {s[l + 1], 1}, writeable, in.held, true));
         }
-        in.x = checked<T>(X, "X", s[0], in.m, false, in.held);
-        in.y = Y ? checked<T>(*Y, "Y", s[in.L], in.m, false, in.held) : nullptr;
+        in.x = checked<T>(X, "X", {s[0], in.m}, false, in.held, true);
+        in.y = Y ? checked<T>(*Y, "Y", {s[in.L], in.m}, false, in.held, true) : nullptr;
         return in;
     }
 

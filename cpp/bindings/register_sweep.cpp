@@ -20,19 +20,6 @@ namespace sweep = weightinit::sweep;
 
 namespace {
 
-// h's data, checked; the array is kept in `held` for the call: the lists of W and b may
-// lose it while the GIL is released (the progress callback emptying them), and a freed
-// array's memory would be used.
-template <class T>
-T* checked(py::handle h, const std::string& what, std::vector<std::size_t> shape, bool writeable,
-           std::vector<py::array>& held) {
-    const py::array& a = held.emplace_back(usable<T>(h, what, writeable));
-    bool ok = std::size_t(a.ndim()) == shape.size();
-    for (std::size_t k = 0; ok && k < shape.size(); ++k) ok = std::size_t(a.shape(k)) == shape[k];
-    if (!ok) throw py::value_error(what + " has the wrong shape");
-    return data_of<T>(a);
-}
-
 std::size_t columns(const py::array& a, const char* what) {
     if (a.ndim() != 2) throw py::value_error(std::string(what) + " must be 2-D");
     return std::size_t(a.shape(1));
