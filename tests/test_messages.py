@@ -467,7 +467,8 @@ def test_engine_memory_counts_the_copy_of_an_X_it_must_convert(monkeypatch, call
     net = wi.MLP([2, 1], activations=["sigmoid"], rng=0)
     args = (X,) if call in ("predict", "forward") else (X, np.zeros((1, m)))
     kwargs = {"iterations": 1} if call == "fit" else {}
-    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples need about"):
+    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples and the copy of X as "
+                                          r"C-contiguous float64 \(160\.0 MB\) need about"):
         getattr(net, call)(*args, **kwargs)
 
 
@@ -482,8 +483,27 @@ def test_engine_memory_counts_the_copy_of_a_Y_it_must_convert(monkeypatch, call)
     net = wi.MLP([2, 1], activations=["sigmoid"], rng=0)
     X, Y = np.zeros((2, m)), np.broadcast_to(np.zeros((1, 1)), (1, m))
     kwargs = {"iterations": 1} if call == "fit" else {}
-    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples need about 3[0-9.]+ MB"):
+    with pytest.raises(MemoryError, match=r"\[2, 1\] on 10000000 examples and the copy of Y as C-contiguous "
+                                          r"float64 \(80\.0 MB\) need about 3[0-9.]+ MB"):
         getattr(net, call)(X, Y, **kwargs)
+
+
+@pytest.mark.parametrize("batch_size", [1, 256])
+def test_a_mini_batch_fit_whose_copy_of_X_is_too_large_says_so(monkeypatch, batch_size):
+    """helper-125: a float32 X given to a float64 network is copied for the fit; when that
+    copy was most of what would not fit, the error blamed the batch's buffers and advised a
+    smaller batch_size, which cannot help. The copy is named, and how to avoid it."""
+    from weightinit import _args
+    monkeypatch.setattr(_args, "physical_memory", lambda: 500 * 10**6)
+    m = 10**7
+    X, Y = np.zeros((10, m), np.float32), np.zeros((1, m))
+    net = wi.MLP([10, 4, 1], rng=0)
+    with pytest.raises(MemoryError, match=rf"on {batch_size} examples? and the copy of X as C-contiguous float64 "
+                                          r"\(800\.0 MB\) need about 800\.\d MB, more than the 500\.0 MB this process "
+                                          r"may use: pass X as a C-contiguous float64 array, which the engine reads "
+                                          r"without a copy, or pass fewer examples at a time \(batch_size=\)$"):
+        net.fit(X, Y, iterations=1, batch_size=batch_size)
+    assert net.fit(X[:, :1000].astype(np.float64), Y[:, :1000], iterations=1, batch_size=batch_size).shape == (1,)
 
 
 @pytest.mark.parametrize("call", ["forward_propagation", "backward_propagation", "nn_model", "predict"])
@@ -501,7 +521,7 @@ def test_the_prototype_checks_memory_before_copying_too(monkeypatch, call):
     p = prototype.initialize_parameters(2, 1, 1)
     args = {"forward_propagation": (X, p), "backward_propagation": (p, {}, X, Y), "nn_model": (X, Y, 1, 1),
             "predict": (p, X)}[call]
-    with pytest.raises(MemoryError, match="on 10000000 examples need about"):
+    with pytest.raises(MemoryError, match="on 10000000 examples and the copy of X.* need about"):
         getattr(prototype, call)(*args)
 
 

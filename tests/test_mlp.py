@@ -1195,6 +1195,22 @@ def test_a_diverged_network_has_no_accuracy_and_no_labels(loss):
     assert r.diverged[0, 0] and math.isnan(r.train_accuracy[0, 0])
 
 
+def test_predict_says_whether_the_parameters_or_the_values_are_not_finite():
+    """helper-125: finite parameters whose forward pass overflows (relu rows of inf, then
+    inf - inf) gave nan outputs, and predict said the parameters were not finite."""
+    net = wi.MLP([1, 2, 1], activations=["relu", "sigmoid"], rng=0)
+    net.parameters = {"W1": np.array([[1e308], [1e308]]), "b1": np.zeros((2, 1)), "W2": np.array([[1.0, -1.0]]),
+                      "b2": np.zeros((1, 1))}
+    X = np.array([[10.0, 1e-300]])
+    with pytest.raises(FloatingPointError, match=r"overflow in the forward pass on these inputs \(its parameters "
+                                                 r"are finite\)"):
+        net.predict(X)
+    assert net.predict(X[:, 1:]).tolist() == [[0]]  # 0.5 is not above 0.5
+    diverged, X, _ = _diverged()
+    with pytest.raises(FloatingPointError, match="its parameters are not finite"):
+        diverged.predict(X)
+
+
 def test_parameters_round_trip_after_divergence():
     net, X, Y = _diverged()
     p = net.parameters

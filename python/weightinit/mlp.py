@@ -115,22 +115,31 @@ _EPS = {t: float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, 
 
 class EngineMemory:
     """Around the core's calls on m examples (``work`` as :func:`engine_values`; ``extra``
-    values besides) of a network of ``sizes``: their buffers in terms of the network and the
-    data when they cannot fit. Refused when made (before the caller copies X and Y, which
-    ``extra`` counts) when they would need more than this process may use (where Linux would
-    let the allocation pass and kill the process filling it), and pybind11's bare
-    "std::bad_alloc" reworded on exit; ``fewer`` says what to do about it. (A class:
+    values besides, and ``copies``: those of the caller's data converted for the core, X's
+    and Y's as ``copied`` names them) of a network of ``sizes``: their buffers in terms of the
+    network and the data when they cannot fit. Refused when made (before the caller copies X
+    and Y) when they would need more than this process may use (where Linux would let the
+    allocation pass and kill the process filling it), and pybind11's bare "std::bad_alloc"
+    reworded on exit; ``fewer`` says what to do about it, unless the copies are most of what
+    is needed, which passing the data in the network's dtype, C-contiguous, avoids. (A class:
     contextlib's generator cost 1.5 us a call, a fifth of a small forward pass.)"""
 
     __slots__ = ("sizes", "m", "fewer")
 
     def __init__(self, sizes: Sequence[int], m: int, work: str, dtype: np.dtype, fewer: str, fused: bool = False,
-                 extra: int = 0) -> None:
+                 extra: int = 0, copies: int = 0, copied: str = "X and Y") -> None:
         units = sum(sizes)  # 18 units^2 + 4 units m bounds engine_values (1.9 us for [2, 4, 1]): unchecked
-        if (18 * units * units + 4 * units * m + extra) * dtype.itemsize > _args.UNCHECKED_BYTES:
-            over = _args.over_memory((engine_values(sizes, m, work, fused) + extra) * dtype.itemsize)
+        if (18 * units * units + 4 * units * m + extra + copies) * dtype.itemsize > _args.UNCHECKED_BYTES:
+            engine = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
+            over = _args.over_memory(engine + copies * dtype.itemsize)
             if over:
-                raise MemoryError(f"the engine's buffers for {sizes_text(sizes)} on {m} examples need {over}: {fewer}")
+                what = f"the engine's buffers for {sizes_text(sizes)} on {counted(m, 'example')}"
+                if copies:
+                    what += f" and the copy of {copied} as C-contiguous {dtype} ({_args.size_text(copies * dtype.itemsize)})"
+                if copies * dtype.itemsize > engine:
+                    kind = f"C-contiguous {dtype} arrays" if " and " in copied else f"a C-contiguous {dtype} array"
+                    fewer = f"pass {copied} as {kind}, which the engine reads without a copy, or {fewer}"
+                raise MemoryError(f"{what} need {over}: {fewer}")
         self.sizes, self.m, self.fewer = sizes, m, fewer
 
     def __enter__(self) -> None:
@@ -138,9 +147,9 @@ class EngineMemory:
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         if kind is MemoryError and str(exc) == "std::bad_alloc":
-            raise MemoryError(f"the engine's buffers for {sizes_text(self.sizes)} on {self.m} examples (every layer's "
-                              f"values for every example) do not fit in the memory this process can get: "
-                              f"{self.fewer}") from None
+            raise MemoryError(f"the engine's buffers for {sizes_text(self.sizes)} on {counted(self.m, 'example')} "
+                              f"(every layer's values for every example) do not fit in the memory this process "
+                              f"can get: {self.fewer}") from None
 
 
 def _unmasked(a: Any, name: str, fix: str = "") -> Any:
@@ -521,11 +530,13 @@ class MLP:
             raise ValueError(f"{name} must hold at least one example (column)")
         return X
 
-    def _copies(self, X: np.ndarray, Y: Any) -> int:
-        """The values that converting X (from :meth:`_examples`) and Y (by :meth:`_targets`)
-        allocates: none for arrays the core reads as they are, else their converted size."""
+    def _copies(self, X: np.ndarray, Y: Any) -> Dict[str, Any]:
+        """:meth:`_engine`'s ``copies`` and ``copied``: the values that converting X (from
+        :meth:`_examples`) and Y (by :meth:`_targets`) allocates (none for arrays the core
+        reads as they are, else their converted size), and which of them are copied."""
         kept = isinstance(Y, np.ndarray) and Y.ndim == 2 and _as_is(Y, self.dtype)
-        return _copied(X, self.dtype) + (0 if kept else self.layer_sizes[-1] * X.shape[1])
+        x, y = _copied(X, self.dtype), 0 if kept else self.layer_sizes[-1] * X.shape[1]
+        return {"copies": x + y, "copied": " and ".join(name for name, n in (("X", x), ("Y", y)) if n)}
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         if self.loss == "softmax_cross_entropy":
@@ -567,17 +578,18 @@ class MLP:
         one_hot[arr, np.arange(m)] = 1
         return one_hot
 
-    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0) -> EngineMemory:
+    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0, copies: int = 0,
+                copied: str = "X and Y") -> EngineMemory:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""
         fused = work == "train" and batches and self._net.fused
         fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
-        return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra)
+        return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies, copied)
 
     # --- inference ---
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._examples(X)
-        with self._engine(X.shape[1], "layers", extra=_copied(X, self.dtype)):
+        with self._engine(X.shape[1], "layers", copies=_copied(X, self.dtype), copied="X"):
             Z, A = self._net.forward(self._params, _converted(X, "X", self.dtype), True, get_num_threads())
         return list(Z), list(A)
 
@@ -588,7 +600,7 @@ class MLP:
     def _output(self, X: np.ndarray, memory: Optional[EngineMemory] = None) -> np.ndarray:
         """predict_proba of an X from :meth:`_examples`, within ``memory`` (the caller's check,
         which counted more than X) or a check of its own."""
-        with memory or self._engine(X.shape[1], "forward", extra=_copied(X, self.dtype)):
+        with memory or self._engine(X.shape[1], "forward", copies=_copied(X, self.dtype), copied="X"):
             _, A = self._net.forward(self._params, _converted(X, "X", self.dtype), False, get_num_threads())
         return A[0]
 
@@ -597,8 +609,11 @@ class MLP:
         ``(m,)``; identity: the outputs."""
         A = self.predict_proba(X)
         if self.loss != "mse" and not core.mlp.all_finite(A, get_num_threads()):
-            raise FloatingPointError("the network's outputs are nan: its parameters are not finite (a diverged "
-                                     "training?), so there are no labels to predict")
+            threads = get_num_threads()
+            finite = all(core.mlp.all_finite(p, threads) for p in self._params)
+            cause = ("its values overflow in the forward pass on these inputs (its parameters are finite)" if finite
+                     else "its parameters are not finite (a diverged training?)")
+            raise FloatingPointError(f"the network's outputs are nan: {cause}, so there are no labels to predict")
         if self.loss == "binary_cross_entropy":
             return (A > 0.5).astype(np.int64)
         if self.loss == "softmax_cross_entropy":
@@ -611,20 +626,20 @@ class MLP:
         Softmax: examples whose largest output is the target's class. Sigmoid: each output
         unit's 0/1 prediction (> 0.5) counts on its own, so with several sigmoid outputs this
         is the fraction of right (example, unit) pairs, not of examples right in every unit.
-        nan when the outputs are (parameters that are not finite), as :meth:`cost` is, where
-        :meth:`predict` raises, having no labels to give.
+        nan when the outputs are (parameters that are not finite, or values that overflow in the
+        forward pass), as :meth:`cost` is, where :meth:`predict` raises, having no labels to give.
         """
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "forward", **self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])  # before the forward pass
         return core.mlp.accuracy(self.loss, self._output(X, memory), Y)
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "forward", extra=self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "forward", **self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
         with memory:
             J, _, _, _ = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, False,
@@ -639,7 +654,7 @@ class MLP:
         instead of two, and no ``Z`` kept).
         """
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "train", extra=self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "train", **self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
         # With return_activations the pass writes its activations into the arrays returned
         # (the engine's own buffers for them are then left unwritten).
@@ -718,7 +733,7 @@ class MLP:
         # refusal of parameters that are not finite (reported, below); one the core refuses by
         # raising (a nested fit from a progress callback, a failed allocation) keeps its draw.
         memory = self._engine(bs or m, "train", batches=True,
-                              extra=(X.shape[0] + self.layer_sizes[-1]) * bs + self._copies(X, Y))
+                              extra=(X.shape[0] + self.layer_sizes[-1]) * bs, **self._copies(X, Y))
         Y = self._targets(Y, m)
         with memory:
             X = _converted(X, "X", self.dtype)
