@@ -217,7 +217,10 @@ def normal(
     ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``. float16
     values are the float32 values rounded. ``r < 8.6``, and for float32 and float16, whose
     uniforms have 24 bits, ``r <= sqrt(48 ln 2) = 5.77``: their tails stop there (a normal
-    passes 5.77 std once in ~1.3e8 draws) and take few distinct radii beyond ~5. A ``mean``
+    passes 5.77 std once in ~1.3e8 draws) and take few distinct radii beyond ~5. At the other
+    end, ``u1 = 0`` gives ``r = 0``: a pair that is exactly ``(mean, mean)``, once in 2**24
+    pairs in float32 and float16 (2**53 in float64), where a normal almost never lands on
+    its mean. A ``mean``
     and ``std`` for which ``|mean| + r std`` overflows the dtype are refused rather than
     written as inf.
 
