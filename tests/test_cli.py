@@ -246,6 +246,9 @@ def test_the_report_says_what_constant_sets(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "constant sets every weight to 0.5 (biases start at 0)." in printed  # the terminal's reader too
     assert "2 runs of 5 iterations" in printed
+    assert main(["compare", "--iterations", "5", "--seeds", "1", "--schemes", "zeros,same_constant", "--quiet",
+                 "--out", str(out)]) == 0
+    assert "`same_constant` sets every weight to 0.5 (biases start at 0)." in (out / "report.md").read_text()
     assert main(["compare", "--iterations", "1", "--seeds", "1", "--schemes", "zeros", "--quiet",
                  "--out", str(out)]) == 0
     assert "1 run of 1 iteration (flower, 400 points, [2, 4, 1]) in " in capsys.readouterr().out  # as report.md
@@ -512,8 +515,10 @@ def test_negative_iterations_in_a_real_process():
 def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
     from weightinit.cli import _Progress
 
-    assert _Progress(10, "x", quiet=False).bar is None  # pytest's stdout is not a terminal
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert _Progress(10, "x", quiet=False).bar is None  # pytest's stderr, where tqdm draws, is not a terminal
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # > file: the bar still shows (helper-126)
     assert _Progress(10, "x", quiet=True).bar is None
     shown = _Progress(10, "x", quiet=False)
     try:
@@ -641,6 +646,12 @@ def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, c
     (["compare", "--schemes", "zeros,he,he_normal"], "'he' and 'he_normal' are one scheme"),
     (["ranges", "--schemes", "he_normal,kaiming_normal_"], "'he_normal' and 'kaiming_normal_' are one scheme"),
     (["compare", "--schemes", "constant,constant(0.5)"], "'constant' and 'constant(0.5)' are one scheme"),
+    # helper-126: a default was not matched with the same value given
+    (["compare", "--schemes", "randn,random"], "'randn' and 'random' are one scheme"),
+    (["compare", "--schemes", "normal,randn*1"], "'normal' and 'randn*1' are one scheme"),
+    (["compare", "--schemes", "uniform,uniform(0,1)"], "'uniform' and 'uniform(0,1)' are one scheme"),
+    (["compare", "--schemes", "same_constant,constant"], "'same_constant' and 'constant' are one scheme"),
+    (["compare", "--schemes", "zeros,uniform(-0.3,0.3"], "unbalanced parentheses in 'zeros,uniform(-0.3,0.3'"),
     (["compare", "--out", ""], "argument --out: expected a directory, got an empty string"),
     (["all", "--out="], "argument --out: expected a directory, got an empty string"),
 ])

@@ -18,6 +18,7 @@ import csv
 import difflib
 import errno
 import functools
+import inspect
 import os
 import re
 import shlex
@@ -83,6 +84,8 @@ def _positive_float(text: str) -> float:
 
 
 def _names(text: str) -> List[str]:
+    if text.count("(") != text.count(")"):  # split below, it would name a part of the scheme
+        raise argparse.ArgumentTypeError(f"unbalanced parentheses in {text!r}")
     # Commas inside parentheses belong to the scheme: uniform(-0.3,0.3).
     names = [t.strip() for t in re.split(r",(?![^()]*\))", text) if t.strip()]
     if not names:
@@ -94,16 +97,23 @@ def _names(text: str) -> List[str]:
 
 
 def _scheme_key(token: str) -> Any:
-    """What a scheme draws with: the initializer function and its bound arguments, or None
-    where it is not a scheme (the command's own check says why, naming it)."""
+    """What a scheme draws with: the initializer function and every argument it is called with
+    (bound, or its default: randn and random, uniform and uniform(0,1) are one scheme), or
+    None where it is not a scheme (the command's own check says why, naming it)."""
     try:
         init = experiments.scheme(token)[1]
         f = registry.get(init) if isinstance(init, str) else init
-        bound = []
+        partials = []
         while isinstance(f, functools.partial):
-            bound.append((f.args, tuple(sorted(f.keywords.items()))))
+            partials.append(f)
             f = f.func
-        key = (f, tuple(bound))
+        params = inspect.signature(f).parameters.values()
+        keywords = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+        args: tuple = ()
+        for p in reversed(partials):  # the innermost first: an outer partial's arguments come after
+            args += p.args
+            keywords.update(p.keywords)
+        key = (f, args, tuple(sorted(keywords.items())))
         hash(key)
     except (TypeError, ValueError):
         return None
@@ -249,7 +259,8 @@ def duration(seconds: float) -> str:
 
 
 class _Progress:
-    """A tqdm bar shown after a second, and only when stdout is a terminal and not --quiet;
+    """A tqdm bar shown after a second, and only when stderr (where it is drawn) is a terminal
+    and not --quiet;
     without one, for progress reported by calls (training's), an estimate of the time left
     where that is long (ESTIMATE_AFTER)."""
 
@@ -258,7 +269,7 @@ class _Progress:
         self.bar: Any = None
         self.total, self.desc, self.prog = total, desc, prog
         self.first: Optional[Tuple[float, float]] = None  # (time, done) at the first report
-        shown = not quiet and sys.stdout.isatty()
+        shown = not quiet and sys.stderr.isatty()  # where tqdm draws
         self.estimate = not quiet and not shown
         if shown:
             from tqdm import tqdm
@@ -418,8 +429,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
         bar.step()
     finally:
         bar.close()
-    constant = (f"`constant` sets every weight to {experiments.CONSTANT:g} (biases start at 0)."
-                if "constant" in args.schemes else "")
+    bare = [n.strip() for n in args.schemes if n.strip() in ("constant", "same_constant")]  # one at most
+    constant = f"`{bare[0]}` sets every weight to {experiments.CONSTANT:g} (biases start at 0)." if bare else ""
     moving = _still_moving(result)
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
              f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
