@@ -775,15 +775,32 @@ def test_cost_panels_tick_labels_do_not_overlap(iterations, tmp_path):
 
     result, _ = experiments.compare("flower", 4, "tanh", iterations, 1.2, 1, ["randn*100"])
     fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
+    texts = _x_tick_labels_apart(fig, fig.axes[0])
+    assert texts[0] == "0" and texts[-1] == {10_000: "10k", 100_000: "100k", 10**6: "1M"}[iterations]
+
+
+def _x_tick_labels_apart(fig, ax):
+    """ax's visible x tick labels, checked to be three or more with gaps of a quarter label."""
     renderer = fig.canvas.get_renderer()
-    ax = fig.axes[0]
-    labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+    lo, hi = ax.get_xlim()
+    labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible() and lo <= t.get_position()[0] <= hi]
     boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
     assert len(boxes) >= 3
     gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])]
     assert min(gaps) >= 0.25 * max(b.width for b in boxes), ([t.get_text() for t in labels], gaps)
-    texts = [t.get_text() for t in labels]
-    assert texts[0] == "0" and texts[-1] == {10_000: "10k", 100_000: "100k", 10**6: "1M"}[iterations]
+    return [t.get_text() for t in labels]
+
+
+@pytest.mark.parametrize("max_inputs", [100, 100_000])
+def test_range_panels_tick_labels_do_not_overlap(max_inputs, tmp_path):
+    """helper-126: ranges --max-inputs 100000 drew "0 15000300004500060000..." and "1 outputs"."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    curves = experiments.range_curves(["xavier_uniform"], max_inputs, 1)
+    fig = plots.range_curves(curves, str(tmp_path / "ranges.png"), 1)
+    assert _x_tick_labels_apart(fig, fig.axes[0])[-1] == {100: "100", 100_000: "100k"}[max_inputs]
+    assert fig.axes[0].get_title().endswith(", 1 output")
 
 
 def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):

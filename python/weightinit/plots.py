@@ -57,10 +57,14 @@ def _style(i: int) -> Dict[str, object]:
 
 def _whole_numbers(axis: object, n: int) -> None:
     """Ticks for an axis of the whole numbers 1..n: each one while they are few (one point got
-    0.95, 0.96, ..., 1.05)."""
-    from matplotlib.ticker import FixedLocator, MaxNLocator
+    0.95, 0.96, ..., 1.05), else as :func:`_iteration_ticks` (``ranges --max-inputs 100000``'s
+    labels ran together as iterations' had)."""
+    from matplotlib.ticker import FixedLocator
 
-    axis.set_major_locator(FixedLocator(range(1, n + 1)) if n <= 12 else MaxNLocator(integer=True))
+    if n <= 12:
+        axis.set_major_locator(FixedLocator(range(1, n + 1)))
+    else:
+        _iteration_ticks(axis, n)
 
 
 def _iteration_ticks(axis: object, iterations: int) -> None:
@@ -274,7 +278,7 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
         _whole_numbers(ax.xaxis, len(n))  # inputs
         said = article_name(name)  # the article's figures are titled by these names
         notes = ([f'"{said}"'] if said and normalized_name(said) != normalized_name(name) else []) + (
-            [f"{outputs} outputs"] if uses_outputs else [])
+            [counted(outputs, "output")] if uses_outputs else [])
         # The notes on a line of their own: on one line, a panel's title ran past the figure's
         # edge (xavier_uniform ("normalized Xavier"), 10 outputs in the last column).
         ax.set_title("\n".join([name] + ([", ".join(notes)] if notes else [])), fontsize=10)
