@@ -759,6 +759,15 @@ def test_schemes_that_draw_differently_may_be_listed_together(tmp_path, capsys):
         "orthogonal", "Orthogonal", "uniform(-1,1)", "uniform(-1,2)"]
 
 
+def test_all_refuses_a_report_that_is_a_directory_before_any_work(tmp_path, capsys, monkeypatch):
+    """helper-126: all ran its three sections, then failed to write OUT/report.md."""
+    (tmp_path / "report.md").mkdir()
+    monkeypatch.setattr(cli, "_SECTIONS", [(c, lambda *a: pytest.fail("a section ran"), h) for c, _, h in cli._SECTIONS])
+    assert main(["all", "--quiet", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"weightinit all: error: cannot write {tmp_path / 'report.md'}: Is a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]  # no section's directory left
+
+
 @pytest.mark.parametrize("name", ["report.md", "costs.png", "results.npz"])
 def test_a_file_the_run_writes_that_is_a_directory_is_said_plainly(name, tmp_path, capsys):
     (tmp_path / name).mkdir()

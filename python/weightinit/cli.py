@@ -567,6 +567,9 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
     with its report.md), then OUT/report.md with every section."""
     out = _output_dir(args)
+    stale = os.path.join(out, "report.md")
+    if os.path.isdir(stale):  # said before the sections' work, not after it (helper-126)
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), stale)
     parser = _parser()
     runs = []
     for command, run, heading in _SECTIONS:
@@ -578,7 +581,6 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
         sub.within = args.command_parser  # named in progress and advice
         _output_dir(sub)  # every directory checked before the first section's work
         runs.append((command, run, heading, sub, sub_argv))
-    stale = os.path.join(out, "report.md")
     if os.path.isfile(stale):  # a failed run leaves no report of another run's files
         os.remove(stale)
     lines = ["# weightinit all", "", *_command_line(argv), "",
