@@ -90,7 +90,7 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
             "--hidden", "3", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "training" not in captured.err  # no progress bar when stdout is not a terminal
+    assert "training" not in captured.err  # --quiet: no progress bar, nor an estimate
     for name in ("costs.png", "boundaries.png"):
         assert written(out / name).startswith(PNG)
     report = (out / "report.md").read_text()

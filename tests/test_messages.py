@@ -500,10 +500,13 @@ def test_a_mini_batch_fit_whose_copy_of_X_is_too_large_says_so(monkeypatch, batc
     net = wi.MLP([10, 4, 1], rng=0)
     with pytest.raises(MemoryError, match=rf"on {batch_size} examples? and the copy of X as C-contiguous float64 "
                                           r"\(800\.0 MB\) need about 800\.\d MB, more than the 500\.0 MB this process "
-                                          r"may use: pass X as a C-contiguous float64 array, which the engine reads "
-                                          r"without a copy, or pass fewer examples at a time \(batch_size=\)$"):
+                                          r"may use: the copy is made whatever the batch: pass fewer examples, or X "
+                                          r"already as a C-contiguous float64 array \(a network of X's dtype, say\), "
+                                          r"which the engine reads without a copy$"):
         net.fit(X, Y, iterations=1, batch_size=batch_size)
     assert net.fit(X[:, :1000].astype(np.float64), Y[:, :1000], iterations=1, batch_size=batch_size).shape == (1,)
+    assert wi.MLP([10, 4, 1], rng=0, dtype=np.float32).fit(X, Y.astype(np.float32), iterations=1,
+                                                             batch_size=batch_size).shape == (1,)  # no copy
 
 
 @pytest.mark.parametrize("call", ["forward_propagation", "backward_propagation", "nn_model", "predict"])

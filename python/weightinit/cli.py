@@ -241,7 +241,7 @@ def _seeds(p: argparse.ArgumentParser, text: str = "seeds 0..N-1 per scheme") ->
 _DEPTH_COLUMNS = 16
 
 
-# Without a bar (stdout not a terminal), training that has run ESTIMATE_AFTER seconds since
+# Without a bar (stderr not a terminal), training that has run ESTIMATE_AFTER seconds since
 # its first report and has more than ESTIMATE_LONG to go at that pace says so once on stderr:
 # a mistyped --iterations 10000000000 would otherwise run for days without a word. (From the
 # first report, not from the bar's start: drawing 30 000 runs' weights first took seconds

@@ -121,7 +121,8 @@ class EngineMemory:
     and Y) when they would need more than this process may use (where Linux would let the
     allocation pass and kill the process filling it), and pybind11's bare "std::bad_alloc"
     reworded on exit; ``fewer`` says what to do about it, unless the copies are most of what
-    is needed, which passing the data in the network's dtype, C-contiguous, avoids. (A class:
+    is needed, where the advice is to pass fewer examples or data the engine reads without a
+    copy (the network's dtype, C-contiguous). (A class:
     contextlib's generator cost 1.5 us a call, a fifth of a small forward pass.)"""
 
     __slots__ = ("sizes", "m", "fewer")
@@ -136,9 +137,10 @@ class EngineMemory:
                 what = f"the engine's buffers for {sizes_text(sizes)} on {counted(m, 'example')}"
                 if copies:
                     what += f" and the copy of {copied} as C-contiguous {dtype} ({_args.size_text(copies * dtype.itemsize)})"
-                if copies * dtype.itemsize > engine:
+                if copies * dtype.itemsize > engine:  # a smaller batch would not help
                     kind = f"C-contiguous {dtype} arrays" if " and " in copied else f"a C-contiguous {dtype} array"
-                    fewer = f"pass {copied} as {kind}, which the engine reads without a copy, or {fewer}"
+                    fewer = (f"the copy is made whatever the batch: pass fewer examples, or {copied} already as {kind} "
+                             f"(a network of X's dtype, say), which the engine reads without a copy")
                 raise MemoryError(f"{what} need {over}: {fewer}")
         self.sizes, self.m, self.fewer = sizes, m, fewer
 
