@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import weightinit as wi
-from weightinit import datasets, experiments
+from weightinit import datasets, experiments, prototype
 from weightinit import cli
 from weightinit.cli import main
 from weightinit.initializers import SCALE_RULES
@@ -235,6 +235,50 @@ def test_ranges_titles_name_the_outputs_of_every_rule_that_uses_them():
     curves = experiments.range_curves(["normalized_xavier", "glorot_uniform", "xavier_normal", "he_normal",
                                        "fan_in_uniform"], 5, 10)
     assert [c[2] for c in curves.values()] == [True, True, True, False, False]
+
+
+def test_article_draws_start_from_the_articles_own_weights():
+    """compare's --article-draws: the article's initialize_parameters, written out here as the
+    article writes it (np.random.seed(2), then randn for W1 and W2, times K), is where each run
+    starts; and a run then trains as the prototype's nn_model from those weights."""
+    result, (X, Y, _, _) = experiments.compare(iterations=0, seeds=1, article_draws=True)
+    assert result.inits == experiments.ARTICLE_SCHEMES and result.seeds == [2]
+    for i, k in [(2, 1.0), (3, 0.01), (4, 0.001), (5, 100.0)]:
+        rs = np.random.RandomState(2)
+        W1, W2 = rs.randn(4, 2) * k, rs.randn(1, 4) * k
+        p = result.network(i, 0).parameters
+        np.testing.assert_array_equal(p["W1"], W1)
+        np.testing.assert_array_equal(p["W2"], W2)
+        assert not p["b1"].any() and not p["b2"].any()
+    assert not result.network(0, 0).parameters["W1"].any()  # zeros
+    assert (result.network(1, 0).parameters["W1"] == experiments.CONSTANT).all()
+    trained, _ = experiments.compare(iterations=300, seeds=1, schemes=["randn*0.01"], article_draws=True)
+    _, costs = prototype.nn_model(X, Y, 4, num_iterations=300, return_costs=True,
+                                  parameters=prototype.initialize_parameters(2, 4, 1, scale=0.01))
+    np.testing.assert_allclose(trained.costs[0, 0], costs, rtol=1e-12)
+    with pytest.raises(ValueError, match="seeds must be 1, got 2"):
+        experiments.compare(iterations=1, seeds=2, article_draws=True)
+    with pytest.raises(ValueError, match="'he_normal' has no draw in the article"):
+        experiments.compare(iterations=1, seeds=1, schemes=["randn", "he_normal"], article_draws=True)
+
+
+def test_compare_article_draws_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "a"
+    assert main(["compare", "--article-draws", "--iterations", "5", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert [r[0] for r in table_rows(printed)] == experiments.ARTICLE_SCHEMES
+    assert "6 runs of 5 iterations" in printed
+    assert "one run a scheme from the article's weights (np.random.seed(2)" in (out / "report.md").read_text()
+    assert main(["compare", "--article-draws", "--schemes", "randn*0.01,zeros", "--iterations", "5", "--quiet",
+                 "--out", str(out)]) == 0
+    assert [r[0] for r in table_rows(capsys.readouterr().out)] == ["randn*0.01", "zeros"]
+    for argv, words in [(["--seeds", "3"], "leave out --seeds"), (["--seeds=1"], "leave out --seeds"),
+                        (["--schemes", "xavier"], "'xavier' has no draw in the article")]:
+        assert main(["compare", "--article-draws", *argv, "--iterations", "5", "--quiet",
+                     "--out", str(tmp_path / "b")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("weightinit compare: error: ") and words in err and err.count("\n") == 1, err
+        assert not (tmp_path / "b").exists()
 
 
 def test_the_report_says_what_constant_sets(tmp_path, capsys):

@@ -183,6 +183,11 @@ def _parser() -> argparse.ArgumentParser:
     _iterations(p)
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
     _seeds(p)
+    p.add_argument("--article-draws", action="store_true",
+                   help="the article's own runs: each scheme once, from the article's weights "
+                        "(np.random.seed(2), then randn for W1 and W2, times K); the schemes are then the "
+                        "article's six unless --schemes lists others of them (zeros, constant(V), randn*K), "
+                        "and --seeds does not apply")
     p.set_defaults(command_parser=p)
     _common(p, "compare", experiments.COMPARE_SCHEMES)
 
@@ -399,6 +404,13 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     from weightinit import plots
 
     plots.require()
+    if args.article_draws:  # the article's runs: one each, its schemes unless others are listed
+        given = {a.split("=")[0] for a in argv}
+        if "--seeds" in given:
+            raise ValueError("--article-draws runs each scheme once, from the article's weights: leave out --seeds")
+        args.seeds = 1
+        if "--schemes" not in given:
+            args.schemes = list(experiments.ARTICLE_SCHEMES)
     pairs = [experiments.checked_scheme(s) for s in args.schemes]  # bad names fail before any work
     out = _output_dir(args)
     bar = _Progress(len(pairs) * args.seeds, "training", args.quiet, prog=(args.within or args.command_parser).prog)
@@ -406,7 +418,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
-                                                   examples=args.examples)
+                                                   examples=args.examples, article_draws=args.article_draws)
     except SweepTooLarge as exc:  # its advice in the options of the command typed
         advice = ("fewer --seeds or --threads" if args.within else
                   "fewer --seeds or --schemes, fewer --threads, --examples or a smaller --hidden")
@@ -432,9 +444,11 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     bare = [n.strip() for n in args.schemes if n.strip() in ("constant", "same_constant")]  # one at most
     constant = f"`{bare[0]}` sets every weight to {experiments.CONSTANT:g} (biases start at 0)." if bare else ""
     moving = _still_moving(result)
+    runs_from = (f"one run a scheme from the article's weights (np.random.seed({experiments.ARTICLE_SEED}), then "
+                 "randn for W1 and W2, times K)" if args.article_draws else f"seeds 0..{args.seeds - 1}")
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
              f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
-             f"{args.learning_rate:g}, seeds 0..{args.seeds - 1}; data set {args.dataset} (train: seed 1, test: "
+             f"{args.learning_rate:g}, {runs_from}; data set {args.dataset} (train: seed 1, test: "
              f"seed 2), {counted(X.shape[1], 'point')} each. Final cost (mean ± sd) and accuracies: over the runs that "
              "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")
              + "\n\nEvery run's costs, results and trained parameters: `results.npz` "

@@ -30,7 +30,8 @@ from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
-    "ARTICLE_SCHEMES", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES", "compare", "dataset",
+    "ARTICLE_SCHEMES", "ARTICLE_SEED", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES",
+    "article_scheme", "compare", "dataset",
     "MOVING_SPREAD", "MOVING_TAIL", "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
@@ -91,6 +92,38 @@ def scheme(token: str) -> Tuple[str, Any]:
     return t, t
 
 
+# The seed of the article's initialize_parameters: np.random.seed(2), then randn for W1 and W2.
+ARTICLE_SEED = 2
+
+
+def article_scheme(token: str, sizes: Sequence[int]) -> Tuple[str, Any]:
+    """:func:`scheme` of one of the first article's schemes for a network ``[n_x, n_h, n_y]``,
+    started from the article's own weights: ``randn*K`` is the article's ``initialize_parameters``
+    (``np.random.seed(2)``, then ``randn(n_h, n_x) * K`` and ``randn(n_y, n_h) * K``, as
+    :func:`weightinit.prototype.initialize_parameters` draws them), whatever seed the run is
+    given; ``zeros`` and ``constant(V)``, which draw nothing, are as :func:`scheme` gives them.
+    Other schemes have no draw in the article: a ValueError."""
+    from weightinit import prototype  # it imports the engine, as this module does; only here
+
+    label, init = scheme(token)
+    if _RANDN.fullmatch(label):
+        n_x, n_h, n_y = sizes
+        if (n_h, n_x) == (n_y, n_h):
+            raise ValueError(f"the article's draws for {list(sizes)}: W1 and W2 have one shape, so a layer's "
+                             "weights cannot be told by its shape")
+        k = init.keywords["std"]
+
+        def article_randn(shape: Tuple[int, ...], rng: Any = None, dtype: Any = None) -> np.ndarray:
+            W = prototype.initialize_parameters(n_x, n_h, n_y, scale=k, seed=ARTICLE_SEED)
+            return W["W1" if tuple(shape) == (n_h, n_x) else "W2"].astype(dtype or np.float64)
+
+        return label, article_randn
+    if init in ("zeros", "zero") or _CONSTANT.fullmatch(label):
+        return label, init
+    raise ValueError(f"scheme {label!r} has no draw in the article: with the article's draws, list only "
+                     "zeros, constant(V) and randn*K")
+
+
 def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """``(X, Y)`` of a named data set drawn with seed ``rng``: the first article's flower, moons,
     circles (two classes) or three blobs (std 1.5, one-hot Y), of ``examples`` points, split
@@ -126,19 +159,32 @@ def compare(
     record_every: Optional[int] = None,
     progress: Optional[Callable[[float, int], None]] = None,
     examples: Optional[int] = None,
+    article_draws: bool = False,
 ) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
     ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
     (the article's train and test sets), each of ``examples`` points (by default the data set's
-    own size: the article's 400, 300 for the blobs). Returns the sweep and ``(X, Y, X_test, Y_test)``."""
-    pairs = [scheme(s) for s in schemes]
+    own size: the article's 400, 300 for the blobs). Returns the sweep and ``(X, Y, X_test, Y_test)``.
+
+    With ``article_draws``, the article's own runs: one run a scheme, each from the article's
+    weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
+    then the article's six)."""
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)
+    sizes = [X.shape[0], hidden, Y.shape[0]]
+    if article_draws:
+        if seeds != 1:
+            raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
+        schemes = ARTICLE_SCHEMES if schemes is COMPARE_SCHEMES else schemes
+        pairs = [article_scheme(s, sizes) for s in schemes]
+        seeds = [ARTICLE_SEED]
+    else:
+        pairs = [scheme(s) for s in schemes]
     out = "softmax" if Y.shape[0] > 1 else "sigmoid"
     if record_every is None:
         record_every = max(1, iterations // 1000)
-    result = sweep(X, Y, [X.shape[0], hidden, Y.shape[0]], pairs, seeds, iterations, learning_rate,
+    result = sweep(X, Y, sizes, pairs, seeds, iterations, learning_rate,
                    activations=[activation, out], record_every=record_every, X_test=X_test, Y_test=Y_test,
                    progress=progress)
     return result, (X, Y, X_test, Y_test)
