@@ -170,17 +170,16 @@ def compare(
     With ``article_draws``, the article's own runs: one run a scheme, each from the article's
     weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
     then the article's six)."""
+    if article_draws:
+        if seeds != 1:
+            raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
+        schemes, seeds = ARTICLE_SCHEMES if schemes is COMPARE_SCHEMES else schemes, [ARTICLE_SEED]
+    pairs = [scheme(s) for s in schemes]  # bad names before the data are drawn
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)
     sizes = [X.shape[0], hidden, Y.shape[0]]
     if article_draws:
-        if seeds != 1:
-            raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
-        schemes = ARTICLE_SCHEMES if schemes is COMPARE_SCHEMES else schemes
         pairs = [article_scheme(s, sizes) for s in schemes]
-        seeds = [ARTICLE_SEED]
-    else:
-        pairs = [scheme(s) for s in schemes]
     out = "softmax" if Y.shape[0] > 1 else "sigmoid"
     if record_every is None:
         record_every = max(1, iterations // 1000)
