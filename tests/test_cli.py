@@ -1307,6 +1307,19 @@ def test_counts_are_singular_for_one():
     assert [counted(n, "seed") for n in (0, 1, 2)] == ["0 seeds", "1 seed", "2 seeds"]
 
 
+def test_still_moving_says_nothing_of_fewer_than_ten_costs():
+    """Ten recorded costs at least, or no verdict: five costs whose last is ten times the final
+    cost would otherwise name every run as moving (helper-130: the threshold was untested)."""
+    X, Y = datasets.planar_flower(1)
+    r = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 2, 5, 1.2)
+    assert r.costs.shape[2] == 5
+    r.costs[0, :, -1] = 10 * r.final_cost[0]
+    assert experiments.still_moving(r)[1] == []
+    r10 = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 2, 10, 1.2)
+    r10.costs[0, :, -1] = 10 * r10.final_cost[0]
+    assert [row[:3] for row in experiments.still_moving(r10)[1]] == [("he_normal", 2, 2)]
+
+
 def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
     """ReLU networks at learning rate 1.2 oscillate: a final cost is then one moment of it, and
     compare says so for the runs whose costs over the last tenth span more than 10% of it."""

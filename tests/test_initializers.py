@@ -1243,6 +1243,10 @@ def test_registry_lists_everything_and_calls_uniformly():
 def test_registry_errors():
     with pytest.raises(ValueError, match="did you mean 'xavier_uniform'"):
         wi.get("xavir_uniform")
+    # a looser slip (two letters missing: difflib's ratio 0.875) still finds its name (helper-130:
+    # the cutoff could rise to 0.95 unseen, "xavir_uniform" being 0.96 alike)
+    with pytest.raises(ValueError, match="did you mean 'he_normal'"):
+        wi.get("he_norm")
     with pytest.raises(ValueError, match="available"):
         wi.get("qqqqq")
     with pytest.raises(TypeError, match="name_or_callable"):

@@ -497,6 +497,20 @@ def test_relu_network_trains_with_he_init_but_not_from_tiny_weights():
     assert abs(tiny_costs[-1] - tiny_costs[0]) < 1e-4
 
 
+@pytest.mark.parametrize("batch_size", [400, 401, 10**9])
+def test_a_batch_of_all_the_data_is_full_batch_descent(batch_size):
+    """As fit's docstring says, batch_size >= m is full-batch descent, bit for bit (helper-130:
+    the >= at m itself was untested; m = 400 here)."""
+    X, Y = datasets.planar_flower(1)
+    a, b = wi.MLP([2, 4, 1], rng=3), wi.MLP([2, 4, 1], rng=3)
+    full = b.fit(X, Y, iterations=50)
+    np.testing.assert_array_equal(a.fit(X, Y, iterations=50, batch_size=batch_size), full)
+    for k, v in a.parameters.items():
+        np.testing.assert_array_equal(v, b.parameters[k])
+    # one example short of m is mini-batch SGD: other costs
+    assert not np.array_equal(wi.MLP([2, 4, 1], rng=3).fit(X, Y, iterations=50, batch_size=399), full)
+
+
 def test_minibatch_sgd_is_seeded_and_learns():
     X, Y = datasets.planar_flower(1)
     def make():
