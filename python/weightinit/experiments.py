@@ -111,11 +111,10 @@ def article_scheme(token: str, sizes: Sequence[int]) -> Tuple[str, Any]:
         if (n_h, n_x) == (n_y, n_h):
             raise ValueError(f"the article's draws for {list(sizes)}: W1 and W2 have one shape, so a layer's "
                              "weights cannot be told by its shape")
-        k = init.keywords["std"]
+        W = prototype.initialize_parameters(n_x, n_h, n_y, scale=init.keywords["std"], seed=ARTICLE_SEED)
 
         def article_randn(shape: Tuple[int, ...], rng: Any = None, dtype: Any = None) -> np.ndarray:
-            W = prototype.initialize_parameters(n_x, n_h, n_y, scale=k, seed=ARTICLE_SEED)
-            return W["W1" if tuple(shape) == (n_h, n_x) else "W2"].astype(dtype or np.float64)
+            return W["W1" if tuple(shape) == (n_h, n_x) else "W2"].astype(dtype or np.float64)  # a copy
 
         return label, article_randn
     if init in ("zeros", "zero") or _CONSTANT.fullmatch(label):
@@ -155,7 +154,7 @@ def compare(
     iterations: int = 10000,
     learning_rate: float = 1.2,
     seeds: int = 8,
-    schemes: Sequence[str] = COMPARE_SCHEMES,
+    schemes: Optional[Sequence[str]] = None,
     record_every: Optional[int] = None,
     progress: Optional[Callable[[float, int], None]] = None,
     examples: Optional[int] = None,
@@ -165,7 +164,8 @@ def compare(
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
     ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
     (the article's train and test sets), each of ``examples`` points (by default the data set's
-    own size: the article's 400, 300 for the blobs). Returns the sweep and ``(X, Y, X_test, Y_test)``.
+    own size: the article's 400, 300 for the blobs). ``schemes`` are :data:`COMPARE_SCHEMES` by
+    default. Returns the sweep and ``(X, Y, X_test, Y_test)``.
 
     With ``article_draws``, the article's own runs: one run a scheme, each from the article's
     weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
@@ -173,7 +173,8 @@ def compare(
     if article_draws:
         if seeds != 1:
             raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
-        schemes, seeds = ARTICLE_SCHEMES if schemes is COMPARE_SCHEMES else schemes, [ARTICLE_SEED]
+        schemes, seeds = ARTICLE_SCHEMES if schemes is None else schemes, [ARTICLE_SEED]
+    schemes = COMPARE_SCHEMES if schemes is None else schemes
     pairs = [scheme(s) for s in schemes]  # bad names before the data are drawn
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)

@@ -115,8 +115,8 @@ _EPS = {t: float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64, 
 
 class EngineMemory:
     """Around the core's calls on m examples (``work`` as :func:`engine_values`; ``extra``
-    values besides, and ``copies``: those of the caller's data converted for the core, X's
-    and Y's as ``copied`` names them) of a network of ``sizes``: their buffers in terms of the
+    values besides, and ``copies``: the values of each of the caller's arrays converted for
+    the core, by name, as ``{"X": n, "Y": 0}``) of a network of ``sizes``: their buffers in terms of the
     network and the data when they cannot fit. Refused when made (before the caller copies X
     and Y) when they would need more than this process may use (where Linux would let the
     allocation pass and kill the process filling it), and pybind11's bare "std::bad_alloc"
@@ -128,16 +128,19 @@ class EngineMemory:
     __slots__ = ("sizes", "m", "fewer")
 
     def __init__(self, sizes: Sequence[int], m: int, work: str, dtype: np.dtype, fewer: str, fused: bool = False,
-                 extra: int = 0, copies: int = 0, copied: str = "X and Y") -> None:
+                 extra: int = 0, copies: Optional[Mapping[str, int]] = None) -> None:
         units = sum(sizes)  # 18 units^2 + 4 units m bounds engine_values (1.9 us for [2, 4, 1]): unchecked
-        if (18 * units * units + 4 * units * m + extra + copies) * dtype.itemsize > _args.UNCHECKED_BYTES:
+        copied_values = sum(copies.values()) if copies else 0
+        if (18 * units * units + 4 * units * m + extra + copied_values) * dtype.itemsize > _args.UNCHECKED_BYTES:
             engine = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
-            over = _args.over_memory(engine + copies * dtype.itemsize)
+            copy_bytes = copied_values * dtype.itemsize
+            over = _args.over_memory(engine + copy_bytes)
             if over:
                 what = f"the engine's buffers for {sizes_text(sizes)} on {counted(m, 'example')}"
-                if copies:
-                    what += f" and the copy of {copied} as C-contiguous {dtype} ({_args.size_text(copies * dtype.itemsize)})"
-                if copies * dtype.itemsize > engine:  # a smaller batch would not help
+                copied = " and ".join(name for name, n in (copies or {}).items() if n)
+                if copied:
+                    what += f" and the copy of {copied} as C-contiguous {dtype} ({_args.size_text(copy_bytes)})"
+                if copy_bytes > engine:  # a smaller batch would not help
                     kind = f"C-contiguous {dtype} arrays" if " and " in copied else f"a C-contiguous {dtype} array"
                     fewer = (f"the copy is made whatever the batch: pass fewer examples, or {copied} already as {kind} "
                              f"(a network of X's dtype, say), which the engine reads without a copy")
@@ -532,13 +535,12 @@ class MLP:
             raise ValueError(f"{name} must hold at least one example (column)")
         return X
 
-    def _copies(self, X: np.ndarray, Y: Any) -> Dict[str, Any]:
-        """:meth:`_engine`'s ``copies`` and ``copied``: the values that converting X (from
-        :meth:`_examples`) and Y (by :meth:`_targets`) allocates (none for arrays the core
-        reads as they are, else their converted size), and which of them are copied."""
+    def _copies(self, X: np.ndarray, Y: Any) -> Dict[str, int]:
+        """:class:`EngineMemory`'s ``copies``: the values that converting X (from
+        :meth:`_examples`) and Y (by :meth:`_targets`) allocates, none for arrays the core
+        reads as they are, else their converted size."""
         kept = isinstance(Y, np.ndarray) and Y.ndim == 2 and _as_is(Y, self.dtype)
-        x, y = _copied(X, self.dtype), 0 if kept else self.layer_sizes[-1] * X.shape[1]
-        return {"copies": x + y, "copied": " and ".join(name for name, n in (("X", x), ("Y", y)) if n)}
+        return {"X": _copied(X, self.dtype), "Y": 0 if kept else self.layer_sizes[-1] * X.shape[1]}
 
     def _targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         if self.loss == "softmax_cross_entropy":
@@ -580,18 +582,18 @@ class MLP:
         one_hot[arr, np.arange(m)] = 1
         return one_hot
 
-    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0, copies: int = 0,
-                copied: str = "X and Y") -> EngineMemory:
+    def _engine(self, m: int, work: str, batches: bool = False, extra: int = 0,
+                copies: Optional[Mapping[str, int]] = None) -> EngineMemory:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""
         fused = work == "train" and batches and self._net.fused
         fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
-        return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies, copied)
+        return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies)
 
     # --- inference ---
     def forward(self, X: Any) -> tuple:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._examples(X)
-        with self._engine(X.shape[1], "layers", copies=_copied(X, self.dtype), copied="X"):
+        with self._engine(X.shape[1], "layers", copies={"X": _copied(X, self.dtype)}):
             Z, A = self._net.forward(self._params, _converted(X, "X", self.dtype), True, get_num_threads())
         return list(Z), list(A)
 
@@ -602,7 +604,7 @@ class MLP:
     def _output(self, X: np.ndarray, memory: Optional[EngineMemory] = None) -> np.ndarray:
         """predict_proba of an X from :meth:`_examples`, within ``memory`` (the caller's check,
         which counted more than X) or a check of its own."""
-        with memory or self._engine(X.shape[1], "forward", copies=_copied(X, self.dtype), copied="X"):
+        with memory or self._engine(X.shape[1], "forward", copies={"X": _copied(X, self.dtype)}):
             _, A = self._net.forward(self._params, _converted(X, "X", self.dtype), False, get_num_threads())
         return A[0]
 
@@ -610,8 +612,8 @@ class MLP:
         """Sigmoid output: 0/1 labels ``(n_outputs, m)`` (threshold 0.5); softmax: class indices
         ``(m,)``; identity: the outputs."""
         A = self.predict_proba(X)
-        if self.loss != "mse" and not core.mlp.all_finite(A, get_num_threads()):
-            threads = get_num_threads()
+        threads = get_num_threads()
+        if self.loss != "mse" and not core.mlp.all_finite(A, threads):
             finite = all(core.mlp.all_finite(p, threads) for p in self._params)
             cause = ("its values overflow in the forward pass on these inputs (its parameters are finite)" if finite
                      else "its parameters are not finite (a diverged training?)")
@@ -634,14 +636,14 @@ class MLP:
         if self.loss == "mse":
             raise ValueError("accuracy needs a classification loss, this network uses mse")
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "forward", **self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "forward", copies=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])  # before the forward pass
         return core.mlp.accuracy(self.loss, self._output(X, memory), Y)
 
     def cost(self, X: Any, Y: Any) -> float:
         """The loss J of the current parameters on (X, Y)."""
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "forward", **self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "forward", copies=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
         with memory:
             J, _, _, _ = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, False,
@@ -656,7 +658,7 @@ class MLP:
         instead of two, and no ``Z`` kept).
         """
         X = self._examples(X)
-        memory = self._engine(X.shape[1], "train", **self._copies(X, Y))  # before the copies
+        memory = self._engine(X.shape[1], "train", copies=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
         # With return_activations the pass writes its activations into the arrays returned
         # (the engine's own buffers for them are then left unwritten).
@@ -735,7 +737,7 @@ class MLP:
         # refusal of parameters that are not finite (reported, below); one the core refuses by
         # raising (a nested fit from a progress callback, a failed allocation) keeps its draw.
         memory = self._engine(bs or m, "train", batches=True,
-                              extra=(X.shape[0] + self.layer_sizes[-1]) * bs, **self._copies(X, Y))
+                              extra=(X.shape[0] + self.layer_sizes[-1]) * bs, copies=self._copies(X, Y))
         Y = self._targets(Y, m)
         with memory:
             X = _converted(X, "X", self.dtype)

@@ -120,9 +120,8 @@ def _examples(X: np.ndarray, params: list, work: str, *data: np.ndarray) -> Engi
     if X.shape[1] == 0:
         raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
     sizes = [params[0].shape[1], params[0].shape[0], params[2].shape[0]]
-    copies = {name: _copied(a, _F64) for name, a in zip(("X", "Y"), (X, *data))}
-    return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time", copies=sum(copies.values()),
-                        copied=" and ".join(name for name, n in copies.items() if n))
+    return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time",
+                        copies={name: _copied(a, _F64) for name, a in zip(("X", "Y"), (X, *data))})
 
 
 def forward_propagation(X: np.ndarray, parameters: Params) -> Tuple[np.ndarray, Params]:
