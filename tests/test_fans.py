@@ -65,6 +65,17 @@ def test_torch_and_keras_layouts_agree(o, i, kernel):
     assert fan_in * o == fan_out * i  # both carry the same receptive field
 
 
+@given(shape=st.lists(st.integers(0, 9), min_size=2, max_size=5))
+def test_torch_layout_fans_are_the_general_rule_s(shape):
+    """No axes given (torch's layout, each initializer's default) is in_axis=1, out_axis=0, with
+    every way of naming no batch axis: the default takes a shortcut that must give the same fans."""
+    general = wi.compute_fans(shape, in_axis=1, out_axis=0, batch_axis=[])
+    for unbatched in ((), None, []):
+        assert wi.compute_fans(tuple(shape), batch_axis=unbatched) == general
+        assert wi.compute_fans(shape, batch_axis=unbatched) == general  # a list, not a tuple
+    assert wi.compute_fans(np.array(shape)) == general
+
+
 GAIN_TABLE = [
     ("linear", None, 1.0),
     ("conv1d", None, 1.0),
