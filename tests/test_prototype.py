@@ -152,6 +152,40 @@ def test_single_functions_match(data):
     np.testing.assert_allclose(wp.sigmoid(np.array([-1.0, 0.0, 2.0])), np_sigmoid(np.array([-1.0, 0.0, 2.0])))
 
 
+def test_single_functions_give_the_engines_bits_whatever_came_before(data):
+    """forward_propagation and backward_propagation reuse the engine's network across calls
+    (its buffers sized for the most examples so far): every call must give the bits of a
+    network made for it (wi.MLP's), after calls on more examples, on fewer, on other sizes,
+    and with the data as lists, float32, Fortran order or read-only (the checked path)."""
+    (X, Y), _ = data
+    Y = Y.astype(np.float64)
+    p = np_initialize_parameters(2, 4, 1)
+    ro = {k: v.copy() for k, v in p.items()}
+    for v in ro.values():
+        v.flags.writeable = False
+
+    def engine(X, Y, params):
+        net = wi.MLP([2, len(params["W1"]), 1], activations=["tanh", "sigmoid"], loss="binary_cross_entropy")
+        net.parameters = params
+        Z, A = net.forward(X)
+        return Z, A, net.gradients(X, Y)
+
+    wide = {"W1": np.ones((9, 2)), "b1": np.zeros((9, 1)), "W2": np.ones((1, 9)), "b2": np.zeros((1, 1))}
+    Xbig, Ybig = np.tile(X, 50), np.tile(Y, 50)  # beyond what the reused network keeps
+    calls = [(X, Y, p), (X[:, :7], Y[:, :7], p), (Xbig, Ybig, p), (X, Y, wide), (X, Y, ro),
+             (X.tolist(), Y.tolist(), p), (np.asfortranarray(X), Y.astype(np.float32), p), (X[:, :7], Y[:, :7], p),
+             (X, Y, p)]
+    for x, y, params in calls:
+        Z, A, grads = engine(np.asarray(x, np.float64), np.asarray(y, np.float64), params)
+        A2, cache = wp.forward_propagation(x, params)
+        np.testing.assert_array_equal(A2, A[-1])
+        for k, want in zip(("Z1", "A1", "Z2", "A2"), (Z[0], A[0], Z[1], A[1])):
+            np.testing.assert_array_equal(cache[k], want)
+        got = wp.backward_propagation(params, cache, x, y)
+        for k in grads:
+            np.testing.assert_array_equal(got[k], grads[k])
+
+
 def _run_both(data, scale, iterations=ITERATIONS):
     (X, Y), _ = data
     start = np_initialize_parameters(2, 4, 1, scale)
@@ -307,10 +341,11 @@ def test_initialize_parameters_names_init_in_its_errors():
 def test_parameters_of_other_shapes_are_refused_everywhere(data, key, value, match):
     (X, Y), _ = data
     params = {**wp.initialize_parameters(2, 4, 1), key: value}
-    with pytest.raises(ValueError, match=match):
-        wp.forward_propagation(X, params)
-    with pytest.raises(ValueError, match=match):
-        wp.backward_propagation(params, {}, X, Y)
+    for x in (X, np.ascontiguousarray(X)):  # the data as the engine reads them too (checked another way)
+        with pytest.raises(ValueError, match=match):
+            wp.forward_propagation(x, params)
+        with pytest.raises(ValueError, match=match):
+            wp.backward_propagation(params, {}, x, Y)
     with pytest.raises(ValueError, match=match):
         wp.nn_model(X, Y, 4, num_iterations=2, parameters=params)
 

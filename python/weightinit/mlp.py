@@ -263,6 +263,9 @@ def _matrix(a: Any, name: str, dtype: np.dtype, rows: Optional[int] = None, cols
 def _shaped(a: Any, name: str, rows: Optional[int] = None, cols: Optional[int] = None) -> np.ndarray:
     """a as a 2-D array of real numbers of ``rows`` rows and ``cols`` columns, not copied (an
     array as it is: :func:`_converted` makes what the core reads)."""
+    if (type(a) is np.ndarray and a.ndim == 2 and (rows is None or a.shape[0] == rows)
+            and (cols is None or a.shape[1] == cols) and a.dtype.kind in "biuf"):
+        return a  # the common case, at once: nothing below has anything to say of it
     arr = _real_array(a, name)
     data = name[0] in "XY"  # data (examples are columns), not weights: the hints are for it
     if arr.ndim != 2:
@@ -301,6 +304,8 @@ def _copied(arr: np.ndarray, dtype: np.dtype) -> int:
 def _converted(arr: np.ndarray, name: str, dtype: np.dtype, finite: bool = True) -> np.ndarray:
     """A 2-D real array as the core reads it: C-contiguous and aligned, of dtype (a copy only
     when needed), finite unless ``finite=False``; values beyond dtype's range are refused."""
+    if not finite and arr.dtype is dtype and arr.flags.c_contiguous and arr.flags.aligned:
+        return arr  # read as it is, unscanned: the common case, at once (the prototype's per call)
     if _as_is(arr, dtype):
         out = arr  # what the core reads already (entering errstate took a microsecond a matrix)
     else:
