@@ -69,10 +69,12 @@ def test_torch_and_keras_layouts_agree(o, i, kernel):
 def test_torch_layout_fans_are_the_general_rule_s(shape):
     """No axes given (torch's layout, each initializer's default) is in_axis=1, out_axis=0, with
     every way of naming no batch axis: the default takes a shortcut that must give the same fans."""
-    general = wi.compute_fans(shape, in_axis=1, out_axis=0, batch_axis=[])
+    general = wi.compute_fans(shape, in_axis=[1], out_axis=(0,), batch_axis=[])  # the general rule
     for unbatched in ((), None, []):
         assert wi.compute_fans(tuple(shape), batch_axis=unbatched) == general
         assert wi.compute_fans(shape, batch_axis=unbatched) == general  # a list, not a tuple
+        assert wi.compute_fans(shape, in_axis=1, out_axis=0, batch_axis=unbatched) == general  # wi.MLP's
+    assert wi.compute_fans(shape, in_axis=np.int64(1), out_axis=0) == general
     assert wi.compute_fans(np.array(shape)) == general
 
 

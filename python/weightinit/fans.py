@@ -51,9 +51,11 @@ def compute_fans(shape: Sequence[int], in_axis: Axes = None, out_axis: Axes = No
     if len(dims) < 2:
         raise ValueError(f"shape must have at least 2 dimensions to compute fans, got {dims}")
     unbatched = batch_axis is None or (type(batch_axis) is tuple and not batch_axis)
-    if in_axis is None and out_axis is None and unbatched:
-        # torch's layout, every initializer's default: the rule below without building its
-        # axes, which took a quarter of a small layer's init
+    torch_layout = (in_axis is None and out_axis is None) or (type(in_axis) is int and type(out_axis) is int
+                                                              and in_axis == 1 and out_axis == 0)
+    if torch_layout and unbatched:
+        # every initializer's default, and wi.MLP's layers: the rule below without building
+        # its axes, which took a quarter of a small layer's init
         receptive = math.prod(dims[2:])
         return dims[1] * receptive, dims[0] * receptive
     ins, outs, batch = fan_axes(dims, in_axis, out_axis, batch_axis)
