@@ -288,6 +288,7 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([2, 4, 1], 400),  # the article's: the fused step in two blocks of 200, one per thread
         ([2, 4, 1], 515),  # four fused blocks, the last shorter and ending in a partial chunk
         ([5, 7, 6, 3], 700),  # layer-by-layer narrow loops, three blocks per pass
+        ([5, 7, 6, 3], 1797),  # eight blocks a pass in runs of 4 + 4, 2 + 3 + 3, 1 x 6 + 2
         ([2, 64, 1], 70000),  # the fused step in many blocks (1094, of 64 columns)
         ([1, 255, 1], 3001),  # fused blocks of 16 columns, the last a partial chunk of 9
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
