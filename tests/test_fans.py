@@ -75,6 +75,8 @@ def test_torch_layout_fans_are_the_general_rule_s(shape):
         assert wi.compute_fans(shape, batch_axis=unbatched) == general  # a list, not a tuple
         assert wi.compute_fans(shape, in_axis=1, out_axis=0, batch_axis=unbatched) == general  # wi.MLP's
     assert wi.compute_fans(shape, in_axis=np.int64(1), out_axis=0) == general
+    with pytest.raises(TypeError):  # a bool is no axis, though True == 1
+        wi.compute_fans(shape, in_axis=True, out_axis=False)
     assert wi.compute_fans(np.array(shape)) == general
 
 

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import math
+import os
 import subprocess
 import sys
 import threading
@@ -152,31 +153,46 @@ def test_single_functions_match(data):
     np.testing.assert_allclose(wp.sigmoid(np.array([-1.0, 0.0, 2.0])), np_sigmoid(np.array([-1.0, 0.0, 2.0])))
 
 
+def _unaligned(a):
+    """a's values in a C-contiguous float64 array at an odd byte offset (not aligned)."""
+    raw = np.zeros(a.size * 8 + 1, np.uint8)[1:]
+    out = raw.view(np.float64).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def test_single_functions_give_the_engines_bits_whatever_came_before(data):
-    """forward_propagation and backward_propagation reuse the engine's network across calls
-    (its buffers sized for the most examples so far): every call must give the bits of a
-    network made for it (wi.MLP's), after calls on more examples, on fewer, on other sizes,
-    and with the data as lists, float32, Fortran order or read-only (the checked path)."""
+    """forward_propagation and backward_propagation keep the engine's network across calls
+    (its buffers sized for the most examples so far) and take arrays the engine reads as they
+    are without checking them one by one: every call must give the bits of a network made for
+    it (wi.MLP's), after calls on more examples, on fewer, on other sizes, and with the data or
+    the parameters as lists, float32, Fortran order, read-only or unaligned (the checked path)."""
     (X, Y), _ = data
-    Y = Y.astype(np.float64)
+    X, Y = np.ascontiguousarray(X), Y.astype(np.float64)  # as the engine reads them
     p = np_initialize_parameters(2, 4, 1)
     ro = {k: v.copy() for k, v in p.items()}
     for v in ro.values():
         v.flags.writeable = False
 
     def engine(X, Y, params):
-        net = wi.MLP([2, len(params["W1"]), 1], activations=["tanh", "sigmoid"], loss="binary_cross_entropy")
+        sizes = [X.shape[0], len(params["W1"]), len(params["W2"])]
+        net = wi.MLP(sizes, activations=["tanh", "sigmoid"], loss="binary_cross_entropy")
         net.parameters = params
         Z, A = net.forward(X)
         return Z, A, net.gradients(X, Y)
 
     wide = {"W1": np.ones((9, 2)), "b1": np.zeros((9, 1)), "W2": np.ones((1, 9)), "b2": np.zeros((1, 1))}
-    Xbig, Ybig = np.tile(X, 50), np.tile(Y, 50)  # beyond what the reused network keeps
-    calls = [(X, Y, p), (X[:, :7], Y[:, :7], p), (Xbig, Ybig, p), (X, Y, wide), (X, Y, ro),
-             (X.tolist(), Y.tolist(), p), (np.asfortranarray(X), Y.astype(np.float32), p), (X[:, :7], Y[:, :7], p),
-             (X, Y, p)]
+    two = {**p, "W2": np.vstack([p["W2"], -p["W2"]]), "b2": np.zeros((2, 1))}  # (2, 4, 2) after (2, 4, 1)
+    Xbig, Ybig = np.tile(X, 50), np.tile(Y, 50)  # beyond what a kept network takes
+    Xmid, Ymid = np.tile(X, 20), np.tile(Y, 20)  # 8000 examples, kept: buffers of 8000
+    calls = [(X, Y, p), (X[:, :7].copy(), Y[:, :7], p), (Xbig, Ybig, p), (Xmid, Ymid, p), (X, Y, p), (X, Y, wide),
+             (X, np.vstack([Y, 1 - Y]), two), (X, Y, p), (X, Y, ro), (X.tolist(), Y.tolist(), p),
+             (np.asfortranarray(X), Y.astype(np.float32), p), (X.T.copy().T, Y, p), (_unaligned(X), Y, p),
+             (X, Y, {**p, "W1": p["W1"].astype(np.float32)}), (X, Y, {**p, "W1": np.asfortranarray(p["W1"])}),
+             (X, Y, {**p, "W1": _unaligned(p["W1"])}), (X[:, :7].copy(), Y[:, :7], p), (X, Y, p)]
     for x, y, params in calls:
-        Z, A, grads = engine(np.asarray(x, np.float64), np.asarray(y, np.float64), params)
+        Z, A, grads = engine(np.asarray(x, np.float64), np.asarray(y, np.float64),
+                             {k: np.asarray(v, np.float64) for k, v in params.items()})
         A2, cache = wp.forward_propagation(x, params)
         np.testing.assert_array_equal(A2, A[-1])
         for k, want in zip(("Z1", "A1", "Z2", "A2"), (Z[0], A[0], Z[1], A[1])):
@@ -184,6 +200,43 @@ def test_single_functions_give_the_engines_bits_whatever_came_before(data):
         got = wp.backward_propagation(params, cache, x, y)
         for k in grads:
             np.testing.assert_array_equal(got[k], grads[k])
+
+
+FORK_SCRIPT = """
+import os, signal, sys, threading
+import numpy as np
+import weightinit.prototype as wp
+p = wp.initialize_parameters(2, 4, 1)
+X, Xbig = np.ones((2, 5)), np.ones((2, 9000))  # (2 + 4 + 1) 9000 values: kept
+want = wp.forward_propagation(X, p)[0]  # this thread keeps a (2, 4, 1) network
+stop = False
+def loop():  # another thread inside a (2, 4, 1) network of its own, its lock held, most of the time
+    while not stop:
+        wp.forward_propagation(Xbig, p)
+t = threading.Thread(target=loop)
+t.start()
+for _ in range(5):
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(20)  # a child that hangs ends itself (SIGALRM), and the parent sees it
+        os._exit(0 if np.array_equal(wp.forward_propagation(X, p)[0], want) else 3)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        break
+stop = True
+t.join()
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_wait_for_a_network_another_thread_held():
+    """The networks kept between calls are each thread's: a child forked while another thread
+    was inside one (its lock held, and copied held) must not find it (a shared one hung 10 of
+    10 children, helper-131)."""
+    proc = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", FORK_SCRIPT], timeout=120,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 def _run_both(data, scale, iterations=ITERATIONS):
@@ -337,6 +390,9 @@ def test_initialize_parameters_names_init_in_its_errors():
     ("b1", np.zeros((2, 2)), "b1 must have 4 rows"),
     ("b2", np.zeros(1), "b2 must be 2-D"),
     ("W2", np.zeros((1, 3)), "W2 must have 4 columns"),
+    ("b1", np.zeros((4, 2)), "b1 must have 1 column"),
+    ("b2", np.zeros((2, 1)), "b2 must have 1 row"),
+    ("W1", np.ma.masked_array(np.zeros((4, 2)), mask=[[0, 1], [0, 0], [0, 0], [0, 0]]), "W1 has 1 masked value"),
 ])
 def test_parameters_of_other_shapes_are_refused_everywhere(data, key, value, match):
     (X, Y), _ = data

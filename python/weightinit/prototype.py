@@ -92,11 +92,12 @@ _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star
 
 def _network(parameters: Params, X: Any) -> Tuple[Any, list, np.ndarray]:
     """The engine's 2-layer network for these parameters, the parameters as it takes them, and
-    X (n_x, m) as a 2-D array of real numbers (not yet converted: see :func:`_examples`).
+    X (n_x, m) as a 2-D array of real numbers (not yet converted, nor checked for examples: see
+    :func:`_examples`).
 
     Shapes are the prototype's, checked: W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1);
     a 1-D bias, which NumPy would broadcast along the examples, is refused. Non-finite values
-    pass, as through the prototype's NumPy. X needs at least one example.
+    pass, as through the prototype's NumPy.
     """
     if type(parameters) is dict and _as_read(X):  # the common case at once: each array as the engine reads it
         params = [parameters.get(k) for k in _PARAMETER_KEYS]
@@ -114,8 +115,6 @@ def _network(parameters: Params, X: Any) -> Tuple[Any, list, np.ndarray]:
         if W.size == 0:
             raise ValueError(f"parameters['{name}'] has shape {W.shape}: every layer needs at least one unit and input")
     X = _shaped(X, "X", W1.shape[1])
-    if X.shape[1] == 0:
-        raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
     return _engine(W1.shape[1], W1.shape[0], W2.shape[0], X.shape[1]), [W1, b1, W2, b2], X
 
 
@@ -129,20 +128,32 @@ def _as_read(a: Any) -> bool:
 
 
 # The engine's networks kept for the prototype's calls one at a time: a new one allocated its
-# buffers afresh each call (1.5 us of a 5 us forward pass on the article's data). Kept only
-# while their buffers, sized for the most examples they have taken, stay small.
-_ENGINES: Dict[Tuple[int, int, int], Any] = {}
-_KEPT_VALUES = 2**16  # hidden and output values of every example (0.5 MB a buffer)
+# buffers afresh each call (1.5 us of a 5 us forward pass on the article's data). Each thread
+# keeps its own: two threads do not queue for one network's lock, and a forked child cannot
+# find a network that a thread it does not have held locked at the fork. Kept only while
+# every layer's values for every example, (n_x + n_h + n_y) m, are at most 2^16: its buffers,
+# sized for the most examples it has taken, then hold a few times that (0.5 MB each), and no
+# GEMM's partial dW (a layer of 256 weights on more than 2048 examples).
+_KEPT_VALUES = 2**16
+
+
+class _Kept(threading.local):
+    def __init__(self) -> None:
+        self.networks: Dict[Tuple[int, int, int], Any] = {}
+
+
+_KEPT = _Kept()
 
 
 def _engine(n_x: int, n_h: int, n_y: int, m: int) -> Any:
     sizes = (n_x, n_h, n_y)
-    kept = (n_h + n_y) * m <= _KEPT_VALUES
-    net = _ENGINES.get(sizes) if kept else None
+    kept = (n_x + n_h + n_y) * m <= _KEPT_VALUES
+    networks = _KEPT.networks
+    net = networks.get(sizes) if kept else None
     if net is None:
         net = core.mlp.Network(list(sizes), ["tanh", "sigmoid"], "binary_cross_entropy", 0.01, False)
-        if kept and len(_ENGINES) < 8:
-            _ENGINES[sizes] = net
+        if kept and len(networks) < 8:
+            networks[sizes] = net
     return net
 
 
@@ -151,8 +162,10 @@ def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
 
 
 def _examples(X: np.ndarray, params: list, work: str, *data: np.ndarray) -> EngineMemory:
-    """The engine's memory for a pass over X's examples, as MLP's, counting the
+    """The engine's memory for a pass over X's examples (at least one), as MLP's, counting the
     copies that converting X and ``data`` (arrays from :func:`_shaped`) to float64 makes."""
+    if X.shape[1] == 0:
+        raise ValueError(f"X has shape {X.shape}: at least one example (column) is needed")
     sizes = [params[0].shape[1], params[0].shape[0], params[2].shape[0]]
     return EngineMemory(sizes, X.shape[1], work, _F64, "pass fewer examples at a time",
                         copies={name: _copied(a, _F64) for name, a in zip(("X", "Y"), (X, *data))})
