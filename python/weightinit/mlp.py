@@ -293,7 +293,8 @@ def _shaped(a: Any, name: str, rows: Optional[int] = None, cols: Optional[int] =
 
 def _as_is(arr: np.ndarray, dtype: np.dtype) -> bool:
     """Whether the core reads arr itself (else :func:`_converted` copies it)."""
-    return arr.dtype == dtype and arr.flags.c_contiguous and arr.flags.aligned
+    flags = arr.flags
+    return (arr.dtype is dtype or arr.dtype == dtype) and flags.c_contiguous and flags.aligned
 
 
 def _copied(arr: np.ndarray, dtype: np.dtype) -> int:
@@ -304,9 +305,9 @@ def _copied(arr: np.ndarray, dtype: np.dtype) -> int:
 def _converted(arr: np.ndarray, name: str, dtype: np.dtype, finite: bool = True) -> np.ndarray:
     """A 2-D real array as the core reads it: C-contiguous and aligned, of dtype (a copy only
     when needed), finite unless ``finite=False``; values beyond dtype's range are refused."""
-    if not finite and arr.dtype is dtype and arr.flags.c_contiguous and arr.flags.aligned:
-        return arr  # read as it is, unscanned: the common case, at once (the prototype's per call)
     if _as_is(arr, dtype):
+        if not finite:
+            return arr  # read as it is, unscanned: the common case, at once (the prototype's per call)
         out = arr  # what the core reads already (entering errstate took a microsecond a matrix)
     else:
         with np.errstate(over="ignore"):  # float64 beyond float32's range: reported below

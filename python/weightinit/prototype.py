@@ -29,7 +29,7 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, EngineMemory, _copied, _matrix, _real_array, _shaped, drawn_weights
+from weightinit.mlp import MLP, EngineMemory, _as_is, _copied, _matrix, _real_array, _shaped, drawn_weights
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -121,10 +121,7 @@ def _network(parameters: Params, X: Any) -> Tuple[Any, list, np.ndarray]:
 def _as_read(a: Any) -> bool:
     """Whether a is a matrix the engine reads as it is: a C-contiguous, aligned float64 ndarray
     (which :func:`_matrix` returns as it is when finite values are not required)."""
-    if type(a) is not np.ndarray or a.ndim != 2 or a.dtype is not _F64:
-        return False
-    flags = a.flags
-    return flags.c_contiguous and flags.aligned
+    return type(a) is np.ndarray and a.ndim == 2 and _as_is(a, _F64)
 
 
 # The engine's networks kept for the prototype's calls one at a time: a new one allocated its
