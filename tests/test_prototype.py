@@ -209,12 +209,17 @@ import weightinit.prototype as wp
 p = wp.initialize_parameters(2, 4, 1)
 X, Xbig = np.ones((2, 5)), np.ones((2, 9000))  # (2 + 4 + 1) 9000 values: kept
 want = wp.forward_propagation(X, p)[0]  # this thread keeps a (2, 4, 1) network
-stop = False
+stop, ready, seen = False, threading.Event(), {}
 def loop():  # another thread inside a (2, 4, 1) network of its own, its lock held, most of the time
+    wp.forward_propagation(Xbig, p)
+    seen["kept"] = (2, 4, 1) in wp._KEPT.networks  # else the test would test nothing
+    ready.set()
     while not stop:
         wp.forward_propagation(Xbig, p)
-t = threading.Thread(target=loop)
+t = threading.Thread(target=loop, daemon=True)
 t.start()
+if not (ready.wait(60) and seen["kept"]):
+    sys.exit(4)
 for _ in range(5):
     pid = os.fork()
     if pid == 0:

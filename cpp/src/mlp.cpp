@@ -673,9 +673,12 @@ using kernels::block_cols;
 // GEMM's register blocking wins over its call overhead.
 constexpr std::size_t gemm_min_weights = 256;
 // Below this many row-elements per pass (about 2 us of work), handing blocks to the pool's
-// threads costs more than it saves: a parallel_for with two threads costs ~0.2 us here
-// (cross-core round trips). A pool thread that is not running when a pass starts takes
-// no block, so a busy core delays a pass by at most the block that thread had taken.
+// threads costs more than it saves: a parallel_for with two threads cost ~0.2 us on the AMD
+// host (cross-core round trips), 0.7 us on the Intel one (2026-12-05), where passes under
+// ~2^15 row-elements ran faster on one thread (docs/benchmarks.md: raising this also slowed
+// the gather and short fused fits, which share it). A pool thread that is not running when a
+// pass starts takes no run of blocks (for_blocks), so a busy core delays a pass by at most
+// the run that thread had taken.
 constexpr std::size_t parallel_min_elements = std::size_t(1) << 11;
 
 // An uninitialized array allocated once and reused: 64-byte aligned, and asking for
@@ -841,11 +844,13 @@ std::size_t fused_blocks_cut(std::size_t m, std::size_t h) { return blocks_of(m,
 
 // body(block, c0, c1) for every block of `cols` of the m columns; threads only for big passes.
 // Each thread takes a run of consecutive blocks (one task per thread), so that the passes of
-// a step find the columns a thread wrote in its own cache: with a block a task, blocks went
-// to whichever thread claimed them, and the next pass read them from the other core's
-// (2026-12-05, Intel, two threads: gradients of [2, 16, 1] on 4000 examples 128 -> 89 us,
-// predict of [2, 4, 1] on 200 000 1.38 -> 1.02 ms). Which thread computes a block changes
-// no bit: the blocks and the order their sums are added in are the same.
+// a step usually find the columns a thread wrote in its own cache: with a block a task,
+// blocks went to whichever thread claimed them, and the next pass read them from the other
+// core's. (Which thread claims run 0 is not fixed: in a tight loop of two-run passes the
+// pairing flipped in ~11% of them, helper-132.) 2026-12-05, Intel, two threads: gradients
+// of [2, 16, 1] on 4000 examples 121 -> 92 us, predict of [2, 4, 1] on 200 000 1.38 ->
+// 1.02 ms. Which thread computes a block changes no bit: the blocks and the order their
+// sums are added in are the same.
 template <class Body>
 void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std::size_t cols = block_cols) {
     const std::size_t nb = blocks_of(m, cols);

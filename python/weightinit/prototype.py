@@ -130,7 +130,9 @@ def _as_read(a: Any) -> bool:
 # find a network that a thread it does not have held locked at the fork. Kept only while
 # every layer's values for every example, (n_x + n_h + n_y) m, are at most 2^16: its buffers,
 # sized for the most examples it has taken, then hold a few times that (0.5 MB each), and no
-# GEMM's partial dW (a layer of 256 weights on more than 2048 examples).
+# GEMM's partial dW (a layer of 256 weights on more than 2048 examples). At most 8 a thread,
+# about 2 MB at the most each (helper-132): a pool of many threads that call these functions
+# holds that many times more; a thread's go when it ends.
 _KEPT_VALUES = 2**16
 
 
