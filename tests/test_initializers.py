@@ -653,6 +653,17 @@ def test_orthogonal_core_is_numpy_qr_of_the_same_gaussian(shape, dtype, gain):
     assert err <= ORTHO_TOL[dtype] * 10 * max(1.0, gain)
 
 
+def test_orthogonal_core_is_numpy_qr_with_wide_update_slices(restore_threads):
+    """From 2048 columns the core updates in slices of 256 columns (CORE_SHAPES stay under it,
+    at 128), each panel factored and formed while the slices right of it are updated: 33
+    panels, the last of 2 columns, on 1 and 2 threads."""
+    g = wi.normal((2100, 2050), rng=12)
+    expected = numpy_mezzadri(g)
+    for n in (1, 2):
+        wi.set_num_threads(n)
+        assert np.abs(wi.orthogonal((2100, 2050), rng=12) - expected).max() <= ORTHO_TOL[np.float64] * 10
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_orthogonal_core_rejects_a_gain_that_is_not_finite(dtype):
     # The Python layer refuses it first; the core checked nothing and returned NaNs.

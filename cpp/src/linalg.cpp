@@ -100,7 +100,8 @@ void to_row_major_scaled(const T* src, std::size_t rows, std::size_t cols, std::
 // result is too. Narrower slices share a small matrix better between threads, wider ones
 // keep the GEMMs of a large one efficient (measured at 1024^2 and 4096^2).
 constexpr std::size_t panel = 64;
-std::size_t update_width(std::size_t n) { return n >= 2048 ? 256 : 128; }
+constexpr std::size_t narrow_update = 128, wide_update = 256;
+std::size_t update_width(std::size_t n) { return n >= 2048 ? wide_update : narrow_update; }
 
 // Q (m x n, m >= n, column-major with leading dimension lda) of the QR of the matrix in
 // a, in place; returns gain * sign(diag(R)) (sign(0) = +1), read before Q overwrites R.
@@ -109,7 +110,8 @@ std::size_t update_width(std::size_t n) { return n >= 2048 ? 256 : 128; }
 // changing a bit: each panel of `panel` columns is factored (geqrf) and formed (orgqr) by
 // one single-threaded call, and its block reflector is applied to the columns right of
 // it in slices of update_width(n) columns, one larfb call per slice, the slices
-// spread over threads. Every call sees the same data whatever thread runs it.
+// spread over threads. Every call sees the same data whatever thread runs it, and the
+// panels' own calls overlap the updates (look-ahead, below).
 template <class T>
 std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, int nthreads, const Cancel& cancel) {
     const std::size_t N = static_cast<std::size_t>(n), ld = static_cast<std::size_t>(lda);
@@ -131,24 +133,46 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     auto at = [&](std::size_t i, std::size_t j) { return a + i + j * ld; };
     // Between panels: asks cancel (which may wait for the GIL) at most every 50 ms.
     CancelPoll poll(cancel);
-    // Columns [c0, n) of rows [j, m) := H_j or H_j^T times them, slice by slice.
-    auto apply = [&](const char* trans, std::size_t j, std::size_t jb, std::size_t c0) {
-        const std::size_t slices = (N - c0 + update_cols - 1) / update_cols;
-        parallel_for(slices, nthreads, [&](std::size_t s) {
-            const std::size_t s0 = c0 + s * update_cols, w = std::min(update_cols, N - s0);
-            larfb(trans, m - lapack_int(j), lapack_int(w), lapack_int(jb), at(j, j), lda, tmat.data() + j * panel,
-                  lapack_int(panel), at(j, s0), lda, slice_work.data() + s * update_cols * panel);
-        });
+    // Slices of columns right of a full panel j: rows [j, m) of columns [j + panel, n),
+    // update_cols at a time.
+    const auto slices_right_of = [&](std::size_t j) { return (N - j - panel + update_cols - 1) / update_cols; };
+    // Slice s of them := H_j or H_j^T times it, with panel j's reflectors read from v
+    // (leading dimension lda, as in a).
+    const auto update = [&](const char* trans, std::size_t j, const T* v, std::size_t s) {
+        const std::size_t s0 = j + panel + s * update_cols, w = std::min(update_cols, N - s0);
+        larfb(trans, m - lapack_int(j), lapack_int(w), lapack_int(panel), v, lda, tmat.data() + j * panel,
+              lapack_int(panel), at(j, s0), lda, slice_work.data() + s * update_cols * panel);
     };
-    for (std::size_t j = 0; j < N; j += panel) {
+    // Panel j factored, with T of its block reflector when columns lie right of it.
+    const auto factor = [&](std::size_t j) {
         const std::size_t jb = std::min(panel, N - j);
-        geqrf(m - lapack_int(j), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork, &info);
-        check(info, "geqrf");
-        if (j + jb < N) {
+        lapack_int status = 0;
+        geqrf(m - lapack_int(j), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork, &status);
+        check(status, "geqrf");
+        if (j + jb < N)
             larft(m - lapack_int(j), lapack_int(jb), at(j, j), lda, tau.data() + j, tmat.data() + j * panel,
                   lapack_int(panel));
-            apply("T", j, jb, j + jb);
-        }
+    };
+    // Panel j's columns of Q formed from its reflectors, in place (rows above j: zeros).
+    const auto form = [&](std::size_t j) {
+        const std::size_t jb = std::min(panel, N - j);
+        lapack_int status = 0;
+        orgqr(m - lapack_int(j), lapack_int(jb), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork,
+              &status);
+        check(status, "orgqr");
+        for (std::size_t c = j; c < j + jb; ++c) std::fill(at(0, c), at(j, c), T(0));
+    };
+    // Look-ahead: the one-thread panel work overlaps the parallel updates. Each LAPACK
+    // call still sees the data it would see without the overlap, so no bit changes:
+    // - Factoring: the next panel's columns lie in the first slice of this panel's update
+    //   (update_width >= panel), whose task goes on to factor that panel.
+    static_assert(panel <= narrow_update, "the next panel must lie in the first update slice");
+    factor(0);
+    for (std::size_t j = 0; j + panel < N; j += panel) {
+        parallel_for(slices_right_of(j), nthreads, [&](std::size_t s) {
+            update("T", j, at(j, j), s);
+            if (s == 0) factor(j + panel);
+        });
         poll();
     }
     std::vector<T> scale(N);
@@ -156,13 +180,20 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     // Q = H_0 H_1 ... applied to the identity from the last panel back (orgqr's order):
     // when panel j's turn comes, columns left of it are still the identity's, which H_j
     // leaves alone, so only the columns from j on are touched.
-    for (std::size_t j = (N - 1) / panel * panel;; j -= panel) {
-        const std::size_t jb = std::min(panel, N - j);
-        if (j + jb < N) apply("N", j, jb, j + jb);
-        orgqr(m - lapack_int(j), lapack_int(jb), lapack_int(jb), at(j, j), lda, tau.data() + j, work.data(), lwork,
-              &info);
-        check(info, "orgqr");
-        for (std::size_t c = j; c < j + jb; ++c) std::fill(at(0, c), at(j, c), T(0));
+    // - Forming: panel j's columns are formed (over its reflectors) while H_j is applied
+    //   to the columns right of it, from a copy of the reflectors with a's leading
+    //   dimension (one panel's columns: at most half as much memory again as the matrix).
+    const std::size_t last = (N - 1) / panel * panel;
+    form(last);
+    if (last == 0) return scale;
+    std::vector<T> saved(ld * panel);
+    for (std::size_t j = last - panel;; j -= panel) {
+        for (std::size_t c = j; c < j + panel; ++c)
+            std::copy(at(j, c), at(std::size_t(m), c), saved.data() + j + (c - j) * ld);
+        parallel_for(slices_right_of(j) + 1, nthreads, [&](std::size_t t) {
+            if (t > 0) return update("N", j, saved.data() + j, t - 1);
+            form(j);  // task 0, claimed first: the panel starts at once
+        });
         if (j == 0) break;
         poll();
     }
