@@ -182,18 +182,25 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     // leaves alone, so only the columns from j on are touched.
     // - Forming: panel j's columns are formed (over its reflectors) while H_j is applied
     //   to the columns right of it, from a copy of the reflectors with a's leading
-    //   dimension (one panel's columns: at most half as much memory again as the matrix).
+    //   dimension: 64/N of the matrix, so only from N = 256 (a quarter at most), and only
+    //   where threads share the work (alone, H_j is applied first, then the panel formed).
     const std::size_t last = (N - 1) / panel * panel;
     form(last);
     if (last == 0) return scale;
-    std::vector<T> saved(ld * panel);
+    const bool overlap = detail::loop_threads(nthreads) > 1 && N >= 4 * panel;
+    std::vector<T> saved(overlap ? ld * panel : 0);
     for (std::size_t j = last - panel;; j -= panel) {
-        for (std::size_t c = j; c < j + panel; ++c)
-            std::copy(at(j, c), at(std::size_t(m), c), saved.data() + j + (c - j) * ld);
-        parallel_for(slices_right_of(j) + 1, nthreads, [&](std::size_t t) {
-            if (t > 0) return update("N", j, saved.data() + j, t - 1);
-            form(j);  // task 0, claimed first: the panel starts at once
-        });
+        if (overlap) {
+            for (std::size_t c = j; c < j + panel; ++c)
+                std::copy(at(j, c), at(std::size_t(m), c), saved.data() + j + (c - j) * ld);
+            parallel_for(slices_right_of(j) + 1, nthreads, [&](std::size_t t) {
+                if (t > 0) return update("N", j, saved.data() + j, t - 1);
+                form(j);  // task 0, claimed first: the panel starts at once
+            });
+        } else {
+            parallel_for(slices_right_of(j), nthreads, [&](std::size_t s) { update("N", j, at(j, j), s); });
+            form(j);
+        }
         if (j == 0) break;
         poll();
     }
