@@ -699,6 +699,31 @@ def test_orthogonal_core_refuses_non_finite_input_and_scales_extreme_input(dtype
     np.testing.assert_allclose(big.T @ big, np.eye(2), atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_orthogonal_core_scans_every_entry_on_any_thread_count(dtype, restore_threads):
+    """The core scans for non-finite entries and for the largest one in vector lanes, over
+    stripes of 32 rows that threads share from 2^16 entries: a bad entry is found wherever it
+    lies (first, last, in a vector's lanes or the scalar rest of a stripe, in a later stripe),
+    and the largest entry too (one row near the float's top among tiny entries: scaled by the
+    tiny ones, it overflows)."""
+    core = wi._coreload.core
+    for rows, cols in [(3, 5), (70, 37), (300, 261)]:
+        spots = [(0, 0), (rows - 1, cols - 1), (rows // 2, 3), (rows - 1, 0), (min(33, rows - 1), cols - 2)]
+        for threads in (1, 2):
+            for bad in (np.nan, np.inf, -np.inf):
+                for i, j in spots:
+                    a = np.ones((rows, cols), dtype)
+                    a[i, j] = bad
+                    with pytest.raises(ValueError, match="the matrix must be finite"):
+                        core.linalg.orthogonal(a, 1.0, threads)
+            g = np.ldexp(np.random.default_rng(rows).normal(size=(rows, cols)), np.finfo(dtype).minexp + 2)
+            g = g.astype(dtype)
+            g[rows // 3] = np.finfo(dtype).max / 4  # (300, 261): row 100, in stripe 3's vector lanes
+            core.linalg.orthogonal(g, 1.0, threads)
+            gram = g.T @ g if rows >= cols else g @ g.T
+            np.testing.assert_allclose(gram, np.eye(min(rows, cols)), atol=ORTHO_TOL[dtype] * 10)
+
+
 @pytest.mark.parametrize("f", [lambda s, **k: wi.orthogonal(s, **k),
                                lambda s, **k: wi.delta_orthogonal((3, *s, 3), **k)], ids=["orthogonal", "delta"])
 def test_orthogonal_of_an_empty_shape_checks_and_advances_rng_as_every_initializer(f):

@@ -5,11 +5,13 @@
 #include <climits>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "weightinit/blas.hpp"
+#include "weightinit/buffer.hpp"
 #include "weightinit/parallel.hpp"
 
 // The wheel's lapack.h names its Fortran symbols through LAPACK_GLOBAL; its own default
@@ -69,30 +71,77 @@ lapack_int queried(T w) {
     return static_cast<lapack_int>(std::ceil(static_cast<double>(w)));
 }
 
+// The layout conversions and scans around the QR go through the matrix in stripes of
+// `tile` rows, which threads share from parallel_min elements (some tens of microseconds
+// of copying): at 4096^2 float64 they took ~160 ms on one thread, serial beside a QR
+// that threads share. Each element is computed alike on any thread: no bit depends on
+// the count.
+constexpr std::size_t tile = 32, parallel_min = std::size_t(1) << 16;
+
+template <class F>
+void for_stripes(std::size_t rows, std::size_t cols, int nthreads, F&& body) {
+    parallel_for((rows + tile - 1) / tile, rows * cols >= parallel_min ? nthreads : 1,
+                 [&](std::size_t s) { body(s * tile, std::min(rows, (s + 1) * tile)); });
+}
+
 // dst (column-major, leading dimension ld >= rows) := src (row-major rows x cols), in
 // tiles so both sides stay in cache.
 template <class T>
-void to_column_major(const T* src, std::size_t rows, std::size_t cols, T* dst, std::size_t ld) {
-    constexpr std::size_t tile = 32;
-    for (std::size_t i0 = 0; i0 < rows; i0 += tile)
-        for (std::size_t j0 = 0; j0 < cols; j0 += tile) {
-            const std::size_t i1 = std::min(rows, i0 + tile), j1 = std::min(cols, j0 + tile);
-            for (std::size_t j = j0; j < j1; ++j)
+void to_column_major(const T* src, std::size_t rows, std::size_t cols, T* dst, std::size_t ld, int nthreads) {
+    for_stripes(rows, cols, nthreads, [&](std::size_t i0, std::size_t i1) {
+        for (std::size_t j0 = 0; j0 < cols; j0 += tile)
+            for (std::size_t j = j0; j < std::min(cols, j0 + tile); ++j)
                 for (std::size_t i = i0; i < i1; ++i) dst[i + j * ld] = src[i * cols + j];
-        }
+    });
 }
 
-// dst (row-major rows x cols) := src (column-major, leading dimension ld) with column j
-// multiplied by scale[j].
+// GCC 12's -O3 vectorizes the inner loop below with strided loads: 94 ms at 4096^2 float64
+// against 24 ms as scalar code (x86-64 baseline).
+#if defined(__GNUC__) && !defined(__clang__)
+#define WI_SCALAR_LOOPS __attribute__((optimize("no-tree-vectorize")))
+#else
+#define WI_SCALAR_LOOPS
+#endif
+
+// Rows [i0, i1) of dst (row-major rows x cols) := src (column-major, leading dimension
+// ld) with column j multiplied by scale[j].
 template <class T>
-void to_row_major_scaled(const T* src, std::size_t rows, std::size_t cols, std::size_t ld, const T* scale, T* dst) {
-    constexpr std::size_t tile = 32;
-    for (std::size_t i0 = 0; i0 < rows; i0 += tile)
-        for (std::size_t j0 = 0; j0 < cols; j0 += tile) {
-            const std::size_t i1 = std::min(rows, i0 + tile), j1 = std::min(cols, j0 + tile);
-            for (std::size_t i = i0; i < i1; ++i)
-                for (std::size_t j = j0; j < j1; ++j) dst[i * cols + j] = src[i + j * ld] * scale[j];
+WI_SCALAR_LOOPS void to_row_major_scaled(const T* src, std::size_t i0, std::size_t i1, std::size_t cols,
+                                         std::size_t ld, const T* scale, T* dst) {
+    for (std::size_t j0 = 0; j0 < cols; j0 += tile) {
+        const std::size_t j1 = std::min(cols, j0 + tile);
+        for (std::size_t i = i0; i < i1; ++i)
+            for (std::size_t j = j0; j < j1; ++j) dst[i * cols + j] = src[i + j * ld] * scale[j];
+    }
+}
+#undef WI_SCALAR_LOOPS
+
+// The largest |x| of a[0, n), and whether every x is finite. Eight lanes of running
+// maxima and of x - x (NaN for an infinity or a NaN) vectorize; a max is a max in any
+// order.
+template <class T>
+void scan(const T* a, std::size_t n, T& top, bool& finite) {
+    constexpr std::size_t lanes = 8;
+    T most[lanes] = {}, bad[lanes] = {};
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes)
+        for (std::size_t l = 0; l < lanes; ++l) {
+            const T x = a[i + l], v = std::fabs(x);
+            most[l] = most[l] < v ? v : most[l];
+            bad[l] += x - x;
         }
+    for (; i < n; ++i) {
+        const T x = a[i], v = std::fabs(x);
+        most[0] = most[0] < v ? v : most[0];
+        bad[0] += x - x;
+    }
+    top = 0;
+    T sum = 0;
+    for (std::size_t l = 0; l < lanes; ++l) {
+        top = top < most[l] ? most[l] : top;
+        sum += bad[l];
+    }
+    finite = sum == 0;
 }
 
 // Columns per panel of the blocked QR, and per task of a panel's update of the columns
@@ -188,7 +237,7 @@ std::vector<T> qr_q(T* a, lapack_int m, lapack_int n, lapack_int lda, T gain, in
     form(last);
     if (last == 0) return scale;
     const bool overlap = detail::loop_threads(nthreads) > 1 && N >= 4 * panel;
-    std::vector<T> saved(overlap ? ld * panel : 0);
+    const Buffer<T> saved(overlap ? ld * panel : 0);
     for (std::size_t j = last - panel;; j -= panel) {
         if (overlap) {
             for (std::size_t c = j; c < j + panel; ++c)
@@ -228,11 +277,15 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
     if (rows == 0 || cols == 0) return;
     if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     T* const end = a + rows * cols;
-    T top = 0;
-    for (const T* q = a; q < end; ++q) {
-        if (!std::isfinite(*q)) throw std::invalid_argument("orthogonal: the matrix must be finite");
-        top = std::max(top, std::fabs(*q));
-    }
+    const std::size_t stripes = (rows + tile - 1) / tile;
+    std::vector<T> tops(stripes);
+    std::unique_ptr<bool[]> finite(new bool[stripes]);
+    for_stripes(rows, cols, nthreads, [&](std::size_t i0, std::size_t i1) {
+        scan(a + i0 * cols, (i1 - i0) * cols, tops[i0 / tile], finite[i0 / tile]);
+    });
+    if (!std::all_of(finite.get(), finite.get() + stripes, [](bool f) { return f; }))
+        throw std::invalid_argument("orthogonal: the matrix must be finite");
+    const T top = *std::max_element(tops.begin(), tops.end());
     // Q is the same for any positive multiple of the matrix: entries far from 1 are brought
     // near it by a power of two (exact), so that the QR's norms neither overflow nor sink
     // into subnormals (a 2 x 2 of 1e308 gave [[inf, 0], [nan, 1]]). The Python layer's
@@ -251,29 +304,37 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         const std::size_t ld = padded_ld<T>(cols);
         if (ld == cols) {
             const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain, nthreads, cancel);
-            for (std::size_t j = 0; j < rows; ++j) {
-                T* row = a + j * cols;
-                const T s = scale[j];
-                for (std::size_t i = 0; i < cols; ++i) row[i] *= s;
-            }
+            for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
+                for (std::size_t j = j0; j < j1; ++j) {
+                    T* row = a + j * cols;
+                    const T s = scale[j];
+                    for (std::size_t i = 0; i < cols; ++i) row[i] *= s;
+                }
+            });
         } else {
-            std::vector<T> g(ld * rows);
-            for (std::size_t j = 0; j < rows; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g.data() + j * ld);
+            const Buffer<T> g(ld * rows);  // written before it is read: not zeroed
+            for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
+                for (std::size_t j = j0; j < j1; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g.data() + j * ld);
+            });
             const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain, nthreads, cancel);
-            for (std::size_t j = 0; j < rows; ++j) {
-                const T* col = g.data() + j * ld;
-                T* row = a + j * cols;
-                const T s = scale[j];
-                for (std::size_t i = 0; i < cols; ++i) row[i] = col[i] * s;
-            }
+            for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
+                for (std::size_t j = j0; j < j1; ++j) {
+                    const T* col = g.data() + j * ld;
+                    T* row = a + j * cols;
+                    const T s = scale[j];
+                    for (std::size_t i = 0; i < cols; ++i) row[i] = col[i] * s;
+                }
+            });
         }
     } else {
         // Tall or square: QR of G itself in a column-major copy, written back transposed.
         const std::size_t ld = padded_ld<T>(rows);
-        std::vector<T> g(ld * cols);
-        to_column_major(a, rows, cols, g.data(), ld);
+        const Buffer<T> g(ld * cols);  // written before it is read: not zeroed
+        to_column_major(a, rows, cols, g.data(), ld, nthreads);
         const std::vector<T> scale = qr_q(g.data(), dim(rows), dim(cols), dim(ld), gain, nthreads, cancel);
-        to_row_major_scaled(g.data(), rows, cols, ld, scale.data(), a);
+        for_stripes(rows, cols, nthreads, [&](std::size_t i0, std::size_t i1) {
+            to_row_major_scaled(g.data(), i0, i1, cols, ld, scale.data(), a);
+        });
     }
 }
 

@@ -23,11 +23,8 @@
 #include <type_traits>
 #include <utility>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "weightinit/blas.hpp"
+#include "weightinit/buffer.hpp"
 #include "weightinit/cancel.hpp"
 #include "weightinit/config.hpp"
 #include "weightinit/parallel.hpp"
@@ -680,45 +677,6 @@ constexpr std::size_t gemm_min_weights = 256;
 // pass starts takes no run of blocks (for_blocks), so a busy core delays a pass by at most
 // the run that thread had taken.
 constexpr std::size_t parallel_min_elements = std::size_t(1) << 11;
-
-// An uninitialized array allocated once and reused: 64-byte aligned, and asking for
-// transparent huge pages when large (a fresh 4 KiB page costs ~2.5 us here, DESIGN.md 7).
-template <class T>
-class Buffer {
-public:
-    Buffer() = default;
-    Buffer(const Buffer&) = delete;
-    Buffer& operator=(const Buffer&) = delete;
-    Buffer(Buffer&& other) noexcept : data_(other.data_), size_(other.size_) {
-        other.data_ = nullptr;
-        other.size_ = 0;
-    }
-    ~Buffer() { std::free(data_); }
-
-    // At least n elements; previous contents are discarded when it grows.
-    T* reserve(std::size_t n) {
-        if (n > size_) {
-            constexpr std::size_t huge = std::size_t(2) << 20;
-            const std::size_t bytes = std::max<std::size_t>(n * sizeof(T), 64);
-            const std::size_t align = bytes >= huge ? huge : 64;
-            const std::size_t rounded = (bytes + align - 1) / align * align;
-            void* p = std::aligned_alloc(align, rounded);
-            if (!p) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-            if (align == huge) madvise(p, rounded, MADV_HUGEPAGE);
-#endif
-            std::free(data_);
-            data_ = static_cast<T*>(p);
-            size_ = rounded / sizeof(T);
-        }
-        return data_;
-    }
-    T* data() const { return data_; }
-
-private:
-    T* data_ = nullptr;
-    std::size_t size_ = 0;
-};
 
 std::size_t blocks_of(std::size_t m, std::size_t cols = block_cols) { return (m + cols - 1) / cols; }
 
