@@ -702,9 +702,9 @@ def test_orthogonal_core_refuses_non_finite_input_and_scales_extreme_input(dtype
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_orthogonal_core_scans_every_entry_on_any_thread_count(dtype, restore_threads):
     """The core scans for non-finite entries and for the largest one in vector lanes, over
-    stripes of 32 rows that threads share from 2^16 entries: a bad entry is found wherever it
-    lies (first, last, in a vector's lanes or the scalar rest of a stripe, in a later stripe),
-    and the largest entry too (one row near the float's top among tiny entries: scaled by the
+    chunks that threads share from 2^16 entries: a bad entry is found wherever it lies (first,
+    last, in a vector's lanes or the scalar rest of a chunk, in a later chunk),
+    and the largest entry too (one entry near the float's top among tiny ones: scaled by the
     tiny ones, it overflows)."""
     core = wi._coreload.core
     for rows, cols in [(3, 5), (70, 37), (300, 261)]:
@@ -718,7 +718,7 @@ def test_orthogonal_core_scans_every_entry_on_any_thread_count(dtype, restore_th
                         core.linalg.orthogonal(a, 1.0, threads)
             g = np.ldexp(np.random.default_rng(rows).normal(size=(rows, cols)), np.finfo(dtype).minexp + 2)
             g = g.astype(dtype)
-            g[rows // 3] = np.finfo(dtype).max / 4  # (300, 261): row 100, in stripe 3's vector lanes
+            g[rows // 3, cols // 2] = np.finfo(dtype).max / 4  # (300, 261): in a vector's lane 6, chunk 1
             core.linalg.orthogonal(g, 1.0, threads)
             gram = g.T @ g if rows >= cols else g @ g.T
             np.testing.assert_allclose(gram, np.eye(min(rows, cols)), atol=ORTHO_TOL[dtype] * 10)

@@ -5,13 +5,13 @@
 #include <climits>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "weightinit/blas.hpp"
 #include "weightinit/buffer.hpp"
+#include "weightinit/flat.hpp"
 #include "weightinit/parallel.hpp"
 
 // The wheel's lapack.h names its Fortran symbols through LAPACK_GLOBAL; its own default
@@ -71,16 +71,15 @@ lapack_int queried(T w) {
     return static_cast<lapack_int>(std::ceil(static_cast<double>(w)));
 }
 
-// The layout conversions and scans around the QR go through the matrix in stripes of
-// `tile` rows, which threads share from parallel_min elements (some tens of microseconds
-// of copying): at 4096^2 float64 they took ~160 ms on one thread, serial beside a QR
-// that threads share. Each element is computed alike on any thread: no bit depends on
-// the count.
-constexpr std::size_t tile = 32, parallel_min = std::size_t(1) << 16;
+// The layout conversions around the QR go through the matrix in stripes of `tile` rows,
+// which threads share from as many elements as flat passes (flat.hpp: 2^16). With the
+// scan of the input they took ~160 ms on one thread at 4096^2 float64, beside a QR that
+// threads share. Each element is computed alike on any thread: no bit depends on the count.
+constexpr std::size_t tile = 32;
 
 template <class F>
 void for_stripes(std::size_t rows, std::size_t cols, int nthreads, F&& body) {
-    parallel_for((rows + tile - 1) / tile, rows * cols >= parallel_min ? nthreads : 1,
+    parallel_for((rows + tile - 1) / tile, rows * cols >= 4 * flat_chunk ? nthreads : 1,
                  [&](std::size_t s) { body(s * tile, std::min(rows, (s + 1) * tile)); });
 }
 
@@ -115,34 +114,6 @@ WI_SCALAR_LOOPS void to_row_major_scaled(const T* src, std::size_t i0, std::size
     }
 }
 #undef WI_SCALAR_LOOPS
-
-// The largest |x| of a[0, n), and whether every x is finite. Eight lanes of running
-// maxima and of x - x (NaN for an infinity or a NaN) vectorize; a max is a max in any
-// order.
-template <class T>
-void scan(const T* a, std::size_t n, T& top, bool& finite) {
-    constexpr std::size_t lanes = 8;
-    T most[lanes] = {}, bad[lanes] = {};
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (std::size_t l = 0; l < lanes; ++l) {
-            const T x = a[i + l], v = std::fabs(x);
-            most[l] = most[l] < v ? v : most[l];
-            bad[l] += x - x;
-        }
-    for (; i < n; ++i) {
-        const T x = a[i], v = std::fabs(x);
-        most[0] = most[0] < v ? v : most[0];
-        bad[0] += x - x;
-    }
-    top = 0;
-    T sum = 0;
-    for (std::size_t l = 0; l < lanes; ++l) {
-        top = top < most[l] ? most[l] : top;
-        sum += bad[l];
-    }
-    finite = sum == 0;
-}
 
 // Columns per panel of the blocked QR, and per task of a panel's update of the columns
 // right of it: functions of the matrix's width alone (never of the thread count), so the
@@ -277,15 +248,9 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
     if (rows == 0 || cols == 0) return;
     if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     T* const end = a + rows * cols;
-    const std::size_t stripes = (rows + tile - 1) / tile;
-    std::vector<T> tops(stripes);
-    std::unique_ptr<bool[]> finite(new bool[stripes]);
-    for_stripes(rows, cols, nthreads, [&](std::size_t i0, std::size_t i1) {
-        scan(a + i0 * cols, (i1 - i0) * cols, tops[i0 / tile], finite[i0 / tile]);
-    });
-    if (!std::all_of(finite.get(), finite.get() + stripes, [](bool f) { return f; }))
-        throw std::invalid_argument("orthogonal: the matrix must be finite");
-    const T top = *std::max_element(tops.begin(), tops.end());
+    const Scanned<T> input = scan<true>(a, rows * cols, nthreads);
+    if (!input.finite) throw std::invalid_argument("orthogonal: the matrix must be finite");
+    const T top = input.largest;
     // Q is the same for any positive multiple of the matrix: entries far from 1 are brought
     // near it by a power of two (exact), so that the QR's norms neither overflow nor sink
     // into subnormals (a 2 x 2 of 1e308 gave [[inf, 0], [nan, 1]]). The Python layer's

@@ -27,6 +27,7 @@
 #include "weightinit/buffer.hpp"
 #include "weightinit/cancel.hpp"
 #include "weightinit/config.hpp"
+#include "weightinit/flat.hpp"
 #include "weightinit/parallel.hpp"
 #include "weightinit/vec8.hpp"
 #include "weightinit/vecmath.hpp"
@@ -820,20 +821,6 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
             body(blk, c0, std::min(m, c0 + cols));
         }
     });
-}
-
-// An element-wise pass over n values of one array (the update, the finiteness scans) in
-// chunks of 2^14 (128 KiB of doubles), on nthreads threads from four chunks on; body(c, j0,
-// j1) takes chunk c, values [j0, j1). Such chunks put the 200k values of a [784, 128, 10]
-// fit's X on 256 examples (31 us on one thread) and its 100k weights (~45 us) on two, and
-// the scan of X wakes the pool's sleeping threads before the step needs them (a wake costs
-// 40-70 us here): one-step fits 1.36 -> 1.29 ms (chunks of 2^18 left X on one thread).
-constexpr std::size_t flat_chunk = std::size_t(1) << 14;
-
-template <class Body>
-void for_chunks(std::size_t n, int nthreads, Body&& body) {
-    parallel_for(blocks_of(n, flat_chunk), n >= 4 * flat_chunk ? nthreads : 1,
-                 [&](std::size_t c) { body(c, c * flat_chunk, std::min(n, (c + 1) * flat_chunk)); });
 }
 
 }  // namespace
@@ -1741,22 +1728,7 @@ template double labels_off<double>(Loss, const double*, std::size_t, std::size_t
 
 template <class T>
 bool all_finite(const T* a, std::size_t n, int nthreads) {
-    // x - x is 0 for finite x and NaN otherwise, and NaN survives the sum; unlike a
-    // comparison, the loop has no early exit, so it vectorizes.
-    std::vector<unsigned char> finite(blocks_of(n, flat_chunk));
-    for_chunks(n, nthreads, [&](std::size_t c, std::size_t j0, std::size_t j1) {
-        const T* p = a + j0;
-        const std::size_t len = j1 - j0;
-        T acc[16] = {};
-        std::size_t i = 0;
-        for (; i + 16 <= len; i += 16)
-            for (std::size_t l = 0; l < 16; ++l) acc[l] += p[i + l] - p[i + l];
-        T s = 0;
-        for (; i < len; ++i) s += p[i] - p[i];
-        for (std::size_t l = 0; l < 16; ++l) s += acc[l];
-        finite[c] = s == T(0);
-    });
-    return std::all_of(finite.begin(), finite.end(), [](unsigned char f) { return f != 0; });
+    return scan<false>(a, n, nthreads).finite;
 }
 template bool all_finite<float>(const float*, std::size_t, int);
 template bool all_finite<double>(const double*, std::size_t, int);
