@@ -79,7 +79,7 @@ constexpr std::size_t tile = 32;
 
 template <class F>
 void for_stripes(std::size_t rows, std::size_t cols, int nthreads, F&& body) {
-    parallel_for((rows + tile - 1) / tile, rows * cols >= 4 * flat_chunk ? nthreads : 1,
+    parallel_for((rows + tile - 1) / tile, flat_threads(rows * cols, nthreads),
                  [&](std::size_t s) { body(s * tile, std::min(rows, (s + 1) * tile)); });
 }
 
@@ -267,30 +267,21 @@ void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthre
         // is W's rows x cols Q^T, and Q's column j is W's row j. In place unless cols
         // needs padding, then through a padded copy (a row of a is a column there).
         const std::size_t ld = padded_ld<T>(cols);
-        if (ld == cols) {
-            const std::vector<T> scale = qr_q(a, dim(cols), dim(rows), dim(cols), gain, nthreads, cancel);
+        const Buffer<T> padded(ld == cols ? 0 : ld * rows);  // written before it is read: not zeroed
+        T* const g = ld == cols ? a : padded.data();
+        if (g != a)
             for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
-                for (std::size_t j = j0; j < j1; ++j) {
-                    T* row = a + j * cols;
-                    const T s = scale[j];
-                    for (std::size_t i = 0; i < cols; ++i) row[i] *= s;
-                }
+                for (std::size_t j = j0; j < j1; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g + j * ld);
             });
-        } else {
-            const Buffer<T> g(ld * rows);  // written before it is read: not zeroed
-            for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
-                for (std::size_t j = j0; j < j1; ++j) std::copy(a + j * cols, a + (j + 1) * cols, g.data() + j * ld);
-            });
-            const std::vector<T> scale = qr_q(g.data(), dim(cols), dim(rows), dim(ld), gain, nthreads, cancel);
-            for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
-                for (std::size_t j = j0; j < j1; ++j) {
-                    const T* col = g.data() + j * ld;
-                    T* row = a + j * cols;
-                    const T s = scale[j];
-                    for (std::size_t i = 0; i < cols; ++i) row[i] = col[i] * s;
-                }
-            });
-        }
+        const std::vector<T> scale = qr_q(g, dim(cols), dim(rows), dim(ld), gain, nthreads, cancel);
+        for_stripes(rows, cols, nthreads, [&](std::size_t j0, std::size_t j1) {
+            for (std::size_t j = j0; j < j1; ++j) {
+                const T* col = g + j * ld;
+                T* row = a + j * cols;
+                const T s = scale[j];
+                for (std::size_t i = 0; i < cols; ++i) row[i] = col[i] * s;
+            }
+        });
     } else {
         // Tall or square: QR of G itself in a column-major copy, written back transposed.
         const std::size_t ld = padded_ld<T>(rows);

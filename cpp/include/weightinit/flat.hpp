@@ -20,10 +20,13 @@ constexpr std::size_t flat_chunk = std::size_t(1) << 14;
 
 inline std::size_t flat_chunks(std::size_t n) { return (n + flat_chunk - 1) / flat_chunk; }
 
+// The threads for a pass over n values: nthreads from four chunks on, else one.
+inline int flat_threads(std::size_t n, int nthreads) { return n >= 4 * flat_chunk ? nthreads : 1; }
+
 // body(c, j0, j1) for each chunk c, values [j0, j1) of [0, n).
 template <class Body>
 void for_chunks(std::size_t n, int nthreads, Body&& body) {
-    parallel_for(flat_chunks(n), n >= 4 * flat_chunk ? nthreads : 1,
+    parallel_for(flat_chunks(n), flat_threads(n, nthreads),
                  [&](std::size_t c) { body(c, c * flat_chunk, std::min(n, (c + 1) * flat_chunk)); });
 }
 
