@@ -1039,6 +1039,24 @@ def test_float32_normals_of_mean_zero_are_within_three_ulp():
     assert ulps(shifted, ref.normal((n,), key_of(21), 1.0, 0.37, np.float32)).max() <= 1
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_truncated_normal_tail_probability_below_the_smallest_normal_double_takes_it(mirror):
+    """Stream spec: both quantile arguments are at least 2^-1022. For [-inf, -36.99] the lower
+    tail's p = (u + 2^-54) Phi(-36.99) is subnormal for u below ~3.9e-9 (about 2^25 float64
+    cells), and each such element takes the quantile of 2^-1022 (-37.519 std). The core's log
+    reads subnormals too: without the floor these gave distinct values down to -37.53."""
+    cell = 2.0**-53
+    k = np.array([0, 1, 2**10, 2**20, 2**24, 2**27], dtype=np.float64)
+    u = k * cell if not mirror else (1.0 - cell) - k * cell  # the upper tail takes 1 - u
+    a, b = (-np.inf, -36.99) if not mirror else (36.99, np.inf)
+    got = core.random.truncated_normal_of_units(u, 0.0, 1.0, a, b, False)
+    floor = ref.ndtri_lower(np.array([2.0**-1022]))[0]
+    sign = -1.0 if mirror else 1.0
+    np.testing.assert_array_equal(got[:-1], np.full(5, got[0]))  # one value for every subnormal p
+    assert ulps(got[:1] * sign, np.array([floor])).max() <= 4
+    assert sign * got[-1] > floor + 0.01  # p = (2^27 cells) Phi(-36.99) ~ 9e-308: past the floor
+
+
 @pytest.mark.parametrize("a,b", [(6.0, 8.0), (-8.0, -6.0), (-7.5, -6.8)])
 def test_truncated_normal_far_tail_matches_the_reference(a, b):
     """Beyond 5.6 std r = sqrt(-log p) passes 5: AS 241's far rational, which the statistical

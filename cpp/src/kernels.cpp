@@ -112,7 +112,7 @@ constexpr auto set_positions = [] {
 // ~10% beyond AS 241's central region are then packed, computed as whole vectors
 // and written back.
 WI_INLINE double truncated_value(double z_lower_side, bool use_lower, const TruncatedNormalParams& p) {
-    const double v = p.mean + p.std * (use_lower ? z_lower_side : -z_lower_side);
+    const double v = p.mean + (use_lower ? p.std : -p.std) * z_lower_side;  // the bits of std * (+-z)
     return std::min(std::max(v, p.lo), p.hi);
 }
 
@@ -142,7 +142,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
         const double lower = lower_p(u[i], p);
         const double upper = p.q_beta + ((1.0 - u[i]) - p.half_cell) * p.q_span;  // 1 - lower, from the other tail
         const bool use_lower = lower <= 0.5;
-        const double ti = std::max(use_lower ? lower : upper, DBL_MIN);
+        const double ti = use_lower ? lower : upper;
         t[i] = ti;
         dst[i] = T(truncated_value(Q::central(std::min(ti, 0.5) - 0.5), use_lower, p));
     }
@@ -167,7 +167,7 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     for (std::size_t j = 0; j < k; ++j) {
         std::size_t i = idx[j];
         WI_NO_VECTORIZE(i);
-        tail[j] = t[i];
+        tail[j] = std::max(t[i], DBL_MIN);  // the spec's floor, here alone: min(t, 1/2) - 1/2 above is -1/2 for both
     }
     for (std::size_t j = k; j % V; ++j) tail[j] = 0.01;
     Q::lower_tail(tail, (k + V - 1) / V * V);
