@@ -141,17 +141,61 @@ def shape_and_region(draw):
 def test_uniform_bit_exact_vs_reference(sr, seed, dtype, low, width):
     shape, region = sr
     high = low + width
-    lo32, hi32 = float(np.float32(low)), float(np.float32(high))  # compared as doubles, as uniform does
-    if dtype == np.float32 and low < high and lo32 == hi32 and not low <= lo32 < high:
-        # Both bounds round to one float32 outside [low, high): no value to draw (older
-        # hypothesis versions reach such a range, [3e-191, 6e-191)).
+    try:
+        want = ref.uniform(shape, key_of(seed), low, high, dtype, region)
+    except ValueError:
+        # No float32 lies in [low, high) (older hypothesis versions reach such a range,
+        # [3e-191, 6e-191), whose bounds both round to 0).
         with pytest.raises(ValueError, match=r"no float32 value lies in \[low, high\)"):
             wi.random.uniform(shape, low=low, high=high, rng=seed, dtype=dtype, region=region)
         return
     got = wi.random.uniform(shape, low=low, high=high, rng=seed, dtype=dtype, region=region)
-    want = ref.uniform(shape, key_of(seed), low, high, dtype, region)
     assert got.dtype == want.dtype == dtype
-    assert np.array_equal(got, want)
+    np.testing.assert_array_equal(got.view(UINT[dtype]), want.view(UINT[dtype]))  # bits: -0 is not +0
+
+
+UINT = {np.float64: np.uint64, np.float32: np.uint32, np.float16: np.uint16}
+TINY = {np.float64: 5e-324, np.float32: 2.0**-149, np.float16: 2.0**-24}  # the smallest subnormals
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_uniform_keeps_minus_zero_below_a_high_of_the_smallest_subnormal(dtype):
+    """Only a value that rounds to high becomes the largest value below it (+0 here); a tiny
+    negative value that rounds to -0 lies below high and stays -0, in the core as in the oracle.
+    (The float32 and float64 kernels compared with +0 itself, and the oracle too, giving +0.)"""
+    low, high = -20 * TINY[dtype], TINY[dtype]
+    got = wi.random.uniform(4000, low=low, high=high, rng=5, dtype=dtype)
+    want = ref.uniform((4000,), key_of(5), low, high, dtype)
+    np.testing.assert_array_equal(got.view(UINT[dtype]), want.view(UINT[dtype]))
+    zeros = got[got == 0]
+    assert (got < high).all() and zeros.size > 0
+    if dtype != np.float64:  # -1e-322 + u 1.05e-322 is never -0: double sums that cancel give +0
+        assert np.signbit(zeros).any() and not np.signbit(zeros).all()
+
+
+@pytest.mark.parametrize("dtype,low,high,value", [
+    # [low, high) holds one value of the dtype, though the bounds round to two others
+    (np.float16, 0.1, 0.10004, 0.10003662109375),  # the float16s around: 0.09997559, 0.10003662, 0.10009766
+    (np.float32, 1 + 0.4 * 2.0**-23, 1 + 1.6 * 2.0**-23, 1 + 2.0**-23),  # round to 1 and 1 + 2^-22
+    (np.float16, 1.0, 1.0000001, 1.0),  # both round to 1, which lies in it
+])
+def test_uniform_interval_holding_one_value_of_the_dtype_gives_it_everywhere(dtype, low, high, value):
+    got = wi.random.uniform(1000, low=low, high=high, rng=2, dtype=dtype)
+    assert (got == value).all()
+    np.testing.assert_array_equal(got, ref.uniform((1000,), key_of(2), low, high, dtype))
+
+
+@pytest.mark.parametrize("dtype,low,high", [
+    # no value of the dtype in [low, high), though the bounds round to two (neighbouring) values
+    (np.float32, 1 + 0.4 * 2.0**-23, 1 + 0.6 * 2.0**-23),  # round to 1 (below low) and 1 + 2^-23 (= high's)
+    (np.float16, 2048.9, 2049.1),  # round to 2048 and 2050: float16 steps by 2 there
+    (np.float16, 0.1, 0.1000001),  # both round to 0.09998
+])
+def test_uniform_interval_holding_no_value_of_the_dtype_is_refused(dtype, low, high):
+    with pytest.raises(ValueError, match=f"no {np.dtype(dtype)} value lies in"):
+        wi.random.uniform(3, low=low, high=high, rng=2, dtype=dtype)
+    with pytest.raises(ValueError, match="no .* value lies in"):
+        ref.uniform((3,), key_of(2), low, high, dtype)
 
 
 @given(sr=shape_and_region(), seed=st.integers(0, 2**32), dtype=st.sampled_from(DTYPES),

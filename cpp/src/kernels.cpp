@@ -54,17 +54,19 @@ WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
     z1 = r * s;
 }
 
-// low + (high - low) u, rounded to T, and kept below high: top is the largest T below it.
+// low + (high - low) u, rounded to T, and kept below high: a value that rounds to high (or
+// to -0 for a high of +0) becomes top, the largest T below it. Compared with high itself, not
+// top, so that -0 stays -0 below a high of the smallest subnormal (top +0). low == high: low.
 template <class T>
 struct UniformMap {
     double low, span;
-    T top;
+    T high, top;
     explicit UniformMap(const UniformParams& p)
-        : low(p.low), span(p.high - p.low),
+        : low(p.low), span(p.high - p.low), high(T(p.high)),
           top(p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low)) {}
     WI_INLINE T operator()(double u) const {
         const T v = T(low + span * u);
-        return v < top ? v : top;
+        return v < high ? v : top;
     }
 };
 

@@ -174,7 +174,8 @@ def uniform(
     the largest value below it. For float32 and float16 the bounds are first rounded to
     that dtype; float16 values are the float32 values on those bounds, rounded (so on a
     coarse float16 grid the value at ``low`` has half, the one below ``high`` 1.5 times
-    the weight of the others).
+    the weight of the others). Where [low, high) holds a single value of the dtype, every
+    element is that value; where it holds none, a ValueError.
 
     >>> x = uniform((3, 4), low=-1, high=1, rng=42)
     >>> bool((x >= -1).all() and (x < 1).all())
@@ -194,8 +195,15 @@ def _fill_uniform(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...]
     """uniform's work once its arguments are checked and its array is made (_args.output)."""
     if arr.dtype != np.float64:
         r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
-        if lo < hi and r_lo == r_hi and not lo <= r_lo < hi:  # every value would be r_lo, outside [low, high)
-            raise ValueError(f"no {arr.dtype} value lies in [low, high) = [{lo}, {hi}): both round to {r_lo}")
+        if lo < hi:  # the values of the dtype in [low, high): none is an error, one is every value
+            t = arr.dtype.type
+            first = r_lo if r_lo >= lo else float(np.nextafter(t(r_lo), t(np.inf)))
+            last = r_hi if r_hi < hi else float(np.nextafter(t(r_hi), t(-np.inf)))
+            if first > last:
+                raise ValueError(f"no {arr.dtype} value lies in [low, high) = [{lo}, {hi}): they round to "
+                                 f"{r_lo} and {r_hi}")
+            if first == last:
+                r_lo = r_hi = first
         lo, hi = r_lo, r_hi
     core.random.fill_uniform(arr, _key(rng), full, start, lo, hi, get_num_threads())
     return arr

@@ -73,11 +73,25 @@ def uniform(shape, key, low=0.0, high=1.0, dtype=np.float64, region=None) -> np.
     the bounds to themselves; float16 values are the float32 values on those bounds, rounded."""
     dtype = np.dtype(dtype)
     if dtype != np.float64:
-        low, high = float(dtype.type(low)), float(dtype.type(high))
+        low, high = dtype_bounds(low, high, dtype)
     u = unit_uniform(key, flat_indices(shape, region), _sampled(dtype))
     v = (low + (high - low) * u).astype(_sampled(dtype)).astype(dtype)
     top = np.nextafter(dtype.type(high), dtype.type(-np.inf)) if high > low else dtype.type(low)
-    return np.where(v < top, v, top)  # v, or top where v >= top (-0 and +0 included)
+    return np.where(v < dtype.type(high), v, top)  # top where v rounds to high (-0 to a high of +0)
+
+
+def dtype_bounds(low: float, high: float, dtype) -> Tuple[float, float]:
+    """low and high rounded to dtype (float32, float16); where [low, high) holds one value of
+    dtype, that value for both; where it holds none, a ValueError."""
+    t = np.dtype(dtype).type
+    r_lo, r_hi = float(t(low)), float(t(high))  # compared as doubles below
+    if not low < high:
+        return r_lo, r_hi
+    first = r_lo if r_lo >= low else float(np.nextafter(t(r_lo), t(np.inf)))  # the least value >= low
+    last = r_hi if r_hi < high else float(np.nextafter(t(r_hi), t(-np.inf)))  # the greatest value < high
+    if first > last:
+        raise ValueError(f"no {np.dtype(dtype)} value lies in [low, high) = [{low}, {high})")
+    return (first, first) if first == last else (r_lo, r_hi)
 
 
 def sincos_2pi(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
