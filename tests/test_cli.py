@@ -5,6 +5,7 @@ import importlib
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 import warnings
@@ -519,12 +520,14 @@ def test_an_interrupted_all_leaves_no_empty_directory(monkeypatch, tmp_path, cap
 def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, capsys):
     out = tmp_path / "all"
     scale = ["--iterations", "30", "--seeds", "2"]
-    assert main(["all", *scale, "--out", str(out), "--quiet"]) == 0
+    assert main(["all", *scale, "--out", str(out), "--quiet", "--threads", "1"]) == 0
     printed = capsys.readouterr().out
     tables, sections = [], []
     for command in ("compare", "ranges", "depth"):
         alone = tmp_path / "alone" / command
-        argv = [command, *(scale if command == "compare" else []), f"--out={alone}", "--quiet"]
+        argv = [command, *(scale if command == "compare" else []), f"--out={alone}", "--quiet", "--threads", "1"]
+        # The command line that heads the section is the one run here (helper-137: --threads was left out).
+        assert "weightinit " + shlex.join(argv).replace(str(alone), str(out / command)) in printed
         assert main(argv) == 0
         tables += [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
         # The same files with the same contents, but for the command line that heads the report.
@@ -924,6 +927,8 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert len(visible) == len(schemes) + 1
     overlay = visible[-1]
     assert overlay.get_xscale() == "log"
+    # It starts after step 0, which the schemes' own panels (and their "up to") include.
+    assert overlay.get_xlabel() == "run iterations (log scale, from 1)"
     lines = overlay.get_lines()
     medians = [np.nanmedian(result.costs[i][:, result.steps > 0], axis=0) for i in range(len(schemes))]
     labels = [s if (m <= 2).all() else s + f" (off the axis: up to {m.max():.3g})" if (m <= 2).any()
@@ -940,6 +945,11 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert many.axes[12].get_legend() is None and not many.legends
     assert many.axes[13].get_visible() and len(many.axes[13].get_legend().get_texts()) == 12
     assert not many.axes[13].axison and not many.axes[14].get_visible()
+    # One seed (as --article-draws runs) is one run a scheme, with no median over seeds.
+    assert fig.get_suptitle().startswith("cost of 3 seeds per scheme")
+    assert fig.axes[3].get_title() == "median over seeds, every scheme"
+    assert many.get_suptitle().startswith("cost of one run per scheme")
+    assert many.axes[12].get_title() == "every scheme"
     steps = result.steps
     for i, line in enumerate(lines):
         x, y = line.get_data()

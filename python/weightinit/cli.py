@@ -144,9 +144,10 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
                 "the shape, randn*K, constant(V), uniform(A,B)")
 
 
-def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], schemes_help: str = SCHEMES_HELP) -> None:
+def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], writes: str,
+            schemes_help: str = SCHEMES_HELP) -> None:
     p.add_argument("--schemes", type=_schemes, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
-    _outputs(p, os.path.join("weightinit-out", command), "output directory for the PNGs, data and report.md")
+    _outputs(p, os.path.join("weightinit-out", command), f"output directory for {writes} and report.md")
 
 
 def _outputs(p: argparse.ArgumentParser, out: str, out_help: str) -> None:
@@ -189,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
                         "article's six unless --schemes lists others of them (zeros, constant(V), randn*K), "
                         "and --seeds does not apply")
     p.set_defaults(command_parser=p)
-    _common(p, "compare", experiments.COMPARE_SCHEMES)
+    _common(p, "compare", experiments.COMPARE_SCHEMES, "costs.png, boundaries.png, results.npz")
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
                        description="Summary statistics (min, max, mean, std) of COUNT weights drawn for layers with "
@@ -204,8 +205,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="outputs for the fan_avg rules' curve, as the article")
     p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
     p.set_defaults(command_parser=p)
-    _common(p, "ranges", experiments.RANGE_SCHEMES,
-            "comma-separated init schemes with a scale from the fans: "
+    _common(p, "ranges", experiments.RANGE_SCHEMES, "ranges.png",
+            schemes_help="comma-separated init schemes with a scale from the fans: "
             + registry.SCALED + ", or their other names in weightinit.available()")
 
     p = sub.add_parser("depth", formatter_class=formatter, help="activation and gradient std per layer of a deep network, per scheme",
@@ -219,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden activations, one profile each: " + ", ".join(HIDDEN_ACTIVATIONS))
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     p.set_defaults(command_parser=p)
-    _common(p, "depth", experiments.DEPTH_SCHEMES)
+    _common(p, "depth", experiments.DEPTH_SCHEMES, "depth.png, depth.csv")
 
     p = sub.add_parser("all", formatter_class=formatter, help="both articles' experiments in one run: compare, ranges "
                                                                 "and depth, and one report",
@@ -590,6 +591,7 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
         scale = ["--iterations", str(args.iterations), "--seeds", str(args.seeds)] if command == "compare" else []
         # --out=DIR in one word: a DIR that starts with "-" is not an option
         sub_argv = [command, *scale, f"--out={os.path.join(args.out, command)}"] + (["--quiet"] if args.quiet else [])
+        sub_argv += [] if args.threads is None else ["--threads", str(args.threads)]  # as the heading's line says
         sub = parser.parse_args(sub_argv)
         sub.made_dirs = args.made_dirs  # what a failure takes away again (main)
         sub.within = args.command_parser  # named in progress and advice

@@ -122,7 +122,8 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     for ax in spare:
         ax.set_visible(False)
     _median_costs(axes[len(result.inits)], result, spare[0] if len(spare) else None)
-    fig.suptitle(f"cost of {counted(len(result.seeds), 'seed')} per scheme, network {list(result.layer_sizes)}, "
+    runs = counted(len(result.seeds), "seed") if len(result.seeds) > 1 else "one run"
+    fig.suptitle(f"cost of {runs} per scheme, network {list(result.layer_sizes)}, "
                  f"learning rate {result.learning_rate:g}", fontsize=10)
     fig.savefig(path, dpi=dpi)
     return fig
@@ -163,8 +164,11 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
-    ax.set_title("median over seeds, every scheme", fontsize=10)
-    ax.set_xlabel("run iterations (log scale)", fontsize=8)
+    ax.set_title("median over seeds, every scheme" if len(result.seeds) > 1 else "every scheme", fontsize=10)
+    # From the first step after 0: the schemes' own panels also draw the cost at 0, which
+    # can be higher than any here ("up to 122" there, 117 here for one run of randn*100).
+    first = f", from {int(steps[later][0]):,}" if later.any() else ""
+    ax.set_xlabel(f"run iterations (log scale{first})", fontsize=8)
     ax.set_ylabel("cost", fontsize=8)
     ax.tick_params(labelsize=7)
     # Not inside the panel: there, eleven names covered the curves.
