@@ -950,6 +950,7 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert fig.axes[3].get_title() == "median over seeds, every scheme"
     assert many.get_suptitle().startswith("cost of one run per scheme")
     assert many.axes[12].get_title() == "every scheme"
+    assert many.axes[13].get_legend().get_title().get_text() == "last panel"
     steps = result.steps
     for i, line in enumerate(lines):
         x, y = line.get_data()

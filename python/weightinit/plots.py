@@ -178,7 +178,7 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
         spare.set_visible(True)
         spare.axis("off")
         spare.legend(*ax.get_legend_handles_labels(), loc="center left", fontsize=7, frameon=False,
-                     title="median panel", title_fontsize=8)
+                     title="median panel" if len(result.seeds) > 1 else "last panel", title_fontsize=8)
     else:  # the panel ends the grid: beside the figure's last row
         ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
 
