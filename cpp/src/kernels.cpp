@@ -55,18 +55,20 @@ WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
 }
 
 // low + (high - low) u, rounded to T, and kept below high: a value that rounds to high (or
-// to -0 for a high of +0) becomes top, the largest T below it. Compared with high itself, not
-// top, so that -0 stays -0 below a high of the smallest subnormal (top +0). low == high: low.
+// to -0 for a high of +0) becomes top, the largest T below it. No T lies between top and
+// high, so that is the minimum of the two, taken as top < v ? top : v (one minps/minpd):
+// equal zeros give v, so a -0 below a high of the smallest subnormal (top +0) stays -0.
+// low == high: span -0, so that low + span u is low, -0 included, and top is low.
 template <class T>
 struct UniformMap {
     double low, span;
-    T high, top;
+    T top;
     explicit UniformMap(const UniformParams& p)
-        : low(p.low), span(p.high - p.low), high(T(p.high)),
+        : low(p.low), span(p.high > p.low ? p.high - p.low : -0.0),
           top(p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low)) {}
     WI_INLINE T operator()(double u) const {
         const T v = T(low + span * u);
-        return v < high ? v : top;
+        return top < v ? top : v;
     }
 };
 
