@@ -951,6 +951,12 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert many.get_suptitle().startswith("cost of one run per scheme")
     assert many.axes[12].get_title() == "every scheme"
     assert many.axes[13].get_legend().get_title().get_text() == "last panel"
+    # One scheme: its legend in a third cell, not beside a two-panel figure under the labels.
+    one = plots.cost_curves(experiments.compare("flower", 4, "tanh", 30, 1.2, 2, ["randn*100"])[0],
+                            str(tmp_path / "one.png"))
+    assert len(one.axes) == 3 and not one.legends and not one.axes[2].axison
+    assert [t.get_text() for t in one.axes[2].get_legend().get_texts()] == [
+        line.get_label() for line in one.axes[1].get_lines()]
     steps = result.steps
     for i, line in enumerate(lines):
         x, y = line.get_data()

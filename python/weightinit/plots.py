@@ -89,7 +89,9 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     the schemes part is the first hundred steps). Returns the matplotlib Figure."""
     if result.costs.shape[2] == 0:
         raise ValueError(f"result recorded no cost (iterations={result.iterations}): nothing to draw")
-    rows, cols = _grid(len(result.inits) + 1)
+    # One or two schemes: a cell of its own for the median panel's legend, which beside so
+    # narrow a figure fell under the panels' labels (helper-137).
+    rows, cols = _grid(len(result.inits) + (2 if len(result.inits) <= 2 else 1))
     fig, axes = _figure(rows, cols, 3.2, 2.4)
     steps = result.steps
     # Fainter as they grow in number: at 0.6 each, 300 seeds' curves drew a solid block. At
