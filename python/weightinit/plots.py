@@ -166,7 +166,8 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
-    ax.set_title("median over seeds, every scheme" if len(result.seeds) > 1 else "every scheme", fontsize=10)
+    several = len(result.seeds) > 1  # one run a scheme (--article-draws) has no median over seeds
+    ax.set_title("median over seeds, every scheme" if several else "every scheme", fontsize=10)
     # From the first step after 0: the schemes' own panels also draw the cost at 0, which
     # can be higher than any here ("up to 122" there, 117 here for one run of randn*100).
     first = f", from {int(steps[later][0]):,}" if later.any() else ""
@@ -180,7 +181,7 @@ def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None
         spare.set_visible(True)
         spare.axis("off")
         spare.legend(*ax.get_legend_handles_labels(), loc="center left", fontsize=7, frameon=False,
-                     title="median panel" if len(result.seeds) > 1 else "last panel", title_fontsize=8)
+                     title="median panel" if several else "last panel", title_fontsize=8)
     else:  # the panel ends the grid: beside the figure's last row
         ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside right lower", fontsize=7, frameon=False)
 
