@@ -31,7 +31,7 @@ try:
             "pip install scipy-openblas32 (pip install . installs it as a dependency)."
         ) from exc
     try:
-        from weightinit import _core as core
+        import weightinit._core as core
     except ImportError as exc:  # pragma: no cover - exercised only on broken installs
         raise ImportError(
             "weightinit's compiled core (weightinit._core) is missing or failed to load: "

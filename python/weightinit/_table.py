@@ -44,9 +44,13 @@ def respell(text: str, spellings: Dict[str, str]) -> str:
             out.append(lines[k])
             k += 1
             continue
-        rows, end = [], k + 2
-        while end < len(lines) and len(_cells(lines[end]) or ()) == len(head):
-            rows.append(_cells(lines[end]))
+        rows: List[List[str]] = []
+        end = k + 2
+        while end < len(lines):
+            row = _cells(lines[end])
+            if row is None or len(row) != len(head):
+                break
+            rows.append(row)
             end += 1
         out.append(markdown(head, rows, [r.endswith(":") for r in rule[1:-1].split("|")]))
         k = end

@@ -55,7 +55,7 @@ class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         if action.default is None or action.default is False:
             return action.help or ""
-        return super()._get_help_string(action)
+        return super()._get_help_string(action) or ""
 
 
 def _int_at_least(low: int, high: int = 2**31 - 1) -> Callable[[str], int]:
@@ -523,7 +523,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     seconds = 6 * args.depth * args.width ** 2 * args.examples / 5e10
     bar = _Progress(len(args.schemes) * len(args.activations), "profiling", args.quiet, unit="profile",
                     delay=0.0 if seconds > 0.5 else 1.0, prog=(args.within or args.command_parser).prog)
-    profiles = {}
+    profiles: Dict[str, Any] = {}
     done = 0
     bar(done)  # reported as done, not stepped: without a bar, a long run says how long (--width 4096)
     try:

@@ -19,7 +19,7 @@ import functools
 import math
 import re
 import zlib
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -131,7 +131,7 @@ def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.nda
     if name not in _CLASSES:
         raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
     k = _CLASSES[name]
-    size = {}
+    size: Dict[str, Any] = {}  # the data set's own size unless given
     if examples is not None:
         n = _args.count(examples, "examples", 1)
         if n % k:
@@ -173,7 +173,8 @@ def compare(
     if article_draws:
         if seeds != 1:
             raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
-        schemes, seeds = ARTICLE_SCHEMES if schemes is None else schemes, [ARTICLE_SEED]
+        schemes = ARTICLE_SCHEMES if schemes is None else schemes
+    runs: Union[int, List[int]] = [ARTICLE_SEED] if article_draws else seeds
     schemes = COMPARE_SCHEMES if schemes is None else schemes
     pairs = [scheme(s) for s in schemes]  # bad names before the data are drawn
     X, Y = dataset(data, 1, examples)
@@ -184,7 +185,7 @@ def compare(
     out = "softmax" if Y.shape[0] > 1 else "sigmoid"
     if record_every is None:
         record_every = max(1, iterations // 1000)
-    result = sweep(X, Y, sizes, pairs, seeds, iterations, learning_rate,
+    result = sweep(X, Y, sizes, pairs, runs, iterations, learning_rate,
                    activations=[activation, out], record_every=record_every, X_test=X_test, Y_test=Y_test,
                    progress=progress)
     return result, (X, Y, X_test, Y_test)

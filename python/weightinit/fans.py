@@ -69,6 +69,8 @@ def fan_axes(dims: Tuple[int, ...], in_axis: Axes, out_axis: Axes,
     non-negative indices: torch's (1,) and (0,) when neither in_axis nor out_axis is given."""
     if (in_axis is None) != (out_axis is None):
         raise TypeError("in_axis and out_axis must be given together (or neither, for torch's layout)")
+    ins: Tuple[int, ...]
+    outs: Tuple[int, ...]
     if in_axis is None:
         ins, outs = (1,), (0,)
     else:
@@ -115,7 +117,7 @@ def axis_index(axis: Any, ndim: int, name: str, what: str = "an int") -> int:
     return a % ndim
 
 
-def fan_for_mode(fan_in: float, fan_out: float, mode: str, modes: Sequence[str] = FAN_MODES) -> float:
+def fan_for_mode(fan_in: Any, fan_out: Any, mode: str, modes: Sequence[str] = FAN_MODES) -> Any:
     """The fan a variance-scaling rule divides by: fan_in, fan_out, their mean (``fan_avg``) or
     their geometric mean (``fan_geo_avg``, jax's).
 

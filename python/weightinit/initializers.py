@@ -470,7 +470,7 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
         rows = np.arange(start[0], start[0] + arr.shape[0], dtype=np.int64)
         d = rows % per_group
         keep = (d < full[1]) & (d >= start[1]) & (d < start[1] + arr.shape[1])
-        arr[(rows[keep] - start[0], d[keep] - start[1], *centre)] = 1
+        arr[(rows[keep] - start[0], d[keep] - start[1]) + tuple(centre)] = 1
     return arr
 
 

@@ -731,6 +731,7 @@ class MLP:
             raise ValueError(f"on_nonfinite must be 'raise' or 'continue', got {on_nonfinite!r}")
         # rng checked here, undrawn; its key is drawn after every check of this method.
         source = self._rng if rng is None else _random._key_source(rng)
+        callback: Optional[Callable[[int, float], Any]]
         if callable(progress):
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Dict, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -17,6 +17,11 @@ from weightinit._table import counted
 from weightinit.experiments import article_name, range_half_width
 from weightinit.registry import normalized_name
 from weightinit.sweep import SweepResult
+
+if TYPE_CHECKING:  # matplotlib is imported where it draws
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
 
 __all__ = ["cost_curves", "decision_boundaries", "depth_profiles", "range_curves"]
 
@@ -31,7 +36,7 @@ def require() -> None:
     import matplotlib  # noqa: F401
 
 
-def _figure(rows: int, cols: int, width: float, height: float) -> Tuple[object, np.ndarray]:
+def _figure(rows: int, cols: int, width: float, height: float) -> Tuple[Figure, np.ndarray]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -46,16 +51,16 @@ def _grid(n: int) -> Tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def _style(i: int) -> Dict[str, object]:
+def _style(i: int) -> Dict[str, Any]:
     """The i-th line of a panel that tells schemes apart: ten colours, then again dashed, dotted
     and dash-dotted (tab20's pale twins read as one)."""
-    import matplotlib
+    from matplotlib.colors import TABLEAU_COLORS
 
-    colours = matplotlib.colormaps["tab10"].colors
+    colours = list(TABLEAU_COLORS)  # tab10's, by name: "tab:blue", "tab:orange", ...
     return {"color": colours[i % len(colours)], "linestyle": ["-", "--", ":", "-."][i // len(colours) % 4]}
 
 
-def _whole_numbers(axis: object, n: int) -> None:
+def _whole_numbers(axis: Axis, n: int) -> None:
     """Ticks for an axis of the whole numbers 1..n: each one while they are few (one point got
     0.95, 0.96, ..., 1.05), else as :func:`_iteration_ticks` (``ranges --max-inputs 100000``'s
     labels ran together as iterations' had)."""
@@ -67,7 +72,7 @@ def _whole_numbers(axis: object, n: int) -> None:
         _iteration_ticks(axis, n)
 
 
-def _iteration_ticks(axis: object, iterations: int) -> None:
+def _iteration_ticks(axis: Axis, iterations: int) -> None:
     """At most five ticks, and from 10 000 on in thousands (2.5k, 100k, 1M): six labels of
     five or six digits ran together on a panel ("75000100000" at 100 000 iterations)."""
     from matplotlib.ticker import EngFormatter, MaxNLocator
@@ -77,12 +82,12 @@ def _iteration_ticks(axis: object, iterations: int) -> None:
         axis.set_major_formatter(EngFormatter(sep=""))
 
 
-def _points(n: int) -> Dict[str, object]:
+def _points(n: int) -> Dict[str, Any]:
     """Markers for a curve of fewer than two points, which a line alone does not draw."""
     return {"marker": "o", "markersize": 3} if n < 2 else {}
 
 
-def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
+def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> Figure:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
     A last panel overlays each scheme's median over seeds, iterations on a log axis (where
@@ -131,7 +136,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> object:
     return fig
 
 
-def _seed_curves(ax: object, steps: np.ndarray, costs: np.ndarray, alpha: float) -> None:
+def _seed_curves(ax: Axes, steps: np.ndarray, costs: np.ndarray, alpha: float) -> None:
     """Every seed's costs (rows of ``costs``) against ``steps``, one artist for them all: a
     line each took ~0.65 ms and 20-50 KB (2000 seeds of 11 schemes: 14 s and 1.1 GB). A run
     that diverged stops where its NaN records start. One record each: points."""
@@ -142,10 +147,10 @@ def _seed_curves(ax: object, steps: np.ndarray, costs: np.ndarray, alpha: float)
                 **_points(1))
         return
     curves = np.stack([np.broadcast_to(steps, costs.shape), costs], axis=-1)  # (seeds, records, x/y)
-    ax.add_collection(LineCollection(curves, colors="tab:blue", linewidths=0.8, alpha=alpha), autolim=False)
+    ax.add_collection(LineCollection(list(curves), colors="tab:blue", linewidths=0.8, alpha=alpha), autolim=False)
 
 
-def _median_costs(ax: object, result: SweepResult, spare: object = None) -> None:
+def _median_costs(ax: Axes, result: SweepResult, spare: Optional[Axes] = None) -> None:
     """Each scheme's median cost over its seeds (of the finite records) against the iteration,
     log scale (step 0 left out), one colour and line style each, on the article's cost axis;
     its legend in the ``spare`` panel that follows it, else beside the figure."""
@@ -193,7 +198,7 @@ MAX_EXAMPLES = 2000
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
-                        points: int = 150, dpi: int = DPI, max_examples: int = MAX_EXAMPLES) -> object:
+                        points: int = 150, dpi: int = DPI, max_examples: int = MAX_EXAMPLES) -> Figure:
     """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
     over the plane around X (a grid of ``points`` x ``points``), with the examples on top (as
     the article's plot_decision_boundary): at most ``max_examples`` of them, evenly spaced.
@@ -255,7 +260,7 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     return fig
 
 
-def _class_legend(fig: object, classes: int) -> None:
+def _class_legend(fig: Figure, classes: int) -> None:
     """Which point colour is which class (the regions are the same hues, paler), below the panels."""
     import matplotlib
     from matplotlib.lines import Line2D
@@ -269,7 +274,7 @@ def _class_legend(fig: object, classes: int) -> None:
 
 
 def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, outputs: int,
-                 dpi: int = DPI) -> object:
+                 dpi: int = DPI) -> Figure:
     """One panel per scheme (:func:`weightinit.experiments.range_curves`): the bound of a
     uniform or truncated rule, or +-4 std of a normal one, against the number of inputs (the
     second article's plots). Returns the matplotlib Figure."""
@@ -297,7 +302,7 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
 
 
 def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]], path: str,
-                   dpi: int = DPI) -> object:
+                   dpi: int = DPI) -> Figure:
     """Rows: activations; columns: activation std and weight-gradient std per layer, one line
     per scheme, log scale (values of 0 and overflowed ones are left out, and named under the
     panel's title). Returns the matplotlib Figure."""
@@ -351,7 +356,7 @@ def depth_profiles(profiles: Dict[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]
 
 def _spans(layers: np.ndarray) -> str:
     """Sorted layer numbers as runs: [2, 3, 4, 7] -> "layers 2-4, 7"; [1] -> "layer 1"."""
-    runs = []
+    runs: List[List[int]] = []
     for k in layers.tolist():
         if runs and k == runs[-1][1] + 1:
             runs[-1][1] = k

@@ -22,7 +22,7 @@ import inspect
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -100,7 +100,7 @@ def _network(parameters: Params, X: Any) -> Tuple[Any, list, np.ndarray]:
     pass, as through the prototype's NumPy.
     """
     if type(parameters) is dict and _as_read(X):  # the common case at once: each array as the engine reads it
-        params = [parameters.get(k) for k in _PARAMETER_KEYS]
+        params: List[Any] = [parameters.get(k) for k in _PARAMETER_KEYS]
         W1, b1, W2, b2 = params
         if (_as_read(W1) and _as_read(b1) and _as_read(W2) and _as_read(b2) and W1.size and W2.size and X.shape[1]
                 and X.shape[0] == W1.shape[1] and b1.shape == (W1.shape[0], 1) and W2.shape[1] == W1.shape[0]
@@ -364,5 +364,5 @@ def plot_cost(cost_list: Any) -> None:
     plt.plot(it, cost, color="blue", linewidth=2)
     plt.xlabel("run iterations")
     plt.ylabel("cost")
-    plt.ylim([0.0, 2.0])
-    plt.xlim([0, max(10000, float(it.max()))])
+    plt.ylim((0.0, 2.0))
+    plt.xlim((0, max(10000, float(it.max()))))

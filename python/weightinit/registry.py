@@ -66,7 +66,7 @@ def _keras_distribution(distribution: Any) -> Any:
 
 
 # keras' kernels are (*k, in, out): its fan-based classes read the fans there.
-_KERAS_LAYOUT = {"in_axis": -2, "out_axis": -1}
+_KERAS_LAYOUT: Dict[str, Any] = {"in_axis": -2, "out_axis": -1}
 
 
 def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str = "fan_in",

@@ -27,7 +27,7 @@ import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import IO, Any, Callable, List, NoReturn, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -223,11 +223,12 @@ class SweepResult:
             archive = np.load(file, allow_pickle=False)
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
+        if not isinstance(archive, np.lib.npyio.NpzFile) or archive.zip is None:
             refuse("it holds a single array")
+        zipped = archive.zip
         with archive:
             members = {}
-            for info in archive.zip.infolist():
+            for info in zipped.infolist():
                 if not info.filename.endswith(".npy"):
                     refuse(f"it holds {info.filename!r}, which is no array")
                 if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
@@ -241,7 +242,7 @@ class SweepResult:
                     refuse(f"it lacks {key}")
                 readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
                 try:
-                    with archive.zip.open(members[key]) as f:
+                    with zipped.open(members[key]) as f:
                         version = np.lib.format.read_magic(f)
                         header = readers[version](f) if version in readers else None
                 except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
@@ -258,7 +259,7 @@ class SweepResult:
                     refuse(f"{key}'s header claims {_args.size_text(math.prod(shape) * dtype.itemsize)}, more than "
                            f"the {members[key].file_size} bytes it holds")
                 try:
-                    with archive.zip.open(members[key]) as f:
+                    with zipped.open(members[key]) as f:
                         return np.lib.format.read_array(f, allow_pickle=False)
                 except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
                     refuse(f"{key} cannot be read ({exc})")
@@ -285,7 +286,7 @@ class SweepResult:
             expected = set(_SAVED_ARRAYS) | {f"{p}{k + 1}" for k in range(L) for p in "Wb"} | {"meta"}
             if set(members) != expected:
                 refuse(f"its arrays are {', '.join(sorted(members))}; expected {', '.join(sorted(expected))}")
-            results = {key: read(key, runs + (records,) if key == "costs" else runs,
+            results: Dict[str, Any] = {key: read(key, runs + (records,) if key == "costs" else runs,
                                  (np.dtype(bool if key == "diverged" else np.float64),)) for key in _SAVED_ARRAYS}
             floats: Tuple[Any, ...] = (np.dtype(np.float32), np.dtype(np.float64))
             params = []
@@ -393,7 +394,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
 
 def _columns(A: Any) -> int:
     """The examples of a data set as given (checked later), for the memory estimate; 0 for None."""
-    shape = np.shape(A) if A is not None else ()
+    shape: Tuple[int, ...] = np.shape(A) if A is not None else ()
     return int(shape[-1]) if len(shape) == 2 else 0
 
 
@@ -406,7 +407,7 @@ def sweep(
     X: Any,
     Y: Any,
     layer_sizes: Sequence[int],
-    inits: Sequence[InitSpec],
+    inits: Union[Iterable[InitSpec], Mapping[str, Union[str, Callable[..., np.ndarray]]]],
     seeds: Union[int, Sequence[int]],
     iterations: int = 10000,
     learning_rate: float = 1.2,
@@ -481,17 +482,18 @@ def sweep(
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
     _ordered(inits, "inits")
     labels = list(inits) if isinstance(inits, Mapping) else None  # {label: init}, as a list its labels
-    if labels is not None:
-        inits = list(inits.items())
-    elif not isinstance(inits, (str, tuple)) and not callable(inits) and isinstance(inits, Iterable):
-        inits = list(inits)  # a generator, say
-    if not isinstance(inits, list) or len(inits) < 1:
+    given: Any = inits
+    if isinstance(given, Mapping):
+        given = list(given.items())
+    elif not isinstance(given, (str, tuple)) and not callable(given) and isinstance(given, Iterable):
+        given = list(given)  # a generator, say
+    if not isinstance(given, list) or len(given) < 1:
         tuple_hint = " (a tuple is not taken: it reads as one (label, init) pair)" if isinstance(inits, tuple) else ""
         raise TypeError("inits must be a non-empty list of names, callables or (label, callable) pairs, "
                         f"or a dict of labels to names or callables{tuple_hint}")
     # How errors name an entry: by its label in a dict, else by its place.
-    wheres = [f"inits[{x!r}]" for x in labels] if labels is not None else [f"inits[{k}]" for k in range(len(inits))]
-    pairs = [_split_init(init, where) for init, where in zip(inits, wheres)]
+    wheres = [f"inits[{x!r}]" for x in labels] if labels is not None else [f"inits[{k}]" for k in range(len(given))]
+    pairs = [_split_init(init, where) for init, where in zip(given, wheres)]
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.learning_rate(learning_rate, _args.float_dtype(dtype))
     record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
