@@ -220,3 +220,19 @@ def test_no_thread_keeps_spinning_after_a_call_returns():
     used = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in proc.stdout.splitlines()}
     assert len(used) == 5
     assert all(ms < 30 for ms in used.values()), used  # ms of CPU in 200 ms of sleep
+
+
+def test_the_typed_usage_runs_and_names_every_public_function():
+    """tests/typed_usage.py is what mypy checks the annotations against (.ci/run): its calls
+    must be ones the API takes at run time, and it must call every public function."""
+    import pathlib
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    try:
+        import typed_usage
+    finally:
+        sys.path.pop(0)
+    typed_usage.run_all()
+    source = pathlib.Path(typed_usage.__file__).read_text()
+    functions = [n for n in wi.__all__ if not isinstance(getattr(wi, n), types.ModuleType)]
+    assert [n for n in functions if f"wi.{n}" not in source] == []
