@@ -5,8 +5,9 @@
 Hashes (sha256, 16 hex digits) of fills, regions, initializers, the article's fit (a team of
 threads), wide and mini-batch fits (the GEMM paths) and a sweep, at each thread count; exits 1
 if any differs from the first count's. The first count's hashes are printed, so two machines'
-runs can be compared too (fills promise the same bits on every CPU; the MLP only on one CPU,
-for one build: a build for other flags, such as -march=x86-64-v4 alone, gives other MLP bits).
+runs can be compared too (fills promise the same bits on every CPU and C library; orthogonal's
+QR and the MLP only on one CPU, for one build: a build for other flags, such as
+-march=x86-64-v4 alone, gives other MLP bits).
 The tests check thread counts 1, 2, 3 and 7 on small inputs; this runs the sizes where every
 thread of a large machine gets work.
 """

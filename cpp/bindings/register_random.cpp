@@ -66,6 +66,18 @@ void zero_smallest(py::array a, py::handle order_obj, std::size_t k, int nthread
     wi::zero_smallest(data, itemsize, data_of<double>(order), rows, cols, k, nthreads);
 }
 
+// A core function of an array of doubles (for the tests), on a new array of x's shape.
+template <void (*f)(const double*, std::size_t, double*)>
+py::array_t<double> of_array(py::array_t<double, py::array::c_style | py::array::forcecast> x) {
+    py::array_t<double> out(x.request().shape);
+    const double* src = x.data();
+    double* dst = out.mutable_data();
+    const auto n = static_cast<std::size_t>(x.size());
+    ReleaseGil release;
+    f(src, n, dst);
+    return out;
+}
+
 // float32 and float16 outputs take the float32 stream (its quantile, float32 bounds).
 bool single_stream(const py::array& out) { return out.itemsize() <= 4; }
 
@@ -141,16 +153,7 @@ void register_random(py::module_& parent) {
             return run(py::array_t<double>(u.request().shape));
         },
         py::arg("u"), py::arg("mean"), py::arg("std"), py::arg("a"), py::arg("b"), py::arg("float32"));
-    m.def(
-        "ndtri",
-        [](py::array_t<double, py::array::c_style | py::array::forcecast> p) {
-            py::array_t<double> out(p.request().shape);
-            const double* src = p.data();
-            double* dst = out.mutable_data();
-            const auto n = static_cast<std::size_t>(p.size());
-            ReleaseGil release;
-            wi::ndtri(src, n, dst);
-            return out;
-        },
-        py::arg("p"));
+    m.def("ndtri", of_array<wi::ndtri>, py::arg("p"));
+    m.def("erfc", of_array<wi::erfc>, py::arg("x"));
+    m.def("expm1", of_array<wi::expm1>, py::arg("x"));
 }

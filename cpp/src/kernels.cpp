@@ -13,6 +13,7 @@
 #include <string>
 
 #include "weightinit/distributions.hpp"
+#include "weightinit/special.hpp"
 #include "weightinit/vecmath.hpp"
 
 namespace weightinit {
@@ -344,6 +345,14 @@ void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNo
     truncated_of_units(u, m, p, dst);
 }
 
+void erfc(const double* x, std::size_t n, double* out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = special::erfc(x[i]);
+}
+
+void expm1(const double* x, std::size_t n, double* out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = special::expm1(x[i]);
+}
+
 void ndtri(const double* p, std::size_t n, double* out) {
     for (std::size_t i = 0; i < n; ++i) {
         const bool lower = p[i] <= 0.5;
@@ -362,7 +371,7 @@ void ndtri(const double* p, std::size_t n, double* out) {
 }
 
 namespace {
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }  // as the reference
+double normal_cdf(double x) { return 0.5 * special::erfc(-x / std::sqrt(2.0)); }  // as the reference
 
 // The float32 value nearest x on the inside of [a, b].
 double round_inward_f32(double x, bool up) {
@@ -410,7 +419,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
     p.a = a;
     p.b = b;
-    p.G = std::expm1(c * w);
+    p.G = special::expm1(c * w);
     // E = expm1(c w) / c, by its series where c w is too small for the quotient's bits.
     p.E = std::fabs(c * w) < 1e-10 ? w * (1.0 + 0.5 * c * w) : p.G / c;
     p.p_alpha = normal_cdf(alpha);

@@ -96,8 +96,11 @@ void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNo
 void truncated_normal_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, float* dst);
 
 // The inverse standard normal CDF on an array (the kernel truncated_normal uses),
-// exposed so that tests can measure its accuracy.
+// exposed so that tests can measure its accuracy; so are the erfc and expm1 of its
+// set-up (special.hpp).
 void ndtri(const double* p, std::size_t n, double* out);
+void erfc(const double* x, std::size_t n, double* out);
+void expm1(const double* x, std::size_t n, double* out);
 
 // The largest finite value of an output type (float16 outputs are their bits, uint16).
 // inline: an explicit specialization is not, and each includer defined it again (clang's

@@ -304,18 +304,24 @@ WI_INLINE double pow2(double k) {
     return from_bits((bits_of(k + (round_magic + 1023.0)) & 0x7FFull) << 52);
 }
 
+// v 2^k for an integer-valued double k in [-2044, 2046]: two powers of two, k1 = round(k / 2)
+// and k - k1, so that neither leaves the normal exponent range (the product may still
+// underflow or overflow).
+WI_INLINE double times_pow2(double v, double k) {
+    constexpr double round_magic = 0x1.8p52;
+    const double k1 = (k * 0.5 + round_magic) - round_magic;
+    return v * pow2(k1) * pow2(k - k1);
+}
+
 // e^x for any double, < 1 ulp for normal results (fdlibm's e_exp.c). Overflows to inf
-// above ~709.78, flushes to 0 below ~-745, propagates NaN. 2^k is applied as two powers
-// of two so that the scale never leaves the normal exponent range.
+// above ~709.78, flushes to 0 below ~-745, propagates NaN.
 WI_INLINE double exp(double x) {
     // Clamp so that k fits the two-step scaling; comparisons written so NaN passes through.
     x = x < -1000.0 ? -1000.0 : x;
     x = x > 1000.0 ? 1000.0 : x;
     double k, p;
     exp_parts(x, k, p);
-    constexpr double round_magic = 0x1.8p52;
-    const double k1 = (k * 0.5 + round_magic) - round_magic;
-    return (1.0 + p) * pow2(k1) * pow2(k - k1);  // k1, k - k1 in [-722, 722]
+    return times_pow2(1.0 + p, k);  // k in [-1443, 1443]
 }
 
 // tanh(x) within 4 ulp of libm (3.4 ulp of the correctly rounded value, measured on 4e6
