@@ -1,6 +1,7 @@
 import contextlib
 import os
 import signal
+import platform
 import threading
 import types
 
@@ -20,6 +21,17 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, derandomize=True, max_examples=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# The flush-to-zero bits of core.fp_control(): MXCSR's FTZ and DAZ on x86-64, FPCR's FZ on
+# aarch64 (which flushes inputs and outputs alike).
+AARCH64 = platform.machine() in ("aarch64", "arm64")
+FLUSH_TO_ZERO = 1 << 24 if AARCH64 else 0x8040
+
+
+@pytest.fixture
+def flush_to_zero():
+    return FLUSH_TO_ZERO
 
 
 @pytest.fixture
@@ -44,7 +56,7 @@ def control_sensitive():
     X = np.vstack([gen.normal(size=m), 1e-310 * (1 + gen.random(m))])
     saved = core.fp_control()
     yield types.SimpleNamespace(X=X, Y=(X[:1] > 0).astype(np.float64), big=np.array([1e305, -1e305, 2e305, -2e305]),
-                                saved=saved, daz_ftz=saved | 0x8040, core=core)
+                                saved=saved, daz_ftz=saved | FLUSH_TO_ZERO, core=core)
     core.set_fp_control(saved)
 
 

@@ -1114,7 +1114,7 @@ def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
 
 
 
-def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads):
+def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads, flush_to_zero):
     """Pool threads start once and keep the floating-point control they started with; a
     library built with -ffast-math may set flush-to-zero in the caller afterwards. Every
     thread must then compute as the caller does, or subnormal results depend on the thread
@@ -1123,7 +1123,7 @@ def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads):
     wi.set_num_threads(2)
     wi.random.uniform(1 << 22, rng=0)  # the pool's threads exist, with the default control
     saved = core.fp_control()
-    core.set_fp_control(saved | 0x8040)  # MXCSR flush-to-zero and denormals-are-zero
+    core.set_fp_control(saved | flush_to_zero)  # MXCSR FTZ and DAZ, or FPCR.FZ
     try:
         two = wi.random.uniform(1 << 22, low=0.0, high=1e-310, rng=1)
         wi.set_num_threads(1)

@@ -28,8 +28,9 @@
 
 namespace weightinit::detail {
 
-// The SSE control bits (MXCSR less its sticky exception flags): rounding, flush-to-zero,
-// denormals-are-zero, exception masks. Threads inherit them when started, so a library
+// The floating-point control bits (x86-64: MXCSR less its sticky exception flags; aarch64:
+// FPCR): rounding, flush-to-zero, denormals-are-zero, exception masks or trap enables.
+// Threads inherit them when started, so a library
 // built with -ffast-math that sets flush-to-zero in the caller after the pool started
 // would leave the pool computing other bits for subnormals; helpers take the caller's.
 #if defined(__SSE__)
@@ -43,15 +44,36 @@ void set_fp_control(unsigned control) noexcept {
     if ((now & fp_controls) != control) _mm_setcsr((now & fp_flags) | control);
 }
 constexpr unsigned fp_masks = 0x1F80;  // the exception masks, bits 7-12
+constexpr bool traps_masked(unsigned control) { return (control & fp_masks) == fp_masks; }
+#elif defined(__aarch64__)
+// FPCR's control bits: the trap enables IOE, DZE, OFE, UFE, IXE (8-12) and IDE (15), FZ16 (19),
+// RMode (22-23), FZ (24, flush-to-zero, which -ffast-math's crtfastmath.o sets), DN (25), AHP (26).
+constexpr unsigned fp_controls = 0x07C89F00u, fp_traps = 0x9F00u;
+inline std::uint64_t read_fpcr() noexcept {
+    std::uint64_t r;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(r));
+    return r;
+}
+unsigned fp_control() noexcept { return unsigned(read_fpcr()) & fp_controls; }
+void set_fp_control(unsigned control) noexcept {
+    control &= fp_controls;
+    const std::uint64_t now = read_fpcr();
+    if ((unsigned(now) & fp_controls) != control) {
+        const std::uint64_t v = (now & ~std::uint64_t(fp_controls)) | control;
+        __asm__ volatile("msr fpcr, %0" : : "r"(v));
+    }
+}
+constexpr bool traps_masked(unsigned control) { return (control & fp_traps) == 0; }
 #else
 unsigned fp_control() noexcept { return 0; }
 void set_fp_control(unsigned) noexcept {}
-constexpr unsigned fp_masks = 0;
+constexpr bool traps_masked(unsigned) { return true; }
 #endif
 void set_fp_control_masked(unsigned control) {
-    if ((control & fp_masks) != fp_masks)
-        throw std::invalid_argument("set_fp_control: the exception masks (MXCSR bits 7-12) must stay set: "
-                                    "unmasked, a NaN anywhere (NumPy's too) would stop the process with SIGFPE");
+    if (!traps_masked(control))
+        throw std::invalid_argument("set_fp_control: the exception masks (MXCSR bits 7-12) must stay set, and "
+                                    "FPCR's trap enables (bits 8-12, 15) clear: otherwise a NaN anywhere "
+                                    "(NumPy's too) would stop the process with SIGFPE");
     set_fp_control(control);
 }
 
