@@ -35,6 +35,12 @@ def flush_to_zero():
 
 
 @pytest.fixture
+def aarch64():
+    """Whether the floating-point control is aarch64's FPCR (else x86-64's MXCSR)."""
+    return AARCH64
+
+
+@pytest.fixture
 def restore_threads():
     """Puts weightinit's thread count back after a test that changes it."""
     saved = wi.get_num_threads()

@@ -4,7 +4,6 @@ import copy
 import functools
 import gc
 import math
-import platform
 import warnings
 import pickle
 import subprocess
@@ -1783,10 +1782,9 @@ def test_core_train_leaves_no_garbage_after_a_stop():
     assert np.isnan(costs[report["recorded"]:]).all()
 
 
-def test_core_set_fp_control_ignores_reserved_bits():
+def test_core_set_fp_control_ignores_reserved_bits(aarch64):
     """MXCSR bits above 15 are reserved: setting them faulted (SIGSEGV) at the next job."""
     # aarch64: every FPCR bit but the trap enables (which set_fp_control refuses).
-    aarch64 = platform.machine() in ("aarch64", "arm64")
     everything, limit = (0xFFFFFFFF & ~0x9F00, 0x07C89F00) if aarch64 else (0xFFFFFFFF, 0xFFFF)
     code = ("from weightinit._coreload import core; import numpy as np; saved = core.fp_control(); "
             f"core.set_fp_control({everything}); assert core.fp_control() <= {limit}; "
@@ -1796,10 +1794,10 @@ def test_core_set_fp_control_ignores_reserved_bits():
     assert proc.returncode == 0, proc.stderr
 
 
-def test_core_set_fp_control_keeps_the_exception_masks():
+def test_core_set_fp_control_keeps_the_exception_masks(aarch64):
     """Unmasked, a NaN anywhere (NumPy's np.sqrt(-1) too) killed the process with SIGFPE."""
     # x86: MXCSR masks cleared; aarch64: FPCR's invalid-operation trap enabled (IOE, bit 8).
-    unmask = "saved | 0x100" if platform.machine() in ("aarch64", "arm64") else "saved & ~0x1F80"
+    unmask = "saved | 0x100" if aarch64 else "saved & ~0x1F80"
     code = ("from weightinit._coreload import core; import numpy as np; saved = core.fp_control()\n"
             f"try:\n    core.set_fp_control({unmask})\nexcept ValueError as e:\n    print(e)\n"
             "assert core.fp_control() == saved; np.sqrt(-np.ones(1))")

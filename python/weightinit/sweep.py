@@ -27,7 +27,7 @@ import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import IO, Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 
@@ -223,9 +223,9 @@ class SweepResult:
             archive = np.load(file, allow_pickle=False)
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
-        if not isinstance(archive, np.lib.npyio.NpzFile) or archive.zip is None:
+        if not isinstance(archive, np.lib.npyio.NpzFile):
             refuse("it holds a single array")
-        zipped = archive.zip
+        zipped = cast(zipfile.ZipFile, archive.zip)  # None only once the archive is closed
         with archive:
             members = {}
             for info in zipped.infolist():
