@@ -9,7 +9,7 @@ import operator
 import os
 import weakref
 from collections.abc import Iterator
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -124,7 +124,7 @@ def physical_memory() -> Optional[int]:
     return min(sizes) if sizes else None
 
 
-def _cgroup_limit_files(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> list:
+def _cgroup_limit_files(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> List[str]:
     """The memory-limit files of this process's cgroup and its parents: v2's memory.max
     ("0::/path") and v1's memory.limit_in_bytes ("N:memory:/path")."""
     try:

@@ -109,7 +109,7 @@ def _scheme_key(token: str) -> Any:
             f = f.func
         params = inspect.signature(f).parameters.values()
         keywords = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-        args: tuple = ()
+        args: Tuple[Any, ...] = ()
         for p in reversed(partials):  # the innermost first: an outer partial's arguments come after
             args += p.args
             keywords.update(p.keywords)

@@ -26,7 +26,7 @@ import numbers
 import sys
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -161,7 +161,7 @@ def _unmasked(a: Any, name: str, fix: str = "") -> Any:
     """a, unless it is a masked array that hides values (np.asarray would drop its mask and
     read what lies under it); ``fix`` says what to do instead."""
     if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
-        hidden = int(np.ma.count_masked(a))
+        hidden = int(np.count_nonzero(a.mask))
         raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which the engine cannot leave out: "
                          + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
     return a
@@ -442,7 +442,7 @@ class MLP:
 
     # --- construction helpers ---
     @staticmethod
-    def _sizes(layer_sizes: Any) -> tuple:
+    def _sizes(layer_sizes: Any) -> Tuple[int, ...]:
         if isinstance(layer_sizes, np.ndarray) and layer_sizes.ndim == 1:
             layer_sizes = layer_sizes.tolist()
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
@@ -457,7 +457,7 @@ class MLP:
         return sizes
 
     @staticmethod
-    def _activations(activations: Any, loss: Optional[str], n_layers: int) -> tuple:
+    def _activations(activations: Any, loss: Optional[str], n_layers: int) -> Tuple[str, Tuple[str, ...]]:
         if loss is not None and not isinstance(loss, str):
             raise TypeError(f"loss must be a str, got {type(loss).__name__}")
         if loss is not None and loss not in LOSSES:
@@ -596,7 +596,7 @@ class MLP:
         return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies)
 
     # --- inference ---
-    def forward(self, X: Any) -> tuple:
+    def forward(self, X: Any) -> Tuple[List[np.ndarray], List[np.ndarray]]:
         """Lists ``(Z, A)`` of every layer's pre-activations and activations, each ``(n_l, m)``."""
         X = self._examples(X)
         with self._engine(X.shape[1], "layers", copies={"X": _copied(X, self.dtype)}):

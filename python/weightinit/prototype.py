@@ -90,7 +90,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
 _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star imports copy it)
 
 
-def _network(parameters: Params, X: Any) -> Tuple[Any, list, np.ndarray]:
+def _network(parameters: Params, X: Any) -> Tuple[Any, List[np.ndarray], np.ndarray]:
     """The engine's 2-layer network for these parameters, the parameters as it takes them, and
     X (n_x, m) as a 2-D array of real numbers (not yet converted, nor checked for examples: see
     :func:`_examples`).
@@ -160,7 +160,7 @@ def _data(a: np.ndarray, name: str, rows: Optional[int]) -> np.ndarray:
     return _matrix(a, name, _F64, rows, finite=False)
 
 
-def _examples(X: np.ndarray, params: list, work: str, *data: np.ndarray) -> EngineMemory:
+def _examples(X: np.ndarray, params: List[np.ndarray], work: str, *data: np.ndarray) -> EngineMemory:
     """The engine's memory for a pass over X's examples (at least one), as MLP's, counting the
     copies that converting X and ``data`` (arrays from :func:`_shaped`) to float64 makes."""
     if X.shape[1] == 0:

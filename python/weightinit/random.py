@@ -64,10 +64,10 @@ def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> Tuple[int, int,
     """
     c = _words(counter, 4, "counter")
     k = _words(key, 2, "key")
-    return tuple(core.random.philox4x32_10(c, k))  # type: ignore[return-value]
+    return tuple(core.random.philox4x32_10(c, k))
 
 
-def _words(words: Sequence[int], n: int, name: str) -> list:
+def _words(words: Sequence[int], n: int, name: str) -> List[int]:
     if isinstance(words, (Mapping, AbstractSet)):  # unordered: a dict iterates its keys
         raise TypeError(f"{name} must be a sequence of {n} ints, got a {type(words).__name__}")
     try:

@@ -295,7 +295,7 @@ class SweepResult:
                 params.append((W, read(f"b{k + 1}", runs + (sizes[k + 1], 1), (W.dtype,))))
         return cls(**fields, **results, parameters=params)
 
-    def summary(self) -> List[dict]:
+    def summary(self) -> List[Dict[str, Any]]:
         """One row per initializer: final cost mean and sd (over the runs that did not
         diverge, sd with ddof 0), mean train and test accuracy, and the diverged count."""
         rows = []
@@ -322,7 +322,7 @@ class SweepResult:
         def cost(x: float) -> str:  # 4 decimals; a finite but exploded cost in exponent form
             return "-" if math.isnan(x) else f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
 
-        def spread(r: dict) -> str:  # one run (or one that did not diverge) has no sd to print
+        def spread(r: Dict[str, Any]) -> str:  # one run (or one that did not diverge) has no sd to print
             return cost(r["cost_sd"]) if r["runs"] - r["diverged"] >= 2 else "-"
 
         rows = [[r["init"], f"{cost(r['cost_mean'])} ± {spread(r)}", percent(r["train_accuracy"]),
@@ -336,7 +336,7 @@ _SAVED_ARRAYS = ("costs", "final_cost", "train_accuracy", "test_accuracy", "dive
 _SAVED_FORMAT, _SAVED_VERSION = "weightinit.SweepResult", 1
 
 
-def _saved_fields(meta: dict) -> dict:
+def _saved_fields(meta: Dict[str, Any]) -> Dict[str, Any]:
     """SweepResult's fields other than its arrays, from a saved meta; KeyError for one it
     lacks, TypeError or ValueError (the checks of sweep's own arguments) for one no sweep writes."""
     labels = meta["inits"]

@@ -9,7 +9,12 @@ from __future__ import annotations
 import math
 from typing import Optional, Sequence, Tuple
 
+from numpy.typing import DTypeLike
+
 import numpy as np
+
+Shape = Sequence[int]
+Region = Optional[Tuple[slice, ...]]
 
 M0, M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 W0, W1 = 0x9E3779B9, 0xBB67AE85
@@ -42,7 +47,7 @@ def blocks(key: Sequence[int], j: np.ndarray) -> np.ndarray:
     return philox4x32_10(counter, key)
 
 
-def flat_indices(shape: Tuple[int, ...], region: Optional[Tuple[slice, ...]] = None) -> np.ndarray:
+def flat_indices(shape: Shape, region: Region = None) -> np.ndarray:
     """uint64 flat C-order indices, in the full tensor of `shape`, of the elements of `region`."""
     region = tuple(region or ()) + (slice(None),) * (len(shape) - len(region or ()))
     idx = np.zeros((), dtype=np.uint64)
@@ -53,7 +58,7 @@ def flat_indices(shape: Tuple[int, ...], region: Optional[Tuple[slice, ...]] = N
     return idx
 
 
-def unit_uniform(key: Sequence[int], i: np.ndarray, dtype) -> np.ndarray:
+def unit_uniform(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """The element uniforms on [0, 1), as float64 values (exact)."""
     i = np.asarray(i, dtype=np.uint64)
     if np.dtype(dtype) == np.float64:
@@ -68,22 +73,24 @@ def unit_uniform(key: Sequence[int], i: np.ndarray, dtype) -> np.ndarray:
     return (lane >> np.uint32(8)).astype(np.float64) * 2.0**-24
 
 
-def uniform(shape, key, low=0.0, high=1.0, dtype=np.float64, region=None) -> np.ndarray:
+def uniform(shape: Shape, key: Sequence[int], low: float = 0.0, high: float = 1.0, dtype: DTypeLike = np.float64,
+            region: Region = None) -> np.ndarray:
     """low + (high - low) u rounded to dtype, and below high. float32 and float16 first round
     the bounds to themselves; float16 values are the float32 values on those bounds, rounded."""
     dtype = np.dtype(dtype)
+    t: type = dtype.type
     if dtype != np.float64:
         low, high = dtype_bounds(low, high, dtype)
     u = unit_uniform(key, flat_indices(shape, region), _sampled(dtype))
     v = (low + (high - low) * u).astype(_sampled(dtype)).astype(dtype)
-    top = np.nextafter(dtype.type(high), dtype.type(-np.inf)) if high > low else dtype.type(low)
-    return np.where(v < dtype.type(high), v, top)  # top where v rounds to high (-0 to a high of +0)
+    top = np.nextafter(t(high), t(-np.inf)) if high > low else t(low)
+    return np.where(v < t(high), v, top)  # top where v rounds to high (-0 to a high of +0)
 
 
-def dtype_bounds(low: float, high: float, dtype) -> Tuple[float, float]:
+def dtype_bounds(low: float, high: float, dtype: DTypeLike) -> Tuple[float, float]:
     """low and high rounded to dtype (float32, float16); where [low, high) holds one value of
     dtype, that value for both; where it holds none, a ValueError."""
-    t = np.dtype(dtype).type
+    t: type = np.dtype(dtype).type
     r_lo, r_hi = float(t(low)), float(t(high))  # compared as doubles below
     if not low < high:
         return r_lo, r_hi
@@ -105,7 +112,7 @@ def sincos_2pi(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return sin, cos
 
 
-def standard_normal(key, i: np.ndarray, dtype) -> np.ndarray:
+def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """Box-Muller: pair p = i // 2 takes u1, u2 from elements 2p and 2p + 1 of the uniform
     stream (float64: block p, words 0 and 1; float32: block p // 2, lanes 2 (p % 2) and 2 (p % 2) + 1)."""
     i = np.asarray(i, dtype=np.uint64)
@@ -117,7 +124,8 @@ def standard_normal(key, i: np.ndarray, dtype) -> np.ndarray:
     return np.where(i % np.uint64(2) == 0, r * cos, r * sin)
 
 
-def normal(shape, key, mean=0.0, std=1.0, dtype=np.float64, region=None) -> np.ndarray:
+def normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0, dtype: DTypeLike = np.float64,
+           region: Region = None) -> np.ndarray:
     z = standard_normal(key, flat_indices(shape, region), _sampled(dtype))
     return (mean + std * z).astype(_sampled(dtype)).astype(dtype)
 
@@ -169,14 +177,14 @@ def ndtri_lower_f32(t: np.ndarray) -> np.ndarray:
     return np.where(t < 0.02425, tail, central)
 
 
-def _sampled(dtype) -> np.dtype:
+def _sampled(dtype: DTypeLike) -> np.dtype:
     """The dtype whose stream a dtype takes: float16 takes float32's."""
     return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
 
-def inward(a: float, b: float, dtype) -> Tuple[float, float]:
+def inward(a: float, b: float, dtype: DTypeLike) -> Tuple[float, float]:
     """a and b rounded to dtype towards the inside of [a, b]."""
-    t = np.dtype(dtype).type
+    t: type = np.dtype(dtype).type
     with np.errstate(over="ignore"):
         lo, hi = t(a), t(b)
     lo = lo if float(lo) >= a else np.nextafter(lo, t(np.inf))
@@ -193,7 +201,8 @@ def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-def truncated_normal(shape, key, mean=0.0, std=1.0, a=-2.0, b=2.0, dtype=np.float64, region=None):
+def truncated_normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                     b: float = 2.0, dtype: DTypeLike = np.float64, region: Region = None) -> np.ndarray:
     """Inverse CDF at the middle of each uniform's cell, in the tail nearer zero (AS 241
     for float64, Acklam for float32), then
     clamped to [a, b] (rounded inwards for float32). float16: the float32 values on the
