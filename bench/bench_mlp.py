@@ -57,6 +57,8 @@ def test_article_numpy(benchmark, planar):
 # ---- one full-batch training step ----
 CASES = {
     "[2,64,1] m=10000": ([2, 64, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 10000),
+    # a wide hidden layer on few inputs: the fused step too, up to 2048 hidden units
+    "[2,1024,1] m=4000": ([2, 1024, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 4000),
     "[784,256,256,10] m=8192": ([784, 256, 256, 10], ["relu", "relu", "softmax"], "softmax_cross_entropy", 8192),
     # a mini-batch: fewer examples than two GEMM chunks, whose GEMMs are split by rows
     "[784,128,10] m=256": ([784, 128, 10], ["relu", "softmax"], "softmax_cross_entropy", 256),

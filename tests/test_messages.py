@@ -444,9 +444,14 @@ def test_the_memory_estimates_count_what_a_call_writes_not_what_it_reserves(monk
     assert engine_values(sizes, 1000, "forward") == params + (1025 + 2) * 1000
     assert engine_values(sizes, 1000, "train") == 2 * params + (1025 + 1 + 1 + 1024) * 1000
     assert engine_values(sizes, 1000, "layers") == params + 2 * 1025 * 1000  # MLP.forward returns Z and A
-    # A fused fit writes nothing per example.
-    assert engine_values((2, 4, 1), 10**9, "train", fused=True) == 2 * 17
-    assert wi.MLP([2, 4, 1])._net.fused and not wi.MLP([2, 1024, 1])._net.fused
+    # A fused fit writes nothing per example but each block's sums: [2, 4, 1] on 10^9
+    # examples, blocks of 256, 2 + 2 x 4 + 4 x 2 sums each; [2, 1000, 1] on 400 examples,
+    # blocks of 64 columns (1000 rows of them fit 8192 vectors of 8) cut into an even 8,
+    # 2 + 2 x 1000 + 1000 x 2 sums each.
+    assert engine_values((2, 4, 1), 10**9, "train", fused=True) == 2 * 17 + 3_906_250 * 18
+    assert engine_values((2, 1000, 1), 400, "train", fused=True) == 2 * 4001 + 8 * 4002
+    assert wi.MLP([2, 4, 1])._net.fused and wi.MLP([8, 2048, 1])._net.fused
+    assert not wi.MLP([2, 2049, 1])._net.fused and not wi.MLP([9, 4, 1])._net.fused
     monkeypatch.setattr(_args, "physical_memory", lambda: 10**8)
     X1 = np.zeros((2, 5000))
     net = wi.MLP([2, 1024, 1], rng=0)
@@ -556,7 +561,7 @@ def test_the_memory_free_now_limits_too(monkeypatch):
     assert _args.available_memory() is None or _args.available_memory() > 0
     monkeypatch.setattr(_args, "available_memory", lambda: 300 * 10**6)
     Xb = np.zeros((2, 100_000))
-    net = wi.MLP([2, 256, 1], rng=0)
+    net = wi.MLP([2, 256, 1], activations=["tanh", "identity"], rng=0)  # layer by layer (not fused)
     with pytest.raises(MemoryError, match=r"need about 412\.\d MB, more than the 300\.0 MB"):
         net.fit(Xb, Xb[:1], iterations=1)
     monkeypatch.setattr(_args, "available_memory", lambda: None)  # not Linux: the machine's memory alone

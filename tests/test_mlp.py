@@ -219,11 +219,12 @@ def test_a_layer_of_more_weights_than_an_update_block_trains_as_the_reference(th
     assert_trains_as_the_reference(net, acts, params, X, Y, 5)
 
 
-# Fused networks with more than 16 hidden units: blocks of at most 8 floor(512 / h) columns
-# (h rows of A1 in 512 vectors of eight), so h = 40 cuts m = 300 into 80 x 3 + 60, h = 100
-# into 40 x 7 + 20, h = 255 into 16 x 18 + 12, and [8, 31, 1] 301 into 80 x 3 + 61: each
-# last block ends in a partial chunk of eight.
-WIDE_HIDDEN = [([2, 40, 1], 300), ([2, 100, 1], 300), ([1, 255, 1], 300), ([8, 31, 1], 301)]
+# Fused networks with more than 256 hidden units: blocks of at most 8 floor(8192 / h) columns
+# (h rows of A1 in 8192 vectors of eight), so h = 1000 cuts m = 300 into 56 x 5 + 20, h =
+# 1500 into 40 x 7 + 20, [8, 2048, 1] 301 into 32 x 9 + 13; h = 40 and 300 cut it into 152 +
+# 148, [8, 31, 1] 301 into 152 + 149: each last block ends in a partial chunk of eight.
+WIDE_HIDDEN = [([2, 40, 1], 300), ([2, 300, 1], 300), ([2, 1000, 1], 300), ([1, 1500, 1], 300),
+               ([8, 31, 1], 301), ([8, 2048, 1], 301)]
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
@@ -238,7 +239,7 @@ def test_fused_training_matches_the_reference_for_every_hidden_activation(hidden
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
 @pytest.mark.parametrize("sizes, m", WIDE_HIDDEN)
 def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, hidden):
-    """Up to 255 hidden units the fused step cuts narrower blocks and lays A1 out by the
+    """Up to 2048 hidden units the fused step cuts narrower blocks and lays A1 out by the
     block's chunk count: a wrong row stride, a lost chunk or a dW2 summed over the wrong
     rows breaks the agreement with the reference."""
     net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=8)
@@ -248,10 +249,11 @@ def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, h
 @pytest.mark.parametrize(
     "sizes, m, hidden",
     [*(([3, 5, 1], 300, h) for h in HIDDEN), ([2, 100, 1], 300, "tanh"), ([1, 255, 1], 300, "sigmoid"),
-     ([8, 31, 1], 301, "tanh")],  # the most inputs the fused step takes
+     ([8, 31, 1], 301, "tanh"),  # the most inputs the fused step takes
+     ([8, 300, 1], 301, "tanh"), ([2, 1500, 1], 300, "relu")],  # wide layers, fused too
 )
 def test_float32_fused_training_computes_in_double(sizes, m, hidden):
-    """float32 networks [n_0 <= 8, h, 1] (n_0 h < 256) train through the fused step too: it widens
+    """float32 networks [n_0 <= 8, h <= 2048, 1] train through the fused step too: it widens
     the float32 data and parameters and computes in double, so its first cost is the
     double-precision cost of the float32 values (the layers would round Z and A to float32),
     and the run follows the float64 reference up to the float32 rounding of each update."""
@@ -289,8 +291,10 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([2, 4, 1], 515),  # four fused blocks, the last shorter and ending in a partial chunk
         ([5, 7, 6, 3], 700),  # layer-by-layer narrow loops, three blocks per pass
         ([5, 7, 6, 3], 1797),  # eight blocks a pass in runs of 4 + 4, 2 + 3 + 3, 1 x 6 + 2
-        ([2, 64, 1], 70000),  # the fused step in many blocks (1094, of 64 columns)
-        ([1, 255, 1], 3001),  # fused blocks of 16 columns, the last a partial chunk of 9
+        ([2, 64, 1], 70000),  # the fused step in many blocks (274, of 256 columns)
+        ([1, 255, 1], 3001),  # fused blocks of 256 columns, the last a partial chunk of 1
+        ([2, 1000, 1], 3001),  # fused blocks of 64 columns, 1000 rows of A1 in each
+        ([8, 2048, 1], 1001),  # the widest fused network: blocks of 32 columns
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
         ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of 64 rows, threaded
@@ -561,11 +565,11 @@ def assert_minibatches_follow_the_reference(net, step, X, Y, bs, iterations, lea
 
 
 @pytest.mark.parametrize("bs", [150, 399])
-@pytest.mark.parametrize("hidden", [4, 100])
+@pytest.mark.parametrize("hidden", [4, 1500])
 def test_minibatch_order_follows_the_shuffle_of_its_key(bs, hidden):
     """Each step is full-batch gradient descent on the next batch_size examples of the
     epoch's order; the order is the reference shuffle under key_from_rng(rng), epoch by epoch.
-    399 of 400 is still mini-batch training: a one-example batch ends each epoch. (100
+    399 of 400 is still mini-batch training: a one-example batch ends each epoch. (1500
     hidden units: the fused step's narrower blocks, cut for each batch's size.)"""
     X, Y = datasets.planar_flower(1)
     iterations = 5  # bs 150: batches 150, 150, 100, then epoch 1
@@ -614,15 +618,15 @@ LAST_BATCH_CHILD = """
 import numpy as np, weightinit as wi
 g = np.random.default_rng(3)
 X = g.normal(size=(2, 383)); Y = (g.random((1, 383)) < 0.5).astype(float)
-net = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
-step = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
+net = wi.MLP([2, 1500, 1], activations=["tanh", "sigmoid"], rng=0)
+step = wi.MLP([2, 1500, 1], activations=["tanh", "sigmoid"], rng=0)
 costs = net.fit(X, Y, iterations=6, learning_rate=0.5, batch_size=193, rng=4)
 print(" ".join(repr(float(c)) for c in costs))
 """
 
 
 def test_a_last_minibatch_cut_into_more_fused_blocks_than_a_full_one():
-    """[2, 100, 1]: 193 examples make 5 fused blocks (40 columns, the last 33), 190 make 6
+    """[2, 1500, 1]: 193 examples make 5 fused blocks (40 columns, the last 33), 190 make 6
     (32, the last 30), since a block's columns round up to whole chunks of eight. An epoch
     of 383 in batches of 193 ends in one of 190, so the step's partial sums must have room
     for 6 blocks: sized for the full batch's 5, the last batch wrote past them (glibc then
@@ -635,7 +639,7 @@ def test_a_last_minibatch_cut_into_more_fused_blocks_than_a_full_one():
     X = g.normal(size=(2, 383))
     Y = (g.random((1, 383)) < 0.5).astype(float)
     key = [int(w) for w in wi.random.key_from_rng(4)]
-    step = wi.MLP([2, 100, 1], activations=["tanh", "sigmoid"], rng=0)
+    step = wi.MLP([2, 1500, 1], activations=["tanh", "sigmoid"], rng=0)
     orders = [reference_shuffle(383, key, epoch) for epoch in range(3)]
     batches = [order[i:i + 193] for order in orders for i in (0, 193)]
     assert [len(b) for b in batches] == [193, 190] * 3

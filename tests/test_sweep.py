@@ -371,16 +371,18 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
     monkeypatch.setattr(wi.MLP, "__init__", build)
     monkeypatch.setattr(sweep_module, "_UNCHECKED", 0)  # these sweeps are smaller than what goes unchecked
     wi.set_num_threads(2)
-    # [2, 1000, 1]: 4001 parameters, the widest W 2000, trained layer by layer (h > 255). In
-    # float64 values: the stacks of 400 runs, 400 x 4001; two networks' parameters and
-    # gradients, 4 x 4001; X and Y converted, (2 + 1) x (400 + 400); two workers, each its
-    # parameters and gradients (2 x 4001) and per example A of both layers, Z out and the dZ
-    # rows of both layers (1001 + 1 + 1 + 1000). Then 400 x 10 costs of 8 bytes.
-    need = 8 * (400 * 4001 + 4 * 4001 + 3 * 800 + 2 * (2 * 4001 + 2003 * 400)) + 8 * 400 * 10
-    assert round(need / 1e6, 1) == 25.9
+    # [2, 1000, 1]: 4001 parameters, trained by the fused step. In float64 values: the stacks
+    # of 400 runs, 400 x 4001; two networks' parameters and gradients, 4 x 4001; X and Y
+    # converted, (2 + 1) x (400 + 400); two workers, each the more of its training (its
+    # parameters and gradients, 2 x 4001, and 8 blocks' sums of 2 + 2 x 1000 + 2 x 1000) and
+    # its scoring of the 400 test examples (its parameters, and per example A of both layers
+    # with Z and dZ out, 1001 + 2). Then 400 x 10 costs of 8 bytes.
+    assert 2 * 4001 + 8 * (2 + 2 * 1000 + 2 * 1000) < 4001 + 1003 * 400
+    need = 8 * (400 * 4001 + 4 * 4001 + 3 * 800 + 2 * (4001 + 1003 * 400)) + 8 * 400 * 10
+    assert round(need / 1e6, 1) == 19.5
     monkeypatch.setattr(_args, "physical_memory", lambda: need - 1)
     with pytest.raises(MemoryError, match=r"400 runs \(2 inits x 200 seeds\) of \[2, 1000, 1\] on 400 examples "
-                                          r"needs about 25\.9 MB, more than the 25\.9 MB"):
+                                          r"needs about 19\.5 MB, more than the 19\.5 MB"):
         wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=X, Y_test=Y)
     assert not built  # not even the first network
     monkeypatch.setattr(_args, "physical_memory", lambda: need)

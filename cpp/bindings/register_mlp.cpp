@@ -254,6 +254,7 @@ void register_mlp(py::module_& parent) {
     auto m = parent.def_submodule("mlp", "The MLP engine behind weightinit.MLP and weightinit.prototype");
     m.attr("max_steps") = mlp::max_steps;
     m.def("gemm_chunks", &mlp::gemm_chunks, py::arg("m"));
+    m.def("fused_partial_values", &mlp::fused_partial_values, py::arg("n0"), py::arg("h"), py::arg("m"));
     py::class_<PyNetwork>(m, "Network")
         .def(py::init<std::vector<std::size_t>, const std::vector<std::string>&, const std::string&, double, bool>(),
              py::arg("sizes"), py::arg("activations"), py::arg("loss"), py::arg("alpha"), py::arg("float32"))

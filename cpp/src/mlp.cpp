@@ -386,14 +386,13 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 // ---- the fused step of small two-layer networks ------------------------------------
 
 // A block's hidden activations, h rows of its chunks of eight, take at most this many
-// vectors of eight doubles: 32 KiB of the stack. The blocks of a network with more than 16
-// hidden units are narrower than block_cols, down to 16 columns at h = 255. The fused2
-// dispatcher, every activation's kernel inlined, has a frame of 46 KiB (double) and 64 KiB
-// (float; -fstack-usage, GCC 12, the default clone). With 1024 vectors [2, 64, 1] trained
-// 9% (one thread) to 18% (two) faster, but the frames grew to 70-99 KiB and the deepest
-// chain into them (a sweep on a pool thread) to ~101 KiB: too close to the 128 KiB that
-// musl gives a thread.
-constexpr std::size_t fused_a1_vectors = 512;
+// vectors of eight doubles (512 KiB, in L2) in a buffer of the calling thread's
+// (fused_scratch; on the stack, a frame of more than 32 KiB came too close to the 128 KiB
+// that musl gives a thread). The blocks of a network with more than 256 hidden units are
+// narrower than block_cols, down to 32 columns at h = 2048. Against 512 vectors (16
+// columns at h = 255), one thread on 400 examples: [2, 127, 1] 45.7 -> 37.9 us a step, and
+// on 4000 [2, 64, 1] 217 -> 190 us (fewer blocks, fewer partial sums).
+constexpr std::size_t fused_a1_vectors = 8192;
 
 // The most columns of a fused block with h hidden units: block_cols, or fewer in whole
 // chunks of eight, so that h rows of them fit in fused_a1_vectors.
@@ -412,12 +411,14 @@ inline std::size_t fused_block_cols(std::size_t h) {
 // them in double, where the layers round them to float32); the sums over examples differ:
 // eight lanes per sum, combined pairwise, and the loss's logs (see fused2_body).
 //
-// fused_max_hidden admits every h of a narrow network (is_wide: h x 1 < 256). The
-// layer-by-layer loops write Z1 and A1 for all m examples and read them back: at m = 10^4
-// on one thread (5 MB an array at [2, 64, 1], past L2) they took ~1.5x the fused step's
-// time at [2, 64, 1] and [8, 31, 1], 1.9x at [2, 127, 1] and 2.2x at [1, 255, 1].
+// The layer-by-layer loops write Z1 and A1 for all m examples and read them back, and
+// their GEMMs (wide layers, n_0 h >= 256) have an inner dimension of n_0 <= 8 or a single
+// output row. One thread, against the fused step (2026-12-05): on 400 examples [2, 256, 1]
+// 223 -> 78 us a step, [8, 32, 1] 20.6 -> 15.3, [2, 1024, 1] 938 -> 352; on 4000,
+// [2, 1024, 1] 19.9 -> 3.5 ms and [8, 2048, 1] 43.6 -> 14.2 ms. Up to 2048 hidden units a
+// block keeps 32 columns or more.
 constexpr std::size_t fused_max_inputs = 8;
-constexpr std::size_t fused_max_hidden = 255;
+constexpr std::size_t fused_max_hidden = 2048;
 
 template <Activation A>
 WI_INLINE vec8::V activate_v8(vec8::V z, double alpha) {
@@ -470,7 +471,7 @@ inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * 
 template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
 WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, std::size_t n0_, std::size_t h_,
                            double alpha, const double* X, const double* Y, std::size_t ld, std::size_t c0,
-                           std::size_t c1, double* part) {
+                           std::size_t c1, double* part, vec8::V* scratch) {
     using namespace vec8;
     // h >= 1 (Architecture): the max lets GCC see stage A write every a1 that B reads.
     const std::size_t n0 = N0 ? N0 : n0_, h = HH ? HH : std::max<std::size_t>(h_, 1);
@@ -478,7 +479,7 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
     constexpr std::size_t chunks_max = block_cols / width;
     const std::size_t n = c1 - c0, nv = n / width, nch = (n + width - 1) / width;
     // Row j of A1 at a1 + j * row: a compile-time stride for the specialisations; h * nch
-    // <= fused_a1_vectors as the blocks are cut (fused_block_cols).
+    // <= fused_a1_vectors as the blocks are cut (fused_block_cols), the scratch's size.
     const std::size_t row = HH ? chunks_max : nch;
     // The last chunk, if partial, is read from zero-padded copies and masked out of the sums.
     double xt[n0max][width], yt[width];
@@ -501,7 +502,9 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
     // through all of them was one long dependency chain: latency-bound).
     // A: hidden activations, a chunk's h rows together: their chains are independent and
     // interleave (the article's fit took ~4% less time than row by row, over ten runs each).
-    V a1[HH ? HH * chunks_max : fused_a1_vectors];
+    // On the stack for the compiled sizes (HH rows), else in the caller's scratch.
+    V a1_fixed[HH ? HH * chunks_max : 1];
+    V* const a1 = HH ? a1_fixed : scratch;
     chunks([&](std::size_t ci, auto tail) __attribute__((always_inline)) {
         auto xk = [&](std::size_t k) __attribute__((always_inline)) {
             if constexpr (decltype(tail)::value)
@@ -594,34 +597,35 @@ WI_INLINE void fused2_body(const P* W1, const P* b1, const P* W2, const P* b2, s
 template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
 WI_INLINE void fused2_widened(const P* W1, const P* b1, const P* W2, const P* b2, std::size_t n0, std::size_t h,
                               double alpha, const float* X, const float* Y, std::size_t ld, std::size_t c0,
-                              std::size_t c1, double* part) {
+                              std::size_t c1, double* part, vec8::V* scratch) {
     constexpr std::size_t n0max = N0 ? N0 : fused_max_inputs;
     alignas(64) double x[n0max][block_cols], y[block_cols];
     const std::size_t n = c1 - c0;
     for (std::size_t k = 0; k < n0; ++k)
         for (std::size_t c = 0; c < n; ++c) x[k][c] = X[k * ld + c0 + c];
     for (std::size_t c = 0; c < n; ++c) y[c] = Y[c0 + c];
-    fused2_body<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, &x[0][0], y, block_cols, 0, n, part);
+    fused2_body<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, &x[0][0], y, block_cols, 0, n, part, scratch);
 }
 
 template <Activation H, std::size_t N0 = 0, std::size_t HH = 0, class P>
 WI_INLINE void fused2_block(const P* W1, const P* b1, const P* W2, const P* b2, std::size_t n0, std::size_t h,
                             double alpha, const P* X, const P* Y, std::size_t ld, std::size_t c0, std::size_t c1,
-                            double* part) {
+                            double* part, vec8::V* scratch) {
     if constexpr (std::is_same_v<P, float>)
-        fused2_widened<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
+        fused2_widened<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part, scratch);
     else
-        fused2_body<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);
+        fused2_body<H, N0, HH>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part, scratch);
 }
 
 #define WI_FUSED2(T)                                                                                               \
     WI_DISPATCH void fused2(Activation hidden, const T* W1, const T* b1, const T* W2, const T* b2, std::size_t n0, \
                             std::size_t h, double alpha, const T* X, const T* Y, std::size_t ld, std::size_t c0,   \
-                            std::size_t c1, double* part) {                                                        \
+                            std::size_t c1, double* part, vec8::V* scratch) {                                      \
         if (hidden == Activation::tanh && n0 == 2 && h == 4)                                                       \
-            return fused2_block<Activation::tanh, 2, 4>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);     \
+            return fused2_block<Activation::tanh, 2, 4>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part,      \
+                                                        scratch);                                                  \
         with_hidden(hidden, [&](auto tag) __attribute__((always_inline)) {                                         \
-            fused2_block<decltype(tag)::value>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part);              \
+            fused2_block<decltype(tag)::value>(W1, b1, W2, b2, n0, h, alpha, X, Y, ld, c0, c1, part, scratch);     \
         });                                                                                                        \
     }
 WI_FUSED2(double)
@@ -823,6 +827,15 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
 
 }  // namespace
 
+std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
+#if WI_HAVE_VEC8
+    return fused_blocks_aimed(m, h) * kernels::fused_stride(n0, h);
+#else
+    (void)n0, (void)h, (void)m;
+    return 0;
+#endif
+}
+
 template <class T>
 struct Network<T>::Workspace {
     std::size_t m = 0;                 // columns the buffers hold
@@ -1000,8 +1013,8 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
     }
 }
 
-// Whether train() takes the fused step: networks [n_0 <= 8, h, 1] with n_0 h < 256 (both
-// layers narrow) and a binary cross-entropy output. (float32 ones compute it in double
+// Whether train() takes the fused step: networks [n_0 <= 8, h <= 2048, 1] with a binary
+// cross-entropy output. (float32 ones compute it in double
 // throughout, where the layers round Z and A to float32: their fits agree with
 // gradients() to float32's precision.)
 template <class T>
@@ -1009,7 +1022,7 @@ bool fused_applies(const Architecture& arch) {
 #if WI_HAVE_VEC8
     return arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
            arch.sizes[2] == 1 && arch.sizes[0] <= kernels::fused_max_inputs &&
-           arch.sizes[1] <= kernels::fused_max_hidden && !is_wide(arch, 0) && !is_wide(arch, 1);
+           arch.sizes[1] <= kernels::fused_max_hidden;
 #else
     (void)arch;
     return false;
@@ -1033,14 +1046,25 @@ std::size_t fused_stride(const Architecture& arch) {
 // fused_blocks: blocks [b0, b1) of the step, each block's sums at partial + blk * stride
 // (stride >= fused_stride). fused_sums: J from all nb blocks' sums, added in block order,
 // and dW, db.
+#if WI_HAVE_VEC8
+// The calling thread's buffer for a block's hidden activations, at least `vectors` long. It
+// grows to what the widest fused network this thread has trained needs (at most
+// fused_a1_vectors, 512 KiB) and is kept until the thread ends: no allocation per step.
+vec8::V* fused_scratch(std::size_t vectors) {
+    thread_local Buffer<vec8::V> scratch;
+    return scratch.reserve(vectors);
+}
+#endif
+
 template <class T>
 void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   std::size_t b0, std::size_t b1, double* partial, std::size_t stride) {
 #if WI_HAVE_VEC8
-    const std::size_t cols = fused_cols(m, arch.sizes[1]);
+    const std::size_t h = arch.sizes[1], cols = fused_cols(m, h);
+    vec8::V* const scratch = fused_scratch(h * ((cols + 7) / 8));
     for (std::size_t blk = b0; blk < b1; ++blk)
-        kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], arch.sizes[1],
-                        arch.alpha, X, Y, m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride);
+        kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], h, arch.alpha, X, Y,
+                        m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride, scratch);
 #else
     (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)b0, (void)b1, (void)partial, (void)stride;
 #endif
@@ -1085,8 +1109,8 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
 // W = W - learning_rate dW, as the prototype's update_parameters. Element by element, so
 // the chunks a large W is split into for nthreads (for_chunks) change no bit. A fused
 // network's leader calls it from inside its team's parallel_for, where a threaded update
-// would start threads of its own every step: fused layers (under gemm_min_weights each,
-// fused_applies) stay far below the 4 chunks that thread it.
+// would start threads of its own every step: fused layers (at most 8 x 2048 weights,
+// fused_applies) stay below the 4 chunks that thread it.
 template <class T>
 void update(const Architecture& arch, const Parameters<T>& p, const std::vector<T*>& dW, const std::vector<T*>& db,
             double learning_rate, int nthreads = 1) {

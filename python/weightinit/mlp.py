@@ -92,7 +92,8 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     ``"train"`` (gradients, a fit step): the forward's values, the dZ rows the backward pass
     writes into its two alternating buffers, the gradients and, where the GEMMs take more
     than one chunk of examples, the per-chunk dW of the widest GEMM layer; a ``fused`` fit
-    (a narrow [n_0, h, 1] network) writes nothing per example."""
+    (a [n_0 <= 8, h, 1] network) writes nothing per example but a gradient per block of
+    examples."""
     params = parameter_count(sizes)
     hidden_and_out = sum(sizes[1:])
     if work == "layers":
@@ -100,7 +101,7 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     if work == "forward":
         return params + (hidden_and_out + 2 * sizes[-1]) * m
     if fused:
-        return 2 * params
+        return 2 * params + core.mlp.fused_partial_values(sizes[0], sizes[1], m)
     dz = list(sizes[1:])[::-1]  # dZ of layers L, L-1, ..., 1 go to one buffer, then the other
     wide = [n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]) if n_out * n_in >= 256]
     chunks = core.mlp.gemm_chunks(m) if wide else 0

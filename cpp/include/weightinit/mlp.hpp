@@ -169,6 +169,11 @@ constexpr std::size_t gemm_chunk(std::size_t m) {
 // per-chunk dW buffer with it).
 constexpr std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
 
+// The per-block sums a training step of a [n0, h, 1] network that takes the fused step
+// (Network::fused) keeps for m examples, in doubles (weightinit.mlp counts them in its
+// memory estimate): one block's gradient and loss for every block of examples.
+std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m);
+
 // The spans (spans.hpp) of a network's parameters, `runs` copies of each layer's W and b
 // stacked (the sweep's; 1 for one network); and (add_data_spans) of its data, X (n_0 x m)
 // and Y (n_L x m), named x and y, read.
