@@ -738,6 +738,20 @@ def test_orthogonal_of_an_empty_shape_checks_and_advances_rng_as_every_initializ
     assert g.bit_generator.state == h.bit_generator.state
 
 
+@pytest.mark.parametrize("shape, sparsity", [((4, 4), 0.0), ((0, 4), 0.5), ((4, 0), 0.5), ((1, 5), 0.1)])
+def test_sparse_advances_rng_by_two_draws_even_with_no_zero_to_place(shape, sparsity):
+    """helper-141: sparse draws the values' key and then the zero pattern's, as the README
+    and the stream spec say; with no zero to place (sparsity 0, an empty shape) it skipped
+    the second, so the next layer drawn from a shared Generator depended on the sparsity."""
+    g, h = np.random.default_rng(7), np.random.default_rng(7)
+    w = wi.sparse(shape, sparsity=sparsity, rng=g)
+    assert (w == 0).sum() == (0 if 0 in shape else math.ceil(sparsity * shape[0]) * shape[1])
+    wi.he_normal((0, 3), rng=h)
+    wi.he_normal((0, 3), rng=h)
+    assert g.bit_generator.state == h.bit_generator.state
+    assert np.array_equal(wi.sparse(shape, sparsity=sparsity, rng=np.random.default_rng(7)), w)
+
+
 def test_orthogonal_beyond_lapacks_indexing_is_refused_before_sampling():
     """helper-112: the core refused a matrix past 2^31 elements only after the whole Gaussian
     had been drawn, into out= itself, with a message naming no argument. Checked first now,

@@ -28,7 +28,7 @@ from weightinit._coreload import core
 from weightinit.fans import FAN_MODES, Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
 from weightinit._threads import get_num_threads
 from weightinit.random import _fill_normal, _fill_truncated_normal, _fill_uniform, _max_z
-from weightinit.random import normal, truncated_normal, uniform
+from weightinit.random import key_from_rng, normal, truncated_normal, uniform
 
 __all__ = [
     "constant", "delta_orthogonal", "dirac", "eye", "fan_in_uniform", "glorot_normal", "glorot_uniform", "he_normal",
@@ -623,6 +623,8 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
     n_zeros = math.ceil(p * full[0])
     if n_zeros and arr.size:
         core.random.zero_smallest(arr, uniform(full, rng=gen), n_zeros, get_num_threads())
+    else:  # no pattern to sample, but its key is drawn all the same: rng advances by two draws
+        key_from_rng(gen)
     return arr
 
 
