@@ -198,6 +198,18 @@ def test_uniform_interval_holding_no_value_of_the_dtype_is_refused(dtype, low, h
         ref.uniform((3,), key_of(2), low, high, dtype)
 
 
+@pytest.mark.parametrize("dtype,a,b", [
+    (np.float32, 2.001, 2.0010001),  # float32's neighbours there, 2.00099993 and 2.00100017, lie outside
+    (np.float16, 0.1, 0.10001),  # float16's, 0.09998 and 0.10004, too
+])
+def test_truncated_normal_interval_holding_no_value_of_the_dtype_is_refused(dtype, a, b):
+    """helper-140: the core refused it, while the oracle returned values outside [a, b]."""
+    with pytest.raises(ValueError, match=rf"no {np.dtype(dtype)} value lies in \[a, b\]"):
+        wi.random.truncated_normal(3, a=a, b=b, rng=2, dtype=dtype)
+    with pytest.raises(ValueError, match=rf"no {np.dtype(dtype)} value lies in \[a, b\]"):
+        ref.truncated_normal((3,), key_of(2), 0.0, 1.0, a, b, dtype)
+
+
 @given(sr=shape_and_region(), seed=st.integers(0, 2**32), dtype=st.sampled_from(DTYPES),
        mean=st.floats(-5, 5), std=st.floats(0.01, 10))
 @example(sr=((2,), (slice(0, 2),)), seed=256, dtype=np.float64, mean=0.03125, std=0.015625)

@@ -189,6 +189,8 @@ def inward(a: float, b: float, dtype: DTypeLike) -> Tuple[float, float]:
         lo, hi = t(a), t(b)
     lo = lo if float(lo) >= a else np.nextafter(lo, t(np.inf))
     hi = hi if float(hi) <= b else np.nextafter(hi, t(-np.inf))
+    if lo > hi:
+        raise ValueError(f"no {np.dtype(dtype)} value lies in [a, b] = [{a}, {b}]")
     return float(lo), float(hi)
 
 
