@@ -413,7 +413,30 @@ def test_the_quick_memory_bound_is_above_every_estimate(sizes, m, work, fused):
     under the unchecked size: that must bound it, or a call beyond memory would pass unchecked."""
     from weightinit.mlp import engine_values
     units = sum(sizes)
-    assert engine_values(sizes, m, work, fused and work == "train") <= 18 * units * units + 4 * units * m
+    fused = fused and work == "train" and wi.MLP(sizes, rng=0)._net.fused if max(sizes) <= 2048 else False
+    assert engine_values(sizes, m, work, fused) <= 18 * units * units + 4 * units * m
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.integers(1, 8), st.integers(1, 2048), st.integers(1, 10**7))
+def test_the_quick_memory_bound_is_above_every_fused_estimate(n0, h, m):
+    """The fused step's per-block sums (2 + 2h + h n0 values a block, blocks of 32 to 256
+    examples; few blocks when m is small) stay under the quick bound too."""
+    from weightinit.mlp import engine_values
+    sizes = [n0, h, 1]
+    assert wi.MLP(sizes, rng=0)._net.fused
+    units = sum(sizes)
+    assert engine_values(sizes, m, "train", True) <= 18 * units * units + 4 * units * m
+
+
+def test_fused_partial_values_refuses_a_network_the_fused_step_does_not_take():
+    """Past 8192 hidden units a fused block would hold no column: the count divided by zero
+    and the process died of SIGFPE (core.mlp.fused_partial_values(2, 10000, 400))."""
+    core = wi._coreload.core
+    assert core.mlp.fused_partial_values(8, 2048, 400) > 0
+    for n0, h in [(2, 10_000), (2, 2049), (9, 4), (0, 4), (2, 0)]:
+        with pytest.raises(ValueError, match="a fused network has 1 to 8 inputs and 1 to 2048 hidden units"):
+            core.mlp.fused_partial_values(n0, h, 400)
 
 
 @pytest.mark.parametrize("sizes, m, work", [((2, 4, 1), 2**23, "train"), ((2, 4, 1), 2**23, "forward"),

@@ -829,6 +829,12 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
 
 std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
 #if WI_HAVE_VEC8
+    // fused_block_cols is 0 past 8192 hidden units: the blocks' count would divide by it.
+    if (n0 < 1 || n0 > kernels::fused_max_inputs || h < 1 || h > kernels::fused_max_hidden)
+        throw std::invalid_argument("fused_partial_values: a fused network has 1 to " +
+                                    std::to_string(kernels::fused_max_inputs) + " inputs and 1 to " +
+                                    std::to_string(kernels::fused_max_hidden) + " hidden units, got " +
+                                    std::to_string(n0) + " and " + std::to_string(h));
     return fused_blocks_aimed(m, h) * kernels::fused_stride(n0, h);
 #else
     (void)n0, (void)h, (void)m;
