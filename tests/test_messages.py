@@ -473,6 +473,8 @@ def test_the_memory_estimates_count_what_a_call_writes_not_what_it_reserves(monk
     # 2 + 2 x 1000 + 1000 x 2 sums each.
     assert engine_values((2, 4, 1), 10**9, "train", fused=True) == 2 * 17 + 3_906_250 * 18
     assert engine_values((2, 1000, 1), 400, "train", fused=True) == 2 * 4001 + 8 * 4002
+    # Those sums are doubles in a float32 network too: two float32 values each (helper-142).
+    assert engine_values((2, 1000, 1), 400, "train", fused=True, itemsize=4) == 2 * 4001 + 2 * 8 * 4002
     assert wi.MLP([2, 4, 1])._net.fused and wi.MLP([8, 2048, 1])._net.fused
     assert not wi.MLP([2, 2049, 1])._net.fused and not wi.MLP([9, 4, 1])._net.fused
     monkeypatch.setattr(_args, "physical_memory", lambda: 10**8)

@@ -1988,3 +1988,63 @@ def test_the_cores_label_check_finds_one_bad_value_anywhere(dtype):
         net.cost(np.zeros((2, m), dtype), bad)
     with pytest.raises(TypeError, match="Y must be float32 or float64"):
         core.mlp.labels_off("softmax_cross_entropy", onehot.astype(np.int64))
+
+
+FAILING_ALLOC = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* aligned_alloc of exactly FAIL_BYTES bytes fails: on any thread but the main one, or, with
+   FAIL_MAIN set, on every thread. */
+void* aligned_alloc(size_t align, size_t size) {
+    static void* (*real)(size_t, size_t);
+    if (!real) real = (void* (*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
+    const char* bytes = getenv("FAIL_BYTES");
+    if (bytes && (long)size == atol(bytes) && (getenv("FAIL_MAIN") || syscall(SYS_gettid) != getpid())) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return real(align, size);
+}
+"""
+
+TEAM_FIT_CHILD = """
+import numpy as np, weightinit as wi
+wi.set_num_threads(2)
+g = np.random.default_rng(7)
+X = g.normal(size=(2, 400)); Y = (g.random((1, 400)) < 0.5).astype(float)
+net = wi.MLP([2, 300, 1], activations=["tanh", "sigmoid"], rng=0)
+try:
+    net.fit(X, Y, iterations=1200, learning_rate=0.5)
+    print("finished")
+except MemoryError:
+    print("MemoryError")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in __import__("os").environ,
+                    reason="an LD_PRELOAD shim of glibc's aligned_alloc (not beside a sanitizer's runtime)")
+def test_a_fit_whose_scratch_cannot_be_had_raises_memoryerror_on_any_thread(tmp_path):
+    """helper-142: a long fit of [2, 300, 1] on two threads runs a team whose members' run is
+    noexcept; each member reserved its fused-step scratch (300 rows x 25 chunks of 8 doubles,
+    480 000 bytes) on its own first step, and a failed reservation there ended the process
+    (std::terminate). The team now reserves every member's before they start."""
+    import os
+    import shutil
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler for the shim")
+    (tmp_path / "fail.c").write_text(FAILING_ALLOC)
+    shim = tmp_path / "fail.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(shim), str(tmp_path / "fail.c"), "-ldl"], check=True)
+    for main, expected in ((False, "finished"), (True, "MemoryError")):
+        env = dict(os.environ, LD_PRELOAD=str(shim), FAIL_BYTES="480000")
+        if main:
+            env["FAIL_MAIN"] = "1"
+        proc = subprocess.run([sys.executable, "-c", TEAM_FIT_CHILD], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.split() == [expected]

@@ -1050,43 +1050,59 @@ std::size_t fused_stride(const Architecture& arch) {
 // on m and h alone and are summed in order, so the thread count changes nothing.
 //
 // fused_blocks: blocks [b0, b1) of the step, each block's sums at partial + blk * stride
-// (stride >= fused_stride). fused_sums: J from all nb blocks' sums, added in block order,
-// and dW, db.
+// (stride >= fused_stride), a block's hidden activations in scratch (fused_scratch_vectors
+// long). fused_sums: J from all nb blocks' sums, added in block order, and dW, db.
 #if WI_HAVE_VEC8
-// The calling thread's buffer for a block's hidden activations, at least `vectors` long. It
-// grows to what the widest fused network this thread has trained needs (at most
-// fused_a1_vectors, 512 KiB) and is kept until the thread ends: no allocation per step.
-vec8::V* fused_scratch(std::size_t vectors) {
-    thread_local Buffer<vec8::V> scratch;
+using FusedVector = vec8::V;
+#else
+struct FusedVector {  // no fused step without vec8.hpp's vectors; a placeholder
+    double v[8];
+};
+#endif
+
+// The vectors of eight a fused block's A1 takes, h rows of its chunks (at most
+// fused_a1_vectors, 512 KiB).
+std::size_t fused_scratch_vectors(std::size_t m, std::size_t h) { return h * ((fused_cols(m, h) + 7) / 8); }
+
+// The calling thread's scratch for fused_blocks, at least `vectors` long: it grows to what
+// the widest fused network this thread has trained needs and is kept until the thread ends,
+// so no step allocates. A FusedTeam's members, whose noexcept run cannot throw bad_alloc,
+// get theirs from the team instead, allocated before they start.
+FusedVector* fused_scratch(std::size_t vectors) {
+    thread_local Buffer<FusedVector> scratch;
     return scratch.reserve(vectors);
 }
-#endif
 
 template <class T>
 void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
-                  std::size_t b0, std::size_t b1, double* partial, std::size_t stride) {
+                  std::size_t b0, std::size_t b1, double* partial, std::size_t stride, FusedVector* scratch) {
 #if WI_HAVE_VEC8
     const std::size_t h = arch.sizes[1], cols = fused_cols(m, h);
-    vec8::V* const scratch = fused_scratch(h * ((cols + 7) / 8));
     for (std::size_t blk = b0; blk < b1; ++blk)
         kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], h, arch.alpha, X, Y,
                         m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride, scratch);
 #else
-    (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)b0, (void)b1, (void)partial, (void)stride;
+    (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)b0, (void)b1, (void)partial, (void)stride, (void)scratch;
 #endif
 }
 
+// The gradient's sums are taken block by block into block 0's (each still added in block
+// order, so the same bits as one sum at a time): read column by column they cost ~10% of
+// a step at [8, 2048, 1] on 4000 examples (helper-142). Block 0's sums are left summed;
+// every caller computes or gathers them afresh before its next call.
 template <class T>
-double fused_sums(const Architecture& arch, std::size_t m, const double* partial, std::size_t stride,
+double fused_sums(const Architecture& arch, std::size_t m, double* partial, std::size_t stride,
                   const std::vector<T*>& dW, const std::vector<T*>& db) {
     const std::size_t h = arch.sizes[1], nb = fused_blocks_cut(m, h), used = fused_stride(arch);
     double total = 0.0;
     for (std::size_t blk = 0; blk < nb; ++blk) total += partial[blk * stride];
+    for (std::size_t blk = 1; blk < nb; ++blk) {
+        const double* row = partial + blk * stride;
+        for (std::size_t j = 1; j < used; ++j) partial[j] += row[j];
+    }
     const double scale = 1.0 / double(m);
     for (std::size_t j = 1; j < used; ++j) {
-        double s = partial[j];
-        for (std::size_t blk = 1; blk < nb; ++blk) s += partial[blk * stride + j];
-        s = scale * s;
+        const double s = scale * partial[j];
         if (j == 1)
             db[1][0] = T(s);
         else if (j < 2 + h)
@@ -1106,7 +1122,8 @@ double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, 
     for_blocks(
         m, arch.sizes[0] + arch.sizes[1] + 1, nthreads,
         [&](std::size_t blk, std::size_t, std::size_t) {
-            fused_blocks(arch, p, X, Y, m, blk, blk + 1, partial, stride);
+            fused_blocks(arch, p, X, Y, m, blk, blk + 1, partial, stride,
+                         fused_scratch(fused_scratch_vectors(m, arch.sizes[1])));
         },
         fused_cols(m, arch.sizes[1]));
     return fused_sums(arch, m, partial, stride, dW, db);
@@ -1200,10 +1217,13 @@ public:
         // and the others would not wait for it.
         if (members < 2 || members > nb_) throw std::logic_error("FusedTeam: members must be in [2, blocks]");
         std::fill_n(solo_.reserve(nb_ * stride_), nb_ * stride_, 0.0);
+        const std::size_t vectors = fused_scratch_vectors(m, arch.sizes[1]);
+        solo_scratch_.reserve(vectors);
         states_.reserve(members - 1);
         for (std::size_t r = 1; r < members; ++r) {
             states_.emplace_back(arch);
             std::fill_n(states_.back().sums.reserve(nb_ * stride_), nb_ * stride_, 0.0);
+            states_.back().scratch.reserve(vectors);
         }
     }
 
@@ -1234,7 +1254,7 @@ public:
                 in_team_ = true;
             }
             double* sums = solo_.data();
-            fused_blocks(arch_, p, X_, Y_, m_, first_block(0), first_block(1), sums, stride_);
+            fused_blocks(arch_, p, X_, Y_, m_, first_block(0), first_block(1), sums, stride_, solo_scratch_.data());
             publish(s, 0, sums);
             wait_until([&] { return others_ready(s, 0); });
             gather(s, 0, sums);
@@ -1244,7 +1264,7 @@ public:
             post(leave, s);
             in_team_ = false;
         }
-        fused_blocks(arch_, p, X_, Y_, m_, 0, nb_, solo_.data(), stride_);
+        fused_blocks(arch_, p, X_, Y_, m_, 0, nb_, solo_.data(), stride_, solo_scratch_.data());
         return fused_sums(arch_, m_, solo_.data(), stride_, dW, db);
     }
 
@@ -1263,6 +1283,7 @@ public:
         const std::vector<T*>& dW = state.grads.p.W;
         const std::vector<T*>& db = state.grads.p.b;
         double* sums = state.sums.data();
+        FusedVector* scratch = state.scratch.data();
         joined_.fetch_add(1, std::memory_order_release);
         for (;;) {
             std::uint64_t w;
@@ -1274,7 +1295,7 @@ public:
             detail::set_fp_control(control_);
             state.params.copy_from(lead);
             for (std::size_t s = step_of(w);; ++s) {
-                fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), sums, stride_);
+                fused_blocks(arch_, mine, X_, Y_, m_, first_block(r), first_block(r + 1), sums, stride_, scratch);
                 tags_[r].v.store(s + 1, std::memory_order_release);  // not left, until it has left
                 publish(s, r, sums);
                 // The leader cannot pass step s without this member, nor post a sync
@@ -1359,9 +1380,10 @@ private:
     const std::size_t nb_;                       // blocks
     const std::size_t lines_per_block_, stride_;  // a block's sums: lines, and doubles in a sums buffer
     std::vector<SumLine> lines_;                  // two halves of nb_ blocks' lines
-    struct State {  // a member's parameters, gradients and block sums
+    struct State {  // a member's parameters, gradients, block sums and fused_blocks' scratch
         OwnedParameters<T> params, grads;
         Buffer<double> sums;
+        Buffer<FusedVector> scratch;
         explicit State(const Architecture& arch) : params(arch), grads(arch) {}
     };
     Word word_;
@@ -1372,6 +1394,7 @@ private:
     unsigned control_ = 0;  // the leader's floating-point control at the last sync
     std::vector<State> states_;  // member r's is [r - 1]: the leader updates the caller's parameters
     Buffer<double> solo_;  // the leader's block sums, alone or in the team
+    Buffer<FusedVector> solo_scratch_;  // and its scratch
 };
 
 // A mini-batch's columns of src, in the shuffle's order, on nthreads threads (blocks of

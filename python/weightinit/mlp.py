@@ -83,7 +83,7 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
 
 
-def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) -> int:
+def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False, itemsize: int = 8) -> int:
     """About how many values a core call on ``m`` examples writes for a network of ``sizes``
     (what Linux backs with memory: the engine reserves its buffers for the widest layer, but
     pages never written cost nothing), its parameters included. ``work``:
@@ -93,7 +93,8 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     writes into its two alternating buffers, the gradients and, where the GEMMs take more
     than one chunk of examples, the per-chunk dW of the widest GEMM layer; a ``fused`` fit
     (a [n_0 <= 8, h, 1] network) writes nothing per example but a gradient per block of
-    examples."""
+    examples, in doubles whatever the network's ``itemsize``: counted here in values of that
+    size."""
     params = parameter_count(sizes)
     hidden_and_out = sum(sizes[1:])
     if work == "layers":
@@ -101,7 +102,7 @@ def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False) 
     if work == "forward":
         return params + (hidden_and_out + 2 * sizes[-1]) * m
     if fused:
-        return 2 * params + core.mlp.fused_partial_values(sizes[0], sizes[1], m)
+        return 2 * params + -(-core.mlp.fused_partial_values(sizes[0], sizes[1], m) * 8 // itemsize)
     dz = list(sizes[1:])[::-1]  # dZ of layers L, L-1, ..., 1 go to one buffer, then the other
     wide = [n_out * n_in for n_in, n_out in zip(sizes, sizes[1:]) if n_out * n_in >= 256]
     chunks = core.mlp.gemm_chunks(m) if wide else 0
@@ -133,7 +134,7 @@ class EngineMemory:
         units = sum(sizes)  # 18 units^2 + 4 units m bounds engine_values (1.9 us for [2, 4, 1]): unchecked
         copied_values = sum(copies.values()) if copies else 0
         if (18 * units * units + 4 * units * m + extra + copied_values) * dtype.itemsize > _args.UNCHECKED_BYTES:
-            engine = (engine_values(sizes, m, work, fused) + extra) * dtype.itemsize
+            engine = (engine_values(sizes, m, work, fused, dtype.itemsize) + extra) * dtype.itemsize
             copy_bytes = copied_values * dtype.itemsize
             over = _args.over_memory(engine + copy_bytes)
             if over:
@@ -354,8 +355,8 @@ class MLP:
     dtype : float32 or float64, default float64
         What parameters, activations and gradients are stored in; element-wise maths is
         done in double either way. Two-layer networks with one sigmoid output, at most 8
-        inputs and fewer than 256 first-layer weights (``n_0 * h < 256``) train through a
-        fused step that keeps every value between two updates in double.
+        inputs and at most 2048 hidden units train through a fused step that keeps every
+        value between two updates in double.
     alpha : float, default 0.01
         Slope of ``leaky_relu`` for negative inputs.
 

@@ -382,7 +382,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
-              + min(runs, threads, core.max_loop_threads) * max(engine_values(sizes, m, "train", fused),
+              + min(runs, threads, core.max_loop_threads) * max(engine_values(sizes, m, "train", fused, itemsize),
                                          engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
     over = _args.over_memory(need, unchecked=_UNCHECKED)

@@ -233,8 +233,8 @@ public:
 
     const Architecture& architecture() const { return arch_; }
 
-    // Whether train() takes the fused step (narrow [n_0, h, 1] networks with a sigmoid
-    // output), which keeps no per-example buffers.
+    // Whether train() takes the fused step ([n_0 <= 8, h <= 2048, 1] networks with a sigmoid
+    // output), which keeps no per-example buffers, only each block's gradient sums.
     bool fused() const;
 
     // Forward pass over m examples. For each layer l (0-based) writes Z_l to Z[l] and
