@@ -426,7 +426,8 @@ def test_the_quick_memory_bound_is_above_every_fused_estimate(n0, h, m):
     sizes = [n0, h, 1]
     assert wi.MLP(sizes, rng=0)._net.fused
     units = sum(sizes)
-    assert engine_values(sizes, m, "train", True) <= 18 * units * units + 4 * units * m
+    for itemsize in (8, 4):  # float32 networks count their sums (doubles) as two values each
+        assert engine_values(sizes, m, "train", True, itemsize) <= 18 * units * units + 4 * units * m
 
 
 def test_fused_partial_values_refuses_a_network_the_fused_step_does_not_take():
@@ -469,8 +470,8 @@ def test_the_memory_estimates_count_what_a_call_writes_not_what_it_reserves(monk
     assert engine_values(sizes, 1000, "layers") == params + 2 * 1025 * 1000  # MLP.forward returns Z and A
     # A fused fit writes nothing per example but each block's sums: [2, 4, 1] on 10^9
     # examples, blocks of 256, 2 + 2 x 4 + 4 x 2 sums each; [2, 1000, 1] on 400 examples,
-    # blocks of 64 columns (1000 rows of them fit 8192 vectors of 8) cut into an even 8,
-    # 2 + 2 x 1000 + 1000 x 2 sums each.
+    # an even 8 blocks (of at most 64 columns, as 1000 rows of 64 fit 8192 vectors of 8; 56
+    # as cut), 2 + 2 x 1000 + 1000 x 2 sums each.
     assert engine_values((2, 4, 1), 10**9, "train", fused=True) == 2 * 17 + 3_906_250 * 18
     assert engine_values((2, 1000, 1), 400, "train", fused=True) == 2 * 4001 + 8 * 4002
     # Those sums are doubles in a float32 network too: two float32 values each (helper-142).

@@ -243,6 +243,7 @@ def test_fused_training_with_many_hidden_units_matches_the_reference(sizes, m, h
     block's chunk count: a wrong row stride, a lost chunk or a dW2 summed over the wrong
     rows breaks the agreement with the reference."""
     net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=8)
+    assert net._net.fused
     assert_trains_as_the_reference(net, acts, params, X, Y, 20)
 
 
@@ -259,6 +260,7 @@ def test_float32_fused_training_computes_in_double(sizes, m, hidden):
     and the run follows the float64 reference up to the float32 rounding of each update."""
     net, acts, params, X, Y = make_problem(sizes, [hidden], "binary_cross_entropy", m, seed=5,
                                            dtype=np.float32)
+    assert net._net.fused
     params32 = {k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}
     X32 = X.astype(np.float32).astype(np.float64)
     costs = net.fit(X, Y, iterations=50, learning_rate=0.5)
@@ -304,6 +306,7 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
 def test_results_do_not_depend_on_the_thread_count(sizes, m, restore_threads):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
     net, _, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, m, seed=3)
+    assert net._net.fused == (len(sizes) == 3 and sizes[-1] == 1)  # every [n_0, h, 1] row here is fused
     assert_same_training_on((1, 2, 3, 7), net, params, X, Y, iterations=3)
 
 
@@ -2025,8 +2028,10 @@ except MemoryError:
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in __import__("os").environ,
-                    reason="an LD_PRELOAD shim of glibc's aligned_alloc (not beside a sanitizer's runtime)")
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in __import__("os").environ
+                    or len(__import__("os").sched_getaffinity(0)) < 2,
+                    reason="an LD_PRELOAD shim of glibc's aligned_alloc (not beside a sanitizer's runtime), "
+                           "and two CPUs for the team")
 def test_a_fit_whose_scratch_cannot_be_had_raises_memoryerror_on_any_thread(tmp_path):
     """helper-142: a long fit of [2, 300, 1] on two threads runs a team whose members' run is
     noexcept; each member reserved its fused-step scratch (300 rows x 25 chunks of 8 doubles,

@@ -386,9 +386,9 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 // ---- the fused step of small two-layer networks ------------------------------------
 
 // A block's hidden activations, h rows of its chunks of eight, take at most this many
-// vectors of eight doubles (512 KiB, in L2) in a buffer of the calling thread's
-// (fused_scratch; on the stack, a frame of more than 32 KiB came too close to the 128 KiB
-// that musl gives a thread). The blocks of a network with more than 256 hidden units are
+// vectors of eight doubles (512 KiB, in L2) in a scratch buffer: fused_step's pool tasks use
+// their thread's (fused_scratch), a FusedTeam's leader and members the team's own (on the
+// stack, a frame of more than 32 KiB came too close to the 128 KiB that musl gives a thread). The blocks of a network with more than 256 hidden units are
 // narrower than block_cols, down to 32 columns at h = 2048. Against 512 vectors (16
 // columns at h = 255), one thread on 400 examples: [2, 127, 1] 45.7 -> 37.9 us a step, and
 // on 4000 [2, 64, 1] 217 -> 190 us (fewer blocks, fewer partial sums).
@@ -416,7 +416,7 @@ inline std::size_t fused_block_cols(std::size_t h) {
 // output row. One thread, against the fused step (2026-12-05): on 400 examples [2, 256, 1]
 // 223 -> 78 us a step, [8, 32, 1] 20.6 -> 15.3, [2, 1024, 1] 938 -> 352; on 4000,
 // [2, 1024, 1] 19.9 -> 3.5 ms and [8, 2048, 1] 43.6 -> 14.2 ms. Up to 2048 hidden units a
-// block keeps 32 columns or more.
+// block can hold 32 columns.
 constexpr std::size_t fused_max_inputs = 8;
 constexpr std::size_t fused_max_hidden = 2048;
 
@@ -779,7 +779,7 @@ void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T 
 // columns each (whole chunks of 8, at most fused_block_cols(h)), aiming at
 // fused_blocks_aimed(m, h) blocks of about equal size, an even number of them while they are
 // few, so that two or four threads share a small set of examples (the article's 400) evenly.
-// Rounding the columns up to whole chunks can leave fewer blocks than aimed at (h = 100:
+// Rounding the columns up to whole chunks can leave fewer blocks than aimed at (h = 1500:
 // 193 examples in 5 blocks of 40 and 33, where 190 take 6 of 32 and 30), and so a smaller
 // m more blocks than a larger one; the aim never decreases with m and is never below the blocks
 // cut, so it sizes buffers for every batch of at most m examples.
