@@ -299,6 +299,7 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([8, 2048, 1], 1001),  # the widest fused network: blocks of 32 columns
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
+        ([2, 64, 64, 1], 4000),  # a mid-size GEMM (16.4 M multiply-adds) in 2 chunks, threaded
         ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of 64 rows, threaded
         ([400, 170, 10], 300),  # 68 000 weights: the update in 5 blocks, the last short, threaded
     ],

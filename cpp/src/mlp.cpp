@@ -697,8 +697,14 @@ std::size_t partial_stride(const Architecture& arch, std::size_t l) {
     return is_wide(arch, l) ? arch.sizes[l + 1] : arch.sizes[l + 1] * (arch.sizes[l] + 1);
 }
 
-// Below this many multiply-adds a GEMM is not worth starting threads for.
-constexpr std::size_t gemm_parallel_min = std::size_t(1) << 25;
+// Below this many multiply-adds (~60 us on one core) a GEMM's chunks run on one thread. At
+// 2^25 (the first guess) the GEMMs of mid-size layers ran on one thread while the passes
+// around them were split between the cores, and two threads were slower than one: [2, 64,
+// 64, 1] on 4000 examples 2.86 against 2.51 ms a step, [32, 256, 1] 6.00 against 5.42. At 2^21,
+// two threads, alternated runs on the 2-core AMD host (2026-12-05): [2, 64, 64, 1] on 4000
+// 2.30-2.37 -> 1.31-1.33 ms, [32, 256, 1] on 4000 4.80-4.89 -> 3.35-3.59, [2, 16, 16, 1] on
+// 16 000 1.02-1.05 -> 0.65-0.66. The chunks depend on m alone: the same bits either way.
+constexpr std::size_t gemm_parallel_min = std::size_t(1) << 21;
 
 // Runs task(t) for t in [0, n) on threads threads; when poll is given, in rounds of
 // threads tasks with a poll after each (the same tasks: Ctrl-C is seen between rounds).
