@@ -4,6 +4,8 @@ import copy
 import functools
 import gc
 import math
+import os
+import shutil
 import warnings
 import pickle
 import subprocess
@@ -2029,8 +2031,8 @@ except MemoryError:
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in __import__("os").environ
-                    or len(__import__("os").sched_getaffinity(0)) < 2,
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in os.environ
+                    or len(os.sched_getaffinity(0)) < 2,
                     reason="an LD_PRELOAD shim of glibc's aligned_alloc (not beside a sanitizer's runtime), "
                            "and two CPUs for the team")
 def test_a_fit_whose_scratch_cannot_be_had_raises_memoryerror_on_any_thread(tmp_path):
@@ -2038,8 +2040,6 @@ def test_a_fit_whose_scratch_cannot_be_had_raises_memoryerror_on_any_thread(tmp_
     noexcept; each member reserved its fused-step scratch (300 rows x 25 chunks of 8 doubles,
     480 000 bytes) on its own first step, and a failed reservation there ended the process
     (std::terminate). The team now reserves every member's before they start."""
-    import os
-    import shutil
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler for the shim")

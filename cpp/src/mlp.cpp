@@ -388,8 +388,9 @@ WI_INLINE void scale_by_derivative_body(T* d, const T* a, std::size_t rows, std:
 // A block's hidden activations, h rows of its chunks of eight, take at most this many
 // vectors of eight doubles (512 KiB, in L2) in a scratch buffer: fused_step's pool tasks use
 // their thread's (fused_scratch), a FusedTeam's leader and members the team's own (on the
-// stack, a frame of more than 32 KiB came too close to the 128 KiB that musl gives a thread). The blocks of a network with more than 256 hidden units are
-// narrower than block_cols, down to 32 columns at h = 2048. Against 512 vectors (16
+// stack, a frame of more than 32 KiB came too close to the 128 KiB that musl gives a
+// thread). The blocks of a network with more than 256 hidden units are narrower than
+// block_cols, down to 32 columns at h = 2048. Against 512 vectors (16
 // columns at h = 255), one thread on 400 examples: [2, 127, 1] 45.7 -> 37.9 us a step, and
 // on 4000 [2, 64, 1] 217 -> 190 us (fewer blocks, fewer partial sums).
 constexpr std::size_t fused_a1_vectors = 8192;
@@ -419,6 +420,12 @@ inline std::size_t fused_block_cols(std::size_t h) {
 // block can hold 32 columns.
 constexpr std::size_t fused_max_inputs = 8;
 constexpr std::size_t fused_max_hidden = 2048;
+
+// Whether the fused step takes n0 inputs and h hidden units (fused_applies adds the rest of
+// the architecture: two layers, one output, binary cross-entropy).
+inline bool fused_takes(std::size_t n0, std::size_t h) {
+    return n0 >= 1 && n0 <= fused_max_inputs && h >= 1 && h <= fused_max_hidden;
+}
 
 template <Activation A>
 WI_INLINE vec8::V activate_v8(vec8::V z, double alpha) {
@@ -836,7 +843,7 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
 std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
 #if WI_HAVE_VEC8
     // fused_block_cols is 0 past 8192 hidden units: the blocks' count would divide by it.
-    if (n0 < 1 || n0 > kernels::fused_max_inputs || h < 1 || h > kernels::fused_max_hidden)
+    if (!kernels::fused_takes(n0, h))
         throw std::invalid_argument("fused_partial_values: a fused network has 1 to " +
                                     std::to_string(kernels::fused_max_inputs) + " inputs and 1 to " +
                                     std::to_string(kernels::fused_max_hidden) + " hidden units, got " +
@@ -1033,8 +1040,7 @@ template <class T>
 bool fused_applies(const Architecture& arch) {
 #if WI_HAVE_VEC8
     return arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
-           arch.sizes[2] == 1 && arch.sizes[0] <= kernels::fused_max_inputs &&
-           arch.sizes[1] <= kernels::fused_max_hidden;
+           arch.sizes[2] == 1 && kernels::fused_takes(arch.sizes[0], arch.sizes[1]);
 #else
     (void)arch;
     return false;
@@ -1124,12 +1130,11 @@ double fused_sums(const Architecture& arch, std::size_t m, double* partial, std:
 template <class T>
 double fused_step(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   double* partial, const std::vector<T*>& dW, const std::vector<T*>& db, int nthreads) {
-    const std::size_t stride = fused_stride(arch);
+    const std::size_t stride = fused_stride(arch), vectors = fused_scratch_vectors(m, arch.sizes[1]);
     for_blocks(
         m, arch.sizes[0] + arch.sizes[1] + 1, nthreads,
         [&](std::size_t blk, std::size_t, std::size_t) {
-            fused_blocks(arch, p, X, Y, m, blk, blk + 1, partial, stride,
-                         fused_scratch(fused_scratch_vectors(m, arch.sizes[1])));
+            fused_blocks(arch, p, X, Y, m, blk, blk + 1, partial, stride, fused_scratch(vectors));
         },
         fused_cols(m, arch.sizes[1]));
     return fused_sums(arch, m, partial, stride, dW, db);
