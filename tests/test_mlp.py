@@ -923,11 +923,11 @@ def test_infinite_logits_leave_finite_costs_bit_for_bit():
         assert ref.loss_from_logits("binary_cross_entropy", z[None], y[None]) == general
     Z = gen.normal(size=(5, 64)) * 30
     mx = Z.max(axis=0, keepdims=True)
-    lse = mx + np.log(np.sum(np.exp(Z - mx), axis=0, keepdims=True))
+    e = np.exp(Z - mx)
+    log_s = np.log1p(np.sum(np.where(Z == mx, 0.0, e), axis=0, keepdims=True))  # no ties in Z
     soft = gen.random((5, 64)) * (gen.random((5, 64)) < 0.7)
     for Y in (np.eye(5)[:, gen.integers(0, 5, 64)], soft / soft.sum(axis=0, keepdims=True)):
-        assert ref.loss_from_logits("softmax_cross_entropy", Z, Y) == np.sum(Y * (lse - Z)) / 64
-    e = np.exp(Z - mx)
+        assert ref.loss_from_logits("softmax_cross_entropy", Z, Y) == np.sum(Y * (log_s - (Z - mx))) / 64
     np.testing.assert_array_equal(ref.activate("softmax", Z, 0.01), e / e.sum(axis=0, keepdims=True))
 
 
@@ -1424,6 +1424,31 @@ def test_confident_binary_cost_keeps_its_relative_precision(sizes, hidden, dtype
     assert net.cost(X, Y) == pytest.approx(expected, rel=rtol, abs=0)
     costs = net.fit(X, Y, iterations=1, learning_rate=1e-300)
     assert costs[0] == pytest.approx(expected, rel=rtol, abs=0)
+
+
+@pytest.mark.parametrize("sizes, dtype", [([1, 3], np.float64), ([1, 2, 3], np.float64), ([1, 3], np.float32)])
+@pytest.mark.parametrize("margin", [5.0, 30.0, 40.0, 160.0, 600.0])
+def test_confident_softmax_cost_keeps_its_relative_precision(sizes, dtype, margin):
+    """Logits (d, 0, 0) with label 0 cost logsumexp - d = log1p(2 e^-d). Taken as
+    (d + log(1 + 2 e^-d)) - d, it lost the log whenever that was under half an ulp of d
+    (helper-146): 0 from d ~ 37, and 1.8829e-13 for 1.8715e-13 at d = 30. The label on
+    another class costs d + log1p(2 e^-d)."""
+    net = wi.MLP(sizes, activations=["identity"] * (len(sizes) - 2) + ["softmax"], loss="softmax_cross_entropy",
+                 init="zeros", dtype=dtype)
+    params = {f"W{len(sizes) - 1}": np.array([[1.0], [0.0], [0.0]]), f"b{len(sizes) - 1}": np.zeros((3, 1))}
+    if len(sizes) == 3:
+        params.update(W1=np.array([[1.0], [-1.0]]), b1=np.zeros((2, 1)))
+        params["W2"] = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    net.parameters = params
+    X = np.array([[margin, margin / 2]])  # logits (d, 0, 0) and (d/2, 0, 0)
+    acts = net.activations
+    rtol = 1e-14 if dtype == np.float64 else 1e-6  # d and d/2 are exact in float32 too
+    for k, cost in ((0, math.log1p(2 * math.exp(-margin)) + math.log1p(2 * math.exp(-margin / 2))),
+                    (1, margin + math.log1p(2 * math.exp(-margin)) + margin / 2 + math.log1p(2 * math.exp(-margin / 2)))):
+        Y = np.eye(3)[:, [k, k]]
+        assert ref.cost(params, X, Y, acts, "softmax_cross_entropy") == pytest.approx(cost / 2, rel=1e-14, abs=0)
+        assert net.cost(X, Y) == pytest.approx(cost / 2, rel=rtol, abs=0)
+        assert net.fit(X, Y, iterations=1, learning_rate=1e-300)[0] == pytest.approx(cost / 2, rel=rtol, abs=0)
 
 
 def test_arrays_that_crossed_a_pickle_are_taken():

@@ -251,11 +251,11 @@ WI_INLINE double bce_linear(double z, double y) {
 // A logit less the column's largest, z - max, with the logits tied at an infinite maximum
 // taken as 0 (x - x is +0 for finite x): they share the softmax's mass, as equal logits do.
 WI_INLINE double shifted(double z, double mx) { return z == mx ? 0.0 : z - mx; }
-// A softmax cross-entropy's logsumexp - z, lse = max + log_s: log_s for a logit tied at an
-// infinite max (not inf - inf). Its label multiplies it where the loss is summed.
-WI_INLINE double softmax_term(double z, double mx, double lse, double log_s) {
-    return z == mx && std::isinf(mx) ? log_s : lse - z;
-}
+// A softmax cross-entropy's logsumexp - z = log_s - (z - max), log_s = log sum e^{z_k - max}:
+// a logit tied at the max (finite or not) gives log_s alone, where max + log_s - z lost
+// log_s whenever it was below half an ulp of max (helper-146: logits [40, 0, 0] and label 0
+// cost 0, not log1p(2 e^-40) = 8.5e-18). Its label multiplies it where the loss is summed.
+WI_INLINE double softmax_term(double z, double mx, double log_s) { return log_s - shifted(z, mx); }
 
 // Output activations A = g_L(Z) for the loss's output and, when y is non-null, the
 // per-block sum of the losses (returned, in double) and dz = A - Y. Each step is its own
@@ -268,33 +268,40 @@ WI_INLINE double output_body(Loss loss, const T* z, const T* y, std::size_t n_ou
     double part[block_cols];
     double total = 0.0;
     if (loss == Loss::softmax_cross_entropy) {
-        // Per column: e_k = exp(z_k - max), A = e / sum e, loss = sum_k y_k (logsumexp - z_k).
-        double mx[block_cols], s[block_cols], log_s[block_cols], lse[block_cols];
-        for (std::size_t c = 0; c < n; ++c) mx[c] = double(z[c0 + c]);
+        // Per column: e_k = exp(z_k - max), A = e / sum e, loss = sum_k y_k (logsumexp - z_k),
+        // logsumexp - max = log1p(r) with r the sum of the e_k but the first largest logit's
+        // (whose e_k is 1): log(sum e) would round a small r away, and so a small loss.
+        double mx[block_cols], s[block_cols], r[block_cols], log_s[block_cols];
+        std::size_t top[block_cols];
+        for (std::size_t c = 0; c < n; ++c) {
+            mx[c] = double(z[c0 + c]);
+            top[c] = 0;
+        }
         for (std::size_t i = 1; i < n_out; ++i)
             for (std::size_t c = 0; c < n; ++c) {
                 const double zc = double(z[i * ld + c0 + c]);
+                top[c] = zc > mx[c] ? i : top[c];
                 mx[c] = zc > mx[c] ? zc : mx[c];
             }
         std::fill(s, s + n, 0.0);
+        std::fill(r, r + n, 0.0);
         for (std::size_t i = 0; i < n_out; ++i)
-            for (std::size_t c = 0; c < n; ++c) s[c] += vecmath::exp(shifted(double(z[i * ld + c0 + c]), mx[c]));
-        for (std::size_t c = 0; c < n; ++c) {
-            // NaN where a logit is (log_positive takes finite arguments): every term is then NaN.
-            log_s[c] = s[c] == s[c] ? vecmath::log_positive(s[c]) : s[c];
-            lse[c] = mx[c] + log_s[c];
-        }
+            for (std::size_t c = 0; c < n; ++c) {
+                const double e = vecmath::exp(shifted(double(z[i * ld + c0 + c]), mx[c]));
+                s[c] += e;
+                r[c] += i == top[c] ? 0.0 : e;
+            }
+        // NaN where a logit is (log1p takes finite arguments): every term is then NaN.
+        for (std::size_t c = 0; c < n; ++c) log_s[c] = r[c] == r[c] ? vecmath::log1p(r[c]) : r[c];
         std::fill(part, part + n, 0.0);
         for (std::size_t i = 0; i < n_out; ++i) {
             const std::size_t o = i * ld + c0;
             for (std::size_t c = 0; c < n; ++c) a[o + c] = T(vecmath::exp(shifted(double(z[o + c]), mx[c])) / s[c]);
             if (!y) continue;
-            // y t with t taken as 0 where y is (0 t would be nan at t = inf): a product that
-            // is contracted into a fused multiply-add as y (lse - z) was, the same bits for
-            // soft labels too.
+            // y t with t taken as 0 where y is (0 t would be nan at t = inf).
             for (std::size_t c = 0; c < n; ++c) {
                 const double yc = double(y[o + c]);
-                const double tc = softmax_term(double(z[o + c]), mx[c], lse[c], log_s[c]);
+                const double tc = softmax_term(double(z[o + c]), mx[c], log_s[c]);
                 part[c] += yc * (yc == 0.0 ? 0.0 : tc);
             }
             for (std::size_t c = 0; c < n; ++c) dz[o + c] = a[o + c] - y[o + c];

@@ -87,10 +87,15 @@ def loss_from_logits(loss: str, z: np.ndarray, Y: np.ndarray) -> float:
         total = np.sum(linear + np.log1p(np.exp(-np.abs(z))))
     elif loss == "softmax_cross_entropy":
         mx = z.max(axis=0, keepdims=True)
-        log_s = np.log(np.sum(np.exp(_shifted(z, mx)), axis=0, keepdims=True))
-        # y (logsumexp - z): log_s for the logits tied at an infinite max, and 0 where y is 0.
+        shifted = _shifted(z, mx)
+        # logsumexp - max = log1p(r), r the sum of e^{z - max} but the first largest logit's
+        # (which is 1): log(1 + r) would round a small r, and so a small loss, away.
+        rest = np.exp(shifted)
+        rest[np.argmax(z == mx, axis=0), np.arange(z.shape[1])] = 0.0
+        log_s = np.log1p(np.sum(rest, axis=0, keepdims=True))
+        # y (logsumexp - z) = y (log_s - (z - max)), and 0 where y is 0 (not 0 inf).
         with np.errstate(invalid="ignore"):
-            per = Y * np.where((z == mx) & np.isinf(mx), log_s, (mx + log_s) - z)
+            per = Y * (log_s - shifted)
         total = np.sum(np.where(Y == 0, 0.0, per))
     elif loss == "mse":
         total = 0.5 * np.sum((z - Y) ** 2)
