@@ -708,6 +708,22 @@ def test_a_learning_rate_beyond_the_networks_float_type_is_refused():
             Y.astype(np.float32), 1, 1e39, 0, 1, False, (0, 0), 1, None)
     # float32's largest as NumPy prints it rounds to it, not to inf (helper-115): taken
     net.fit(X, Y, iterations=1, learning_rate=3.4028235e38, on_nonfinite="continue")
+    # 1e-50 is 0 as a float32: every step left the parameters as they were (helper-146)
+    with pytest.raises(ValueError, match=r"learning_rate 1e-50 is 0 as a float32, the network's dtype"):
+        net.fit(X, Y, iterations=1, learning_rate=1e-50)
+    with pytest.raises(ValueError, match="learning_rate 1e-50 is 0 as a float32"):
+        wi.sweep(X, Y, [1, 1], ["zeros"], [0], iterations=1, learning_rate=1e-50, dtype=np.float32)
+    with pytest.raises(ValueError, match="learning_rate is 0 in the network's float type"):  # the core's own check
+        core.mlp.Network([1, 1], ["sigmoid"], "binary_cross_entropy", 0.01, True).train(
+            [np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32)], X.astype(np.float32),
+            Y.astype(np.float32), 1, 1e-50, 0, 1, False, (0, 0), 1, None)
+    net.fit(X, Y, iterations=1, learning_rate=1e-45)  # float32's smallest subnormal: taken
+    W, b = [np.zeros((1, 1, 1), np.float32)], [np.zeros((1, 1, 1), np.float32)]
+    for rate, said in ((1e39, "inf"), (1e-50, "0")):  # the sweep core's own check, the same
+        with pytest.raises(ValueError, match=f"learning_rate is {said} in the network's float type"):
+            core.sweep.run([1, 1], ["sigmoid"], "binary_cross_entropy", 0.01, True, W, b, X.astype(np.float32),
+                           Y.astype(np.float32), None, None, iterations=1, learning_rate=rate, record_every=1,
+                           nthreads=1, progress=None)
     wide = wi.MLP([1, 1], activations=["sigmoid"], init="zeros")
     wide.fit(X, Y, iterations=1, learning_rate=1e39, on_nonfinite="continue")
     assert wide.parameters["W1"].tolist() == [[0.0]]  # float64: a zero gradient leaves it 0

@@ -1591,13 +1591,7 @@ TrainReport Network<T>::train(const Parameters<T>& p, const T* X, const T* Y, st
     check_parameters(arch_, p);
     check_examples(m);
     if (opt.record_every < 1) throw std::invalid_argument("record_every must be >= 1");
-    if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
-        throw std::invalid_argument("learning_rate must be finite and > 0");
-    // update() takes it as a T: refused where that rounds to inf, from half an ulp beyond the
-    // largest T (for double, inf itself: every finite rate passes).
-    using limits = std::numeric_limits<T>;
-    if (opt.learning_rate >= double(limits::max()) + std::ldexp(1.0, limits::max_exponent - limits::digits - 1))
-        throw std::invalid_argument("learning_rate is inf in the network's float type");
+    check_learning_rate<T>(opt.learning_rate);
     check_buffers<T>(arch_, p, true, X, Y, m, nullptr, nullptr, nullptr, nullptr,
                      {{costs, recorded_steps(opt.iterations, opt.record_every) * sizeof(double), true, "costs"}});
     TrainReport report;

@@ -103,8 +103,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     const std::size_t L = arch.layers(), runs = params.runs, n_rec = records(opt);
     if (params.W.size() != L || params.b.size() != L) throw std::invalid_argument("one W and one b per layer");
     if (!data.X || !data.Y || data.m < 1) throw std::invalid_argument("training data are needed");
-    if (!(opt.learning_rate > 0.0) || !std::isfinite(opt.learning_rate))
-        throw std::invalid_argument("learning_rate must be finite and > 0");
+    mlp::check_learning_rate<T>(opt.learning_rate);
     const bool test = data.X_test && data.Y_test && data.m_test > 0;
     {  // the parameters and results it writes must not overlap anything (spans.hpp)
         std::vector<Span> spans{{out.costs, runs * n_rec * sizeof(double), true, "costs"},

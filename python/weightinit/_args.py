@@ -386,8 +386,12 @@ def largest(dtype: Any) -> float:
 
 def learning_rate(value: Any, dtype: Any) -> float:
     """value as a learning rate > 0 for a network of dtype, whose updates take it in dtype:
-    beyond dtype's largest value it would be inf there, and a zero gradient times it nan."""
+    beyond dtype's largest value it would be inf there, and a zero gradient times it nan;
+    below half its smallest it would be 0, and the fit would leave every parameter as it was."""
     x = positive(value, "learning_rate")
+    if x < 1.0 and np.dtype(dtype).type(x) == 0:  # float32 below ~7e-46 (x > 0 is a float64 already)
+        raise ValueError(f"learning_rate {x!r} is 0 as a {np.dtype(dtype)}, the network's dtype (smallest "
+                         f"{np.finfo(dtype).smallest_subnormal!r})")
     if x > largest(dtype):  # rounds to the largest value up to half an ulp beyond it (3.4028235e38 passes)
         with np.errstate(over="ignore"):
             overflows = bool(np.isinf(np.dtype(dtype).type(x)))

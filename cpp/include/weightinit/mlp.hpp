@@ -124,6 +124,19 @@ inline constexpr std::size_t max_shuffled = std::size_t(1) << 32;
 // max_shuffled, else std::invalid_argument.
 void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch);
 
+// std::invalid_argument unless learning_rate is finite, > 0, and neither inf nor 0 as the T
+// that update() takes it as: inf from half an ulp beyond the largest T (for double, inf
+// itself), 0 up to half the smallest subnormal T, where no step would move a parameter.
+template <class T>
+void check_learning_rate(double learning_rate) {
+    if (!(learning_rate > 0.0) || !std::isfinite(learning_rate))
+        throw std::invalid_argument("learning_rate must be finite and > 0");
+    using limits = std::numeric_limits<T>;
+    if (learning_rate >= double(limits::max()) + std::ldexp(1.0, limits::max_exponent - limits::digits - 1))
+        throw std::invalid_argument("learning_rate is inf in the network's float type");
+    if (T(learning_rate) == T(0)) throw std::invalid_argument("learning_rate is 0 in the network's float type");
+}
+
 struct TrainOptions {
     std::size_t iterations = 0;     // gradient steps
     double learning_rate = 0.0;
