@@ -3,6 +3,7 @@
 import copy
 import functools
 import gc
+import io
 import math
 import os
 import shutil
@@ -1177,17 +1178,36 @@ def test_bad_data_and_arguments():
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
 
 
-def test_progress_reports_steps_and_costs(capsys):
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_reports_steps_and_costs(capsys, monkeypatch):
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
-    err = capsys.readouterr().err
-    assert "iteration " in err and "/100000" in err  # printed from inside the C++ loop
+    err = terminal.getvalue()
+    assert "\riteration " in err and "/100000" in err and "\n" not in err[:-1]  # one line, redrawn
     assert err.rstrip().endswith("iteration 100000/100000  done")
     assert costs.shape == (100,)
+    terminal.truncate(0)
+    terminal.seek(0)
     net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the first step and the end
-    err = capsys.readouterr().err
+    err = terminal.getvalue()
     assert err.startswith("\riteration 0/5  cost ") and err.strip().endswith("\riteration 5/5  done")
+    monkeypatch.undo()
+    # Not a terminal (a log, a pipe; capsys here): lines of their own, no "\r" (helper-146).
+    net.fit(X, Y, iterations=5, progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("iteration 0/5  cost ") and lines[-1] == "iteration 5/5  done" and len(lines) == 2
+    # A fit stopped by a nan or inf cost ends "stopped", not "done", before its error.
+    net = wi.MLP([2, 4, 1], activations=["relu", "sigmoid"], init="normal", rng=2)
+    with pytest.raises(FloatingPointError, match="at iteration 1;"):
+        net.fit(X, Y, iterations=5, learning_rate=1e300, progress=True)
+    assert capsys.readouterr().err.splitlines()[-1] == "iteration 1/5  stopped"
 
 
 def test_progress_callable_hears_steps_and_their_costs():
@@ -1959,6 +1979,19 @@ def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
     with pytest.raises(TypeError) as info:
         wi.MLP([2, 4, 1], init=broken)
     assert "called as" not in str(info.value) and "cannot initialize layer 1" in str(info.value)
+
+
+def test_a_name_whose_initializer_needs_an_argument_is_told_how_to_give_it():
+    """init="constant" ended with the hint for callables ("a callable init is called as ..."),
+    to a caller who passed a name (helper-146); the partial it names now works."""
+    for name, needs in (("constant", "value"), ("sparse", "sparsity"), ("same_constant", "value")):
+        with pytest.raises(TypeError) as info:
+            wi.MLP([3, 4, 1], init=name)
+        said = str(info.value)
+        assert said.endswith(f"; to set it, pass init=functools.partial(wi.get({name!r}), {needs}=...)"), said
+        assert "called as" not in said
+    net = wi.MLP([3, 4, 1], init=functools.partial(wi.get("constant"), value=0.25))
+    assert net.parameters["W1"].tolist() == [[0.25] * 3] * 4
 
 
 def test_repr_gives_the_networks_arguments_and_stays_short():

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import numbers
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
@@ -195,6 +197,23 @@ def _call_hint(f: Callable[..., Any]) -> str:
     return ""
 
 
+def _hint(init: Any, f: Callable[..., Any]) -> str:
+    return _argument_hint(init, f) if isinstance(init, str) else _call_hint(f)
+
+
+def _argument_hint(name: str, f: Callable[..., Any]) -> str:
+    """'; pass functools.partial(...)' for a registry name whose initializer needs an argument
+    that init= cannot give it (constant's value, sparse's sparsity), else ''. The callable
+    hint said how a callable is called, to a caller who passed a name (helper-146)."""
+    try:
+        needed = [p.name for p in inspect.signature(f).parameters.values()
+                  if p.default is p.empty and p.kind is p.KEYWORD_ONLY]
+    except ValueError:
+        return ""
+    given = ", ".join(f"{p}=..." for p in needed)
+    return f"; to set it, pass init=functools.partial(wi.get({name!r}), {given})" if needed else ""
+
+
 def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dtype: np.dtype,
                   keep: bool = True) -> List[np.ndarray]:
     """Each layer's W of a network of ``sizes``, drawn from ``rng`` in order, as ``MLP(init=...)``
@@ -231,7 +250,7 @@ def _drawn(sizes: Sequence[int], init: Any, inits: List[Any], rng: np.random.Gen
             if str(exc).startswith(f"{who} returned"):  # its own result, named already
                 raise
             raise _args.reworded(exc, f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}"
-                                      f"{_call_hint(f) if isinstance(exc, TypeError) else ''}") from exc
+                                      f"{_hint(each, f) if isinstance(exc, TypeError) else ''}") from exc
         try:
             M = _matrix(W, f"W{l + 1}", dtype)
         except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
@@ -738,7 +757,7 @@ class MLP:
             callback = progress
         elif progress is None or isinstance(progress, (bool, np.bool_, numbers.Integral)):  # keras' verbose=1 too
             progress = bool(progress)
-            callback = _print_progress(iterations) if progress else None
+            callback = _PrintProgress(iterations) if progress else None
         else:
             raise TypeError(f"progress must be a bool or a callable progress(step, cost), got {type(progress).__name__}")
         # Memory is checked before X and Y are copied, and the shuffle's key drawn once they are
@@ -760,8 +779,8 @@ class MLP:
         if report["steps"] == 0 and not report["start_finite"]:  # refused by the core: no step taken
             _undraw(source, before, drawn)
         costs = costs[: report["recorded"]]
-        if progress is True:  # the end, as the periodic reports may miss it
-            print(f"\riteration {report['steps']}/{iterations}  done".ljust(60), file=sys.stderr)
+        if isinstance(callback, _PrintProgress):
+            callback.end(report["steps"])
         if on_nonfinite == "continue":
             return costs
         if not report["start_finite"]:
@@ -807,8 +826,27 @@ def _same_state(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _print_progress(total: int) -> Callable[[int, float], None]:
-    def show(step: int, cost: float) -> None:
-        print(f"\riteration {step}/{total}  cost {cost:.6g}", end="", file=sys.stderr, flush=True)
+class _PrintProgress:
+    """fit's progress=True on stderr: one line redrawn on a terminal; elsewhere (a log, a pipe)
+    a line of its own at most once a second, where the redraws ran into one line of "\r"s
+    (helper-146)."""
 
-    return show
+    def __init__(self, total: int) -> None:
+        self.total = total
+        isatty = getattr(sys.stderr, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.last = -math.inf
+
+    def __call__(self, step: int, cost: float) -> None:
+        line = f"iteration {step}/{self.total}  cost {cost:.6g}"
+        if self.tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif time.monotonic() - self.last >= 1.0:
+            self.last = time.monotonic()
+            print(line, file=sys.stderr, flush=True)
+
+    def end(self, steps: int) -> None:
+        """The last line, as the periodic reports may miss it: "done", or "stopped" where the
+        fit ended early (a nan or inf cost, which the error that follows explains)."""
+        line = f"iteration {steps}/{self.total}  {'done' if steps == self.total else 'stopped'}"
+        print("\r" + line.ljust(60) if self.tty else line, file=sys.stderr, flush=True)
