@@ -435,6 +435,17 @@ def test_nn_model_names_transposed_data(data):
         wp.nn_model(X.T, Y, 4, num_iterations=2)
     with pytest.raises(ValueError, match=r"one column per example.*pass Y\.T"):
         wp.nn_model(X, Y.T, 4, num_iterations=2)
+    # One row of X (or A2) agrees with a transposed Y either way round (helper-146): the
+    # transposition that leaves 400 examples, not 1, is the one named.
+    with pytest.raises(ValueError, match=r"one column per example.*pass Y\.T"):
+        wp.nn_model(X[:1], Y.T, 4, num_iterations=2)
+    with pytest.raises(ValueError, match=r"one column per example.*pass Y\.T"):
+        wp.layer_sizes(X[:1], Y.T)
+    A2, _ = wp.forward_propagation(X, wp.initialize_parameters(2, 4, 1))
+    with pytest.raises(ValueError, match=r"got shapes \(1, 400\) and \(400, 1\); pass Y\.T"):
+        wp.compute_cost(A2, Y.T, None)
+    with pytest.raises(ValueError, match=r"one column per example.*pass X\.T"):
+        wp.nn_model(X[:1].T, Y, 4, num_iterations=2)
 
 
 @pytest.mark.parametrize("call, match", [

@@ -306,7 +306,12 @@ def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x",
     X = _data(X, x, None) if convert else _shaped(X, x)
     Y = _data(Y, "Y", None) if convert else _shaped(Y, "Y")
     if X.shape[1] != Y.shape[1]:
-        hint = (f"; pass {x}.T" if X.shape[0] == Y.shape[1] else "; pass Y.T" if Y.shape[0] == X.shape[1] else "")
+        # Either transposed would agree; when both would, the one that leaves more examples
+        # (X of one row and a transposed Y, as the article's compute_cost(A2, Y.T)).
+        x_t, y_t = X.shape[0] == Y.shape[1], Y.shape[0] == X.shape[1]
+        if x_t and y_t:
+            x_t = X.shape[0] > X.shape[1]
+        hint = f"; pass {x}.T" if x_t else "; pass Y.T" if y_t else ""
         raise ValueError(f"{x} ({rows}, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
     return X, Y
