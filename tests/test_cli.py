@@ -1604,3 +1604,54 @@ def test_compare_shows_its_drawing_bar_at_once_for_many_curves(monkeypatch, tmp_
         assert main(["compare", "--iterations", "501", "--seeds", str(seeds), "--schemes", "zeros,he_normal",
                      "--quiet", "--out", str(tmp_path / str(seeds))]) == 0
         assert bars == [("training", 1.0), ("drawing", delay)]
+
+
+def test_a_leftover_probe_name_does_not_block_the_output_directory(tmp_path):
+    """The write check made and removed one fixed name, so runs into one directory at once
+    removed each other's probe ("cannot write ...: No such file or directory", 2 of 48
+    runs for helper-145), and anything left under that name failed every run."""
+    out = tmp_path / "r"
+    (out / ".weightinit-write-test").mkdir(parents=True)
+    assert main(["ranges", "--quiet", "--count", "10", "--max-inputs", "5", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [".weightinit-write-test", "ranges.png", "report.md"]
+
+
+def test_a_run_stopped_after_its_first_file_leaves_no_old_report(tmp_path, monkeypatch, capsys):
+    """compare saves results.npz before its figures and report: Ctrl-C (or a failure) between
+    them left the previous run's report.md, whose table is not the new results' (helper-145)."""
+    from weightinit import plots
+
+    out = tmp_path / "c"
+    small = ["compare", "--quiet", "--schemes", "zeros,he", "--seeds", "1", "--out", str(out)]
+    assert main([*small, "--iterations", "10"]) == 0
+    assert (out / "report.md").exists()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "cost_curves", interrupted)
+    assert main([*small, "--iterations", "20"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert wi.SweepResult.load(str(out / "results.npz")).iterations == 20  # the new run's
+    assert not (out / "report.md").exists()
+
+
+def test_an_output_path_that_is_not_utf8_is_written_and_reported(tmp_path):
+    """Linux paths are bytes: one that is not UTF-8 reaches Python with surrogates, and
+    report.md's command line failed to encode after ranges.png was written, reported as a bad
+    option (status 2); a strict UTF-8 stdout (PYTHONIOENCODING=utf-8) refused the "wrote ..."
+    line too. The report shows the byte escaped, as Python does; the terminal gets the byte."""
+    out = os.path.join(os.fsencode(tmp_path), b"bad\xffname")
+    proc = subprocess.run([sys.executable, "-m", "weightinit", "ranges", "--count", "10", "--max-inputs", "5",
+                           "--out", out], capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert proc.returncode == 0, proc.stderr
+    assert b"wrote " + os.path.join(out, b"ranges.png") in proc.stdout
+    with open(os.path.join(out, b"report.md"), encoding="utf-8") as f:
+        assert "bad\\udcffname" in f.read()
+
+
+def test_the_output_s_dashes_have_an_ascii_spelling():
+    """The "still moving" sentence's en dash (iterations 180–200) printed as "?" where the
+    terminal takes ASCII (helper-145); like "±" it is spelled for such a terminal."""
+    assert "iterations 180\u2013200 \u00b1".encode("ascii", "weightinit.spell") == b"iterations 180-200 +-"
+    assert cli.respell("iterations 180\u2013200", cli._SPELLINGS) == "iterations 180-200"

@@ -23,8 +23,9 @@ import os
 import re
 import shlex
 import sys
+import tempfile
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, Tuple, Union
 
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
@@ -310,9 +311,10 @@ class _Progress:
             self.bar.close()
 
 
-def _output_dir(args: argparse.Namespace) -> str:
+def _output_dir(args: argparse.Namespace, clear: bool = True) -> str:
     """args.out, made where missing (one directory at a time, each noted in args.made_dirs so
-    that a failed run can take them away again) and checked writable."""
+    that a failed run can take them away again) and checked writable, with no directory named
+    report.md; with ``clear``, the report.md of an earlier run there removed (_clear_report)."""
     path = args.out
     try:
         missing, head = [], path.rstrip(os.sep) or path
@@ -327,13 +329,26 @@ def _output_dir(args: argparse.Namespace) -> str:
                 pass
         if not os.path.isdir(path):  # a file (makedirs said "File exists"), or a dangling link
             raise NotADirectoryError(errno.ENOTDIR, "it is not a directory")
-        probe = os.path.join(path, ".weightinit-write-test")
-        with open(probe, "w"):
-            pass
+        # A name of its own: runs into one directory at once removed each other's probe.
+        fd, probe = tempfile.mkstemp(prefix=".weightinit-write-test-", dir=path)
+        os.close(fd)
         os.remove(probe)
     except OSError as exc:
         raise OSError(f"cannot write to output directory {path!r}: {exc.strerror or exc}") from None
+    _clear_report(path, remove=clear)
     return path
+
+
+def _clear_report(out: str, remove: bool = True) -> None:
+    """Removes the report.md of an earlier run in out, before a run writes any file there: a
+    run that fails after writing some of its files must leave no report of other files
+    (helper-145: an interrupted compare left the old report beside the new results.npz). A
+    directory of that name is an error at once, not after the run's work (helper-126)."""
+    stale = os.path.join(out, "report.md")
+    if os.path.isdir(stale):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), stale)
+    if remove and os.path.lexists(stale):
+        os.remove(stale)
 
 
 class _Stdout:
@@ -391,7 +406,9 @@ def _command_line(argv: Sequence[str]) -> List[str]:
 
 def _write(out: str, lines: Sequence[str]) -> str:
     path = os.path.join(out, "report.md")
-    with open(path, "w", encoding="utf-8") as f:
+    # A path that is not UTF-8 (bytes the shell passed as they were) in the command line is
+    # written escaped, as Python shows it: "\udcff".
+    with open(path, "w", encoding="utf-8", errors="backslashreplace") as f:
         f.write("\n".join(lines) + "\n")
     return path
 
@@ -581,10 +598,7 @@ _SECTIONS: Tuple[Tuple[str, Callable[[argparse.Namespace, Sequence[str]], _Repor
 def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
     with its report.md), then OUT/report.md with every section."""
-    out = _output_dir(args)
-    stale = os.path.join(out, "report.md")
-    if os.path.isdir(stale):  # said before the sections' work, not after it (helper-126)
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), stale)
+    out = _output_dir(args, clear=False)
     parser = _parser()
     runs = []
     for command, run, heading in _SECTIONS:
@@ -595,10 +609,9 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
         sub = parser.parse_args(sub_argv)
         sub.made_dirs = args.made_dirs  # what a failure takes away again (main)
         sub.within = args.command_parser  # named in progress and advice
-        _output_dir(sub)  # every directory checked before the first section's work
+        _output_dir(sub, clear=False)  # every directory checked before the first section's work
         runs.append((command, run, heading, sub, sub_argv))
-    if os.path.isfile(stale):  # a failed run leaves no report of another run's files
-        os.remove(stale)
+    _clear_report(out)
     lines = ["# weightinit all", "", *_command_line(argv), "",
              "Each section is one command's report; the command that runs it alone heads it."]
     for command, run, heading, sub, sub_argv in runs:
@@ -618,7 +631,7 @@ _COMMANDS: Dict[str, Callable[[argparse.Namespace, Sequence[str]], Any]] = {
 # What the output's few non-ASCII characters become on a stream that cannot encode them
 # (PYTHONIOENCODING=ascii, a legacy code page); anything else, such as a path in an error
 # message, becomes "?". Files (report.md) are written in UTF-8 regardless.
-_SPELLINGS = {"\u00b1": "+-"}
+_SPELLINGS = {"\u00b1": "+-", "\u2013": "-"}
 
 
 def _shows_plus_minus(stream: Any) -> bool:
@@ -635,10 +648,13 @@ def _on_terminal(table: str) -> str:
     return table if _shows_plus_minus(sys.stdout) else respell(table, _SPELLINGS)
 
 
-def _spell(exc: UnicodeError) -> Tuple[str, int]:
+def _spell(exc: UnicodeError) -> Tuple[Union[str, bytes], int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    return "".join(_SPELLINGS.get(c, "?") for c in exc.object[exc.start:exc.end]), exc.end
+    part = exc.object[exc.start:exc.end]
+    if all("\udc80" <= c <= "\udcff" for c in part):  # bytes of a path that is not UTF-8: as they came
+        return bytes(ord(c) - 0xDC00 for c in part), exc.end
+    return "".join(_SPELLINGS.get(c, "?") for c in part), exc.end
 
 
 codecs.register_error("weightinit.spell", _spell)
@@ -675,12 +691,13 @@ def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str]) -> str:
 
 
 def _spell_where_needed() -> None:
-    """Lets stdout and stderr print what their encoding cannot, instead of raising after the work."""
+    """Lets stdout and stderr print what their encoding cannot, instead of raising after the
+    work: "±" where the encoding lacks it, and a path given in bytes that are not UTF-8 (which
+    strict UTF-8 streams refused)."""
     for stream in (sys.stdout, sys.stderr):
-        if not _shows_plus_minus(stream):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(errors="weightinit.spell")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="weightinit.spell")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
