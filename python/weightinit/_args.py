@@ -391,7 +391,7 @@ def learning_rate(value: Any, dtype: Any) -> float:
     x = positive(value, "learning_rate")
     if x < 1.0 and np.dtype(dtype).type(x) == 0:  # float32 below ~7e-46 (x > 0 is a float64 already)
         raise ValueError(f"learning_rate {x!r} is 0 as a {np.dtype(dtype)}, the network's dtype (smallest "
-                         f"{np.finfo(dtype).smallest_subnormal!r})")
+                         f"{float(np.finfo(dtype).smallest_subnormal):.3g})")
     if x > largest(dtype):  # rounds to the largest value up to half an ulp beyond it (3.4028235e38 passes)
         with np.errstate(over="ignore"):
             overflows = bool(np.isinf(np.dtype(dtype).type(x)))
