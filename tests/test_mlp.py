@@ -180,10 +180,13 @@ def test_gradients_match_central_differences(hidden, loss):
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-4)])
 @pytest.mark.parametrize("sizes, m, seed", [
     ([40, 30, 30, 3], 4500, 8),  # the wide layers' GEMMs in 3 chunks of examples whose dW are summed
-    ([300, 200, 150, 10], 600, 9),  # one chunk: the GEMMs (forward, W^T dZ, dW) in blocks of 64 rows
+    ([300, 200, 150, 10], 600, 9),  # one chunk: the GEMMs (forward, W^T dZ, dW) in blocks of their output
+    ([784, 100, 10], 256, 10),  # one chunk: blocks of examples (forward) and of dW's columns
+    ([1000, 1000, 1000, 3], 40, 11),  # one chunk, 40 examples: forward and W^T dZ in blocks of rows
 ])
 def test_gradients_of_gemm_layers_against_the_reference(sizes, m, seed, dtype, rtol):
-    net, acts, params, X, Y = make_problem(sizes, ["relu", "tanh"], "softmax_cross_entropy", m, seed=seed, dtype=dtype)
+    hidden = ["relu", "tanh"][: len(sizes) - 2]
+    net, acts, params, X, Y = make_problem(sizes, hidden, "softmax_cross_entropy", m, seed=seed, dtype=dtype)
     grads = net.gradients(X, Y)
     proba = net.predict_proba(X)
     if dtype == np.float32:
@@ -303,7 +306,10 @@ def assert_same_training_on(thread_counts, net, params, X, Y, iterations):
         ([3, 16, 1], 230001),  # the fused two-layer step with a partial last chunk
         ([300, 200, 120, 10], 5000),  # GEMM chunks of examples (3), threaded
         ([2, 64, 64, 1], 4000),  # a mid-size GEMM (16.4 M multiply-adds) in 2 chunks, threaded
-        ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of 64 rows, threaded
+        ([300, 200, 150, 10], 600),  # one chunk: GEMMs in blocks of their output, threaded
+        ([784, 100, 10], 256),  # blocks of examples (forward) and of dW's columns, threaded
+        ([784, 72, 10], 1000),  # blocks of examples, the last shorter
+        ([1000, 1000, 1000, 3], 40),  # blocks of rows (forward, W^T dZ) and of dW's columns
         ([400, 170, 10], 300),  # 68 000 weights: the update in 5 blocks, the last short, threaded
     ],
 )

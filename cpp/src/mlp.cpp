@@ -732,27 +732,52 @@ void polled_rounds(std::size_t n, int threads, CancelPoll* poll, Task&& task) {
 }
 
 // A GEMM over fewer examples than two chunks (a prediction or a mini-batch of a few hundred)
-// is split by rows instead: blocks of gemm_row_block output rows, each a GEMM of its own.
-// Rows are independent, so no sum changes order; the blocks depend on the shape alone.
-// Without it a [784, 128, 10] prediction of 256 examples ran on one core, 1.4-1.7x NumPy's
-// time on two (helper-80).
-constexpr std::size_t gemm_row_block = 64;
-constexpr std::size_t gemm_rows_min = std::size_t(1) << 22;  // multiply-adds
+// is cut into blocks of its output instead, each a GEMM of its own: C (rows x cols) = op(A)
+// op(B), with op(A) rows x k and op(B) k x cols, cut along the longer of rows and cols, so
+// that each block packs again only the smaller operand (blocks of rows each pack all of
+// op(B), blocks of columns all of op(A)). A power of two of them, of at least
+// gemm_block_work multiply-adds each, at most max_gemm_chunks, whole multiples of 8 (the last
+// shorter). Rows and columns of C are independent, so no sum changes order; the blocks depend
+// on the shape alone. Without blocks a [784, 128, 10] prediction of 256 examples ran on one
+// core, 1.4-1.7x NumPy's time on two (helper-80).
+// Two threads, medians of 9 x 20 steps on the quiet 2-core AMD host (2026-12-05), against the
+// blocks of 64 rows from 128 rows before: [784, 100, 10] on 256 examples 1.48-1.50 -> 0.81-0.83
+// ms (NumPy 1.02-1.24), on 512 2.97-3.04 -> 1.66-1.68 (NumPy 1.99-2.35); [784, 72, 10] on 256
+// 1.05-1.09 -> 0.58-0.71 (NumPy 0.90); [784, 128, 10] on 256 1.07-1.10 -> 1.00-1.03. One thread
+// within 3% either way. At 2^23 [784, 72, 10] kept one block.
+constexpr std::size_t gemm_block_work = std::size_t(1) << 22;  // multiply-adds
 
-bool split_rows(std::size_t rows, std::size_t k, std::size_t m) {
-    return gemm_chunks(m) == 1 && rows >= 2 * gemm_row_block && rows * k * m >= gemm_rows_min;
+struct OutputBlocks {
+    bool by_rows;
+    std::size_t count, size;  // count blocks of size rows or columns
+};
+
+OutputBlocks output_blocks(std::size_t rows, std::size_t cols, std::size_t k) {
+    const bool by_rows = rows > cols;
+    const std::size_t length = by_rows ? rows : cols, work = rows * cols * k;
+    std::size_t count = 1;
+    while (2 * count <= max_gemm_chunks && work / (2 * count) >= gemm_block_work && length >= 2 * count * 8)
+        count *= 2;
+    const std::size_t size = ((length + count - 1) / count + 7) / 8 * 8;
+    return {by_rows, (length + size - 1) / size, size};
 }
 
-// rows x n of C = alpha op(W) B (op(W): rows x k), in blocks of gemm_row_block rows, each a
-// task of parallel_for. op(W)'s row r is W's row r, or its column r when trans_w.
+// C = alpha op(A) op(B) (C rows x cols, op(A) rows x k; op(A)'s row r is A's row r, or its
+// column r when trans_a; op(B)'s column c is B's column c, or its row c when trans_b) in
+// the blocks of output_blocks, each a task of parallel_for.
 template <class T>
-void gemm_row_blocks(bool trans_w, bool trans_b, std::size_t rows, std::size_t n, std::size_t k, T alpha,
-                     const T* W, std::size_t ldw, const T* B, std::size_t ldb, T* C, std::size_t ldc,
-                     int nthreads, CancelPoll* poll) {
-    polled_rounds((rows + gemm_row_block - 1) / gemm_row_block, nthreads, poll, [&](std::size_t t) {
-        const std::size_t r0 = t * gemm_row_block, nr = std::min(gemm_row_block, rows - r0);
-        blas::gemm(trans_w, trans_b, nr, n, k, alpha, trans_w ? W + r0 : W + r0 * ldw, ldw, B, ldb, T(0),
-                   C + r0 * ldc, ldc);
+void gemm_blocks(bool trans_a, bool trans_b, std::size_t rows, std::size_t cols, std::size_t k, T alpha,
+                 const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc, int nthreads,
+                 CancelPoll* poll) {
+    const OutputBlocks ob = output_blocks(rows, cols, k);
+    polled_rounds(ob.count, ob.count > 1 ? nthreads : 1, poll, [&](std::size_t t) {
+        const std::size_t first = t * ob.size, n = std::min(ob.size, (ob.by_rows ? rows : cols) - first);
+        if (ob.by_rows)
+            blas::gemm(trans_a, trans_b, n, cols, k, alpha, trans_a ? A + first : A + first * lda, lda, B, ldb,
+                       T(0), C + first * ldc, ldc);
+        else
+            blas::gemm(trans_a, trans_b, rows, n, k, alpha, A, lda, trans_b ? B + first * ldb : B + first, ldb,
+                       T(0), C + first, ldc);
     });
 }
 
@@ -760,8 +785,7 @@ void gemm_row_blocks(bool trans_w, bool trans_b, std::size_t rows, std::size_t n
 template <class T>
 void gemm_columns(bool trans_w, std::size_t rows, std::size_t k, std::size_t m, const T* W, std::size_t ldw,
                   const T* B, T* C, int nthreads, CancelPoll* poll) {
-    if (split_rows(rows, k, m))
-        return gemm_row_blocks(trans_w, false, rows, m, k, T(1), W, ldw, B, m, C, m, nthreads, poll);
+    if (gemm_chunks(m) == 1) return gemm_blocks(trans_w, false, rows, m, k, T(1), W, ldw, B, m, C, m, nthreads, poll);
     const std::size_t chunk = gemm_chunk(m);
     const int threads = rows * k * m >= gemm_parallel_min ? nthreads : 1;
     polled_rounds(gemm_chunks(m), threads, poll, [&](std::size_t t) {
@@ -776,12 +800,7 @@ template <class T>
 void gemm_weight_gradient(std::size_t n_out, std::size_t n_in, std::size_t m, T scale, const T* dz, const T* a,
                           T* dW, T* partial, int nthreads, CancelPoll* poll) {
     const std::size_t chunk = gemm_chunk(m), nc = gemm_chunks(m), size = n_out * n_in;
-    if (nc == 1) {
-        if (split_rows(n_out, n_in, m))
-            return gemm_row_blocks(false, true, n_out, n_in, m, scale, dz, m, a, m, dW, n_in, nthreads, poll);
-        blas::gemm(false, true, n_out, n_in, m, scale, dz, m, a, m, T(0), dW, n_in);
-        return;
-    }
+    if (nc == 1) return gemm_blocks(false, true, n_out, n_in, m, scale, dz, m, a, m, dW, n_in, nthreads, poll);
     const int threads = n_out * n_in * m >= gemm_parallel_min ? nthreads : 1;
     polled_rounds(nc, threads, poll, [&](std::size_t t) {
         const std::size_t c0 = t * chunk, n = std::min(chunk, m - c0);
