@@ -60,8 +60,10 @@ CASES = {
     # a wide hidden layer on few inputs: the fused step too, up to 2048 hidden units
     "[2,1024,1] m=4000": ([2, 1024, 1], ["tanh", "sigmoid"], "binary_cross_entropy", 4000),
     "[784,256,256,10] m=8192": ([784, 256, 256, 10], ["relu", "relu", "softmax"], "softmax_cross_entropy", 8192),
-    # a mini-batch: fewer examples than two GEMM chunks, whose GEMMs are split by rows
+    # a mini-batch: fewer examples than two GEMM chunks, whose GEMMs are cut into blocks of
+    # their output; below 128 hidden units they ran on one thread until db7090f
     "[784,128,10] m=256": ([784, 128, 10], ["relu", "softmax"], "softmax_cross_entropy", 256),
+    "[784,100,10] m=256": ([784, 100, 10], ["relu", "softmax"], "softmax_cross_entropy", 256),
 }
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
