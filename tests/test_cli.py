@@ -1629,11 +1629,27 @@ def test_a_run_stopped_after_its_first_file_leaves_no_old_report(tmp_path, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
+    # Refused before it writes anything (an option checked with the data): the old run stays
+    # whole, its report too (helper-147).
+    assert main([*small, "--iterations", "20", "--examples", "1"]) == 2
+    assert "examples" in capsys.readouterr().err
+    assert (out / "report.md").exists() and wi.SweepResult.load(str(out / "results.npz")).iterations == 10
     monkeypatch.setattr(plots, "cost_curves", interrupted)
     assert main([*small, "--iterations", "20"]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert wi.SweepResult.load(str(out / "results.npz")).iterations == 20  # the new run's
     assert not (out / "report.md").exists()
+
+
+def test_main_gives_the_streams_their_error_handlers_back(tmp_path):
+    """main() spells what stdout and stderr cannot encode while it runs; called from a program,
+    it left them so, and the program's own output lost its rules (helper-147)."""
+    before = sys.stdout.errors, sys.stderr.errors
+    assert main(["ranges", "--quiet", "--count", "10", "--max-inputs", "5", "--out", str(tmp_path / "r")]) == 0
+    assert (sys.stdout.errors, sys.stderr.errors) == before
+    with pytest.raises(SystemExit):
+        main(["ranges", "--no-such-option"])
+    assert (sys.stdout.errors, sys.stderr.errors) == before
 
 
 def test_an_output_path_that_is_not_utf8_is_written_and_reported(tmp_path):

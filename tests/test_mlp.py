@@ -1184,15 +1184,10 @@ def test_bad_data_and_arguments():
         wi.MLP([2, 1], activations=["identity"], init="zeros").accuracy(X, Y)
 
 
-class _Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_reports_steps_and_costs(capsys, monkeypatch):
+def test_progress_reports_steps_and_costs(tmp_path, monkeypatch):
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
-    terminal = _Terminal()
+    terminal = io.StringIO()  # no file descriptor, as a notebook's stream: redrawn, as on a terminal
     monkeypatch.setattr(sys, "stderr", terminal)
     costs = net.fit(X, Y, iterations=100_000, learning_rate=0.5, record_every=1000, progress=True)
     err = terminal.getvalue()
@@ -1204,16 +1199,17 @@ def test_progress_reports_steps_and_costs(capsys, monkeypatch):
     net.fit(X, Y, iterations=5, progress=True)  # too short for a periodic report: the first step and the end
     err = terminal.getvalue()
     assert err.startswith("\riteration 0/5  cost ") and err.strip().endswith("\riteration 5/5  done")
-    monkeypatch.undo()
-    # Not a terminal (a log, a pipe; capsys here): lines of their own, no "\r" (helper-146).
-    net.fit(X, Y, iterations=5, progress=True)
-    lines = capsys.readouterr().err.splitlines()
-    assert lines[0].startswith("iteration 0/5  cost ") and lines[-1] == "iteration 5/5  done" and len(lines) == 2
-    # A fit stopped by a nan or inf cost ends "stopped", not "done", before its error.
-    net = wi.MLP([2, 4, 1], activations=["relu", "sigmoid"], init="normal", rng=2)
-    with pytest.raises(FloatingPointError, match="at iteration 1;"):
-        net.fit(X, Y, iterations=5, learning_rate=1e300, progress=True)
-    assert capsys.readouterr().err.splitlines()[-1] == "iteration 1/5  stopped"
+    # Into a file (a log; a pipe too): lines of their own, no "\r" (helper-146).
+    with open(tmp_path / "log", "w") as log:
+        monkeypatch.setattr(sys, "stderr", log)
+        net.fit(X, Y, iterations=5, progress=True)
+        # A fit stopped by a nan or inf cost ends "stopped", not "done", before its error.
+        net = wi.MLP([2, 4, 1], activations=["relu", "sigmoid"], init="normal", rng=2)
+        with pytest.raises(FloatingPointError, match="at iteration 1;"):
+            net.fit(X, Y, iterations=5, learning_rate=1e300, progress=True)
+    lines = (tmp_path / "log").read_text().split("\n")
+    assert "\r" not in "".join(lines) and lines[1:] == ["iteration 5/5  done", lines[2], "iteration 1/5  stopped", ""]
+    assert lines[0].startswith("iteration 0/5  cost ") and lines[2].startswith("iteration 0/5  cost ")
 
 
 def test_progress_callable_hears_steps_and_their_costs():
@@ -1994,8 +1990,10 @@ def test_a_name_whose_initializer_needs_an_argument_is_told_how_to_give_it():
         with pytest.raises(TypeError) as info:
             wi.MLP([3, 4, 1], init=name)
         said = str(info.value)
-        assert said.endswith(f"; to set it, pass init=functools.partial(wi.get({name!r}), {needs}=...)"), said
+        assert said.endswith(f"; to set it, give init as functools.partial(wi.get({name!r}), {needs}=...)"), said
         assert "called as" not in said
+    with pytest.raises(TypeError, match=r"give init\[1\] as functools.partial\(wi.get\('constant'\), value=\.\.\.\)$"):
+        wi.MLP([3, 4, 1], init=["he_normal", "constant"])
     net = wi.MLP([3, 4, 1], init=functools.partial(wi.get("constant"), value=0.25))
     assert net.parameters["W1"].tolist() == [[0.25] * 3] * 4
 

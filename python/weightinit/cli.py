@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import csv
 import difflib
 import errno
@@ -25,7 +26,7 @@ import shlex
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, NoReturn, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Optional, Sequence, Tuple, Union
 
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
@@ -311,10 +312,10 @@ class _Progress:
             self.bar.close()
 
 
-def _output_dir(args: argparse.Namespace, clear: bool = True) -> str:
+def _output_dir(args: argparse.Namespace) -> str:
     """args.out, made where missing (one directory at a time, each noted in args.made_dirs so
     that a failed run can take them away again) and checked writable, with no directory named
-    report.md; with ``clear``, the report.md of an earlier run there removed (_clear_report)."""
+    report.md (said before the command's work, not after it: helper-126)."""
     path = args.out
     try:
         missing, head = [], path.rstrip(os.sep) or path
@@ -335,19 +336,20 @@ def _output_dir(args: argparse.Namespace, clear: bool = True) -> str:
         os.remove(probe)
     except OSError as exc:
         raise OSError(f"cannot write to output directory {path!r}: {exc.strerror or exc}") from None
-    _clear_report(path, remove=clear)
+    report = os.path.join(path, "report.md")
+    if os.path.isdir(report):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), report)
     return path
 
 
-def _clear_report(out: str, remove: bool = True) -> None:
-    """Removes the report.md of an earlier run in out, before a run writes any file there: a
-    run that fails after writing some of its files must leave no report of other files
-    (helper-145: an interrupted compare left the old report beside the new results.npz). A
-    directory of that name is an error at once, not after the run's work (helper-126)."""
+def _clear_report(out: str) -> None:
+    """Removes the report.md of an earlier run in out; a command calls it just before it
+    writes its first file there, so that a run that fails after writing some of its files
+    leaves no report of other files (helper-145: an interrupted compare left the old report
+    beside the new results.npz), and one that fails before leaves the old run whole
+    (helper-147)."""
     stale = os.path.join(out, "report.md")
-    if os.path.isdir(stale):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), stale)
-    if remove and os.path.lexists(stale):
+    if os.path.lexists(stale):
         os.remove(stale)
 
 
@@ -445,6 +447,7 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
         bar.close()
     seconds = time.perf_counter() - start
     saved = os.path.join(out, "results.npz")
+    _clear_report(out)
     result.save(saved)
     table = result.table()
     runs = len(pairs) * args.seeds
@@ -513,6 +516,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
                       for name, spread, kind, s in rows], right=[False, False] + [True] * 4)
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
     images = ["ranges.png"]
+    _clear_report(out)
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
     notes = (f"{args.count} weights per scheme, drawn at once from its distribution at the scale of a layer of "
              f"shape ({args.outputs}, {args.inputs}) (n={args.inputs} inputs, m={args.outputs} outputs), "
@@ -566,6 +570,7 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
                                    right=[False] + [True] * len(shown)))
     table = "\n\n".join(blocks)
     data = os.path.join(out, "depth.csv")
+    _clear_report(out)
     with open(data, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["activation", "scheme", "layer", "activation_std", "gradient_std"])
@@ -598,7 +603,7 @@ _SECTIONS: Tuple[Tuple[str, Callable[[argparse.Namespace, Sequence[str]], _Repor
 def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """compare, ranges and depth, each as its own command line would run it (into OUT/<command>,
     with its report.md), then OUT/report.md with every section."""
-    out = _output_dir(args, clear=False)
+    out = _output_dir(args)
     parser = _parser()
     runs = []
     for command, run, heading in _SECTIONS:
@@ -609,7 +614,7 @@ def _all(args: argparse.Namespace, argv: Sequence[str]) -> None:
         sub = parser.parse_args(sub_argv)
         sub.made_dirs = args.made_dirs  # what a failure takes away again (main)
         sub.within = args.command_parser  # named in progress and advice
-        _output_dir(sub, clear=False)  # every directory checked before the first section's work
+        _output_dir(sub)  # every directory checked before the first section's work
         runs.append((command, run, heading, sub, sub_argv))
     _clear_report(out)
     lines = ["# weightinit all", "", *_command_line(argv), "",
@@ -652,9 +657,11 @@ def _spell(exc: UnicodeError) -> Tuple[Union[str, bytes], int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
     part = exc.object[exc.start:exc.end]
-    if all("\udc80" <= c <= "\udcff" for c in part):  # bytes of a path that is not UTF-8: as they came
-        return bytes(ord(c) - 0xDC00 for c in part), exc.end
-    return "".join(_SPELLINGS.get(c, "?") for c in part), exc.end
+    if not any("\udc80" <= c <= "\udcff" for c in part):
+        return "".join(_SPELLINGS.get(c, "?") for c in part), exc.end
+    # Bytes of a path that is not UTF-8, as they came, character by character beside others.
+    return b"".join(bytes([ord(c) - 0xDC00]) if "\udc80" <= c <= "\udcff" else _SPELLINGS.get(c, "?").encode("ascii")
+                    for c in part), exc.end
 
 
 codecs.register_error("weightinit.spell", _spell)
@@ -690,20 +697,37 @@ def _option_of_a_command(args: argparse.Namespace, extra: Sequence[str]) -> str:
     return ""
 
 
-def _spell_where_needed() -> None:
+@contextlib.contextmanager
+def _spelling_streams() -> Iterator[None]:
     """Lets stdout and stderr print what their encoding cannot, instead of raising after the
     work: "±" where the encoding lacks it, and a path given in bytes that are not UTF-8 (which
-    strict UTF-8 streams refused)."""
+    strict UTF-8 streams refused). Their error handlers are put back after: main() may be
+    called from a program, whose own output keeps its rules (helper-147)."""
+    changed = []
     for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="weightinit.spell")
+        try:
+            errors = stream.errors
+            stream.reconfigure(errors="weightinit.spell")
+            changed.append((stream, errors))
+        except (AttributeError, ValueError, OSError):  # no reconfigure (a notebook's), closed, or failing
+            pass
+    try:
+        yield
+    finally:
+        for stream, errors in changed:
+            try:
+                stream.reconfigure(errors=errors)
+            except (ValueError, OSError):  # closed meanwhile, or a reader gone (| head)
+                pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status (0, 1 for a failed run, 2 for bad options)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    _spell_where_needed()
+    with _spelling_streams():
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: List[str]) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's parser: "weightinit compare: error: ..."

@@ -24,6 +24,7 @@ import copy
 import inspect
 import math
 import numbers
+import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -197,11 +198,11 @@ def _call_hint(f: Callable[..., Any]) -> str:
     return ""
 
 
-def _hint(init: Any, f: Callable[..., Any]) -> str:
-    return _argument_hint(init, f) if isinstance(init, str) else _call_hint(f)
+def _hint(init: Any, f: Callable[..., Any], where: str) -> str:
+    return _argument_hint(init, f, where) if isinstance(init, str) else _call_hint(f)
 
 
-def _argument_hint(name: str, f: Callable[..., Any]) -> str:
+def _argument_hint(name: str, f: Callable[..., Any], where: str = "init") -> str:
     """'; pass functools.partial(...)' for a registry name whose initializer needs an argument
     that init= cannot give it (constant's value, sparse's sparsity), else ''. The callable
     hint said how a callable is called, to a caller who passed a name (helper-146)."""
@@ -211,7 +212,7 @@ def _argument_hint(name: str, f: Callable[..., Any]) -> str:
     except ValueError:
         return ""
     given = ", ".join(f"{p}=..." for p in needed)
-    return f"; to set it, pass init=functools.partial(wi.get({name!r}), {given})" if needed else ""
+    return f"; to set it, give {where} as functools.partial(wi.get({name!r}), {given})" if needed else ""
 
 
 def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dtype: np.dtype,
@@ -250,7 +251,7 @@ def _drawn(sizes: Sequence[int], init: Any, inits: List[Any], rng: np.random.Gen
             if str(exc).startswith(f"{who} returned"):  # its own result, named already
                 raise
             raise _args.reworded(exc, f"{who} cannot initialize layer {l + 1} of shape {shape}: {exc}"
-                                      f"{_hint(each, f) if isinstance(exc, TypeError) else ''}") from exc
+                                      f"{_hint(each, f, where) if isinstance(exc, TypeError) else ''}") from exc
         try:
             M = _matrix(W, f"W{l + 1}", dtype)
         except (TypeError, ValueError) as exc:  # what it returned: not finite, not numbers
@@ -730,7 +731,8 @@ class MLP:
         sweep computes it and marks such a run diverged). Ctrl-C interrupts training
         between steps.
         ``progress=True`` prints the step and cost to stderr at the first step and then about
-        every 0.05 s; a callable is called instead, as ``progress(step, cost)`` (the step about
+        every 0.05 s, one line redrawn (into a file or a pipe, a line of its own at most once a
+        second), and a last line, "done" or "stopped"; a callable is called instead, as ``progress(step, cost)`` (the step about
         to update, and its cost), from the training loop with the GIL held; an exception it
         raises stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
@@ -827,14 +829,17 @@ def _same_state(a: Any, b: Any) -> bool:
 
 
 class _PrintProgress:
-    """fit's progress=True on stderr: one line redrawn on a terminal; elsewhere (a log, a pipe)
+    """fit's progress=True on stderr: one line redrawn ("\r") on a terminal or a stream with no
+    file descriptor (a notebook's, which draws "\r" as a terminal does); into a file or a pipe,
     a line of its own at most once a second, where the redraws ran into one line of "\r"s
     (helper-146)."""
 
     def __init__(self, total: int) -> None:
         self.total = total
-        isatty = getattr(sys.stderr, "isatty", None)
-        self.tty = bool(isatty and isatty())
+        try:
+            self.tty = os.isatty(sys.stderr.fileno())
+        except (AttributeError, ValueError, OSError):  # no descriptor (io.UnsupportedOperation)
+            self.tty = True
         self.last = -math.inf
 
     def __call__(self, step: int, cost: float) -> None:
