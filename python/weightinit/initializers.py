@@ -604,7 +604,9 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
     Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
     but seeded: the zero rows of each column are those of the smallest values of a second
     (float64) uniform stream whose key is drawn from ``rng`` after the values' key, ties going to
-    the lower rows. Not element-wise: ``region`` is refused.
+    the lower rows. That stream is drawn whole, a float64 array of the full shape beside the
+    result while it runs (4x a float16 result's bytes; helper-148). Not element-wise: ``region``
+    is refused.
 
     >>> w = wi.sparse((10, 4), sparsity=0.3, rng=0)
     >>> (w == 0).sum(axis=0).tolist()
