@@ -703,20 +703,22 @@ def _spelling_streams() -> Iterator[None]:
     work: "±" where the encoding lacks it, and a path given in bytes that are not UTF-8 (which
     strict UTF-8 streams refused). Their error handlers are put back after: main() may be
     called from a program, whose own output keeps its rules (helper-147)."""
-    changed = []
+    changed: List[Tuple[Callable[..., None], Optional[str]]] = []
     for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # none on a notebook's streams
         try:
-            errors = stream.errors
-            stream.reconfigure(errors="weightinit.spell")
-            changed.append((stream, errors))
-        except (AttributeError, ValueError, OSError):  # no reconfigure (a notebook's), closed, or failing
+            if reconfigure is not None:
+                errors = stream.errors
+                reconfigure(errors="weightinit.spell")
+                changed.append((reconfigure, errors))
+        except (AttributeError, ValueError, OSError):  # closed, or failing
             pass
     try:
         yield
     finally:
-        for stream, errors in changed:
+        for reconfigure, errors in changed:
             try:
-                stream.reconfigure(errors=errors)
+                reconfigure(errors=errors)
             except (ValueError, OSError):  # closed meanwhile, or a reader gone (| head)
                 pass
 
