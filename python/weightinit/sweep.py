@@ -399,8 +399,10 @@ def _columns(A: Any) -> int:
 
 
 def _report(progress: Callable[[float, int], None], iterations: int, total: int, runs: int, steps: int) -> None:
-    """The core's report (runs finished, steps taken) as progress(runs_done, runs_total)."""
-    progress(steps / iterations if iterations else float(runs), total)
+    """The core's report (runs finished, steps taken) as progress(runs_done, runs_total): the
+    steps' share, or the runs finished where that is more (the core's step count stops at
+    2^64 - 1, which runs x iterations may pass)."""
+    progress(max(float(runs), steps / iterations if iterations else 0.0), total)
 
 
 def sweep(
@@ -439,9 +441,8 @@ def sweep(
         default, as :meth:`weightinit.MLP.fit` and the article).
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
-    progress : ``progress(runs_done, runs_total)``, called as runs finish and about every
-        0.05 s, from whichever thread (the caller's or one the sweep started) ran the run
-        (with the GIL held, one call at a time); ``runs_done`` counts the runs in progress by
+    progress : ``progress(runs_done, runs_total)``, called on the calling thread about every
+        0.05 s and once when the last run has finished (with the GIL held); ``runs_done`` counts the runs in progress by
         the share of their steps taken (a float that only grows, equal to ``runs_total`` at
         the end). An exception it raises stops the sweep and propagates. Ctrl-C stops the
         sweep with KeyboardInterrupt.

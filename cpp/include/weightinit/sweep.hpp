@@ -61,10 +61,10 @@ std::size_t records(const Options& opt);
 
 // Called with the number of runs finished and of training steps taken (those of finished
 // runs counted in full, diverged ones included; those of runs in progress as of their last
-// check, about every mlp::check_interval seconds), each time a run finishes (on the thread
-// that ran it) and about every mlp::check_interval seconds on the calling thread, which
-// does no run itself when there is a Progress; calls never overlap, and neither count
-// ever goes down. Returning true stops the sweep: runs in progress stop at their next
+// check, about every mlp::check_interval seconds; at most 2^64 - 1), on the calling thread
+// alone, which does no run itself when there is a Progress: about every
+// mlp::check_interval seconds, and once after the last run; neither count ever goes down.
+// Returning true stops the sweep: runs in progress stop at their next
 // check, runs not started never start; the runs that did not finish have NaN results and
 // their costs left as the buffer held them (the binding discards a stopped sweep's results).
 using Progress = std::function<bool(std::size_t runs_done, std::uint64_t steps_done)>;
