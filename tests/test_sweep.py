@@ -165,8 +165,8 @@ def test_progress_counts_every_run_and_can_stop_the_sweep():
 def test_progress_comes_from_the_calling_thread_about_every_interval(restore_threads):
     """Each worker called the callback as its run finished, holding up its runs while the
     callback ran (helper-149: a 1 ms callback made 2000 runs of 5 steps take 2.26 s, against
-    0.05 s without it). The calling thread alone reports now: about every 0.05 s, and once at
-    the end."""
+    0.05 s without it). The calling thread alone reports now: at the start, about every
+    0.05 s, and at the end."""
     X, Y, _, _ = flower()
     wi.set_num_threads(2)
     calls = []
@@ -179,7 +179,8 @@ def test_progress_comes_from_the_calling_thread_about_every_interval(restore_thr
     wi.sweep(X, Y, [2, 2, 1], ["zeros"], 2000, 5, 0.5, progress=slow)
     took = time.perf_counter() - start
     assert {t for t, _, _ in calls} == {threading.get_ident()}
-    assert calls[-1][1:] == (2000, 2000) and len(calls) <= took / 0.05 + 2, (len(calls), took)
+    assert calls[0][1:] == (0, 2000) and calls[-1][1:] == (2000, 2000), calls
+    assert len(calls) <= took / 0.05 + 3, (len(calls), took)
 
 
 def test_progress_counts_past_two_to_the_64_steps():

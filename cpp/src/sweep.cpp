@@ -209,7 +209,12 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     std::condition_variable driver_done;
     bool finished = false;
     std::exception_ptr driver_error, poll_error;
+    // The runs compute under the control the sweep started with, which the callback may
+    // change on this thread (a library loaded with -ffast-math), and a new thread inherits.
+    const unsigned control = detail::fp_control();
+    poll();  // the start, the weights drawn (a wait for the first runs to report read as no pace)
     std::thread driver([&] {
+        detail::set_fp_control(control);
         try {
             parallel_for(runs, int(nworkers), body);
         }
