@@ -1671,3 +1671,33 @@ def test_the_output_s_dashes_have_an_ascii_spelling():
     terminal takes ASCII (helper-145); like "±" it is spelled for such a terminal."""
     assert "iterations 180\u2013200 \u00b1".encode("ascii", "weightinit.spell") == b"iterations 180-200 +-"
     assert cli.respell("iterations 180\u2013200", cli._SPELLINGS) == "iterations 180-200"
+
+
+def test_the_experiments_refuse_what_they_would_misread():
+    """helper-149: a string of schemes was split into letters ("unknown scheme 'z'"), a set gave
+    its rows in another order in every process, article_draws took seeds=True, and
+    depth_profile's sizes failed inside NumPy or ran for minutes (depth 10^9)."""
+    with pytest.raises(TypeError, match=r"schemes must be a list of scheme names, got the string 'zeros': "
+                                        r"pass \['zeros'\]"):
+        experiments.compare(schemes="zeros", iterations=1, seeds=1)
+    with pytest.raises(TypeError, match="schemes must be ordered, got a set"):
+        experiments.compare(schemes={"zeros", "he"}, iterations=1, seeds=1)
+    for bad in (True, 1.0, 2):
+        with pytest.raises(ValueError, match="seeds must be 1"):
+            experiments.compare(iterations=1, seeds=bad, article_draws=True)
+    with pytest.raises(TypeError, match="schemes must be a list"):
+        experiments.range_stats("he_normal")
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        experiments.range_stats(["he_normal"], m=0)
+    with pytest.raises(ValueError, match="max_inputs must be >= 1"):
+        experiments.range_curves(["he_normal"], 0)
+    with pytest.raises(TypeError, match="max_inputs must be an int"):
+        experiments.range_curves(["he_normal"], 2.5)
+    with pytest.raises(TypeError, match="depth must be an int"):
+        experiments.depth_profile("he_normal", depth=2.0)
+    with pytest.raises(ValueError, match="depth must be <= 100000"):
+        experiments.depth_profile("he_normal", depth=10**9)
+    with pytest.raises(ValueError, match="width must be >= 1"):
+        experiments.depth_profile("he_normal", width=-4)
+    with pytest.raises(MemoryError, match=r"the inputs of a depth profile, 1000000 x 1000000, need about 8000\.0 GB"):
+        experiments.depth_profile("he_normal", width=10**6, examples=10**6)

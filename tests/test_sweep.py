@@ -471,6 +471,9 @@ def test_an_init_that_cannot_fill_a_layer_is_named_by_its_place_in_inits():
         wi.sweep(X, Y, [2, 4, 1], ["he", "constant"], [0, 1], 5, 1.0)
     with pytest.raises(ValueError, match=r"^inits\[0\]='dirac' cannot initialize layer 1"):
         wi.sweep(X, Y, [2, 4, 1], ["dirac"], [0], 5, 1.0)
+    # Its hint names the place too, not MLP's init (helper-149).
+    with pytest.raises(TypeError, match=r"give inits\['c'\] as functools.partial\(wi.get\('constant'\), value=\.\.\.\)$"):
+        wi.sweep(X, Y, [2, 4, 1], {"c": "constant"}, [0], 5, 1.0)
 
 
 def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():

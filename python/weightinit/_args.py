@@ -236,6 +236,14 @@ def count(value: Any, name: str, minimum: int, maximum: Optional[int] = None) ->
     return v
 
 
+def ordered(items: Any, name: str) -> None:
+    """Refuses a set: results follow the order given, and a set of names has another order in
+    every process (string hashing is randomized)."""
+    if isinstance(items, (set, frozenset)):
+        raise TypeError(f"{name} must be ordered, got a set (its order changes from process to process): "
+                        f"pass a list, sorted({name}) say")
+
+
 def positive_int(value: Any, name: str) -> int:
     """value as an int >= 1."""
     return count(value, name, 1)

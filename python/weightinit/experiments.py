@@ -147,6 +147,15 @@ def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.nda
     return datasets.blobs(rng=rng, std=1.5, **size)
 
 
+def _scheme_names(schemes: Any, name: str = "schemes") -> List[str]:
+    """schemes as a list: a string (split into its letters, "unknown scheme 'z'") and a set (rows
+    in another order in every process) refused (helper-149)."""
+    if isinstance(schemes, str):
+        raise TypeError(f"{name} must be a list of scheme names, got the string {schemes!r}: pass [{schemes!r}]")
+    _args.ordered(schemes, name)
+    return list(schemes)
+
+
 def compare(
     data: str = "flower",
     hidden: int = 4,
@@ -171,11 +180,11 @@ def compare(
     weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
     then the article's six)."""
     if article_draws:
-        if seeds != 1:
-            raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds}")
+        if isinstance(seeds, (bool, np.bool_)) or not isinstance(seeds, (int, np.integer)) or seeds != 1:
+            raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds!r}")
         schemes = ARTICLE_SCHEMES if schemes is None else schemes
     runs: Union[int, List[int]] = [ARTICLE_SEED] if article_draws else seeds
-    schemes = COMPARE_SCHEMES if schemes is None else schemes
+    schemes = _scheme_names(COMPARE_SCHEMES if schemes is None else schemes)
     pairs = [scheme(s) for s in schemes]  # bad names before the data are drawn
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)
@@ -296,8 +305,10 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     schemes; anything else (a SeedSequence, a Generator) gives one Generator that the schemes
     draw from in turn.
     ``progress()`` is called after each scheme."""
+    schemes = _scheme_names(schemes)
+    n, m, count = (_args.positive_int(v, k) for v, k in ((n, "n"), (m, "m"), (count, "count")))
     seed = _int_seed(rng)
-    shared = None if seed is not None else np.random.default_rng(rng)
+    shared = None if seed is not None else _args.generator(rng)
     count = _args.count(count, "count", 1)
     rows = []
     for name in schemes:
@@ -329,14 +340,20 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     """For each scheme, ``(kind, spread, uses_outputs)``: its spread against inputs
     ``1 .. max_inputs`` with ``m`` outputs (the article plots normalized Xavier with 10
     outputs), and whether its fan mode reads the outputs at all."""
-    n = np.arange(1, max_inputs + 1, dtype=np.float64)
+    n = np.arange(1, _args.positive_int(max_inputs, "max_inputs") + 1, dtype=np.float64)
+    m = _args.positive_int(m, "m")
     curves = {}
-    for name in schemes:
+    for name in _scheme_names(schemes):
         _, (variance, mode, kind) = registry.scale_rule(name)
         # wi.scale's formula for every n at once (a call per n took 15 s for 100 000)
         spread = initializers.spread(variance, fan_for_mode(n, float(m), mode), kind)
         curves[name] = (kind, spread, mode != "fan_in")
     return curves
+
+
+# The most hidden layers depth_profile takes (a list of layer sizes per layer: 10^9 ran for
+# minutes before any check).
+_DEPTH_MAX = 100_000
 
 
 def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, width: int = 256,
@@ -347,7 +364,12 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``); the network is
     ``wi.MLP(..., init=scheme, rng=rng)``."""
     _, init = scheme(scheme_name)
-    gen = np.random.default_rng(rng)
+    depth = _args.count(depth, "depth", 1, _DEPTH_MAX)
+    width, examples = _args.positive_int(width, "width"), _args.positive_int(examples, "examples")
+    need = _args.over_memory(8 * width * examples)  # X, drawn before the network checks its own memory
+    if need:
+        raise MemoryError(f"the inputs of a depth profile, {width} x {examples}, need {need}")
+    gen = _args.generator(rng)
     X = gen.standard_normal((width, examples))
     Y = (gen.random((1, examples)) < 0.5).astype(np.float64)
     net = MLP([width] * (depth + 1) + [1], [activation] * depth + ["sigmoid"], init=init, rng=rng)

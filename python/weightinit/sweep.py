@@ -70,14 +70,6 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
 
-def _ordered(items: Any, name: str) -> None:
-    """Refuses a set: the result's rows follow the order given, and a set of names has another
-    order in every process (string hashing is randomized)."""
-    if isinstance(items, (set, frozenset)):
-        raise TypeError(f"{name} must be ordered, got a set (its order changes from process to process): "
-                        f"pass a list, sorted({name}) say")
-
-
 def _index(value: Any, name: str, n: int, items: str) -> int:
     """value as an index into n items (negative from the end, as a list's); errors name it."""
     i = _args.integer(value, name, f"an int index into {items}")
@@ -472,7 +464,7 @@ def sweep(
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
         # A range, not a list: 2**31 - 1 ints listed took 80 s, and the memory check came after.
         seeds = range(_args.count(seeds, "seeds", 1, 2**31 - 1))
-    _ordered(seeds, "seeds")
+    _args.ordered(seeds, "seeds")
     if not isinstance(seeds, (str, bytes, Sequence)) and isinstance(seeds, Iterable):
         seeds = list(seeds)  # a generator, say, as inits
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
@@ -481,7 +473,7 @@ def sweep(
         raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
     seed_list = seeds if isinstance(seeds, range) and min(seeds[0], seeds[-1]) >= 0 else [
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
-    _ordered(inits, "inits")
+    _args.ordered(inits, "inits")
     labels = list(inits) if isinstance(inits, Mapping) else None  # {label: init}, as a list its labels
     given: Any = inits
     if isinstance(given, Mapping):
@@ -514,8 +506,10 @@ def sweep(
     # into the stacks (a whole MLP a run was ~54 us, most of a small sweep's setup).
     def reraise(exc: Exception, k: int) -> NoReturn:
         """exc again; an init that cannot fill a layer named by its place in inits."""
-        if str(exc).startswith("init="):
-            raise _args.reworded(exc, f"{wheres[k]}{str(exc)[len('init'):]}") from exc
+        said = str(exc)
+        if said.startswith("init="):  # and its hint, which named MLP's argument (helper-149)
+            said = said[len("init"):].replace("; to set it, give init as ", f"; to set it, give {wheres[k]} as ")
+            raise _args.reworded(exc, f"{wheres[k]}{said}") from exc
         raise exc
 
     try:
