@@ -839,3 +839,15 @@ def test_labels_are_plain_strings_whatever_string_type_named_them():
     r = wi.sweep(X, Y, [2, 3, 1], np.array(["zeros", "he_normal"]), 1, 2, 1.0)
     s = wi.sweep(X, Y, [2, 3, 1], [(np.str_("a"), "zeros")], 1, 2, 1.0)
     assert [type(x) for x in r.inits + s.inits] == [str] * 3 and repr(r.inits) == "['zeros', 'he_normal']"
+
+
+def test_seeds_that_were_misread_or_failed_unclearly():
+    """helper-149: a 0-d array failed on "iteration over a 0-d array", range(2**64) on a bare
+    OverflowError, and a dict's keys were taken silently."""
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he"], np.array(2), 3, 1.0)
+    assert r.seeds == [0, 1]
+    with pytest.raises(ValueError, match=r"seeds holds more than 2\*\*63 - 1 values"):
+        wi.sweep(X, Y, [2, 3, 1], ["he"], range(2**64), 3, 1.0)
+    with pytest.raises(TypeError, match="seeds must be a sequence of ints \\(or a count\\), got a dict"):
+        wi.sweep(X, Y, [2, 3, 1], ["he"], {1: 2}, 3, 1.0)

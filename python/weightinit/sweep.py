@@ -459,17 +459,23 @@ def sweep(
     >>> r.final_cost[0].round(4).tolist()  # zeros: ln 2, every seed
     [0.6931, 0.6931, 0.6931, 0.6931]
     """
-    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
-        seeds = seeds.tolist()
+    if isinstance(seeds, np.ndarray) and seeds.ndim <= 1:
+        seeds = seeds.tolist()  # a 0-d array, a count, as its int (helper-149: "iteration over a 0-d array")
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
         # A range, not a list: 2**31 - 1 ints listed took 80 s, and the memory check came after.
         seeds = range(_args.count(seeds, "seeds", 1, 2**31 - 1))
     _args.ordered(seeds, "seeds")
+    if isinstance(seeds, Mapping):  # its keys would be taken, silently (helper-149)
+        raise TypeError(f"seeds must be a sequence of ints (or a count), got a {type(seeds).__name__}")
     if not isinstance(seeds, (str, bytes, Sequence)) and isinstance(seeds, Iterable):
         seeds = list(seeds)  # a generator, say, as inits
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a non-empty sequence of ints (or a count)")
-    if len(seeds) < 1:
+    try:
+        n_seeds = len(seeds)
+    except OverflowError:  # range(2**64): more than a length holds
+        raise ValueError(f"seeds holds more than 2**63 - 1 values: {seeds!r}") from None
+    if n_seeds < 1:
         raise ValueError("seeds must be a non-empty sequence of ints (or a count), got an empty one")
     seed_list = seeds if isinstance(seeds, range) and min(seeds[0], seeds[-1]) >= 0 else [
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
