@@ -339,7 +339,8 @@ def _assert_runs_alone(r, X, Y, init, seeds, iterations):
 
 def test_runs_keep_the_floating_point_control_the_sweep_started_with(control_sensitive):
     """The progress callback runs on the calling thread (on the thread that finished a run
-    until the sweep's workers left the reports to it), and may change its floating-point control (a library built with -ffast-math sets flush-to-zero when
+    until the sweep's workers left the reports to it), and may change its floating-point
+    control (a library built with -ffast-math sets flush-to-zero when
     loaded). Every run computes under the control the sweep started with, so each still
     equals its network trained alone."""
     c = control_sensitive

@@ -657,10 +657,14 @@ def _spell(exc: UnicodeError) -> Tuple[Union[str, bytes], int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
     part = exc.object[exc.start:exc.end]
-    if not any("\udc80" <= c <= "\udcff" for c in part):
+
+    def escaped(c: str) -> bool:  # a byte of a path that is not UTF-8 (surrogateescape)
+        return "\udc80" <= c <= "\udcff"
+
+    if not any(map(escaped, part)):
         return "".join(_SPELLINGS.get(c, "?") for c in part), exc.end
-    # Bytes of a path that is not UTF-8, as they came, character by character beside others.
-    return b"".join(bytes([ord(c) - 0xDC00]) if "\udc80" <= c <= "\udcff" else _SPELLINGS.get(c, "?").encode("ascii")
+    # Those bytes as they came, character by character beside the others.
+    return b"".join(bytes([ord(c) - 0xDC00]) if escaped(c) else _SPELLINGS.get(c, "?").encode("ascii")
                     for c in part), exc.end
 
 

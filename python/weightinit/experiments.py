@@ -309,7 +309,6 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     n, m, count = (_args.positive_int(v, k) for v, k in ((n, "n"), (m, "m"), (count, "count")))
     seed = _int_seed(rng)
     shared = None if seed is not None else _args.generator(rng)
-    count = _args.count(count, "count", 1)
     rows = []
     for name in schemes:
         fn, kind, _ = range_rule(name)

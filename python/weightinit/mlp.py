@@ -732,8 +732,8 @@ class MLP:
         between steps.
         ``progress=True`` prints the step and cost to stderr at the first step and then about
         every 0.05 s, one line redrawn (into a file or a pipe, a line of its own at most once a
-        second), and a last line, "done" or "stopped"; a callable is called instead, as ``progress(step, cost)`` (the step about
-        to update, and its cost), from the training loop with the GIL held; an exception it
+        second), and a last line, "done" or "stopped"; a callable is called instead, as
+        ``progress(step, cost)`` (the step about to update, and its cost), from the training loop with the GIL held; an exception it
         raises stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.

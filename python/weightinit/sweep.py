@@ -433,9 +433,9 @@ def sweep(
         default, as :meth:`weightinit.MLP.fit` and the article).
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
-    progress : ``progress(runs_done, runs_total)``, called on the calling thread as training starts,
-        about every 0.05 s, and when the last run has finished (with the GIL held); ``runs_done`` counts the runs in progress by
-        the share of their steps taken (a float that only grows, equal to ``runs_total`` at
+    progress : ``progress(runs_done, runs_total)``, called on the calling thread as training
+        starts, about every 0.05 s, and when the last run has finished (with the GIL held);
+        ``runs_done`` counts the runs in progress by the share of their steps taken (a float that only grows, equal to ``runs_total`` at
         the end). An exception it raises stops the sweep and propagates. Ctrl-C stops the
         sweep with KeyboardInterrupt.
 
