@@ -841,6 +841,24 @@ def test_accuracy_checks_its_labels_before_the_forward_pass():
     assert net.accuracy(np.zeros((2, 5)), np.zeros((1, 5))) in (0.0, 1.0) and calls == ["forward"]
 
 
+@pytest.mark.parametrize("label", [1 - 2.0**-30, 1 + 2.0**-30, 1e-50, -1e-50])
+def test_float32_network_checks_the_labels_it_was_given(label):
+    # float32 rounds each of these to 0 or 1: the check reads the float64 labels given, not
+    # their float32 copy (which took 0.99999999 as 1 and trained on it).
+    assert np.float32(label) in (0.0, 1.0)
+    net = wi.MLP([2, 4, 1], rng=0, dtype=np.float32)
+    X, Y = np.zeros((2, 3)), np.array([[0.0, 1.0, label]])
+    for call in (lambda: net.fit(X, Y, iterations=1), lambda: net.cost(X, Y), lambda: net.accuracy(X, Y),
+                 lambda: net.gradients(X, Y), lambda: wi.sweep(X, Y, [2, 4, 1], ["zeros"], 1, 1, 1.0,
+                                                              dtype=np.float32)):
+        with pytest.raises(ValueError, match="Y must hold labels 0 or 1"):
+            call()
+    assert np.isfinite(net.cost(X, np.round(Y)))  # the same labels, exactly 0 and 1
+    with pytest.raises(ValueError, match="Y must hold labels 0 or 1"):  # longdouble narrowed to float64
+        wi.MLP([2, 4, 1], rng=0).cost(X, np.array([[0.0, 1.0, 1 - np.finfo(np.longdouble).eps]],
+                                                  dtype=np.longdouble))
+
+
 def test_saturated_network_has_a_finite_cost():
     X, Y = datasets.planar_flower(1)
     net = wi.MLP([2, 4, 1], activations=["tanh", "sigmoid"], init="normal", rng=2)
