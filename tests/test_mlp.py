@@ -1225,8 +1225,14 @@ def test_progress_reports_steps_and_costs(tmp_path, monkeypatch):
         net = wi.MLP([2, 4, 1], activations=["relu", "sigmoid"], init="normal", rng=2)
         with pytest.raises(FloatingPointError, match="at iteration 1;"):
             net.fit(X, Y, iterations=5, learning_rate=1e300, progress=True)
+        # So does one whose last update made the parameters inf (no cost after it to see it).
+        net = wi.MLP([1, 1, 1], activations=["identity", "identity"], loss="mse")
+        net.parameters = {"W1": [[2e-150]], "b1": [[0.0]], "W2": [[1e150]], "b2": [[0.0]]}
+        with pytest.raises(FloatingPointError, match="the last update"):
+            net.fit([[1.0]], [[1.0]], iterations=1, learning_rate=1e200, progress=True)
     lines = (tmp_path / "log").read_text().split("\n")
-    assert "\r" not in "".join(lines) and lines[1:] == ["iteration 5/5  done", lines[2], "iteration 1/5  stopped", ""]
+    assert "\r" not in "".join(lines) and lines[1:] == ["iteration 5/5  done", lines[2], "iteration 1/5  stopped",
+                                                      "iteration 0/1  cost 0.5", "iteration 1/1  stopped", ""]
     assert lines[0].startswith("iteration 0/5  cost ") and lines[2].startswith("iteration 0/5  cost ")
 
 

@@ -788,7 +788,7 @@ class MLP:
             _undraw(source, before, drawn)
         costs = costs[: report["recorded"]]
         if isinstance(callback, _PrintProgress):
-            callback.end(report["steps"])
+            callback.end(report["steps"], on_nonfinite == "raise" and not report["params_finite"])
         if on_nonfinite == "continue":
             return costs
         if not report["start_finite"]:
@@ -856,8 +856,9 @@ class _PrintProgress:
             self.last = time.monotonic()
             print(line, file=sys.stderr, flush=True)
 
-    def end(self, steps: int) -> None:
+    def end(self, steps: int, failed: bool) -> None:
         """The last line, as the periodic reports may miss it: "done", or "stopped" where the
-        fit ended early (a nan or inf cost, which the error that follows explains)."""
-        line = f"iteration {steps}/{self.total}  {'done' if steps == self.total else 'stopped'}"
+        fit ended early or ``failed`` (a nan or inf cost, or a last update that made the
+        parameters so, which the error that follows explains)."""
+        line = f"iteration {steps}/{self.total}  {'stopped' if failed or steps < self.total else 'done'}"
         print("\r" + line.ljust(60) if self.tty else line, file=sys.stderr, flush=True)
