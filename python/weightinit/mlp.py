@@ -216,32 +216,32 @@ def _argument_hint(name: str, f: Callable[..., Any], where: str = "init") -> str
 
 
 def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dtype: np.dtype,
-                  keep: bool = True) -> List[np.ndarray]:
+                  keep: bool = True, argument: str = "init") -> List[np.ndarray]:
     """Each layer's W of a network of ``sizes``, drawn from ``rng`` in order, as ``MLP(init=...)``
     draws them (``init``: one for all layers or a list, each a name or a callable). Errors name
-    ``init`` (or ``init[l]``) and the layer. With ``keep``, each W is the network's own: a named
+    the ``argument`` that gave init (or ``argument[l]``) and the layer. With ``keep``, each W is the network's own: a named
     initializer's new array as it is (a copy faulted in fresh pages, 3.7x NumPy's time at
     [784, 256, 256, 10]), a callable's copied, since it may be held elsewhere (a global, a
     cache, its out=) or read-only; without, W may be the callable's, for a caller that copies."""
     n_layers = len(sizes) - 1
     inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
     if len(inits) != n_layers:
-        raise ValueError(f"init must be one initializer or a list of {n_layers}, got {len(inits)}")
+        raise ValueError(f"{argument} must be one initializer or a list of {n_layers}, got {len(inits)}")
     # Refused input leaves the caller's Generator as it was: the layers before a bad one
     # (an unknown name, a dirac for a dense layer, a callable's nan) have drawn from it.
     state = rng.bit_generator.state
     try:
-        return _drawn(sizes, init, inits, rng, dtype, keep)
+        return _drawn(sizes, init, inits, rng, dtype, keep, argument)
     except BaseException:
         rng.bit_generator.state = state
         raise
 
 
 def _drawn(sizes: Sequence[int], init: Any, inits: List[Any], rng: np.random.Generator, dtype: np.dtype,
-           keep: bool) -> List[np.ndarray]:
+           keep: bool, argument: str) -> List[np.ndarray]:
     out = []
     for l, each in enumerate(inits):
-        where = f"init[{l}]" if isinstance(init, (list, tuple)) else "init"
+        where = f"{argument}[{l}]" if isinstance(init, (list, tuple)) else argument
         f = _initializer(each, where)
         shape = (sizes[l + 1], sizes[l])
         who = f"{where}={each!r}"

@@ -507,21 +507,17 @@ def sweep(
     fused = core.mlp.Network(list(sizes), list(acts), loss_name, 0.01, False).fused  # trains by the fused step
     _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
                   _columns(X_test), threads, fused)
-    # Each run starts where wi.MLP(init=inits[k], rng=seeds[s]) would: the first run's is such
-    # a network, which also checks the data; the others' weights are drawn as it draws them,
-    # into the stacks (a whole MLP a run was ~54 us, most of a small sweep's setup).
-    def reraise(exc: Exception, k: int) -> NoReturn:
-        """exc again; an init that cannot fill a layer named by its place in inits."""
-        said = str(exc)
-        if said.startswith("init="):  # and its hint, which named MLP's argument (helper-149)
-            said = said[len("init"):].replace("; to set it, give init as ", f"; to set it, give {wheres[k]} as ")
-            raise _args.reworded(exc, f"{wheres[k]}{said}") from exc
-        raise exc
+    # Each run starts where wi.MLP(init=inits[k], rng=seeds[s]) would: its weights are drawn as
+    # such a network draws them, into the stacks (a whole MLP a run was ~54 us, most of a small
+    # sweep's setup), the first before the data is checked, by a network that checks it.
+    def weights(r: int) -> List[np.ndarray]:
+        k = r // n_s  # errors name the init by its place in inits (or its label)
+        return drawn_weights(sizes, pairs[k][1], _args.generator(seed_list[r % n_s]), dt, keep=False,
+                             argument=wheres[k])
 
-    try:
-        first = MLP(layer_sizes, activations, loss, init=pairs[0][1], rng=seed_list[0], dtype=dtype, alpha=alpha)
-    except (TypeError, ValueError) as exc:
-        reraise(exc, 0)
+    first = MLP(layer_sizes, activations, loss, init="zeros", rng=seed_list[0], dtype=dtype, alpha=alpha)
+    dt = first.dtype
+    drawn = weights(0)
     X = first._inputs(X)
     Y = first._targets(Y, X.shape[1])
     if (X_test is None) != (Y_test is None):
@@ -530,17 +526,12 @@ def sweep(
         X_test = first._inputs(X_test, "X_test")
         Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
     # The stacks the core trains, filled one network at a time, each let go once copied.
-    L, dt = len(sizes) - 1, first.dtype
+    L = len(sizes) - 1
     W = [np.empty((runs, sizes[k + 1], sizes[k]), dt) for k in range(L)]
-    b = [np.empty((runs, sizes[k + 1], 1), dt) for k in range(L)]
-    for k in range(L):
-        W[k][0], b[k][0] = first._params[2 * k], first._params[2 * k + 1]
-        b[k][1:] = 0
-    for r in range(1, runs):
-        try:
-            drawn = drawn_weights(sizes, pairs[r // n_s][1], _args.generator(seed_list[r % n_s]), dt, keep=False)
-        except (TypeError, ValueError) as exc:
-            reraise(exc, r // n_s)
+    b = [np.zeros((runs, sizes[k + 1], 1), dt) for k in range(L)]
+    for r in range(runs):
+        if r:
+            drawn = weights(r)
         for k in range(L):
             W[k][r] = drawn[k]
     callback = None if progress is None else functools.partial(_report, progress, iterations, runs)
