@@ -590,8 +590,7 @@ class MLP:
             # Probabilities computed in float32 (or float16), whatever dtype they come in, sum
             # to 1 only within a few eps per class; at most 1e-2 off (float16's eps made 4 n eps
             # reach 1 at 256 classes, where a column of zeros passed). A nan sum fails too.
-            given = Y.dtype if isinstance(Y, np.ndarray) else np.asarray(Y).dtype  # read once _matrix took it
-            eps = max(_EPS[np.float32], _EPS.get(given.type, 0.0))
+            eps = max(_EPS[np.float32], _EPS.get(given.dtype.type, 0.0))
             if not off <= min(4 * arr.shape[0] * eps, 1e-2):
                 raise ValueError(f"{name}'s columns must be one-hot (or probabilities summing to 1) for "
                                  "softmax_cross_entropy")
