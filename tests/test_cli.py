@@ -1292,6 +1292,10 @@ def test_tables_are_markdown_in_aligned_columns():
     assert table_rows(text) == [["zeros", "0.6931"], ["randn*0.001", "12.5"]]
     with pytest.raises(ValueError, match="2 cells"):
         markdown(["a", "b"], [["1"]])
+    # A cell's line breaks (a sweep label "he\nv2") would end its row: each is a space.
+    text = markdown(["init\r\nname", "cost"], [["he\nv2", "1"], ["x\u2028y\rz", "2"]])
+    assert text.splitlines()[0] == "| init name | cost |" and len(text.splitlines()) == 4
+    assert table_rows(text) == [["he v2", "1"], ["x y z", "2"]]
 
 
 def test_respelling_pads_the_table_again():

@@ -12,12 +12,16 @@ __all__ = ["counted", "markdown", "respell"]
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> str:
     """A Markdown table with every column padded to its widest cell. Columns whose ``right``
     entry is true (numbers) are right-aligned, with ``---:`` in the rule line; the rest are
-    left-aligned. A ``|`` in a cell is escaped (``\\|``)."""
+    left-aligned. A ``|`` in a cell is escaped (``\\|``), and each line break is a space."""
     cols = len(header)
     if any(len(r) != cols for r in rows):
         raise ValueError(f"every row needs {cols} cells")
-    header = [h.replace("|", "\\|") for h in header]
-    rows = [[c.replace("|", "\\|") for c in r] for r in rows]
+
+    def cell(text: str) -> str:
+        return " ".join(text.splitlines()).replace("|", "\\|")
+
+    header = [cell(h) for h in header]
+    rows = [[cell(c) for c in r] for r in rows]
     flags = list(right) + [False] * (cols - len(right))
     widths = [max([3, len(header[c])] + [len(r[c]) for r in rows]) for c in range(cols)]
 
