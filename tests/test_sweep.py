@@ -542,6 +542,13 @@ def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
     assert_same_result(r, wi.SweepResult.load(buf))
     r.save(str(tmp_path / "bare"))
     assert_same_result(r, wi.SweepResult.load(str(tmp_path / "bare.npz")))
+    # A file opened in text mode: said so, where load read the archive's bytes as UTF-8 and
+    # called it "not a weightinit sweep result", and save failed inside NumPy's writer.
+    with open(tmp_path / "bare.npz") as text, pytest.raises(TypeError, match=r"file .* binary .*'rb'"):
+        wi.SweepResult.load(text)
+    with open(tmp_path / "text.npz", "w") as text, pytest.raises(TypeError, match=r"file .* binary .*'wb'"):
+        r.save(text)
+    assert os.path.getsize(tmp_path / "text.npz") == 0
 
 
 def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):

@@ -20,6 +20,7 @@ every initializer the same random stream (common random numbers): ``randn * 0.01
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import numbers
@@ -186,6 +187,7 @@ class SweepResult:
                 "activations": [str(a) for a in self.activations], "loss": str(self.loss),
                 "iterations": int(self.iterations), "learning_rate": float(self.learning_rate),
                 "record_every": int(self.record_every), "alpha": float(self.alpha)}
+        _binary(file, "wb")
         arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
         for k, (W, b) in enumerate(self.parameters):
             arrays[f"W{k + 1}"], arrays[f"b{k + 1}"] = W, b
@@ -201,6 +203,7 @@ class SweepResult:
         every array's header is checked against the meta before the array is read, so memory
         grows with the file's size, not with what a header claims.
         """
+        _binary(file, "rb")
         if isinstance(file, (str, bytes, os.PathLike)):
             name = repr(os.fspath(file))
             name = name if len(name) <= 200 else name[:197] + "..."
@@ -321,6 +324,12 @@ class SweepResult:
                  percent(r["test_accuracy"]), f"{r['diverged']}/{r['runs']}"] for r in self.summary()]
         return markdown(["init", "final cost (mean ± sd)", "train acc %", "test acc %", "diverged"], rows,
                         right=[False, True, True, True, True])
+
+
+def _binary(file: Any, mode: str) -> None:
+    """A TypeError for a file opened in text mode, which save and load cannot use."""
+    if isinstance(file, io.TextIOBase):
+        raise TypeError(f"file must be a path or a binary file (open(path, {mode!r})), got one opened in text mode")
 
 
 # SweepResult.save's archive: its arrays besides the parameters, and what its meta says it is.
