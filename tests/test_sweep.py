@@ -431,7 +431,12 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
     with pytest.raises(MemoryError, match=r"needs about 141\.6 MB"):
         wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=big, Y_test=np.tile(Y, 20))
     assert round(more / 1e6, 1) == 141.6
-    with pytest.raises(MemoryError, match=r"1 run \(1 init x 1 seed\) of \[2, 5000000, 1\]"):
+    with pytest.raises(MemoryError, match=r"fewer runs, fewer threads, a smaller network, fewer examples or fewer "
+                                          r"cost records \(record_every\) would need less$"):
+        wi.sweep(X, Y, [2, 1000, 1], ["zeros", "he_normal"], 200, 10, X_test=big, Y_test=np.tile(Y, 20))
+    # The advice for one run names neither runs nor threads, nor records where there is one.
+    with pytest.raises(MemoryError, match=r"1 run \(1 init x 1 seed\) of \[2, 5000000, 1\].*: a smaller network or "
+                                          r"fewer examples would need less$"):
         wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # a worker's activations alone: 48 GB
 
 

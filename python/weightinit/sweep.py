@@ -382,15 +382,20 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     (``fused`` or layer by layer) or scoring of the m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
+    workers = min(runs, threads, core.max_loop_threads)
     values = (runs * params + 4 * params + (sizes[0] + sizes[-1]) * (m + m_test)
-              + min(runs, threads, core.max_loop_threads) * max(engine_values(sizes, m, "train", fused, itemsize),
-                                         engine_values(sizes, m_test, "forward")))
+              + workers * max(engine_values(sizes, m, "train", fused, itemsize),
+                              engine_values(sizes, m_test, "forward")))
     need = values * itemsize + runs * 8 * n_records
     over = _args.over_memory(need, unchecked=_UNCHECKED)
     if over:
+        # What would need less here (one run has no runs nor threads to give up).
+        advice = [a for a, applies in (("fewer runs", runs > 1), ("fewer threads", workers > 1),
+                                       ("a smaller network", True), ("fewer examples", True),
+                                       ("fewer cost records (record_every)", n_records > 1)) if applies]
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {sizes_text(sizes)} on {counted(m, 'example')} needs "
-                            f"{over}", "fewer runs or threads, a smaller network or fewer cost records (record_every)")
+                            f"{over}", ", ".join(advice[:-1]) + " or " + advice[-1])
 
 
 def _columns(A: Any) -> int:
