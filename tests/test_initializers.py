@@ -297,6 +297,24 @@ def test_parity_samples(name, shape, params, dist, literal, dtype):
     check_distribution(draw(getattr(wi, name), shape, dtype=dtype, **params), dist, literal)
 
 
+@pytest.mark.parametrize("nonlinearity, a, variance", [
+    ("relu", 0, 2.0), ("linear", 0, 1.0), ("tanh", 0, 25 / 9), ("selu", 0, 9 / 16),
+    ("leaky_relu", 0.2, 2 / 1.04), ("leaky_relu", math.sqrt(5), 2 / (1 + math.sqrt(5) ** 2)),  # 2 / 6.000000000000001
+])
+def test_kaiming_spreads_are_their_formulas_to_the_bit(nonlinearity, a, variance):
+    """The article's He std sqrt(2/n) (keras' he_normal, variance scale 2) to the last bit, for
+    every n: the variance is the table's gain**2 itself, where squaring calculate_gain's sqrt(2)
+    gave 2.0000000000000004 and a std 1 ulp off sqrt(2/n) for 695 of n = 1..1000."""
+    kw = dict(a=a, nonlinearity=nonlinearity)
+    for n in range(1, 1001):
+        assert wi.scale("he_normal", n, 1, **kw) == math.sqrt(variance / n)
+        assert wi.scale("he_uniform", n, 1, **kw) == math.sqrt(3.0 * variance / n)
+    # The draws are the stream of that std and bound (the spreads of docs/stream_spec.md).
+    std, bound = math.sqrt(variance / 10), math.sqrt(3.0 * variance / 10)
+    assert np.array_equal(wi.he_normal((20, 10), rng=3, **kw), wi.normal((20, 10), std=std, rng=3))
+    assert np.array_equal(wi.he_uniform((20, 10), rng=3, **kw), wi.uniform((20, 10), low=-bound, high=bound, rng=3))
+
+
 # --- the second article's figures ------------------------------------------------------------
 
 

@@ -167,20 +167,28 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     >>> calculate_gain("leaky_relu", 0.2) == (2 / 1.04) ** 0.5
     True
     """
+    return gain_and_square(nonlinearity, param)[0]
+
+
+def gain_and_square(nonlinearity: str, param: Optional[float] = None) -> Tuple[float, float]:
+    """:func:`calculate_gain` and its square from the table itself (relu's 2, tanh's 25/9), where
+    squaring the gain rounds twice: sqrt(2)**2 is 2.0000000000000004, and a He std from it was
+    1 ulp off sqrt(2/n) for most n. The variance-scaling initializers take the square."""
     if not isinstance(nonlinearity, str):
         raise TypeError(f"nonlinearity must be a str, got {type(nonlinearity).__name__}")
     if nonlinearity in _UNIT_GAIN:
-        return 1.0
+        return 1.0, 1.0
     if nonlinearity == "tanh":
-        return 5.0 / 3
+        return 5.0 / 3, 25.0 / 9
     if nonlinearity == "relu":
-        return math.sqrt(2.0)
+        return math.sqrt(2.0), 2.0
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else _args.real(param, "param (the negative slope)")
         square = slope * slope
         if math.isinf(square):  # |slope| > 1.3e154: 2 / inf would give 0, where the gain is sqrt(2) / |slope|
-            return math.sqrt(2.0) / math.hypot(1.0, slope)
-        return math.sqrt(2.0 / (1 + square))
+            gain = math.sqrt(2.0) / math.hypot(1.0, slope)
+            return gain, gain * gain
+        return math.sqrt(2.0 / (1 + square)), 2.0 / (1 + square)
     if nonlinearity == "selu":
-        return 3.0 / 4
+        return 3.0 / 4, 9.0 / 16
     raise ValueError(f"nonlinearity must be one of {', '.join(_NONLINEARITIES)}; got {nonlinearity!r}")

@@ -25,7 +25,7 @@ import numpy as np
 
 from weightinit import _args
 from weightinit._coreload import core
-from weightinit.fans import FAN_MODES, Axes, axis_index, calculate_gain, compute_fans, fan_for_mode, in_out_axes
+from weightinit.fans import FAN_MODES, Axes, axis_index, compute_fans, fan_for_mode, gain_and_square, in_out_axes
 from weightinit._threads import get_num_threads
 from weightinit.random import _fill_normal, _fill_truncated_normal, _fill_uniform, _max_z
 from weightinit.random import key_from_rng, normal, truncated_normal, uniform
@@ -143,7 +143,7 @@ def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]
     if a is None:
         a = 0.01 if nonlinearity == "leaky_relu" else 0.0
     slope = _args.real(a, "a")
-    gain = calculate_gain(nonlinearity, slope)
+    variance = gain_and_square(nonlinearity, slope)[1]
     if isinstance(mode, str):
         mode = mode.lower()
     if slope != 0 and nonlinearity != "leaky_relu":
@@ -152,7 +152,7 @@ def _kaiming_variance(a: Any, mode: Any, nonlinearity: Any) -> Tuple[float, str]
             f"nonlinearity='leaky_relu', got nonlinearity={nonlinearity!r} "
             "(torch's default nonlinearity is 'leaky_relu'; ours is 'relu')"
         )
-    return _variance(gain * gain, "a={:g}", slope), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
+    return _variance(variance, "a={:g}", slope), _args.one_of(mode, "mode", ("fan_in", "fan_out"))
 
 
 def _he_normal_rule(a: Optional[float] = 0.0, mode: str = "fan_in", nonlinearity: str = "relu") -> Rule:
@@ -241,7 +241,8 @@ def fan_in_uniform(shape: Optional[_args.ShapeLike] = None, *, in_axis: Axes = N
     training deep feedforward neural networks", AISTATS 2010), after LeCun et al. 1998; it is
     torch.nn.Linear's default weight init (kaiming_uniform_ with a=sqrt(5)). Linear draws its
     bias from the same range, which a 1-D shape has no fans to give: ``b = wi.scale("xavier",
-    fan_in=10)`` then ``wi.uniform((20,), low=-b, high=b)``.
+    fan_in=10)`` then ``wi.uniform((20,), low=-b, high=b)``. The bound is computed as
+    ``sqrt(1 / fan_in)`` (docs/stream_spec.md, "The initializers' spreads").
 
     >>> w = wi.fan_in_uniform((20, 10), rng=0)      # 10 inputs: bound 1/sqrt(10) = 0.316
     >>> bool(abs(w).max() <= 10 ** -0.5)
@@ -258,7 +259,9 @@ def xavier_uniform(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0
     Glorot & Bengio, AISTATS 2010, eq. 16. Same as torch.nn.init.xavier_uniform_ and keras /
     jax glorot_uniform (gain 1). On a keras or jax kernel ``(*kernel, in, out)`` pass
     ``in_axis=-2, out_axis=-1`` (fans are read in torch's ``(out, in, *kernel)`` layout
-    otherwise), or take ``wi.get("GlorotUniform")``. Alias: ``glorot_uniform``.
+    otherwise), or take ``wi.get("GlorotUniform")``. Alias: ``glorot_uniform``. The bound is
+    computed as ``sqrt(3 * gain**2 / fan_avg)``, fan_avg = (fan_in + fan_out) / 2
+    (docs/stream_spec.md, "The initializers' spreads").
 
     >>> w = wi.xavier_uniform((20, 10), rng=0)      # n=10, m=20: bound sqrt(6)/sqrt(30) = 0.447
     >>> bool(abs(w).max() <= (6 / 30) ** 0.5)
@@ -276,7 +279,7 @@ def xavier_normal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0,
     and jax's glorot_normal truncate at 2 std instead: use
     ``variance_scaling(scale=1, mode="fan_avg", distribution="truncated_normal")``, with
     ``in_axis=-2, out_axis=-1`` for a keras or jax kernel, or ``wi.get("GlorotNormal")``.
-    Alias: ``glorot_normal``.
+    Alias: ``glorot_normal``. The std is computed as ``sqrt(gain**2 / fan_avg)``.
 
     >>> w = wi.xavier_normal((256, 256), rng=0)     # std sqrt(2/512) = 0.0625
     >>> round(float(w.std()), 2)
@@ -293,7 +296,9 @@ def he_normal(shape: Optional[_args.ShapeLike] = None, *, a: Optional[float] = 0
 
     The article's "He" initialization, std sqrt(2/n) for ReLU (variance 2/n), is the default. He et al.,
     "Delving deep into rectifiers", ICCV 2015. ``mode`` is ``"fan_in"`` (keeps forward
-    variance) or ``"fan_out"`` (backward). Alias: ``kaiming_normal``.
+    variance) or ``"fan_out"`` (backward). Alias: ``kaiming_normal``. The std is computed as
+    ``sqrt(v / fan)`` with v = gain**2 from calculate_gain's table itself (2 for relu), so the
+    default is ``sqrt(2 / n)`` to the last bit (docs/stream_spec.md, "The initializers' spreads").
 
     torch.nn.init.kaiming_normal_ defaults to ``nonlinearity="leaky_relu"``; with a=0 that is
     the same gain sqrt(2), but here a nonzero ``a`` needs ``nonlinearity="leaky_relu"`` spelled
@@ -321,7 +326,7 @@ def he_uniform(shape: Optional[_args.ShapeLike] = None, *, a: Optional[float] = 
     (torch's default nonlinearity is "leaky_relu"). On a keras or jax kernel
     ``(*kernel, in, out)`` pass ``in_axis=-2, out_axis=-1`` (fans are read in torch's
     ``(out, in, *kernel)`` layout otherwise), or take ``wi.get("HeUniform")``. Alias:
-    ``kaiming_uniform``.
+    ``kaiming_uniform``. The bound is computed as ``sqrt(3 * v / fan)``, v as :func:`he_normal`'s.
 
     >>> w = wi.he_uniform((64, 10), rng=0)          # bound sqrt(6/10) = 0.775
     >>> bool(abs(w).max() <= 0.6 ** 0.5)
