@@ -1112,7 +1112,7 @@ def test_the_core_checks_its_own_preconditions():
 def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
     """Called directly with bounds or scales the Python layer refuses, the core wrote inf
     (float32 uniform on +-1e39, float16 normals of std 1e38); its limits are the Python
-    layer's: |bound| <= largest, |mean| + r std <= largest with r = 8.6 (5.77 for 24-bit
+    layer's: |bound| <= largest, |mean| + r std <= largest with r = 8.572 (5.77 for 24-bit
     uniforms), and a truncated normal's missing bound reaches 40 std."""
     core = wi._core.random
     out = np.empty(64, dtype)
@@ -1121,7 +1121,7 @@ def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
         "normal": lambda m, s: core.fill_normal(out, [1, 2], [64], [0], m, s, 1),
         "truncated": lambda a, b, m=0.0, s=1.0: core.fill_truncated_normal(out, [1, 2], [64], [0], m, s, a, b, 1),
     }
-    r = 8.6 if dtype == np.float64 else 5.77
+    r = 8.572 if dtype == np.float64 else 5.77  # 8.6 refused std 2.095e307 (8.5718 std is finite)
     with np.errstate(over="ignore"):
         above = float(np.nextafter(largest, np.inf))
     refused = [("normal", (0.0, np.nextafter(largest / r, np.inf))), ("normal", (-largest, largest / 1e6)),
@@ -1140,6 +1140,10 @@ def test_the_core_refuses_values_its_output_type_cannot_hold(dtype, largest):
         with np.errstate(over="ignore"):
             fill[name](*args)
         assert np.isfinite(out).all(), (name, args)
+    # The Python layer's limit is the core's.
+    assert np.isfinite(wi.random.normal(64, std=largest / r / 1.0001, rng=0, dtype=dtype)).all()
+    with pytest.raises(ValueError, match="std"):
+        wi.random.normal(64, std=float(np.nextafter(largest / r, np.inf)), rng=0, dtype=dtype)
 
 
 

@@ -38,8 +38,8 @@ _MAX_TAIL = 37.0
 # lost bits (std=1e300 on [0, 1e-20] gave ~2000 distinct values, 1e305 only a).
 _MIN_WIDTH = 2.0**-1022
 # No standard normal of stream spec v2 exceeds this: Box-Muller's radius is at most
-# sqrt(-2 log 2**-53) = 8.57, the inverse CDF's quantiles stay inside (-8.3, 8.3).
-_MAX_Z = 8.6
+# sqrt(-2 log 2**-53) = 8.5717, the inverse CDF's quantiles stay inside (-8.3, 8.3).
+_MAX_Z = 8.572
 # The float32 stream's (and so float16's) 24-bit uniforms: radius at most sqrt(48 ln 2) = 5.768.
 _MAX_Z_F32 = 5.77
 
@@ -223,7 +223,7 @@ def normal(
 
     Elements ``2p`` and ``2p+1`` are ``r cos(2 pi u2)`` and ``r sin(2 pi u2)`` with
     ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``. float16
-    values are the float32 values rounded. ``r < 8.6``, and for float32 and float16, whose
+    values are the float32 values rounded. ``r < 8.572``, and for float32 and float16, whose
     uniforms have 24 bits, ``r <= sqrt(48 ln 2) = 5.77``: their tails stop there (a normal
     passes 5.77 std once in ~1.3e8 draws) and take few distinct radii beyond ~5. At the other
     end, ``u1 = 0`` gives ``r = 0``: a pair that is exactly ``(mean, mean)``, once in 2**24

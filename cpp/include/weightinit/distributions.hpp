@@ -111,10 +111,10 @@ template <>
 inline constexpr double largest_finite<std::uint16_t> = 65504.0;
 
 // Bounds on |z| of the stream's standard normals: Box-Muller's radius from 53-bit
-// uniforms, sqrt(-2 log 2^-53) = 8.57, or from the 24-bit ones of float32 and float16,
+// uniforms, sqrt(-2 log 2^-53) = 8.5717, or from the 24-bit ones of float32 and float16,
 // sqrt(48 ln 2) = 5.768; and a truncated normal's quantile, whose p stays at or above
 // DBL_MIN (ndtri(DBL_MIN) = -37.5). The Python layer refuses with the same bounds first.
-constexpr double max_normal_z = 8.6, max_normal_z_f32 = 5.77, max_truncated_z = 40.0;
+constexpr double max_normal_z = 8.572, max_normal_z_f32 = 5.77, max_truncated_z = 40.0;
 
 // Whether x is a value of the output type T, or infinite: float16 outputs (their bits,
 // uint16) hold 11 significant bits from 2^-14 up to 65504 and multiples of 2^-24 below.
