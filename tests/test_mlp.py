@@ -7,6 +7,7 @@ import io
 import math
 import os
 import shutil
+import signal
 import warnings
 import pickle
 import subprocess
@@ -645,7 +646,7 @@ def test_a_last_minibatch_cut_into_more_fused_blocks_than_a_full_one():
     for 6 blocks: sized for the full batch's 5, the last batch wrote past them (glibc then
     aborted on the corrupted heap). In a child process, so that such a crash fails this test
     alone; its costs must be those of one-step fits on the same batches."""
-    proc = subprocess.run([sys.executable, "-c", LAST_BATCH_CHILD], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", LAST_BATCH_CHILD], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     costs = [float(c) for c in proc.stdout.split()]
     g = np.random.default_rng(3)
@@ -1548,6 +1549,35 @@ def test_keras_names_initialize_layers_by_their_inputs(keras, ours):
     np.testing.assert_allclose(p["W1"], wp.initialize_parameters(30, 7, 1, init=ours)["W1"], rtol=1e-14, atol=0)
 
 
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@pytest.mark.parametrize("call", ["fit", "predict"])
+def test_a_signal_handler_that_uses_the_network_it_interrupted_is_refused_not_left_waiting(call):
+    """A signal handler runs where the core polls for Ctrl-C, inside the call and with the
+    network's lock held: one that used the same network waited for that lock for ever
+    (helper-151: the process hung). It is refused as a progress callback is. In a child
+    process, so that a hang fails the test rather than stalling the run."""
+    code = f"""
+import signal, numpy as np, weightinit as wi
+net = wi.MLP([8, 1024, 1024, 1], rng=0)
+X = np.random.default_rng(0).standard_normal((8, 8000))
+Y = np.zeros((1, 8000))
+def handler(signum, frame):
+    net.predict(X[:, :5])
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.01)
+try:
+    if {call!r} == "fit":
+        net.fit(X, Y, iterations=10**9, learning_rate=1e-9)
+    else:
+        net.predict(X)
+except RuntimeError as exc:
+    print("refused:", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("refused: this network is in use by a call"), done.stdout
+
+
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     """The callback runs mid-step with the network's lock held: a call back into it would
     wait for ever. It is refused at once; a copy scores the parameters of the moment."""
@@ -1557,7 +1587,7 @@ def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     def uses_itself(step, cost):
         net.cost(X, Y)
 
-    with pytest.raises(RuntimeError, match="progress callback is running: the callback"):
+    with pytest.raises(RuntimeError, match="progress callback or signal handler is running: that code"):
         net.fit(X, Y, iterations=10_000_000, learning_rate=0.5, progress=uses_itself)
 
     def sets_its_parameters(step, cost):  # the trained arrays would be swapped out and lost
@@ -1891,7 +1921,7 @@ def test_core_set_fp_control_ignores_reserved_bits(aarch64):
             f"core.set_fp_control({everything}); assert core.fp_control() <= {limit}; "
             "o = np.zeros(1 << 20); core.random.fill_normal(o, [1, 2], [1 << 20], [0], 0., 1., 4); "
             "core.set_fp_control(saved)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -1902,7 +1932,7 @@ def test_core_set_fp_control_keeps_the_exception_masks(aarch64):
     code = ("from weightinit._coreload import core; import numpy as np; saved = core.fp_control()\n"
             f"try:\n    core.set_fp_control({unmask})\nexcept ValueError as e:\n    print(e)\n"
             "assert core.fp_control() == saved; np.sqrt(-np.ones(1))")
-    proc = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "exception masks" in proc.stdout
 

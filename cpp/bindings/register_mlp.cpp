@@ -61,7 +61,7 @@ public:
                 if (all_layers) zs.append(zl);
                 as.append(al);
             }
-            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
+            const weightinit::Cancel cancel = python_signals(&in_progress_);  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
@@ -98,7 +98,7 @@ public:
                     as.append(al);
                 }
             double J;
-            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
+            const weightinit::Cancel cancel = python_signals(&in_progress_);  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
                 std::lock_guard<std::mutex> lock(mutex_);
@@ -133,10 +133,10 @@ public:
             // stop the loop; the Python error stays set and is raised below.
             const mlp::Check check = [&](std::size_t step, double J) {
                 AcquireGil gil;
+                Counted mark(in_progress_);  // for signal handlers as for the callback
                 if (PyErr_CheckSignals() != 0) return raised = true;
                 if (!progress.is_none()) {
                     try {
-                        Counted mark(in_progress_);
                         progress(step, J);
                     } catch (py::error_already_set& e) {
                         e.restore();
@@ -147,7 +147,7 @@ public:
             };
             // Ctrl-C inside a long step (the check runs between steps only); its error is
             // raised below with the costs, as the check's.
-            if (weightinit::Cancel signals = python_signals())
+            if (weightinit::Cancel signals = python_signals(&in_progress_))
                 opt.cancel = [&raised, signals] { return signals() && (raised = true); };
             mlp::TrainReport r;
             {
@@ -190,15 +190,17 @@ private:
     };
     // Fits running on this network (one trains, others wait for its lock).
     int fits_ = 0;
-    // Progress callbacks running: one runs in the middle of a step, with the GIL and this
-    // network's lock held; a call back into the network would wait for that lock for ever
-    // (and, were it let through, overwrite the step's buffers).
+    // Python code running inside a call on this network (a fit's progress callback, or a
+    // signal handler run by the polls for Ctrl-C), with the GIL and this network's lock held:
+    // a call back into the network would wait for that lock for ever (and, were it let
+    // through, overwrite the step's buffers). helper-151: a SIGALRM handler that predicted
+    // with the network it interrupted hung the process.
     int in_progress_ = 0;
     void not_in_progress() const {
         if (in_progress_ > 0)
-            throw std::runtime_error("this network is training and its fit's progress callback is running: the "
-                                     "callback (or another thread meanwhile) cannot use it; score a "
-                                     "copy.deepcopy of it instead");
+            throw std::runtime_error("this network is in use by a call (a fit, or a pass) whose progress callback or "
+                                     "signal handler is running: that code (or another thread meanwhile) cannot use "
+                                     "it; score a copy.deepcopy of it instead");
     }
 
     using Variant = std::variant<mlp::Network<float>, mlp::Network<double>>;

@@ -41,10 +41,16 @@ inline bool on_main_thread() { return _PyOS_IsMainThread() != 0; }  // intrcheck
 #endif
 
 // Needs the GIL (it asks which thread this is); an empty Cancel off the main thread.
-inline weightinit::Cancel python_signals() {
+// `busy`, where given, is counted up while the handlers run (the GIL held): a caller that
+// holds a lock across the call marks itself so, and refuses a handler that calls back into
+// it, which would otherwise wait for that lock for ever (helper-151).
+inline weightinit::Cancel python_signals(int* busy = nullptr) {
     if (!on_main_thread()) return {};
-    return [] {
+    return [busy] {
         AcquireGil gil;
-        return PyErr_CheckSignals() != 0;
+        if (busy) ++*busy;
+        const bool raised = PyErr_CheckSignals() != 0;
+        if (busy) --*busy;
+        return raised;
     };
 }
