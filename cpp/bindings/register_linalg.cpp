@@ -21,7 +21,7 @@ void orthogonal_typed(py::array& a, double gain, int nthreads) {
     const auto rows = static_cast<std::size_t>(a.shape(0)), cols = static_cast<std::size_t>(a.shape(1));
     const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long QR
     ReleaseGil release;
-    linalg::orthogonal(data, rows, cols, static_cast<T>(gain), nthreads, cancel);
+    linalg::orthogonal(data, rows, cols, gain, nthreads, cancel);
 }
 
 // a: a C-contiguous, writeable 2-D float32/float64 array, overwritten in place.

@@ -243,8 +243,13 @@ bool fits(std::size_t rows, std::size_t cols) {
 }
 
 template <class T>
-void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, T gain, int nthreads, const Cancel& cancel) {
-    if (!std::isfinite(gain)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
+void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, double gain_given, int nthreads, const Cancel& cancel) {
+    if (!std::isfinite(gain_given)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
+    // Checked before it is rounded to T: a float32 matrix's 1e300 became inf and was called
+    // not finite (helper-151).
+    if (std::abs(gain_given) > double(std::numeric_limits<T>::max()))
+        throw std::invalid_argument("orthogonal: gain is beyond the matrix type's largest value");
+    const T gain = static_cast<T>(gain_given);
     if (rows == 0 || cols == 0) return;
     if (!fits<T>(rows, cols)) throw std::length_error("matrix dimension exceeds LAPACK's 32-bit range");
     T* const end = a + rows * cols;
@@ -305,7 +310,7 @@ bool orthogonal_fits(std::size_t rows, std::size_t cols, std::size_t itemsize) {
 void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel) {
     orthogonal_impl(a, rows, cols, gain, nthreads, cancel);
 }
-void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads, const Cancel& cancel) {
+void orthogonal(float* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel) {
     orthogonal_impl(a, rows, cols, gain, nthreads, cancel);
 }
 

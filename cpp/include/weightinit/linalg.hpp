@@ -26,13 +26,14 @@ namespace weightinit::linalg {
 // 1 and 3), while the slices here are the same calls whatever thread runs them, so the
 // result does not depend on nthreads. Deterministic for a given OpenBLAS build and kernel
 // set (OPENBLAS_CORETYPE).
+// gain: finite and within T's range (std::invalid_argument otherwise), then rounded to T.
 // Throws std::length_error beyond LAPACK's 32-bit dimensions, std::runtime_error if
 // LAPACK reports an error, std::bad_alloc for the workspace.
 // nthreads: threads to share the slices (the caller's included). cancel, when given, is
 // called on the calling thread between panels, at most every 50 ms; if it returns true,
 // orthogonal throws Cancelled and a is left partly overwritten.
 void orthogonal(double* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel = {});
-void orthogonal(float* a, std::size_t rows, std::size_t cols, float gain, int nthreads, const Cancel& cancel = {});
+void orthogonal(float* a, std::size_t rows, std::size_t cols, double gain, int nthreads, const Cancel& cancel = {});
 
 // Whether orthogonal takes a rows x cols matrix of itemsize-byte elements (4: float, 8:
 // double) within LAPACK's 32-bit indexing (its padded leading dimension times the shorter
