@@ -440,6 +440,18 @@ def test_fused_partial_values_refuses_a_network_the_fused_step_does_not_take():
             core.mlp.fused_partial_values(n0, h, 400)
 
 
+def test_the_engines_size_counts_do_not_wrap_near_2_to_the_64():
+    """(m + d - 1) / d wrapped: gemm_chunks(2**64 - 1) was 0 and fused_partial_values(2, 64,
+    2**64 - 1) 516, where every larger m gives more (helper-151). The counts feed the memory
+    estimate, which must then refuse."""
+    core = wi._coreload.core
+    top = 2**64 - 1
+    assert [core.mlp.gemm_chunks(m) for m in (1, 2048, 2049, 2**40, 2**63, top)] == [1, 1, 2, 16, 16, 16]
+    counts = [core.mlp.fused_partial_values(2, 64, m) for m in (400, 2**40, 2**56, 2**62, top)]
+    assert counts == sorted(counts) and counts[-2] < top == counts[-1]  # saturated, not wrapped
+    assert core.mlp.fused_partial_values(2, 64, 2**40) == 2**40 // 256 * (2 + 2 * 64 + 64 * 2)
+
+
 @pytest.mark.parametrize("sizes, m, work", [((2, 4, 1), 2**23, "train"), ((2, 4, 1), 2**23, "forward"),
                                              ((3000, 3000, 10), 1, "layers")])
 def test_engine_memory_checks_every_call_beyond_the_unchecked_size(monkeypatch, sizes, m, work):

@@ -695,7 +695,7 @@ constexpr std::size_t gemm_min_weights = 256;
 // the run that thread had taken.
 constexpr std::size_t parallel_min_elements = std::size_t(1) << 11;
 
-std::size_t blocks_of(std::size_t m, std::size_t cols = block_cols) { return (m + cols - 1) / cols; }
+std::size_t blocks_of(std::size_t m, std::size_t cols = block_cols) { return ceil_div(m, cols); }
 
 bool is_wide(const Architecture& arch, std::size_t l) { return arch.sizes[l + 1] * arch.sizes[l] >= gemm_min_weights; }
 
@@ -842,7 +842,7 @@ std::size_t fused_cols(std::size_t m, std::size_t h) {
     constexpr std::size_t chunk = 8;
     if (m < fused_min_split) return kernels::fused_block_cols(h);
     const std::size_t nb = fused_blocks_aimed(m, h);
-    return ((m + nb - 1) / nb + chunk - 1) / chunk * chunk;
+    return ceil_div(ceil_div(m, nb), chunk) * chunk;
 }
 
 // The blocks cut: at most fused_blocks_aimed(m, h).
@@ -880,7 +880,9 @@ std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
                                     std::to_string(kernels::fused_max_inputs) + " inputs and 1 to " +
                                     std::to_string(kernels::fused_max_hidden) + " hidden units, got " +
                                     std::to_string(n0) + " and " + std::to_string(h));
-    return fused_blocks_aimed(m, h) * kernels::fused_stride(n0, h);
+    const std::size_t blocks = fused_blocks_aimed(m, h), stride = kernels::fused_stride(n0, h);
+    return blocks > std::numeric_limits<std::size_t>::max() / stride ? std::numeric_limits<std::size_t>::max()
+                                                                      : blocks * stride;
 #else
     (void)n0, (void)h, (void)m;
     return 0;

@@ -175,16 +175,19 @@ constexpr std::size_t max_steps = std::size_t(1) << 62;
 constexpr std::size_t gemm_chunk_min = 2048;
 constexpr std::size_t max_gemm_chunks = 16;
 
-constexpr std::size_t gemm_chunk(std::size_t m) {
-    return std::max(gemm_chunk_min, (m + max_gemm_chunks - 1) / max_gemm_chunks);
-}
+// n / d rounded up, for any n: (n + d - 1) / d wrapped near 2^64 (helper-151: gemm_chunks
+// of 2^64 - 1 examples was 0).
+constexpr std::size_t ceil_div(std::size_t n, std::size_t d) { return n / d + (n % d != 0); }
+
+constexpr std::size_t gemm_chunk(std::size_t m) { return std::max(gemm_chunk_min, ceil_div(m, max_gemm_chunks)); }
 // How many chunks a wide layer's GEMMs over m examples take (weightinit.mlp sizes the
 // per-chunk dW buffer with it).
-constexpr std::size_t gemm_chunks(std::size_t m) { return (m + gemm_chunk(m) - 1) / gemm_chunk(m); }
+constexpr std::size_t gemm_chunks(std::size_t m) { return ceil_div(m, gemm_chunk(m)); }
 
 // The per-block sums a training step of a [n0, h, 1] network that takes the fused step
 // (Network::fused) keeps for m examples, in doubles (weightinit.mlp counts them in its
-// memory estimate): one block's gradient and loss for every block of examples.
+// memory estimate): one block's gradient and loss for every block of examples; SIZE_MAX
+// where that count does not fit a size_t.
 std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m);
 
 // The spans (spans.hpp) of a network's parameters, `runs` copies of each layer's W and b
