@@ -1103,8 +1103,14 @@ def test_the_core_checks_its_own_preconditions():
     # A region must lie inside the tensor: a start past its end (which would wrap around in
     # unsigned arithmetic) or an extent that runs past it.
     for start, full in [([5], [4]), ([2], [4]), ([2**64 - 2], [4])]:
-        with pytest.raises(IndexError, match="region outside the tensor"):
+        with pytest.raises(ValueError, match=rf"region outside the tensor: on axis 0, start {start[0]} plus the "
+                                             r"output's 4 is beyond full_shape's 4"):
             core.fill_uniform(out, [1, 2], full, start, 0.0, 1.0, 1)
+    # The messages name the fields at fault (helper-151: "region rank differs from shape rank").
+    with pytest.raises(ValueError, match="full_shape has 2 axes, start 1 and the output 1; they must agree"):
+        core.fill_uniform(out, [1, 2], [4, 1], [0], 0.0, 1.0, 1)
+    with pytest.raises(ValueError, match="full_shape has more than 2.64 elements"):
+        core.fill_uniform(out[:1].reshape(1, 1), [1, 2], [2**40, 2**40], [0, 0], 0.0, 1.0, 1)
 
 
 @pytest.mark.parametrize("dtype, largest", [(np.float64, 1.7976931348623157e308), (np.float32, 3.4028234663852886e38),

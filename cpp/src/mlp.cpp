@@ -1569,8 +1569,8 @@ private:
 };
 
 void check_examples(std::size_t m) {
-    if (m < 1) throw std::invalid_argument("at least one example is needed");
-    if (m >= (std::size_t(1) << 31)) throw std::length_error("more than 2^31 - 1 examples");
+    if (m < 1) throw std::invalid_argument("X must hold at least one example (column), got 0");
+    if (m >= (std::size_t(1) << 31)) throw std::length_error("X holds more than 2^31 - 1 examples");
 }
 
 // The call's buffers must not overlap where one is written (spans.hpp): the parameters

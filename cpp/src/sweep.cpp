@@ -102,7 +102,8 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     arch.validate();
     const std::size_t L = arch.layers(), runs = params.runs, n_rec = records(opt);
     if (params.W.size() != L || params.b.size() != L) throw std::invalid_argument("one W and one b per layer");
-    if (!data.X || !data.Y || data.m < 1) throw std::invalid_argument("training data are needed");
+    if (!data.X || !data.Y || data.m < 1)
+        throw std::invalid_argument("X and Y must hold at least one example (column), got " + std::to_string(data.m));
     mlp::check_learning_rate<T>(opt.learning_rate);
     const bool test = data.X_test && data.Y_test && data.m_test > 0;
     {  // the parameters and results it writes must not overlap anything (spans.hpp)

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -89,16 +90,22 @@ struct Region {
 
     // Throws unless the region lies inside full_shape and the full tensor's
     // flat indices fit in 64 bits (the counter space of stream spec v2).
+    // The messages name the fields (the bindings' full_shape, start, and out's shape).
     void validate() const {
         if (full_shape.size() != start.size() || full_shape.size() != extent.size())
-            throw std::invalid_argument("region rank differs from shape rank");
+            throw std::invalid_argument("region: full_shape has " + std::to_string(full_shape.size()) +
+                                        " axes, start " + std::to_string(start.size()) + " and the output " +
+                                        std::to_string(extent.size()) + "; they must agree");
         unsigned __int128 total = 1;
         for (std::size_t k = 0; k < full_shape.size(); ++k) {
             if (start[k] > full_shape[k] || extent[k] > full_shape[k] - start[k])
-                throw std::out_of_range("region outside the tensor");
+                throw std::invalid_argument("region outside the tensor: on axis " + std::to_string(k) + ", start " +
+                                            std::to_string(start[k]) + " plus the output's " +
+                                            std::to_string(extent[k]) + " is beyond full_shape's " +
+                                            std::to_string(full_shape[k]));
             total *= full_shape[k];
             if (total > (unsigned __int128)UINT64_MAX)
-                throw std::length_error("tensor has more than 2^64 elements");
+                throw std::length_error("region: full_shape has more than 2^64 elements");
         }
     }
 
