@@ -1133,6 +1133,11 @@ def test_depth_keeps_tiny_stds_that_are_not_rounding():
     act, grad = experiments.depth_profile("randn*0.01", "tanh", depth=10, width=64, examples=128, rng=0)
     assert (act > 0).all() and (grad > 0).all()
     assert act[-1] < 1e-9 and grad.max() < 1e-10  # the sizes this is about
+    # Rounding is measured in ulps of the values: sigmoid's activations near 0.5 spread by
+    # 2e-11 (8138 distinct values) were called 0, under a cut at 1e-10 of the largest value
+    # (helper-153).
+    act, _ = experiments.depth_profile("randn*1e-11", "sigmoid", depth=3, width=64, examples=128, rng=0)
+    assert (1e-12 < act).all() and (act < 1e-10).all()
 
 
 def test_depth_panels_name_the_schemes_a_log_axis_cannot_draw(tmp_path):

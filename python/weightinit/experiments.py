@@ -379,15 +379,17 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
 
 
 # A std below this share of the largest magnitude is what rounding leaves of equal values.
-_ROUNDING_SPREAD = 1e-10
+_ROUNDING_ULPS = 2**10
 
 
 def _std_beyond_rounding(x: np.ndarray) -> float:
-    """x's std; 0 where it is only rounding: the equal weights of a constant init, whose
-    gradients, equal in exact arithmetic, came out with stds of 8 and 16 at 1e18; inf where
-    the values overflowed (the table said nan)."""
+    """x's std; 0 where it is only rounding, within _ROUNDING_ULPS ulps of the largest |x|:
+    the equal weights of a constant init, whose gradients, equal in exact arithmetic, came out
+    with stds of 8 and 16 at 1e18 (1e-17 of the values); inf where the values overflowed (the
+    table said nan). A cut at 1e-10 of the largest value also zeroed real spreads, sigmoid's
+    2e-11 about 0.5 (helper-153)."""
     top = float(np.max(np.abs(x)))
     if not math.isfinite(top):  # overflowed: inf, or nan where infs met (inf - inf, 0 inf)
         return math.inf
     std = moments(x, top)[1]
-    return 0.0 if std <= _ROUNDING_SPREAD * top else std
+    return 0.0 if std <= _ROUNDING_ULPS * float(np.finfo(x.dtype).eps) * top else std
