@@ -910,6 +910,10 @@ def test_short_runs_are_drawn_as_points(tmp_path):
     fig = plots.range_curves(experiments.range_curves(["he_normal"], 1, 10), str(tmp_path / "r.png"), 10)
     assert all(line.get_marker() not in ("None", "", None) for line in fig.axes[0].get_lines())
     assert [t for t in fig.axes[0].get_xticks() if 0.5 < t < 1.5] == [1]  # no 0.96 .. 1.04 inputs
+    # The image says what a normal's curve is (the article's He figure draws 1 std), on lines
+    # that fit one panel's width (helper-153).
+    title = fig._suptitle.get_text()
+    assert "\u00b14\u00a0std of a normal" in title and max(map(len, title.splitlines())) <= 3.4 * 13
 
 
 
