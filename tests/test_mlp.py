@@ -1578,6 +1578,35 @@ except RuntimeError as exc:
     assert done.stdout.startswith("refused: this network is in use by a call"), done.stdout
 
 
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+def test_another_thread_waits_for_a_network_whose_signal_handler_is_running():
+    """Only the thread whose call holds the network's lock is refused: another thread that
+    uses the network while a slow handler runs (here one that sleeps, letting go of the GIL)
+    waits for the lock and gets its answer (helper-152: it was refused)."""
+    code = """
+import signal, threading, time, numpy as np, weightinit as wi
+net = wi.MLP([8, 1024, 1024, 1], rng=0)
+X = np.random.default_rng(0).standard_normal((8, 8000))
+Y = np.zeros((1, 8000))
+started, answers = threading.Event(), []
+def handler(signum, frame):
+    started.set()
+    time.sleep(0.2)
+def other():
+    started.wait()
+    answers.append(net.cost(X[:, :5], Y[:, :5]))
+thread = threading.Thread(target=other)
+thread.start()
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.01)
+net.cost(X, Y)
+thread.join()
+print("answered" if len(answers) == 1 and answers[0] > 0 else answers)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "answered", done.stderr[-2000:]
+
+
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     """The callback runs mid-step with the network's lock held: a call back into it would
     wait for ever. It is refused at once; a copy scores the parameters of the moment."""

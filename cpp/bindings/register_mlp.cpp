@@ -6,10 +6,12 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -61,10 +63,10 @@ public:
                 if (all_layers) zs.append(zl);
                 as.append(al);
             }
-            const weightinit::Cancel cancel = python_signals(&in_progress_);  // Ctrl-C stops a long pass
+            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
-                std::lock_guard<std::mutex> lock(mutex_);
+                Held held(*this);
                 net.forward(in.p, in.x, m, z.data(), a.data(), nthreads, cancel);
             }
             return py::make_tuple(zs, as);
@@ -98,10 +100,10 @@ public:
                     as.append(al);
                 }
             double J;
-            const weightinit::Cancel cancel = python_signals(&in_progress_);  // Ctrl-C stops a long pass
+            const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
-                std::lock_guard<std::mutex> lock(mutex_);
+                Held held(*this);
                 J = want_grads || want_activations
                         ? net.gradients(in.p, in.x, in.y, in.m, want_grads ? dw.data() : nullptr,
                                         want_grads ? db.data() : nullptr, nthreads, cancel, a.data())
@@ -133,7 +135,6 @@ public:
             // stop the loop; the Python error stays set and is raised below.
             const mlp::Check check = [&](std::size_t step, double J) {
                 AcquireGil gil;
-                Counted mark(in_progress_);  // for signal handlers as for the callback
                 if (PyErr_CheckSignals() != 0) return raised = true;
                 if (!progress.is_none()) {
                     try {
@@ -147,12 +148,12 @@ public:
             };
             // Ctrl-C inside a long step (the check runs between steps only); its error is
             // raised below with the costs, as the check's.
-            if (weightinit::Cancel signals = python_signals(&in_progress_))
+            if (weightinit::Cancel signals = python_signals())
                 opt.cancel = [&raised, signals] { return signals() && (raised = true); };
             mlp::TrainReport r;
             {
                 ReleaseGil release;
-                std::lock_guard<std::mutex> lock(mutex_);
+                Held held(*this);
                 r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
             if (raised) {  // Ctrl-C or the callback's exception, carrying the costs recorded until then
@@ -190,17 +191,33 @@ private:
     };
     // Fits running on this network (one trains, others wait for its lock).
     int fits_ = 0;
-    // Python code running inside a call on this network (a fit's progress callback, or a
-    // signal handler run by the polls for Ctrl-C), with the GIL and this network's lock held:
-    // a call back into the network would wait for that lock for ever (and, were it let
-    // through, overwrite the step's buffers). helper-151: a SIGALRM handler that predicted
-    // with the network it interrupted hung the process.
-    int in_progress_ = 0;
+    // The network's lock, one call at a time (its workspace is shared by its calls; with the
+    // GIL released two Python threads could otherwise run it at once; taken only after
+    // releasing the GIL), and the thread that holds it. Python code that
+    // thread runs while it holds the lock (a fit's progress callback; a signal handler, run
+    // by the polls for Ctrl-C) and that calls back into the network would wait for the lock
+    // for ever (and, were it let through, overwrite the step's buffers): it is refused at
+    // once. helper-151: a SIGALRM handler that predicted with the network it interrupted hung
+    // the process. Other threads wait for the lock (helper-152: marking the handler's whole
+    // run refused them too, wherever it let go of the GIL).
+    std::mutex mutex_;
+    std::atomic<std::thread::id> holder_{};
+    class Held {
+    public:
+        explicit Held(PyNetwork& net) : net_(net), lock_(net.mutex_) { net_.holder_.store(std::this_thread::get_id()); }
+        ~Held() { net_.holder_.store(std::thread::id()); }
+        Held(const Held&) = delete;
+        Held& operator=(const Held&) = delete;
+
+    private:
+        PyNetwork& net_;
+        std::lock_guard<std::mutex> lock_;
+    };
     void not_in_progress() const {
-        if (in_progress_ > 0)
+        if (holder_.load() == std::this_thread::get_id())
             throw std::runtime_error("this network is in use by a call (a fit, or a pass) whose progress callback or "
-                                     "signal handler is running: that code (or another thread meanwhile) cannot use "
-                                     "it; score a copy.deepcopy of it instead");
+                                     "signal handler is running: that code cannot use it; score a copy.deepcopy of it "
+                                     "instead");
     }
 
     using Variant = std::variant<mlp::Network<float>, mlp::Network<double>>;
@@ -245,9 +262,6 @@ private:
 
     bool float32_;
     Variant net_;
-    // The network's workspace is shared by its calls; with the GIL released two Python
-    // threads could otherwise run one network at once. Taken only after releasing the GIL.
-    std::mutex mutex_;
 };
 
 }  // namespace

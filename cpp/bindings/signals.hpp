@@ -41,16 +41,10 @@ inline bool on_main_thread() { return _PyOS_IsMainThread() != 0; }  // intrcheck
 #endif
 
 // Needs the GIL (it asks which thread this is); an empty Cancel off the main thread.
-// `busy`, where given, is counted up while the handlers run (the GIL held): a caller that
-// holds a lock across the call marks itself so, and refuses a handler that calls back into
-// it, which would otherwise wait for that lock for ever (helper-151).
-inline weightinit::Cancel python_signals(int* busy = nullptr) {
+inline weightinit::Cancel python_signals() {
     if (!on_main_thread()) return {};
-    return [busy] {
+    return [] {
         AcquireGil gil;
-        if (busy) ++*busy;
-        const bool raised = PyErr_CheckSignals() != 0;
-        if (busy) --*busy;
-        return raised;
+        return PyErr_CheckSignals() != 0;
     };
 }
