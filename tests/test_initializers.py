@@ -692,11 +692,15 @@ def test_orthogonal_core_rejects_a_gain_that_is_not_finite(dtype):
             core.linalg.orthogonal(a, gain, 1)
     # A finite gain beyond the matrix's type is named so (float32 made 1e300 inf first and
     # called it not finite; helper-151).
-    beyond = float(np.finfo(dtype).max) * 2 if dtype == np.float32 else None
-    if beyond is not None:
+    if dtype == np.float32:
+        largest, half_ulp = float(np.finfo(dtype).max), 2.0**103
         with pytest.raises(ValueError, match="gain is beyond the matrix type's largest value"):
-            core.linalg.orthogonal(a, beyond, 1)
-    np.testing.assert_array_equal(a, 1)  # refused before anything is written
+            core.linalg.orthogonal(a, largest + half_ulp, 1)  # the tie rounds to inf
+        np.testing.assert_array_equal(a, 1)  # refused before anything is written
+        core.linalg.orthogonal(a, largest * (1 + 2.0**-30), 1)  # rounds to the largest: taken (helper-152)
+        assert np.isfinite(a).all() and np.abs(a).max() > 1e37
+    else:
+        np.testing.assert_array_equal(a, 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

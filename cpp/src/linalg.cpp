@@ -12,6 +12,7 @@
 #include "weightinit/blas.hpp"
 #include "weightinit/buffer.hpp"
 #include "weightinit/flat.hpp"
+#include "weightinit/limits.hpp"
 #include "weightinit/parallel.hpp"
 
 // The wheel's lapack.h names its Fortran symbols through LAPACK_GLOBAL; its own default
@@ -246,8 +247,8 @@ template <class T>
 void orthogonal_impl(T* a, std::size_t rows, std::size_t cols, double gain_given, int nthreads, const Cancel& cancel) {
     if (!std::isfinite(gain_given)) throw std::invalid_argument("orthogonal: gain must be finite");  // any sign
     // Checked before it is rounded to T: a float32 matrix's 1e300 became inf and was called
-    // not finite (helper-151).
-    if (std::abs(gain_given) > double(std::numeric_limits<T>::max()))
+    // not finite (helper-151); one that rounds to T's largest value is taken (helper-152).
+    if (rounds_to_inf<T>(gain_given))
         throw std::invalid_argument("orthogonal: gain is beyond the matrix type's largest value");
     const T gain = static_cast<T>(gain_given);
     if (rows == 0 || cols == 0) return;

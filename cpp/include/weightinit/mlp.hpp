@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "weightinit/cancel.hpp"
+#include "weightinit/limits.hpp"
 #include "weightinit/philox.hpp"
 #include "weightinit/spans.hpp"
 
@@ -131,8 +132,7 @@ template <class T>
 void check_learning_rate(double learning_rate) {
     if (!(learning_rate > 0.0) || !std::isfinite(learning_rate))
         throw std::invalid_argument("learning_rate must be finite and > 0");
-    using limits = std::numeric_limits<T>;
-    if (learning_rate >= double(limits::max()) + std::ldexp(1.0, limits::max_exponent - limits::digits - 1))
+    if (rounds_to_inf<T>(learning_rate))
         throw std::invalid_argument("learning_rate is inf in the network's float type");
     if (T(learning_rate) == T(0)) throw std::invalid_argument("learning_rate is 0 in the network's float type");
 }
