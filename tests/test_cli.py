@@ -1110,8 +1110,9 @@ def test_a_sweep_too_large_keeps_its_parts_through_pickling():
 
     from weightinit.sweep import SweepTooLarge
 
-    exc = pickle.loads(pickle.dumps(SweepTooLarge("a sweep needs 9 GB", "fewer runs")))
+    exc = pickle.loads(pickle.dumps(SweepTooLarge("a sweep needs 9 GB", "fewer runs", ["runs"])))
     assert isinstance(exc, MemoryError) and (exc.need, exc.advice) == ("a sweep needs 9 GB", "fewer runs")
+    assert exc.reasons == ("runs",)
     assert str(exc) == "a sweep needs 9 GB: fewer runs would need less"
 
 
@@ -1127,8 +1128,15 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
     # all's advice names only options all takes
     assert main(["all", "--iterations", "5", "--seeds", "2", "--quiet", "--out", str(tmp_path / "a")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("weightinit all: error: not enough memory") and "--seeds or --threads would need less" in err
+    assert err.startswith("weightinit all: error: not enough memory")
+    assert "fewer --seeds or fewer --threads would need less" in err
     assert "--schemes" not in err and "--hidden" not in err
+    # One run has no seeds nor threads to give up (helper-152): the advice names neither.
+    assert main(["compare", "--schemes", "zeros", "--seeds", "1", "--hidden", "50000000", "--quiet",
+                 "--out", str(tmp_path / "one")]) == 1
+    err = capsys.readouterr().err
+    assert "not enough memory" in err and err.rstrip().endswith(": a smaller --hidden or fewer --examples would need less)")
+    assert "--seeds" not in err and "--threads" not in err
 
 
 def test_depth_keeps_tiny_stds_that_are_not_rounding():

@@ -13,6 +13,8 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from weightinit._table import either
+
 ShapeLike = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core computes in
 # What initializers return: float16 is sampled as float32 and rounded.
@@ -357,8 +359,7 @@ def require_ndarray(out: Any) -> None:
 
 
 def _choices(dtypes: Sequence[np.dtype]) -> str:
-    names = [str(d) for d in dtypes]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return either([str(d) for d in dtypes])
 
 
 def float_dtype(dtype: Any, name: str = "dtype", allowed: Sequence[np.dtype] = FLOAT_DTYPES) -> np.dtype:

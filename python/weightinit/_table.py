@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Sequence
 
-__all__ = ["counted", "markdown", "respell"]
+__all__ = ["counted", "either", "markdown", "respell"]
 
 
 def markdown(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> str:
@@ -69,6 +69,11 @@ def _cells(line: str) -> Optional[List[str]]:
     if not (line.startswith("| ") and line.endswith(" |")):
         return None
     return [c.strip().replace("\\|", "|") for c in line[2:-2].split(" | ")]
+
+
+def either(items: Sequence[str]) -> str:
+    """``a, b or c`` (``a`` alone for one item)."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def counted(n: int, noun: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Op
 
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
-from weightinit._table import counted, markdown, respell
+from weightinit._table import counted, either, markdown, respell
 from weightinit._threads import MAX_THREADS, set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 from weightinit.sweep import SweepResult, SweepTooLarge
@@ -439,10 +439,12 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
                                                    examples=args.examples, article_draws=args.article_draws)
-    except SweepTooLarge as exc:  # its advice in the options of the command typed
-        advice = ("fewer --seeds or --threads" if args.within else
-                  "fewer --seeds or --schemes, fewer --threads, --examples or a smaller --hidden")
-        raise MemoryError(f"{exc.need}: {advice} would need less") from None
+    except SweepTooLarge as exc:  # its advice in the options of the command typed (all takes two)
+        options = ({"runs": "fewer --seeds", "threads": "fewer --threads"} if args.within else
+                   {"runs": "fewer --seeds or --schemes", "threads": "fewer --threads",
+                    "examples": "fewer --examples", "network": "a smaller --hidden"})
+        advice = [options[r] for r in exc.reasons if r in options]
+        raise MemoryError(f"{exc.need}" + (f": {either(advice)} would need less" if advice else "")) from None
     finally:
         bar.close()
     seconds = time.perf_counter() - start

@@ -34,7 +34,7 @@ import numpy as np
 
 from weightinit import _args
 from weightinit._coreload import core
-from weightinit._table import counted, markdown
+from weightinit._table import counted, either, markdown
 from weightinit._threads import get_num_threads
 from weightinit.mlp import MLP, _initializer, drawn_weights, engine_values, parameter_count, sizes_text
 from weightinit.summary import moments
@@ -357,14 +357,20 @@ def _saved_fields(meta: Dict[str, Any]) -> Dict[str, Any]:
 
 class SweepTooLarge(MemoryError):
     """A sweep that would not fit in memory: ``need`` says what it needs, ``advice`` what would
-    need less (in :func:`sweep`'s arguments; the command line says it in its options)."""
+    need less in :func:`sweep`'s arguments, and ``reasons`` which of the keys of ``_LESS`` that
+    is (the command line says it in its options)."""
 
-    def __init__(self, need: str, advice: str) -> None:
+    def __init__(self, need: str, advice: str, reasons: Sequence[str] = ()) -> None:
         super().__init__(f"{need}: {advice} would need less")
-        self.need, self.advice = need, advice
+        self.need, self.advice, self.reasons = need, advice, tuple(reasons)
 
-    def __reduce__(self) -> Tuple[type, Tuple[str, str]]:  # pickled with its parts (a worker process's error)
-        return type(self), (self.need, self.advice)
+    def __reduce__(self) -> Tuple[type, Tuple[str, str, Tuple[str, ...]]]:  # pickled with its parts (a worker's error)
+        return type(self), (self.need, self.advice, self.reasons)
+
+
+# What a SweepTooLarge's reasons would change, in sweep's terms.
+_LESS = {"runs": "fewer runs", "threads": "fewer threads", "network": "a smaller network",
+         "examples": "fewer examples", "records": "fewer cost records (record_every)"}
 
 
 # Sweeps needing less are not checked: reading the limits (/proc, the cgroup's files) took
@@ -390,12 +396,11 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     over = _args.over_memory(need, unchecked=_UNCHECKED)
     if over:
         # What would need less here (one run has no runs nor threads to give up).
-        advice = [a for a, applies in (("fewer runs", runs > 1), ("fewer threads", workers > 1),
-                                       ("a smaller network", True), ("fewer examples", True),
-                                       ("fewer cost records (record_every)", n_records > 1)) if applies]
+        reasons = [r for r, applies in (("runs", runs > 1), ("threads", workers > 1), ("network", True),
+                                        ("examples", True), ("records", n_records > 1)) if applies]
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {sizes_text(sizes)} on {counted(m, 'example')} needs "
-                            f"{over}", ", ".join(advice[:-1]) + " or " + advice[-1])
+                            f"{over}", either([_LESS[r] for r in reasons]), reasons)
 
 
 def _columns(A: Any) -> int:
