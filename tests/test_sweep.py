@@ -554,6 +554,16 @@ def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
     with open(tmp_path / "text.npz", "w") as text, pytest.raises(TypeError, match=r"file .* binary .*'wb'"):
         r.save(text)
     assert os.path.getsize(tmp_path / "text.npz") == 0
+    import tempfile
+
+    for text in (tempfile.NamedTemporaryFile("w+", dir=tmp_path), tempfile.SpooledTemporaryFile(mode="w+")):
+        with text, pytest.raises(TypeError, match=r"file .* binary .*'wb'"):
+            r.save(text)
+    for binary in (tempfile.NamedTemporaryFile("w+b", dir=tmp_path), tempfile.SpooledTemporaryFile()):
+        with binary:
+            r.save(binary)
+            binary.seek(0)
+            assert_same_result(r, wi.SweepResult.load(binary))
 
 
 def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):

@@ -327,8 +327,10 @@ class SweepResult:
 
 
 def _binary(file: Any, mode: str) -> None:
-    """A TypeError for a file opened in text mode, which save and load cannot use."""
-    if isinstance(file, io.TextIOBase):
+    """A TypeError for a file opened in text mode, which save and load cannot use: an
+    io.TextIOBase, or a wrapper of one that passes on its text encoding (tempfile's
+    NamedTemporaryFile("w+") and SpooledTemporaryFile(mode="w+"); helper-152)."""
+    if isinstance(file, io.TextIOBase) or isinstance(getattr(file, "encoding", None), str):
         raise TypeError(f"file must be a path or a binary file (open(path, {mode!r})), got one opened in text mode")
 
 
