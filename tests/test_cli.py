@@ -517,10 +517,12 @@ def test_an_interrupted_all_leaves_no_empty_directory(monkeypatch, tmp_path, cap
     assert capsys.readouterr().err.count("weightinit all: interrupted") == 2
 
 
-def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, capsys):
+def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, capsys, restore_threads):
     out = tmp_path / "all"
     scale = ["--iterations", "30", "--seeds", "2"]
+    wi.set_num_threads(3)
     assert main(["all", *scale, "--out", str(out), "--quiet", "--threads", "1"]) == 0
+    assert wi.get_num_threads() == 3  # main() in a program leaves its thread setting as it was (it set 1)
     printed = capsys.readouterr().out
     tables, sections = [], []
     for command in ("compare", "ranges", "depth"):
@@ -1126,7 +1128,8 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
     assert "not enough memory" in err and "--seeds" in err and "record_every" not in err
     assert len(err.strip().splitlines()) == 1
     # all's advice names only options all takes
-    assert main(["all", "--iterations", "5", "--seeds", "2", "--quiet", "--out", str(tmp_path / "a")]) == 1
+    assert main(["all", "--iterations", "5", "--seeds", "2", "--threads", "2", "--quiet",
+                 "--out", str(tmp_path / "a")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("weightinit all: error: not enough memory")
     assert "fewer --seeds or fewer --threads would need less" in err

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Op
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
 from weightinit._table import counted, either, markdown, respell
-from weightinit._threads import MAX_THREADS, set_num_threads
+from weightinit._threads import MAX_THREADS, get_num_threads, set_num_threads
 from weightinit.mlp import HIDDEN_ACTIVATIONS
 from weightinit.sweep import SweepResult, SweepTooLarge
 
@@ -760,6 +760,7 @@ def _main(argv: List[str]) -> int:
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """The command of args; its exit status, with errors said on stderr."""
+    before = get_num_threads()  # put back after the run: main() called in a program leaves its setting
     try:
         if args.threads is not None:
             set_num_threads(args.threads)
@@ -786,4 +787,6 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(f"weightinit {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        set_num_threads(before)
     return 0
