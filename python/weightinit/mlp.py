@@ -742,7 +742,8 @@ class MLP:
         raises stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.
-        It must not use this network (a RuntimeError says so): copy it (``copy.deepcopy``) to
+        It must not use this network, nor may a signal handler run during the fit (a
+        RuntimeError says so; other threads wait for the fit): copy it (``copy.deepcopy``) to
         score the parameters of the moment.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
