@@ -559,7 +559,9 @@ def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
     for text in (tempfile.NamedTemporaryFile("w+", dir=tmp_path), tempfile.SpooledTemporaryFile(mode="w+")):
         with text, pytest.raises(TypeError, match=r"file .* binary .*'wb'"):
             r.save(text)
-    for binary in (tempfile.NamedTemporaryFile("w+b", dir=tmp_path), tempfile.SpooledTemporaryFile()):
+    # (SpooledTemporaryFile in binary mode is not taken: NumPy's zip writer needs seekable(),
+    # which it has only from Python 3.11.)
+    for binary in (tempfile.NamedTemporaryFile("w+b", dir=tmp_path),):
         with binary:
             r.save(binary)
             binary.seek(0)
