@@ -738,8 +738,9 @@ void polled_rounds(std::size_t n, int threads, CancelPoll* poll, Task&& task) {
 // op(B), blocks of columns all of op(A)). Aimed at a power of two of them, of at least
 // gemm_block_work multiply-adds each, at most max_gemm_chunks; whole multiples of 8 (the last
 // shorter), which can leave fewer (600 columns in 16 aimed at: 15 of 40). Rows and columns of
-// C are independent, so no sum changes order; the blocks depend on the shape alone. Without blocks a [784, 128, 10] prediction of 256 examples ran on one
-// core, 1.4-1.7x NumPy's time on two (helper-80).
+// C are independent, so no sum changes order; the blocks depend on the shape alone. Without
+// blocks a [784, 128, 10] prediction of 256 examples ran on one core, 1.4-1.7x NumPy's time
+// on two (helper-80).
 // Two threads, medians of 9 x 20 steps on the quiet 2-core AMD host (2026-12-05), against the
 // blocks of 64 rows from 128 rows before: [784, 100, 10] on 256 examples 1.48-1.50 -> 0.81-0.83
 // ms (NumPy 1.02-1.24), on 512 2.97-3.04 -> 1.66-1.68 (NumPy 1.99-2.35); [784, 72, 10] on 256

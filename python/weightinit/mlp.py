@@ -219,10 +219,11 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
                   keep: bool = True, argument: str = "init") -> List[np.ndarray]:
     """Each layer's W of a network of ``sizes``, drawn from ``rng`` in order, as ``MLP(init=...)``
     draws them (``init``: one for all layers or a list, each a name or a callable). Errors name
-    the ``argument`` that gave init (or ``argument[l]``) and the layer. With ``keep``, each W is the network's own: a named
-    initializer's new array as it is (a copy faulted in fresh pages, 3.7x NumPy's time at
-    [784, 256, 256, 10]), a callable's copied, since it may be held elsewhere (a global, a
-    cache, its out=) or read-only; without, W may be the callable's, for a caller that copies."""
+    the ``argument`` that gave init (or ``argument[l]``) and the layer. With ``keep``, each W
+    is the network's own: a named initializer's new array as it is (a copy faulted in fresh
+    pages, 3.7x NumPy's time at [784, 256, 256, 10]), a callable's copied, since it may be held
+    elsewhere (a global, a cache, its out=) or read-only; without, W may be the callable's, for
+    a caller that copies."""
     n_layers = len(sizes) - 1
     inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
     if len(inits) != n_layers:
@@ -738,8 +739,8 @@ class MLP:
         ``progress=True`` prints the step and cost to stderr at the first step and then about
         every 0.05 s, one line redrawn (into a file or a pipe, a line of its own at most once a
         second), and a last line, "done" or "stopped"; a callable is called instead, as
-        ``progress(step, cost)`` (the step about to update, and its cost), from the training loop with the GIL held; an exception it
-        raises stops training.
+        ``progress(step, cost)`` (the step about to update, and its cost), from the training
+        loop with the GIL held; an exception it raises stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.
         It must not use this network, nor may a signal handler run during the fit (a

@@ -456,9 +456,9 @@ def sweep(
     X_test, Y_test : scored after training (``test_accuracy``), optional.
     progress : ``progress(runs_done, runs_total)``, called on the calling thread as training
         starts, about every 0.05 s, and when the last run has finished (with the GIL held);
-        ``runs_done`` counts the runs in progress by the share of their steps taken (a float that only grows, equal to ``runs_total`` at
-        the end). An exception it raises stops the sweep and propagates. Ctrl-C stops the
-        sweep with KeyboardInterrupt.
+        ``runs_done`` counts the runs in progress by the share of their steps taken (a float
+        that only grows, equal to ``runs_total`` at the end). An exception it raises stops the
+        sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt.
 
     Returns
     -------
