@@ -1112,7 +1112,7 @@ def test_a_sweep_too_large_keeps_its_parts_through_pickling():
 
     from weightinit.sweep import SweepTooLarge
 
-    exc = pickle.loads(pickle.dumps(SweepTooLarge("a sweep needs 9 GB", "fewer runs", ["runs"])))
+    exc = pickle.loads(pickle.dumps(SweepTooLarge("a sweep needs 9 GB", ["runs"])))
     assert isinstance(exc, MemoryError) and (exc.need, exc.advice) == ("a sweep needs 9 GB", "fewer runs")
     assert exc.reasons == ("runs",)
     assert str(exc) == "a sweep needs 9 GB: fewer runs would need less"

@@ -357,22 +357,26 @@ def _saved_fields(meta: Dict[str, Any]) -> Dict[str, Any]:
                 alpha=_args.nonnegative(meta["alpha"], "alpha"))
 
 
-class SweepTooLarge(MemoryError):
-    """A sweep that would not fit in memory: ``need`` says what it needs, ``advice`` what would
-    need less in :func:`sweep`'s arguments, and ``reasons`` which of the keys of ``_LESS`` that
-    is (the command line says it in its options)."""
-
-    def __init__(self, need: str, advice: str, reasons: Sequence[str] = ()) -> None:
-        super().__init__(f"{need}: {advice} would need less")
-        self.need, self.advice, self.reasons = need, advice, tuple(reasons)
-
-    def __reduce__(self) -> Tuple[type, Tuple[str, str, Tuple[str, ...]]]:  # pickled with its parts (a worker's error)
-        return type(self), (self.need, self.advice, self.reasons)
-
-
-# What a SweepTooLarge's reasons would change, in sweep's terms.
+# What would need less, by the keys of a SweepTooLarge's reasons, in sweep's terms.
 _LESS = {"runs": "fewer runs", "threads": "fewer threads", "network": "a smaller network",
          "examples": "fewer examples", "records": "fewer cost records (record_every)"}
+
+
+class SweepTooLarge(MemoryError):
+    """A sweep that would not fit in memory: ``need`` says what it needs, ``reasons`` which
+    changes (keys of ``_LESS``) would need less, and ``advice`` says them in :func:`sweep`'s
+    arguments (the command line says them in its options)."""
+
+    def __init__(self, need: str, reasons: Sequence[str]) -> None:
+        self.need, self.reasons = need, tuple(reasons)
+        super().__init__(f"{need}: {self.advice} would need less")
+
+    @property
+    def advice(self) -> str:
+        return either([_LESS[r] for r in self.reasons])
+
+    def __reduce__(self) -> Tuple[type, Tuple[str, Tuple[str, ...]]]:  # pickled with its parts (a worker's error)
+        return type(self), (self.need, self.reasons)
 
 
 # Sweeps needing less are not checked: reading the limits (/proc, the cgroup's files) took
@@ -402,7 +406,7 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
                                         ("examples", True), ("records", n_records > 1)) if applies]
         raise SweepTooLarge(f"a sweep of {counted(runs, 'run')} ({counted(n_inits, 'init')} x "
                             f"{counted(n_seeds, 'seed')}) of {sizes_text(sizes)} on {counted(m, 'example')} needs "
-                            f"{over}", either([_LESS[r] for r in reasons]), reasons)
+                            f"{over}", reasons)
 
 
 def _columns(A: Any) -> int:
