@@ -25,6 +25,7 @@ from weightinit import mlp as weightinit_mlp
 from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
+from weightinit.reference import random as ref_random
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
@@ -199,11 +200,14 @@ def test_gradients_of_gemm_layers_against_the_reference(sizes, m, seed, dtype, r
     np.testing.assert_allclose(proba, ref.forward(params, X, acts, net.alpha)[1][-1], rtol=rtol * 10)
 
 
-def assert_trains_as_the_reference(net, acts, params, X, Y, iterations):
+def assert_trains_as_the_reference(net, acts, params, X, Y, iterations, batch_size=None, rng=None):
     """fit from params, learning rate 0.5: every cost within 1e-11 of the reference's, the
-    trained parameters within 1e-10."""
-    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.5)
-    final, expected = ref.train(params, X, Y, acts, net.loss, iterations, 0.5, alpha=net.alpha)
+    trained parameters within 1e-10 (mini-batches: the reference shuffles under the key
+    that rng gives)."""
+    costs = net.fit(X, Y, iterations=iterations, learning_rate=0.5, batch_size=batch_size, rng=rng)
+    key = None if rng is None else [int(w) for w in wi.random.key_from_rng(rng)]
+    final, expected = ref.train(params, X, Y, acts, net.loss, iterations, 0.5, alpha=net.alpha,
+                                batch_size=batch_size, key=key)
     np.testing.assert_allclose(costs, expected, rtol=1e-11)
     for k, v in net.parameters.items():
         assert_close(v, final[k], 1e-10)
@@ -214,6 +218,17 @@ def test_training_matches_the_reference(sizes):
     loss = "binary_cross_entropy" if sizes[-1] == 1 else "softmax_cross_entropy"
     net, acts, params, X, Y = make_problem(sizes, ["tanh"] * (len(sizes) - 2), loss, 300, seed=5)
     assert_trains_as_the_reference(net, acts, params, X, Y, 200)
+
+
+@pytest.mark.parametrize("sizes, hidden, loss, bs", [([2, 4, 1], ["tanh"], "binary_cross_entropy", 64),
+                                                ([5, 40, 40, 3], ["relu", "tanh"], "softmax_cross_entropy", 97),
+                                                ([3, 12, 2], ["leaky_relu"], "mse", 7)])
+def test_minibatch_training_matches_the_reference(sizes, hidden, loss, bs):
+    """Mini-batch SGD against the reference's, whose order comes from the stream spec alone
+    (reference.random.shuffle on NumPy's Philox): 300 examples in batches of 64 (four and a
+    last of 44 an epoch), of 97 (three and 9) and of 7 (42 and 6), over two epochs and into a third."""
+    net, acts, params, X, Y = make_problem(sizes, hidden, loss, 300, seed=8)
+    assert_trains_as_the_reference(net, acts, params, X, Y, 2 * math.ceil(300 / bs) + 3, batch_size=bs, rng=21)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -549,27 +564,13 @@ def test_minibatch_sgd_is_seeded_and_learns():
         np.testing.assert_array_equal(v, e.parameters[k])
 
 
-def reference_shuffle(m, key, epoch):
-    """The epoch's order as mlp.cpp's shuffle draws it: Fisher-Yates from the end, the swap
-    partner of position i from Philox block (i, epoch mod 2^32, 1, epoch div 2^32) under the
-    run's key (its first two words as one 64-bit w), scaled to [0, i] by Lemire's
-    multiply-shift (w (i + 1)) >> 64."""
-    perm = list(range(m))
-    for i in range(m - 1, 0, -1):
-        r = wi.random.philox4x32_10((i, epoch % 2**32, 1, epoch >> 32), key)
-        w = r[0] | (r[1] << 32)
-        j = (w * (i + 1)) >> 64
-        perm[i], perm[j] = perm[j], perm[i]
-    return perm
-
-
 def assert_minibatches_follow_the_reference(net, step, X, Y, bs, iterations, learning_rate, seed):
     """net's mini-batch fit under rng=seed must take, step by step, the full-batch steps that
     step (a twin of net) takes on the next bs columns of the reference shuffle's order."""
     m = X.shape[1]
     key = [int(w) for w in wi.random.key_from_rng(seed)]
     costs = net.fit(X, Y, iterations=iterations, learning_rate=learning_rate, batch_size=bs, rng=seed)
-    batches = [order[i:i + bs] for epoch in range(iterations) for order in [reference_shuffle(m, key, epoch)]
+    batches = [order[i:i + bs] for epoch in range(iterations) for order in [ref_random.shuffle(m, key, epoch)]
                for i in range(0, m, bs)][:iterations]
     for k, cols in enumerate(batches):
         cost = step.fit(X[:, cols], Y[:, cols], iterations=1, learning_rate=learning_rate)[0]
@@ -615,7 +616,7 @@ def test_the_cores_shuffle_is_the_reference_shuffle_in_every_epoch(epoch):
     epoch cut to 32 bits: a run of 2^32 epochs, two steps each at m = 2, repeated its
     shuffles)."""
     key = [0x9E3779B9, 0x1234567]
-    np.testing.assert_array_equal(core.mlp.shuffle(37, key, epoch), reference_shuffle(37, key, epoch))
+    np.testing.assert_array_equal(core.mlp.shuffle(37, key, epoch), ref_random.shuffle(37, key, epoch))
     if epoch >= 2**32:
         assert list(core.mlp.shuffle(37, key, epoch)) != list(core.mlp.shuffle(37, key, epoch % 2**32))
 
@@ -626,6 +627,8 @@ def test_the_shuffle_refuses_more_examples_than_its_counter_holds():
     assert len(core.mlp.shuffle(1, [1, 2], 0)) == 1 and len(core.mlp.shuffle(0, [1, 2], 0)) == 0
     with pytest.raises(ValueError, match="at most 2\\^32 examples, got 4294967297"):
         core.mlp.shuffle(2**32 + 1, [1, 2], 0)
+    with pytest.raises(ValueError, match="m must be in \\[0, 2\\^32\\]"):
+        ref_random.shuffle(2**32 + 1, [1, 2], 0)
 
 
 LAST_BATCH_CHILD = """
@@ -654,7 +657,7 @@ def test_a_last_minibatch_cut_into_more_fused_blocks_than_a_full_one():
     Y = (g.random((1, 383)) < 0.5).astype(float)
     key = [int(w) for w in wi.random.key_from_rng(4)]
     step = wi.MLP([2, 1500, 1], activations=["tanh", "sigmoid"], rng=0)
-    orders = [reference_shuffle(383, key, epoch) for epoch in range(3)]
+    orders = [ref_random.shuffle(383, key, epoch) for epoch in range(3)]
     batches = [order[i:i + 193] for order in orders for i in (0, 193)]
     assert [len(b) for b in batches] == [193, 190] * 3
     for k, cols in enumerate(batches):

@@ -14,10 +14,13 @@ dZ_{l-1} = W_l^T dZ_l * g'(Z_{l-1}), with g' computed from Z here (the engine us
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Dict, List, Tuple
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+
+from weightinit.reference import random
 
 OUTPUT = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
 
@@ -128,12 +131,34 @@ def gradients(params: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activ
 
 
 def train(params: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activations: Sequence[str], loss: str,
-          iterations: int, learning_rate: float, alpha: float = 0.01) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
-    """Full-batch gradient descent; returns the final parameters and the cost of every step."""
+          iterations: int, learning_rate: float, alpha: float = 0.01, batch_size: Optional[int] = None,
+          key: Optional[Sequence[int]] = None) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
+    """Gradient descent; returns the final parameters and the cost of every step, each taken
+    before its update (of the step's batch).
+
+    ``batch_size`` None or >= m: full batch. Otherwise mini-batch SGD: each step takes the
+    next ``batch_size`` columns of the epoch's order, ``random.shuffle(m, key, epoch)`` for
+    epochs 0, 1, ... (an epoch's last batch holds what is left, and its mean is over those),
+    as ``MLP.fit`` does with the key drawn from its ``rng``.
+    """
+    m = X.shape[1]
+
+    def batches(bs: int, key: Sequence[int]) -> Iterator[np.ndarray]:
+        for epoch in itertools.count():
+            order = random.shuffle(m, key, epoch)
+            for start in range(0, m, bs):
+                yield order[start:start + bs]
+
+    columns: Iterator[Any] = itertools.repeat(slice(None))
+    if batch_size is not None and batch_size < m:
+        if key is None:
+            raise ValueError("mini-batch training needs the shuffle's key")
+        columns = batches(batch_size, key)
     params = {k: v.copy() for k, v in params.items()}
     costs = []
-    for _ in range(iterations):
-        costs.append(cost(params, X, Y, activations, loss, alpha))
-        g = gradients(params, X, Y, activations, loss, alpha)
+    for _, cols in zip(range(iterations), columns):
+        Xb, Yb = X[:, cols], Y[:, cols]
+        costs.append(cost(params, Xb, Yb, activations, loss, alpha))
+        g = gradients(params, Xb, Yb, activations, loss, alpha)
         params = {k: v - learning_rate * g["d" + k] for k, v in params.items()}
     return params, np.array(costs)

@@ -240,3 +240,22 @@ def truncated_normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: f
     x = quantile(np.minimum(t, 0.5))
     z = np.where(use_lower, x, -x)
     return np.clip(mean + std * z, lo, hi).astype(dtype)
+
+
+def shuffle(m: int, key: Sequence[int], epoch: int) -> np.ndarray:
+    """The order of m examples in mini-batch epoch `epoch` (0, 1, ... in each ``fit``): a
+    Fisher-Yates shuffle of 0..m-1 from the end, position i (m - 1 down to 1) swapped with
+    j = (w (i + 1)) >> 64 (Lemire's multiply-shift), where w = lane 0 | lane 1 << 32 of the
+    block with counter (i, epoch mod 2^32, 1, epoch >> 32): the third word 1 keeps these
+    blocks apart from the tensors' (0), the fourth keeps epochs 2^32 apart apart."""
+    if not 0 <= m <= 2**32:
+        raise ValueError(f"m must be in [0, 2^32] (i is a counter word), got {m}")
+    i = np.arange(m - 1, 0, -1, dtype=np.uint64)
+    counter = np.stack([i, np.full_like(i, epoch % 2**32), np.ones_like(i), np.full_like(i, epoch >> 32)], axis=-1)
+    lanes = philox4x32_10(counter, key).astype(np.uint64)
+    words = lanes[:, 0] | (lanes[:, 1] << np.uint64(32))
+    order = list(range(m))
+    for pos, w in zip(range(m - 1, 0, -1), words.tolist()):
+        j = (w * (pos + 1)) >> 64  # Python ints: the 128-bit product exact
+        order[pos], order[j] = order[j], order[pos]
+    return np.array(order, dtype=np.int64)
