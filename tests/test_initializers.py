@@ -397,6 +397,22 @@ def test_region_is_slice_of_full(name, data):
     np.testing.assert_array_equal(into, full[region])
 
 
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_a_region_without_the_full_shape_is_refused(name):
+    """helper-156: out= with region= and no shape took out's shape for the whole tensor's, so
+    a shard's out of (8, 3) meant for columns 0:3 of (8, 6) drew from an (8, 3) tensor (He's
+    std from fan_in 3, not 6) without a word, and the next shard was refused for lying outside
+    it. out= holds the region alone: the full shape must be given."""
+    fn, kw = getattr(wi, name), EXTRA.get(name, {})
+    shape = (4, 2, 3) if name == "dirac" else (8, 6)
+    part = (slice(None), slice(0, 2))
+    out = np.empty(np.empty(shape)[part].shape)
+    with pytest.raises(TypeError, match="shape is required with region="):
+        fn(out=out, region=part, rng=5, **kw)
+    assert fn(shape, out=out, region=part, rng=5, **kw) is out
+    np.testing.assert_array_equal(out, fn(shape, rng=5, **kw)[part])
+
+
 RANDOM = SCALED + ["uniform", "normal", "truncated_normal", "orthogonal", "sparse"]
 EXTRA = {"sparse": {"sparsity": 0.25}, "constant": {"value": 0.5}}
 
@@ -453,6 +469,8 @@ def test_bad_out_is_refused_by_name(name):
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="out must be writeable"):
         fn(shape, out=read_only, **kw)
+    with pytest.raises(ValueError, match="out must be writeable"):  # not "assign into it" (helper-156)
+        fn(shape, out=np.broadcast_to(np.zeros(shape[-1]), shape), **kw)
 
 
 @pytest.mark.parametrize("name", wi.initializers.__all__)

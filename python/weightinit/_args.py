@@ -342,12 +342,15 @@ def one_of(value: Any, name: str, options: Sequence[str]) -> str:
     return value
 
 
-def full_shape(shape: Any, out: Optional[np.ndarray]) -> Tuple[int, ...]:
-    """The logical tensor's shape: ``shape``, or ``out.shape`` when shape is None."""
+def full_shape(shape: Any, out: Optional[np.ndarray], region: Any = None) -> Tuple[int, ...]:
+    """The logical tensor's shape: ``shape``, or ``out.shape`` when shape is None (then
+    without a region: out would be the whole tensor, and a shard's out is its region alone)."""
     if shape is not None:
         return shape_tuple(shape)
     if out is None:
         raise TypeError("shape is required unless out is given")
+    if region is not None:
+        raise TypeError("shape is required with region=: the full tensor's shape (out= holds the region alone)")
     require_ndarray(out)
     return tuple(out.shape)
 
@@ -507,12 +510,12 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
         raise TypeError(f"out must have dtype {_choices(INIT_DTYPES)}, got {out.dtype}")
     if dtype is not None and float_dtype(dtype, allowed=INIT_DTYPES) != out.dtype:
         raise TypeError(f"dtype {np.dtype(dtype)} differs from out.dtype {out.dtype}")
+    if not out.flags.writeable:  # first: assigning, the advice below, cannot write there either
+        raise ValueError("out must be writeable")
     if not out.flags.c_contiguous:  # the stream's element i is out.flat's, which a view's strides break
         what = "a Fortran-ordered array" if out.flags.f_contiguous else "a view"
         raise ValueError(f"out must be C-contiguous, got {what} with strides {out.strides} (a transpose, a "
                          "sliced view or order='F', say): generate a new array and assign it, view[...] = array")
-    if not out.flags.writeable:
-        raise ValueError("out must be writeable")
     if not out.flags.aligned:
         raise ValueError("out must be aligned to its dtype (a view at an odd byte offset is not): pass a copy")
 
@@ -545,7 +548,7 @@ def output(
     as it is, for the caller to clear once its own checks have passed.
     """
     check_out(out, dtype)
-    return allocate(addressable(full_shape(shape, out)), dtype, out, region, zeroed)
+    return allocate(addressable(full_shape(shape, out, region)), dtype, out, region, zeroed)
 
 
 def fresh_dtype(dtype: Any) -> np.dtype:
@@ -588,7 +591,7 @@ COMMON_ARGUMENTS = """
       and returned (a CPU torch tensor ``t``: ``out=t.detach().numpy()``).
     * ``region``: a tuple of step-1 slices of ``shape`` (``...`` allowed, as ``np.s_[..., 1:2]``):
       the result is exactly that slice of the full tensor, for the element-wise initializers
-      (give every shard the same int seed).
+      (give every shard the full ``shape``, also with ``out``, and the same int seed).
 """
 
 

@@ -199,7 +199,7 @@ def _scaled(shape: Any, rule: Rule, in_axis: Any, out_axis: Any, rng: Any, dtype
             out: Optional[np.ndarray], region: Any, batch_axis: Axes = ()) -> np.ndarray:
     variance, mode, distribution = rule
     _args.check_out(out, dtype)
-    full = _args.addressable(_args.full_shape(shape, out))
+    full = _args.addressable(_args.full_shape(shape, out, region))
     fan_in, fan_out = compute_fans(full, in_axis, out_axis, batch_axis)
     s = spread(variance, fan_for_mode(fan_in, fan_out, mode), distribution)
     dt = out.dtype if out is not None else _args.float_dtype(
@@ -430,7 +430,7 @@ def eye(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, rng: Any 
     """
     _unused_rng(rng)
     g = _gain(gain)
-    full = _args.full_shape(shape, out)
+    full = _args.full_shape(shape, out, region)
     if len(full) != 2:
         raise ValueError(f"eye needs a 2-D shape, got {full}")
     arr, _, (r0, c0) = _args.output(shape, dtype, out, region, zeroed=True)
@@ -458,7 +458,7 @@ def dirac(shape: Optional[_args.ShapeLike] = None, *, groups: int = 1, rng: Any 
     True
     """
     _unused_rng(rng)
-    full = _args.full_shape(shape, out)
+    full = _args.full_shape(shape, out, region)
     if not 3 <= len(full) <= 5:
         raise ValueError(f"dirac needs a 3, 4 or 5-D shape (out, in, *kernel), got {full}")
     g = _args.positive_int(groups, "groups")
