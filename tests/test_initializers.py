@@ -1323,6 +1323,22 @@ def test_keras_class_names_take_the_functions_arguments():
     assert {"HeNormal", "GlorotNormal", "RandomNormal"} <= set(wi.available())
 
 
+@pytest.mark.parametrize("name, keras_kwargs, ours", [
+    ("TruncatedNormal", {"stddev": 0.02}, "std= for keras' stddev="),
+    ("RandomNormal", {"mean": 1.0, "stddev": 0.5}, "std= for keras' stddev="),
+    ("RandomUniform", {"minval": -1, "maxval": 1}, "low= for keras' minval=, high= for keras' maxval="),
+    ("HeNormal", {"seed": 3}, "rng= for keras' seed="),
+    ("GlorotUniform", {"seed": 3}, "rng= for keras' seed="),
+    ("VarianceScaling", {"scale": 2.0, "seed": 3}, "rng= for keras' seed="),
+    ("Orthogonal", {"gain": 1.0, "seed": 3}, "rng= for keras' seed="),
+])
+def test_keras_class_names_refuse_keras_argument_names_by_ours(name, keras_kwargs, ours):
+    """helper-156: keras code ported as wi.get("TruncatedNormal")(shape, stddev=0.02) got
+    Python's "unexpected keyword argument 'stddev'", which does not say what to pass."""
+    with pytest.raises(TypeError, match=f"^{name} takes this library's argument names: {re.escape(ours)}$"):
+        wi.get(name)((4, 4), **keras_kwargs)
+
+
 def test_registry_lists_everything_and_calls_uniformly():
     names = wi.available()
     assert {"xavier", "normalized_xavier", "he", "random", "zeros", "constant", "sparse"} <= set(names)

@@ -43,8 +43,31 @@ _ALIASES: Dict[str, str] = {
 
 
 
+# keras' argument names where this library's differ: keras' class names take ours.
+_KERAS_ARGUMENTS = {"stddev": "std", "minval": "low", "maxval": "high", "seed": "rng"}
+
+
+def _refuse_keras_arguments(name: str, kwargs: Dict[str, Any]) -> None:
+    """A TypeError that names ours for each of keras' names in kwargs, where Python's own
+    ("unexpected keyword argument 'stddev'") says nothing of what to pass (helper-156)."""
+    given = [k for k in _KERAS_ARGUMENTS if k in kwargs]
+    if given:
+        said = ", ".join(f"{_KERAS_ARGUMENTS[k]}= for keras' {k}=" for k in given)
+        raise TypeError(f"{name} takes this library's argument names: {said}")
+
+
+class _KerasPartial(functools.partial):  # type: ignore[type-arg]
+    """A partial (its func and keywords read as any partial's) that refuses keras' argument
+    names by ours before calling."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        _refuse_keras_arguments(getattr(self, "__name__", self.func.__name__), kwargs)
+        return super().__call__(*args, **kwargs)
+
+
 def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float = 0.05, **kwargs: Any) -> np.ndarray:
     """keras.initializers.TruncatedNormal: N(mean, std**2) truncated to mean +- 2 std (std 0.05 by default)."""
+    _refuse_keras_arguments("TruncatedNormal", kwargs)
     given = sorted({"a", "b"} & set(kwargs))
     if given:
         raise TypeError(f"keras' TruncatedNormal takes no {' or '.join(given)}: its bounds are mean +- 2 std "
@@ -73,6 +96,7 @@ def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str 
                             distribution: str = "truncated_normal", in_axis: Any = _KERAS_LAYOUT["in_axis"],
                             out_axis: Any = _KERAS_LAYOUT["out_axis"], **kwargs: Any) -> np.ndarray:
     """keras.initializers.VarianceScaling: fans of a (*k, in, out) kernel, and ``"normal"`` truncated."""
+    _refuse_keras_arguments("VarianceScaling", kwargs)
     return initializers.variance_scaling(shape, scale=scale, mode=mode, distribution=_keras_distribution(distribution),
                                          in_axis=in_axis, out_axis=out_axis, **kwargs)
 
@@ -83,7 +107,7 @@ def _keras_variance_scaling_rule(scale: float = 1.0, mode: str = "fan_in",
 
 
 def _keras_scaled(scale: float, mode: str, distribution: str) -> Initializer:
-    return functools.partial(initializers.variance_scaling, scale=scale, mode=mode, distribution=distribution,
+    return _KerasPartial(initializers.variance_scaling, scale=scale, mode=mode, distribution=distribution,
                              **_KERAS_LAYOUT)
 
 
@@ -92,7 +116,8 @@ def _keras_scaled(scale: float, mode: str, distribution: str) -> Initializer:
 # (*k, in, out) kernel, truncates its normal Glorot and He at 2 std, reads
 # VarianceScaling's "normal" as truncated, defaults RandomNormal, RandomUniform and
 # TruncatedNormal to 0.05, and flattens Orthogonal by the last axis.
-# Keyword arguments are the functions' (std, low, high, in_axis, ...), not keras' (stddev, ...).
+# Keyword arguments are the functions' (std, low, high, in_axis, ...), not keras' (stddev, ...),
+# which they refuse by name.
 _KERAS: Dict[str, Initializer] = {
     "GlorotNormal": _keras_scaled(1.0, "fan_avg", "truncated_normal"),
     "GlorotUniform": _keras_scaled(1.0, "fan_avg", "uniform"),
@@ -101,12 +126,12 @@ _KERAS: Dict[str, Initializer] = {
     "LecunNormal": _keras_scaled(1.0, "fan_in", "truncated_normal"),
     "LecunUniform": _keras_scaled(1.0, "fan_in", "uniform"),
     "VarianceScaling": _keras_variance_scaling,
-    "RandomNormal": functools.partial(initializers.normal, std=0.05),
-    "RandomUniform": functools.partial(initializers.uniform, low=-0.05, high=0.05),
+    "RandomNormal": _KerasPartial(initializers.normal, std=0.05),
+    "RandomUniform": _KerasPartial(initializers.uniform, low=-0.05, high=0.05),
     "TruncatedNormal": _keras_truncated_normal,
     # keras flattens to (prod(shape[:-1]), shape[-1]); torch's rows are shape[0]
-    "Orthogonal": functools.partial(initializers.orthogonal, column_axis=-1),
-    "OrthogonalInitializer": functools.partial(initializers.orthogonal, column_axis=-1),  # keras 3's other name
+    "Orthogonal": _KerasPartial(initializers.orthogonal, column_axis=-1),
+    "OrthogonalInitializer": _KerasPartial(initializers.orthogonal, column_axis=-1),  # keras 3's other name
     "IdentityInitializer": initializers.eye,
 }
 
