@@ -1610,6 +1610,48 @@ print("answered" if len(answers) == 1 and answers[0] > 0 else answers)
     assert done.returncode == 0 and done.stdout.strip() == "answered", done.stderr[-2000:]
 
 
+@pytest.mark.parametrize("call", ["cost", "fit"])
+def test_ctrl_c_reaches_a_thread_waiting_for_a_network_another_thread_fits(call):
+    """The main thread's call waits for the network's lock while another thread fits it: the
+    wait polled nothing, so Ctrl-C came only when that fit ended (helper-157: a long fit, a
+    dead Ctrl-C). The other fit here ends after 8 s, or when the main thread is interrupted."""
+    code = f"""
+import os, signal, threading, time, numpy as np, weightinit as wi
+X, Y = wi.datasets.planar_flower(1)
+net = wi.MLP([2, 32, 32, 1], rng=1)
+started, stop = threading.Event(), threading.Event()
+def progress(step, cost):
+    started.set()
+    if stop.is_set():
+        raise RuntimeError("stopped")
+def fit():
+    try:
+        net.fit(X, Y, iterations=10**8, progress=progress)
+    except RuntimeError:
+        pass
+thread = threading.Thread(target=fit)
+thread.start()
+started.wait(30)
+ending = threading.Timer(8.0, stop.set)
+ending.start()
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.monotonic()
+try:
+    net.cost(X, Y) if {call!r} == "cost" else net.fit(X, Y, iterations=5)
+    print("not interrupted", time.monotonic() - t0)
+except KeyboardInterrupt:
+    print("interrupted", time.monotonic() - t0)
+stop.set()
+ending.cancel()
+thread.join()
+net.cost(X, Y)  # the lock is free again
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    what, seconds = done.stdout.split()
+    assert what == "interrupted" and float(seconds) < 4.0, done.stdout
+
+
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     """The callback runs mid-step with the network's lock held: a call back into it would
     wait for ever. It is refused at once; a copy scores the parameters of the moment."""

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
@@ -66,7 +67,7 @@ public:
             const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
-                Held held(*this);
+                Held held(*this, cancel);
                 net.forward(in.p, in.x, m, z.data(), a.data(), nthreads, cancel);
             }
             return py::make_tuple(zs, as);
@@ -103,7 +104,7 @@ public:
             const weightinit::Cancel cancel = python_signals();  // Ctrl-C stops a long pass
             {
                 ReleaseGil release;
-                Held held(*this);
+                Held held(*this, cancel);
                 J = want_grads || want_activations
                         ? net.gradients(in.p, in.x, in.y, in.m, want_grads ? dw.data() : nullptr,
                                         want_grads ? db.data() : nullptr, nthreads, cancel, a.data())
@@ -148,12 +149,12 @@ public:
             };
             // Ctrl-C inside a long step (the check runs between steps only); its error is
             // raised below with the costs, as the check's.
-            if (weightinit::Cancel signals = python_signals())
-                opt.cancel = [&raised, signals] { return signals() && (raised = true); };
+            const weightinit::Cancel signals = python_signals();
+            if (signals) opt.cancel = [&raised, signals] { return signals() && (raised = true); };
             mlp::TrainReport r;
             {
                 ReleaseGil release;
-                Held held(*this);
+                Held held(*this, signals);
                 r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
             if (raised) {  // Ctrl-C or the callback's exception, carrying the costs recorded until then
@@ -200,18 +201,29 @@ private:
     // once. helper-151: a SIGALRM handler that predicted with the network it interrupted hung
     // the process. Other threads wait for the lock (helper-152: marking the handler's whole
     // run refused them too, wherever it let go of the GIL).
-    std::mutex mutex_;
+    // The wait for it polls `cancel` (Python's signals, on the main thread) every 50 ms:
+    // another thread's fit may hold it for minutes, and Ctrl-C came only when that fit
+    // ended (helper-157). Cancelled, raised then, carries the handler's error as the
+    // call's own polls do.
+    std::timed_mutex mutex_;
     std::atomic<std::thread::id> holder_{};
     class Held {
     public:
-        explicit Held(PyNetwork& net) : net_(net), lock_(net.mutex_) { net_.holder_.store(std::this_thread::get_id()); }
+        Held(PyNetwork& net, const weightinit::Cancel& cancel) : net_(net), lock_(net.mutex_, std::defer_lock) {
+            if (!cancel)
+                lock_.lock();
+            else
+                while (!lock_.try_lock_for(std::chrono::milliseconds(50)))
+                    if (cancel()) throw weightinit::Cancelled();
+            net_.holder_.store(std::this_thread::get_id());
+        }
         ~Held() { net_.holder_.store(std::thread::id()); }
         Held(const Held&) = delete;
         Held& operator=(const Held&) = delete;
 
     private:
         PyNetwork& net_;
-        std::lock_guard<std::mutex> lock_;
+        std::unique_lock<std::timed_mutex> lock_;
     };
     void not_in_progress() const {
         if (holder_.load() == std::this_thread::get_id())
