@@ -1652,6 +1652,80 @@ net.cost(X, Y)  # the lock is free again
     assert what == "interrupted" and float(seconds) < 4.0, done.stdout
 
 
+def test_progress_callbacks_that_wait_for_each_others_networks_are_refused_not_left_waiting():
+    """Thread 1 fits A, its callback scores B; thread 2 fits B, its callback scores A: each
+    callback runs with its own fit holding its network's lock, so the two waited for each
+    other for ever (helper-157: 3 hangs in 3). The wait that would close the cycle is refused;
+    the other callback then gets its answer. In a child process, so that a hang fails."""
+    code = """
+import threading, numpy as np, weightinit as wi
+X, Y = wi.datasets.planar_flower(1)
+A, B = wi.MLP([2, 32, 32, 1], rng=1), wi.MLP([2, 32, 32, 1], rng=2)
+errors = []
+def run(me, other):
+    try:
+        me.fit(X, Y, iterations=3000, progress=lambda step, cost: other.cost(X, Y))
+    except RuntimeError as exc:
+        errors.append(str(exc))
+threads = [threading.Thread(target=run, args=(A, B)), threading.Thread(target=run, args=(B, A))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(errors), all(e.startswith("waiting for this network would never end") for e in errors))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    refused, expected = done.stdout.split()
+    assert int(refused) <= 1 and expected == "True", done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_is_told_a_parent_thread_held_its_network():
+    """A thread fits net while the main thread forks: in the child the network's lock stays
+    held by a thread the child does not have, and a call on it waited for ever (helper-157:
+    10 hangs in 10). It is refused; a network the child builds works."""
+    code = """
+import os, threading, time, numpy as np, weightinit as wi
+X, Y = wi.datasets.planar_flower(1)
+net = wi.MLP([2, 32, 32, 1], rng=1)
+started, stop = threading.Event(), threading.Event()
+def progress(step, cost):
+    started.set()
+    if stop.is_set():
+        raise KeyboardInterrupt
+def fit():
+    try:
+        net.fit(X, Y, iterations=10**8, progress=progress)
+    except KeyboardInterrupt:
+        pass
+thread = threading.Thread(target=fit)
+thread.start()
+started.wait(30)
+pid = os.fork()
+if pid == 0:
+    code = 3
+    try:
+        wi.MLP([2, 4, 1], rng=0).fit(X, Y, iterations=100)
+        net.predict(X)
+    except RuntimeError as exc:
+        code = 5 if "when the process forked" in str(exc) else 4
+    os._exit(code)
+deadline = time.monotonic() + 20
+while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+    time.sleep(0.05)
+if done[0] == 0:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+stop.set()
+thread.join()
+print("hang" if done[0] == 0 else os.waitstatus_to_exitcode(done[1]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "5", done.stdout
+
+
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     """The callback runs mid-step with the network's lock held: a call back into it would
     wait for ever. It is refused at once; a copy scores the parameters of the moment."""

@@ -5,11 +5,15 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -39,6 +43,34 @@ struct Inputs {
     const T* x;
     const T* y;
 };
+
+class PyNetwork;
+
+// Threads waiting for a network's lock, and which network each waits for: a wait that
+// would close a cycle (thread 1's progress callback waits for network B, fitted by thread
+// 2, whose callback waits for network A, fitted by thread 1) is refused instead of hanging
+// both (helper-157). Fixed slots and a plain mutex, so that a forked child can reset them
+// whatever state the fork left them in; with every slot taken a wait goes unchecked.
+struct Waits {
+    struct Slot {
+        std::thread::id thread;
+        const PyNetwork* network = nullptr;
+    };
+    std::mutex mutex;
+    std::array<Slot, 256> slots{};
+};
+Waits waits;
+
+// Bumped in a forked child: a network locked in an earlier generation was locked by a
+// thread of the parent, which the child does not have, and would never be unlocked.
+std::atomic<std::uint64_t> fork_generation{0};
+
+void reset_in_child() {
+    new (&waits.mutex) std::mutex;  // another thread may have held it at the fork
+    waits.slots.fill({});
+    fork_generation.fetch_add(1);
+}
+[[maybe_unused]] const int reset_registered = pthread_atfork(nullptr, nullptr, reset_in_child);
 
 // A network of either dtype; methods take the parameters as [W1, b1, W2, b2, ...].
 class PyNetwork {
@@ -207,14 +239,19 @@ private:
     // call's own polls do.
     std::timed_mutex mutex_;
     std::atomic<std::thread::id> holder_{};
+    std::atomic<std::uint64_t> generation_{};  // fork_generation when last locked
     class Held {
     public:
         Held(PyNetwork& net, const weightinit::Cancel& cancel) : net_(net), lock_(net.mutex_, std::defer_lock) {
-            if (!cancel)
-                lock_.lock();
-            else
-                while (!lock_.try_lock_for(std::chrono::milliseconds(50)))
-                    if (cancel()) throw weightinit::Cancelled();
+            if (!lock_.try_lock()) {
+                Waiting waiting(net);
+                if (!cancel)
+                    lock_.lock();
+                else
+                    while (!lock_.try_lock_for(std::chrono::milliseconds(50)))
+                        if (cancel()) throw weightinit::Cancelled();
+            }
+            net_.generation_.store(fork_generation.load());
             net_.holder_.store(std::this_thread::get_id());
         }
         ~Held() { net_.holder_.store(std::thread::id()); }
@@ -224,6 +261,50 @@ private:
     private:
         PyNetwork& net_;
         std::unique_lock<std::timed_mutex> lock_;
+    };
+    // This thread's wait for net, registered for its scope; refused (a RuntimeError, before
+    // waiting) where the holder is a thread the process no longer has, or is waiting, through
+    // other threads' waits, for a network this thread holds.
+    class Waiting {
+    public:
+        explicit Waiting(const PyNetwork& net) {
+            const std::thread::id me = std::this_thread::get_id();
+            std::lock_guard<std::mutex> guard(waits.mutex);
+            const std::thread::id holder = net.holder_.load();
+            if (holder != std::thread::id() && net.generation_.load() != fork_generation.load())
+                throw std::runtime_error("this network was in use by another thread when the process forked, and "
+                                         "that call can never finish here: build or copy networks in the child, or "
+                                         "copy.deepcopy them before forking");
+            const PyNetwork* n = &net;
+            for (std::size_t hops = 0; hops <= waits.slots.size(); ++hops) {
+                const std::thread::id h = n->holder_.load();
+                if (h == me)
+                    throw std::runtime_error("waiting for this network would never end: the call that holds it "
+                                             "waits, through other threads' calls, for a network this thread's call "
+                                             "holds (progress callbacks or signal handlers that use each other's "
+                                             "networks?); score a copy.deepcopy of it instead");
+                const auto it = std::find_if(waits.slots.begin(), waits.slots.end(),
+                                             [&](const Waits::Slot& s) { return s.network && s.thread == h; });
+                if (h == std::thread::id() || it == waits.slots.end()) break;
+                n = it->network;
+            }
+            for (auto& s : waits.slots)
+                if (!s.network) {
+                    s = {me, &net};
+                    slot_ = &s;
+                    break;
+                }
+        }
+        ~Waiting() {
+            if (!slot_) return;
+            std::lock_guard<std::mutex> guard(waits.mutex);
+            *slot_ = {};
+        }
+        Waiting(const Waiting&) = delete;
+        Waiting& operator=(const Waiting&) = delete;
+
+    private:
+        Waits::Slot* slot_ = nullptr;
     };
     void not_in_progress() const {
         if (holder_.load() == std::this_thread::get_id())

@@ -744,8 +744,10 @@ class MLP:
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.
         It must not use this network, nor may a signal handler run during the fit (a
-        RuntimeError says so; other threads wait for the fit): copy it (``copy.deepcopy``) to
-        score the parameters of the moment.
+        RuntimeError says so; other threads wait for the fit, and Ctrl-C reaches one that
+        waits): copy it (``copy.deepcopy``) to score the parameters of the moment. A wait
+        that would never end is refused too: callbacks of two fits that use each other's
+        networks, or a forked child's call on a network a thread of its parent held.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._examples(X)
