@@ -38,7 +38,7 @@ def test_compute_fans_batch_axis():
         assert wi.compute_fans(shape, in_axis=axes, out_axis=np.int64(3)) == (24, 10)
     # variance_scaling: std sqrt(1 / fan_in) with fan_in 64, not 64 * 4 (batch counted as receptive)
     w = wi.variance_scaling((4, 64, 32), in_axis=1, out_axis=2, batch_axis=0, distribution="normal", rng=3)
-    assert w.std() == pytest.approx(1 / 8, rel=0.02)  # 8192 values: 2% is 9 standard errors
+    assert w.std() == pytest.approx(1 / 8, rel=0.06)  # 8192 values: 6% is 7.7 standard errors; fan 256 is 50% off
     u = wi.variance_scaling((4, 64, 32), in_axis=(1,), out_axis=(2,), batch_axis=(0,), distribution="uniform",
                             rng=3)
     assert abs(u).max() <= math.sqrt(3 / 64) and abs(u).max() > 0.99 * math.sqrt(3 / 64)

@@ -222,12 +222,12 @@ def check_large_sample(x, dist, scale):
         assert x.max() >= edge * (1 - near) and x.min() <= -edge * (1 - near), "the support's ends are not reached"
 
 
-def sample_of(dist, scale, shape, rng):
+def sample_of(dist, scale, shape, rng, dtype=np.float64):
     if dist == "uniform":
-        return wi.uniform(shape, low=-scale, high=scale, rng=rng)
+        return wi.uniform(shape, low=-scale, high=scale, rng=rng, dtype=dtype)
     if dist == "normal":
-        return wi.normal(shape, std=scale, rng=rng)
-    return wi.truncated_normal(shape, std=scale, a=-2 * scale, b=2 * scale, rng=rng)
+        return wi.normal(shape, std=scale, rng=rng, dtype=dtype)
+    return wi.truncated_normal(shape, std=scale, a=-2 * scale, b=2 * scale, rng=rng, dtype=dtype)
 
 
 # --- scaled initializers: hypothesis over shapes, layouts, dtypes, gains, modes ---------------
@@ -315,6 +315,60 @@ def test_kaiming_spreads_are_their_formulas_to_the_bit(nonlinearity, a, variance
     assert np.array_equal(wi.he_uniform((20, 10), rng=3, **kw), wi.uniform((20, 10), low=-bound, high=bound, rng=3))
 
 
+@pytest.mark.parametrize("name", SCALED)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_scaled_initializers_are_their_law_at_the_oracles_fans_bit_for_bit(name, data):
+    """Each scaled initializer draws exactly uniform(-b, b), normal(0, s) or the 2 s truncated
+    normal at the spread wi.scale gives for the test's own fans (pinned to the hand-written
+    formulas above, and to the bit below): no statistical window, so a fan off by one at any
+    size, a bias counted in a conv's fan_in, a 0.3% scale or a duplicated element all fail,
+    which the KS and std checks let through (helper-154's power audit)."""
+    shape, in_axis, out_axis = data.draw(weight_shapes(min_dim=1, max_dim=40), label="shape")
+    params = data.draw(params_for(name), label="params")
+    dtype = data.draw(st.sampled_from([np.float16, np.float32, np.float64]), label="dtype")
+    key = data.draw(st.integers(0, 2**32 - 1), label="key")
+    axes = {} if in_axis is None else {"in_axis": in_axis, "out_axis": out_axis}
+    fan_in, fan_out = oracle_fans(shape, in_axis, out_axis)  # the test's fans, not the library's
+    dist = expected(name, fan_in, fan_out, params)[0]
+    spread = wi.scale(name, fan_in, fan_out, **params)
+    got = getattr(wi, name)(shape, rng=key, dtype=dtype, **axes, **params)
+    np.testing.assert_array_equal(got, sample_of(dist, spread, shape, key, dtype))
+
+
+def spec_spread(v, fan, dist):
+    """docs/stream_spec.md's spreads: sqrt(3.0 * v / fan), sqrt(v / fan), that over 0.8796..."""
+    if dist == "uniform":
+        return math.sqrt(3.0 * v / fan)
+    s = math.sqrt(v / fan)
+    return s / TRUNC if dist == "truncated_normal" else s
+
+
+def spec_fan(fan_in, fan_out, mode):
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+            "fan_geo_avg": math.sqrt(fan_in) * math.sqrt(fan_out)}[mode]
+
+
+SPREAD_RULES = [("fan_in_uniform", {}, 1 / 3, "fan_in", "uniform"), ("lecun_uniform", {}, 1.0, "fan_in", "uniform"),
+                ("lecun_normal", {}, 1.0, "fan_in", "truncated_normal")]
+SPREAD_RULES += [(name, {"gain": g}, g * g, "fan_avg", dist) for g in (1.0, 5 / 3, 0.3)
+                 for name, dist in (("xavier_uniform", "uniform"), ("xavier_normal", "normal"))]
+SPREAD_RULES += [("variance_scaling", {"scale": v, "mode": mode, "distribution": dist}, v, mode, dist)
+                 for v in (1.0, 2.0, 0.1) for mode in ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+                 for dist in ("truncated_normal", "normal", "uniform")]
+
+
+@pytest.mark.parametrize("name, params, variance, mode, dist", SPREAD_RULES)
+def test_every_spread_is_the_stream_specs_formula_to_the_bit(name, params, variance, mode, dist):
+    """The spreads of docs/stream_spec.md to the last bit (He's has its own test above), for
+    fan_in 1..300 and four fan_outs each: a rounding order of torch's (sqrt(3) * gain /
+    sqrt(fan)) differs in the last bit for 22-65% of these fans (helper-154)."""
+    for fan_in in range(1, 301):
+        for fan_out in (1, 7, fan_in, 2 * fan_in + 1):
+            spread = spec_spread(variance, spec_fan(fan_in, fan_out, mode), dist)
+            assert wi.scale(name, fan_in, fan_out, **params) == spread, (fan_in, fan_out)
+
+
 # --- the second article's figures ------------------------------------------------------------
 
 
@@ -324,7 +378,9 @@ def test_article_xavier_n10():
     s = wi.describe(w)
     assert wi.scale("xavier", 10) == pytest.approx(0.31622776601683794, rel=1e-12)
     assert -0.3163 < s.min < -0.30 and 0.30 < s.max < 0.3163
-    assert abs(s.mean) < 0.02 and abs(s.std - 0.18) < 0.01
+    # 6 standard errors each around the exact 0.316 / sqrt(3) = 0.1826 (helper-154: the mean's
+    # window was 3.5, and 0.18 +- 0.01 sat 2.9 from it)
+    assert abs(s.mean) < 0.035 and abs(s.std - 0.1826) < 0.015
 
 
 def test_article_normalized_xavier_n10_m20():
@@ -341,8 +397,10 @@ def test_article_he_n10():
     w = wi.get("he")((100, 10), rng=3)
     s = wi.describe(w)
     assert wi.scale("he", 10) == pytest.approx(0.4472135954999579, rel=1e-12)
-    assert abs(s.mean) < 0.05 and abs(s.std - 0.447) < 0.03
-    assert -1.9 < s.min < -0.9 and 0.9 < s.max < 1.9  # the article: about -1.57 .. 1.43
+    # 6 standard errors each (helper-154: the windows were 3, and 2.4% of keys failed them);
+    # the largest |value| of 1000 is beyond 2.6 (5.8 std) once in 3e5 keys.
+    assert abs(s.mean) < 0.085 and abs(s.std - 0.447) < 0.06
+    assert -2.6 < s.min < -0.9 and 0.9 < s.max < 2.6  # the article: about -1.57 .. 1.43
 
 
 def test_article_range_against_inputs():
@@ -1252,11 +1310,11 @@ def test_keras_class_names_read_fans_from_a_keras_conv_kernel(name, scale, fan):
     """keras' (kh, kw, in, out) = (3, 3, 16, 32): fan_in 144, fan_out 288 (torch's layout would
     read 3 * 16 * 32 = 1536 for both)."""
     w = wi.get(name)((3, 3, 16, 32), rng=5)
-    assert w.std() == pytest.approx(math.sqrt(scale / fan), rel=0.03)  # 4608 values: 3% is > 4 sigma
+    assert w.std() == pytest.approx(math.sqrt(scale / fan), rel=0.10)  # 4608 values: 10% is ~12 sigma
     assert wi.get(name)((3, 3, 16, 32), in_axis=-2, out_axis=-1, rng=5).tolist() == w.tolist()
     # Another layout when asked: torch's (out, in, kh, kw) read with torch's axes.
     t = wi.get(name)((32, 16, 3, 3), in_axis=1, out_axis=0, rng=5)
-    assert t.std() == pytest.approx(math.sqrt(scale / fan), rel=0.03)
+    assert t.std() == pytest.approx(math.sqrt(scale / fan), rel=0.10)
 
 
 def test_keras_variance_scaling_reads_normal_as_truncated():

@@ -69,9 +69,9 @@ def test_the_torch_example_fills_every_linear_layer():
     ns, _ = _run(_example("import torch"), np=np, wi=wi)
     for layer in (ns["model"][0], ns["model"][2]):
         w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
-        assert w.std() == pytest.approx(np.sqrt(2 / layer.in_features), rel=0.05)  # he_normal, torch's fan_in
+        assert w.std() == pytest.approx(np.sqrt(2 / layer.in_features), rel=0.1)  # he_normal, torch's fan_in
         bound = 1 / np.sqrt(layer.in_features)
-        assert np.abs(b).max() <= bound and np.abs(b).max() > 0.5 * bound
+        assert np.abs(b).max() <= bound and np.abs(b).max() > 0.2 * bound  # all of 10 below: 1e-7
     assert isinstance(ns["model"], torch.nn.Module)
 
 
