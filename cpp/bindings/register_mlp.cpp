@@ -13,7 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -46,38 +46,51 @@ struct Inputs {
 
 class PyNetwork;
 
-// Threads waiting for a network's lock, and which network each waits for: a wait that
-// would close a cycle (thread 1's progress callback waits for network B, fitted by thread
-// 2, whose callback waits for network A, fitted by thread 1) is refused instead of hanging
-// both (helper-157). Fixed slots and a plain mutex, so that a forked child can reset them
-// whatever state the fork left them in; with every slot taken a wait goes unchecked.
-struct Waits {
+// The live networks, and the threads waiting for a network's lock with the network each
+// waits for: a wait that would close a cycle (thread 1's progress callback waits for
+// network B, fitted by thread 2, whose callback waits for network A, fitted by thread 1) is
+// refused instead of hanging both (helper-157). Slots carry the sequence number of their
+// registration and a network that of its locking, so that a thread's waits older than the
+// lock it holds (a signal handler run by a wait, which took another network) are not read as
+// blocking it (helper-158). The mutex is held across a fork (pthread_atfork), so a child
+// finds the list and slots whole; with every slot taken a wait goes unchecked.
+struct Registry {
     struct Slot {
         std::thread::id thread;
         const PyNetwork* network = nullptr;
+        std::uint64_t sequence = 0;
     };
     std::mutex mutex;
     std::array<Slot, 256> slots{};
+    PyNetwork* networks = nullptr;  // an intrusive list through PyNetwork's links
+    std::uint64_t sequence = 0;      // incremented under the mutex
 };
-Waits waits;
+Registry registry;
 
-// Bumped in a forked child: a network locked in an earlier generation was locked by a
-// thread of the parent, which the child does not have, and would never be unlocked.
-std::atomic<std::uint64_t> fork_generation{0};
-
-void reset_in_child() {
-    new (&waits.mutex) std::mutex;  // another thread may have held it at the fork
-    waits.slots.fill({});
-    fork_generation.fetch_add(1);
-}
-[[maybe_unused]] const int reset_registered = pthread_atfork(nullptr, nullptr, reset_in_child);
+void before_fork() { registry.mutex.lock(); }
+void after_fork_in_parent() { registry.mutex.unlock(); }
+void after_fork_in_child();  // below: it reads PyNetwork's members
+[[maybe_unused]] const int fork_handlers_registered =
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 
 // A network of either dtype; methods take the parameters as [W1, b1, W2, b2, ...].
 class PyNetwork {
 public:
     PyNetwork(std::vector<std::size_t> sizes, const std::vector<std::string>& activations, const std::string& loss,
               double alpha, bool float32)
-        : float32_(float32), net_(make(std::move(sizes), activations, loss, alpha, float32)) {}
+        : float32_(float32), net_(make(std::move(sizes), activations, loss, alpha, float32)) {
+        std::lock_guard<std::mutex> guard(registry.mutex);
+        next_ = registry.networks;
+        if (next_) next_->prev_ = this;
+        registry.networks = this;
+    }
+    ~PyNetwork() {
+        std::lock_guard<std::mutex> guard(registry.mutex);
+        (prev_ ? prev_->next_ : registry.networks) = next_;
+        if (next_) next_->prev_ = prev_;
+    }
+    PyNetwork(const PyNetwork&) = delete;
+    PyNetwork& operator=(const PyNetwork&) = delete;
 
     py::tuple forward(const py::list& params, const py::array& X, bool all_layers, int nthreads) {
         not_in_progress();
@@ -186,8 +199,13 @@ public:
             mlp::TrainReport r;
             {
                 ReleaseGil release;
-                Held held(*this, signals);
-                r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
+                std::optional<Held> held;
+                try {
+                    held.emplace(*this, signals);
+                } catch (const weightinit::Cancelled&) {  // Ctrl-C while waiting: no step, no cost
+                    raised = true;
+                }
+                if (held) r = net.train(in.p, in.x, in.y, in.m, opt, costs.mutable_data(), check);
             }
             if (raised) {  // Ctrl-C or the callback's exception, carrying the costs recorded until then
                 py::error_already_set error;
@@ -239,11 +257,18 @@ private:
     // call's own polls do.
     std::timed_mutex mutex_;
     std::atomic<std::thread::id> holder_{};
-    std::atomic<std::uint64_t> generation_{};  // fork_generation when last locked
+    std::atomic<std::uint64_t> locked_at_{};  // the registry's sequence when last locked
+    // Set in a forked child for a network another thread of the parent held at the fork:
+    // that call can never finish there, so the lock is never let go.
+    std::atomic<bool> orphaned_{false};
+    PyNetwork* prev_ = nullptr;  // the registry's list, under its mutex
+    PyNetwork* next_ = nullptr;
+    friend void after_fork_in_child();
+
     class Held {
     public:
         Held(PyNetwork& net, const weightinit::Cancel& cancel) : net_(net), lock_(net.mutex_, std::defer_lock) {
-            if (!lock_.try_lock()) {
+            if (net.orphaned_.load() || !lock_.try_lock()) {
                 Waiting waiting(net);
                 if (!cancel)
                     lock_.lock();
@@ -251,8 +276,11 @@ private:
                     while (!lock_.try_lock_for(std::chrono::milliseconds(50)))
                         if (cancel()) throw weightinit::Cancelled();
             }
-            net_.generation_.store(fork_generation.load());
-            net_.holder_.store(std::this_thread::get_id());
+            {
+                std::lock_guard<std::mutex> guard(registry.mutex);
+                net_.locked_at_.store(++registry.sequence);
+            }
+            net_.holder_.store(std::this_thread::get_id());  // after locked_at_: a reader that sees it sees that
         }
         ~Held() { net_.holder_.store(std::thread::id()); }
         Held(const Held&) = delete;
@@ -263,48 +291,53 @@ private:
         std::unique_lock<std::timed_mutex> lock_;
     };
     // This thread's wait for net, registered for its scope; refused (a RuntimeError, before
-    // waiting) where the holder is a thread the process no longer has, or is waiting, through
-    // other threads' waits, for a network this thread holds.
+    // waiting) where net is orphaned, or where the holder is waiting, through other threads'
+    // waits, for a network this thread holds: from net, each holder's waits registered after
+    // it took the network that led there are followed (a thread may wait at several depths:
+    // a signal handler run by one wait may wait again).
     class Waiting {
     public:
         explicit Waiting(const PyNetwork& net) {
-            const std::thread::id me = std::this_thread::get_id();
-            std::lock_guard<std::mutex> guard(waits.mutex);
-            const std::thread::id holder = net.holder_.load();
-            if (holder != std::thread::id() && net.generation_.load() != fork_generation.load())
+            if (net.orphaned_.load())
                 throw std::runtime_error("this network was in use by another thread when the process forked, and "
                                          "that call can never finish here: build or copy networks in the child, or "
                                          "copy.deepcopy them before forking");
-            const PyNetwork* n = &net;
-            for (std::size_t hops = 0; hops <= waits.slots.size(); ++hops) {
+            const std::thread::id me = std::this_thread::get_id();
+            std::lock_guard<std::mutex> guard(registry.mutex);
+            std::array<const PyNetwork*, 256> todo;
+            std::size_t ntodo = 0, visits = 0;
+            todo[ntodo++] = &net;
+            while (ntodo > 0 && ++visits <= 4096) {
+                const PyNetwork* n = todo[--ntodo];
                 const std::thread::id h = n->holder_.load();
                 if (h == me)
                     throw std::runtime_error("waiting for this network would never end: the call that holds it "
                                              "waits, through other threads' calls, for a network this thread's call "
                                              "holds (progress callbacks or signal handlers that use each other's "
                                              "networks?); score a copy.deepcopy of it instead");
-                const auto it = std::find_if(waits.slots.begin(), waits.slots.end(),
-                                             [&](const Waits::Slot& s) { return s.network && s.thread == h; });
-                if (h == std::thread::id() || it == waits.slots.end()) break;
-                n = it->network;
+                if (h == std::thread::id()) continue;
+                const std::uint64_t since = n->locked_at_.load();
+                for (const auto& slot : registry.slots)
+                    if (slot.network && slot.thread == h && slot.sequence > since && ntodo < todo.size())
+                        todo[ntodo++] = slot.network;
             }
-            for (auto& s : waits.slots)
-                if (!s.network) {
-                    s = {me, &net};
-                    slot_ = &s;
+            for (auto& slot : registry.slots)
+                if (!slot.network) {
+                    slot = {me, &net, ++registry.sequence};
+                    slot_ = &slot;
                     break;
                 }
         }
         ~Waiting() {
             if (!slot_) return;
-            std::lock_guard<std::mutex> guard(waits.mutex);
+            std::lock_guard<std::mutex> guard(registry.mutex);
             *slot_ = {};
         }
         Waiting(const Waiting&) = delete;
         Waiting& operator=(const Waiting&) = delete;
 
     private:
-        Waits::Slot* slot_ = nullptr;
+        Registry::Slot* slot_ = nullptr;
     };
     void not_in_progress() const {
         if (holder_.load() == std::this_thread::get_id())
@@ -356,6 +389,24 @@ private:
     bool float32_;
     Variant net_;
 };
+
+// In the child only the forking thread runs: every network locked by another thread of the
+// parent (or between its locking and its holder's record, or its release) stays locked for
+// ever, and is marked; the waits of the other threads are gone. The forking thread's own
+// locks and waits carry on.
+void after_fork_in_child() {
+    const std::thread::id me = std::this_thread::get_id();
+    for (PyNetwork* n = registry.networks; n; n = n->next_) {
+        if (n->holder_.load() == me) continue;
+        if (n->mutex_.try_lock())
+            n->mutex_.unlock();
+        else
+            n->orphaned_.store(true);
+    }
+    for (auto& slot : registry.slots)
+        if (slot.thread != me) slot = {};
+    registry.mutex.unlock();
+}
 
 }  // namespace
 
