@@ -1397,6 +1397,16 @@ def test_keras_class_names_refuse_keras_argument_names_by_ours(name, keras_kwarg
         wi.get(name)((4, 4), **keras_kwargs)
 
 
+def test_keras_argument_names_are_answered_only_where_ours_is_taken():
+    """RandomNormal takes no low, Orthogonal no std: advice to pass them would only lead to
+    Python's error (helper-158), which they get as it is; the repr names keras' class."""
+    for name, kwargs in (("RandomNormal", {"minval": -1}), ("Orthogonal", {"stddev": 1.0}),
+                         ("TruncatedNormal", {"maxval": 1})):
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            wi.get(name)((4, 4), **kwargs)
+    assert repr(wi.get("HeNormal")).startswith("HeNormal(<function variance_scaling")
+
+
 def test_registry_lists_everything_and_calls_uniformly():
     names = wi.available()
     assert {"xavier", "normalized_xavier", "he", "random", "zeros", "constant", "sparse"} <= set(names)

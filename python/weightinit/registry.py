@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import math
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -47,10 +48,14 @@ _ALIASES: Dict[str, str] = {
 _KERAS_ARGUMENTS = {"stddev": "std", "minval": "low", "maxval": "high", "seed": "rng"}
 
 
-def _refuse_keras_arguments(name: str, kwargs: Dict[str, Any]) -> None:
-    """A TypeError that names ours for each of keras' names in kwargs, where Python's own
-    ("unexpected keyword argument 'stddev'") says nothing of what to pass (helper-156)."""
-    given = [k for k in _KERAS_ARGUMENTS if k in kwargs]
+def _refuse_keras_arguments(name: str, kwargs: Dict[str, Any], takes: Callable[..., Any]) -> None:
+    """A TypeError that names ours for each of keras' names in kwargs whose counterpart
+    ``takes`` takes, where Python's own ("unexpected keyword argument 'stddev'") says nothing
+    of what to pass (helper-156); the others are left to Python's error."""
+    if not any(k in kwargs for k in _KERAS_ARGUMENTS):
+        return
+    ours = inspect.signature(takes).parameters
+    given = [k for k in _KERAS_ARGUMENTS if k in kwargs and _KERAS_ARGUMENTS[k] in ours]
     if given:
         said = ", ".join(f"{_KERAS_ARGUMENTS[k]}= for keras' {k}=" for k in given)
         raise TypeError(f"{name} takes this library's argument names: {said}")
@@ -61,13 +66,17 @@ class _KerasPartial(functools.partial):  # type: ignore[type-arg]
     names by ours before calling."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        _refuse_keras_arguments(getattr(self, "__name__", self.func.__name__), kwargs)
+        _refuse_keras_arguments(getattr(self, "__name__", self.func.__name__), kwargs, self.func)
         return super().__call__(*args, **kwargs)
+
+    def __repr__(self) -> str:  # keras' name, not this class's: HeNormal(<function variance_scaling ...>, ...)
+        text = super().__repr__()
+        return getattr(self, "__name__", "partial") + text[text.index("("):]
 
 
 def _keras_truncated_normal(shape: Any = None, *, mean: float = 0.0, std: float = 0.05, **kwargs: Any) -> np.ndarray:
     """keras.initializers.TruncatedNormal: N(mean, std**2) truncated to mean +- 2 std (std 0.05 by default)."""
-    _refuse_keras_arguments("TruncatedNormal", kwargs)
+    _refuse_keras_arguments("TruncatedNormal", kwargs, initializers.truncated_normal)
     given = sorted({"a", "b"} & set(kwargs))
     if given:
         raise TypeError(f"keras' TruncatedNormal takes no {' or '.join(given)}: its bounds are mean +- 2 std "
@@ -96,7 +105,7 @@ def _keras_variance_scaling(shape: Any = None, *, scale: float = 1.0, mode: str 
                             distribution: str = "truncated_normal", in_axis: Any = _KERAS_LAYOUT["in_axis"],
                             out_axis: Any = _KERAS_LAYOUT["out_axis"], **kwargs: Any) -> np.ndarray:
     """keras.initializers.VarianceScaling: fans of a (*k, in, out) kernel, and ``"normal"`` truncated."""
-    _refuse_keras_arguments("VarianceScaling", kwargs)
+    _refuse_keras_arguments("VarianceScaling", kwargs, initializers.variance_scaling)
     return initializers.variance_scaling(shape, scale=scale, mode=mode, distribution=_keras_distribution(distribution),
                                          in_axis=in_axis, out_axis=out_axis, **kwargs)
 

@@ -247,7 +247,7 @@ def shuffle(m: int, key: Sequence[int], epoch: int) -> np.ndarray:
     Fisher-Yates shuffle of 0..m-1 from the end, position i (m - 1 down to 1) swapped with
     j = (w (i + 1)) >> 64 (Lemire's multiply-shift), where w = lane 0 | lane 1 << 32 of the
     block with counter (i, epoch mod 2^32, 1, epoch >> 32): the third word 1 keeps these
-    blocks apart from the tensors' (0), the fourth keeps epochs 2^32 apart apart."""
+    blocks apart from the tensors' (0), the fourth keeps epochs 2^32 apart distinct."""
     if not 0 <= m <= 2**32:
         raise ValueError(f"m must be in [0, 2^32] (i is a counter word), got {m}")
     i = np.arange(m - 1, 0, -1, dtype=np.uint64)
