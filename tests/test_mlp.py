@@ -1552,6 +1552,14 @@ def test_keras_names_initialize_layers_by_their_inputs(keras, ours):
     np.testing.assert_allclose(p["W1"], wp.initialize_parameters(30, 7, 1, init=ours)["W1"], rtol=1e-14, atol=0)
 
 
+def child_stdout(code, timeout=60):
+    """Runs code in a child Python, so that a hang fails its test by the timeout instead of
+    stalling the run; returns its stdout once it has exited with status 0."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
 @pytest.mark.parametrize("call", ["fit", "predict"])
 def test_a_signal_handler_that_uses_the_network_it_interrupted_is_refused_not_left_waiting(call):
@@ -1576,9 +1584,8 @@ try:
 except RuntimeError as exc:
     print("refused:", exc)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("refused: this network is in use by a call"), done.stdout
+    out = child_stdout(code)
+    assert out.startswith("refused: this network is in use by a call"), out
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
@@ -1606,8 +1613,8 @@ net.cost(X, Y)
 thread.join()
 print("answered" if len(answers) == 1 and answers[0] > 0 else answers)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == "answered", done.stderr[-2000:]
+    out = child_stdout(code)
+    assert out.strip() == "answered", out
 
 
 @pytest.mark.parametrize("call", ["cost", "fit"])
@@ -1649,10 +1656,9 @@ ending.cancel()
 thread.join()
 net.cost(X, Y)  # the lock is free again
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
-    what, seconds = done.stdout.split()
-    assert what == "interrupted" and float(seconds) < 4.0, done.stdout
+    out = child_stdout(code)
+    what, seconds = out.split()
+    assert what == "interrupted" and float(seconds) < 4.0, out
 
 
 def test_progress_callbacks_that_wait_for_each_others_networks_are_refused_not_left_waiting():
@@ -1677,10 +1683,9 @@ for t in threads:
     t.join()
 print(len(errors), all(e.startswith("waiting for this network would never end") for e in errors))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    refused, expected = done.stdout.split()
-    assert int(refused) <= 1 and expected == "True", done.stdout
+    out = child_stdout(code, timeout=120)
+    refused, expected = out.split()
+    assert int(refused) <= 1 and expected == "True", out
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
@@ -1727,8 +1732,8 @@ C.cost(X, Y)
 thread.join()
 print(*outcome)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == "scored", (done.stdout, done.stderr[-2000:])
+    out = child_stdout(code)
+    assert out.strip() == "scored", out
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
@@ -1783,8 +1788,8 @@ t1.join()
 t2.join()
 print(*outcome)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == "T2 refused", (done.stdout, done.stderr[-2000:])
+    out = child_stdout(code)
+    assert out.strip() == "T2 refused", out
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -1828,9 +1833,8 @@ stop.set()
 thread.join()
 print("hang" if done[0] == 0 else os.waitstatus_to_exitcode(done[1]))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "5", done.stdout
+    out = child_stdout(code, timeout=120)
+    assert out.strip() == "5", out
 
 
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
