@@ -62,7 +62,9 @@ struct Registry {
     std::mutex mutex;
     std::array<Slot, 256> slots{};
     PyNetwork* networks = nullptr;  // an intrusive list through PyNetwork's links
-    std::uint64_t sequence = 0;      // incremented under the mutex
+    // Numbers slots and locks. Only one thread's own are compared (its waits against the
+    // locks it took later), so an atomic count orders them, and a call takes no mutex to lock.
+    std::atomic<std::uint64_t> sequence{0};
 };
 Registry registry;
 
@@ -275,10 +277,7 @@ private:
                     while (!lock_.try_lock_for(std::chrono::milliseconds(50)))
                         if (cancel()) throw weightinit::Cancelled();
             }
-            {
-                std::lock_guard<std::mutex> guard(registry.mutex);
-                net_.locked_at_.store(++registry.sequence);
-            }
+            net_.locked_at_.store(registry.sequence.fetch_add(1) + 1);
             net_.holder_.store(std::this_thread::get_id());  // after locked_at_: a reader that sees it sees that
         }
         ~Held() { net_.holder_.store(std::thread::id()); }
@@ -322,7 +321,7 @@ private:
             }
             for (auto& slot : registry.slots)
                 if (!slot.network) {
-                    slot = {me, &net, ++registry.sequence};
+                    slot = {me, &net, registry.sequence.fetch_add(1) + 1};
                     slot_ = &slot;
                     break;
                 }
