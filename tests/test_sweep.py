@@ -4,6 +4,7 @@ import copy
 import functools
 import importlib
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -291,6 +292,48 @@ def test_ctrl_c_stops_a_sweep_whose_last_run_is_on_another_thread(restore_thread
         wi.sweep(X, Y, [2, 4, 1], inits, [0], 3000, 1.2, record_every=1000,
                  progress=lambda done, total: seen.append(done))
     assert max(seen, default=0) < 2  # run 0 and part of run 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "LD_PRELOAD" in os.environ,
+                    reason="needs Linux's RLIMIT_AS and /proc, and no sanitizer runtime mapping memory of its own")
+def test_a_sweep_reports_and_stops_where_no_thread_can_be_started():
+    """A sweep with a progress callback trains on a driver thread while the calling thread
+    reports. Where the system starts no thread (here: no address space left for a stack),
+    it raised "RuntimeError: Resource temporarily unavailable" where fills and fits go on
+    with the threads they have. The calling thread now trains and reports between its own
+    steps. In a child process, whose address space the limit pins."""
+    code = """
+import resource, threading, numpy as np, numpy.ma, weightinit as wi
+from weightinit import datasets
+X, Y = datasets.planar_flower(1)
+wi.normal((4_000_000,), rng=0)  # the pool's threads, started before the limit
+wi.MLP([2, 4, 1], init="he_normal", rng=0).fit(X, Y, iterations=2)  # what a sweep imports
+args = (X, Y, [2, 4, 1], ["he_normal", "xavier_uniform"], 2, 60_000, 1.2, None, None, 1000)
+vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (vm + (256 << 10), resource.RLIM_INFINITY))
+try:
+    threading.Thread(target=print).start()
+    print("a thread started")
+except RuntimeError:
+    pass
+seen = []
+got = wi.sweep(*args, progress=lambda done, total: seen.append(done))
+def stop(done, total):
+    if done > 0:
+        raise KeyboardInterrupt
+try:
+    wi.sweep(*args, progress=stop)
+    print("not stopped")
+except KeyboardInterrupt:
+    pass
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+ref = wi.sweep(*args)
+print(np.array_equal(got.costs, ref.costs), seen[-1], len([d for d in seen if 0 < d < 4]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    same, last, between = done.stdout.split()
+    assert (same, last) == ("True", "4.0") and int(between) >= 1, done.stdout
 
 
 def test_a_stopped_sweep_stops_its_runs_in_progress():

@@ -146,6 +146,33 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         if (!stop.load() && progress(done.load(), steps.load())) stop.store(true);
     };
 
+    // The thread that reports from inside its runs' checks, when no driver thread could be
+    // started (below); none otherwise. Set before the runs start, read by every worker.
+    std::thread::id reporter;
+    std::exception_ptr poll_error;
+    auto polled = [&] {  // poll, keeping the callback's error to raise once the runs stop
+        try {
+            poll();
+        }
+        WI_PARK_ON_THREAD_EXIT
+        catch (...) {
+            if (!poll_error) poll_error = std::current_exception();
+            stop.store(true);
+        }
+    };
+    const auto interval = std::chrono::duration<double>(mlp::check_interval);
+    auto last_report = std::chrono::steady_clock::now();
+    // The runs compute under the control the sweep started with, which the callback may
+    // change on this thread (a library loaded with -ffast-math), and a new thread inherits.
+    const unsigned control = detail::fp_control();
+    auto report = [&] {  // on the reporter, at most once an interval
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_report < interval) return;
+        last_report = now;
+        polled();
+        detail::set_fp_control(control);
+    };
+
     // A run's costs are all written by train (NaN past a divergence) unless the sweep is
     // stopped, which discards the results (the binding raises): nothing to fill beforehand,
     // where filling the runs that a stop skips took seconds for long runs.
@@ -179,6 +206,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
                 check = [&](std::size_t step, double) {
                     add_steps(step - counted);
                     counted = step;
+                    if (reporter == std::this_thread::get_id()) report();
                     return stop.load();
                 };
             const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
@@ -209,40 +237,41 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     std::mutex driver_mutex;
     std::condition_variable driver_done;
     bool finished = false;
-    std::exception_ptr driver_error, poll_error;
-    // The runs compute under the control the sweep started with, which the callback may
-    // change on this thread (a library loaded with -ffast-math), and a new thread inherits.
-    const unsigned control = detail::fp_control();
+    std::exception_ptr driver_error;
     poll();  // the start, the weights drawn (a wait for the first runs to report read as no pace)
-    std::thread driver([&] {
-        detail::set_fp_control(control);
-        try {
-            parallel_for(runs, int(nworkers), body);
-        }
-        WI_PARK_ON_THREAD_EXIT
-        catch (...) {
-            driver_error = std::current_exception();
-        }
-        std::lock_guard<std::mutex> lock(driver_mutex);
-        finished = true;
-        driver_done.notify_one();
-    });
-    const auto interval = std::chrono::duration<double>(mlp::check_interval);
-    std::unique_lock<std::mutex> lock(driver_mutex);
-    while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {
-        lock.unlock();
-        try {
-            poll();
-        }
-        WI_PARK_ON_THREAD_EXIT
-        catch (...) {  // the callback failed: stop the runs, then pass its error on
-            if (!poll_error) poll_error = std::current_exception();
-            stop.store(true);
-        }
-        lock.lock();
+    std::thread driver;
+    try {
+        driver = std::thread([&] {
+            detail::set_fp_control(control);
+            try {
+                parallel_for(runs, int(nworkers), body);
+            }
+            WI_PARK_ON_THREAD_EXIT
+            catch (...) {
+                driver_error = std::current_exception();
+            }
+            std::lock_guard<std::mutex> lock(driver_mutex);
+            finished = true;
+            driver_done.notify_one();
+        });
+    } catch (...) {  // std::system_error, or std::bad_alloc for the thread's state
     }
-    lock.unlock();
-    driver.join();
+    if (!driver.joinable()) {
+        // The system starts no thread (a process limit, or no memory for a stack): the
+        // calling thread joins the runs and reports from its own runs' checks. It is deaf
+        // while it waits for the other workers' last runs, where the driver would report.
+        reporter = std::this_thread::get_id();
+        parallel_for(runs, int(nworkers), body);
+    } else {
+        std::unique_lock<std::mutex> lock(driver_mutex);
+        while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {
+            lock.unlock();
+            polled();
+            lock.lock();
+        }
+        lock.unlock();
+        driver.join();
+    }
     if (driver_error) std::rethrow_exception(driver_error);
     if (poll_error) std::rethrow_exception(poll_error);
     poll();  // the end: every run done (a callback's error here is its to raise)
