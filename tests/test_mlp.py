@@ -10,6 +10,7 @@ import shutil
 import signal
 import warnings
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -2230,6 +2231,16 @@ def test_parameters_with_a_key_too_many_are_refused():
     params = {**net.parameters, "W3": np.zeros((1, 1)), "b3": np.zeros((1, 1))}
     with pytest.raises(ValueError, match=r"exactly the keys \['W1', 'W2', 'b1', 'b2'\], got \['W1', 'W2', 'W3'"):
         net.parameters = params
+
+
+@pytest.mark.parametrize("key", [1, None, ("W", 1)])
+def test_parameters_with_a_key_that_is_no_string_are_refused_by_name(key):
+    """sorted() of the keys for the message compared an int, None or a tuple with the strings,
+    and its TypeError ("'<' not supported") came out instead (helper-161)."""
+    net = wi.MLP([2, 3, 1], init="zeros")
+    with pytest.raises(ValueError, match=r"exactly the keys \['W1', 'W2', 'b1', 'b2'\], got \['W1', 'W2', 'b1', "
+                                         rf"'b2', {re.escape(repr(key))}\]"):
+        net.parameters = {**net.parameters, key: np.ones((1, 1))}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -535,7 +535,7 @@ class MLP:
         n_layers = len(self.layer_sizes) - 1
         expected = {f"{p}{l + 1}" for l in range(n_layers) for p in "Wb"}
         if set(params) != expected:
-            raise ValueError(f"parameters must have exactly the keys {sorted(expected)}, got {sorted(params)}")
+            raise ValueError(f"parameters must have exactly the keys {sorted(expected)}, got {sorted(params, key=repr)}")
         new = []
         for l in range(n_layers):
             n_out, n_in = self.layer_sizes[l + 1], self.layer_sizes[l]
