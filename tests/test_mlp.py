@@ -2285,6 +2285,10 @@ def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
         b.cost(X, labels[:-1])
     with pytest.raises(ValueError, match="integer class indices"):
         b.cost(X, labels.astype(float))  # floats: no guessing which they are
+    for column in (labels[:, None], labels[None]):  # "Y must have 3 rows" said nothing of indices (helper-161)
+        with pytest.raises(ValueError, match=rf"got shape {re.escape(str(column.shape))}: class indices are 1-D, "
+                                             r"Y.ravel\(\)"):
+            b.cost(X, column)
     assert b.cost(X[:, :3], range(3)) == b.cost(X[:, :3], np.eye(3))  # a range reads as its ints
     with pytest.raises(ValueError, match="masked"):  # the hidden value was used
         b.cost(X, np.ma.array(labels, mask=np.arange(labels.size) == 1))

@@ -602,12 +602,14 @@ class MLP:
         CrossEntropyLoss takes) as one-hot columns; any other array as it is (read as
         _matrix reads it: masked values, ragged lists and non-numbers are errors)."""
         arr = _real_array(Y, name)
+        k = self.layer_sizes[-1]
+        either = f"{name} must be one-hot columns ({k}, m) or m integer class indices for softmax_cross_entropy"
+        if arr.ndim == 2 and arr.dtype.kind in "iu" and arr.shape[0] != k and 1 in arr.shape and arr.size == m:
+            raise ValueError(f"{either}, got shape {arr.shape}: class indices are 1-D, {name}.ravel()")
         if arr.ndim != 1:
             return arr
-        k = self.layer_sizes[-1]
         if arr.dtype.kind not in "iu":
-            raise ValueError(f"{name} must be one-hot columns ({k}, m) or m integer class indices for "
-                             f"softmax_cross_entropy, got shape {arr.shape} of {arr.dtype}")
+            raise ValueError(f"{either}, got shape {arr.shape} of {arr.dtype}")
         if arr.size != m:
             raise ValueError(f"{name} must hold one class index per example ({m}), got {arr.size}")
         if arr.size and (arr.min() < 0 or arr.max() >= k):
