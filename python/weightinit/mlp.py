@@ -729,7 +729,9 @@ class MLP:
         ``batch_size=None`` (or >= m) is full-batch gradient descent, as the prototype;
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
         by default drawn from the network's generator), and the recorded cost is the
-        mini-batch's. Each recorded cost is the one computed before that step's update.
+        mini-batch's. Each call shuffles from epoch 0 of its own key, so two calls of 30
+        steps are not one of 60 (for full batches they are). Each recorded cost is the one
+        computed before that step's update.
         A nan/inf cost (in float32, one beyond float32's range too) raises FloatingPointError
         (parameters are those that produced it; the error's ``costs`` holds the costs
         recorded until then) unless ``on_nonfinite="continue"``; so do parameters that are not
