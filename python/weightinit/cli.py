@@ -496,7 +496,7 @@ def _still_moving(result: SweepResult) -> str:
     parts = [f"{name} {moving} of {counted(runs, 'run')} ({low:.3g} to {high:.3g})"
              for name, moving, runs, low, high in rows]
     return (f"Still moving at the end (costs over iterations {first}–{result.iterations} spanning more than "
-            f"{experiments.MOVING_SPREAD:.0%} of the final cost): {', '.join(parts)}; for those runs the final cost and accuracies are a snapshot."
+            f"{experiments.MOVING_SPREAD:.0%} of the final cost and {experiments.MOVING_FLOOR:g}): {', '.join(parts)}; for those runs the final cost and accuracies are a snapshot."
             if rows else "")
 
 

@@ -31,8 +31,8 @@ from weightinit.sweep import SweepResult, sweep
 
 __all__ = [
     "ARTICLE_SCHEMES", "ARTICLE_SEED", "COMPARE_SCHEMES", "DATASETS", "DEPTH_SCHEMES", "RANGE_SCHEMES",
-    "article_scheme", "compare", "dataset",
-    "MOVING_SPREAD", "MOVING_TAIL", "depth_profile", "range_curves", "range_stats", "scheme", "still_moving",
+    "MOVING_FLOOR", "MOVING_SPREAD", "MOVING_TAIL", "article_scheme", "compare", "dataset", "depth_profile",
+    "range_curves", "range_stats", "scheme", "still_moving",
 ]
 
 # The first article's schemes (its "same constant" is not given a value; 0.5 here), then
@@ -200,15 +200,17 @@ def compare(
     return result, (X, Y, X_test, Y_test)
 
 
-# still_moving's defaults, which the CLI's report states: the last tenth, a 10% span.
-MOVING_TAIL, MOVING_SPREAD = 0.1, 0.1
+# still_moving's defaults, which the CLI's report states: the last tenth, a span of 10% and
+# at least 0.01 (a cost settling towards 0, as on the moons, moves by more than 10% of itself
+# long after its accuracy has stopped moving).
+MOVING_TAIL, MOVING_SPREAD, MOVING_FLOOR = 0.1, 0.1, 0.01
 
 
-def still_moving(result: SweepResult, tail: float = MOVING_TAIL,
-                 spread: float = MOVING_SPREAD) -> Tuple[int, List[Tuple[str, int, int, float, float]]]:
+def still_moving(result: SweepResult, tail: float = MOVING_TAIL, spread: float = MOVING_SPREAD,
+                 floor: float = MOVING_FLOOR) -> Tuple[int, List[Tuple[str, int, int, float, float]]]:
     """The schemes whose runs had not settled when training stopped: over the last ``tail`` of
     the recorded costs and the final cost, a run (of those that did not diverge) whose costs span
-    more than ``spread`` times its final cost. The final cost and accuracies of such a run are one moment
+    more than ``spread`` times its final cost and more than ``floor``. The final cost and accuracies of such a run are one moment
     of its oscillation or descent (ReLU networks at the article's learning rate 1.2 oscillate).
 
     Returns the iteration that tail starts at and, per such scheme, ``(scheme, moving runs,
@@ -226,7 +228,7 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL,
         final = result.final_cost[i, kept]
         costs = np.concatenate([result.costs[i, kept, first:], final[:, None]], axis=1)
         span = costs.max(axis=1) - costs.min(axis=1)  # finite: those runs did not diverge
-        moving = span > spread * final
+        moving = (span > spread * final) & (span > floor)
         if moving.any():
             rows.append((name, int(moving.sum()), int(kept.sum()), float(costs[moving].min()),
                          float(costs[moving].max())))
