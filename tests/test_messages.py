@@ -98,6 +98,37 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network(1, 0), ValueError, "init=1 is out of range"),
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network(0, 0.0), TypeError, "seed"),
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5).network("xavier", 0), ValueError, "'he'"),
+    # A fuzz of the public API (helper-159). A masked center's hidden values were drawn from:
+    (lambda: datasets.blobs(centers=np.ma.masked_array([[0.0, 0.0], [9.0, 9.0]], mask=[[0, 0], [1, 1]])),
+     ValueError, "centers has 2 masked values"),
+    # dtypes np.dtype refuses with a ValueError: a MemoryError, or NumPy's words, before.
+    (lambda: wi.normal((2, 2), dtype=[("a", "f8"), ("a", "f8")]), TypeError, "^dtype must be float16"),
+    (lambda: wi.zeros((2, 2), dtype=("f8", -1)), TypeError, "^dtype must be float16"),
+    (lambda: wi.xavier_uniform((2, 2), dtype=[("a", "f8"), ("a", "f8")]), TypeError, "^dtype must be"),
+    (lambda: wi.MLP([2, 1], dtype=[("a", "f8"), ("a", "f8")]), TypeError, "^dtype must be float32 or float64"),
+    # np.timedelta64 is a np.signedinteger: a year was taken as std=1.0, a day raised float()'s words.
+    (lambda: wi.normal(2, std=np.timedelta64(1, "Y")), TypeError, "^std must be a real number, got timedelta64"),
+    (lambda: wi.normal(2, std=np.timedelta64(1, "D")), TypeError, "^std must be a real number"),
+    (lambda: wi.MLP([2, 1]).fit(X, Y, learning_rate=np.timedelta64(1)), TypeError, "^learning_rate"),
+    # The memory estimate read a ragged X first, with NumPy's words.
+    (lambda: wi.sweep([[1.0, 2.0], [3.0]], Y, [2, 3, 1], ["zeros"], 1, 2), TypeError, "^X must be array-like"),
+    # NumPy's "array is too big" and "Unable to allocate 16.0 TiB", naming no size.
+    (lambda: prototype.initialize_parameters(2, 2**62, 1), MemoryError, "^n_x, n_h, n_y = 2, 4611686018427387904, 1"),
+    (lambda: prototype.initialize_parameters(2, 2**62, 1, init="he_normal"), MemoryError, "^n_x, n_h, n_y"),
+    (lambda: prototype.nn_model(X, Y, n_h=2**40), MemoryError, "^n_x, n_h, n_y = 2, 1099511627776, 1"),
+    # Flags given an array: NumPy's "truth value ... is ambiguous" (nn_model's after training).
+    (lambda: wi.MLP([2, 1]).gradients(X, Y, return_activations=np.array([1, 2])), TypeError,
+     "^return_activations must be a bool"),
+    (lambda: wi.available(np.array([1, 0])), TypeError, "^aliases must be a bool"),
+    (lambda: prototype.nn_model(X, Y, 2, print_cost=np.array([1, 2])), TypeError, "^print_cost must be a bool"),
+    (lambda: prototype.nn_model(X, Y, 2, return_costs="yes"), TypeError, "^return_costs must be a bool"),
+    # keras' HeNormal took scale=5, and was no longer He.
+    (lambda: wi.get("HeNormal")((3, 3), scale=5), TypeError, "^HeNormal fixes scale"),
+    (lambda: wi.scale("GlorotUniform", 3, 3, mode="fan_in", distribution="normal"), TypeError,
+     "^GlorotUniform fixes mode, distribution"),
+    # A path as bytes: np.savez's endswith(".npz") failed on it. Something that is no file:
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["he"], 1, 2).save(5), TypeError, r"^file must be a path .*got int"),
+    (lambda: wi.SweepResult.load(None), TypeError, r"^file must be a path .*'rb'.*got NoneType"),
 ])
 def test_bad_argument_is_named(call, error, words):
     with pytest.raises(error, match=words):
@@ -691,3 +722,27 @@ def test_update_parameters_takes_lists_as_numpy_operators_do():
     got = prototype.update_parameters({k: v.tolist() for k, v in p.items()}, {k: v.tolist() for k, v in g.items()})
     for k in p:
         np.testing.assert_array_equal(got[k], expected[k])
+
+
+def test_a_sweep_result_saves_to_a_path_given_as_bytes(tmp_path):
+    """load took a bytes path and save did not: np.savez's endswith(".npz") failed on it (helper-159)."""
+    r = wi.sweep(X, Y, [2, 3, 1], ["he"], 2, 5, 0.5)
+    r.save(bytes(tmp_path / "r"))
+    assert wi.SweepResult.load(bytes(tmp_path / "r.npz")) == r
+
+
+def test_a_torch_scalar_for_a_real_number_says_what_to_pass():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"^gain must be a real number, got Tensor \(a torch value: pass a Python "
+                                        r"float, such as .item\(\)'s\)"):
+        wi.xavier_uniform((3, 3), gain=torch.tensor(2.0))
+    assert np.array_equal(wi.xavier_uniform((3, 3), gain=torch.tensor(2.0).item(), rng=0),
+                          wi.xavier_uniform((3, 3), gain=2.0, rng=0))
+
+
+def test_flags_take_bools_and_ints_as_python_does():
+    net = wi.MLP([2, 1], rng=0)
+    for yes in (True, np.True_, 1, np.int8(1), np.array(True)):
+        assert isinstance(net.gradients(X, Y, return_activations=yes), tuple)
+    for no in (False, np.False_, 0, np.array(0)):
+        assert isinstance(net.gradients(X, Y, return_activations=no), dict)

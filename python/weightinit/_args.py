@@ -13,12 +13,14 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from weightinit._table import either
+from weightinit._table import counted, either
 
 ShapeLike = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core computes in
 # What initializers return: float16 is sampled as float32 and rounded.
 INIT_DTYPES = (np.dtype(np.float16),) + FLOAT_DTYPES
+# Libraries whose tensors and dtypes users pass for NumPy's, told what to pass instead.
+_FRAMEWORKS = ("torch", "jax", "jaxlib", "tensorflow")
 _MAX_ELEMENTS = 2**63  # counter space and NumPy's own limit
 _MAX_DIMS = 64 if int(np.__version__.split(".")[0]) >= 2 else 32  # NumPy's most dimensions
 MAX_BYTES = 2**63 - 1  # the largest array NumPy (and the core's ptrdiff_t) can address
@@ -43,16 +45,35 @@ def real(value: Any, name: str, *, finite: bool = True) -> float:
         return value  # the common case at once, without an abstract base class's check
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]  # a 0-d array stands for its scalar, as in numpy
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    # np.timedelta64 is a np.signedinteger, so a numbers.Real: float() read 1 day as 1.0.
+    if isinstance(value, (bool, np.bool_, np.timedelta64)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}{_real_hint(value)}")
     try:
         x = float(value)
     except OverflowError:  # an int, or a Fraction, beyond float range
         what = f"an int of {value.bit_length()} bits" if isinstance(value, int) else f"a {type(value).__name__} beyond float range"
         raise ValueError(f"{name} must be finite, got {what}") from None
+    except (TypeError, ValueError) as exc:  # a numbers.Real that float() does not take
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} ({exc})") from None
     if math.isnan(x) or (finite and math.isinf(x)):
         raise ValueError(f"{name} must be {'finite' if finite else 'a number (may be infinite)'}, got {x}")
     return x
+
+
+def _real_hint(value: Any) -> str:
+    """How to pass a one-element tensor of torch, jax or tensorflow as a real number."""
+    module = type(value).__module__.split(".")[0]
+    return f" (a {module} value: pass a Python float, such as .item()'s)" if module in _FRAMEWORKS else ""
+
+
+def unmasked(a: Any, name: str, fix: str = "") -> Any:
+    """a, unless it is a masked array that hides values (np.asarray would drop its mask and
+    read what lies under it); ``fix`` says what to do instead."""
+    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+        hidden = int(np.count_nonzero(a.mask))
+        raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which cannot be left out: "
+                         + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
+    return a
 
 
 def nonnegative(value: Any, name: str) -> float:
@@ -77,6 +98,19 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
         return operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}") from None
+
+
+def flag(value: Any, name: str) -> bool:
+    """value as a bool: a bool, NumPy's, or an int (0 or 1 as Python's own flags take them);
+    TypeError naming the argument for anything else (an array raised NumPy's "truth value
+    of an array ... is ambiguous", after a whole training for nn_model's print_cost)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biu":
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
 
 
 # Step counts and strides of the core are 64-bit: far more steps than anyone can run, few
@@ -368,7 +402,7 @@ def _choices(dtypes: Sequence[np.dtype]) -> str:
 def float_dtype(dtype: Any, name: str = "dtype", allowed: Sequence[np.dtype] = FLOAT_DTYPES) -> np.dtype:
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):  # ValueError: a structured dtype with a field twice, say
         raise TypeError(f"{name} must be {_choices(allowed)}, got {dtype!r}{_dtype_hint(dtype, allowed)}") from None
     if dt not in allowed:
         raise TypeError(f"{name} must be {_choices(allowed)}, got {dt}{_dtype_hint(dt, allowed)}")
@@ -383,7 +417,7 @@ def _dtype_hint(dtype: Any, allowed: Sequence[np.dtype]) -> str:
     if isinstance(dtype, np.dtype) and not dtype.isnative and dtype.newbyteorder("=") in allowed:
         return f" (another byte order: pass {dtype.newbyteorder('=')} and convert, a.astype({dtype.str!r}))"
     module = type(dtype).__module__.split(".")[0]
-    if module in ("torch", "jax", "jaxlib", "tensorflow"):
+    if module in _FRAMEWORKS:
         return f" (a {module} dtype: pass NumPy's, such as np.float32)"
     return ""
 
@@ -567,8 +601,9 @@ def allocate(
     """
     start, extent = region_bounds(region, full)
     if out is None:
+        dt = fresh_dtype(dtype)  # its errors are the dtype's, not memory's
         try:
-            out = (np.zeros if zeroed else np.empty)(extent, dtype=fresh_dtype(dtype))
+            out = (np.zeros if zeroed else np.empty)(extent, dtype=dt)
         except ValueError as exc:  # NumPy's "array is too big"
             raise MemoryError(f"cannot allocate an array of shape {extent}: {exc}") from None
     elif tuple(out.shape) != extent:

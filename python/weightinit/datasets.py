@@ -91,6 +91,7 @@ def blobs(
     """
     n_per_class = _args.positive_int(n_per_class, "n_per_class")
     s = _args.nonnegative(std, "std")
+    _args.unmasked(centers, "centers", "fill them or drop their rows")
     try:
         c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
     except (TypeError, ValueError) as exc:  # ragged rows (ValueError), objects that are no numbers (TypeError)

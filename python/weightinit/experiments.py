@@ -179,6 +179,7 @@ def compare(
     With ``article_draws``, the article's own runs: one run a scheme, each from the article's
     weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
     then the article's six)."""
+    article_draws = _args.flag(article_draws, "article_draws")
     if article_draws:
         if isinstance(seeds, (bool, np.bool_)) or not isinstance(seeds, (int, np.integer)) or seeds != 1:
             raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds!r}")

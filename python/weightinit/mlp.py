@@ -162,23 +162,13 @@ class EngineMemory:
                               f"can get: {self.fewer}") from None
 
 
-def _unmasked(a: Any, name: str, fix: str = "") -> Any:
-    """a, unless it is a masked array that hides values (np.asarray would drop its mask and
-    read what lies under it); ``fix`` says what to do instead."""
-    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
-        hidden = int(np.count_nonzero(a.mask))
-        raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which the engine cannot leave out: "
-                         + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
-    return a
-
-
 def _layer_weights(f: Callable[..., np.ndarray], n_out: int, n_in: int, rng: Any, dtype: Any,
                    name: str = "W", who: str = "init") -> np.ndarray:
     """A layer's W, shape (n_out, n_in), from initializer f, called as ``f(shape, rng=...,
     dtype=..., **axes)`` with :func:`_layer_axes`'s axes. A callable's own result is checked:
     a W of another shape, or a masked array, is a ValueError naming ``name``, whose message
     starts with ``who`` (the initializer as the caller names it)."""
-    W = np.asarray(_unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **_layer_axes(f)), f"{who} returned a {name} that",
+    W = np.asarray(_args.unmasked(f((n_out, n_in), rng=rng, dtype=dtype, **_layer_axes(f)), f"{who} returned a {name} that",
                              "return a plain array"))
     if W.shape != (n_out, n_in):
         raise ValueError(f"{who} returned shape {W.shape} for {name}, expected {(n_out, n_in)}")
@@ -267,7 +257,7 @@ def _drawn(sizes: Sequence[int], init: Any, inits: List[Any], rng: np.random.Gen
 def _real_array(a: Any, name: str) -> np.ndarray:
     """np.asarray(a) of real numbers (a list too); a masked array that hides values, anything
     NumPy cannot read (a ragged list) or non-numbers are errors naming ``name``."""
-    _unmasked(a, name)
+    _args.unmasked(a, name)
     try:
         arr = np.asarray(a)
     except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
@@ -696,11 +686,12 @@ class MLP:
         X = self._examples(X)
         memory = self._engine(X.shape[1], "train", copies=self._copies(X, Y))  # before the copies
         Y = self._targets(Y, X.shape[1])
+        return_activations = _args.flag(return_activations, "return_activations")
         # With return_activations the pass writes its activations into the arrays returned
         # (the engine's own buffers for them are then left unwritten).
         with memory:
             _, dW, db, A = self._net.gradients(self._params, _converted(X, "X", self.dtype), Y, True,
-                                               get_num_threads(), bool(return_activations))
+                                               get_num_threads(), return_activations)
         out = {}
         for l, (gw, gb) in enumerate(zip(dW, db)):
             out[f"dW{l + 1}"] = gw

@@ -29,7 +29,8 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import MLP, EngineMemory, _as_is, _copied, _matrix, _real_array, _shaped, drawn_weights
+from weightinit.mlp import (MLP, EngineMemory, _as_is, _copied, _matrix, _real_array, _shaped, drawn_weights,
+                            parameter_count)
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -77,6 +78,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     """
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     scale = _args.real(scale, "scale")
+    _check_memory(n_x, n_h, n_y, 2, "drawn and scaled")
     if init is None:
         rs = _args.legacy_stream(seed, "seed")
         W1 = rs.randn(n_h, n_x) * scale
@@ -88,6 +90,15 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
 
 
 _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star imports copy it)
+
+
+def _check_memory(n_x: int, n_h: int, n_y: int, copies: int, what: str) -> None:
+    """A MemoryError naming the sizes where ``copies`` of the network's weights and biases are
+    beyond the memory this process may use (NumPy's said "array is too big" of no argument)."""
+    params = parameter_count((n_x, n_h, n_y))
+    over = _args.over_memory(copies * params * 8)
+    if over:
+        raise MemoryError(f"n_x, n_h, n_y = {n_x}, {n_h}, {n_y}: {params} weights and biases, {what}, need {over}")
 
 
 def _network(parameters: Params, X: Any) -> Tuple[Any, List[np.ndarray], np.ndarray]:
@@ -247,11 +258,13 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
+    print_cost, return_costs = _args.flag(print_cost, "print_cost"), _args.flag(return_costs, "return_costs")
     _args.check_history(num_iterations, f"nn_model(num_iterations={num_iterations})",
                         "nn_model keeps every iteration's cost: train in parts (parameters=), or use "
                         "weightinit.MLP.fit with record_every")
     X, Y = _same_examples(X, Y, convert=False)  # fit converts them once it has checked its memory
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
+    _check_memory(n_x, n_h, n_y, 3, "a start, kept and with their gradients")  # before a start is drawn
     start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
     # Other entries pass, as the prototype's nn_model and this module's other functions let them.

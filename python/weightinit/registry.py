@@ -63,11 +63,23 @@ def _refuse_keras_arguments(name: str, kwargs: Dict[str, Any], takes: Callable[.
 
 class _KerasPartial(functools.partial):  # type: ignore[type-arg]
     """A partial (its func and keywords read as any partial's) that refuses keras' argument
-    names by ours before calling."""
+    names by ours before calling, and any of its ``fixed`` keywords, the rule that makes it
+    what its name says (``HeNormal(scale=5)`` was taken, and was no longer He)."""
+
+    fixed: Tuple[str, ...] = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        _refuse_keras_arguments(getattr(self, "__name__", self.func.__name__), kwargs, self.func)
+        self.refuse(kwargs)
         return super().__call__(*args, **kwargs)
+
+    def refuse(self, kwargs: Dict[str, Any]) -> None:
+        """A TypeError for keras' argument names and for a change of the fixed keywords."""
+        name = getattr(self, "__name__", self.func.__name__)
+        _refuse_keras_arguments(name, kwargs, self.func)
+        changed = [k for k in self.fixed if k in kwargs]
+        if changed:
+            raise TypeError(f"{name} fixes {', '.join(changed)} (as keras' {name} does): "
+                            f"wi.{self.func.__name__} takes any")
 
     def __repr__(self) -> str:  # keras' name, not this class's: HeNormal(<function variance_scaling ...>, ...)
         text = super().__repr__()
@@ -116,8 +128,10 @@ def _keras_variance_scaling_rule(scale: float = 1.0, mode: str = "fan_in",
 
 
 def _keras_scaled(scale: float, mode: str, distribution: str) -> Initializer:
-    return _KerasPartial(initializers.variance_scaling, scale=scale, mode=mode, distribution=distribution,
-                             **_KERAS_LAYOUT)
+    f = _KerasPartial(initializers.variance_scaling, scale=scale, mode=mode, distribution=distribution,
+                      **_KERAS_LAYOUT)
+    f.fixed = ("scale", "mode", "distribution")
+    return f
 
 
 # keras' class names, as keras spells them, where keras' rule differs from the function of
@@ -210,7 +224,7 @@ def available(aliases: bool = True) -> List[str]:
     True
     """
     names = set(_CANONICAL)
-    if aliases:
+    if _args.flag(aliases, "aliases"):
         names |= set(_ALIASES) | set(_KERAS) | set(_KERAS_SNAKE)
     return sorted(names)
 
@@ -246,6 +260,8 @@ def scale_rule(name: Any, **params: Any) -> Tuple[Initializer, initializers.Rule
     ``params`` (a partial's own arguments first, as keras' names are); a ValueError for
     initializers without a scale from fans, a TypeError naming unknown parameters."""
     fn = get(name)
+    if isinstance(fn, _KerasPartial):
+        fn.refuse(params)
     if isinstance(fn, functools.partial):  # its layout (keras' axes) is no part of the scale
         base, args = fn.func, {**{k: v for k, v in fn.keywords.items() if k not in _KERAS_LAYOUT}, **params}
     else:

@@ -187,11 +187,11 @@ class SweepResult:
                 "activations": [str(a) for a in self.activations], "loss": str(self.loss),
                 "iterations": int(self.iterations), "learning_rate": float(self.learning_rate),
                 "record_every": int(self.record_every), "alpha": float(self.alpha)}
-        _binary(file, "wb")
+        target = _binary(file, "wb")
         arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
         for k, (W, b) in enumerate(self.parameters):
             arrays[f"W{k + 1}"], arrays[f"b{k + 1}"] = W, b
-        np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
+        np.savez(target, meta=np.array(json.dumps(meta)), **arrays)
 
     @classmethod
     def load(cls, file: Union[str, "os.PathLike[str]", IO[bytes]]) -> "SweepResult":
@@ -203,19 +203,19 @@ class SweepResult:
         every array's header is checked against the meta before the array is read, so memory
         grows with the file's size, not with what a header claims.
         """
-        _binary(file, "rb")
-        if isinstance(file, (str, bytes, os.PathLike)):
-            name = repr(os.fspath(file))
+        source = _binary(file, "rb")
+        if isinstance(source, str):
+            name = repr(source)
             name = name if len(name) <= 200 else name[:197] + "..."
         else:
-            name = repr(file.name) if getattr(file, "name", None) else f"this {type(file).__name__}"
+            name = repr(source.name) if getattr(source, "name", None) else f"this {type(source).__name__}"
 
         def refuse(why: str) -> NoReturn:
             raise ValueError(f"{name} is not a weightinit sweep result (an .npz archive written by "
                              f"SweepResult.save): {why}") from None
 
         try:
-            archive = np.load(file, allow_pickle=False)
+            archive = np.load(source, allow_pickle=False)
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
         if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -326,12 +326,19 @@ class SweepResult:
                         right=[False, True, True, True, True])
 
 
-def _binary(file: Any, mode: str) -> None:
-    """A TypeError for a file opened in text mode, which save and load cannot use: an
-    io.TextIOBase, or a wrapper of one that passes on its text encoding (tempfile's
-    NamedTemporaryFile("w+") and SpooledTemporaryFile(mode="w+"); helper-152)."""
+def _binary(file: Any, mode: str) -> Any:
+    """file as save and load pass it to NumPy: a path as a str (np.savez adds ".npz" to a str
+    path, and failed on bytes), or a binary file. A TypeError for anything else, and for a
+    file opened in text mode: an io.TextIOBase, or a wrapper of one that passes on its text
+    encoding (tempfile's NamedTemporaryFile("w+") and SpooledTemporaryFile(mode="w+"); helper-152)."""
+    if isinstance(file, (str, bytes, os.PathLike)):
+        return os.fsdecode(file)
+    usage = f"file must be a path or a binary file (open(path, {mode!r}))"
     if isinstance(file, io.TextIOBase) or isinstance(getattr(file, "encoding", None), str):
-        raise TypeError(f"file must be a path or a binary file (open(path, {mode!r})), got one opened in text mode")
+        raise TypeError(f"{usage}, got one opened in text mode")
+    if not callable(getattr(file, "write" if "w" in mode else "read", None)):
+        raise TypeError(f"{usage}, got {type(file).__name__}")
+    return file
 
 
 # SweepResult.save's archive: its arrays besides the parameters, and what its meta says it is.
@@ -410,8 +417,12 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
 
 
 def _columns(A: Any) -> int:
-    """The examples of a data set as given (checked later), for the memory estimate; 0 for None."""
-    shape: Tuple[int, ...] = np.shape(A) if A is not None else ()
+    """The examples of a data set as given (checked later), for the memory estimate; 0 for None
+    and for what is no array (a ragged list: the check names it)."""
+    try:
+        shape: Tuple[int, ...] = np.shape(A) if A is not None else ()
+    except (TypeError, ValueError):
+        return 0
     return int(shape[-1]) if len(shape) == 2 else 0
 
 
