@@ -825,6 +825,20 @@ def test_a_file_the_run_writes_that_is_a_directory_is_said_plainly(name, tmp_pat
     assert err == f"weightinit compare: error: cannot write {tmp_path / name}: Is a directory\n"
 
 
+@pytest.mark.parametrize("command, name, work", [
+    ("compare", "costs.png", "compare"), ("compare", "boundaries.png", "compare"), ("compare", "results.npz", "compare"),
+    ("ranges", "ranges.png", "range_stats"), ("depth", "depth.png", "depth_profile"),
+    ("depth", "depth.csv", "depth_profile")])
+def test_a_file_the_command_writes_that_is_a_directory_is_refused_before_its_work(command, name, work, tmp_path,
+                                                                                   capsys, monkeypatch):
+    """helper-160: with costs.png a directory, compare trained (and wrote results.npz) first."""
+    (tmp_path / name).mkdir()
+    monkeypatch.setattr(experiments, work, lambda *a, **k: pytest.fail("the command's work ran"))
+    assert main([command, "--out", str(tmp_path), "--quiet"]) == 1
+    assert capsys.readouterr().err == f"weightinit {command}: error: cannot write {tmp_path / name}: Is a directory\n"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 @pytest.mark.parametrize("iterations", [10_000, 100_000, 10**6])
 def test_cost_panels_tick_labels_do_not_overlap(iterations, tmp_path):
     """The article's 10x-iterations run of randn*100 (100 000 steps) drew "75000100000"."""

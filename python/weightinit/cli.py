@@ -146,10 +146,16 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
                 "the shape, randn*K, constant(V), uniform(A,B)")
 
 
-def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str], writes: str,
+# The files each command writes into its directory besides report.md (checked before its work).
+_FILES: Dict[str, Tuple[str, ...]] = {"compare": ("costs.png", "boundaries.png", "results.npz"),
+                                      "ranges": ("ranges.png",), "depth": ("depth.png", "depth.csv")}
+
+
+def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str],
             schemes_help: str = SCHEMES_HELP) -> None:
     p.add_argument("--schemes", type=_schemes, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
-    _outputs(p, os.path.join("weightinit-out", command), f"output directory for {writes} and report.md")
+    _outputs(p, os.path.join("weightinit-out", command),
+             f"output directory for {', '.join(_FILES[command])} and report.md")
 
 
 def _outputs(p: argparse.ArgumentParser, out: str, out_help: str) -> None:
@@ -192,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
                         "article's six unless --schemes lists others of them (zeros, constant(V), randn*K), "
                         "and --seeds does not apply")
     p.set_defaults(command_parser=p)
-    _common(p, "compare", experiments.COMPARE_SCHEMES, "costs.png, boundaries.png, results.npz")
+    _common(p, "compare", experiments.COMPARE_SCHEMES)
 
     p = sub.add_parser("ranges", formatter_class=formatter, help="the second article's weight statistics and range-vs-inputs plots",
                        description="Summary statistics (min, max, mean, std) of COUNT weights drawn for layers with "
@@ -207,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="outputs for the fan_avg rules' curve, as the article")
     p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed")
     p.set_defaults(command_parser=p)
-    _common(p, "ranges", experiments.RANGE_SCHEMES, "ranges.png",
+    _common(p, "ranges", experiments.RANGE_SCHEMES,
             schemes_help="comma-separated init schemes with a scale from the fans: "
             + registry.SCALED + ", or their other names in weightinit.available()")
 
@@ -222,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden activations, one profile each: " + ", ".join(HIDDEN_ACTIVATIONS))
     p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed")
     p.set_defaults(command_parser=p)
-    _common(p, "depth", experiments.DEPTH_SCHEMES, "depth.png, depth.csv")
+    _common(p, "depth", experiments.DEPTH_SCHEMES)
 
     p = sub.add_parser("all", formatter_class=formatter, help="both articles' experiments in one run: compare, ranges "
                                                                 "and depth, and one report",
@@ -315,7 +321,8 @@ class _Progress:
 def _output_dir(args: argparse.Namespace) -> str:
     """args.out, made where missing (one directory at a time, each noted in args.made_dirs so
     that a failed run can take them away again) and checked writable, with no directory named
-    report.md (said before the command's work, not after it: helper-126)."""
+    report.md or as another file the command writes (said before the command's work, not
+    after it: helper-126, helper-160)."""
     path = args.out
     try:
         missing, head = [], path.rstrip(os.sep) or path
@@ -336,9 +343,9 @@ def _output_dir(args: argparse.Namespace) -> str:
         os.remove(probe)
     except OSError as exc:
         raise OSError(f"cannot write to output directory {path!r}: {exc.strerror or exc}") from None
-    report = os.path.join(path, "report.md")
-    if os.path.isdir(report):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), report)
+    for name in ("report.md", *_FILES.get(args.command, ())):
+        if os.path.isdir(os.path.join(path, name)):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.path.join(path, name))
     return path
 
 
