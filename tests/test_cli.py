@@ -546,12 +546,17 @@ def test_all_runs_each_command_as_alone_and_reports_them_together(tmp_path, caps
     assert [line for line in printed.splitlines() if line.startswith("|")] == tables
     report = (out / "report.md").read_text()
     assert report.startswith("# weightinit all\n")
-    for command, body in zip(("compare", "ranges", "depth"), sections):
-        assert f"weightinit {command} " in report and body.split("```", 2)[2].split("![")[0] in report
+    for command, body in zip(("compare", "ranges", "depth"), sections):  # the paths within from the report's folder
+        said = report.replace(f"`{command}/", "`").replace(f'"{command}/', '"')
+        assert f"weightinit {command} " in report and body.split("```", 2)[2].split("![")[0] in said
     links = re.findall(r"\]\(([^)]+)\)", report)
     assert {"compare/costs.png", "compare/boundaries.png", "ranges/ranges.png", "depth/depth.png",
             "depth/report.md"} <= set(links)
     assert all((out / link).is_file() for link in links)
+    # And the files the notes name: `results.npz` and `depth.csv` were not in the report's folder (helper-160).
+    files = set(re.findall(r"`([\w/]+\.(?:npz|csv))`", report))
+    assert files == {"compare/results.npz", "depth/depth.csv"} and all((out / f).is_file() for f in files)
+    assert 'SweepResult.load("compare/results.npz")' in report
     assert printed.rstrip().endswith(f"wrote {out / 'report.md'}")
 
 

@@ -392,7 +392,8 @@ def _stdout_to_devnull() -> None:
 
 
 class _Report(NamedTuple):
-    """What a command's report.md says: the command line, the table, notes, and the images beside it."""
+    """What a command's report.md says: the command line, the table, notes, and the images
+    beside it. The notes write a file's path beside the report as ``{folder}name``."""
 
     argv: Sequence[str]
     table: str
@@ -400,11 +401,11 @@ class _Report(NamedTuple):
     notes: str = ""
 
     def body(self, folder: str = "") -> List[str]:
-        """The report's lines below its heading, its images' paths prefixed by folder (the
-        report's directory, from where the lines are written)."""
+        """The report's lines below its heading, its images' and files' paths prefixed by
+        folder (the report's directory, from where the lines are written)."""
         lines = [*_command_line(self.argv), "", self.table, ""]
         if self.notes:
-            lines += [self.notes, ""]
+            lines += [self.notes.replace("{folder}", folder), ""]
         return lines + [f"![{os.path.splitext(name)[0]}]({folder}{name})" for name in self.images]
 
 
@@ -481,8 +482,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
              f"{args.learning_rate:g}, {runs_from}; data set {args.dataset} (train: seed 1, test: "
              f"seed 2), {counted(X.shape[1], 'point')} each. Final cost (mean ± sd) and accuracies: over the runs that "
              "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")
-             + "\n\nEvery run's costs, results and trained parameters: `results.npz` "
-             "(`weightinit.SweepResult.load(\"results.npz\")`).")
+             + "\n\nEvery run's costs, results and trained parameters: `{folder}results.npz` "
+             "(`weightinit.SweepResult.load(\"{folder}results.npz\")`).")
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
@@ -588,8 +589,9 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
                 writer.writerows([a, s, k + 1, repr(float(act[k])), repr(float(grad[k]))] for k in range(args.depth))
     images = ["depth.png"]
     plots.depth_profiles(profiles, os.path.join(out, images[0]))
-    sample = (f" The tables show {len(shown)} of the {args.depth} layers, evenly spaced; `depth.csv` has every "
-              "layer's values." if len(shown) < args.depth else " Every layer's values are also in `depth.csv`.")
+    sample = (f" The tables show {len(shown)} of the {args.depth} layers, evenly spaced; `{{folder}}depth.csv` has "
+              "every layer's values." if len(shown) < args.depth else " Every layer's values are also in "
+              "`{folder}depth.csv`.")
     notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization." + sample)
