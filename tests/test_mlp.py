@@ -2315,6 +2315,16 @@ def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
     assert "called as" not in str(info.value) and "cannot initialize layer 1" in str(info.value)
 
 
+def test_a_torch_init_function_is_told_its_name_gives_ours():
+    """torch.nn.init's functions fill a tensor in place; their names are in the registry."""
+    torch = pytest.importorskip("torch")
+    for f, name in ((torch.nn.init.kaiming_normal_, "kaiming_normal_"), (torch.nn.init.trunc_normal_, "trunc_normal_")):
+        with pytest.raises(TypeError, match=rf"; torch's {name} fills a tensor in place: pass its name, "
+                                            rf"init='{name}', for this library's$"):
+            wi.MLP([2, 4, 1], init=f)
+        wi.MLP([2, 4, 1], init=name)  # which is taken
+
+
 def test_a_name_whose_initializer_needs_an_argument_is_told_how_to_give_it():
     """init="constant" ended with the hint for callables ("a callable init is called as ..."),
     to a caller who passed a name (helper-146); the partial it names now works."""

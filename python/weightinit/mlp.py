@@ -181,11 +181,23 @@ def _call_hint(f: Callable[..., Any]) -> str:
     try:
         inspect.signature(f).bind((1, 1), rng=None, dtype=None, **_layer_axes(f))
     except TypeError:
+        name = getattr(f, "__name__", "")
+        if str(getattr(f, "__module__", "")).startswith("torch") and _known(name):
+            return f"; torch's {name} fills a tensor in place: pass its name, init={name!r}, for this library's"
         return ("; a callable init is called as init(shape, rng=..., dtype=...) and returns the array, "
                 "as the initializers wi.get(name) gives are")
     except ValueError:  # no signature to read (some builtins): the error says what it can
         pass
     return ""
+
+
+def _known(name: str) -> bool:
+    """Whether the registry knows name (torch's "kaiming_normal_" too)."""
+    try:
+        registry.get(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _hint(init: Any, f: Callable[..., Any], where: str) -> str:
