@@ -40,6 +40,10 @@ def test_the_tour_runs_and_its_comments_hold():
     costs = ns["costs"]
     assert costs.shape == (10_000,) and costs[-1] < 0.5 * costs[0]
     assert ns["result"].costs.shape == (3, 8, 2000)  # every (init, seed) network
+    # What the README says it prints, to the character.
+    text = README.read_text(encoding="utf-8")
+    shown = re.search(r"```text\n(.*?)```", text[text.index("print(result.table())"):], re.S)
+    assert shown is not None and out == shown.group(1)
 
 
 def test_the_prototype_example_prints_the_articles_cost_lines():
