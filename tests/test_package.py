@@ -236,3 +236,11 @@ def test_the_typed_usage_runs_and_names_every_public_function():
     source = pathlib.Path(typed_usage.__file__).read_text()
     functions = [n for n in wi.__all__ if not isinstance(getattr(wi, n), types.ModuleType)]
     assert [n for n in functions if f"wi.{n}" not in source] == []
+
+
+def test_the_reference_package_holds_both_oracles():
+    """reference/__init__.py said it held the streams and the maths, and imported only the
+    streams: weightinit.reference.mlp was an AttributeError until imported by name (helper-162)."""
+    code = "import weightinit.reference as R; print(R.__all__, R.mlp.train.__module__, R.random.shuffle.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['mlp',", "'random']", "weightinit.reference.mlp", "weightinit.reference.random"]

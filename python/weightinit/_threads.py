@@ -50,5 +50,6 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads the C++ core uses: the machine's cores, or ``WEIGHTINIT_NUM_THREADS``."""
+    """The thread count set (by default the machine's cores, or ``WEIGHTINIT_NUM_THREADS``);
+    a call runs on at most 256 of them."""
     return _num_threads

@@ -361,7 +361,8 @@ _DEPTH_MAX = 100_000
 def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, width: int = 256,
                   examples: int = 512, rng: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Std of the activations of each hidden layer and of each hidden layer's weight gradient
-    ``dW_l`` (0 where it is under 1e-10 of the layer's largest magnitude: rounding), at
+    ``dW_l`` (0 where it is within 2^10 ulp of the layer's largest magnitude, about 2.3e-13
+    of it in float64: rounding; inf where the values overflowed), at
     initialization, for ``depth`` hidden layers of ``width`` units (then one sigmoid output),
     N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``); the network is
     ``wi.MLP(..., init=scheme, rng=rng)``."""

@@ -175,7 +175,8 @@ def uniform(
     that dtype; float16 values are the float32 values on those bounds, rounded (so on a
     coarse float16 grid the value at ``low`` has half, the one below ``high`` 1.5 times
     the weight of the others). Where [low, high) holds a single value of the dtype, every
-    element is that value; where it holds none, a ValueError.
+    element is that value; where it holds none (low < high, both rounded into one gap of the
+    dtype), a ValueError; ``low == high`` gives ``low`` everywhere.
 
     >>> x = uniform((3, 4), low=-1, high=1, rng=42)
     >>> bool((x >= -1).all() and (x < 1).all())

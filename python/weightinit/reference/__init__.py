@@ -3,6 +3,6 @@
 Written for clarity, not speed; nothing here calls the compiled core.
 """
 
-from weightinit.reference import random
+from weightinit.reference import mlp, random
 
-__all__ = ["random"]
+__all__ = ["mlp", "random"]
