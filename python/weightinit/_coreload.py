@@ -36,8 +36,9 @@ try:
         raise ImportError(
             "weightinit's compiled core (weightinit._core) is missing or failed to load: "
             f"{exc}. Build and install the package with `pip install .` from the source tree "
-            "(or `pip install --no-build-isolation -e .` for development); importing weightinit "
-            "from the source folder itself does not work."
+            "(for development, `pip install scikit-build-core pybind11 scipy-openblas32 cmake ninja`, "
+            "then `pip install --no-build-isolation -e .`: the README's Development section); "
+            "importing weightinit from the source folder itself does not work."
         ) from exc
 finally:
     if _set and os.environ.get(_VARIABLE) == "1":  # as this import left it
