@@ -300,15 +300,22 @@ def test_a_sweep_reports_and_stops_where_no_thread_can_be_started():
     """A sweep with a progress callback trains on a driver thread while the calling thread
     reports. Where the system starts no thread (here: no address space left for a stack),
     it raised "RuntimeError: Resource temporarily unavailable" where fills and fits go on
-    with the threads they have. The calling thread now trains and reports between its own
-    steps. In a child process, whose address space the limit pins."""
+    with the threads they have. The calling thread now trains too, and reports from its
+    runs' checks and, once it has no run left, until the others' end (helper-164: it was
+    deaf there). The runs keep the control the sweep started with, the calling thread the
+    one the callback set (helper-164: a change at the first call reached every run). In a
+    child process, whose address space the limit pins."""
     code = """
-import resource, threading, numpy as np, numpy.ma, weightinit as wi
+import functools, resource, threading, numpy as np, numpy.ma, weightinit as wi
 from weightinit import datasets
+from weightinit._coreload import core
 X, Y = datasets.planar_flower(1)
 wi.normal((4_000_000,), rng=0)  # the pool's threads, started before the limit
 wi.MLP([2, 4, 1], init="he_normal", rng=0).fit(X, Y, iterations=2)  # what a sweep imports
-args = (X, Y, [2, 4, 1], ["he_normal", "xavier_uniform"], 2, 60_000, 1.2, None, None, 1000)
+# One run that diverges at once, one of about half a second: whichever the calling thread
+# takes, it must report until the long one ends.
+huge = ("huge", functools.partial(wi.constant, value=1e200))
+args = (X, Y, [2, 4, 1], [huge, "he_normal"], 1, 300_000, 0.01, ["relu", "identity"], "mse", 100_000)
 vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (vm + (256 << 10), resource.RLIM_INFINITY))
 try:
@@ -316,8 +323,15 @@ try:
     print("a thread started")
 except RuntimeError:
     pass
+start = core.fp_control()
 seen = []
-got = wi.sweep(*args, progress=lambda done, total: seen.append(done))
+def report(done, total):
+    if not seen:
+        core.set_fp_control(start | 0x6000)  # rounding toward zero, from the first call on
+    seen.append(done)
+got = wi.sweep(*args, progress=report)
+print(core.fp_control() == start | 0x6000)
+core.set_fp_control(start)
 def stop(done, total):
     if done > 0:
         raise KeyboardInterrupt
@@ -328,12 +342,14 @@ except KeyboardInterrupt:
     pass
 resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 ref = wi.sweep(*args)
-print(np.array_equal(got.costs, ref.costs), seen[-1], len([d for d in seen if 0 < d < 4]))
+print(np.array_equal(got.costs, ref.costs, equal_nan=True), got.diverged.ravel().tolist(), seen[-1],
+      len([d for d in seen if 1 <= d < 2]))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    same, last, between = done.stdout.split()
-    assert (same, last) == ("True", "4.0") and int(between) >= 1, done.stdout
+    kept, same, diverged, last, between = done.stdout.replace(", ", ",").split()
+    assert (kept, same, diverged, last) == ("True", "True", "[True,False]", "2.0"), done.stdout
+    assert int(between) >= 3, done.stdout  # reports while the long run trains: ~10 at 0.05 s
 
 
 def test_a_stopped_sweep_stops_its_runs_in_progress():

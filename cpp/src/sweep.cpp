@@ -1,6 +1,7 @@
 // sweep.hpp: runs spread over parallel_for, each trained by a worker's own Network.
 #include "weightinit/sweep.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -160,17 +161,26 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             stop.store(true);
         }
     };
+    using clock = std::chrono::steady_clock;
     const auto interval = std::chrono::duration<double>(mlp::check_interval);
-    auto last_report = std::chrono::steady_clock::now();
     // The runs compute under the control the sweep started with, which the callback may
     // change on this thread (a library loaded with -ffast-math), and a new thread inherits.
     const unsigned control = detail::fp_control();
-    auto report = [&] {  // on the reporter, at most once an interval
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_report < interval) return;
-        last_report = now;
+    // The reporter's: when it may report next, and the control the callback left it (under
+    // which it runs the callback, and which it keeps once the sweep is done, as the calling
+    // thread does where a driver trains).
+    auto next_report = clock::now();
+    unsigned callers = control;
+    auto report = [&] {
+        if (clock::now() < next_report) return;
+        const auto start = clock::now();
+        detail::set_fp_control(callers);  // the callback runs under the control it left
         polled();
+        callers = detail::fp_control();
         detail::set_fp_control(control);
+        // A slow callback takes the reporter's time from its run: at most a fifth of it.
+        const auto now = clock::now();
+        next_report = now + std::max(std::chrono::duration_cast<clock::duration>(interval), 4 * (now - start));
     };
 
     // A run's costs are all written by train (NaN past a divergence) unless the sweep is
@@ -258,10 +268,28 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     }
     if (!driver.joinable()) {
         // The system starts no thread (a process limit, or no memory for a stack): the
-        // calling thread joins the runs and reports from its own runs' checks. It is deaf
-        // while it waits for the other workers' last runs, where the driver would report.
+        // calling thread trains too, reporting from its runs' checks. Each worker's task takes
+        // runs until none is left; the calling thread's then reports until every run has
+        // ended, where it would otherwise wait in parallel_for, deaf.
         reporter = std::this_thread::get_id();
-        parallel_for(runs, int(nworkers), body);
+        callers = detail::fp_control();  // as the start's poll left it
+        detail::set_fp_control(control);
+        std::atomic<std::size_t> next{0}, ended{0};
+        parallel_for(nworkers, int(nworkers), [&](std::size_t) {
+            for (std::size_t r; (r = next.fetch_add(1)) < runs;) {
+                struct Ended {  // however the run ends: the reporter's wait counts on it
+                    std::atomic<std::size_t>& n;
+                    ~Ended() { n.fetch_add(1); }
+                } ended_run{ended};
+                body(r);
+            }
+            if (reporter != std::this_thread::get_id()) return;
+            while (ended.load() < runs) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                report();
+            }
+        });
+        detail::set_fp_control(callers);
     } else {
         std::unique_lock<std::mutex> lock(driver_mutex);
         while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {

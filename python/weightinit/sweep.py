@@ -470,7 +470,9 @@ def sweep(
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
     progress : ``progress(runs_done, runs_total)``, called on the calling thread as training
-        starts, about every 0.05 s, and when the last run has finished (with the GIL held);
+        starts, about every 0.05 s, and when the last run has finished (with the GIL held;
+        where the system starts no thread to drive the runs, the calling thread trains some
+        too, and a slow callback is called less often, taking at most a fifth of its time);
         ``runs_done`` counts the runs in progress by the share of their steps taken (a float
         that only grows, equal to ``runs_total`` at the end). An exception it raises stops the
         sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt.

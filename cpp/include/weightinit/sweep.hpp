@@ -62,8 +62,10 @@ std::size_t records(const Options& opt);
 // Called with the number of runs finished and of training steps taken (those of finished
 // runs counted in full, diverged ones included; those of runs in progress as of their last
 // check, about every mlp::check_interval seconds; at most 2^64 - 1), on the calling thread
-// alone, which does no run itself when there is a Progress: once before the first run, about
-// every mlp::check_interval seconds, and once after the last; neither count ever goes down.
+// alone, which does no run itself when there is a Progress (but where the system starts no
+// thread to drive the runs: it then trains too, and reports from its runs' checks, and at most
+// a fifth of its time): once before the first run, about every mlp::check_interval seconds,
+// and once after the last; neither count ever goes down.
 // Returning true stops the sweep: runs in progress stop at their next
 // check, runs not started never start; the runs that did not finish have NaN results and
 // their costs left as the buffer held them (the binding discards a stopped sweep's results).
