@@ -101,6 +101,10 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     # A fuzz of the public API (helper-159). A masked center's hidden values were drawn from:
     (lambda: datasets.blobs(centers=np.ma.masked_array([[0.0, 0.0], [9.0, 9.0]], mask=[[0, 0], [1, 1]])),
      ValueError, "centers has 2 masked values"),
+    (lambda: datasets.blobs(centers=[np.ma.masked_array([0.0, 5.0], mask=[0, 1]), [9.0, 9.0]]),  # helper-164
+     ValueError, "centers has 1 masked value"),
+    (lambda: wi.MLP([2, 1]).cost([X[0], np.ma.masked_array(X[1], mask=X[1] > 0)], Y), ValueError,
+     r"X has \d+ masked values"),
     # dtypes np.dtype refuses with a ValueError: a MemoryError, or NumPy's words, before.
     (lambda: wi.normal((2, 2), dtype=[("a", "f8"), ("a", "f8")]), TypeError, "^dtype must be float16"),
     (lambda: wi.zeros((2, 2), dtype=("f8", -1)), TypeError, "^dtype must be float16"),
@@ -121,7 +125,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
      "^return_activations must be a bool"),
     (lambda: wi.available(np.array([1, 0])), TypeError, "^aliases must be a bool"),
     (lambda: prototype.nn_model(X, Y, 2, print_cost=np.array([1, 2])), TypeError, "^print_cost must be a bool"),
-    (lambda: prototype.nn_model(X, Y, 2, return_costs="yes"), TypeError, "^return_costs must be a bool"),
+    (lambda: prototype.nn_model(X, Y, 2, return_costs=np.ones((2, 2))), TypeError, "^return_costs must be a bool"),
     # keras' HeNormal took scale=5, and was no longer He.
     (lambda: wi.get("HeNormal")((3, 3), scale=5), TypeError, "^HeNormal fixes scale"),
     (lambda: wi.scale("GlorotUniform", 3, 3, mode="fan_in", distribution="normal"), TypeError,
@@ -740,9 +744,11 @@ def test_a_torch_scalar_for_a_real_number_says_what_to_pass():
                           wi.xavier_uniform((3, 3), gain=2.0, rng=0))
 
 
-def test_flags_take_bools_and_ints_as_python_does():
+def test_flags_are_read_as_python_reads_a_condition():
+    """As before the check for arrays of several values (helper-164: a check for bools and
+    ints alone refused None, 1.0 or a one-element array that had worked)."""
     net = wi.MLP([2, 1], rng=0)
-    for yes in (True, np.True_, 1, np.int8(1), np.array(True)):
+    for yes in (True, np.True_, 1, np.int8(1), np.array(True), 1.0, "yes", np.array([1])):
         assert isinstance(net.gradients(X, Y, return_activations=yes), tuple)
-    for no in (False, np.False_, 0, np.array(0)):
+    for no in (False, np.False_, 0, np.array(0), None, 0.0, "", []):
         assert isinstance(net.gradients(X, Y, return_activations=no), dict)

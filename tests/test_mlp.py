@@ -2285,10 +2285,12 @@ def test_softmax_targets_may_be_class_indices_as_predict_returns_them():
         b.cost(X, labels[:-1])
     with pytest.raises(ValueError, match="integer class indices"):
         b.cost(X, labels.astype(float))  # floats: no guessing which they are
-    for column in (labels[:, None], labels[None]):  # "Y must have 3 rows" said nothing of indices (helper-161)
+    # "Y must have 3 rows" said nothing of indices (helper-161), nor did "Y must have 3 columns"
+    # for 3 examples' (3, 1) (helper-164).
+    for x, column in ((X, labels[:, None]), (X, labels[None]), (X[:, :3], labels[:3, None])):
         with pytest.raises(ValueError, match=rf"got shape {re.escape(str(column.shape))}: class indices are 1-D, "
                                              r"Y.ravel\(\)"):
-            b.cost(X, column)
+            b.cost(x, column)
     assert b.cost(X[:, :3], range(3)) == b.cost(X[:, :3], np.eye(3))  # a range reads as its ints
     with pytest.raises(ValueError, match="masked"):  # the hidden value was used
         b.cost(X, np.ma.array(labels, mask=np.arange(labels.size) == 1))
@@ -2323,6 +2325,11 @@ def test_a_torch_init_function_is_told_its_name_gives_ours():
                                             rf"init='{name}', for this library's$"):
             wi.MLP([2, 4, 1], init=f)
         wi.MLP([2, 4, 1], init=name)  # which is taken
+    # Not where the name draws no layer as it is (helper-164): dirac_ needs 3-5 dimensions,
+    # constant_ and sparse_ an argument.
+    for f in (torch.nn.init.dirac_, torch.nn.init.constant_, torch.nn.init.sparse_):
+        with pytest.raises(TypeError, match=r"; a callable init is called as init\(shape, rng=\.\.\., dtype"):
+            wi.MLP([2, 4, 1], init=f)
 
 
 def test_a_name_whose_initializer_needs_an_argument_is_told_how_to_give_it():

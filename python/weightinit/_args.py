@@ -73,6 +73,10 @@ def unmasked(a: Any, name: str, fix: str = "") -> Any:
         hidden = int(np.count_nonzero(a.mask))
         raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which cannot be left out: "
                          + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
+    if isinstance(a, (list, tuple)):  # masked rows in a list, which np.asarray reads unmasked too
+        for item in a:
+            if isinstance(item, (list, tuple, np.ma.MaskedArray)):
+                unmasked(item, name, fix)
     return a
 
 
@@ -101,16 +105,13 @@ def integer(value: Any, name: str, what: str = "an int") -> int:
 
 
 def flag(value: Any, name: str) -> bool:
-    """value as a bool: a bool, NumPy's, or an int (0 or 1 as Python's own flags take them);
-    TypeError naming the argument for anything else (an array raised NumPy's "truth value
-    of an array ... is ambiguous", after a whole training for nn_model's print_cost)."""
-    if isinstance(value, (bool, np.bool_)):
+    """value's truth, as Python's ``if value`` reads it; a TypeError naming the argument where
+    it has none: an array of several values raised NumPy's "truth value of an array ... is
+    ambiguous" (after a whole training, for nn_model's print_cost), torch's a RuntimeError."""
+    try:
         return bool(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biu":
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return bool(value)
-    raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} ({exc})") from None
 
 
 # Step counts and strides of the core are 64-bit: far more steps than anyone can run, few

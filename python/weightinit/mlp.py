@@ -182,7 +182,7 @@ def _call_hint(f: Callable[..., Any]) -> str:
         inspect.signature(f).bind((1, 1), rng=None, dtype=None, **_layer_axes(f))
     except TypeError:
         name = getattr(f, "__name__", "")
-        if str(getattr(f, "__module__", "")).startswith("torch") and _known(name):
+        if str(getattr(f, "__module__", "")).startswith("torch") and _draws_a_layer(name):
             return f"; torch's {name} fills a tensor in place: pass its name, init={name!r}, for this library's"
         return ("; a callable init is called as init(shape, rng=..., dtype=...) and returns the array, "
                 "as the initializers wi.get(name) gives are")
@@ -191,11 +191,13 @@ def _call_hint(f: Callable[..., Any]) -> str:
     return ""
 
 
-def _known(name: str) -> bool:
-    """Whether the registry knows name (torch's "kaiming_normal_" too)."""
+def _draws_a_layer(name: str) -> bool:
+    """Whether the registry's name (torch's "kaiming_normal_" too) draws a layer's W as it
+    is (not dirac_, which needs 3-5 dimensions, nor constant_ or sparse_, which need an
+    argument)."""
     try:
-        registry.get(name)
-    except ValueError:
+        registry.get(name)((2, 2), rng=0)
+    except (TypeError, ValueError):
         return False
     return True
 
@@ -606,7 +608,7 @@ class MLP:
         arr = _real_array(Y, name)
         k = self.layer_sizes[-1]
         either = f"{name} must be one-hot columns ({k}, m) or m integer class indices for softmax_cross_entropy"
-        if arr.ndim == 2 and arr.dtype.kind in "iu" and arr.shape[0] != k and 1 in arr.shape and arr.size == m:
+        if arr.ndim == 2 and arr.dtype.kind in "iu" and arr.shape != (k, m) and 1 in arr.shape and arr.size == m:
             raise ValueError(f"{either}, got shape {arr.shape}: class indices are 1-D, {name}.ravel()")
         if arr.ndim != 1:
             return arr
