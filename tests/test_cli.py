@@ -466,6 +466,26 @@ def test_bad_options_give_one_line_and_nonzero_status(argv, code, tmp_path, caps
     assert not (tmp_path / "x").exists()  # refused before any work, or the run's own empty directory removed
 
 
+@pytest.mark.parametrize("rate", ["inf", "1e309"])
+def test_an_infinite_learning_rate_is_refused_by_the_option(rate, capsys):
+    """The option's own check, naming the option: without it the library refused it in its
+    own words ("learning_rate must be finite"), naming an argument the user did not type
+    (helper-165)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--learning-rate", rate])
+    assert exc.value.code == 2
+    assert "argument --learning-rate: must be a finite number > 0" in capsys.readouterr().err
+
+
+def test_the_report_names_the_seeds_that_ran(tmp_path):
+    """report.md's notes said which seeds ran; a count off by one went unseen (helper-165)."""
+    for seeds, said in ((2, "seeds 0..1;"), (1, "seeds 0..0;")):
+        out = tmp_path / str(seeds)
+        assert main(["compare", "--seeds", str(seeds), "--iterations", "1", "--schemes", "zeros,he_normal",
+                     "--quiet", "--out", str(out)]) == 0
+        assert said in (out / "report.md").read_text(encoding="utf-8")
+
+
 def test_each_commands_help_offers_only_schemes_it_takes(capsys):
     for command in ("compare", "ranges", "depth"):
         with pytest.raises(SystemExit):

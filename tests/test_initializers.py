@@ -1575,3 +1575,21 @@ def test_constant_needs_its_value_as_torch_and_jax():
     with pytest.raises(TypeError, match="init='same_constant' cannot initialize layer 1"):
         wi.MLP([2, 3, 1], init="same_constant")
     assert (wi.get("same_constant")((2, 2), value=0.5) == 0.5).all()
+
+
+@pytest.mark.parametrize("name", ["zeros", "eye", "he_normal", "uniform", "dirac"])
+def test_an_out_of_the_right_size_but_not_the_shape_is_refused(name):
+    """An out that is the transpose of the shape (or of the region) holds as many values; taken
+    by its size, zeros and eye would return the transpose's shape, and a shard would be
+    another slice of the tensor (helper-165: no test had an out of the right size)."""
+    fn = getattr(wi, name)
+    shape, out = ((4, 6, 3), np.empty((6, 4, 3))) if name == "dirac" else ((4, 6), np.empty((6, 4)))
+    with pytest.raises(ValueError, match=rf"^out has shape {re.escape(str(out.shape))} but shape needs "
+                                         rf"{re.escape(str(shape))}"):
+        fn(shape, out=out, rng=0)
+    # A shard of rows 0:2, columns 0:3 (and dirac's whole kernel axis).
+    shard, out, needs = ((4, 6, 3), np.empty((3, 2, 3)), "(2, 3, 3)") if name == "dirac" else \
+        ((4, 6), np.empty((3, 2)), "(2, 3)")
+    with pytest.raises(ValueError, match=rf"^out has shape {re.escape(str(out.shape))} but the region needs "
+                                         rf"{re.escape(needs)}"):
+        fn(shard, region=np.s_[0:2, 0:3], out=out, rng=0)

@@ -147,6 +147,14 @@ def test_a_shape_hint_is_for_data_not_weights():
     assert "examples are columns" not in str(info.value)
 
 
+@pytest.mark.parametrize("a", [np.array([True, False]), [True, False], np.array(["1", "2"]), np.array([1, None])])
+def test_describe_refuses_what_holds_no_real_numbers(a):
+    """A mask passed by mistake was summarized as weights once the dtype check took bools
+    (helper-165: nothing tested it)."""
+    with pytest.raises(TypeError, match="^a must hold real numbers, got dtype"):
+        wi.describe(a)
+
+
 def test_describe_leaves_out_masked_values():
     s = wi.describe(np.ma.masked_array([1.0, 2.0, 1e6], mask=[0, 0, 1]))  # max 1e6 before
     assert (s.min, s.max, s.mean, s.std) == (1.0, 2.0, 1.5, 0.5)
