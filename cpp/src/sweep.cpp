@@ -274,6 +274,10 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         reporter = std::this_thread::get_id();
         callers = detail::fp_control();  // as the start's poll left it
         detail::set_fp_control(control);
+        struct Restore {  // the callback's control, however the runs end
+            const unsigned& control;
+            ~Restore() { detail::set_fp_control(control); }
+        } restore{callers};
         std::atomic<std::size_t> next{0}, ended{0};
         parallel_for(nworkers, int(nworkers), [&](std::size_t) {
             for (std::size_t r; (r = next.fetch_add(1)) < runs;) {
@@ -289,7 +293,6 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
                 report();
             }
         });
-        detail::set_fp_control(callers);
     } else {
         std::unique_lock<std::mutex> lock(driver_mutex);
         while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {

@@ -5,9 +5,9 @@ init=inits[i], rng=seeds[s], dtype=dtype)`` builds (each layer's weights drawn i
 ``np.random.default_rng(seeds[s])``, biases zero) and is trained by the same C++ engine with
 full-batch gradient descent, so every number equals what that network's ``fit``, ``cost``
 and ``accuracy`` give alone. Runs are spread over ``weightinit.get_num_threads()`` threads
-(256 at most), one run per thread at a time; results do not depend on the thread count. The same seed gives
-every initializer the same random stream (common random numbers): ``randn * 0.01`` and
-``randn * 100`` start from the same directions, scaled.
+(256 at most), one run per thread at a time; results do not depend on the thread count. The
+same seed gives every initializer the same random stream (common random numbers):
+``randn * 0.01`` and ``randn * 100`` start from the same directions, scaled.
 
 >>> import weightinit as wi
 >>> from weightinit import datasets
