@@ -113,7 +113,7 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     # np.timedelta64 is a np.signedinteger: a year was taken as std=1.0, a day raised float()'s words.
     (lambda: wi.normal(2, std=np.timedelta64(1, "Y")), TypeError, "^std must be a real number, got timedelta64"),
     (lambda: wi.normal(2, std=np.timedelta64(1, "D")), TypeError, "^std must be a real number"),
-    (lambda: wi.MLP([2, 1]).fit(X, Y, learning_rate=np.timedelta64(1)), TypeError, "^learning_rate"),
+    (lambda: wi.MLP([2, 1]).fit(X, Y, learning_rate=np.timedelta64(1, "s")), TypeError, "^learning_rate"),
     # The memory estimate read a ragged X first, with NumPy's words.
     (lambda: wi.sweep([[1.0, 2.0], [3.0]], Y, [2, 3, 1], ["zeros"], 1, 2), TypeError, "^X must be array-like"),
     # NumPy's "array is too big" and "Unable to allocate 16.0 TiB", naming no size.
