@@ -317,7 +317,7 @@ wi.MLP([2, 4, 1], init="he_normal", rng=0).fit(X, Y, iterations=2)  # what a swe
 huge = ("huge", functools.partial(wi.constant, value=1e200))
 args = (X, Y, [2, 4, 1], [huge, "he_normal"], 1, 300_000, 0.01, ["relu", "identity"], "mse", 100_000)
 vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
-resource.setrlimit(resource.RLIMIT_AS, (vm + (256 << 10), resource.RLIM_INFINITY))
+resource.setrlimit(resource.RLIMIT_AS, (vm + (16 << 20), resource.RLIM_INFINITY))
 try:
     threading.Thread(target=print).start()
     print("a thread started")
@@ -345,7 +345,21 @@ ref = wi.sweep(*args)
 print(np.array_equal(got.costs, ref.costs, equal_nan=True), got.diverged.ravel().tolist(), seen[-1],
       len([d for d in seen if 1 <= d < 2]))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    import resource  # Unix only
+
+    stack = 64 << 20
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    if hard != resource.RLIM_INFINITY and hard < stack:
+        pytest.skip(f"the stack's hard limit is {hard} bytes, under the {stack} the test needs")
+
+    def big_stacks():
+        # glibc sizes a thread's stack by RLIMIT_STACK at start-up (2 MiB where unlimited): at
+        # 64 MiB, no stack fits in the 16 MiB left in the address space, where any allocation
+        # the sweep makes does (CI failed with 256 KiB left: std::bad_alloc).
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, hard))
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          preexec_fn=big_stacks)
     assert done.returncode == 0, done.stderr[-2000:]
     kept, same, diverged, last, between = done.stdout.replace(", ", ",").split()
     assert (kept, same, diverged, last) == ("True", "True", "[True,False]", "2.0"), done.stdout
