@@ -172,8 +172,8 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     auto next_report = clock::now();
     unsigned callers = control;
     auto report = [&] {
-        if (clock::now() < next_report) return;
         const auto start = clock::now();
+        if (start < next_report) return;
         detail::set_fp_control(callers);  // the callback runs under the control it left
         polled();
         callers = detail::fp_control();
