@@ -86,6 +86,17 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
 
 
+def check_parameter_memory(sizes: Sequence[int], named: str, copies: int, extra: int, itemsize: int,
+                           what: str) -> None:
+    """A MemoryError naming the sizes (``named``) where ``copies`` of the weights and biases of
+    a network of ``sizes``, and ``extra`` more values, of ``itemsize`` bytes each, are beyond
+    the memory this process may use (NumPy said "array is too big" of no argument)."""
+    params = parameter_count(sizes)
+    over = _args.over_memory((copies * params + extra) * itemsize)
+    if over:
+        raise MemoryError(f"{named}: {params} weights and biases, {what}, need {over}")
+
+
 def engine_values(sizes: Sequence[int], m: int, work: str, fused: bool = False, itemsize: int = 8) -> int:
     """About how many values a core call on ``m`` examples writes for a network of ``sizes``
     (what Linux backs with memory: the engine reserves its buffers for the widest layer, but
@@ -423,13 +434,10 @@ class MLP:
         self.layer_sizes = sizes
         self.activations = acts
         self._rng = _args.generator(rng)
-        params = parameter_count(sizes)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
-        over = _args.over_memory((2 * params + max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:])))
-                                 * self.dtype.itemsize)
-        if over:
-            raise MemoryError(f"layer_sizes {sizes_text(sizes)}: {params} weights and biases, kept, drawn and with their "
-                              f"gradients, need {over}")
+        check_parameter_memory(sizes, f"layer_sizes {sizes_text(sizes)}", 2,
+                               max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:])), self.dtype.itemsize,
+                               "kept, drawn and with their gradients")
         self._params: List[np.ndarray] = []
         for W in drawn_weights(sizes, init, self._rng, self.dtype):
             self._params += [W, np.zeros((W.shape[0], 1), self.dtype)]

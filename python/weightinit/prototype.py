@@ -29,8 +29,8 @@ import numpy as np
 from weightinit import _args, datasets
 from weightinit._coreload import core
 from weightinit._threads import get_num_threads
-from weightinit.mlp import (MLP, EngineMemory, _as_is, _copied, _matrix, _real_array, _shaped, drawn_weights,
-                            parameter_count)
+from weightinit.mlp import (MLP, EngineMemory, _as_is, _copied, _matrix, _real_array, _shaped, check_parameter_memory,
+                            drawn_weights)
 
 __all__ = [
     "backward_propagation", "compute_cost", "forward_propagation", "initialize_parameters", "layer_sizes",
@@ -93,12 +93,9 @@ _PROTOTYPE_INITIALIZE = initialize_parameters  # this module's, as defined (star
 
 
 def _check_memory(n_x: int, n_h: int, n_y: int, copies: int, what: str) -> None:
-    """A MemoryError naming the sizes where ``copies`` of the network's weights and biases are
-    beyond the memory this process may use (NumPy's said "array is too big" of no argument)."""
-    params = parameter_count((n_x, n_h, n_y))
-    over = _args.over_memory(copies * params * 8)
-    if over:
-        raise MemoryError(f"n_x, n_h, n_y = {n_x}, {n_h}, {n_y}: {params} weights and biases, {what}, need {over}")
+    """A MemoryError naming n_x, n_h, n_y where ``copies`` of the network's float64 weights and
+    biases are beyond the memory this process may use."""
+    check_parameter_memory((n_x, n_h, n_y), f"n_x, n_h, n_y = {n_x}, {n_h}, {n_y}", copies, 0, 8, what)
 
 
 def _network(parameters: Params, X: Any) -> Tuple[Any, List[np.ndarray], np.ndarray]:
