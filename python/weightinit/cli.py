@@ -146,7 +146,8 @@ SCHEMES_HELP = ("comma-separated init schemes: names of weightinit.available() t
                 "the shape, randn*K, constant(V), uniform(A,B)")
 
 
-# The files each command writes into its directory besides report.md (checked before its work).
+# The files each command writes into its directory besides report.md (checked before its work),
+# the commands' names for them: compare's images, then its data; depth's image, then its data.
 _FILES: Dict[str, Tuple[str, ...]] = {"compare": ("costs.png", "boundaries.png", "results.npz"),
                                       "ranges": ("ranges.png",), "depth": ("depth.png", "depth.csv")}
 
@@ -456,12 +457,12 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     finally:
         bar.close()
     seconds = time.perf_counter() - start
-    saved = os.path.join(out, "results.npz")
+    *images, results = _FILES["compare"]
+    saved = os.path.join(out, results)
     _clear_report(out)
     result.save(saved)
     table = result.table()
     runs = len(pairs) * args.seeds
-    images = ["costs.png", "boundaries.png"]
     # 1.5-4 s more; the cost figure's curves take ~0.2 s a million points (22 000 runs of 1000
     # records: 4 s): past a million, the bar shows before the first figure is done.
     bar = _Progress(len(images), "drawing", args.quiet, unit="plot", delay=0.0 if result.costs.size > 10**6 else 1.0)
@@ -482,8 +483,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
              f"{args.learning_rate:g}, {runs_from}; data set {args.dataset} (train: seed 1, test: "
              f"seed 2), {counted(X.shape[1], 'point')} each. Final cost (mean ± sd) and accuracies: over the runs that "
              "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")
-             + "\n\nEvery run's costs, results and trained parameters: `{folder}results.npz` "
-             "(`weightinit.SweepResult.load(\"{folder}results.npz\")`).")
+             + f"\n\nEvery run's costs, results and trained parameters: `{{folder}}{results}` "
+             f"(`weightinit.SweepResult.load(\"{{folder}}{results}\")`).")
     report = _Report(argv, table, images, notes)
     path = _report(out, report)
     # Printed last, so that the files are there when a reader (| head) closes the pipe early.
@@ -525,7 +526,7 @@ def _ranges(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
                      [[name, experiments.range_spread_text(kind, spread)] + [f"{v:.3g}" for v in s]
                       for name, spread, kind, s in rows], right=[False, False] + [True] * 4)
     curves = experiments.range_curves(args.schemes, args.max_inputs, args.plot_outputs)
-    images = ["ranges.png"]
+    images = list(_FILES["ranges"])
     _clear_report(out)
     plots.range_curves(curves, os.path.join(out, images[0]), args.plot_outputs)
     notes = (f"{args.count} weights per scheme, drawn at once from its distribution at the scale of a layer of "
@@ -579,7 +580,8 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
             blocks.append(markdown(head, [[s] + [f"{pair[c][k]:.3g}" for k in shown] for s, pair in per.items()],
                                    right=[False] + [True] * len(shown)))
     table = "\n\n".join(blocks)
-    data = os.path.join(out, "depth.csv")
+    image, csv_name = _FILES["depth"]
+    data = os.path.join(out, csv_name)
     _clear_report(out)
     with open(data, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -587,11 +589,11 @@ def _depth(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
         for a, per in profiles.items():
             for s, (act, grad) in per.items():
                 writer.writerows([a, s, k + 1, repr(float(act[k])), repr(float(grad[k]))] for k in range(args.depth))
-    images = ["depth.png"]
+    images = [image]
     plots.depth_profiles(profiles, os.path.join(out, images[0]))
-    sample = (f" The tables show {len(shown)} of the {args.depth} layers, evenly spaced; `{{folder}}depth.csv` has "
-              "every layer's values." if len(shown) < args.depth else " Every layer's values are also in "
-              "`{folder}depth.csv`.")
+    sample = (f" The tables show {len(shown)} of the {args.depth} layers, evenly spaced; `{{folder}}{csv_name}` "
+              "has every layer's values." if len(shown) < args.depth else " Every layer's values are also in "
+              f"`{{folder}}{csv_name}`.")
     notes = (f"{args.depth} hidden layers of {args.width} units, one sigmoid output, {args.examples} N(0,1) inputs "
              f"and random labels, seed {args.seed}; std over all units and examples (activations) or all "
              f"weights (gradients dW of the cross-entropy) of each layer, at initialization." + sample)
