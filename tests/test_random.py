@@ -2,6 +2,7 @@
 
 import math
 import os
+import platform
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -1172,6 +1173,63 @@ def test_pool_threads_compute_under_the_callers_flush_to_zero(restore_threads, f
     assert not one.any()
     np.testing.assert_array_equal(two, one)
     assert wi.random.uniform(1 << 22, low=0.0, high=1e-310, rng=1).any()  # subnormals again
+
+
+# Rounding toward -inf, +inf and zero in core.fp_control(): MXCSR's RC bits, FPCR's RMode.
+ROUNDING = ({"down": 2 << 22, "up": 1 << 22, "zero": 3 << 22} if platform.machine() in ("aarch64", "arm64")
+            else {"down": 0x2000, "up": 0x4000, "zero": 0x6000})
+
+
+@pytest.mark.parametrize("mode", ["nearest", "down", "up", "zero", "flush"])
+def test_float32_uniform_rounds_once_in_every_rounding_mode(mode, flush_to_zero):
+    """float32 uniforms are low + (high - low) u in double, rounded once. Where that double is
+    exact (symmetric bounds such as xavier_uniform's, [0, b), bounds one ulp apart), the core
+    takes one float32 FMA instead: the same value rounded once, so the same bits in any
+    rounding mode and under flush-to-zero, as NumPy computes them under the same control.
+    Bounds where the double is not exact (low far below high) keep the double path."""
+    core = wi._core
+    control = {"nearest": 0, "flush": flush_to_zero, **ROUNDING}[mode]
+    gen = np.random.default_rng(17)
+    cases = []
+    for e in gen.uniform(-36, 37, size=24):
+        b = np.float32(10.0 ** e)
+        cases += [(-b, b), (np.float32(0), b), (b, np.nextafter(b, np.float32(np.inf))),
+                  (np.float32(b * gen.uniform(-1, 1)), b), (np.float32(b * 1e-20), b)]
+    saved = core.fp_control()
+    try:
+        for i, (low, high) in enumerate(cases):
+            core.set_fp_control(saved | control)
+            got = wi.random.uniform(515, low=float(low), high=float(high), rng=i, dtype=np.float32)
+            want = ref.uniform((515,), key_of(i), float(low), float(high), np.float32)
+            core.set_fp_control(saved)
+            assert got.view(np.uint32).tolist() == want.view(np.uint32).tolist(), (mode, low, high)
+    finally:
+        core.set_fp_control(saved)
+
+
+def test_float32_uniform_rounds_once_where_the_double_is_not_exact():
+    """A value exactly halfway between two float32 values plus a low of 2^-90: the double
+    low + (high - low) u loses the 2^-90 and ties to even (here down), where one FMA of the
+    exact value would round up. The core must keep the double path for such bounds. With
+    the element's k odd (u = k 2^-24) and high = S 2^-e for an odd S with S k of 25 bits,
+    (high - low) u = S k 2^-(24 + e) in double is such a tie."""
+    low = 2.0 ** -90
+    for seed in range(100):
+        k = int(wi.random.uniform(1, rng=seed, dtype=np.float32)[0] * 2**24)
+        if k % 2 == 0:
+            continue
+        S = -(-(2**24) // k) | 1  # the smallest odd S with S k >= 2^24
+        if S * k >= 2**25 or (S * k >> 1) % 2:
+            continue  # not 25 bits, or its tie rounds up to even
+        e = S.bit_length() - 1  # high in [1, 2)
+        high, exact = S * 2.0**-e, S * k * 2.0 ** -(24 + e)  # exact: low + span u in double, low lost
+        assert np.float32(high) == high and high - low == high and exact + low == exact
+        got = wi.random.uniform(1, low=low, high=high, rng=seed, dtype=np.float32)[0]
+        want = ref.uniform((1,), key_of(seed), low, high, np.float32)[0]
+        assert float(want) == exact - 2.0 ** -(24 + e)  # the tie went down; exact + low rounded once goes up
+        assert got == want
+        return
+    pytest.fail("no seed gave an odd k with a tie that rounds down")
 
 
 def test_float32_normals_of_mean_zero_are_within_three_ulp():

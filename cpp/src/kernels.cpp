@@ -238,6 +238,66 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
 
 }  // namespace
 
+namespace {
+
+// float32 uniform values by UniformParams::f32_scale: fma(s, k, low) for each lane's k,
+// kept below high as UniformMap does. One FMA in place of the double path's six operations
+// (int to float, times 2^-24, to double, multiply, add, to float) for every 8 values: the
+// map took as long as the Philox rounds (Zen 4, benchmarks.md). Where the build has no FMA
+// instruction, the CPU is asked (the default clone would call libm's fmaf once a value);
+// false where it has none, for the double path.
+WI_INLINE void fma_float_lanes(const Lanes& l, std::size_t n, float s, float low, float top, float* dst) {
+    for (std::size_t t = 0; t < n; ++t) {
+        const float v0 = std::fma(s, float(std::int32_t(l.x0[t] >> 8)), low);
+        const float v1 = std::fma(s, float(std::int32_t(l.x1[t] >> 8)), low);
+        const float v2 = std::fma(s, float(std::int32_t(l.x2[t] >> 8)), low);
+        const float v3 = std::fma(s, float(std::int32_t(l.x3[t] >> 8)), low);
+        dst[4 * t] = top < v0 ? top : v0;
+        dst[4 * t + 1] = top < v1 ? top : v1;
+        dst[4 * t + 2] = top < v2 ? top : v2;
+        dst[4 * t + 3] = top < v3 ? top : v3;
+    }
+}
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+WI_INLINE bool fma_floats(const Lanes& l, std::size_t n, float s, float low, float top, float* dst) {
+    fma_float_lanes(l, n, s, low, top, dst);
+    return true;
+}
+#elif defined(WI_RUNTIME_DISPATCH)
+__attribute__((target("avx512f,fma"))) void fma_floats_avx512(const Lanes& l, std::size_t n, float s, float low,
+                                                              float top, float* dst) {
+    fma_float_lanes(l, n, s, low, top, dst);
+}
+__attribute__((target("avx2,fma"))) void fma_floats_avx2(const Lanes& l, std::size_t n, float s, float low, float top,
+                                                         float* dst) {
+    fma_float_lanes(l, n, s, low, top, dst);
+}
+int fma_level() {
+    static const int level = [] {
+        __builtin_cpu_init();
+        if (!__builtin_cpu_supports("fma")) return 0;
+        return __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+    }();
+    return level;
+}
+bool fma_floats(const Lanes& l, std::size_t n, float s, float low, float top, float* dst) {
+    switch (fma_level()) {
+        case 2:
+            fma_floats_avx512(l, n, s, low, top, dst);
+            return true;
+        case 1:
+            fma_floats_avx2(l, n, s, low, top, dst);
+            return true;
+        default:
+            return false;
+    }
+}
+#else
+WI_INLINE bool fma_floats(const Lanes&, std::size_t, float, float, float, float*) { return false; }
+#endif
+
+}  // namespace
+
 // One dispatched entry point per (distribution, type): GCC's target_clones cannot
 // apply to a template, so a macro stamps out the plain functions (float32 uniform and
 // normal are written out, below the macro's uses). The loops read a
@@ -267,6 +327,7 @@ WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const
     Lanes l;
     l.generate(key, j0, n);
     const UniformMap<float> f(p);
+    if (p.f32_scale != 0.0f && fma_floats(l, n, p.f32_scale, p.f32_low, f.top, dst)) return;
     for (std::size_t t = 0; t < n; ++t) {
         dst[4 * t] = f(u32_to_unit_float(l.x0[t]));
         dst[4 * t + 1] = f(u32_to_unit_float(l.x1[t]));
@@ -382,10 +443,46 @@ double round_inward_f32(double x, bool up) {
 }
 }  // namespace
 
+namespace {
+
+// The lowest set bit of a finite x != 0, as a power of two.
+double lowest_bit(double x) {
+    int e = 0;
+    auto m = std::uint64_t(std::ldexp(std::frexp(std::fabs(x), &e), 53));  // x = m 2^(e - 53), exact
+    int zeros = 0;
+    for (; !(m & 1); m >>= 1) ++zeros;
+    return std::ldexp(1.0, e - 53 + zeros);
+}
+
+// Whether x is a float32 value that is zero or normal (no flush-to-zero can change it).
+bool normal_float(double x) {
+    const double a = std::fabs(x);
+    return x == 0.0 || (a >= double(FLT_MIN) && a <= double(FLT_MAX) && double(float(x)) == x);
+}
+
+// UniformParams::f32_scale and f32_low. Every value low + s k (s = (high - low) 2^-24, k an
+// integer below 2^24) is a multiple of q, the lower of the lowest set bits of low and s, and
+// below |low| + (high - low) in magnitude: exact in double where that is under 2^53 q (2^52:
+// the sum's own rounding), a normal float32 or zero where q >= FLT_MIN. And fma(s, k, low)
+// with float32 s and low rounds that exact value once, as float32(low + (high - low) u) does.
+void set_float32_fma(UniformParams& p) {
+    const double span = p.high - p.low;
+    const double s = std::ldexp(span, -24);
+    if (!(span > 0.0) || s == 0.0 || !normal_float(s) || !normal_float(p.low)) return;
+    const double q = p.low == 0.0 ? lowest_bit(s) : std::min(lowest_bit(s), lowest_bit(p.low));
+    if (q < double(FLT_MIN) || !(std::fabs(p.low) + span <= std::ldexp(q, 52))) return;
+    p.f32_scale = float(s);
+    p.f32_low = float(p.low);
+}
+
+}  // namespace
+
 UniformParams make_uniform(double low, double high) {
     if (!(low <= high) || !std::isfinite(high - low))
         throw std::invalid_argument("uniform: need low <= high, both finite, with a finite high - low");
-    return {low, high};
+    UniformParams p{low, high};
+    set_float32_fma(p);
+    return p;
 }
 
 NormalParams make_normal(double mean, double std) {

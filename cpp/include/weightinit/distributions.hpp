@@ -22,7 +22,8 @@
 //                         w = (b - a) / std) up to a factor within 5e-15 (5e-9) of 1,
 //                         whose inverse CDF is s = log1p(v expm1(c w)) / c, v = u + h; the value is
 //                         a + std s, clamped.
-// float32 outputs use the 24-bit lane uniforms, compute in double and round once;
+// float32 outputs use the 24-bit lane uniforms, compute in double and round once (uniform:
+// or in one float32 FMA where that is the same rounding of the same exact value);
 // their bounds are float32 values (the Python layer rounds them). Normals of mean 0 are
 // the exception: Box-Muller in float32 arithmetic, r cos and r sin times std in double,
 // within a few ulp (kernels.cpp). float16 outputs are the float32 values on float16 bounds,
@@ -42,6 +43,11 @@ namespace weightinit {
 
 struct UniformParams {
     double low, high;
+    // float32 outputs as one fused multiply-add, fma(f32_scale, k, f32_low) for the lane's
+    // integer k (u = k 2^-24), where make_uniform finds every low + (high - low) u exact in
+    // double and a normal float32 or zero: the double's one rounding to float32 is then
+    // the FMA's, in every rounding mode and under flush-to-zero. f32_scale 0: not so.
+    float f32_scale = 0.0f, f32_low = 0.0f;
 };
 
 struct NormalParams {
