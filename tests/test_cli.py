@@ -976,7 +976,9 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert overlay.get_xlabel() == "run iterations (log scale, from 1)"
     lines = overlay.get_lines()
     medians = [np.nanmedian(result.costs[i][:, result.steps > 0], axis=0) for i in range(len(schemes))]
-    labels = [s if (m <= 2).all() else s + f" (off the axis: up to {m.max():.3g})" if (m <= 2).any()
+    # "from iteration 1": the scheme's own panel, with the cost at 0, can say more (helper-167:
+    # "up to 122" there, "up to 117" here for one run of randn*100).
+    labels = [s if (m <= 2).all() else s + f" (off the axis: up to {m.max():.3g} from iteration 1)" if (m <= 2).any()
               else s + " (off the axis)" for s, m in zip(schemes, medians)]
     assert [line.get_label() for line in lines] == labels
     assert len({line.get_color() for line in lines}) == len(schemes)  # ten colours, then dashed lines
@@ -1013,13 +1015,38 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     # A median partly above the axis: its clipped line would read as a cost near 2.
     result.costs[2, :, 3] = 3.5
     overlay = plots.cost_curves(result, str(tmp_path / "part.png")).axes[3]
-    assert overlay.get_lines()[2].get_label() == "he_normal (off the axis: up to 3.5)"
+    assert overlay.get_lines()[2].get_label() == "he_normal (off the axis: up to 3.5 from iteration 1)"
     # Every run of a scheme diverged, after costs above the axis: its median is off the axis
     # while it lasts, but the legend says why it ends.
     result.diverged[0] = True
     result.costs[0, :, 1:50] = 5.0
     result.costs[0, :, 50:] = np.nan
     assert plots.cost_curves(result, str(tmp_path / "d.png")).axes[3].get_lines()[0].get_label() == "zeros (diverged)"
+
+
+def test_figures_name_the_experiment_they_show(tmp_path, monkeypatch):
+    """A PNG shared alone must say which run it shows: a relu run's costs.png was titled as
+    the tanh run's, and neither figure named the data set (helper-167)."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, (X, Y, _, _) = experiments.compare("blobs", 3, "relu", 7, 0.5, 2, ["he_normal"])
+    titles = [" ".join(fig.get_suptitle().split()) for fig in (
+        plots.cost_curves(result, str(tmp_path / "c.png"), data="blobs"),
+        plots.decision_boundaries(result, X, Y, str(tmp_path / "b.png"), points=20, data="blobs"))]
+    setting = "network [2, 3, 3] (relu, softmax), 7 iterations at learning rate 0.5, data blobs"
+    assert titles == [f"cost of 2 seeds per scheme, {setting}", f"decision boundary of seed 0, {setting}"]
+    assert "data" not in plots.cost_curves(result, str(tmp_path / "c.png")).get_suptitle()
+    # compare passes its data set to both figures.
+    drawn = []
+    for name in ("cost_curves", "decision_boundaries"):
+        def spy(*args, _draw=getattr(plots, name), **kwargs):
+            drawn.append(" ".join(_draw(*args, **kwargs).get_suptitle().split()))
+        monkeypatch.setattr(plots, name, spy)
+    main(["compare", "--dataset", "moons", "--activation", "sigmoid", "--iterations", "3", "--seeds", "1",
+          "--schemes", "he_normal", "--quiet", "--out", str(tmp_path / "cli")])
+    assert len(drawn) == 2 and all(t.endswith("(sigmoid, sigmoid), 3 iterations at learning rate 1.2, data moons")
+                                   for t in drawn), drawn
 
 
 def test_boundary_grid_predicted_in_slices_draws_the_same(tmp_path, monkeypatch):
@@ -1089,8 +1116,20 @@ def test_depth_refuses_more_than_ten_thousand_layers(tmp_path, capsys):
     # --depth 10**7 --width 1 built ten million layers for 50 s, then failed with an empty
     # MemoryError (helper-83); a table of that many columns would say nothing anyway.
     with pytest.raises(SystemExit) as exc:
-        main(["depth", "--depth", "10001", "--width", "1", "--out", str(tmp_path)])
+        main(["depth", "--depth", "10001", "--width", "2", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "--depth: must be <= 10000" in capsys.readouterr().err
+
+
+def test_depth_refuses_layers_of_one_unit(tmp_path, capsys):
+    """A layer of one unit has one weight, whose gradient's std is 0 whatever the gradient:
+    --width 1 printed 0 at every layer for every scheme, read as vanishing (helper-167)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["depth", "--width", "1", "--out", str(tmp_path)])
+    assert exc.value.code == 2 and "--width: must be >= 2, got 1" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="width must be >= 2, got 1"):
+        experiments.depth_profile("he_normal", "relu", 3, 1, 8)
+    act, grad = experiments.depth_profile("he_normal", "tanh", 3, 2, 64)  # (relu: a dead layer can give 0)
+    assert (grad > 0).all() and (act > 0).all()
 
 
 def test_depth_reports_equal_values_as_no_spread():
@@ -1540,7 +1579,7 @@ def test_boundary_panels_draw_a_sample_of_a_large_training_set(tmp_path):
     assert len(shown) == plots.MAX_EXAMPLES < 10_000
     picked = np.round(np.linspace(0, X.shape[1] - 1, plots.MAX_EXAMPLES)).astype(int)
     np.testing.assert_array_equal(np.asarray(shown), X[:, picked].T)
-    assert f"{plots.MAX_EXAMPLES} of 10000 training points" in fig._suptitle.get_text()
+    assert f"{plots.MAX_EXAMPLES} of 10000 training points" in " ".join(fig._suptitle.get_text().split())
     fewer = plots.decision_boundaries(result, X, Y, str(tmp_path / "f.png"), points=20, max_examples=300)
     assert len(fewer.axes[0].collections[-1].get_offsets()) == 300
     small = plots.decision_boundaries(result, X[:, :400], Y[:, :400], str(tmp_path / "s.png"), points=20)

@@ -223,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
                                    "WIDTH units on N(0,1) inputs: the std of every layer's activations and "
                                    "weight gradients, per scheme (vanishing or exploding signal).")
     p.add_argument("--depth", type=_int_at_least(1, 10_000), default=10, help="hidden layers")
-    p.add_argument("--width", type=_int_at_least(1), default=256, help="units per layer")
+    p.add_argument("--width", type=_int_at_least(2), default=256,
+                   help="units per layer (at least 2: a gradient's std is over a layer's weights)")
     p.add_argument("--examples", type=_int_at_least(1), default=512, help="examples (columns) fed forward")
     p.add_argument("--activations", type=_names, default="tanh,relu", metavar="A,B",
                    help="hidden activations, one profile each: " + ", ".join(HIDDEN_ACTIVATIONS))
@@ -467,9 +468,9 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     # records: 4 s): past a million, the bar shows before the first figure is done.
     bar = _Progress(len(images), "drawing", args.quiet, unit="plot", delay=0.0 if result.costs.size > 10**6 else 1.0)
     try:
-        plots.cost_curves(result, os.path.join(out, images[0]))
+        plots.cost_curves(result, os.path.join(out, images[0]), data=args.dataset)
         bar.step()
-        plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]))
+        plots.decision_boundaries(result, X, Y, os.path.join(out, images[1]), data=args.dataset)
         bar.step()
     finally:
         bar.close()

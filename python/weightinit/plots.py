@@ -88,11 +88,26 @@ def _points(n: int) -> Dict[str, Any]:
     return {"marker": "o", "markersize": 3} if n < 2 else {}
 
 
-def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> Figure:
+def _setting(result: SweepResult, data: Optional[str]) -> str:
+    """The runs' setting for a figure's title: the network, its activations, the iterations,
+    the learning rate and, where given, the data set's name (a PNG shared alone must say
+    which experiment it shows: a relu run's was titled as the tanh run's)."""
+    return (f"network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
+            f"{counted(result.iterations, 'iteration')} at learning rate {result.learning_rate:g}"
+            + (f", data {data}" if data else ""))
+
+
+def _suptitle(fig: Figure, text: str, cols: int, width: float) -> None:
+    """``text`` as the figure's title, on lines that fit ``cols`` panels of ``width`` inches."""
+    fig.suptitle(textwrap.fill(text, int(cols * width * 13)), fontsize=10)  # ~13 characters an inch
+
+
+def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[str] = None) -> Figure:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
     axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
     A last panel overlays each scheme's median over seeds, iterations on a log axis (where
-    the schemes part is the first hundred steps). Returns the matplotlib Figure."""
+    the schemes part is the first hundred steps). The title names the setting, and ``data``
+    (the data set's name) where given. Returns the matplotlib Figure."""
     if result.costs.shape[2] == 0:
         raise ValueError(f"result recorded no cost (iterations={result.iterations}): nothing to draw")
     # One or two schemes: a cell of its own for the median panel's legend, which beside so
@@ -131,8 +146,7 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI) -> Figure:
         ax.set_visible(False)
     _median_costs(axes[len(result.inits)], result, spare[0] if len(spare) else None)
     runs = counted(len(result.seeds), "seed") if len(result.seeds) > 1 else "one run"
-    fig.suptitle(f"cost of {runs} per scheme, network {list(result.layer_sizes)}, "
-                 f"learning rate {result.learning_rate:g}", fontsize=10)
+    _suptitle(fig, f"cost of {runs} per scheme, {_setting(result, data)}", cols, 3.2)
     fig.savefig(path, dpi=dpi)
     return fig
 
@@ -168,7 +182,8 @@ def _median_costs(ax: Axes, result: SweepResult, spare: Optional[Axes] = None) -
         if not (median <= COST_AXIS_TOP).any():  # listed, with no line to see
             name += " (diverged)" if result.diverged[i].all() else " (off the axis)"
         elif (median > COST_AXIS_TOP).any():  # a clipped line would read as a cost near 2
-            name += f" (off the axis: up to {np.nanmax(median):.3g})"
+            # From the first step on: the scheme's own panel, with the cost at 0, can say more.
+            name += f" (off the axis: up to {np.nanmax(median):.3g} from iteration {int(steps[later][0]):,})"
         ax.plot(steps[later], median, linewidth=1.0, label=name, **_style(i), **_points(int(later.sum())))
     ax.set_xscale("log")
     ax.set_ylim(0.0, COST_AXIS_TOP)
@@ -199,11 +214,13 @@ MAX_EXAMPLES = 2000
 
 
 def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path: str, seed_index: int = 0,
-                        points: int = 150, dpi: int = DPI, max_examples: int = MAX_EXAMPLES) -> Figure:
+                        points: int = 150, dpi: int = DPI, max_examples: int = MAX_EXAMPLES,
+                        data: Optional[str] = None) -> Figure:
     """One panel per scheme: the classes the trained network of ``seeds[seed_index]`` predicts
     over the plane around X (a grid of ``points`` x ``points``), with the examples on top (as
     the article's plot_decision_boundary): at most ``max_examples`` of them, evenly spaced.
-    Returns the matplotlib Figure."""
+    The title names the setting, and ``data`` (the data set's name) where given. Returns the
+    matplotlib Figure."""
     if result.layer_sizes[0] != 2:
         raise ValueError(f"decision_boundaries needs networks of 2 inputs (points in the plane), got layer_sizes "
                          f"{tuple(result.layer_sizes)}")
@@ -255,8 +272,8 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
         ax.set_visible(False)
     _class_legend(fig, classes)
     sample = f", {max_examples} of {m} training points shown" if m > max_examples else ""
-    fig.suptitle(f"decision boundary after {counted(result.iterations, 'iteration')} (seed {result.seeds[seed_index]}"
-                 f"{sample})", fontsize=10)
+    _suptitle(fig, f"decision boundary of seed {result.seeds[seed_index]}{sample}, {_setting(result, data)}", cols,
+              3.0)
     fig.savefig(path, dpi=dpi)
     return fig
 
@@ -301,7 +318,7 @@ def range_curves(curves: Dict[str, Tuple[str, np.ndarray, bool]], path: str, out
     # Said on the image itself: the article's He figure draws +-1 std (helper-153).
     title = ("weight range against the number of inputs: the bound of a uniform or truncated rule, \u00b14\u00a0std "
              "of a normal one")  # a no-break space: "4 std" is not split between lines
-    fig.suptitle(textwrap.fill(title, int(cols * 3.4 * 13)), fontsize=10)  # ~13 characters an inch
+    _suptitle(fig, title, cols, 3.4)
     fig.savefig(path, dpi=dpi)
     return fig
 
