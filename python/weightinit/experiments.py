@@ -363,12 +363,13 @@ def depth_profile(scheme_name: str, activation: str = "tanh", depth: int = 10, w
     """Std of the activations of each hidden layer and of each hidden layer's weight gradient
     ``dW_l`` (0 where it is within 2^10 ulp of the layer's largest magnitude, about 2.3e-13
     of it in float64: rounding; inf where the values overflowed), at
-    initialization, for ``depth`` hidden layers of ``width`` units (then one sigmoid output),
+    initialization, for ``depth`` hidden layers of ``width`` >= 2 units (then one sigmoid output),
     N(0, 1) inputs and random 0/1 labels (``examples`` of them, seed ``rng``); the network is
     ``wi.MLP(..., init=scheme, rng=rng)``."""
     _, init = scheme(scheme_name)
     depth = _args.count(depth, "depth", 1, _DEPTH_MAX)
-    width, examples = _args.positive_int(width, "width"), _args.positive_int(examples, "examples")
+    # A std over one weight is 0 whatever its gradient: every layer "vanished" at width 1.
+    width, examples = _args.count(width, "width", 2), _args.positive_int(examples, "examples")
     need = _args.over_memory(8 * width * examples)  # X, drawn before the network checks its own memory
     if need:
         raise MemoryError(f"the inputs of a depth profile, {width} x {examples}, need {need}")
