@@ -1806,7 +1806,7 @@ def test_the_experiments_refuse_what_they_would_misread():
         experiments.depth_profile("he_normal", depth=2.0)
     with pytest.raises(ValueError, match="depth must be <= 100000"):
         experiments.depth_profile("he_normal", depth=10**9)
-    with pytest.raises(ValueError, match="width must be >= 1"):
+    with pytest.raises(ValueError, match="width must be >= 2"):
         experiments.depth_profile("he_normal", width=-4)
     with pytest.raises(MemoryError, match=r"the inputs of a depth profile, 1000000 x 1000000, need about 8000\.0 GB"):
         experiments.depth_profile("he_normal", width=10**6, examples=10**6)
