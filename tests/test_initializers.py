@@ -1296,6 +1296,27 @@ def test_keras_class_names_may_carry_spaces_around_them():
     assert wi.get(" HeNormal ") is wi.get("HeNormal") is not wi.get("he_normal")
 
 
+def test_a_spelling_between_a_keras_class_and_a_function_is_refused():
+    """helper-167: "GlorotUniform" is keras' rule (fans from a (*k, in, out) kernel), while
+    "glorotUniform" normalized to glorot_uniform, torch's (out, in, *k): on (3, 3, 32, 64)
+    stds of 0.0478 and 0.0127 from one letter's case. A spelling with capitals whose letters
+    are a keras class name, and that would resolve to another rule, is refused, naming both;
+    lower-case spellings are this library's names, and the exact class names keras'."""
+    for name, ours in [("glorotUniform", "glorot_uniform"), ("He Normal", "he_normal"), ("HE_NORMAL", "he_normal"),
+                       ("Truncated_Normal", "truncated_normal"), ("lecunUniform", "lecun_uniform")]:
+        with pytest.raises(ValueError, match=f"{name!r} could mean keras' class .*, or {ours!r}, this library's"):
+            wi.get(name)
+    with pytest.raises(ValueError, match="'LeCunNormal' could mean keras' class 'LecunNormal'"):
+        wi.get("LeCunNormal")  # no function of ours by that name either
+    with pytest.raises(ValueError, match="could mean keras' class 'GlorotUniform'"):
+        wi.MLP([2, 3, 1], init="glorotUniform")
+    # Unambiguous: the exact class, lower-case spellings, and spellings of one rule only.
+    assert wi.get("GlorotUniform") is not wi.get("glorot_uniform") is wi.get("glorot-uniform") is wi.get("glorot uniform")
+    assert wi.get("orthogonal") is wi.orthogonal and wi.get("Orthogonal") is not wi.orthogonal
+    assert wi.get("randomNormal") is wi.get("RandomNormal") is wi.get("random_normal")  # keras' 0.05 all
+    assert wi.get("kaimingNormal") is wi.he_normal and wi.get("XavierUniform") is wi.xavier_uniform
+
+
 @pytest.mark.parametrize("name, low, high", [("random_uniform", -0.05, 0.05), ("Random Uniform", -0.05, 0.05)])
 def test_keras_random_uniform_string_is_keras_range(name, low, high):
     # Once an alias of wi.uniform: U[0, 1) where keras' kernel_initializer="random_uniform" is U[-0.05, 0.05].

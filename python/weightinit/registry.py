@@ -167,6 +167,15 @@ del _name_, _fn_
 # (kernel_initializer="random_uniform" is keras' U[-0.05, 0.05], not U[0, 1)).
 _KERAS_SNAKE: Dict[str, str] = {"random_normal": "RandomNormal", "random_uniform": "RandomUniform"}
 
+# keras' class names by their letters alone, lower case: the spellings with capitals that could
+# mean either rule ("glorotUniform", "He Normal"), which get() refuses rather than pick one.
+_KERAS_FOLDED: Dict[str, str] = {name.lower(): name for name in _KERAS}
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
 # Scale rules of the functions above that are not the initializers' own.
 _RULES: Dict[Initializer, Callable[..., initializers.Rule]] = {_keras_variance_scaling: _keras_variance_scaling_rule}
 
@@ -194,7 +203,9 @@ def get(name_or_callable: Any) -> Initializer:
     ``"Orthogonal"`` is flattened by the last axis (``column_axis=-1``). keras' short strings
     ``"normal"``, ``"uniform"`` and ``"orthogonal"`` are this library's functions, torch's
     rules (N(0, 1), U[0, 1), flattened by the first axis), not keras' RandomNormal(0.05),
-    RandomUniform(±0.05) and Orthogonal: use the class names for keras' rules.
+    RandomUniform(±0.05) and Orthogonal: use the class names for keras' rules. A spelling
+    with capitals of a keras class name that would give another rule (``"glorotUniform"``,
+    ``"He Normal"``) could mean either, and raises a ValueError naming both.
     Unknown names raise a ValueError listing close matches.
 
     >>> wi.get("normalized_xavier") is wi.xavier_uniform
@@ -204,14 +215,19 @@ def get(name_or_callable: Any) -> Initializer:
         return name_or_callable
     if not isinstance(name_or_callable, str):
         raise TypeError(f"name_or_callable must be a str or a callable, got {type(name_or_callable).__name__}")
-    if name_or_callable.strip() in _KERAS:
-        return _KERAS[name_or_callable.strip()]
-    key = normalized_name(name_or_callable)
-    if key in _KERAS_SNAKE:
-        return _KERAS[_KERAS_SNAKE[key]]
-    key = _ALIASES.get(key, key)
-    if key in _CANONICAL:
-        return _CANONICAL[key]
+    raw = name_or_callable.strip()
+    if raw in _KERAS:
+        return _KERAS[raw]
+    key = normalized_name(raw)
+    found = _KERAS[_KERAS_SNAKE[key]] if key in _KERAS_SNAKE else _CANONICAL.get(_ALIASES.get(key, key))
+    twin = _KERAS_FOLDED.get(_folded(raw))
+    if twin and raw != raw.lower() and found is not _KERAS[twin]:
+        # helper-167: "GlorotUniform" read a keras kernel, "glorotUniform" a torch weight.
+        ours = f", or {key!r}, this library's (torch.nn.init's rule and layout)" if found else ""
+        raise ValueError(f"initializer name {name_or_callable!r} could mean keras' class {twin!r} (keras' rule and "
+                         f"layout){ours}: spell the one you mean exactly")
+    if found is not None:
+        return found
     close = difflib.get_close_matches(key, available(), n=5, cutoff=0.6)
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "; see weightinit.available()"
     raise ValueError(f"unknown initializer name {name_or_callable!r}{hint}")
