@@ -241,11 +241,11 @@ WI_INLINE std::size_t float32_normals(Key key, std::uint64_t j0, std::size_t n, 
 namespace {
 
 // float32 uniform values by UniformParams::f32_scale: fma(s, k, low) for each lane's k,
-// kept below high as UniformMap does. One FMA in place of the double path's six operations
-// (int to float, times 2^-24, to double, multiply, add, to float) for every 8 values: the
-// map took as long as the Philox rounds (Zen 4, benchmarks.md). Where the build has no FMA
-// instruction, the CPU is asked (the default clone would call libm's fmaf once a value);
-// false where it has none, for the double path.
+// kept below high as UniformMap does: an int-to-float conversion and one FMA a value, where
+// the double path takes six operations (int to float, times 2^-24, to double, multiply, add,
+// back to float) and took as long as the Philox rounds (Zen 4, benchmarks.md). Where the
+// build has no FMA instruction, the CPU is asked (the default clone would call libm's fmaf
+// once a value); false where it has none, for the double path.
 WI_INLINE void fma_float_lanes(const Lanes& l, std::size_t n, float s, float low, float top, float* dst) {
     for (std::size_t t = 0; t < n; ++t) {
         const float v0 = std::fma(s, float(std::int32_t(l.x0[t] >> 8)), low);
