@@ -55,10 +55,17 @@ def test_compares_blobs_are_three_default_blobs_of_std_one_and_a_half():
 
 
 @pytest.mark.parametrize("make", [datasets.moons, datasets.circles, datasets.blobs])
-def test_the_size_of_the_scikit_learn_style_sets_is_a_keyword(make):
+def test_the_first_argument_of_every_set_is_its_seed(make):
     """planar_flower(1) is the flower of seed 1; moons(1) took 1 as n_per_class and gave two
-    points without a word. Their arguments are keywords only."""
+    points without a word, and later was refused (keywords only: helper-167 found blobs(1)
+    a TypeError). Every set's one positional argument is rng, its size a keyword."""
+    X, Y = make(1)
+    X2, Y2 = make(rng=1)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(Y, Y2)
+    assert X.shape[1] == (300 if make is datasets.blobs else 400)  # the default size, not one point a class
+    assert not np.array_equal(make(2)[0], X)
     with pytest.raises(TypeError, match="positional"):
-        make(1)
+        make(1, 3)
     X, _ = make(n_per_class=3, rng=1)
     assert X.shape[1] == 3 * (3 if make is datasets.blobs else 2)

@@ -72,18 +72,18 @@ def planar_flower(rng: Any = None, m: int = 400, *, radius: float = 4.0, noise: 
 
 
 def blobs(
+    rng: Any = None,
     *,
     n_per_class: int = 100,
     centers: Optional[Sequence[Sequence[float]]] = None,
     std: float = 1.0,
-    rng: Any = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs: ``X`` (n_features, k n_per_class) and one-hot float64 ``Y`` (k, k n_per_class).
 
     Class ``c`` is ``centers[c] + std N(0, I)``; default centers are three well separated
-    points in the plane. ``rng`` follows SPEC 7 (``np.random.default_rng``). Keyword arguments
-    only, as moons and circles: ``planar_flower(1)`` is the flower of seed 1, and ``blobs(1)``
-    would have been one point a class.
+    points in the plane. ``rng`` follows SPEC 7 (``np.random.default_rng``). As for every set,
+    the seed is the one positional argument (``planar_flower(1)`` is the flower of seed 1,
+    ``blobs(1)`` the blobs of seed 1), the rest keywords.
 
     >>> X, Y = wi.datasets.blobs(n_per_class=50, rng=1)
     >>> X.shape, Y.shape
@@ -127,12 +127,12 @@ def _binary(X0: np.ndarray, X1: np.ndarray, std: float, gen: np.random.Generator
     return np.ascontiguousarray(X), Y
 
 
-def moons(*, n_per_class: int = 200, noise: float = 0.1, rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+def moons(rng: Any = None, *, n_per_class: int = 200, noise: float = 0.1) -> Tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
 
     Class 0 is the upper half of the unit circle, class 1 the lower half shifted by (1, 0.5)
     (scikit-learn's ``make_moons`` layout, without scikit-learn), each point plus
-    ``noise * N(0, I)``. ``rng`` follows SPEC 7. Keyword arguments only (see blobs).
+    ``noise * N(0, I)``. ``rng`` follows SPEC 7; the rest are keywords (see blobs).
 
     >>> wi.datasets.moons(n_per_class=100, rng=1)[0].shape
     (2, 200)
@@ -146,13 +146,13 @@ def moons(*, n_per_class: int = 200, noise: float = 0.1, rng: Any = None) -> Tup
     return _binary(upper, lower, s, _args.generator(rng))
 
 
-def circles(*, n_per_class: int = 200, noise: float = 0.05, factor: float = 0.5,
-            rng: Any = None) -> Tuple[np.ndarray, np.ndarray]:
+def circles(rng: Any = None, *, n_per_class: int = 200, noise: float = 0.05,
+            factor: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: ``X`` (2, 2 n_per_class), ``Y`` (1, 2 n_per_class) uint8.
 
     Class 0 on the unit circle, class 1 on the circle of radius ``factor`` (0 < factor < 1),
     each point plus ``noise * N(0, I)`` (scikit-learn's ``make_circles`` layout).
-    ``rng`` follows SPEC 7. Keyword arguments only (see blobs).
+    ``rng`` follows SPEC 7; the rest are keywords (see blobs).
     """
     n = _args.positive_int(n_per_class, "n_per_class")
     check_memory("n_per_class", n, 2 * n, 2)
