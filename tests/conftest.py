@@ -29,6 +29,18 @@ AARCH64 = platform.machine() in ("aarch64", "arm64")
 FLUSH_TO_ZERO = 1 << 24 if AARCH64 else 0x8040
 
 
+def need_torch():
+    """torch, or a skip when it cannot be imported (the package and its tests do not need it).
+    Not pytest.importorskip: from pytest 8.2 a torch that is installed but fails to import
+    (an ImportError that is not ModuleNotFoundError) gives a deprecation warning there, an
+    error under the suite's filterwarnings (helper-166: 18 tests failed so)."""
+    try:
+        import torch
+    except ImportError as exc:
+        pytest.skip(f"torch cannot be imported: {exc}")
+    return torch
+
+
 @pytest.fixture
 def flush_to_zero():
     return FLUSH_TO_ZERO

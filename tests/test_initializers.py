@@ -19,6 +19,7 @@ import weightinit as wi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from conftest import need_torch
 
 TRUNC = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2] (keras' constant)
 P_MIN = 1e-6                 # KS p-value below which a sample is rejected
@@ -546,15 +547,6 @@ def test_a_shape_read_once_is_refused_by_name(name):
 
 
 # --- torch.nn.init, the real thing -----------------------------------------------------------
-
-
-def need_torch():
-    """torch, or a skip when it is not installed (the package and these tests do not need it)."""
-    try:
-        import torch
-    except ImportError:
-        pytest.skip("torch is not installed")
-    return torch
 
 
 def _torch_cases():

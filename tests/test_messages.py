@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import weightinit as wi
 from weightinit import datasets, prototype
+from conftest import need_torch
 
 X = np.random.default_rng(0).normal(size=(2, 6))
 Y = (X[:1] * X[1:] > 0).astype(float)
@@ -665,7 +666,7 @@ def test_dtypes_numpy_does_not_offer_say_what_to_pass():
 
 
 def test_torch_dtypes_say_what_to_pass():
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     with pytest.raises(TypeError, match=r"got torch.float32 \(a torch dtype: pass NumPy's, such as np.float32\)"):
         wi.he_normal((4, 3), dtype=torch.float32)
     with pytest.raises(TypeError, match=r"got torch.bfloat16 \(bfloat16 is not offered"):
@@ -744,7 +745,7 @@ def test_a_sweep_result_saves_to_a_path_given_as_bytes(tmp_path):
 
 
 def test_a_torch_scalar_for_a_real_number_says_what_to_pass():
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     with pytest.raises(TypeError, match=r"^gain must be a real number, got Tensor \(a torch value: pass a Python "
                                         r"float, such as .item\(\)'s\)"):
         wi.xavier_uniform((3, 3), gain=torch.tensor(2.0))

@@ -27,6 +27,7 @@ from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
 from weightinit.reference import random as ref_random
+from conftest import need_torch
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
@@ -2319,7 +2320,7 @@ def test_a_callable_init_that_cannot_take_the_call_is_told_the_call():
 
 def test_a_torch_init_function_is_told_its_name_gives_ours():
     """torch.nn.init's functions fill a tensor in place; their names are in the registry."""
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     for f, name in ((torch.nn.init.kaiming_normal_, "kaiming_normal_"), (torch.nn.init.trunc_normal_, "trunc_normal_")):
         with pytest.raises(TypeError, match=rf"; torch's {name} fills a tensor in place: pass its name, "
                                             rf"init='{name}', for this library's$"):

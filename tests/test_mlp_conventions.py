@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import weightinit as wi
+from conftest import need_torch
 
 X5 = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])  # both signs and an exact 0
 
@@ -207,7 +208,7 @@ def test_cost_and_gradients_match_torch_autograd(hidden, loss):
     """[3, 5, 4, 3] with exact zeros among the hidden pre-activations (an all-zero example
     and zero biases in some units), against torch in float64 with the documented scales:
     mse = MSELoss(sum) / 2m, BCE = BCEWithLogitsLoss(sum) / m, softmax = CrossEntropy(sum) / m."""
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     F = torch.nn.functional
     alpha, m = 0.1, 9
     gen = np.random.default_rng(3)

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 import weightinit as wi
+from conftest import need_torch
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -69,7 +70,7 @@ def test_the_seeds_example_gives_each_layer_its_own_draw():
 
 
 def test_the_torch_example_fills_every_linear_layer():
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     ns, _ = _run(_example("import torch"), np=np, wi=wi)
     for layer in (ns["model"][0], ns["model"][2]):
         w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
