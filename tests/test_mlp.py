@@ -1556,7 +1556,10 @@ def test_keras_names_initialize_layers_by_their_inputs(keras, ours):
 
 def child_stdout(code, timeout=60):
     """Runs code in a child Python, so that a hang fails its test by the timeout instead of
-    stalling the run; returns its stdout once it has exited with status 0."""
+    stalling the run; returns its stdout once it has exited with status 0. The child takes
+    SIGINT as Python's KeyboardInterrupt even where pytest was started with it ignored (a
+    CI job run in the background or under nohup passes that on: helper-166)."""
+    code = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
