@@ -917,11 +917,14 @@ def test_orthogonal_thread_count_invariance_past_blocking(shape, dtype, restore_
         np.testing.assert_array_equal(r, results[0])
 
 
-def test_ctrl_c_interrupts_a_long_orthogonal(ctrl_c_after):
-    """The QR asks for Ctrl-C between panels. A SIGINT a second in (the 12000^2 QR takes ~20 s on
+def test_ctrl_c_interrupts_a_long_orthogonal(ctrl_c_after, restore_threads):
+    """The QR asks for Ctrl-C between panels. A SIGINT a second in (the 8000^2 QR takes ~5 s on
     two cores) raises KeyboardInterrupt with ``out`` unfinished: a QR that ran to its end, the
-    signal handled only after it, would leave unit columns there instead of the Gaussian."""
-    n = 12000
+    signal handled only after it, would leave unit columns there instead of the Gaussian. On
+    two threads, so that many cores cannot finish it within the second (helper-166; 12000^2
+    was the suite's largest peak, 1.6 GB)."""
+    wi.set_num_threads(2)
+    n = 8000
     out = np.zeros((n, n), np.float32)
     with ctrl_c_after(1.0):
         wi.orthogonal((n, n), rng=0, dtype=np.float32, out=out)
