@@ -317,7 +317,11 @@ wi.MLP([2, 4, 1], init="he_normal", rng=0).fit(X, Y, iterations=2)  # what a swe
 huge = ("huge", functools.partial(wi.constant, value=1e200))
 args = (X, Y, [2, 4, 1], [huge, "he_normal"], 1, 300_000, 0.01, ["relu", "identity"], "mse", 100_000)
 vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
-resource.setrlimit(resource.RLIMIT_AS, (vm + (16 << 20), resource.RLIM_INFINITY))
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)  # a hard limit cannot be raised back
+if hard != resource.RLIM_INFINITY and hard < vm + (16 << 20):
+    print("no room under the hard limit")
+    raise SystemExit
+resource.setrlimit(resource.RLIMIT_AS, (vm + (16 << 20), hard))
 try:
     threading.Thread(target=print).start()
     print("a thread started")
@@ -340,7 +344,7 @@ try:
     print("not stopped")
 except KeyboardInterrupt:
     pass
-resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 ref = wi.sweep(*args)
 print(np.array_equal(got.costs, ref.costs, equal_nan=True), got.diverged.ravel().tolist(), seen[-1],
       len([d for d in seen if 1 <= d < 2]))
@@ -361,6 +365,8 @@ print(np.array_equal(got.costs, ref.costs, equal_nan=True), got.diverged.ravel()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           preexec_fn=big_stacks)
     assert done.returncode == 0, done.stderr[-2000:]
+    if done.stdout.startswith("no room under the hard limit"):
+        pytest.skip("RLIMIT_AS has a hard limit under the address space the test needs")
     kept, same, diverged, last, between = done.stdout.replace(", ", ",").split()
     assert (kept, same, diverged, last) == ("True", "True", "[True,False]", "2.0"), done.stdout
     assert int(between) >= 3, done.stdout  # reports while the long run trains: ~10 at 0.05 s
