@@ -73,12 +73,6 @@ struct UniformMap {
     }
 };
 
-template <class T>
-WI_INLINE void uniform_from_units(const double* u, std::size_t m, const UniformParams& p, T* dst) {
-    const UniformMap<T> f(p);
-    for (std::size_t i = 0; i < m; ++i) dst[i] = f(u[i]);
-}
-
 // Keeps an indexed loop scalar: vector gather/scatter is microcoded and slower than
 // scalar code on some CPUs (AMD Zen 4), and these loops touch only the tail elements.
 #define WI_NO_VECTORIZE(var) __asm__("" : "+r"(var))
@@ -378,7 +372,13 @@ WI_INLINE void round_to_half(const float* f, std::size_t m, const UniformParams&
         round_to_half(f, m, p, dst);                                                                  \
     }
 
-WI_GENERATE_HALF(UniformParams, uniform_from_units)
+// The float32 fill's values, FMA path included, rounded (no second copy of its map).
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p,
+                                 std::uint16_t* dst) {
+    float f[4 * B];
+    generate_blocks(key, j0, n, p, f);
+    round_to_half(f, 4 * n, p, dst);
+}
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const NormalParams& p,
                                  std::uint16_t* dst) {
     float f[4 * B];
