@@ -1209,6 +1209,31 @@ def test_float32_uniform_rounds_once_in_every_rounding_mode(mode, flush_to_zero)
         core.set_fp_control(saved)
 
 
+@pytest.mark.parametrize("mode", ["nearest", "down", "up", "zero", "flush"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_a_uniform_of_equal_bounds_is_low_in_every_rounding_mode(mode, dtype, flush_to_zero):
+    """low == high gives low, sign included: the core added a span of -0 to low, which kept
+    a low of -0 when rounding to nearest but turned a low of +0 into -0 rounding down
+    (helper-168). And a span of high - low that is itself rounded, here in some modes and
+    not in others (low -1, high 2^-60): float32's FMA path must agree in each."""
+    core = wi._core
+    control = {"nearest": 0, "flush": flush_to_zero, **ROUNDING}[mode]
+    bits = f"u{np.dtype(dtype).itemsize}"
+    saved = core.fp_control()
+    try:
+        for i, (low, high) in enumerate([(0.0, 0.0), (-0.0, -0.0), (-0.0, 0.0), (1.5, 1.5), (-2.0, -2.0),
+                                         (-1.0, 2.0**-60), (-1.0, -(2.0**-60)), (2.0**-60, 1.0)]):
+            core.set_fp_control(saved | control)
+            got = wi.random.uniform(99, low=low, high=high, rng=i, dtype=dtype)
+            want = ref.uniform((99,), key_of(i), low, high, dtype)
+            core.set_fp_control(saved)
+            assert got.view(bits).tolist() == want.view(bits).tolist(), (mode, low, high)
+            if low == high:
+                assert got.view(bits).tolist() == [np.array(low, dtype).view(bits)] * 99
+    finally:
+        core.set_fp_control(saved)
+
+
 def test_float32_uniform_rounds_once_where_the_double_is_not_exact():
     """A value exactly halfway between two float32 values plus a low of 2^-90: the double
     low + (high - low) u loses the 2^-90 and ties to even (here down), where one FMA of the

@@ -59,14 +59,15 @@ WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
 // to -0 for a high of +0) becomes top, the largest T below it. No T lies between top and
 // high, so that is the minimum of the two, taken as top < v ? top : v (one minps/minpd):
 // equal zeros give v, so a -0 below a high of the smallest subnormal (top +0) stays -0.
-// low == high: span -0, so that low + span u is low, -0 included, and top is low.
+// For high > low: low == high is every element low (fill_low), whatever the rounding mode
+// (a span of -0 kept a low of -0 under rounding to nearest, but made +0 -0 rounding down,
+// helper-168).
 template <class T>
 struct UniformMap {
     double low, span;
     T top;
     explicit UniformMap(const UniformParams& p)
-        : low(p.low), span(p.high > p.low ? p.high - p.low : -0.0),
-          top(p.high > p.low ? std::nextafter(T(p.high), -std::numeric_limits<T>::infinity()) : T(p.low)) {}
+        : low(p.low), span(p.high - p.low), top(std::nextafter(T(p.high), -std::numeric_limits<T>::infinity())) {}
     WI_INLINE T operator()(double u) const {
         const T v = T(low + span * u);
         return top < v ? top : v;
@@ -308,7 +309,17 @@ WI_INLINE bool fma_floats(const Lanes&, std::size_t, float, float, float, float*
 // Uniforms straight from the lanes, each value mapped as it is read and stored in
 // element order (through u[] they took one more pass, and float32's lanes were
 // interleaved as doubles, eight to a register).
+// A uniform of low == high: every element low, bits and sign (the spec's value: low + 0 u
+// rounds to low or to a zero of the other sign, and either is not below high).
+template <class T>
+WI_INLINE bool fill_low(const UniformParams& p, std::size_t count, T* dst) {
+    if (p.high > p.low) return false;
+    std::fill(dst, dst + count, T(p.low));
+    return true;
+}
+
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
+    if (fill_low(p, 2 * n, dst)) return;
     Lanes l;
     l.generate(key, j0, n);
     const UniformMap<double> f(p);
@@ -318,6 +329,7 @@ WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const
     }
 }
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, float* dst) {
+    if (fill_low(p, 4 * n, dst)) return;
     Lanes l;
     l.generate(key, j0, n);
     const UniformMap<float> f(p);
@@ -465,10 +477,13 @@ bool normal_float(double x) {
 // below |low| + (high - low) in magnitude: exact in double where that is under 2^53 q (2^52:
 // the sum's own rounding), a normal float32 or zero where q >= FLT_MIN. And fma(s, k, low)
 // with float32 s and low rounds that exact value once, as float32(low + (high - low) u) does.
+// With float32 bounds the bound fails only where high - low is itself rounded (low = -1,
+// high = 2^-60: not rounding up), which depends on the rounding mode: the fills run under
+// the control make_uniform ran under, the caller's (helper-168).
 void set_float32_fma(UniformParams& p) {
     const double span = p.high - p.low;
     const double s = std::ldexp(span, -24);
-    if (!(span > 0.0) || s == 0.0 || !normal_float(s) || !normal_float(p.low)) return;
+    if (!(span > 0.0) || !normal_float(s) || !normal_float(p.low)) return;  // s >= 2^-173 where span > 0
     const double q = p.low == 0.0 ? lowest_bit(s) : std::min(lowest_bit(s), lowest_bit(p.low));
     if (q < double(FLT_MIN) || !(std::fabs(p.low) + span <= std::ldexp(q, 52))) return;
     p.f32_scale = float(s);

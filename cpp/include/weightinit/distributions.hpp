@@ -46,7 +46,8 @@ struct UniformParams {
     // float32 outputs as one fused multiply-add, fma(f32_scale, k, f32_low) for the lane's
     // integer k (u = k 2^-24), where make_uniform finds every low + (high - low) u exact in
     // double and a normal float32 or zero: the double's one rounding to float32 is then
-    // the FMA's, in every rounding mode and under flush-to-zero. f32_scale 0: not so.
+    // the FMA's, in every rounding mode and under flush-to-zero. f32_scale 0: not so. Valid
+    // under the floating-point control make_uniform ran under (high - low may round).
     float f32_scale = 0.0f, f32_low = 0.0f;
 };
 
