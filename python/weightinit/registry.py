@@ -167,14 +167,10 @@ del _name_, _fn_
 # (kernel_initializer="random_uniform" is keras' U[-0.05, 0.05], not U[0, 1)).
 _KERAS_SNAKE: Dict[str, str] = {"random_normal": "RandomNormal", "random_uniform": "RandomUniform"}
 
-# keras' class names by their letters alone, lower case: the spellings with capitals that could
-# mean either rule ("glorotUniform", "He Normal"), which get() refuses rather than pick one.
+# keras' class names by their letters alone, lower case (a normalized name without its
+# underscores): the spellings with capitals that could mean either rule ("glorotUniform",
+# "He Normal"), which get() refuses rather than pick one.
 _KERAS_FOLDED: Dict[str, str] = {name.lower(): name for name in _KERAS}
-
-
-def _folded(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name).lower()
-
 
 # Scale rules of the functions above that are not the initializers' own.
 _RULES: Dict[Initializer, Callable[..., initializers.Rule]] = {_keras_variance_scaling: _keras_variance_scaling_rule}
@@ -220,7 +216,7 @@ def get(name_or_callable: Any) -> Initializer:
         return _KERAS[raw]
     key = normalized_name(raw)
     found = _KERAS[_KERAS_SNAKE[key]] if key in _KERAS_SNAKE else _CANONICAL.get(_ALIASES.get(key, key))
-    twin = _KERAS_FOLDED.get(_folded(raw))
+    twin = _KERAS_FOLDED.get(key.replace("_", ""))
     if twin and raw != raw.lower() and found is not _KERAS[twin]:
         # helper-167: "GlorotUniform" read a keras kernel, "glorotUniform" a torch weight.
         ours = f", or {key!r}, this library's (torch.nn.init's rule and layout)" if found else ""
