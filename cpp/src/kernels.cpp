@@ -59,9 +59,9 @@ WI_INLINE void box_muller(double u1, double u2, double& z0, double& z1) {
 // to -0 for a high of +0) becomes top, the largest T below it. No T lies between top and
 // high, so that is the minimum of the two, taken as top < v ? top : v (one minps/minpd):
 // equal zeros give v, so a -0 below a high of the smallest subnormal (top +0) stays -0.
-// For high > low: low == high is every element low (fill_low), whatever the rounding mode
-// (a span of -0 kept a low of -0 under rounding to nearest, but made +0 -0 rounding down,
-// helper-168).
+// Built only where high > low: equal bounds give every element low (fill_low), whatever the
+// rounding mode (a span of -0 kept a low of -0 rounding to nearest, but turned +0 into -0
+// rounding down, helper-168).
 template <class T>
 struct UniformMap {
     double low, span;
@@ -306,9 +306,6 @@ WI_INLINE bool fma_floats(const Lanes&, std::size_t, float, float, float, float*
         from_units(u, element_uniforms<T>(key, j0, n, u), local, dst);                                \
     }
 
-// Uniforms straight from the lanes, each value mapped as it is read and stored in
-// element order (through u[] they took one more pass, and float32's lanes were
-// interleaved as doubles, eight to a register).
 // A uniform of low == high: every element low, bits and sign (the spec's value: low + 0 u
 // rounds to low or to a zero of the other sign, and either is not below high).
 template <class T>
@@ -318,6 +315,9 @@ WI_INLINE bool fill_low(const UniformParams& p, std::size_t count, T* dst) {
     return true;
 }
 
+// Uniforms straight from the lanes, each value mapped as it is read and stored in
+// element order (through u[] they took one more pass, and float32's lanes were
+// interleaved as doubles, eight to a register).
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p, double* dst) {
     if (fill_low(p, 2 * n, dst)) return;
     Lanes l;
