@@ -1577,23 +1577,37 @@ def test_a_signal_handler_that_uses_the_network_it_interrupted_is_refused_not_le
     """A signal handler runs where the core polls for Ctrl-C, inside the call and with the
     network's lock held: one that used the same network waited for that lock for ever
     (helper-151: the process hung). It is refused as a progress callback is. In a child
-    process, so that a hang fails the test rather than stalling the run."""
+    process, so that a hang fails the test rather than stalling the run.
+
+    Stop 49's CI saw the handler run outside the call (no output). The core polls 50 ms into
+    the call at the soonest, so a pass that short on a CI machine's many threads ends first;
+    here the pass, on one thread, is 3.4e10 flops (0.7 s here, more than 0.2 s on any core).
+    And a child descheduled between arming the timer and taking the lock runs the handler
+    before the call: it is armed again, up to 20 times."""
     code = f"""
 import signal, numpy as np, weightinit as wi
+wi.set_num_threads(1)
 net = wi.MLP([8, 1024, 1024, 1], rng=0)
-X = np.random.default_rng(0).standard_normal((8, 8000))
-Y = np.zeros((1, 8000))
+X = np.random.default_rng(0).standard_normal((8, 16000))
+Y = np.zeros((1, 16000))
+outside = []
 def handler(signum, frame):
     net.predict(X[:, :5])
+    outside.append(1)  # reached only where the handler ran outside the call
 signal.signal(signal.SIGALRM, handler)
-signal.setitimer(signal.ITIMER_REAL, 0.01)
-try:
-    if {call!r} == "fit":
-        net.fit(X, Y, iterations=10**9, learning_rate=1e-9)
-    else:
-        net.predict(X)
-except RuntimeError as exc:
-    print("refused:", exc)
+for _ in range(20):
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        if {call!r} == "fit":
+            net.fit(X, Y, iterations=10**9, learning_rate=1e-9)
+        else:
+            net.predict(X)
+    except RuntimeError as exc:
+        print("refused:", exc)
+        break
+    signal.setitimer(signal.ITIMER_REAL, 0)
+else:
+    print("the handler ran outside the call", len(outside), "times")
 """
     out = child_stdout(code)
     assert out.startswith("refused: this network is in use by a call"), out
@@ -1606,9 +1620,10 @@ def test_another_thread_waits_for_a_network_whose_signal_handler_is_running():
     waits for the lock and gets its answer (helper-152: it was refused)."""
     code = """
 import signal, threading, time, numpy as np, weightinit as wi
+wi.set_num_threads(1)  # a pass long enough for the core's polls, as above
 net = wi.MLP([8, 1024, 1024, 1], rng=0)
-X = np.random.default_rng(0).standard_normal((8, 8000))
-Y = np.zeros((1, 8000))
+X = np.random.default_rng(0).standard_normal((8, 16000))
+Y = np.zeros((1, 16000))
 started, answers = threading.Event(), []
 def handler(signum, frame):
     started.set()
