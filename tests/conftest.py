@@ -1,7 +1,10 @@
+import atexit
 import contextlib
 import os
 import signal
 import platform
+import shutil
+import tempfile
 import threading
 import types
 
@@ -21,6 +24,22 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, derandomize=True, max_examples=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# A blocked signal survives exec: a runner that starts pytest with SIGINT or SIGALRM blocked
+# would deliver none of the signals the Ctrl-C tests send (helper-169: a child waited out its
+# 60 s timeout, fills ran to their end). Unblocked here, and in the tests' child Pythons by
+# UNBLOCK_SIGNALS, the same call.
+if hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
+UNBLOCK_SIGNALS = ("import signal\nif hasattr(signal, 'pthread_sigmask'):\n"
+                   "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})\n")
+
+# matplotlib keeps its font cache under MPLCONFIGDIR, or HOME: where HOME cannot be written it
+# says so on stderr, which the CLI tests' children would print beside their one-line messages
+# (helper-169: three failed so when run alone; in a full run an earlier import had set it).
+if "MPLCONFIGDIR" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
+    os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="weightinit-tests-mpl-")
+    atexit.register(shutil.rmtree, os.environ["MPLCONFIGDIR"], True)
 
 
 # The flush-to-zero bits of core.fp_control(): MXCSR's FTZ and DAZ on x86-64, FPCR's FZ on

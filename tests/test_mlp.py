@@ -27,7 +27,7 @@ from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
 from weightinit.reference import random as ref_random
-from conftest import need_torch
+from conftest import UNBLOCK_SIGNALS, need_torch
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
@@ -993,7 +993,10 @@ def test_ctrl_c_interrupts_one_long_pass(ctrl_c_after, restore_threads):
     4096 examples in float32: ~400 MB, a forward pass of ~0.5 s on two cores. On two
     threads: the polls are 50 ms apart, so a pass under ~0.1 s cannot be cut to 0.6 of
     itself, and on all of a fast machine's cores it took that (helper-166); a machine
-    where even two threads are that fast has too short a pass to tell, and skips."""
+    where even two threads are that fast has too short a pass to tell, and skips. The
+    network's first fit sets up its gradients' memory (64 MB, 60-90 ms here), which no poll
+    cuts: one interrupted fit first, untimed, so that a faster CPU's shorter pass does not
+    fail on it (helper-169: a pass of 0.44 s gave a first fit of 0.47 s on a busy host)."""
     wi.set_num_threads(2)
     gen = np.random.default_rng(0)
     Xb = gen.normal(size=(1024, 4096)).astype(np.float32)
@@ -1004,8 +1007,10 @@ def test_ctrl_c_interrupts_one_long_pass(ctrl_c_after, restore_threads):
     start = time.perf_counter()
     net.cost(Xb, Yb)  # one forward pass, the shortest of the calls below
     whole = time.perf_counter() - start
-    if whole < 0.25:
+    if whole < 0.35:
         pytest.skip(f"a forward pass takes {whole:.3f} s here on two threads: too short to see it cut")
+    with ctrl_c_after(0.05):
+        net.fit(Xb, Yb, iterations=3)
     before = net.parameters
     for call in (lambda: net.cost(Xb, Yb), lambda: net.predict(Xb), lambda: net.gradients(Xb, Yb),
                  lambda: net.fit(Xb, Yb, iterations=3)):
@@ -1565,7 +1570,7 @@ def child_stdout(code, timeout=60):
     stalling the run; returns its stdout once it has exited with status 0. The child takes
     SIGINT as Python's KeyboardInterrupt even where pytest was started with it ignored (a
     CI job run in the background or under nohup passes that on: helper-166)."""
-    code = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
+    code = UNBLOCK_SIGNALS + "signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -2504,5 +2509,7 @@ def test_a_fit_whose_scratch_cannot_be_had_raises_memoryerror_on_any_thread(tmp_
             env["FAIL_MAIN"] = "1"
         proc = subprocess.run([sys.executable, "-c", TEAM_FIT_CHILD], capture_output=True, text=True, env=env,
                               timeout=120)
+        if "cannot be preloaded" in proc.stderr:  # ld.so's word for a shim it skipped (a noexec tmp)
+            pytest.skip("the dynamic loader did not preload the shim: " + proc.stderr.strip().splitlines()[0])
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert proc.stdout.split() == [expected]
