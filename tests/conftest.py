@@ -27,12 +27,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A blocked signal survives exec: a runner that starts pytest with SIGINT or SIGALRM blocked
 # would deliver none of the signals the Ctrl-C tests send (helper-169: a child waited out its
-# 60 s timeout, fills ran to their end). Unblocked here, and in the tests' child Pythons by
-# UNBLOCK_SIGNALS, the same call.
+# 60 s timeout, fills ran to their end). Unblocked here, on the thread that starts the tests'
+# child Pythons, which inherit the mask.
 if hasattr(signal, "pthread_sigmask"):
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})
-UNBLOCK_SIGNALS = ("import signal\nif hasattr(signal, 'pthread_sigmask'):\n"
-                   "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGALRM})\n")
 
 # matplotlib keeps its font cache under MPLCONFIGDIR, or HOME: where HOME cannot be written it
 # says so on stderr, which the CLI tests' children would print beside their one-line messages

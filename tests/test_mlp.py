@@ -27,7 +27,7 @@ from weightinit import prototype as wp
 from weightinit._coreload import core
 from weightinit.reference import mlp as ref
 from weightinit.reference import random as ref_random
-from conftest import UNBLOCK_SIGNALS, need_torch
+from conftest import need_torch
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 LOSSES = {"binary_cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax", "mse": "identity"}
@@ -1570,7 +1570,7 @@ def child_stdout(code, timeout=60):
     stalling the run; returns its stdout once it has exited with status 0. The child takes
     SIGINT as Python's KeyboardInterrupt even where pytest was started with it ignored (a
     CI job run in the background or under nohup passes that on: helper-166)."""
-    code = UNBLOCK_SIGNALS + "signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
+    code = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
