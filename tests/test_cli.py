@@ -54,6 +54,14 @@ def assert_aligned(text):
 COMMANDS = ("compare", "ranges", "depth", "all")
 
 
+@pytest.fixture(autouse=True)
+def help_at_a_set_width(monkeypatch):
+    """argparse wraps its help to $COLUMNS, and the help tests read whole lines of it: at
+    COLUMNS=20 (a runner's setting, not the package's doing) it broke usage lines into words
+    and six of them failed. The tests, and the commands they start, get 100 columns."""
+    monkeypatch.setenv("COLUMNS", "100")
+
+
 @pytest.mark.parametrize("argv", [["--help"]] + [[command, "--help"] for command in COMMANDS])
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as info:
