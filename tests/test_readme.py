@@ -54,10 +54,13 @@ def _cells(table):
 
 def test_the_compare_table_and_findings_are_what_the_package_measures():
     """The README shows what `weightinit compare` prints with its defaults, and states its findings
-    from it. Rows that start from equal weights (zeros, the constant) must match to the character;
-    the others are chaotic runs, whose last digits another instruction set moves (this machine's
-    baseline x86-64 kernels against its AVX-512 ones: 0.0007 of cost, 0.0013 of sd, 0.3 points of
-    accuracy), so they must match within 0.003 and 0.5 points."""
+    from it. Rows that start from equal weights (zeros, the constant) must match to the character.
+    The others are chaotic runs, whose last digits move with the instruction set. This machine's
+    three builds (baseline, x86-64-v3, AVX-512) differ by up to 0.0001 in the costs of the eight
+    sensible schemes and 0.3 points of accuracy, so those must match within 0.005 and 1 point;
+    randn*100 by 0.0027 and 0.003 in its mean and sd, and there a run that changes basin (final
+    costs 0.28 to 0.68) moves the mean by up to 0.05, so within 0.06 and 6 points. (A first
+    version allowed randn*100 0.003 and failed on the v3 build in CI.)"""
     from weightinit import experiments
 
     if not README.exists():
@@ -70,22 +73,25 @@ def test_the_compare_table_and_findings_are_what_the_package_measures():
     assert shown.splitlines()[:2] == got.splitlines()[:2]
     readme_rows, rows = _cells(shown), _cells(got)
     assert [r[0] for r in readme_rows] == [r[0] for r in rows] == experiments.COMPARE_SCHEMES
+    tolerance = {"zeros": (0, 0), "constant": (0, 0), "randn*100": (0.06, 6.0)}
     for said, measured in zip(readme_rows, rows):
-        if said[0] in ("zeros", "constant"):
+        cost, points = tolerance.get(said[0], (0.005, 1.0))
+        if cost == 0:
             assert said == measured
             continue
         (mean, sd), (got_mean, got_sd) = (map(float, r[1].split("±")) for r in (said, measured))
-        assert mean == pytest.approx(got_mean, abs=3e-3) and sd == pytest.approx(got_sd, abs=3e-3), said[0]
-        assert [float(x) for x in said[2:4]] == pytest.approx([float(x) for x in measured[2:4]], abs=0.5), said[0]
+        assert mean == pytest.approx(got_mean, abs=cost) and sd == pytest.approx(got_sd, abs=cost), said[0]
+        assert [float(x) for x in said[2:4]] == pytest.approx([float(x) for x in measured[2:4]], abs=points), said[0]
         assert said[4] == measured[4], said[0]
     # The findings quote the table: the constant's figures, randn*100's, and the sensible schemes' span.
     findings = " ".join(section.split())
     assert "0.6454 (65.5% train, 67.8% test)" in findings and "0.6931" in findings
     costs = {r[0]: [float(x) for x in r[1].split("±")] for r in rows}
-    assert "{:.2f} ± {:.2f}".format(*costs["randn*100"]) in findings
-    sensible = [costs[n][0] for n in experiments.COMPARE_SCHEMES if n not in ("zeros", "constant", "randn*100")]
+    quoted = re.search(r"gradients: (0\.\d+) ± (0\.\d+)", findings).groups()
+    assert [float(x) for x in quoted] == pytest.approx(costs["randn*100"], abs=0.06)
+    sensible = [costs[n][0] for n in experiments.COMPARE_SCHEMES if n not in tolerance]
     low, high = re.search(r"all end at (0\.\d+)–(0\.\d+)", findings).groups()
-    assert float(low) == pytest.approx(min(sensible), abs=2e-3) and float(high) == pytest.approx(max(sensible), abs=2e-3)
+    assert float(low) == pytest.approx(min(sensible), abs=0.005) and float(high) == pytest.approx(max(sensible), abs=0.005)
 
 
 def test_the_prototype_example_prints_the_articles_cost_lines():
