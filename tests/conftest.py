@@ -46,6 +46,15 @@ AARCH64 = platform.machine() in ("aarch64", "arm64")
 FLUSH_TO_ZERO = 1 << 24 if AARCH64 else 0x8040
 
 
+def table_rows(text):
+    """Markdown table rows as lists of cells (header and rule lines dropped)."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows[1:] if rows else rows
+
+
 def need_torch():
     """torch, or a skip when it cannot be imported (the package and its tests do not need it).
     Not pytest.importorskip: from pytest 8.2 a torch that is installed but fails to import

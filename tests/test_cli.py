@@ -19,6 +19,7 @@ from weightinit import datasets, experiments, prototype
 from weightinit import cli
 from weightinit.cli import main
 from weightinit.initializers import SCALE_RULES
+from conftest import table_rows
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -26,15 +27,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def written(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def table_rows(text):
-    """Markdown table rows as lists of cells (header and rule lines dropped)."""
-    rows = []
-    for line in text.splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
-            rows.append([c.strip() for c in line.strip("|").split("|")])
-    return rows[1:] if rows else rows
 
 
 def assert_aligned(text):

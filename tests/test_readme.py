@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import weightinit as wi
-from conftest import need_torch
+from conftest import need_torch, table_rows
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -47,11 +47,6 @@ def test_the_tour_runs_and_its_comments_hold():
     assert shown is not None and out == shown.group(1)
 
 
-def _cells(table):
-    """A Markdown table's rows below its header, each a list of its stripped cells."""
-    return [[c.strip() for c in line.split("|")[1:-1]] for line in table.strip().splitlines()[2:]]
-
-
 def test_the_compare_table_and_findings_are_what_the_package_measures():
     """The README shows what `weightinit compare` prints with its defaults, and states its findings
     from it. Rows that start from equal weights (zeros, the constant) must match to the character.
@@ -71,22 +66,22 @@ def test_the_compare_table_and_findings_are_what_the_package_measures():
     result, _ = experiments.compare()
     got = result.table()
     assert shown.splitlines()[:2] == got.splitlines()[:2]
-    readme_rows, rows = _cells(shown), _cells(got)
+    readme_rows, rows = table_rows(shown), table_rows(got)
     assert [r[0] for r in readme_rows] == [r[0] for r in rows] == experiments.COMPARE_SCHEMES
+    said_costs, costs = ({r[0]: [float(x) for x in r[1].split("±")] for r in t} for t in (readme_rows, rows))
     tolerance = {"zeros": (0, 0), "constant": (0, 0), "randn*100": (0.06, 6.0)}
     for said, measured in zip(readme_rows, rows):
-        cost, points = tolerance.get(said[0], (0.005, 1.0))
+        name = said[0]
+        cost, points = tolerance.get(name, (0.005, 1.0))
         if cost == 0:
             assert said == measured
             continue
-        (mean, sd), (got_mean, got_sd) = (map(float, r[1].split("±")) for r in (said, measured))
-        assert mean == pytest.approx(got_mean, abs=cost) and sd == pytest.approx(got_sd, abs=cost), said[0]
-        assert [float(x) for x in said[2:4]] == pytest.approx([float(x) for x in measured[2:4]], abs=points), said[0]
-        assert said[4] == measured[4], said[0]
+        assert said_costs[name] == pytest.approx(costs[name], abs=cost), name
+        assert [float(x) for x in said[2:4]] == pytest.approx([float(x) for x in measured[2:4]], abs=points), name
+        assert said[4] == measured[4], name
     # The findings quote the table: the constant's figures, randn*100's, and the sensible schemes' span.
     findings = " ".join(section.split())
     assert "0.6454 (65.5% train, 67.8% test)" in findings and "0.6931" in findings
-    costs = {r[0]: [float(x) for x in r[1].split("±")] for r in rows}
     quoted = re.search(r"gradients: (0\.\d+) ± (0\.\d+)", findings).groups()
     assert [float(x) for x in quoted] == pytest.approx(costs["randn*100"], abs=0.06)
     sensible = [costs[n][0] for n in experiments.COMPARE_SCHEMES if n not in tolerance]
