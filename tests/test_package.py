@@ -45,17 +45,66 @@ def test_thread_count_from_environment():
     # A bad value does not stop the import (or the command line): a warning names it and
     # the machine's cores are used.
     for bad in ("zero", "0", "99999999999", "1_0", "\u0663", "+4"):  # int() would take the last three
-        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
+        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == weightinit._threads._machine_cores())",
                           WEIGHTINIT_NUM_THREADS=bad)
         assert proc.returncode == 0 and proc.stdout.strip() == "True"
         assert "WEIGHTINIT_NUM_THREADS" in proc.stderr and "RuntimeWarning" in proc.stderr
 
 
 def test_default_thread_count_is_the_machines():
-    proc = run_python("import os, weightinit; print(weightinit.get_num_threads(), len(os.sched_getaffinity(0)))",
+    proc = run_python("import os, weightinit; from weightinit._args import cpu_quota; "
+                      "print(weightinit.get_num_threads(), len(os.sched_getaffinity(0)), cpu_quota() or 'none')",
                       WEIGHTINIT_NUM_THREADS="")
-    ours, cores = proc.stdout.split()
-    assert ours == cores
+    ours, cores, quota = proc.stdout.split()
+    assert int(ours) == (int(cores) if quota == "none" else min(int(cores), int(quota)))
+
+
+def test_cpu_quota_is_the_lowest_of_the_process_cgroup_and_its_parents(tmp_path, monkeypatch):
+    from weightinit import _args
+
+    proc = tmp_path / "cgroup"
+    proc.write_text("4:memory:/m\n3:cpu,cpuacct:/jobs/job1\n0::/user/session\n")
+    root = tmp_path / "fs"
+    v1 = root / "cpu" / "jobs"
+    v2 = root / "user"
+    contents = {
+        v1 / "job1" / "cpu.cfs_quota_us": "-1\n",  # no limit of its own
+        v1 / "job1" / "cpu.cfs_period_us": "100000\n",
+        v1 / "cpu.cfs_quota_us": "250000\n",  # 2.5 CPUs: 3 threads
+        v1 / "cpu.cfs_period_us": "100000\n",
+        v2 / "session" / "cpu.max": "max 100000\n",  # no limit
+        v2 / "cpu.max": "350000 50000\n",  # 7 CPUs
+        root / "cpu.max": "garbage\n",
+    }
+    for path, text in contents.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    files = _args._cgroup_files("cpu.max", "cpu", "cpu.cfs_quota_us", str(proc), str(root))
+    assert files == [str(v1 / "job1/cpu.cfs_quota_us"), str(v1 / "cpu.cfs_quota_us"), str(root / "cpu/cpu.cfs_quota_us"),
+                     str(v2 / "session/cpu.max"), str(v2 / "cpu.max"), str(root / "cpu.max")]
+    real = _args._cgroup_files
+    monkeypatch.setattr(_args, "_cgroup_files", lambda *names: real(*names, str(proc), str(root)))
+    assert _args.cpu_quota() == 3
+    (v2 / "cpu.max").write_text("50000 100000\n")  # half a CPU still runs one thread
+    assert _args.cpu_quota() == 1
+    for path in contents:
+        if path.name != "cpu.cfs_period_us":
+            path.write_text("max 100000\n" if path.name == "cpu.max" else "-1\n")
+    assert _args.cpu_quota() is None
+    proc.write_text("")  # no cgroup at all (not Linux, or none mounted)
+    assert _args.cpu_quota() is None
+
+
+def test_default_thread_count_is_the_cpu_quota_where_lower_than_the_affinity_mask(monkeypatch):
+    from weightinit import _threads
+
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(_threads, "cpu_quota", lambda: None)
+    assert _threads._machine_cores() == cores
+    monkeypatch.setattr(_threads, "cpu_quota", lambda: 1)
+    assert _threads._machine_cores() == 1
+    monkeypatch.setattr(_threads, "cpu_quota", lambda: cores + 1)
+    assert _threads._machine_cores() == cores
 
 
 def test_set_num_threads_round_trips():
@@ -127,7 +176,7 @@ print("exiting")
 
 def test_an_empty_or_blank_thread_variable_means_unset_without_a_warning():
     for blank in ("", "  "):
-        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == len(os.sched_getaffinity(0)))",
+        proc = run_python("import os, weightinit; print(weightinit.get_num_threads() == weightinit._threads._machine_cores())",
                           WEIGHTINIT_NUM_THREADS=blank)
         assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
         assert "WEIGHTINIT_NUM_THREADS" not in proc.stderr

@@ -523,7 +523,7 @@ def test_memory_the_os_does_not_tell_is_not_a_limit(monkeypatch):
     from weightinit import _args
 
     monkeypatch.setattr(_args.os, "sysconf", lambda name: -1)  # "unknown", without raising
-    monkeypatch.setattr(_args, "_cgroup_limit_files", lambda: [])
+    monkeypatch.setattr(_args, "_cgroup_files", lambda *names: [])
     assert _args.physical_memory() is None
     X, Y, _, _ = flower()
     assert wi.sweep(X, Y, [2, 3, 1], ["zeros"], 1, 1).costs.shape == (1, 1, 1)
@@ -535,7 +535,7 @@ def test_memory_is_the_lowest_limit_of_the_process_cgroup_and_its_parents(tmp_pa
     proc = tmp_path / "cgroup"
     proc.write_text("5:cpu,cpuacct:/x\n4:memory:/jobs/job1\n0::/user/session\n")
     root = tmp_path / "fs"
-    files = _args._cgroup_limit_files(str(proc), str(root))
+    files = _args._cgroup_files("memory.max", "memory", "memory.limit_in_bytes", str(proc), str(root))
     assert files == [str(root / "memory/jobs/job1/memory.limit_in_bytes"), str(root / "memory/jobs/memory.limit_in_bytes"),
                      str(root / "memory/memory.limit_in_bytes"), str(root / "user/session/memory.max"),
                      str(root / "user/memory.max"), str(root / "memory.max")]
@@ -544,7 +544,7 @@ def test_memory_is_the_lowest_limit_of_the_process_cgroup_and_its_parents(tmp_pa
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
-    monkeypatch.setattr(_args, "_cgroup_limit_files", lambda: files)
+    monkeypatch.setattr(_args, "_cgroup_files", lambda *names: files if names[1] == "memory" else [])
     monkeypatch.setattr(_args.os, "sysconf", lambda name: {"SC_PHYS_PAGES": 10**6, "SC_PAGE_SIZE": 4096}[name])
     assert _args.physical_memory() == 2_000_000_000  # user/'s limit, under the machine's 4.1 GB
 

@@ -150,20 +150,42 @@ def physical_memory() -> Optional[int]:
             sizes.append(pages * page)
     except (AttributeError, ValueError, OSError):  # not POSIX, or no such name
         pass
-    for path in _cgroup_limit_files():
-        try:
-            with open(path, encoding="ascii") as f:
-                text = f.read().strip()
-        except (OSError, ValueError):
-            continue
+    for path in _cgroup_files("memory.max", "memory", "memory.limit_in_bytes"):
+        text = _read_line(path)
         if text.isdigit() and int(text) > 0:  # "max": no limit
             sizes.append(int(text))
     return min(sizes) if sizes else None
 
 
-def _cgroup_limit_files(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> List[str]:
-    """The memory-limit files of this process's cgroup and its parents: v2's memory.max
-    ("0::/path") and v1's memory.limit_in_bytes ("N:memory:/path")."""
+def cpu_quota() -> Optional[int]:
+    """The CPUs' worth of time per period that this process's cgroup and its parents allow,
+    the lowest, rounded up (a container's ``--cpus``, a Kubernetes CPU limit); None where none
+    is set. Threads beyond it only wait their turn, and a team that waits for a member every
+    step waits for the period's end."""
+    quotas = []
+    for path in _cgroup_files("cpu.max", "cpu", "cpu.cfs_quota_us"):
+        if path.endswith("cpu.max"):  # v2: "quota period", or "max period"
+            quota, period = (_read_line(path).split() + ["", ""])[:2]
+        else:  # v1: the quota (-1: none) and the period, in two files
+            quota, period = _read_line(path), _read_line(os.path.join(os.path.dirname(path), "cpu.cfs_period_us"))
+        if quota.isdigit() and period.isdigit() and int(quota) > 0 and int(period) > 0:
+            quotas.append(-(-int(quota) // int(period)))
+    return min(quotas) if quotas else None
+
+
+def _read_line(path: str) -> str:
+    """A small file's text, stripped; "" where it cannot be read."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    except (OSError, ValueError):
+        return ""
+
+
+def _cgroup_files(v2_name: str, v1_controller: str, v1_name: str, proc: str = "/proc/self/cgroup",
+                  root: str = "/sys/fs/cgroup") -> List[str]:
+    """A controller's file in this process's cgroup and in each of its parents, the process's
+    first: v2's ``v2_name`` ("0::/path") and v1's ``v1_name`` ("N:v1_controller,...:/path")."""
     try:
         with open(proc, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -173,9 +195,9 @@ def _cgroup_limit_files(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cg
     for line in lines:
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if controllers == "":
-            base, name = root, "memory.max"
-        elif "memory" in controllers.split(","):
-            base, name = os.path.join(root, "memory"), "memory.limit_in_bytes"
+            base, name = root, v2_name
+        elif v1_controller in controllers.split(","):
+            base, name = os.path.join(root, v1_controller), v1_name
         else:
             continue
         parts = [p for p in path.split("/") if p]

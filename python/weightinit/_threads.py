@@ -6,7 +6,7 @@ import os
 import re
 import warnings
 
-from weightinit._args import count
+from weightinit._args import count, cpu_quota
 
 # Far beyond any machine; keeps the count an int for the core.
 MAX_THREADS = 65536
@@ -17,10 +17,13 @@ _ENV = "WEIGHTINIT_NUM_THREADS"
 
 
 def _machine_cores() -> int:
+    """The CPUs this process may use: its affinity mask (as taskset or a cpuset sets it), or
+    its cgroup's CPU quota rounded up, where lower."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return min(cores, cpu_quota() or cores)
 
 
 def _initial() -> int:
@@ -32,8 +35,8 @@ def _initial() -> int:
             raise ValueError(raw)
         return count(int(raw), _ENV, 1, MAX_THREADS)
     except (TypeError, ValueError):
-        warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using all "
-                      f"{_machine_cores()} cores", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using the "
+                      f"{_machine_cores()} CPUs this process may use", RuntimeWarning, stacklevel=2)
         return _machine_cores()
 
 
@@ -50,6 +53,7 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """The thread count set (by default the machine's cores, or ``WEIGHTINIT_NUM_THREADS``);
-    a call runs on at most 256 of them."""
+    """The thread count set: by default ``WEIGHTINIT_NUM_THREADS``, or else the CPUs this
+    process may use (its affinity mask, or its cgroup's CPU quota rounded up, where lower); a
+    call runs on at most 256 of them."""
     return _num_threads

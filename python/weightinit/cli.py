@@ -164,7 +164,7 @@ def _outputs(p: argparse.ArgumentParser, out: str, out_help: str) -> None:
     p.add_argument("--out", type=_directory, default=out, metavar="DIR", help=out_help)
     p.add_argument("--quiet", action="store_true", help="no progress bar, nor the estimate of a long run's time")
     p.add_argument("--threads", type=_int_at_least(1, MAX_THREADS), default=None, metavar="N",
-                   help="threads for the C++ core (default: all cores, or WEIGHTINIT_NUM_THREADS)")
+                   help="threads for the C++ core (default: WEIGHTINIT_NUM_THREADS, or the CPUs this process may use)")
 
 
 def _parser() -> argparse.ArgumentParser:
