@@ -755,9 +755,11 @@ class MLP:
         between steps.
         ``progress=True`` prints the step and cost to stderr at the first step and then about
         every 0.05 s, one line redrawn (into a file or a pipe, a line of its own at most once a
-        second), and a last line, "done" or "stopped"; a callable is called instead, as
-        ``progress(step, cost)`` (the step about to update, and its cost), from the training
-        loop with the GIL held; an exception it raises stops training.
+        second), and a last line, "done" or "stopped"; a callable is called instead, on the
+        same schedule (at step 0 and then about every 0.05 s: not every step, nor surely the
+        last), as ``progress(step, cost)`` (the step about to update, and its cost), from the
+        training loop with the GIL held; what it returns is ignored, and an exception it raises
+        stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
         ``costs`` holds the costs recorded until then.
         It must not use this network, nor may a signal handler run during the fit (a
@@ -804,8 +806,13 @@ class MLP:
             before = source.bit_generator.state if refusable else None
             key = _random._key(source)  # two Python ints, as the core takes them
             drawn = source.bit_generator.state if before is not None else None
-            costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                            on_nonfinite == "raise", key, get_num_threads(), callback)
+            try:
+                costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
+                                                on_nonfinite == "raise", key, get_num_threads(), callback)
+            except BaseException:  # Ctrl-C: the redrawn line ends, and the traceback starts on a line of its own
+                if isinstance(callback, _PrintProgress):
+                    callback.end(callback.step, True)
+                raise
         if report["steps"] == 0 and not report["start_finite"]:  # refused by the core: no step taken
             _undraw(source, before, drawn)
         costs = costs[: report["recorded"]]
@@ -869,8 +876,10 @@ class _PrintProgress:
         except (AttributeError, ValueError, OSError):  # no descriptor (io.UnsupportedOperation)
             self.tty = True
         self.last = -math.inf
+        self.step = 0  # the last step reported
 
     def __call__(self, step: int, cost: float) -> None:
+        self.step = step
         line = f"iteration {step}/{self.total}  cost {cost:.6g}"
         if self.tty:
             print("\r" + line, end="", file=sys.stderr, flush=True)
@@ -881,6 +890,7 @@ class _PrintProgress:
     def end(self, steps: int, failed: bool) -> None:
         """The last line, as the periodic reports may miss it: "done", or "stopped" where the
         fit ended early or ``failed`` (a nan or inf cost, or a last update that made the
-        parameters so, which the error that follows explains)."""
+        parameters so, which the error that follows explains; or an interrupt, after the step
+        last reported)."""
         line = f"iteration {steps}/{self.total}  {'stopped' if failed or steps < self.total else 'done'}"
         print("\r" + line.ljust(60) if self.tty else line, file=sys.stderr, flush=True)
