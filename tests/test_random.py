@@ -175,6 +175,27 @@ def test_uniform_keeps_minus_zero_below_a_high_of_the_smallest_subnormal(dtype):
         assert np.signbit(zeros).any() and not np.signbit(zeros).all()
 
 
+def test_uniform_from_zero_to_a_high_whose_span_underflows_returns():
+    """float64 [+-0, high) with high under ~4e-317: the check for the float32 shortcut took
+    the span times 2^-24, which underflows to 0, for a float32 it could use, and looked for
+    the lowest set bit of 0 for ever, holding the GIL (helper-171). In a child process, so
+    that a hang fails by the timeout."""
+    code = """
+import numpy as np, weightinit as wi
+from weightinit.reference import random as ref
+key = [int(w) for w in np.random.default_rng(3).integers(0, 2**32, size=2, dtype=np.uint32)]
+for low in (0.0, -0.0):
+    for high in (5e-324, 2e-323, 1e-320, 4e-317, 5e-317):
+        got = wi.random.uniform(1000, low=low, high=high, rng=3)
+        want = ref.uniform((1000,), key, low, high, np.float64)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (low, high)
+        assert ((got >= low) & (got < high)).all() and (high < 1e-322 or np.unique(got).size > 2)
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr[-2000:]
+
+
 @pytest.mark.parametrize("dtype,low,high,value", [
     # [low, high) holds one value of the dtype, though the bounds round to two others
     (np.float16, 0.1, 0.10004, 0.10003662109375),  # the float16s around: 0.09997559, 0.10003662, 0.10009766

@@ -457,8 +457,9 @@ double round_inward_f32(double x, bool up) {
 
 namespace {
 
-// The lowest set bit of a finite x != 0, as a power of two.
+// The lowest set bit of a finite x, as a power of two; 0 for 0, which has none.
 double lowest_bit(double x) {
+    if (x == 0.0 || !std::isfinite(x)) return 0.0;  // the loop below would not end
     int e = 0;
     auto m = std::uint64_t(std::ldexp(std::frexp(std::fabs(x), &e), 53));  // x = m 2^(e - 53), exact
     int zeros = 0;
@@ -483,7 +484,8 @@ bool normal_float(double x) {
 void set_float32_fma(UniformParams& p) {
     const double span = p.high - p.low;
     const double s = std::ldexp(span, -24);
-    if (!(span > 0.0) || !normal_float(s) || !normal_float(p.low)) return;  // s >= 2^-173 where span > 0
+    // s == 0: a span under 2^-1050, whose scale underflows (a high of 1e-320 above 0).
+    if (!(span > 0.0) || s == 0.0 || !normal_float(s) || !normal_float(p.low)) return;
     const double q = p.low == 0.0 ? lowest_bit(s) : std::min(lowest_bit(s), lowest_bit(p.low));
     if (q < double(FLT_MIN) || !(std::fabs(p.low) + span <= std::ldexp(q, 52))) return;
     p.f32_scale = float(s);
