@@ -780,6 +780,38 @@ def test_truncated_normal_bound_beyond_double_range_in_std_is_no_bound(dtype, st
     assert np.isfinite(far).all() and far.min() >= a and far.max() <= b
 
 
+@pytest.mark.parametrize("mean_ulps,std", [(0.6, 5e-324), (0.6, 1e-320), (0.9, 5e-324)])
+def test_truncated_normal_bound_near_the_mean_in_float32_but_beyond_double_in_std_still_clamps(mean_ulps, std):
+    """b a fraction of float32's ulp above a mean just under it, std subnormal: (b - mean) / std
+    overflows, so the core takes b as no bound; b's rounding inwards and the clamp to it were
+    skipped too, and the mean rounded to float32 came out above b (helper-173). The oracle
+    clamps."""
+    ulp = 2.0**-23
+    m, b = 1 + mean_ulps * ulp, 1 + 0.95 * ulp  # the mean rounds up to 1 + ulp, above b
+    got = wi.random.truncated_normal(50, mean=m, std=std, a=0.5, b=b, rng=0, dtype=np.float32)
+    want = ref.truncated_normal((50,), key_of(0), m, std, 0.5, b, np.float32)
+    np.testing.assert_array_equal(got, want)
+    assert (got.astype(np.float64) <= b).all() and (got == 1.0).all()
+    # float16 takes its bounds rounded inwards for everything, [0.5, 1] here, which lies
+    # below the mean: refused with any std, as with std=1e-10 (it gave 1 + 2^-10, above b).
+    m, b = 1 + mean_ulps * 2.0**-10, 1 + 0.95 * 2.0**-10
+    for s in (1e-10, std):
+        with pytest.raises(ValueError, match="once rounded inwards to float16"):
+            wi.random.truncated_normal(50, mean=m, std=s, a=0.5, b=b, rng=0, dtype=np.float16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_truncated_normal_interval_between_two_values_of_the_dtype_is_refused_whatever_the_std(dtype):
+    """[a, b] holding no value of the dtype is refused; with a std small enough that b's
+    distance overflows double in std units, b was taken as no bound first, and the check saw
+    [a, inf) (helper-173)."""
+    m = {np.float32: 3.4e38, np.float16: 60000.3}[dtype]  # neither is a value of the dtype
+    b = float(np.nextafter(m, np.inf))  # [m, b] holds two doubles, no value of the dtype
+    for std in (1.0, 1e-300, 5e-324):
+        with pytest.raises(ValueError, match=f"no {np.dtype(dtype).name} value lies in"):
+            wi.random.truncated_normal(3, mean=m, std=std, a=m, b=b, dtype=dtype)
+
+
 def test_huge_shapes_raise_memory_error():
     with pytest.raises(MemoryError):
         wi.random.normal((2**40, 2**30))
