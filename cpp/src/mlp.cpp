@@ -1362,7 +1362,8 @@ public:
 
 private:
     enum Kind : std::uint64_t { idle = 0, sync = 1, leave = 2, done = 3 };
-    static constexpr unsigned kind_shift = 60;
+    static constexpr unsigned kind_shift = 62;  // the kind in the top two bits, a step below it
+    static_assert(mlp::max_steps <= std::size_t(1) << kind_shift, "a step must fit below the kind");
     static constexpr std::uint64_t left = 0;  // a member's tag while it waits for a sync; else step + 1
     static Kind kind(std::uint64_t w) { return Kind(w >> kind_shift); }
     static std::size_t step_of(std::uint64_t w) { return std::size_t(w & ((std::uint64_t(1) << kind_shift) - 1)); }
