@@ -39,6 +39,31 @@ def test_the_public_names_are_all_and_the_submodules():
     assert all(hasattr(wi, n) for n in wi.__all__)
 
 
+def test_calls_do_not_import_numpy_ma_nor_numpy_random():
+    """NumPy 2 imports numpy.ma and numpy.random on first use: the check of out= for a masked
+    array imported numpy.ma, 11 ms of the first such call, and a fork from another thread
+    meanwhile left the child waiting for the import lock (1 hang in 300 forks); a first seed
+    did the same with numpy.random. No masked array exists until numpy.ma is imported, so
+    none of these needs it (a masked array is still refused); numpy.random comes with the
+    package."""
+    code = """
+import sys, numpy as np, weightinit as wi
+print("numpy.random" in sys.modules)
+X, Y = wi.datasets.planar_flower(1)
+wi.normal(out=np.empty((3, 4)), rng=1)
+wi.describe([1.0, 2.0])
+wi.MLP([2, 3, 1], rng=0).fit([list(r) for r in X[:, :20]], Y[:, :20], iterations=2)
+print("numpy.ma" in sys.modules)
+import numpy.ma
+try:
+    wi.normal(out=np.ma.zeros(3), rng=1)
+except TypeError as exc:
+    print("refused" if "plain numpy.ndarray" in str(exc) else exc)
+"""
+    proc = run_python(code)
+    assert proc.stdout.split() == ["True", "False", "refused"], proc.stderr
+
+
 def test_thread_count_from_environment():
     proc = run_python("import weightinit; print(weightinit.get_num_threads())", WEIGHTINIT_NUM_THREADS="3")
     assert proc.stdout.strip() == "3"

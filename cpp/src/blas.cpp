@@ -3,8 +3,10 @@
 
 #include <cblas.h>
 
-#include <mutex>
+#include <pthread.h>
+
 #include <climits>
+#include <mutex>
 #include <stdexcept>
 
 namespace weightinit::blas {
@@ -33,9 +35,21 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
                       dim(ldb), beta, c, dim(ldc));
 }
 
+namespace {
+
+// Serializes use_one_thread's read and set. Held across fork() (taken before it, released
+// after it in parent and child), so that a child never starts with it held by a thread of
+// the parent that the child does not have: its next call would wait for ever (helper-174).
+std::mutex thread_setting;
+void lock_thread_setting() { thread_setting.lock(); }
+void unlock_thread_setting() { thread_setting.unlock(); }
+[[maybe_unused]] const int atfork_registered =
+    pthread_atfork(lock_thread_setting, unlock_thread_setting, unlock_thread_setting);
+
+}  // namespace
+
 void use_one_thread() {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<std::mutex> lock(thread_setting);
     if (scipy_openblas_get_num_threads() != 1) scipy_openblas_set_num_threads(1);
 }
 

@@ -7,13 +7,19 @@ import math
 import numbers
 import operator
 import os
+import sys
 import weakref
 from collections.abc import Iterator
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.random  # noqa: F401  (see below)
 
 from weightinit._table import counted, either
+
+# NumPy 2 imports numpy.random on its first use, 13 ms, which every seeded call needs: here it
+# comes with the package instead of with a first call, during which a fork taken by another
+# thread left the child waiting for the import lock for ever (1 hang in 400 such forks).
 
 ShapeLike = Union[int, Sequence[int]]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what the core computes in
@@ -66,16 +72,25 @@ def _real_hint(value: Any) -> str:
     return f" (a {module} value: pass a Python float, such as .item()'s)" if module in _FRAMEWORKS else ""
 
 
+def is_masked_array(a: Any) -> bool:
+    """isinstance(a, np.ma.MaskedArray), without importing numpy.ma where it is not imported
+    yet (no masked array exists then): NumPy 2 imports it on first use, 11 ms of a first call
+    with out= here, and a fork taken meanwhile by another thread left the child waiting for
+    the import lock for ever."""
+    ma = sys.modules.get("numpy.ma")
+    return ma is not None and isinstance(a, ma.MaskedArray)
+
+
 def unmasked(a: Any, name: str, fix: str = "") -> Any:
     """a, unless it is a masked array that hides values (np.asarray would drop its mask and
     read what lies under it); ``fix`` says what to do instead."""
-    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+    if is_masked_array(a) and np.ma.is_masked(a):
         hidden = int(np.count_nonzero(a.mask))
         raise ValueError(f"{name} has {counted(hidden, 'masked value')}, which cannot be left out: "
                          + (fix or f"fill them ({name}.filled(value)) or drop their columns"))
     if isinstance(a, (list, tuple)):  # masked rows in a list, which np.asarray reads unmasked too
         for item in a:
-            if isinstance(item, (list, tuple, np.ma.MaskedArray)):
+            if isinstance(item, (list, tuple)) or is_masked_array(item):
                 unmasked(item, name, fix)
     return a
 
@@ -557,7 +572,7 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
     if out is None:
         return
     require_ndarray(out)
-    if isinstance(out, (np.matrix, np.ma.MaskedArray)):  # their indexing is not an ndarray's
+    if isinstance(out, np.matrix) or is_masked_array(out):  # their indexing is not an ndarray's
         raise TypeError(f"out must be a plain numpy.ndarray (a memmap will do), got {type(out).__name__}: "
                         "pass np.asarray(out), a view of its memory")
     if out.dtype not in INIT_DTYPES:

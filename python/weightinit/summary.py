@@ -7,6 +7,8 @@ from typing import Any, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from weightinit import _args
+
 __all__ = ["Summary", "describe"]
 
 
@@ -41,7 +43,7 @@ def describe(a: Any) -> Summary:
     min=-1.000 max=1.000 mean=0.000 std=0.816
     """
     try:
-        x = a.compressed() if isinstance(a, np.ma.MaskedArray) else np.asarray(a)
+        x = a.compressed() if _args.is_masked_array(a) else np.asarray(a)
     except ValueError as exc:  # a ragged list
         raise ValueError(f"a must be an array or a rectangular nested list: {exc}") from None
     if x.dtype.kind not in "fiu":
