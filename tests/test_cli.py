@@ -259,6 +259,8 @@ def test_article_draws_start_from_the_articles_own_weights():
     np.testing.assert_allclose(trained.costs[0, 0], costs, rtol=1e-12)
     with pytest.raises(ValueError, match="seeds must be 1, got 2"):
         experiments.compare(iterations=1, seeds=2, article_draws=True)
+    # Its own default seeds, 8 for sweeps, is 1 here (it refused them: helper-176).
+    assert experiments.compare(iterations=0, article_draws=True)[0].seeds == [2]
     with pytest.raises(ValueError, match="'he_normal' has no draw in the article"):
         experiments.compare(iterations=1, seeds=1, schemes=["randn", "he_normal"], article_draws=True)
 
@@ -1093,6 +1095,31 @@ def test_boundary_figure_says_which_colour_is_which_class(tmp_path):
 
 RANGE_RULES = ["fan_in_uniform", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "lecun_normal",
                "lecun_uniform", "variance_scaling", "GlorotUniform", "HeNormal"]
+
+
+def test_the_experiments_api_names_its_own_arguments(monkeypatch):
+    """compare's, range_stats' and range_curves' errors name their arguments: they were
+    the sweep's ("layer_sizes[1]", "activations[0]", "inits"), a bare TypeError of
+    iterations // 1000, or NumPy's MemoryError or "array is too big" (helper-176)."""
+    for kwargs, error, match in [
+        ({"hidden": 0}, ValueError, "hidden must be >= 1"),
+        ({"activation": "softmax"}, ValueError, "activation must be one of"),
+        ({"iterations": None}, TypeError, "iterations must be an int"),
+        ({"iterations": "5"}, TypeError, "iterations must be an int"),
+        ({"schemes": []}, ValueError, "schemes must name at least one scheme"),
+    ]:
+        with pytest.raises(error, match=match):
+            experiments.compare(**kwargs)
+    from weightinit import _args
+
+    monkeypatch.setattr(_args, "physical_memory", lambda: 10**8)
+    with pytest.raises(MemoryError, match=r"^count=100000000 weights need about 800\.0 MB"):
+        experiments.range_stats(count=10**8)
+    with pytest.raises(MemoryError, match=r"^count=4611686018427387904 weights need"):
+        experiments.range_stats(count=2**62)
+    with pytest.raises(MemoryError, match=r"^max_inputs=10000000 points for 3 schemes need about 400\.0 MB"):
+        experiments.range_curves(max_inputs=10**7)
+    assert experiments.range_stats(["he"], count=10**5)[0][3].std > 0  # well under the limit
 
 
 def test_range_curves_are_the_scale_of_each_number_of_inputs():

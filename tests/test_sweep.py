@@ -647,6 +647,26 @@ def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
             assert_same_result(r, wi.SweepResult.load(binary))
 
 
+def test_load_from_a_pipe_says_to_read_it_into_memory(tmp_path):
+    """A zip archive is read out of order: from a pipe NumPy raises io.UnsupportedOperation,
+    a ValueError, which load reported as "not a weightinit sweep result" of a valid file
+    (helper-176)."""
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 1, 5, 1.2)
+    r.save(tmp_path / "r.npz")
+    read_end, write_end = os.pipe()
+    with open(tmp_path / "r.npz", "rb") as f:
+        data = f.read()
+    writer = threading.Thread(target=lambda: (os.write(write_end, data), os.close(write_end)))
+    writer.start()
+    try:
+        with open(read_end, "rb") as pipe, pytest.raises(ValueError, match=r"cannot be read as an \.npz archive: .*"
+                                                                            r"io\.BytesIO\(stream\.read\(\)\)"):
+            wi.SweepResult.load(pipe)
+    finally:
+        writer.join()
+
+
 def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):
     X, Y, _, _ = flower()
     r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2)

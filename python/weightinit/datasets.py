@@ -1,5 +1,10 @@
 """Small synthetic data sets for the experiments, in the MLP layout: X is (n_features, m).
 
+The examples come in class order (every example of class 0, then class 1, ...; the flower's
+in its article's order, half by half), not shuffled as scikit-learn's generators shuffle by
+default: a split by column slices takes whole classes. Full-batch training does not care; to
+split, index with a permutation (``X[:, p], Y[:, p]``, ``p = rng.permutation(m)``).
+
 >>> from weightinit import datasets
 >>> X, Y = datasets.planar_flower(1)
 >>> X.shape, Y.shape

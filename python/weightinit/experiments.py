@@ -25,7 +25,7 @@ import numpy as np
 
 from weightinit import _args, datasets, initializers, registry
 from weightinit.fans import fan_for_mode
-from weightinit.mlp import MLP
+from weightinit.mlp import HIDDEN_ACTIVATIONS, MLP
 from weightinit.summary import Summary, describe, moments
 from weightinit.sweep import SweepResult, sweep
 
@@ -162,7 +162,7 @@ def compare(
     activation: str = "tanh",
     iterations: int = 10000,
     learning_rate: float = 1.2,
-    seeds: int = 8,
+    seeds: Optional[int] = None,
     schemes: Optional[Sequence[str]] = None,
     record_every: Optional[int] = None,
     progress: Optional[Callable[[float, int], None]] = None,
@@ -171,21 +171,30 @@ def compare(
 ) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
-    ``0 .. seeds-1``, on the data set drawn with seed 1 and scored on the one drawn with seed 2
+    ``0 .. seeds-1`` (by default 8), on the data set drawn with seed 1 and scored on the one drawn with seed 2
     (the article's train and test sets), each of ``examples`` points (by default the data set's
     own size: the article's 400, 300 for the blobs). ``schemes`` are :data:`COMPARE_SCHEMES` by
     default. Returns the sweep and ``(X, Y, X_test, Y_test)``.
 
     With ``article_draws``, the article's own runs: one run a scheme, each from the article's
-    weights (:func:`article_scheme`), as seed 2 (``seeds`` must be 1; the default schemes are
-    then the article's six)."""
+    weights (:func:`article_scheme`), as seed 2 (``seeds`` is then 1, by default; the default
+    schemes are the article's six)."""
     article_draws = _args.flag(article_draws, "article_draws")
+    # The arguments used before the sweep checks them, in this function's names.
+    hidden = _args.count(hidden, "hidden", 1)
+    iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
+    if activation not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {HIDDEN_ACTIVATIONS}, got {activation!r}")
+    if seeds is None:
+        seeds = 1 if article_draws else 8
     if article_draws:
         if isinstance(seeds, (bool, np.bool_)) or not isinstance(seeds, (int, np.integer)) or seeds != 1:
             raise ValueError(f"the article's draws are one run a scheme: seeds must be 1, got {seeds!r}")
         schemes = ARTICLE_SCHEMES if schemes is None else schemes
     runs: Union[int, List[int]] = [ARTICLE_SEED] if article_draws else seeds
     schemes = _scheme_names(COMPARE_SCHEMES if schemes is None else schemes)
+    if not schemes:
+        raise ValueError("schemes must name at least one scheme")
     pairs = [scheme(s) for s in schemes]  # bad names before the data are drawn
     X, Y = dataset(data, 1, examples)
     X_test, Y_test = dataset(data, 2, examples)
@@ -310,6 +319,9 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     ``progress()`` is called after each scheme."""
     schemes = _scheme_names(schemes)
     n, m, count = (_args.positive_int(v, k) for v, k in ((n, "n"), (m, "m"), (count, "count")))
+    need = _args.over_memory(8 * count)  # one scheme's values at a time
+    if need:
+        raise MemoryError(f"count={count} weights need {need}")
     seed = _int_seed(rng)
     shared = None if seed is not None else _args.generator(rng)
     rows = []
@@ -342,10 +354,14 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     """For each scheme, ``(kind, spread, uses_outputs)``: its spread against inputs
     ``1 .. max_inputs`` with ``m`` outputs (the article plots normalized Xavier with 10
     outputs), and whether its fan mode reads the outputs at all."""
-    n = np.arange(1, _args.positive_int(max_inputs, "max_inputs") + 1, dtype=np.float64)
-    m = _args.positive_int(m, "m")
+    max_inputs, m = _args.positive_int(max_inputs, "max_inputs"), _args.positive_int(m, "m")
+    schemes = _scheme_names(schemes)
+    need = _args.over_memory(8 * max_inputs * (len(schemes) + 2))  # the inputs, the fans, a curve per scheme
+    if need:
+        raise MemoryError(f"max_inputs={max_inputs} points for {len(schemes)} schemes need {need}")
+    n = np.arange(1, max_inputs + 1, dtype=np.float64)
     curves = {}
-    for name in _scheme_names(schemes):
+    for name in schemes:
         _, (variance, mode, kind) = registry.scale_rule(name)
         # wi.scale's formula for every n at once (a call per n took 15 s for 100 000)
         spread = initializers.spread(variance, fan_for_mode(n, float(m), mode), kind)

@@ -216,6 +216,9 @@ class SweepResult:
 
         try:
             archive = np.load(source, allow_pickle=False)
+        except io.UnsupportedOperation as exc:  # a ValueError too: a pipe, which a zip archive cannot be read from
+            raise ValueError(f"{name} cannot be read as an .npz archive: {exc} (a zip archive is read out of "
+                             "order; read the stream into io.BytesIO(stream.read()) and pass that)") from None
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
         if not isinstance(archive, np.lib.npyio.NpzFile):
