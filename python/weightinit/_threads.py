@@ -35,9 +35,10 @@ def _initial() -> int:
             raise ValueError(raw)
         return count(int(raw), _ENV, 1, MAX_THREADS)
     except (TypeError, ValueError):
+        cores = _machine_cores()
         warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using the "
-                      f"{_machine_cores()} CPUs this process may use", RuntimeWarning, stacklevel=2)
-        return _machine_cores()
+                      f"{cores} CPUs this process may use", RuntimeWarning, stacklevel=2)
+        return cores
 
 
 _num_threads = _initial()
