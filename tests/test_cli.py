@@ -1120,6 +1120,11 @@ def test_the_experiments_api_names_its_own_arguments(monkeypatch):
     with pytest.raises(MemoryError, match=r"^max_inputs=10000000 points for 3 schemes need about 400\.0 MB"):
         experiments.range_curves(max_inputs=10**7)
     assert experiments.range_stats(["he"], count=10**5)[0][3].std > 0  # well under the limit
+    # Ints beyond a float: OverflowError from the message's own arithmetic, or from float(m).
+    with pytest.raises(MemoryError, match=r"^max_inputs=10{400} points for 3 schemes need about 40{392}\.0 GB, more than"):
+        experiments.range_curves(max_inputs=10**400)
+    with pytest.raises(ValueError, match="^m must be finite, got an int of 1329 bits"):
+        experiments.range_curves(m=10**400)
 
 
 def test_range_curves_are_the_scale_of_each_number_of_inputs():

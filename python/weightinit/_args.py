@@ -221,8 +221,13 @@ def _cgroup_files(v2_name: str, v1_controller: str, v1_name: str, proc: str = "/
 
 
 def size_text(nbytes: float) -> str:
-    """Bytes in MB or GB (powers of ten), one decimal."""
-    return f"{nbytes / 1e9:.1f} GB" if nbytes >= 1e9 else f"{nbytes / 1e6:.1f} MB"
+    """Bytes in MB or GB (powers of ten), one decimal; an int in exact arithmetic, since a
+    refused size can be beyond a float (nbytes / 1e9 raised OverflowError)."""
+    unit, name = (10**9, "GB") if nbytes >= 1e9 else (10**6, "MB")
+    if isinstance(nbytes, int):
+        tenths = (10 * nbytes + unit // 2) // unit
+        return f"{tenths // 10}.{tenths % 10} {name}"
+    return f"{nbytes / unit:.1f} {name}"
 
 
 def records(iterations: int, record_every: int, runs: int = 1) -> int:

@@ -355,6 +355,7 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     ``1 .. max_inputs`` with ``m`` outputs (the article plots normalized Xavier with 10
     outputs), and whether its fan mode reads the outputs at all."""
     max_inputs, m = _args.positive_int(max_inputs, "max_inputs"), _args.positive_int(m, "m")
+    outputs = _args.nonnegative(m, "m")  # a float, as wi.scale takes fan_out: finite
     schemes = _scheme_names(schemes)
     need = _args.over_memory(8 * max_inputs * (len(schemes) + 2))  # the inputs, the fans, a curve per scheme
     if need:
@@ -364,7 +365,7 @@ def range_curves(schemes: Sequence[str] = RANGE_SCHEMES, max_inputs: int = 100,
     for name in schemes:
         _, (variance, mode, kind) = registry.scale_rule(name)
         # wi.scale's formula for every n at once (a call per n took 15 s for 100 000)
-        spread = initializers.spread(variance, fan_for_mode(n, float(m), mode), kind)
+        spread = initializers.spread(variance, fan_for_mode(n, outputs, mode), kind)
         curves[name] = (kind, spread, mode != "fan_in")
     return curves
 
