@@ -98,9 +98,12 @@ def blobs(
     s = _args.nonnegative(std, "std")
     _args.unmasked(centers, "centers", "fill them or drop their rows")
     try:
-        c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers, dtype=np.float64)
+        c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers)
+        if c.dtype.kind not in "biufO":  # a cast lost complex's imaginary parts, parsed strings, took dates as counts
+            raise TypeError(f"got dtype {c.dtype}")
+        c = c.astype(np.float64)
     except (TypeError, ValueError) as exc:  # ragged rows (ValueError), objects that are no numbers (TypeError)
-        raise _args.reworded(exc, f"centers must be a (k, n_features) array of numbers: {exc}") from None
+        raise _args.reworded(exc, f"centers must be a (k, n_features) array of real numbers: {exc}") from None
     if c.ndim != 2 or c.size < 1:
         raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")
     if not np.isfinite(c).all():
