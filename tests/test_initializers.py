@@ -994,6 +994,28 @@ def test_sparse_draws_its_values_then_its_zero_pattern(shape, sparsity, zeros):
     np.testing.assert_array_equal(out, want)
 
 
+def test_sparse_beyond_memory_touches_neither_out_nor_rng(monkeypatch):
+    """sparse wrote its values into out and drew their key, then allocated its float64 zero
+    pattern; where that failed, out was left dense and rng advanced (helper-178). Its
+    memory is now checked before either, and the pattern made before the values."""
+    from weightinit import _args
+
+    monkeypatch.setattr(_args, "physical_memory", lambda: 10**8)
+    out = np.full((4096, 4096), 7.0, np.float16)  # 33.6 MB, its pattern 134.2 MB
+    g = np.random.default_rng(0)
+    state = g.bit_generator.state
+    with pytest.raises(MemoryError, match=r"^sparse's zero pattern \(float64, shape \(4096, 4096\)\) needs about "
+                                          r"134\.2 MB, more than the 100\.0 MB"):
+        wi.sparse(sparsity=0.5, rng=g, out=out)
+    assert (out == 7.0).all() and g.bit_generator.state == state
+    with pytest.raises(MemoryError, match=r"^sparse's zero pattern .* and its result need about 167\.8 MB"):
+        wi.sparse((4096, 4096), sparsity=0.5, rng=g, dtype=np.float16)
+    with pytest.raises(MemoryError, match=r"and its result need about 268\.4 MB"):
+        wi.sparse((4096, 4096), sparsity=0.5, rng=g)  # float64
+    assert (out == 7.0).all() and g.bit_generator.state == state
+    assert wi.sparse((4096, 4096), sparsity=0.0, rng=0, dtype=np.float16).shape == (4096, 4096)  # no pattern
+
+
 @pytest.mark.parametrize("shape, sparsity", [((10, 4), 0.3), ((100, 50), 0.0), ((7, 200), 0.99), ((1, 3), 0.5)])
 def test_sparse_zero_count_per_column(shape, sparsity):
     w = wi.sparse(shape, sparsity=sparsity, std=0.1, rng=1)

@@ -622,14 +622,23 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
         raise ValueError(f"sparsity must lie in [0, 1), got {p}")
     s = _args.nonnegative(std, "std")
     _whole_tensor_only(region, "sparse")
-    full = _args.full_shape(shape, out)
+    full = _args.addressable(_args.full_shape(shape, out))
     if len(full) != 2:
         raise ValueError(f"sparse needs a 2-D shape, got {full}")
     gen = _args.generator(rng)  # one Generator: the values' key, then the zero pattern's
+    n_zeros, n = math.ceil(p * full[0]), math.prod(full)
+    order = None
+    if n_zeros and n:  # the pattern's memory before out is written or rng drawn from (helper-178)
+        _args.check_out(out, dtype)  # out's own errors first
+        nbytes = 8 * n + (_args.fresh_dtype(dtype).itemsize * n if out is None else 0)
+        need = _args.over_memory(nbytes)
+        if need:
+            what = f"sparse's zero pattern (float64, shape {full})"
+            raise MemoryError(f"{what} and its result need {need}" if out is None else f"{what} needs {need}")
+        order = np.empty(full)
     arr = normal(shape, std=s, rng=gen, dtype=dtype, out=out)
-    n_zeros = math.ceil(p * full[0])
-    if n_zeros and arr.size:
-        core.random.zero_smallest(arr, uniform(full, rng=gen), n_zeros, get_num_threads())
+    if order is not None:
+        core.random.zero_smallest(arr, uniform(full, rng=gen, out=order), n_zeros, get_num_threads())
     else:  # no pattern to sample, but its key is drawn all the same: rng advances by two draws
         key_from_rng(gen)
     return arr
