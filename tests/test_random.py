@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -756,6 +757,17 @@ def test_uniform_bad_input(kwargs, exc, word):
 def test_truncated_normal_bad_input(kwargs, exc, word):
     with pytest.raises(exc, match=word):
         wi.random.truncated_normal(3, **kwargs)
+
+
+@pytest.mark.parametrize("a, b", [(-10**400, 1.0), (Fraction(-10**400, 3), 1.0), (-1.0, 10**400)])
+def test_truncated_normal_bounds_beyond_every_float_are_infinite(a, b):
+    """An int or Fraction bound beyond float range was refused as "a must be finite", where
+    -inf and -1e308 are taken (helper-178): it is now the infinite bound it is beyond."""
+    inf_a, inf_b = (-np.inf if a == -10**400 or isinstance(a, Fraction) else a), (np.inf if b == 10**400 else b)
+    np.testing.assert_array_equal(wi.random.truncated_normal(50, a=a, b=b, rng=3),
+                                  wi.random.truncated_normal(50, a=inf_a, b=inf_b, rng=3))
+    with pytest.raises(ValueError, match="^mean must be finite, got an int of 1329 bits"):
+        wi.random.truncated_normal(50, mean=-10**400, a=a, b=b, rng=3)  # finite ones still say so
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
