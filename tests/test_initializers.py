@@ -1458,6 +1458,23 @@ def test_registry_lists_everything_and_calls_uniformly():
         assert w.dtype == np.float32 and w.shape == shape
 
 
+def test_the_users_np_seterr_raises_no_floating_point_error():
+    """Under np.seterr(all="raise") orthogonal's float16 copy and uniform's nextafter raised
+    FloatingPointError on underflow to a subnormal (helper-178), which the caller's data did
+    not cause: every name of the registry, in every dtype, now runs under it."""
+    with np.errstate(all="raise"):
+        for dtype in (np.float16, np.float32, np.float64):
+            for name in wi.available():
+                fn = wi.get(name)
+                shape = (64, 64) if fn in (wi.eye, wi.sparse) else (64, 64, 3)
+                fn(shape, rng=0, dtype=dtype, **EXTRA.get(getattr(fn, "__name__", ""), {}))
+        tiny = {np.float16: 1e-6, np.float32: 1e-45}  # subnormal bounds, rounded inwards by nextafter
+        for dtype, x in tiny.items():
+            assert (wi.random.uniform(4, high=x, dtype=dtype, rng=0) >= 0).all()
+            assert wi.xavier_uniform((4, 4), gain=x, dtype=dtype, rng=0).dtype == dtype
+            assert (np.abs(wi.random.truncated_normal(4, std=x, a=-x, b=x, dtype=dtype, rng=0)) <= x).all()
+
+
 def test_registry_errors():
     with pytest.raises(ValueError, match="did you mean 'xavier_uniform'"):
         wi.get("xavir_uniform")

@@ -475,6 +475,21 @@ def largest(dtype: Any) -> float:
     return _LARGEST.get(dtype) or float(np.finfo(dtype).max)
 
 
+_SMALLEST_NORMAL = {dt: float(np.finfo(dt).smallest_normal) for dt in INIT_DTYPES}
+
+
+def step(x: float, dtype: np.dtype, up: bool) -> float:
+    """The dtype value next to x (itself one), upwards or downwards. A subnormal result is no
+    error under np.seterr(under="raise"), the user's setting (helper-178); errstate costs a
+    microsecond, so it is entered only near zero, where nextafter can underflow."""
+    t = dtype.type
+    towards = t(np.inf) if up else t(-np.inf)
+    if abs(x) > (_SMALLEST_NORMAL.get(dtype) or float(np.finfo(dtype).smallest_normal)):
+        return float(np.nextafter(t(x), towards))
+    with np.errstate(under="ignore"):
+        return float(np.nextafter(t(x), towards))
+
+
 def learning_rate(value: Any, dtype: Any) -> float:
     """value as a learning rate > 0 for a network of dtype, whose updates take it in dtype:
     beyond dtype's largest value it would be inf there, and a zero gradient times it nan;
@@ -508,11 +523,8 @@ def inward(a: float, b: float, dtype: np.dtype) -> Tuple[float, float]:
     else:
         with np.errstate(over="ignore"):
             lo, hi = t(a), t(b)
-    if float(lo) < a:
-        lo = np.nextafter(lo, t(np.inf))
-    if float(hi) > b:
-        hi = np.nextafter(hi, t(-np.inf))
-    return float(lo), float(hi)
+    return (float(lo) if float(lo) >= a else step(float(lo), dtype, True),
+            float(hi) if float(hi) <= b else step(float(hi), dtype, False))
 
 
 def round_to(value: float, dtype: np.dtype, name: str) -> float:

@@ -554,7 +554,8 @@ def orthogonal(shape: Optional[_args.ShapeLike] = None, *, gain: float = 1.0, co
     normal(matrix, rng=rng, out=work)
     core.linalg.orthogonal(work.reshape(matrix[0], -1), g, get_num_threads())
     if work is not arr:
-        np.copyto(arr, np.moveaxis(work, 0, axis), casting="same_kind")
+        with np.errstate(under="ignore"):  # float16's subnormals are no error under the user's np.seterr
+            np.copyto(arr, np.moveaxis(work, 0, axis), casting="same_kind")
     return arr
 
 

@@ -197,9 +197,8 @@ def _fill_uniform(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...]
     if arr.dtype != np.float64:
         r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
         if lo < hi:  # the values of the dtype in [low, high): none is an error, one is every value
-            t = arr.dtype.type
-            first = r_lo if r_lo >= lo else float(np.nextafter(t(r_lo), t(np.inf)))
-            last = r_hi if r_hi < hi else float(np.nextafter(t(r_hi), t(-np.inf)))
+            first = r_lo if r_lo >= lo else _args.step(r_lo, arr.dtype, True)
+            last = r_hi if r_hi < hi else _args.step(r_hi, arr.dtype, False)
             if first > last:
                 raise ValueError(f"no {arr.dtype} value lies in [low, high) = [{lo}, {hi}): they round to "
                                  f"{r_lo} and {r_hi}")
