@@ -831,6 +831,21 @@ def test_huge_shapes_raise_memory_error():
         wi.random.normal((2**35, 2**12))
 
 
+def test_the_reference_indexes_the_whole_spec_and_refuses_beyond_it():
+    """ref.flat_indices wrapped mod 2**64: the last elements of (2**40, 2**30) were those of a
+    (2**32, 2**32) tensor, and a start past int64 was np.arange's OverflowError (helper-182).
+    The core takes shapes up to 2**64 - 1 elements (the package's API up to 2**63 - 1)."""
+    with pytest.raises(ValueError, match=r"2\*\*64 elements or more"):
+        ref.flat_indices((2**40, 2**30), (slice(2**40 - 1, None), slice(2**30 - 2, None)))
+    n = 2**64 - 1
+    assert ref.flat_indices((n,), (slice(n - 3, None),)).tolist() == [n - 3, n - 2, n - 1]
+    assert ref.flat_indices((2**32 - 1, 2**32 + 1), (slice(2**32 - 2, None), slice(2**32, None))).tolist() == [[n - 1]]
+    for dtype in (np.float64, np.float32, np.float16):
+        out = np.empty(3, dtype)
+        core.random.fill_uniform(out, [5, 6], (n,), (n - 3,), 0.0, 1.0, 1)
+        np.testing.assert_array_equal(out, ref.uniform((n,), [5, 6], dtype=dtype, region=(slice(n - 3, None),)))
+
+
 def test_thread_setting_validation():
     with pytest.raises(ValueError, match="n"):
         wi.set_num_threads(0)

@@ -51,12 +51,16 @@ def blocks(key: Sequence[int], j: np.ndarray) -> np.ndarray:
 
 
 def flat_indices(shape: Shape, region: Region = None) -> np.ndarray:
-    """uint64 flat C-order indices, in the full tensor of `shape`, of the elements of `region`."""
+    """uint64 flat C-order indices, in the full tensor of `shape`, of the elements of `region`.
+    The spec indexes fewer than 2**64 elements: a larger tensor is a ValueError (uint64
+    arithmetic would wrap its indices)."""
+    if math.prod(shape) >= 2**64:
+        raise ValueError(f"shape {tuple(shape)} has 2**64 elements or more: the stream spec indexes fewer")
     region = tuple(region or ()) + (slice(None),) * (len(shape) - len(region or ()))
     idx = np.zeros((), dtype=np.uint64)
     for s, dim in zip(region, shape):
         start, stop, _ = s.indices(dim)
-        axis = np.arange(start, stop, dtype=np.uint64)
+        axis = np.uint64(start) + np.arange(stop - start, dtype=np.uint64)  # start may pass int64
         idx = idx[..., None] * np.uint64(dim) + axis
     return idx
 
