@@ -116,6 +116,19 @@ def test_datasets_and_initial_parameters_are_the_prototypes(data):
     assert wp.layer_sizes(X, Y) == (2, 4, 1)
 
 
+def test_initialize_parameters_draws_from_a_random_state_as_load_planar_dataset_does():
+    """seed=np.random.RandomState(s) was a TypeError, where load_planar_dataset takes one and
+    init= takes any rng (helper-181): W1 then W2 come from it, and it advances."""
+    rs = np.random.RandomState(7)
+    p = wp.initialize_parameters(3, 5, 2, seed=rs, scale=0.01)
+    want = np.random.RandomState(7)
+    np.testing.assert_array_equal(p["W1"], want.randn(5, 3) * 0.01)
+    np.testing.assert_array_equal(p["W2"], want.randn(2, 5) * 0.01)
+    assert rs.randn() == want.randn()
+    np.testing.assert_array_equal(wp.initialize_parameters(2, 4, 1, seed=np.random.RandomState(2))["W1"],
+                                  np_initialize_parameters(2, 4, 1)["W1"])
+
+
 def test_initialize_parameters_takes_an_initializer_name():
     p = wp.initialize_parameters(2, 4, 1, init="zeros")
     assert p["W1"].shape == (4, 2) and p["W2"].shape == (1, 4)

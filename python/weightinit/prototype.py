@@ -67,8 +67,10 @@ def _entries(d: Any, keys: Tuple[str, ...], name: str) -> None:
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, init: Optional[str] = None,
-                          seed: int = 2) -> Params:
+                          seed: Any = 2) -> Params:
     """W1 (n_h, n_x), W2 (n_y, n_h) drawn as the article's ``np.random.seed(2); randn(...) * scale``; zero biases.
+    ``seed`` may also be a ``np.random.RandomState``, which W1 and W2 are then drawn from
+    (advancing it), as ``load_planar_dataset`` takes one.
 
     With ``init`` (an initializer name, e.g. ``"he_normal"``, or a callable, as
     ``wi.MLP(init=...)`` takes it) the weights come from that initializer instead, drawn as
@@ -80,7 +82,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     scale = _args.real(scale, "scale")
     _check_memory(n_x, n_h, n_y, 2, "drawn and scaled")
     if init is None:
-        rs = _args.legacy_stream(seed, "seed")
+        rs = _args.legacy_stream(seed, "seed", takes_stream=True)
         W1 = rs.randn(n_h, n_x) * scale
         W2 = rs.randn(n_y, n_h) * scale
     else:
