@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -495,6 +496,28 @@ def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
          space)
     _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
     np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
+
+
+def test_nn_model_warns_that_it_does_not_call_the_callers_own_step_functions(data):
+    """The article's nn_model has no learning rate: its readers edit update_parameters'
+    default, or the activation in forward_propagation. Ours trains in C++ and calls none of
+    them: a script keeping its own update_parameters(learning_rate=0.05) silently trained at
+    1.2 (helper-181). It still trains as documented, but says which functions it did not call."""
+    (X, Y), _ = data
+    script = ("from weightinit.prototype import *\n"
+              "def update_parameters(parameters, grads, learning_rate=0.05):\n"
+              "    return {k: parameters[k] - learning_rate * grads['d' + k] for k in parameters}\n"
+              "def compute_cost(A2, Y, parameters):\n"
+              "    return 0.0\n"
+              "parameters = nn_model(X, Y, 4, num_iterations=3)\n")
+    with pytest.warns(UserWarning, match=r"^nn_model trains in C\+\+ and does not call its caller's "
+                                         r"compute_cost, update_parameters: pass learning_rate="):
+        exec(script, {"np": np, "X": X, "Y": Y})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(script.split("def ")[0] + "parameters = nn_model(X, Y, 4, num_iterations=3)\n",
+             {"np": np, "X": X, "Y": Y})  # the module's own functions, imported: no warning
+        wp.nn_model(X, Y, 4, num_iterations=3)
 
 
 def test_nn_model_takes_parameters_with_other_entries_as_the_prototype_does(data):

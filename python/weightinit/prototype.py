@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import sys
 import threading
+import warnings
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -253,7 +254,10 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     ``return_costs`` (the cost of every iteration, as the prototype's cost list). Like the
     prototype, a nan/inf cost does not stop training. An initialize_parameters other than
     this module's is called with NumPy's global generator seeded with 3, as the prototype's
-    nn_model seeds it, and the global state is restored after the call.
+    nn_model seeds it, and the global state is restored after the call. The caller's other
+    step functions are not called (a UserWarning says so where it defines its own
+    ``update_parameters``, say, whose learning rate the article's readers edit): pass
+    ``learning_rate=``.
     """
     n_h = _args.count(n_h, "n_h", 1)
     num_iterations = _args.count(num_iterations, "num_iterations", 0, _args.MAX_STEPS)
@@ -264,7 +268,9 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     X, Y = _same_examples(X, Y, convert=False)  # fit converts them once it has checked its memory
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     _check_memory(n_x, n_h, n_y, 3, "a start, kept and with their gradients")  # before a start is drawn
-    start = _starting_parameters(sys._getframe(1).f_globals, n_x, n_h, n_y) if parameters is None else parameters
+    caller = sys._getframe(1).f_globals
+    _warn_of_unused_steps(caller)
+    start = _starting_parameters(caller, n_x, n_h, n_y) if parameters is None else parameters
     model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
     # Other entries pass, as the prototype's nn_model and this module's other functions let them.
     _entries(start, _PARAMETER_KEYS, "parameters" if parameters is not None else "initialize_parameters' result")
@@ -275,6 +281,21 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
             print(f"Cost after iteration {i}: {costs[i]:f}")
     trained = model.parameters
     return (trained, costs) if return_costs else trained
+
+
+_STEPS = ("forward_propagation", "compute_cost", "backward_propagation", "update_parameters")
+
+
+def _warn_of_unused_steps(caller: Dict[str, Any]) -> None:
+    """A UserWarning where the caller's module defines step functions of its own, which the
+    prototype's nn_model would call (its readers edit update_parameters' learning rate there)
+    and ours does not: it trains in C++."""
+    own = [name for name in _STEPS if callable(caller.get(name)) and caller[name] is not _PROTOTYPE_STEPS[name]
+           and caller[name] is not globals()[name]]
+    if own:
+        warnings.warn(f"nn_model trains in C++ and does not call its caller's {', '.join(own)}: pass "
+                      "learning_rate= for another rate (default 1.2); it calls only initialize_parameters there",
+                      UserWarning, stacklevel=3)
 
 
 def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -> Params:
@@ -383,3 +404,6 @@ def plot_cost(cost_list: Any) -> None:
     plt.ylabel("cost")
     plt.ylim((0.0, 2.0))
     plt.xlim((0, max(10000, float(it.max()))))
+
+
+_PROTOTYPE_STEPS = {name: globals()[name] for name in _STEPS}  # as defined (star imports copy them)
