@@ -57,8 +57,8 @@ def real(value: Any, name: str, *, finite: bool = True) -> float:
     try:
         x = float(value)
     except OverflowError:  # an int, or a Fraction, beyond float range
-        if not finite:  # where inf is taken, a number beyond every float is read as it
-            return math.inf if value > 0 else -math.inf
+        if not finite:  # where inf is taken, an int or a Fraction beyond every float is read as it
+            return math.inf if value > 0 else -math.inf  # type: ignore[operator]
         what = f"an int of {value.bit_length()} bits" if isinstance(value, int) else f"a {type(value).__name__} beyond float range"
         raise ValueError(f"{name} must be finite, got {what}") from None
     except (TypeError, ValueError) as exc:  # a numbers.Real that float() does not take
