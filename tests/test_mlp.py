@@ -1421,6 +1421,21 @@ def test_networks_copy_and_pickle(dtype):
     assert pair[0] is pair[1] and pair[0] is not other  # memo: one copy for one network
 
 
+@pytest.mark.parametrize("name, value", [("alpha", 0.9), ("activations", ("relu", "sigmoid")), ("dtype", np.float32),
+                                         ("loss", "mse"), ("layer_sizes", (2, 3, 1))])
+def test_the_architecture_cannot_be_changed_after_the_network_is_built(name, value):
+    """net.alpha = 0.9 changed repr and every copy or pickle (they rebuild the core network
+    from these attributes) but not the network itself, whose cost stayed alpha=0.01's
+    (helper-179); dtype and loss gave misleading errors later. They are now read-only."""
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], activations=["leaky_relu", "sigmoid"], rng=0)
+    before = getattr(net, name)
+    with pytest.raises(AttributeError, match=f"^{name} is fixed when the network is built: make a new MLP"):
+        setattr(net, name, value)
+    assert getattr(net, name) == before and type(net.activations) is tuple and type(net.layer_sizes) is tuple
+    assert pickle.loads(pickle.dumps(net)).cost(X, Y) == net.cost(X, Y)
+
+
 def test_a_network_keeps_its_own_copy_of_an_array_a_callable_init_holds():
     """A named initializer's fresh array is kept without a copy; a callable's is copied, as it
     may be held elsewhere (a global, a cache, an out=) or read-only."""

@@ -361,6 +361,22 @@ def _converted(arr: np.ndarray, name: str, dtype: np.dtype, finite: bool = True)
     return out
 
 
+class _Fixed:
+    """An attribute of the network's architecture, read-only: the core network is built from
+    it once, so a later assignment would change repr and every copy or pickle (which rebuild
+    the core network) but not the network itself (helper-179)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.private = name, "_fixed_" + name
+
+    def __get__(self, obj: Any, owner: Optional[type] = None) -> Any:
+        return self if obj is None else obj.__dict__[self.private]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(f"{self.name} is fixed when the network is built: make a new MLP (its parameters "
+                             f"property takes this one's weights where the shapes agree)")
+
+
 class MLP:
     """A fully connected network ``layer_sizes[0] -> ... -> layer_sizes[-1]`` trained in C++.
 
@@ -397,7 +413,7 @@ class MLP:
         Slope of ``leaky_relu`` for negative inputs.
 
     Attributes ``layer_sizes``, ``activations``, ``loss``, ``dtype`` and ``alpha`` hold the
-    architecture as given (activations and loss completed by their defaults).
+    architecture as given (activations and loss completed by their defaults), read-only.
 
     Examples
     --------
@@ -412,6 +428,12 @@ class MLP:
     (True, True)
     """
 
+    layer_sizes: Tuple[int, ...] = _Fixed()  # type: ignore[assignment]
+    activations: Tuple[str, ...] = _Fixed()  # type: ignore[assignment]
+    loss: str = _Fixed()  # type: ignore[assignment]
+    dtype: np.dtype = _Fixed()  # type: ignore[assignment]
+    alpha: float = _Fixed()  # type: ignore[assignment]
+
     def __init__(
         self,
         layer_sizes: Sequence[int],
@@ -425,14 +447,12 @@ class MLP:
     ) -> None:
         sizes = self._sizes(layer_sizes)
         n_layers = len(sizes) - 1
-        self.loss, acts = self._activations(activations, loss, n_layers)
-        if self.loss == "softmax_cross_entropy" and sizes[-1] < 2:
+        loss, acts = self._activations(activations, loss, n_layers)
+        if loss == "softmax_cross_entropy" and sizes[-1] < 2:
             raise ValueError("softmax_cross_entropy needs at least 2 outputs (layer_sizes[-1] is 1, so every "
                              "cost would be 0); for one output use sigmoid and binary_cross_entropy")
-        self.alpha = _args.nonnegative(alpha, "alpha")
-        self.dtype = _args.float_dtype(dtype)
-        self.layer_sizes = sizes
-        self.activations = acts
+        self.__dict__.update(_fixed_loss=loss, _fixed_activations=acts, _fixed_alpha=_args.nonnegative(alpha, "alpha"),
+                             _fixed_dtype=_args.float_dtype(dtype), _fixed_layer_sizes=sizes)
         self._rng = _args.generator(rng)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
         check_parameter_memory(sizes, f"layer_sizes {sizes_text(sizes)}", 2,
