@@ -835,7 +835,8 @@ class MLP:
                 raise
         if report["steps"] == 0 and not report["start_finite"]:  # refused by the core: no step taken
             _undraw(source, before, drawn)
-        costs = costs[: report["recorded"]]
+        if report["recorded"] < costs.size:  # a stop: no view that keeps the whole history's buffer alive
+            costs = costs[: report["recorded"]].copy()
         if isinstance(callback, _PrintProgress):
             callback.end(report["steps"], on_nonfinite == "raise" and not report["params_finite"])
         if on_nonfinite == "continue":
