@@ -756,8 +756,10 @@ class MLP:
     ) -> np.ndarray:
         """Train in place; returns the costs of steps 0, record_every, 2 record_every, ...
 
-        ``X`` is ``(n_features, m)``, ``Y`` ``(n_outputs, m)``; for softmax, one-hot columns
-        or ``m`` integer class indices (as ``cost``, ``accuracy`` and ``gradients`` take it).
+        ``X`` is ``(n_features, m)``, ``Y`` ``(n_outputs, m)``; for softmax, one-hot columns,
+        columns of probabilities summing to 1 (soft labels, as torch's CrossEntropyLoss takes
+        them) or ``m`` integer class indices; for binary cross-entropy, labels 0 and 1 only
+        (as ``cost``, ``accuracy`` and ``gradients`` take it).
 
         ``batch_size=None`` (or >= m) is full-batch gradient descent, as the prototype;
         otherwise mini-batch SGD over an order reshuffled every epoch (seeded by ``rng``,
@@ -772,7 +774,7 @@ class MLP:
         the last update made nan or inf, but no cost is computed after it (that would be a forward pass
         more per call), so finite parameters whose cost is inf pass: ``cost(X, Y)`` tells (a
         sweep computes it and marks such a run diverged). Ctrl-C interrupts training
-        between steps.
+        between steps, or inside a long step before its update.
         ``progress=True`` prints the step and cost to stderr at the first step and then about
         every 0.05 s, one line redrawn (into a file or a pipe, a line of its own at most once a
         second), and a last line, "done" or "stopped"; a callable is called instead, on the
@@ -781,7 +783,8 @@ class MLP:
         training loop with the GIL held; what it returns is ignored, and an exception it raises
         stops training.
         Stopped either way, the parameters are those of the last update, and the exception's
-        ``costs`` holds the costs recorded until then.
+        ``costs`` holds the costs recorded until then (with ``record_every=1``, one per update
+        applied, or one more: the cost of the step stopped before its update).
         It must not use this network, nor may a signal handler run during the fit (a
         RuntimeError says so; other threads wait for the fit, and Ctrl-C reaches one that
         waits): copy it (``copy.deepcopy``) to score the parameters of the moment. A wait
