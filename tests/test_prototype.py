@@ -460,6 +460,9 @@ def test_nn_model_names_transposed_data(data):
         wp.compute_cost(A2, Y.T, None)
     with pytest.raises(ValueError, match=r"one column per example.*pass X\.T"):
         wp.nn_model(X[:1].T, Y, 4, num_iterations=2)
+    # Both as torch and scikit-learn lay them out, (m, n_x) and (m, 1): no hint before (helper-181).
+    with pytest.raises(ValueError, match=r"got shapes \(400, 2\) and \(400, 1\); pass X\.T and Y\.T"):
+        wp.nn_model(X.T, Y.T, 4, num_iterations=2)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -496,6 +499,20 @@ def test_nn_model_starts_from_the_callers_own_initialize_parameters(data):
          space)
     _, expected = np_nn_model(X, Y, np_initialize_parameters(2, 4, 1), 50)
     np.testing.assert_allclose(space["costs"], expected, rtol=1e-13)
+
+
+def test_nn_model_advises_on_memory_in_its_own_options(data, monkeypatch):
+    """nn_model(n_h=10**7) said "pass fewer examples at a time (batch_size=)", an argument
+    nn_model has not (helper-181)."""
+    from weightinit import _args
+
+    (X, Y), _ = data
+    monkeypatch.setattr(_args, "physical_memory", lambda: 10**8)
+    with pytest.raises(MemoryError, match=r"\[2, 100000, 1\] on 400 examples .* need about .*: pass a smaller n_h, "
+                                          r"or fewer examples \(nn_model trains on all of them at once\)$"):
+        wp.nn_model(X, Y, 10**5, num_iterations=1)
+    with pytest.raises(MemoryError, match=r"\(batch_size=\)$"):
+        wi.MLP([2, 10**5, 1], init="zeros").fit(X, Y, iterations=1)
 
 
 def test_nn_model_warns_that_it_does_not_call_the_callers_own_step_functions(data):

@@ -428,6 +428,10 @@ class MLP:
     (True, True)
     """
 
+    # What to do where the engine's memory is too little, for a caller with its own options
+    # (prototype.nn_model has no batch_size=); None: fewer examples, or batch_size=.
+    _memory_advice: Optional[str] = None
+
     layer_sizes: Tuple[int, ...] = _Fixed()  # type: ignore[assignment]
     activations: Tuple[str, ...] = _Fixed()  # type: ignore[assignment]
     loss: str = _Fixed()  # type: ignore[assignment]
@@ -655,6 +659,7 @@ class MLP:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""
         fused = work == "train" and batches and self._net.fused
         fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
+        fewer = self._memory_advice or fewer
         return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies)
 
     # --- inference ---

@@ -271,7 +271,8 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     caller = sys._getframe(1).f_globals
     _warn_of_unused_steps(caller)
     start = _starting_parameters(caller, n_x, n_h, n_y) if parameters is None else parameters
-    model = MLP([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy", init="zeros")
+    model = _NNModelNetwork([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy",
+                            init="zeros")
     # Other entries pass, as the prototype's nn_model and this module's other functions let them.
     _entries(start, _PARAMETER_KEYS, "parameters" if parameters is not None else "initialize_parameters' result")
     model.parameters = {k: start[k] for k in _PARAMETER_KEYS}
@@ -281,6 +282,13 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
             print(f"Cost after iteration {i}: {costs[i]:f}")
     trained = model.parameters
     return (trained, costs) if return_costs else trained
+
+
+class _NNModelNetwork(MLP):
+    """nn_model's network: its memory advice names nn_model's options, which have no
+    batch_size= (helper-181)."""
+
+    _memory_advice = "pass a smaller n_h, or fewer examples (nn_model trains on all of them at once)"
 
 
 _STEPS = ("forward_propagation", "compute_cost", "backward_propagation", "update_parameters")
@@ -344,7 +352,9 @@ def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x",
         x_t, y_t = X.shape[0] == Y.shape[1], Y.shape[0] == X.shape[1]
         if x_t and y_t:
             x_t = X.shape[0] > X.shape[1]
-        hint = f"; pass {x}.T" if x_t else "; pass Y.T" if y_t else ""
+        # Neither alone, but one row per example in both: torch's and scikit-learn's layout.
+        both = not (x_t or y_t) and X.shape[0] == Y.shape[0]
+        hint = f"; pass {x}.T" if x_t else "; pass Y.T" if y_t else f"; pass {x}.T and Y.T" if both else ""
         raise ValueError(f"{x} ({rows}, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
     return X, Y
