@@ -81,6 +81,20 @@ def test_key_follows_spec7_rule():
     assert np.array_equal(wi.random.key_from_rng(bitgen), expected)
 
 
+def test_a_random_state_is_taken_where_numpys_default_rng_takes_one():
+    """As the common arguments say: NumPy 2.2's default_rng takes a RandomState, earlier ones
+    refuse it (helper-178), and the error then names rng."""
+    rs = np.random.RandomState(5)
+    if tuple(int(p) for p in np.__version__.split(".")[:2]) >= (2, 2):
+        expected = np.random.default_rng(np.random.RandomState(5)).integers(0, 2**32, 2, dtype=np.uint32)
+        assert np.array_equal(wi.random.key_from_rng(rs), expected)
+        assert not np.array_equal(wi.random.key_from_rng(rs), expected)  # it advances
+        assert not np.array_equal(wi.random.normal(3, rng=np.random.RandomState(5)), np.random.RandomState(5).randn(3))
+    else:
+        with pytest.raises(TypeError, match="^rng must be"):
+            wi.random.key_from_rng(rs)
+
+
 def test_an_int_seeds_key_is_the_same_after_a_caller_changes_its_copy():
     key = wi.random.key_from_rng(2024)  # int keys are computed once and kept
     expected = np.random.default_rng(2024).integers(0, 2**32, size=2, dtype=np.uint32)

@@ -677,7 +677,10 @@ COMMON_ARGUMENTS = """
       has no effect); an int, a sequence of ints or a SeedSequence gives the same array every
       call; a Generator or BitGenerator advances by one draw for each tensor a call samples,
       its key (NumPy's SPEC 7), so each call gives another array (``sparse`` samples two:
-      values and pattern; ``zeros``, ``eye`` and the others that sample nothing, none).
+      values and pattern; ``zeros``, ``eye`` and the others that sample nothing, none). From
+      NumPy 2.2, whose ``default_rng`` takes one, a ``np.random.RandomState`` is a Generator
+      too, advancing: the key comes from its stream, and the values are never the legacy
+      ``randn``'s (``weightinit.prototype`` draws those).
     * ``dtype``: float64 (the default), float32 or float16, as NumPy dtypes.
     * ``out``: a C-contiguous, writeable NumPy array of that shape and dtype, filled in place
       and returned (a CPU torch tensor ``t``: ``out=t.detach().numpy()``).
