@@ -558,7 +558,9 @@ def region_bounds(region: Any, shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...],
         k = dots[0]
         region = region[:k] + (slice(None),) * (len(shape) - len(region) + 1) + region[k + 1:]
     if len(region) > len(shape):
-        raise ValueError(f"region has {len(region)} slices but shape {shape} has {len(shape)} axes")
+        n = len(region) - len(dots)  # the ... is not a slice (helper-178)
+        raise ValueError(f"region has {n} slice{'s' if n != 1 else ''}{' and a ...' if dots else ''} but shape {shape} "
+                         f"has {len(shape)} ax{'is' if len(shape) == 1 else 'es'}")
     starts, extents = [], []
     for axis, dim in enumerate(shape):
         s = region[axis] if axis < len(region) else slice(None)
