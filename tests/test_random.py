@@ -847,6 +847,19 @@ def test_huge_shapes_raise_memory_error():
         wi.random.normal((2**35, 2**12))
 
 
+def test_a_shape_beyond_addressing_is_a_value_error_too():
+    """A shape of 2**63 elements or more is a MemoryError, as the issue asks of shapes that
+    cannot be allocated; but a small region of it needs no memory, and a MemoryError there
+    read as the machine's fault (helper-182). It is now a ValueError as well, naming shape."""
+    corner = (slice(2**40 - 3, 2**40), slice(2**30 - 5, 2**30))
+    for call in (lambda: wi.random.uniform((2**40, 2**30), rng=0, region=corner),
+                 lambda: wi.eye((2**63, 2), region=(slice(0, 2),)),
+                 lambda: wi.random.normal((2**40, 2**30))):
+        for kind in (ValueError, MemoryError):
+            with pytest.raises(kind, match=r"^shape \(.*\) has .* elements, more than can be addressed"):
+                call()
+
+
 def test_the_reference_indexes_the_whole_spec_and_refuses_beyond_it():
     """ref.flat_indices wrapped mod 2**64: the last elements of (2**40, 2**30) were those of a
     (2**32, 2**32) tensor, and a start past int64 was np.arange's OverflowError (helper-182).

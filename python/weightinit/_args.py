@@ -613,11 +613,17 @@ def check_out(out: Optional[np.ndarray], dtype: Any) -> None:
         raise ValueError("out must be aligned to its dtype (a view at an odd byte offset is not): pass a copy")
 
 
+class ShapeTooLarge(MemoryError, ValueError):
+    """A shape of 2**63 elements or more: a MemoryError, as for any array that cannot be
+    allocated, and a ValueError naming the shape, since a region of it needs no memory but
+    cannot be addressed either (as NumPy's AxisError is both ValueError and IndexError)."""
+
+
 def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
     """full, if a tensor of that shape can be addressed: fewer than 2**63 elements (the
     stream's counter, NumPy's intp), counting only the non-empty axes as NumPy does, so that
     an empty shape NumPy could not make is refused here too (and every fan of an accepted
-    shape is a float). Else a MemoryError naming the shape."""
+    shape is a float). Else a :class:`ShapeTooLarge` naming the shape."""
     if len(full) > _MAX_DIMS:
         raise ValueError(f"shape has {len(full)} dimensions, more than NumPy's {_MAX_DIMS}")
     size = math.prod(d for d in full if d)
@@ -625,7 +631,7 @@ def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
         def text(n: int) -> str:  # a 310-digit dimension as ~2**1030
             return str(n) if n < 2**64 else f"~2**{n.bit_length() - 1}"
         empty = " (its non-empty axes)" if 0 in full else ""
-        raise MemoryError(f"shape ({', '.join(text(d) for d in full)}{',' if len(full) == 1 else ''}) has "
+        raise ShapeTooLarge(f"shape ({', '.join(text(d) for d in full)}{',' if len(full) == 1 else ''}) has "
                           f"{text(size)} elements{empty}, more than can be addressed")
     return full
 
