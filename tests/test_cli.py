@@ -1471,6 +1471,34 @@ def test_still_moving_says_nothing_of_fewer_than_ten_costs():
     assert [row[:3] for row in experiments.still_moving(r10)[1]] == [("he_normal", 2, 2)]
 
 
+def test_still_moving_checks_its_arguments():
+    """tail=5 was an IndexError, tail=nan or None bare conversion errors, spread=-1 named
+    every run moving and spread=nan none (helper-180)."""
+    X, Y = datasets.planar_flower(1)
+    r = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 2, 20, 1.2)
+    for kwargs, kind, words in [({"tail": 5}, ValueError, r"^tail must lie in \(0, 1\]"),
+                                ({"tail": 0}, ValueError, r"^tail must lie in \(0, 1\]"),
+                                ({"tail": float("nan")}, ValueError, "^tail must be finite"),
+                                ({"tail": None}, TypeError, "^tail must be a real number"),
+                                ({"tail": "0.1"}, TypeError, "^tail must be a real number"),
+                                ({"spread": -1}, ValueError, "^spread must be >= 0"),
+                                ({"spread": float("nan")}, ValueError, "^spread must be finite"),
+                                ({"floor": -1e-3}, ValueError, "^floor must be >= 0")]:
+        with pytest.raises(kind, match=words):
+            experiments.still_moving(r, **kwargs)
+    with pytest.raises(TypeError, match="^result must be a weightinit.SweepResult, got dict"):
+        experiments.still_moving({})
+    assert experiments.still_moving(r, tail=1)[0] == 0
+
+
+def test_the_commands_run_without_a_stderr(monkeypatch, tmp_path):
+    """sys.stderr is None under pythonw or with descriptor 2 closed (2>&-): the progress bar's
+    isatty() was an AttributeError, and every command exited 1 with nothing said (helper-180)."""
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["ranges", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "ranges.png").exists()
+
+
 def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):
     """ReLU networks at learning rate 1.2 oscillate: a final cost is then one moment of it, and
     compare says so for the runs whose costs over the last tenth span more than 10% of it."""

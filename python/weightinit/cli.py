@@ -285,7 +285,8 @@ class _Progress:
         self.bar: Any = None
         self.total, self.desc, self.prog = total, desc, prog
         self.first: Optional[Tuple[float, float]] = None  # (time, done) at the first report
-        shown = not quiet and sys.stderr.isatty()  # where tqdm draws
+        # where tqdm draws; None under pythonw, or with the descriptor closed (2>&-): quiet there
+        shown = not quiet and sys.stderr is not None and sys.stderr.isatty()
         self.estimate = not quiet and not shown
         if shown:
             from tqdm import tqdm

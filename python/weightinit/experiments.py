@@ -226,6 +226,12 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL, spread: float =
     Returns the iteration that tail starts at and, per such scheme, ``(scheme, moving runs,
     runs, low, high)``, ``low``-``high`` the range of those runs' costs over the tail; no rows
     when fewer than ten costs were recorded."""
+    if not isinstance(result, SweepResult):
+        raise TypeError(f"result must be a weightinit.SweepResult, got {type(result).__name__}")
+    tail = _args.real(tail, "tail")
+    if not 0 < tail <= 1:
+        raise ValueError(f"tail must lie in (0, 1], a share of the recorded costs, got {tail}")
+    spread, floor = _args.nonnegative(spread, "spread"), _args.nonnegative(floor, "floor")
     n = result.costs.shape[2]
     if n == 0:  # no iterations: nothing recorded
         return 0, []
