@@ -1471,6 +1471,25 @@ def test_still_moving_says_nothing_of_fewer_than_ten_costs():
     assert [row[:3] for row in experiments.still_moving(r10)[1]] == [("he_normal", 2, 2)]
 
 
+def test_the_experiments_api_names_schemes_seeds_and_data_sets():
+    """helper-180: scheme() took randn*1e999 (a partial holding inf, which compare then
+    reported as the sweep's inits[0]); range_stats(rng=-1) said NumPy's bare "expected
+    non-negative integer"; a list as data set was "unhashable type"."""
+    for token, form in [("randn*1e999", "randn\\*K with a finite number K >= 0"),
+                        ("constant(-1e999)", r"constant\(V\) with a finite number V"),
+                        ("same_constant(1e400)", r"constant\(V\) with a finite number V"),
+                        ("uniform(-1e999,1e999)", r"uniform\(A,B\) with finite numbers A <= B")]:
+        with pytest.raises(ValueError, match=f"^scheme {re.escape(repr(token))}: write {form}"):
+            experiments.scheme(token)
+        with pytest.raises(ValueError, match=f"^scheme {re.escape(repr(token))}"):
+            experiments.compare(schemes=[token], iterations=1, seeds=1)
+    assert experiments.scheme("randn*1e300")[1].keywords == {"std": 1e300}
+    with pytest.raises(ValueError, match="^rng must be"):
+        experiments.range_stats(rng=-1)
+    with pytest.raises(TypeError, match="^a dataset must be a str, one of flower, moons, circles, blobs, got list"):
+        experiments.compare(data=["flower"], iterations=1, seeds=1)
+
+
 def test_still_moving_checks_its_arguments():
     """tail=5 was an IndexError, tail=nan or None bare conversion errors, spread=-1 named
     every run moving and spread=nan none (helper-180)."""

@@ -52,7 +52,7 @@ _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
 _CONSTANT = re.compile(rf"(?:same_)?constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")  # same_: the article's name
 _UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
-_FORMS = [("randn*K with a number K >= 0, as randn*0.01", "randn"),
+_FORMS = [("randn*K with a finite number K >= 0, as randn*0.01", "randn"),
           ("constant(V) with a finite number V, as constant(0.5)", "constant("),
           ("uniform(A,B) with finite numbers A <= B, as uniform(-0.3,0.3)", "uniform(")]
 
@@ -69,16 +69,17 @@ def scheme(token: str) -> Tuple[str, Any]:
     if not isinstance(token, str):
         raise TypeError(f"a scheme must be a str, got {type(token).__name__}")
     t = token.strip()
-    m = _RANDN.fullmatch(t)
+    m = _RANDN.fullmatch(t) or _CONSTANT.fullmatch(t) or _UNIFORM.fullmatch(t)
+    numbers = {k: float(v) for k, v in m.groupdict().items() if v is not None} if m else {}
+    if not all(map(math.isfinite, numbers.values())):  # randn*1e999: a partial holding inf (helper-180)
+        form = _FORMS[[_RANDN, _CONSTANT, _UNIFORM].index(m.re)][0]  # type: ignore[union-attr]
+        raise ValueError(f"scheme {t!r}: write {form}")
+    if m and m.re is _RANDN:
+        return t, functools.partial(initializers.normal, std=numbers.get("k", 1.0))
+    if m and m.re is _CONSTANT:
+        return t, functools.partial(initializers.constant, value=numbers.get("v", CONSTANT))
     if m:
-        k = float(m["k"]) if m["k"] else 1.0
-        return t, functools.partial(initializers.normal, std=k)
-    m = _CONSTANT.fullmatch(t)
-    if m:
-        return t, functools.partial(initializers.constant, value=float(m["v"]) if m["v"] else CONSTANT)
-    m = _UNIFORM.fullmatch(t)
-    if m:
-        low, high = float(m["a"]), float(m["b"])
+        low, high = numbers["a"], numbers["b"]
         if not low <= high:
             raise ValueError(f"scheme {t!r}: low must be <= high")
         return t, functools.partial(initializers.uniform, low=low, high=high)
@@ -128,6 +129,8 @@ def dataset(name: str, rng: int, examples: Optional[int] = None) -> Tuple[np.nda
     circles (two classes) or three blobs (std 1.5, one-hot Y), of ``examples`` points, split
     equally between the classes; by default the data set's own size (400 points, 300 for the
     blobs)."""
+    if not isinstance(name, str):  # a list was "unhashable type" (helper-180)
+        raise TypeError(f"a dataset must be a str, one of {', '.join(DATASETS)}, got {type(name).__name__}")
     if name not in _CLASSES:
         raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
     k = _CLASSES[name]
@@ -329,7 +332,7 @@ def range_stats(schemes: Sequence[str] = RANGE_SCHEMES, n: int = 10, m: int = 20
     if need:
         raise MemoryError(f"count={count} weights need {need}")
     seed = _int_seed(rng)
-    shared = None if seed is not None else _args.generator(rng)
+    shared = _args.generator(rng)  # for the int seeds too: its errors name rng (-1 was NumPy's bare words)
     rows = []
     for name in schemes:
         fn, kind, _ = range_rule(name)
