@@ -975,3 +975,16 @@ def test_seeds_that_were_misread_or_failed_unclearly():
         wi.sweep(X, Y, [2, 3, 1], ["he"], range(2**64), 3, 1.0)
     with pytest.raises(TypeError, match="seeds must be a sequence of ints \\(or a count\\), got a dict"):
         wi.sweep(X, Y, [2, 3, 1], ["he"], {1: 2}, 3, 1.0)
+
+    class ZeroD:  # a 0-d int tensor of torch or jax, as they behave (helper-180: torch.tensor(2) failed so)
+        ndim = 0
+
+        def __index__(self):
+            return 2
+
+        def __iter__(self):
+            raise TypeError("iteration over a 0-d tensor")
+
+    assert wi.sweep(X, Y, [2, 3, 1], ["he"], ZeroD(), 3, 1.0).seeds == [0, 1]
+    with pytest.raises(TypeError, match=r"^inits' labels \(a dict's keys\) must be str, got 1 \(int\)"):
+        wi.sweep(X, Y, [2, 3, 1], {1: "zeros"}, 1, 3, 1.0)  # was "inits[1] must be ..., got (1, 'zeros')"

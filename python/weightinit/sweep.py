@@ -504,6 +504,8 @@ def sweep(
     """
     if isinstance(seeds, np.ndarray) and seeds.ndim <= 1:
         seeds = seeds.tolist()  # a 0-d array, a count, as its int (helper-149: "iteration over a 0-d array")
+    elif getattr(seeds, "ndim", None) == 0 and hasattr(seeds, "__index__"):  # torch's or jax's 0-d int (helper-180)
+        seeds = _args.integer(seeds, "seeds", "a count or a sequence of ints")
     if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
         # A range, not a list: 2**31 - 1 ints listed took 80 s, and the memory check came after.
         seeds = range(_args.count(seeds, "seeds", 1, 2**31 - 1))
@@ -524,6 +526,9 @@ def sweep(
         _args.count(s, f"seeds[{k}]", 0) for k, s in enumerate(seeds)]
     _args.ordered(inits, "inits")
     labels = list(inits) if isinstance(inits, Mapping) else None  # {label: init}, as a list its labels
+    if labels is not None and not all(isinstance(x, str) for x in labels):  # {1: 'zeros'}: "inits[1] ... got (1, ...)"
+        bad = next(x for x in labels if not isinstance(x, str))
+        raise TypeError(f"inits' labels (a dict's keys) must be str, got {bad!r} ({type(bad).__name__})")
     given: Any = inits
     if isinstance(given, Mapping):
         given = list(given.items())
