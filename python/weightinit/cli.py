@@ -743,7 +743,9 @@ def _spelling_streams() -> Iterator[None]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command line; returns the exit status (0, 1 for a failed run, 2 for bad options)."""
+    """Run the command line; returns the exit status (0, 1 for a failed run, 2 for options found
+    bad once parsed, 130 for Ctrl-C). Options argparse refuses raise SystemExit(2), as with
+    ``--help`` SystemExit(0): catch SystemExit to call it from Python."""
     with _spelling_streams():
         return _main(list(sys.argv[1:] if argv is None else argv))
 
