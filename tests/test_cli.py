@@ -727,6 +727,11 @@ def test_ranges_table_keeps_three_significant_digits_for_wide_layers(tmp_path, c
     (["compare", "--schemes", "normal,randn*1"], "'normal' and 'randn*1' are one scheme"),
     (["compare", "--schemes", "uniform,uniform(0,1)"], "'uniform' and 'uniform(0,1)' are one scheme"),
     (["compare", "--schemes", "same_constant,constant"], "'same_constant' and 'constant' are one scheme"),
+    # helper-180: other functions that draw the same weights, keras' and torch's
+    (["compare", "--schemes", "HeUniform,zeros,kaiming_uniform"], "'HeUniform' and 'kaiming_uniform' are one scheme"),
+    (["depth", "--schemes", "GlorotUniform,xavier_uniform"], "'GlorotUniform' and 'xavier_uniform' are one scheme"),
+    (["depth", "--schemes", "LecunUniform,lecun_uniform"], "'LecunUniform' and 'lecun_uniform' are one scheme"),
+    (["compare", "--schemes", "ones,constant(1)"], "'ones' and 'constant(1)' are one scheme"),
     (["compare", "--schemes", "zeros,uniform(-0.3,0.3"], "unbalanced parentheses in 'zeros,uniform(-0.3,0.3'"),
     (["compare", "--out", ""], "argument --out: expected a directory, got an empty string"),
     (["all", "--out="], "argument --out: expected a directory, got an empty string"),

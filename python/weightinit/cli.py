@@ -28,11 +28,13 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, NoReturn, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from weightinit import __version__, experiments, registry
 from weightinit._args import MAX_STEPS
 from weightinit._table import counted, either, markdown, respell
 from weightinit._threads import MAX_THREADS, get_num_threads, set_num_threads
-from weightinit.mlp import HIDDEN_ACTIVATIONS
+from weightinit.mlp import HIDDEN_ACTIVATIONS, drawn_weights
 from weightinit.sweep import SweepResult, SweepTooLarge
 
 __all__ = ["main"]
@@ -122,18 +124,38 @@ def _scheme_key(token: str) -> Any:
     return key
 
 
-def _schemes(text: str) -> List[str]:
+def _drawn(token: str) -> Optional[bytes]:
+    """The bits of the layers a scheme draws for a [5, 3, 2] network from seed 0 (fan_in,
+    fan_out and their mean differ in each layer), or None where it draws none. Two functions
+    may draw alike: keras' HeUniform and torch's kaiming_uniform gave identical rows (helper-180)."""
+    try:
+        layers = drawn_weights([5, 3, 2], experiments.scheme(token)[1], np.random.default_rng(0), np.dtype(np.float64),
+                               keep=False)
+    except (TypeError, ValueError):
+        return None
+    return b"".join(W.tobytes() for W in layers)
+
+
+def _schemes(text: str, keys: Tuple[Callable[[str], Any], ...] = (_scheme_key,)) -> List[str]:
     """_names of schemes, none drawing what another draws: xavier,Xavier (the registry ignores
     the case of torch's names), he,he_normal or randn*0.01,randn*1e-2 gave identical rows.
-    keras' Orthogonal is not torch's orthogonal, and both may be listed."""
+    keras' Orthogonal is not torch's orthogonal, and both may be listed. (ranges seeds each
+    function by its own name: two functions of one rule give rows of other values.)"""
     names = _names(text)
-    first: Dict[Any, str] = {}
-    for n in names:
-        key = _scheme_key(n)
-        other = first.setdefault(key, n) if key is not None else n
-        if other != n:
-            raise argparse.ArgumentTypeError(f"{other!r} and {n!r} are one scheme: listed twice")
+    for key in keys:
+        first: Dict[Any, str] = {}
+        for n in names:
+            k = key(n)
+            other = first.setdefault(k, n) if k is not None else n
+            if other != n:
+                raise argparse.ArgumentTypeError(f"{other!r} and {n!r} are one scheme: listed twice")
     return names
+
+
+def _network_schemes(text: str) -> List[str]:
+    """:func:`_schemes` for the commands that train networks, where two functions that draw
+    the same layers give identical rows too: HeUniform,kaiming_uniform (helper-180)."""
+    return _schemes(text, (_scheme_key, _drawn))  # the arguments first: no draw where they tell
 
 
 def _directory(text: str) -> str:
@@ -154,7 +176,8 @@ _FILES: Dict[str, Tuple[str, ...]] = {"compare": ("costs.png", "boundaries.png",
 
 def _common(p: argparse.ArgumentParser, command: str, schemes: Sequence[str],
             schemes_help: str = SCHEMES_HELP) -> None:
-    p.add_argument("--schemes", type=_schemes, default=", ".join(schemes), metavar="A,B,...", help=schemes_help)
+    p.add_argument("--schemes", type=_schemes if command == "ranges" else _network_schemes, default=", ".join(schemes),
+                   metavar="A,B,...", help=schemes_help)
     _outputs(p, os.path.join("weightinit-out", command),
              f"output directory for {', '.join(_FILES[command])} and report.md")
 
