@@ -1942,6 +1942,38 @@ print("hang" if done[0] == 0 else os.waitstatus_to_exitcode(done[1]))
     assert out.strip() == "5", out
 
 
+def test_parameters_set_as_a_fit_starts_are_refused_not_lost(monkeypatch):
+    """The setter checked that no fit was training, then assigned; a fit read the parameters
+    before the core marked it training. A setter between the two (another thread) replaced
+    the arrays the fit went on to train: the fit returned normally and its training was lost
+    (helper-179: 6 in 27 000 fits at a 1 us switch interval). Here the setter runs in that
+    window, as the fit draws its shuffle key, after it read the parameters."""
+    from weightinit import mlp as mlp_module
+
+    X, Y = datasets.planar_flower(1)
+    net = wi.MLP([2, 4, 1], rng=2)
+    start = net.parameters
+    seen = []
+    key = mlp_module._random._key
+
+    def key_then_set(source):
+        try:
+            net.parameters = start
+            seen.append("set")
+        except RuntimeError as exc:
+            seen.append(str(exc))
+        return key(source)
+
+    monkeypatch.setattr(mlp_module._random, "_key", key_then_set)
+    net.fit(X, Y, iterations=50, learning_rate=0.5)
+    assert seen == ["this network is training (a fit is running on it): its parameters cannot be set until the "
+                    "fit returns"]
+    assert not np.array_equal(net.parameters["W1"], start["W1"])  # the fit's training is the network's
+    monkeypatch.undo()
+    net.parameters = start  # and after the fit, as before
+    assert np.array_equal(net.parameters["W1"], start["W1"])
+
+
 def test_a_progress_callback_cannot_use_its_own_network_but_a_copy():
     """The callback runs mid-step with the network's lock held: a call back into it would
     wait for ever. It is refused at once; a copy scores the parameters of the moment."""

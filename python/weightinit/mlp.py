@@ -26,6 +26,7 @@ import math
 import numbers
 import os
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -361,6 +362,24 @@ def _converted(arr: np.ndarray, name: str, dtype: np.dtype, finite: bool = True)
     return out
 
 
+# Makes a fit's start (its count of fits and its read of the parameters) and the parameters
+# setter's check and assignment exclusive: the core marks a network training only once the
+# fit has called it, and a setter between a fit's read and that mark replaced the arrays the
+# fit went on to train, its training lost (helper-179). Held for a few bytecodes, never
+# across a call into the core; reentrant, for a signal handler that sets parameters while
+# its thread holds it; a forked child makes its own.
+_STARTING = threading.RLock()
+
+
+def _new_starting_lock() -> None:
+    global _STARTING
+    _STARTING = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_new_starting_lock)
+
+
 class _Fixed:
     """An attribute of the network's architecture, read-only: the core network is built from
     it once, so a later assignment would change repr and every copy or pickle (which rebuild
@@ -458,6 +477,7 @@ class MLP:
         self.__dict__.update(_fixed_loss=loss, _fixed_activations=acts, _fixed_alpha=_args.nonnegative(alpha, "alpha"),
                              _fixed_dtype=_args.float_dtype(dtype), _fixed_layer_sizes=sizes)
         self._rng = _args.generator(rng)
+        self._fitting = 0  # the fits begun on this network and not returned (_STARTING)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
         check_parameter_memory(sizes, f"layer_sizes {sizes_text(sizes)}", 2,
                                max(n_out * n_in for n_in, n_out in zip(sizes, sizes[1:])), self.dtype.itemsize,
@@ -483,6 +503,7 @@ class MLP:
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
         del state["_net"]
+        state["_fitting"] = 0  # a copy made during a fit (from its callback) is not fitting
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
@@ -578,13 +599,16 @@ class MLP:
             W = _matrix(params[f"W{l + 1}"], f"W{l + 1}", self.dtype, n_out, n_in, finite=False)
             b = _matrix(params[f"b{l + 1}"], f"b{l + 1}", self.dtype, n_out, 1, finite=False)
             new += [W.copy(), b.copy()]
-        self._not_training()  # again: a fit may have started while the arrays were checked
-        self._params = new
+        with _STARTING:
+            self._not_training()  # again: a fit may have started while the arrays were checked
+            self._params = new
 
     def _not_training(self) -> None:
         # The arrays a fit is writing into would be swapped out and its result lost. The core
-        # counts the fits running on it (from its progress callback or another thread).
-        if self._net.training:
+        # counts the fits running on it (from its progress callback or another thread); the
+        # count here, those begun, also covers a fit that has read the parameters but not yet
+        # reached the core.
+        if self._fitting or self._net.training:
             raise RuntimeError("this network is training (a fit is running on it): its parameters cannot be "
                                "set until the fit returns")
 
@@ -827,20 +851,27 @@ class MLP:
         memory = self._engine(bs or m, "train", batches=True,
                               extra=(X.shape[0] + self.layer_sizes[-1]) * bs, copies=self._copies(X, Y))
         Y = self._targets(Y, m)
-        with memory:
-            X = _converted(X, "X", self.dtype)
-            # The core refuses (no step) only parameters that are not finite, under "raise".
-            refusable = isinstance(source, np.random.Generator) and on_nonfinite == "raise" and iterations > 0
-            before = source.bit_generator.state if refusable else None
-            key = _random._key(source)  # two Python ints, as the core takes them
-            drawn = source.bit_generator.state if before is not None else None
-            try:
-                costs, report = self._net.train(self._params, X, Y, iterations, lr, bs, record_every,
-                                                on_nonfinite == "raise", key, get_num_threads(), callback)
-            except BaseException:  # Ctrl-C: the redrawn line ends, and the traceback starts on a line of its own
-                if isinstance(callback, _PrintProgress):
-                    callback.end(callback.step, True)
-                raise
+        with _STARTING:
+            self._fitting += 1
+            params = self._params
+        try:
+            with memory:
+                X = _converted(X, "X", self.dtype)
+                # The core refuses (no step) only parameters that are not finite, under "raise".
+                refusable = isinstance(source, np.random.Generator) and on_nonfinite == "raise" and iterations > 0
+                before = source.bit_generator.state if refusable else None
+                key = _random._key(source)  # two Python ints, as the core takes them
+                drawn = source.bit_generator.state if before is not None else None
+                try:
+                    costs, report = self._net.train(params, X, Y, iterations, lr, bs, record_every,
+                                                    on_nonfinite == "raise", key, get_num_threads(), callback)
+                except BaseException:  # Ctrl-C: the redrawn line ends, and the traceback starts on its own line
+                    if isinstance(callback, _PrintProgress):
+                        callback.end(callback.step, True)
+                    raise
+        finally:
+            with _STARTING:
+                self._fitting -= 1
         if report["steps"] == 0 and not report["start_finite"]:  # refused by the core: no step taken
             _undraw(source, before, drawn)
         if report["recorded"] < costs.size:  # a stop: no view that keeps the whole history's buffer alive
