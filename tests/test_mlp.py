@@ -692,6 +692,16 @@ def test_nonfinite_cost_stops_with_a_clear_error_unless_asked_to_continue():
     with pytest.raises(FloatingPointError) as exc:
         net.fit(X, Y * 1e150, iterations=10**5, learning_rate=1e3)
     assert exc.value.costs.base is None and exc.value.costs.size < 100
+    # Stopped by a progress callback's exception (or Ctrl-C), likewise (helper-183).
+
+    def stop(step, cost):
+        if step >= 3:
+            raise StopIteration
+
+    net.parameters = params
+    with pytest.raises(StopIteration) as stopped:
+        net.fit(X, Y, iterations=10**6, learning_rate=1e-3, progress=stop)
+    assert stopped.value.costs.base is None and 3 <= stopped.value.costs.size < 10**6  # the callback runs every ~0.05 s
 
 
 @pytest.mark.parametrize("bad", [("b1", -np.inf), ("W1", np.nan), ("W2", np.inf)])
@@ -1440,6 +1450,14 @@ def test_the_architecture_cannot_be_changed_after_the_network_is_built(name, val
         setattr(net, name, value)
     assert getattr(net, name) == before and type(net.activations) is tuple and type(net.layer_sizes) is tuple
     assert pickle.loads(pickle.dumps(net)).cost(X, Y) == net.cost(X, Y)
+    # An unbuilt network has none (AttributeError, not KeyError: hasattr works), and a pickle's
+    # state from before they were read-only (alpha, dtype, ... under their names) loads (helper-183).
+    assert not hasattr(wi.MLP.__new__(wi.MLP), name)
+    old = {k.replace("_fixed_", ""): v for k, v in net.__getstate__().items() if k != "_fitting"}
+    twin = wi.MLP.__new__(wi.MLP)
+    twin.__setstate__(old)
+    assert repr(twin) == repr(net) and twin.cost(X, Y) == net.cost(X, Y)
+    twin.parameters = twin.parameters
 
 
 def test_a_network_keeps_its_own_copy_of_an_array_a_callable_init_holds():

@@ -389,7 +389,12 @@ class _Fixed:
         self.name, self.private = name, "_fixed_" + name
 
     def __get__(self, obj: Any, owner: Optional[type] = None) -> Any:
-        return self if obj is None else obj.__dict__[self.private]
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.private]
+        except KeyError:  # a network not built (MLP.__new__): hasattr and getattr's default work
+            raise AttributeError(self.name) from None
 
     def __set__(self, obj: Any, value: Any) -> None:
         raise AttributeError(f"{self.name} is fixed when the network is built: make a new MLP (its parameters "
@@ -507,6 +512,9 @@ class MLP:
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
+        # A pickle from before the architecture was read-only holds alpha, dtype, ... as they are.
+        state = {(f"_fixed_{k}" if isinstance(getattr(MLP, k, None), _Fixed) else k): v for k, v in state.items()}
+        state.setdefault("_fitting", 0)
         self.__dict__.update(state)
         self._net = self._core_network()
 
@@ -865,9 +873,12 @@ class MLP:
                 try:
                     costs, report = self._net.train(params, X, Y, iterations, lr, bs, record_every,
                                                     on_nonfinite == "raise", key, get_num_threads(), callback)
-                except BaseException:  # Ctrl-C: the redrawn line ends, and the traceback starts on its own line
+                except BaseException as exc:  # Ctrl-C: the redrawn line ends, and the traceback starts on its own line
                     if isinstance(callback, _PrintProgress):
                         callback.end(callback.step, True)
+                    stopped = getattr(exc, "costs", None)  # the core's view of the whole history: its own array
+                    if isinstance(stopped, np.ndarray) and stopped.base is not None:
+                        exc.costs = stopped.copy()  # type: ignore[attr-defined]
                     raise
         finally:
             with _STARTING:
