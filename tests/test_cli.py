@@ -2,6 +2,7 @@
 
 import functools
 import importlib
+import io
 import math
 import os
 import re
@@ -1521,6 +1522,14 @@ def test_the_commands_run_without_a_stderr(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stderr", None)
     assert main(["ranges", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "ranges.png").exists()
+    # Neither the time estimate nor an error goes into stdout instead (print(file=None) does: helper-183).
+    monkeypatch.setattr(cli, "ESTIMATE_AFTER", 0.0)
+    monkeypatch.setattr(cli, "ESTIMATE_LONG", 0.0)
+    capsys = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", capsys)
+    assert main(["compare", "--iterations", "2000", "--seeds", "1", "--schemes", "zeros", "--out", str(tmp_path)]) == 0
+    assert main(["compare", "--hidden", "10000000", "--out", str(tmp_path)]) == 1
+    assert "left at this pace" not in capsys.getvalue() and "error" not in capsys.getvalue()
 
 
 def test_runs_still_moving_at_the_end_are_named(tmp_path, capsys):

@@ -126,7 +126,8 @@ def _scheme_key(token: str) -> Any:
 
 def _drawn(token: str) -> Optional[bytes]:
     """The bits of the layers a scheme draws for a [5, 3, 2] network from seed 0 (fan_in,
-    fan_out and their mean differ in each layer), or None where it draws none. Two functions
+    fan_out and their mean differ in each layer), or None where it cannot draw them (sparse
+    without its sparsity, dirac). Two functions
     may draw alike: keras' HeUniform and torch's kaiming_uniform gave identical rows (helper-180)."""
     try:
         layers = drawn_weights([5, 3, 2], experiments.scheme(token)[1], np.random.default_rng(0), np.dtype(np.float64),
@@ -310,7 +311,7 @@ class _Progress:
         self.first: Optional[Tuple[float, float]] = None  # (time, done) at the first report
         # where tqdm draws; None under pythonw, or with the descriptor closed (2>&-): quiet there
         shown = not quiet and sys.stderr is not None and sys.stderr.isatty()
-        self.estimate = not quiet and not shown
+        self.estimate = not quiet and not shown and sys.stderr is not None  # said on stderr too
         if shown:
             from tqdm import tqdm
 
@@ -796,6 +797,13 @@ def _main(argv: List[str]) -> int:
     return status
 
 
+def _complain(message: str) -> None:
+    """message on stderr; nowhere where there is none (pythonw, 2>&-): print(file=None) wrote
+    it into stdout, the command's output (helper-183)."""
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """The command of args; its exit status, with errors said on stderr."""
     before = get_num_threads()  # put back after the run: main() called in a program leaves its setting
@@ -806,24 +814,24 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         if _Stdout.gone:  # the files are written; the output was not all read
             return 1
     except (ValueError, TypeError, OverflowError) as exc:
-        print(f"weightinit {args.command}: error: {exc}", file=sys.stderr)
+        _complain(f"weightinit {args.command}: error: {exc}")
         return 2
     except MemoryError as exc:
-        print(f"weightinit {args.command}: error: not enough memory for these settings ({exc})", file=sys.stderr)
+        _complain(f"weightinit {args.command}: error: not enough memory for these settings ({exc})")
         return 1
     except BrokenPipeError:  # the reader (| head) stopped reading; the files are written by then
         _stdout_to_devnull()
         return 1
     except OSError as exc:  # "cannot write X: Is a directory", not "[Errno 21] Is a directory: 'X'"
         said = f"cannot write {exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else exc
-        print(f"weightinit {args.command}: error: {said}", file=sys.stderr)
+        _complain(f"weightinit {args.command}: error: {said}")
         return 1
     except ImportError as exc:
-        print(f"weightinit {args.command}: error: {exc} (install the cli extra: pip install 'weightinit[cli]', "
-              "or pip install '.[cli]' in a checkout)", file=sys.stderr)
+        _complain(f"weightinit {args.command}: error: {exc} (install the cli extra: pip install 'weightinit[cli]', "
+              "or pip install '.[cli]' in a checkout)")
         return 1
     except KeyboardInterrupt:
-        print(f"weightinit {args.command}: interrupted", file=sys.stderr)
+        _complain(f"weightinit {args.command}: interrupted")
         return 130
     finally:
         set_num_threads(before)
