@@ -463,6 +463,11 @@ def test_nn_model_names_transposed_data(data):
     # Both as torch and scikit-learn lay them out, (m, n_x) and (m, 1): no hint before (helper-181).
     with pytest.raises(ValueError, match=r"got shapes \(400, 2\) and \(400, 1\); pass X\.T and Y\.T"):
         wp.nn_model(X.T, Y.T, 4, num_iterations=2)
+    # ... but not for other numbers of examples in the usual layout (helper-183: "pass A2.T and Y.T")
+    with pytest.raises(ValueError, match=r"got shapes \(1, 400\) and \(1, 300\)$"):
+        wp.compute_cost(A2, Y[:, :300], None)
+    with pytest.raises(ValueError, match=r"got shapes \(1, 400\) and \(1, 300\)$"):
+        wp.nn_model(X[:1], Y[:, :300], 4, num_iterations=2)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -530,6 +535,9 @@ def test_nn_model_warns_that_it_does_not_call_the_callers_own_step_functions(dat
     with pytest.warns(UserWarning, match=r"^nn_model trains in C\+\+ and does not call its caller's "
                                          r"compute_cost, update_parameters: pass learning_rate="):
         exec(script, {"np": np, "X": X, "Y": Y})
+    with pytest.warns(UserWarning, match=r"default 1\.2\)$"):  # parameters= given: no initialize_parameters called
+        exec(script.replace("num_iterations=3)", "num_iterations=3, parameters=initialize_parameters(2, 4, 1))"),
+             {"np": np, "X": X, "Y": Y})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         exec(script.split("def ")[0] + "parameters = nn_model(X, Y, 4, num_iterations=3)\n",

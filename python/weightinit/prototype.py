@@ -269,7 +269,7 @@ def nn_model(X: np.ndarray, Y: np.ndarray, n_h: int, num_iterations: int = 10000
     n_x, n_y = X.shape[0], Y.shape[0]  # layer_sizes' answer, without checking X and Y again
     _check_memory(n_x, n_h, n_y, 3, "a start, kept and with their gradients")  # before a start is drawn
     caller = sys._getframe(1).f_globals
-    _warn_of_unused_steps(caller)
+    _warn_of_unused_steps(caller, parameters is None)
     start = _starting_parameters(caller, n_x, n_h, n_y) if parameters is None else parameters
     model = _NNModelNetwork([n_x, n_h, n_y], activations=["tanh", "sigmoid"], loss="binary_cross_entropy",
                             init="zeros")
@@ -294,16 +294,16 @@ class _NNModelNetwork(MLP):
 _STEPS = ("forward_propagation", "compute_cost", "backward_propagation", "update_parameters")
 
 
-def _warn_of_unused_steps(caller: Dict[str, Any]) -> None:
+def _warn_of_unused_steps(caller: Dict[str, Any], starts_there: bool) -> None:
     """A UserWarning where the caller's module defines step functions of its own, which the
     prototype's nn_model would call (its readers edit update_parameters' learning rate there)
     and ours does not: it trains in C++."""
     own = [name for name in _STEPS if callable(caller.get(name)) and caller[name] is not _PROTOTYPE_STEPS[name]
            and caller[name] is not globals()[name]]
     if own:
+        where = "; it calls only initialize_parameters there" if starts_there else ""  # not with parameters=
         warnings.warn(f"nn_model trains in C++ and does not call its caller's {', '.join(own)}: pass "
-                      "learning_rate= for another rate (default 1.2); it calls only initialize_parameters there",
-                      UserWarning, stacklevel=3)
+                      f"learning_rate= for another rate (default 1.2){where}", UserWarning, stacklevel=3)
 
 
 def _starting_parameters(caller: Dict[str, Any], n_x: int, n_h: int, n_y: int) -> Params:
@@ -353,7 +353,8 @@ def _same_examples(X: Any, Y: Any, x: str = "X", rows: str = "n_x",
         if x_t and y_t:
             x_t = X.shape[0] > X.shape[1]
         # Neither alone, but one row per example in both: torch's and scikit-learn's layout.
-        both = not (x_t or y_t) and X.shape[0] == Y.shape[0]
+        both = (not (x_t or y_t) and X.shape[0] == Y.shape[0] and X.shape[0] > X.shape[1]
+                and Y.shape[0] > Y.shape[1])  # not an A2 (1, m) beside a Y of other m (helper-183)
         hint = f"; pass {x}.T" if x_t else "; pass Y.T" if y_t else f"; pass {x}.T and Y.T" if both else ""
         raise ValueError(f"{x} ({rows}, m) and Y (n_y, m) must have one column per example, got shapes {X.shape} "
                          f"and {Y.shape}{hint}")
