@@ -1473,6 +1473,9 @@ def test_the_users_np_seterr_raises_no_floating_point_error():
             assert (wi.random.uniform(4, high=x, dtype=dtype, rng=0) >= 0).all()
             assert wi.xavier_uniform((4, 4), gain=x, dtype=dtype, rng=0).dtype == dtype
             assert (np.abs(wi.random.truncated_normal(4, std=x, a=-x, b=x, dtype=dtype, rng=0)) <= x).all()
+        # above the largest value (helper-183): the dtype's own error, not overflow in nextafter
+        with pytest.raises(ValueError, match="no float16 value lies in"):
+            wi.random.uniform(4, low=65505.0, high=65510.0, dtype=np.float16, rng=0)
 
 
 def test_registry_errors():

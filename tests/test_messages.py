@@ -425,11 +425,12 @@ def test_ragged_centers_and_negative_planar_seeds_are_named():
 
 
 @pytest.mark.parametrize("centers", [np.array([[1 + 2j, 0.0]]), [["1", "2"]], np.array([[1, 2]], dtype="m8[s]"),
-                                     np.array([["2020-01-01"]], dtype="M8[D]")])
+                                     np.array([["2020-01-01"]], dtype="M8[D]"),
+                                     np.array([["1", "2"]], dtype=object)])  # parsed too (helper-183)
 def test_centers_that_are_no_real_numbers_are_refused(centers):
     """Complex centers lost their imaginary parts (a ComplexWarning), strings were parsed and
     times were taken as counts, where X and Y of a network are refused."""
-    with pytest.raises(TypeError, match=r"^centers must be a \(k, n_features\) array of real numbers: got dtype"):
+    with pytest.raises(TypeError, match=r"^centers must be a \(k, n_features\) array of real numbers: got (dtype|str values)"):
         datasets.blobs(n_per_class=2, centers=centers)
     assert datasets.blobs(n_per_class=2, centers=np.array([[1, 2]], dtype=object))[0].dtype == np.float64
 

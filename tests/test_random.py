@@ -784,6 +784,9 @@ def test_truncated_normal_bounds_beyond_every_float_are_infinite(a, b):
                                   wi.random.truncated_normal(50, a=inf_a, b=inf_b, rng=3))
     with pytest.raises(ValueError, match="^mean must be finite, got an int of 1329 bits"):
         wi.random.truncated_normal(50, mean=-10**400, a=a, b=b, rng=3)  # finite ones still say so
+    # Both beyond the same end: not "a must be < b, got a=-inf, b=-inf" (helper-183)
+    with pytest.raises(ValueError, match=r"^a and b both lie beyond every float \(-inf\): no value lies between"):
+        wi.random.truncated_normal(50, a=-10**400, b=-10**399, rng=3)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])

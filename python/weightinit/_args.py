@@ -479,14 +479,14 @@ _SMALLEST_NORMAL = {dt: float(np.finfo(dt).smallest_normal) for dt in INIT_DTYPE
 
 
 def step(x: float, dtype: np.dtype, up: bool) -> float:
-    """The dtype value next to x (itself one), upwards or downwards. A subnormal result is no
-    error under np.seterr(under="raise"), the user's setting (helper-178); errstate costs a
-    microsecond, so it is entered only near zero, where nextafter can underflow."""
+    """The dtype value next to x (itself one), upwards or downwards. A subnormal or infinite
+    result is no error under np.seterr(all="raise"), the user's setting (helper-178, 183);
+    errstate costs a microsecond, so it is entered only near zero and at the largest value."""
     t = dtype.type
     towards = t(np.inf) if up else t(-np.inf)
-    if abs(x) > (_SMALLEST_NORMAL.get(dtype) or float(np.finfo(dtype).smallest_normal)):
+    if (_SMALLEST_NORMAL.get(dtype) or float(np.finfo(dtype).smallest_normal)) < abs(x) < largest(dtype):
         return float(np.nextafter(t(x), towards))
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", over="ignore"):  # past the largest: inf, for the caller to refuse
         return float(np.nextafter(t(x), towards))
 
 

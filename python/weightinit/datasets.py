@@ -13,6 +13,7 @@ split, index with a permutation (``X[:, p], Y[:, p]``, ``p = rng.permutation(m)`
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, Optional, Tuple
 
@@ -101,6 +102,8 @@ def blobs(
         c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers)
         if c.dtype.kind not in "biufO":  # a cast lost complex's imaginary parts, parsed strings, took dates as counts
             raise TypeError(f"got dtype {c.dtype}")
+        if c.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in c.flat):  # '1' parsed too
+            raise TypeError(f"got {type(next(v for v in c.flat if not isinstance(v, numbers.Real))).__name__} values")
         c = c.astype(np.float64)
     except (TypeError, ValueError) as exc:  # ragged rows (ValueError), objects that are no numbers (TypeError)
         raise _args.reworded(exc, f"centers must be a (k, n_features) array of real numbers: {exc}") from None

@@ -287,6 +287,8 @@ def truncated_normal(
     lo = _args.real(a, "a", finite=False)
     hi = _args.real(b, "b", finite=False)
     if not lo < hi:
+        if lo == hi and math.isinf(lo) and a < b:  # a=-10**400, b=-10**399: "got a=-inf, b=-inf" (helper-183)
+            raise ValueError(f"a and b both lie beyond every float ({lo}): no value lies between them")
         raise ValueError(f"a must be < b, got a={lo}, b={hi}")
     _check_standardized(m, s, lo, hi, "")
     return _fill_truncated_normal(*_args.output(shape, dtype, out, region), m, s, lo, hi, rng)
