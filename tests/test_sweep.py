@@ -684,10 +684,13 @@ def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):
     with np.load(tmp_path / "r.npz") as f:
         parts = dict(f)
     for key, bad in (("costs", parts["costs"][:, :1]), ("diverged", parts["diverged"].astype(np.int8)),
-                     ("W1", parts["W1"][..., :1]), ("meta", np.array("{")), ("b2", None)):
+                     ("W1", parts["W1"][..., :1]), ("meta", np.array("{")), ("b2", None),
+                     ("W2", parts["W2"].astype(np.float32))):
         changed = {k: v for k, v in parts.items() if k != key}
         if bad is not None:
             changed[key] = bad
+        if key == "W2":  # and b2: a second layer of another dtype than the first was taken (helper-180)
+            changed["b2"] = parts["b2"].astype(np.float32)
         np.savez(tmp_path / "changed.npz", **changed)
         with pytest.raises(ValueError, match="is not a weightinit sweep result"):
             wi.SweepResult.load(tmp_path / "changed.npz")

@@ -127,8 +127,8 @@ def _scheme_key(token: str) -> Any:
 def _drawn(token: str) -> Optional[bytes]:
     """The bits of the layers a scheme draws for a [5, 3, 2] network from seed 0 (fan_in,
     fan_out and their mean differ in each layer), or None where it cannot draw them (sparse
-    without its sparsity, dirac). Two functions
-    may draw alike: keras' HeUniform and torch's kaiming_uniform gave identical rows (helper-180)."""
+    without its sparsity, dirac). Two functions may draw alike: keras' HeUniform and torch's
+    kaiming_uniform gave identical rows (helper-180)."""
     try:
         layers = drawn_weights([5, 3, 2], experiments.scheme(token)[1], np.random.default_rng(0), np.dtype(np.float64),
                                keep=False)
@@ -828,7 +828,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return 1
     except ImportError as exc:
         _complain(f"weightinit {args.command}: error: {exc} (install the cli extra: pip install 'weightinit[cli]', "
-              "or pip install '.[cli]' in a checkout)")
+                  "or pip install '.[cli]' in a checkout)")
         return 1
     except KeyboardInterrupt:
         _complain(f"weightinit {args.command}: interrupted")
