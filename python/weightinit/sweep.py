@@ -287,7 +287,7 @@ class SweepResult:
             results: Dict[str, Any] = {key: read(key, runs + (records,) if key == "costs" else runs,
                                  (np.dtype(bool if key == "diverged" else np.float64),)) for key in _SAVED_ARRAYS}
             floats: Tuple[Any, ...] = (np.dtype(np.float32), np.dtype(np.float64))
-            params = []
+            params: List[Tuple[np.ndarray, np.ndarray]] = []
             for k in range(L):  # every layer in W1's dtype, as a sweep saves them
                 W = read(f"W{k + 1}", runs + (sizes[k + 1], sizes[k]), floats if k == 0 else (params[0][0].dtype,))
                 params.append((W, read(f"b{k + 1}", runs + (sizes[k + 1], 1), (W.dtype,))))
