@@ -1448,12 +1448,14 @@ def test_the_architecture_cannot_be_changed_after_the_network_is_built(name, val
     before = getattr(net, name)
     with pytest.raises(AttributeError, match=f"^{name} is fixed when the network is built: make a new MLP"):
         setattr(net, name, value)
+    with pytest.raises(AttributeError, match=f"^{name} is fixed when the network is built"):
+        delattr(net, name)
     assert getattr(net, name) == before and type(net.activations) is tuple and type(net.layer_sizes) is tuple
     assert pickle.loads(pickle.dumps(net)).cost(X, Y) == net.cost(X, Y)
     # An unbuilt network has none (AttributeError, not KeyError: hasattr works), and a pickle's
-    # state from before they were read-only (alpha, dtype, ... under their names) loads (helper-183).
+    # state from before fits were counted loads (helper-183).
     assert not hasattr(wi.MLP.__new__(wi.MLP), name)
-    old = {k.replace("_fixed_", ""): v for k, v in net.__getstate__().items() if k != "_fitting"}
+    old = {k: v for k, v in net.__getstate__().items() if k != "_fitting"}
     twin = wi.MLP.__new__(wi.MLP)
     twin.__setstate__(old)
     assert repr(twin) == repr(net) and twin.cost(X, Y) == net.cost(X, Y)

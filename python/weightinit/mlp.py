@@ -380,27 +380,6 @@ if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_new_starting_lock)
 
 
-class _Fixed:
-    """An attribute of the network's architecture, read-only: the core network is built from
-    it once, so a later assignment would change repr and every copy or pickle (which rebuild
-    the core network) but not the network itself (helper-179)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name, self.private = name, "_fixed_" + name
-
-    def __get__(self, obj: Any, owner: Optional[type] = None) -> Any:
-        if obj is None:
-            return self
-        try:
-            return obj.__dict__[self.private]
-        except KeyError:  # a network not built (MLP.__new__): hasattr and getattr's default work
-            raise AttributeError(self.name) from None
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        raise AttributeError(f"{self.name} is fixed when the network is built: make a new MLP (its parameters "
-                             f"property takes this one's weights where the shapes agree)")
-
-
 class MLP:
     """A fully connected network ``layer_sizes[0] -> ... -> layer_sizes[-1]`` trained in C++.
 
@@ -456,11 +435,27 @@ class MLP:
     # (prototype.nn_model has no batch_size=); None: fewer examples, or batch_size=.
     _memory_advice: Optional[str] = None
 
-    layer_sizes: Tuple[int, ...] = _Fixed()  # type: ignore[assignment]
-    activations: Tuple[str, ...] = _Fixed()  # type: ignore[assignment]
-    loss: str = _Fixed()  # type: ignore[assignment]
-    dtype: np.dtype = _Fixed()  # type: ignore[assignment]
-    alpha: float = _Fixed()  # type: ignore[assignment]
+    layer_sizes: Tuple[int, ...]
+    activations: Tuple[str, ...]
+    loss: str
+    dtype: np.dtype
+    alpha: float
+    # Read-only: the core network is built from them once, so an assignment changed repr and
+    # every copy or pickle (which rebuild the core network) but not the network (helper-179).
+    # Plain attributes behind __setattr__: a descriptor's getter cost 0.15 us a read, a few
+    # microseconds a small fit.
+    _ARCHITECTURE = frozenset(("layer_sizes", "activations", "loss", "dtype", "alpha"))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in MLP._ARCHITECTURE:
+            raise AttributeError(f"{name} is fixed when the network is built: make a new MLP (its parameters "
+                                 f"property takes this one's weights where the shapes agree)")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in MLP._ARCHITECTURE:
+            raise AttributeError(f"{name} is fixed when the network is built")
+        super().__delattr__(name)
 
     def __init__(
         self,
@@ -479,8 +474,8 @@ class MLP:
         if loss == "softmax_cross_entropy" and sizes[-1] < 2:
             raise ValueError("softmax_cross_entropy needs at least 2 outputs (layer_sizes[-1] is 1, so every "
                              "cost would be 0); for one output use sigmoid and binary_cross_entropy")
-        self.__dict__.update(_fixed_loss=loss, _fixed_activations=acts, _fixed_alpha=_args.nonnegative(alpha, "alpha"),
-                             _fixed_dtype=_args.float_dtype(dtype), _fixed_layer_sizes=sizes)
+        self.__dict__.update(loss=loss, activations=acts, alpha=_args.nonnegative(alpha, "alpha"),
+                             dtype=_args.float_dtype(dtype), layer_sizes=sizes)  # past __setattr__
         self._rng = _args.generator(rng)
         self._fitting = 0  # the fits begun on this network and not returned (_STARTING)
         # Kept and their gradients, and one layer's W drawn at a time before its copy is kept.
@@ -512,10 +507,8 @@ class MLP:
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        # A pickle from before the architecture was read-only holds alpha, dtype, ... as they are.
-        state = {(f"_fixed_{k}" if isinstance(getattr(MLP, k, None), _Fixed) else k): v for k, v in state.items()}
-        state.setdefault("_fitting", 0)
-        self.__dict__.update(state)
+        self.__dict__.update(state)  # the architecture too, past __setattr__
+        self.__dict__.setdefault("_fitting", 0)  # a pickle from before fits were counted
         self._net = self._core_network()
 
     def __repr__(self) -> str:
