@@ -478,13 +478,18 @@ def largest(dtype: Any) -> float:
 _SMALLEST_NORMAL = {dt: float(np.finfo(dt).smallest_normal) for dt in INIT_DTYPES}
 
 
+def smallest_normal(dtype: Any) -> float:
+    """The smallest normal positive value of a float dtype (np.finfo's, kept as :func:`largest`'s)."""
+    return _SMALLEST_NORMAL.get(dtype) or float(np.finfo(dtype).smallest_normal)
+
+
 def step(x: float, dtype: np.dtype, up: bool) -> float:
     """The dtype value next to x (itself one), upwards or downwards. A subnormal or infinite
     result is no error under np.seterr(all="raise"), the user's setting (helper-178, 183);
     errstate costs a microsecond, so it is entered only near zero and at the largest value."""
     t = dtype.type
     towards = t(np.inf) if up else t(-np.inf)
-    if (_SMALLEST_NORMAL.get(dtype) or float(np.finfo(dtype).smallest_normal)) < abs(x) < largest(dtype):
+    if smallest_normal(dtype) < abs(x) < largest(dtype):
         return float(np.nextafter(t(x), towards))
     with np.errstate(under="ignore", over="ignore"):  # past the largest: inf, for the caller to refuse
         return float(np.nextafter(t(x), towards))
@@ -632,7 +637,7 @@ def addressable(full: Tuple[int, ...]) -> Tuple[int, ...]:
             return str(n) if n < 2**64 else f"~2**{n.bit_length() - 1}"
         empty = " (its non-empty axes)" if 0 in full else ""
         raise ShapeTooLarge(f"shape ({', '.join(text(d) for d in full)}{',' if len(full) == 1 else ''}) has "
-                          f"{text(size)} elements{empty}, more than can be addressed")
+                            f"{text(size)} elements{empty}, more than can be addressed")
     return full
 
 

@@ -52,9 +52,10 @@ _NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # 2, 2., .5, 1e-3
 _RANDN = re.compile(rf"randn(?:\s*\*\s*(?P<k>{_NUMBER}))?")
 _CONSTANT = re.compile(rf"(?:same_)?constant(?:\(\s*(?P<v>-?{_NUMBER})\s*\))?")  # same_: the article's name
 _UNIFORM = re.compile(rf"uniform\(\s*(?P<a>-?{_NUMBER})\s*,\s*(?P<b>-?{_NUMBER})\s*\)")
-_FORMS = [("randn*K with a finite number K >= 0, as randn*0.01", "randn"),
-          ("constant(V) with a finite number V, as constant(0.5)", "constant("),
-          ("uniform(A,B) with finite numbers A <= B, as uniform(-0.3,0.3)", "uniform(")]
+# Each form's pattern, how to write it, and how a token in that form starts.
+_FORMS = [(_RANDN, "randn*K with a finite number K >= 0, as randn*0.01", "randn"),
+          (_CONSTANT, "constant(V) with a finite number V, as constant(0.5)", "constant("),
+          (_UNIFORM, "uniform(A,B) with finite numbers A <= B, as uniform(-0.3,0.3)", "uniform(")]
 
 
 def scheme(token: str) -> Tuple[str, Any]:
@@ -69,21 +70,23 @@ def scheme(token: str) -> Tuple[str, Any]:
     if not isinstance(token, str):
         raise TypeError(f"a scheme must be a str, got {type(token).__name__}")
     t = token.strip()
-    m = _RANDN.fullmatch(t) or _CONSTANT.fullmatch(t) or _UNIFORM.fullmatch(t)
-    numbers = {k: float(v) for k, v in m.groupdict().items() if v is not None} if m else {}
-    if not all(map(math.isfinite, numbers.values())):  # randn*1e999: a partial holding inf (helper-180)
-        form = _FORMS[[_RANDN, _CONSTANT, _UNIFORM].index(m.re)][0]  # type: ignore[union-attr]
+    for pattern, form, _ in _FORMS:  # the form t is written in, if any
+        m = pattern.fullmatch(t)
+        if m:
+            break
+    values = {k: float(v) for k, v in m.groupdict().items() if v is not None} if m else {}
+    if not all(map(math.isfinite, values.values())):  # randn*1e999: a partial holding inf (helper-180)
         raise ValueError(f"scheme {t!r}: write {form}")
     if m and m.re is _RANDN:
-        return t, functools.partial(initializers.normal, std=numbers.get("k", 1.0))
+        return t, functools.partial(initializers.normal, std=values.get("k", 1.0))
     if m and m.re is _CONSTANT:
-        return t, functools.partial(initializers.constant, value=numbers.get("v", CONSTANT))
+        return t, functools.partial(initializers.constant, value=values.get("v", CONSTANT))
     if m:
-        low, high = numbers["a"], numbers["b"]
+        low, high = values["a"], values["b"]
         if not low <= high:
             raise ValueError(f"scheme {t!r}: low must be <= high")
         return t, functools.partial(initializers.uniform, low=low, high=high)
-    for form, start in _FORMS:
+    for _, form, start in _FORMS:
         if t.startswith(start):  # the form, with something other than numbers in it: say so
             raise ValueError(f"unknown scheme {t!r}: write {form}")
     try:

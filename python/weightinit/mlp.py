@@ -683,8 +683,7 @@ class MLP:
                 copies: Optional[Mapping[str, int]] = None) -> EngineMemory:
         """:class:`EngineMemory` for this network (``batches``: a fit that can take batch_size=)."""
         fused = work == "train" and batches and self._net.fused
-        fewer = "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
-        fewer = self._memory_advice or fewer
+        fewer = self._memory_advice or "pass fewer examples at a time" + (" (batch_size=)" if batches else "")
         return EngineMemory(self.layer_sizes, m, work, self.dtype, fewer, fused, extra, copies)
 
     # --- inference ---
