@@ -1603,6 +1603,37 @@ def test_plots_of_a_sweep_they_cannot_draw_say_why(tmp_path):
     assert not list(tmp_path.iterdir())  # refused before drawing
 
 
+def test_decision_boundaries_checks_its_arguments_before_drawing(tmp_path):
+    """seed_index, points, max_examples and Y checked first, with errors naming them. Before:
+    numpy's IndexError for seed_index=5 or 1.0, an ambiguous-truth ValueError for True,
+    matplotlib's "Input z must be at least a (2, 2)" for points=1, and labels 2 or 0.5 (or Y
+    of the wrong number of rows) drawn in silently wrong colours; max_examples was checked
+    after the figure was made."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    X, Y = datasets.planar_flower(1)
+    result = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], seeds=2, iterations=2)
+    path = str(tmp_path / "b.png")
+    bad = [({"seed_index": 5}, ValueError, r"seed_index=5 is out of range"),
+           ({"seed_index": 1.0}, TypeError, r"seed_index must be an int"),
+           ({"seed_index": True}, TypeError, r"seed_index must be an int .*got bool"),
+           ({"points": 1}, ValueError, r"points must be >= 2, got 1"),
+           ({"points": 2.5}, TypeError, r"points must be an int"),
+           ({"max_examples": 0}, ValueError, r"max_examples must be >= 1, got 0")]
+    for kwargs, kind, message in bad:
+        with pytest.raises(kind, match=message):
+            plots.decision_boundaries(result, X, Y, path, **kwargs)
+    for labels in (2 * Y, Y + 0.5):
+        with pytest.raises(ValueError, match=r"Y must hold labels 0 or 1"):
+            plots.decision_boundaries(result, X, labels, path)
+    with pytest.raises(ValueError, match=r"Y must .*1.*rows|Y must have 1 row"):
+        plots.decision_boundaries(result, X, np.vstack([Y, 1 - Y]), path)
+    assert not list(tmp_path.iterdir())
+    fig = plots.decision_boundaries(result, X, Y, path, seed_index=-1, points=2)  # the last seed; a 2 x 2 grid
+    assert "seed 1" in fig._suptitle.get_text() and (tmp_path / "b.png").exists()
+
+
 @pytest.mark.parametrize("dataset, examples, classes", [("flower", 60, 2), ("moons", 30, 2), ("blobs", 33, 3)])
 def test_compare_takes_the_number_of_examples_and_saves_its_sweep(dataset, examples, classes, tmp_path, capsys):
     out = tmp_path / "c"

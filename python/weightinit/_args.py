@@ -317,6 +317,14 @@ def count(value: Any, name: str, minimum: int, maximum: Optional[int] = None) ->
     return v
 
 
+def index(value: Any, name: str, n: int, items: str) -> int:
+    """value as an index into n items (negative from the end, as a list's); errors name it."""
+    i = integer(value, name, f"an int index into {items}")
+    if not -n <= i < n:
+        raise ValueError(f"{name}={i} is out of range: it is an index into this sweep's {n} {items}")
+    return i % n
+
+
 def ordered(items: Any, name: str) -> None:
     """Refuses a set: results follow the order given, and a set of names has another order in
     every process (string hashing is randomized)."""

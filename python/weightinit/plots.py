@@ -227,11 +227,17 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     if result.loss == "mse":
         raise ValueError(f"decision_boundaries needs a classifier (binary or softmax cross-entropy), got loss "
                          f"{result.loss!r}")
-    X, Y = np.asarray(X), np.asarray(Y)
+    seed_index = _args.index(seed_index, "seed_index", len(result.seeds), "seeds")
+    points = _args.count(points, "points", 2)  # a contour needs a grid of 2 x 2 at least
+    max_examples = _args.count(max_examples, "max_examples", 1)
+    X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] != 2:
         raise ValueError(f"X must have 2 rows (features; examples are columns), got shape {X.shape}")
-    if Y.ndim != 2 or Y.shape[1] != X.shape[1]:
-        raise ValueError(f"Y must be (outputs, m) with X's m = {X.shape[1]} columns, got shape {Y.shape}")
+    # Y as the network reads it (0/1 labels, or one-hot columns or class indices for softmax):
+    # labels of 2 or 0.5 were drawn in the colour of another class.
+    net = result.network(0, seed_index)
+    net._inputs(X)  # finite real numbers
+    Y = net._targets(Y, X.shape[1])
     rows, cols = _grid(len(result.inits))
     fig, axes = _figure(rows, cols, 3.0, 3.0)
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
@@ -241,7 +247,6 @@ def decision_boundaries(result: SweepResult, X: np.ndarray, Y: np.ndarray, path:
     labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
     classes = max(Y.shape[0], 2)
     m = X.shape[1]
-    max_examples = _args.count(max_examples, "max_examples", 1)
     # Evenly spaced (the data sets list a class at a time, so each keeps its share): all of
     # 10^5 points took seconds a panel and covered the regions.
     shown = np.round(np.linspace(0, m - 1, max_examples)).astype(np.intp) if m > max_examples else slice(None)

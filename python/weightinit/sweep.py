@@ -71,14 +71,6 @@ def _split_init(init: Any, where: str) -> Tuple[str, Any]:
     raise TypeError(f"{where} must be a name, a callable or a (label, name or callable) pair, got {type(init).__name__}")
 
 
-def _index(value: Any, name: str, n: int, items: str) -> int:
-    """value as an index into n items (negative from the end, as a list's); errors name it."""
-    i = _args.integer(value, name, f"an int index into {items}")
-    if not -n <= i < n:
-        raise ValueError(f"{name}={i} is out of range: it is an index into this sweep's {n} {items}")
-    return i % n
-
-
 def _same(a: Any, b: Any) -> bool:
     """a and b equal to the bit for SweepResult.__eq__: arrays (also within lists and tuples,
     either) of one dtype and shape with the same bytes, so a nan equals itself and -0.0 is not
@@ -162,8 +154,8 @@ class SweepResult:
                     f"is not one of this sweep's inits: {', '.join(map(repr, self.inits))}"
                 raise ValueError(f"init {init!r} {why}")
             init = self.inits.index(init)
-        init = _index(init, "init", len(self.inits), "inits")
-        s = _index(s, "s", len(self.seeds), "seeds")
+        init = _args.index(init, "init", len(self.inits), "inits")
+        s = _args.index(s, "s", len(self.seeds), "seeds")
         net = MLP(self.layer_sizes, self.activations, self.loss, init="zeros", dtype=self.parameters[0][0].dtype,
                   alpha=self.alpha)
         params = {}
