@@ -1248,7 +1248,7 @@ def test_not_enough_memory_is_advised_in_the_commands_options(monkeypatch, tmp_p
                  "--out", str(tmp_path / "a")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("weightinit all: error: not enough memory")
-    assert "fewer --seeds or fewer --threads would need less" in err
+    assert "fewer --threads or fewer --seeds would need less" in err  # the larger share first
     assert "--schemes" not in err and "--hidden" not in err
     # One run has no seeds nor threads to give up (helper-152): the advice names neither.
     assert main(["compare", "--schemes", "zeros", "--seeds", "1", "--hidden", "50000000", "--quiet",
