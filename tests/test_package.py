@@ -74,6 +74,9 @@ def test_thread_count_from_environment():
                           WEIGHTINIT_NUM_THREADS=bad)
         assert proc.returncode == 0 and proc.stdout.strip() == "True"
         assert "WEIGHTINIT_NUM_THREADS" in proc.stderr and "RuntimeWarning" in proc.stderr
+        # At the line that imported weightinit, not at weightinit/_threads.py's own
+        assert proc.stderr.startswith("<string>:1: RuntimeWarning: ignoring WEIGHTINIT_NUM_THREADS="), proc.stderr
+        assert "_threads.py" not in proc.stderr
 
 
 def test_default_thread_count_is_the_machines():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import warnings
+from types import FrameType
+from typing import Optional
 
 from weightinit._args import count, cpu_quota
 
@@ -37,8 +40,25 @@ def _initial() -> int:
     except (TypeError, ValueError):
         cores = _machine_cores()
         warnings.warn(f"ignoring {_ENV}={raw!r}: not an int in [1, {MAX_THREADS}]; using the "
-                      f"{cores} CPUs this process may use", RuntimeWarning, stacklevel=2)
+                      f"{cores} CPUs this process may use", RuntimeWarning, stacklevel=_importer_level())
         return cores
+
+
+def _importer_level() -> int:
+    """The stacklevel, for a warning of its caller, of the first frame outside weightinit: the
+    line that imported it (this module's own line said nothing of where the import was). The
+    import machinery's frames are not counted: warnings skips them."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    level = 1
+    frame: Optional[FrameType] = sys._getframe(2)  # the caller's caller
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not ("importlib" in name and "_bootstrap" in name):
+            level += 1
+            if not os.path.abspath(name).startswith(package):
+                break
+        frame = frame.f_back
+    return level
 
 
 _num_threads = _initial()
