@@ -190,6 +190,17 @@ def test_uniform_keeps_minus_zero_below_a_high_of_the_smallest_subnormal(dtype):
         assert np.signbit(zeros).any() and not np.signbit(zeros).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_uniform_of_one_zero_is_low_with_its_sign_in_every_dtype(dtype):
+    """[-0, smallest subnormal) holds one value, zero, and every dtype gives it as low gives
+    it: float64 gave +0 (-0 + 5e-324 u is +0), float32 and float16 -0 (helper-185)."""
+    for low in (-0.0, 0.0):
+        got = wi.random.uniform(1000, low=low, high=TINY[dtype], rng=4, dtype=dtype)
+        want = ref.uniform((1000,), key_of(4), low, TINY[dtype], dtype)
+        np.testing.assert_array_equal(got.view(UINT[dtype]), want.view(UINT[dtype]))
+        assert (got == 0).all() and (np.signbit(got) == np.signbit(low)).all()
+
+
 def test_uniform_from_zero_to_a_high_whose_span_underflows_returns():
     """float64 [+-0, high) with high under ~4e-317: the check for the float32 shortcut took
     the span times 2^-24, which underflows to 0, for a float32 it could use, and looked for
@@ -1511,9 +1522,47 @@ def test_the_normal_pair_of_a_zero_uniform_is_the_mean():
     has r = sqrt(-2 log(1 - 0)) = 0. log(u1) in place of log(1 - u1) put 13.3 std there."""
     shape, i = (1 << 23,), 5834578
     assert wi.random.uniform(shape, rng=2, dtype=np.float32, region=(slice(i, i + 1),))[0] == 0
-    for mean in (0.0, 0.5):
+    for mean in (0.0, 0.5, -0.0):
         got = wi.random.normal(shape, mean=mean, rng=2, dtype=np.float32, region=(slice(i, i + 2),))
         assert got.tolist() == [mean, mean]
+        # (+0, +0) for a mean of either zero, as the spec has it: -0.0 gave (-0, -0) (helper-185)
+        assert not np.signbit(got).any()
+        want = ref.normal(shape, key_of(2), mean, 1.0, np.float32, region=(slice(i, i + 2),))
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_a_mean_of_minus_zero_is_zero(dtype):
+    """std 0 gives the mean everywhere, and a mean of -0.0 is read as 0 (+0): it gave +0 and
+    -0 mixed, by the sign of each z (helper-185). The oracle reads it so too."""
+    for std in (0.0, 1.0):
+        got = wi.random.normal(2000, mean=-0.0, std=std, rng=6, dtype=dtype)
+        plus = wi.random.normal(2000, mean=0.0, std=std, rng=6, dtype=dtype)
+        np.testing.assert_array_equal(got.view(UINT[dtype]), plus.view(UINT[dtype]))
+        want = ref.normal((2000,), key_of(6), -0.0, std, dtype)
+        np.testing.assert_array_equal(want.view(UINT[dtype]), ref.normal((2000,), key_of(6), 0.0, std, dtype)
+                                      .view(UINT[dtype]))
+        if std == 0:
+            np.testing.assert_array_equal(got.view(UINT[dtype]), want.view(UINT[dtype]))
+    assert not np.signbit(wi.random.normal(2000, mean=-0.0, std=0.0, rng=6, dtype=dtype)).any()
+    got = wi.random.truncated_normal(2000, mean=-0.0, std=1.0, a=-1.0, b=1.0, rng=6, dtype=dtype)
+    plus = wi.random.truncated_normal(2000, mean=0.0, std=1.0, a=-1.0, b=1.0, rng=6, dtype=dtype)
+    np.testing.assert_array_equal(got.view(UINT[dtype]), plus.view(UINT[dtype]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_truncated_normal_on_an_interval_of_one_zero_is_plus_zero(dtype):
+    """[-1e-45, 1e-45] rounded inwards is [-0, +0]: one value, every value +0, in float32 as
+    in float16 (float32 gave -0 and +0 mixed, by the side of each sample; helper-185). The
+    Generator advances as for any draw."""
+    rng = np.random.default_rng(8)
+    got = wi.random.truncated_normal(1000, a=-1e-45, b=1e-45, rng=rng, dtype=dtype)
+    assert (got == 0).all() and not np.signbit(got).any()
+    want = ref.truncated_normal((1000,), key_of(8), 0.0, 1.0, -1e-45, 1e-45, dtype)
+    np.testing.assert_array_equal(got.view(UINT[dtype]), want.view(UINT[dtype]))
+    after = np.random.default_rng(8)
+    wi.random.uniform(1, rng=after)
+    assert rng.integers(2**32) == after.integers(2**32)
 
 
 def _narrow_quantile(mean, std, a, b, v):

@@ -505,7 +505,8 @@ UniformParams make_uniform(double low, double high) {
 NormalParams make_normal(double mean, double std) {
     if (!std::isfinite(mean) || !(std >= 0.0) || !std::isfinite(std))
         throw std::invalid_argument("normal: mean must be finite and std finite and >= 0");
-    return {mean, std};
+    // -0.0 is +0: a zero z gives +0 (the spec's float32 path adds 0), std 0 the mean everywhere.
+    return {mean + 0.0, std};
 }
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b, bool float32) {
@@ -513,7 +514,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     if (!(std > 0.0) || !std::isfinite(std)) throw std::invalid_argument("truncated_normal: std must be positive");
     if (std::isnan(a) || std::isnan(b) || !(a < b)) throw std::invalid_argument("truncated_normal: need a < b");
     TruncatedNormalParams p{};
-    p.mean = mean;
+    p.mean = mean + 0.0;  // -0.0 is +0, as for normal
     p.std = std;
     p.lo = float32 ? round_inward_f32(a, true) : a;
     p.hi = float32 ? round_inward_f32(b, false) : b;

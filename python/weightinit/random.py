@@ -32,6 +32,7 @@ from weightinit._threads import get_num_threads
 __all__ = ["key_from_rng", "normal", "philox4x32_10", "truncated_normal", "uniform"]
 
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
+_TINY64 = 5e-324  # float64's smallest subnormal
 # Beyond this many standard deviations Phi underflows in double precision.
 _MAX_TAIL = 37.0
 # The narrowest [a, b] in std: (b - a) / std a normal double. Below, it is subnormal and has
@@ -194,7 +195,10 @@ def uniform(
 def _fill_uniform(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[int, ...], lo: float, hi: float,
                   rng: Any) -> np.ndarray:
     """uniform's work once its arguments are checked and its array is made (_args.output)."""
-    if arr.dtype != np.float64:
+    if arr.dtype == np.float64:
+        if lo == 0.0 and hi == _TINY64:  # its one value, zero, as low gives it (-0 + 5e-324 u is +0)
+            hi = lo
+    else:
         r_lo, r_hi = _args.round_to(lo, arr.dtype, "low"), _args.round_to(hi, arr.dtype, "high")
         if lo < hi:  # the values of the dtype in [low, high): none is an error, one is every value
             first = r_lo if r_lo >= lo else _args.step(r_lo, arr.dtype, True)
@@ -304,11 +308,11 @@ def _fill_truncated_normal(arr: np.ndarray, full: Tuple[int, ...], start: Tuple[
         lo_in, hi_in = _args.inward(lo, hi, arr.dtype)
         if not lo_in <= hi_in:
             raise ValueError(f"no {arr.dtype} value lies in [a, b] = [{lo}, {hi}]")
+        if lo_in == hi_in:  # one value of the dtype inside: every value is it (+0 for a zero)
+            _key(rng)  # a Generator advances as for any other draw
+            arr.fill(lo_in + 0.0)
+            return arr
         if arr.dtype == np.float16:  # float16 samples float32 on its own bounds rounded inwards
-            if lo_in == hi_in:  # one float16 inside: every value is it (+0 for a zero)
-                _key(rng)  # a Generator advances as for any other draw
-                arr.fill(lo_in + 0.0)
-                return arr
             lo, hi = lo_in, hi_in
             _check_standardized(m, s, lo, hi, " once rounded inwards to float16")  # before any draw
     cdf_lo, cdf_hi = _unbounded_if_beyond_double(m, s, lo, hi)

@@ -86,8 +86,7 @@ def uniform(shape: Shape, key: Sequence[int], low: float = 0.0, high: float = 1.
     the bounds to themselves; float16 values are the float32 values on those bounds, rounded."""
     dtype = np.dtype(dtype)
     t: type = dtype.type
-    if dtype != np.float64:
-        low, high = dtype_bounds(low, high, dtype)
+    low, high = dtype_bounds(low, high, dtype)  # float64: only [-0, 5e-324) changes (to -0, low)
     u = unit_uniform(key, flat_indices(shape, region), _sampled(dtype))
     v = (low + (high - low) * u).astype(_sampled(dtype)).astype(dtype)
     top = np.nextafter(t(high), t(-np.inf)) if high > low else t(low)
@@ -95,8 +94,8 @@ def uniform(shape: Shape, key: Sequence[int], low: float = 0.0, high: float = 1.
 
 
 def dtype_bounds(low: float, high: float, dtype: DTypeLike) -> Tuple[float, float]:
-    """low and high rounded to dtype (float32, float16); where [low, high) holds one value of
-    dtype, that value for both; where it holds none, a ValueError."""
+    """low and high rounded to dtype; where [low, high) holds one value of dtype, that value
+    for both; where it holds none, a ValueError."""
     t: type = np.dtype(dtype).type
     r_lo, r_hi = float(t(low)), float(t(high))  # compared as doubles below
     if not low < high:
@@ -134,6 +133,7 @@ def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.n
 def normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0, dtype: DTypeLike = np.float64,
            region: Region = None) -> np.ndarray:
     z = standard_normal(key, flat_indices(shape, region), _sampled(dtype))
+    mean += 0.0  # -0.0 is +0: a zero z gives +0, and std 0 the mean everywhere
     return (mean + std * z).astype(_sampled(dtype)).astype(dtype)
 
 
@@ -221,6 +221,9 @@ def truncated_normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: f
         lo, hi = inward(a, b, dtype)
         return truncated_normal(shape, key, mean, std, lo, hi, np.float32, region).astype(dtype)
     lo, hi = (a, b) if dtype == np.float64 else inward(a, b, dtype)
+    if lo == hi:  # one value of the dtype in [a, b]: every value is it (+0 for a zero)
+        return np.full(flat_indices(shape, region).shape, lo + 0.0, dtype=dtype)
+    mean += 0.0  # -0.0 is +0, as for normal
     big = float(np.finfo(dtype).max)  # bounds beyond the dtype's range: its largest values
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
