@@ -594,6 +594,65 @@ def test_threaded_fill_in_a_forked_child():
     assert proc.returncode == 0, proc.stderr
 
 
+FORK_DURING_CALL_SCRIPT = """
+import os, signal, sys, time
+import numpy as np
+import weightinit as wi
+from weightinit import datasets
+wi.set_num_threads(2)
+case = sys.argv[1]
+forked = []
+
+def fork_once():
+    if not forked:
+        forked.append(os.fork())
+
+X, Y = datasets.planar_flower(1)
+if case == "fill":  # a signal handler that forks, run by the fill's poll for Ctrl-C
+    wi.random.normal(1000, rng=1)  # the pool's threads are running
+    signal.signal(signal.SIGALRM, lambda *_: fork_once())
+    signal.setitimer(signal.ITIMER_REAL, 0.02)
+    call = lambda: wi.random.normal((8000, 10000), rng=5)
+elif case == "fit":  # a progress callback that forks, the fit's team of threads at work
+    net = wi.MLP([2, 4, 1], rng=2)
+    call = lambda: net.fit(X, Y, iterations=400000, progress=lambda step, cost: step > 0 and fork_once())
+else:  # a sweep's progress callback, its driver thread and workers at work
+    calls = []  # the first call comes before any thread starts: a fork then is a plain one
+    call = lambda: wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 8, 20000,
+                            progress=lambda done, total: calls.append(done) or len(calls) == 3 and fork_once())
+try:
+    call()
+    outcome = "finished"
+except RuntimeError as exc:
+    outcome = "forked" if "forked during this call" in str(exc) else repr(exc)
+if forked == [0]:  # the child: a clear error (or, where no thread had work in hand, the call done)
+    os._exit(10 if outcome == "forked" else 11 if outcome == "finished" else 3)
+if not forked:
+    sys.exit(f"no fork ({outcome})")
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    pid, status = os.waitpid(forked[0], os.WNOHANG)
+    if pid:
+        print(outcome, os.waitstatus_to_exitcode(status))
+        sys.exit(0)
+    time.sleep(0.05)
+os.kill(forked[0], signal.SIGKILL)
+print(outcome, "child hung")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("case", ["fill", "fit", "sweep"])
+def test_a_child_forked_during_a_call_raises_instead_of_waiting(case):
+    """A signal handler or progress callback that forks while a threaded call runs: the child
+    goes on in the call, and waited for ever (only SIGKILL ended it) for threads it does not
+    have. Now it raises RuntimeError; the parent's call finishes as if nothing had happened."""
+    proc = subprocess.run([sys.executable, "-c", FORK_DURING_CALL_SCRIPT, case], timeout=300, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split() in (["finished", "10"], ["finished", "11"]), proc.stdout + proc.stderr
+
+
 MAIN_THREAD_SCRIPT = """
 import os, sys, threading
 import weightinit as wi

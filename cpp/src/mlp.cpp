@@ -1208,15 +1208,19 @@ auto pointers(Items& items) {
 // runnable) for up to 2 ms, then sleeps in 50 us naps. A team member spins through the
 // leader's solo windows of StepThreads' trials (tens of microseconds each: waking from
 // a sleep would cost the next team window more than that) and sleeps through a period
-// the leader runs alone.
+// the leader runs alone. Given `forks` (the leader's, which runs the check and so may be
+// a forked child's only thread), it throws ForkedDuringCall once the fork count moves
+// from it: the members it waits for are not in the child.
 template <class Ready>
-void wait_until(Ready&& ready) {
+void wait_until(Ready&& ready, const std::uint64_t* forks = nullptr) {
     using clock = std::chrono::steady_clock;
     clock::time_point start{};
     bool napping = false;
     for (unsigned i = 0; !ready(); ++i) {
         if (i < 1024) {
             detail::cpu_relax();
+        } else if (forks && i % 64 == 0 && detail::fork_count() != *forks) {
+            throw ForkedDuringCall();
         } else if (napping) {
             std::this_thread::sleep_for(std::chrono::microseconds(50));
         } else {
@@ -1294,7 +1298,7 @@ public:
         if (together && joined_.load(std::memory_order_acquire) == members_ - 1) {
             if (!in_team_) {
                 for (std::size_t r = 1; r < members_; ++r)
-                    wait_until([&] { return tags_[r].v.load(std::memory_order_acquire) == left; });
+                    wait_until([&] { return tags_[r].v.load(std::memory_order_acquire) == left; }, &forks_);
                 control_ = control;
                 post(sync, s);
                 in_team_ = true;
@@ -1302,7 +1306,7 @@ public:
             double* sums = solo_.data();
             fused_blocks(arch_, p, X_, Y_, m_, first_block(0), first_block(1), sums, stride_, solo_scratch_.data());
             publish(s, 0, sums);
-            wait_until([&] { return others_ready(s, 0); });
+            wait_until([&] { return others_ready(s, 0); }, &forks_);
             gather(s, 0, sums);
             return fused_sums(arch_, m_, sums, stride_, dW, db);
         }
@@ -1439,6 +1443,7 @@ private:
     std::atomic<std::size_t> next_member_{1};
     bool in_team_ = false;  // the leader's: whether the members run the current steps
     unsigned control_ = 0;  // the leader's floating-point control at the last sync
+    const std::uint64_t forks_ = detail::fork_count();  // at the team's making, for the leader's waits
     std::vector<State> states_;  // member r's is [r - 1]: the leader updates the caller's parameters
     Buffer<double> solo_;  // the leader's block sums, alone or in the team
     Buffer<FusedVector> solo_scratch_;  // and its scratch

@@ -186,7 +186,9 @@ struct Pool {
         return nthreads;
     }
 
-    void run(std::size_t ntasks, std::size_t want, TaskFn f, void* c) noexcept {
+    // False where a task forked the process and this is the child (see fork_count).
+    bool run(std::size_t ntasks, std::size_t want, TaskFn f, void* c) noexcept {
+        const std::uint64_t forks_before = fork_count();
         fn.store(f, std::memory_order_relaxed);
         ctx.store(c, std::memory_order_relaxed);
         control.store(fp_control(), std::memory_order_relaxed);
@@ -205,9 +207,12 @@ struct Pool {
         for (unsigned i = 0; done.load(std::memory_order_acquire) < ntasks; ++i) {
             if (i < caller_spins)
                 cpu_relax();
+            else if (fork_count() != forks_before)
+                return false;
             else
                 std::this_thread::yield();
         }
+        return true;
     }
 };
 
@@ -215,7 +220,12 @@ struct Pool {
 // child has none of the parent's threads, so it starts a pool of its own.
 std::atomic<Pool*> the_pool{nullptr};
 
-void forget_pool_in_child() { the_pool.store(nullptr); }
+std::atomic<std::uint64_t> forks{0};
+
+void forget_pool_in_child() {
+    forks.fetch_add(1, std::memory_order_relaxed);
+    the_pool.store(nullptr);
+}
 
 // Registered when the library loads: a function-local static would take a lock that a
 // fork on another thread could leave held in the child.
@@ -244,17 +254,25 @@ std::size_t usable_cpus() noexcept {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept {
-    if (ntasks > max_pool_tasks) return false;
+std::uint64_t fork_count() noexcept { return forks.load(std::memory_order_relaxed); }
+
+void check_not_forked(std::uint64_t since) {
+    if (fork_count() != since) throw ForkedDuringCall();
+}
+
+PoolRun pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept {
+    if (ntasks > max_pool_tasks) return PoolRun::refused;
     Pool* p = pool();
-    if (!p || p->busy.exchange(true, std::memory_order_acquire)) return false;
-    p->run(ntasks, helpers, fn, ctx);
+    if (!p || p->busy.exchange(true, std::memory_order_acquire)) return PoolRun::refused;
+    // In a forked child the pool stays busy: the child forgot it (forget_pool_in_child).
+    if (!p->run(ntasks, helpers, fn, ctx)) return PoolRun::forked;
     p->busy.store(false, std::memory_order_release);
-    return true;
+    return PoolRun::ran;
 }
 
 void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
-    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> next{0}, finished{0};
+    const std::uint64_t forks_before = fork_count();
     // Every task starts under the caller's floating-point control, as the pool's do: a
     // task's callback may change its thread's (a sweep's progress, say).
     const unsigned control = fp_control();
@@ -262,6 +280,7 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
         for (std::size_t t; (t = next.fetch_add(1)) < ntasks;) {
             set_fp_control(control);
             fn(ctx, t);
+            finished.fetch_add(1);
         }
     };
     std::vector<std::thread> started;
@@ -274,6 +293,11 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
         }
     }
     run();
+    if (fork_count() != forks_before) {  // a child: joining threads it does not have would wait for ever
+        for (auto& th : started) th.detach();
+        if (finished.load() < ntasks) throw ForkedDuringCall();
+        return;
+    }
     for (auto& th : started) th.join();
 }
 

@@ -249,6 +249,9 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     bool finished = false;
     std::exception_ptr driver_error;
     poll();  // the start, the weights drawn (a wait for the first runs to report read as no pace)
+    // The callback may fork: a child, which has neither the driver nor the workers, raises
+    // (detail::fork_count) where it would wait for them for ever.
+    const std::uint64_t forks = detail::fork_count();
     std::thread driver;
     try {
         driver = std::thread([&] {
@@ -291,6 +294,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             while (ended.load() < runs) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
                 report();
+                detail::check_not_forked(forks);
             }
         });
     } else {
@@ -298,6 +302,10 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         while (!driver_done.wait_for(lock, interval, [&] { return finished; })) {
             lock.unlock();
             polled();
+            if (detail::fork_count() != forks) {  // the driver's mutex, too, may be held for ever
+                driver.detach();
+                throw ForkedDuringCall();
+            }
             lock.lock();
         }
         lock.unlock();

@@ -818,9 +818,10 @@ class MLP:
         RuntimeError says so; other threads wait for the fit, and Ctrl-C reaches one that
         waits): copy it (``copy.deepcopy``) to score the parameters of the moment. A wait
         that would never end is refused too: callbacks of two fits that use each other's
-        networks, or a forked child's call on a network a thread of its parent held. Do not
-        fork from a callback or a signal handler during a call: the child's call goes on
-        waiting for threads of the parent, which it does not have.
+        networks, or a forked child's call on a network a thread of its parent held. A fork
+        from the callback or a signal handler during the fit leaves the parent's fit as it
+        was; in the child, which has none of the fit's other threads, the fit raises
+        RuntimeError ("the process forked during this call") where it would wait for them.
         Uses ``weightinit.get_num_threads()`` threads; results do not depend on that number.
         """
         X = self._examples(X)

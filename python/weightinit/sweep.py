@@ -475,9 +475,9 @@ def sweep(
         too, and a slow callback is called less often, taking at most a fifth of its time);
         ``runs_done`` counts the runs in progress by the share of their steps taken (a float
         that only grows, equal to ``runs_total`` at the end). An exception it raises stops the
-        sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt. It must not fork
-        (``os.fork``): the child's sweep would wait for the parent's threads, which it does not
-        have.
+        sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt. Should it fork
+        (``os.fork``), the parent's sweep goes on; the child's, which has none of the sweep's
+        threads, raises RuntimeError ("the process forked during this call").
 
     Returns
     -------

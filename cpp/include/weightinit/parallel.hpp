@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -36,15 +38,44 @@ inline void cpu_relax() noexcept {
 
 using TaskFn = void (*)(void* ctx, std::size_t task);
 
+// Forks of this process that this process is a child of: bumped in a forked child
+// (pthread_atfork). A signal handler or callback that a call runs (Ctrl-C's poll, a
+// progress callback) may fork, and the child then goes on in the call without the threads
+// the call was running on; its waits compare this count with the one they began under and
+// give up where it moved, instead of waiting for ever.
+std::uint64_t fork_count() noexcept;
+
+// Throws ForkedDuringCall where fork_count() is no longer `since`.
+void check_not_forked(std::uint64_t since);
+
+}  // namespace detail
+
+// What a forked child gets from a call whose threads stayed in its parent.
+struct ForkedDuringCall : std::runtime_error {
+    ForkedDuringCall()
+        : std::runtime_error(
+              "the process forked during this call (in a signal handler or callback it ran): the child has "
+              "none of the threads the call was running on and cannot finish it; fork outside weightinit's "
+              "calls, or end the child with os._exit") {}
+};
+
+namespace detail {
+
+enum class PoolRun { ran, refused, forked };
+
 // Runs fn(ctx, t) for every t in [0, ntasks) on the calling thread and up to `helpers`
-// pool threads, returning when all have finished. fn must not throw. Returns false,
-// having run nothing, when the pool is busy or cannot take the job.
-bool pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept;
+// pool threads, returning when all have finished. fn must not throw. Returns refused,
+// having run nothing, when the pool is busy or cannot take the job; forked where a task
+// the caller ran forked the process and this is the child, in which the tasks that pool
+// threads had taken will never finish.
+PoolRun pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept;
 
 // CPUs this process may run on: its affinity mask, as a container or taskset sets it.
 std::size_t usable_cpus() noexcept;
 
-// The same loop on threads started for this call alone.
+// The same loop on threads started for this call alone. In a child forked by one of the
+// caller's tasks it leaves those threads (the child has none of them) and throws
+// ForkedDuringCall if a task they took is unfinished.
 void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 
 // The calling thread's floating-point control (on x86, MXCSR less its sticky flags), which
@@ -100,8 +131,10 @@ void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
             c.failed.store(true, std::memory_order_relaxed);
         }
     };
-    if (!detail::pool_run(ntasks, workers - 1, fn, &ctx)) detail::spawn_run(ntasks, workers, fn, &ctx);
-    if (ctx.error) std::rethrow_exception(ctx.error);
+    const detail::PoolRun ran = detail::pool_run(ntasks, workers - 1, fn, &ctx);
+    if (ran == detail::PoolRun::refused) detail::spawn_run(ntasks, workers, fn, &ctx);
+    if (ctx.error) std::rethrow_exception(ctx.error);  // a task's, ForkedDuringCall among them
+    if (ran == detail::PoolRun::forked) throw ForkedDuringCall();
 }
 
 }  // namespace weightinit
