@@ -84,7 +84,7 @@ bool single_stream(const py::array& out) { return out.itemsize() <= 4; }
 }  // namespace
 
 void register_random(py::module_& parent) {
-    auto m = parent.def_submodule("random", "Philox4x32-10 streams (stream spec v2)");
+    auto m = parent.def_submodule("random", "Philox4x32-10 streams (stream spec v3)");
     m.def(
         "philox4x32_10",
         [](std::array<std::uint32_t, 4> counter, KeyWords key) {

@@ -1,4 +1,4 @@
-// Block generators of stream spec v2 (see distributions.hpp for the rules).
+// Block generators of stream spec v3 (see distributions.hpp for the rules).
 // Each is a plain loop over a batch of Philox blocks, compiled once per instruction
 // set (WI_DISPATCH); floating-point contraction is off, so every clone agrees bit
 // for bit with the others and with the reference.
@@ -11,6 +11,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "weightinit/distributions.hpp"
 #include "weightinit/special.hpp"
@@ -124,17 +125,9 @@ WI_INLINE double log1p_ratio_small(double y) { return 1.0 - y * (0.5 - y * (1.0 
 // h half a cell of u; the element takes the lower tail where it is at most 1/2.
 WI_INLINE double lower_p(double u, const TruncatedNormalParams& p) { return p.p_alpha + (u + p.half_cell) * p.p_span; }
 
-template <class T>
-WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
-    if (p.narrow) {
-        for (std::size_t i = 0; i < m; ++i) {
-            const double v = u[i] + p.half_cell;
-            const double s = v * p.E * log1p_ratio_small(v * p.G);
-            dst[i] = T(std::min(std::max(p.a + p.std * s, p.lo), p.hi));
-        }
-        return;
-    }
-    using Q = vecmath::Quantile<T>;
+// The quantile pass, with the quantile function Q.
+template <class Q, class T>
+WI_INLINE void truncated_by_quantile(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
     alignas(64) double t[4 * B];
     for (std::size_t i = 0; i < m; ++i) {
         // The middle of u's cell from either end: 1 - u is exact, and (1 - u) - h >= h, where
@@ -178,7 +171,24 @@ WI_INLINE void truncated_from_units(const double* u, std::size_t m, const Trunca
     }
 }
 
-// The element uniforms of stream spec v2 for blocks j0 .. j0 + n - 1, in element
+template <class T>
+WI_INLINE void truncated_from_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
+    if (p.narrow) {
+        for (std::size_t i = 0; i < m; ++i) {
+            const double v = u[i] + p.half_cell;
+            const double s = v * p.E * log1p_ratio_small(v * p.G);
+            dst[i] = T(std::min(std::max(p.a + p.std * s, p.lo), p.hi));
+        }
+    } else if constexpr (std::is_same_v<T, double>) {
+        truncated_by_quantile<vecmath::Quantile<double>>(u, m, p, dst);
+    } else if (p.precise_quantile) {
+        truncated_by_quantile<vecmath::Quantile<double>>(u, m, p, dst);
+    } else {
+        truncated_by_quantile<vecmath::Quantile<float>>(u, m, p, dst);
+    }
+}
+
+// The element uniforms of stream spec v3 for blocks j0 .. j0 + n - 1, in element
 // order; returns how many (2 per block for float64, 4 for float32).
 template <class T>
 WI_INLINE std::size_t element_uniforms(Key key, std::uint64_t j0, std::size_t n, double* u) {
@@ -532,6 +542,7 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     // all zeros. (u w below that only rounds to 2^-1074, at most w's own ulp.)
     if (!(w >= DBL_MIN)) throw std::invalid_argument("truncated_normal: [a, b] is too narrow (under 2^-1022 std)");
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
+    p.precise_quantile = !float32 || w < truncated_acklam_width;
     p.a = a;
     p.b = b;
     p.G = special::expm1(c * w);

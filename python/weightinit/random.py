@@ -1,4 +1,4 @@
-"""Counter-based random streams (stream spec v2) sampled by the C++ core.
+"""Counter-based random streams (stream spec v3) sampled by the C++ core.
 
 Every sampling function takes a keyword-only ``rng`` following SPEC 7 (None, an int, a
 sequence of ints, a SeedSequence, a BitGenerator or a Generator) and turns it into a
@@ -38,7 +38,7 @@ _MAX_TAIL = 37.0
 # The narrowest [a, b] in std: (b - a) / std a normal double. Below, it is subnormal and has
 # lost bits (std=1e300 on [0, 1e-20] gave ~2000 distinct values, 1e305 only a).
 _MIN_WIDTH = 2.0**-1022
-# No standard normal of stream spec v2 exceeds this: Box-Muller's radius is at most
+# No standard normal of stream spec v3 exceeds this: Box-Muller's radius is at most
 # sqrt(-2 log 2**-53) = 8.5717, the inverse CDF's quantiles stay inside (-8.3, 8.3).
 _MAX_Z = 8.572
 # The float32 stream's (and so float16's) 24-bit uniforms: radius at most sqrt(48 ln 2) = 5.768.
@@ -46,7 +46,7 @@ _MAX_Z_F32 = 5.77
 
 
 def _max_z(dtype: np.dtype) -> float:
-    """The largest |z| of a standard normal of stream spec v2 in dtype."""
+    """The largest |z| of a standard normal of stream spec v3 in dtype."""
     return _MAX_Z if dtype == np.float64 else _MAX_Z_F32
 
 
@@ -171,7 +171,7 @@ def uniform(
     """Samples of U[low, high) (float64 by default; float32, float16 or ``out``'s dtype).
 
     Element ``i`` is ``low + (high - low) * u_i`` with ``u_i`` the 53-bit (float64) or
-    24-bit (float32) uniform of stream spec v2; a value that rounds up to ``high`` becomes
+    24-bit (float32) uniform of stream spec v3; a value that rounds up to ``high`` becomes
     the largest value below it. For float32 and float16 the bounds are first rounded to
     that dtype; float16 values are the float32 values on those bounds, rounded (so on a
     coarse float16 grid the value at ``low`` has half, the one below ``high`` 1.5 times
@@ -223,7 +223,7 @@ def normal(
     out: Optional[np.ndarray] = None,
     region: Any = None,
 ) -> np.ndarray:
-    """Samples of N(mean, std**2) by the Box-Muller transform of stream spec v2.
+    """Samples of N(mean, std**2) by the Box-Muller transform of stream spec v3.
 
     Elements ``2p`` and ``2p+1`` are ``r cos(2 pi u2)`` and ``r sin(2 pi u2)`` with
     ``r = sqrt(-2 log(1 - u1))``, scaled by ``std`` and shifted by ``mean``. float16

@@ -1,4 +1,4 @@
-// The distributions of stream spec v2, each a block generator for fill_region.
+// The distributions of stream spec v3, each a block generator for fill_region.
 //
 // uniform(low, high)      element i: low + (high - low) * u_i, u_i the element's
 //                         uniform (philox.hpp); results that round up to high are
@@ -64,6 +64,9 @@ struct TruncatedNormalParams {
     double half_cell;                // half the spacing of u: 2^-54, or 2^-25 on the float32 stream
     // Narrow intervals: s = v E L(v G), v = u + half_cell, E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
+    // The float64 stream's quantile (AS 241) on the float32 stream too: (b - a) / std below
+    // truncated_acklam_width. Always on the float64 stream.
+    bool precise_quantile;
     double a, E, G;
     double b;                        // the upper bound as given (a is the lower)
 };
@@ -73,6 +76,13 @@ struct TruncatedNormalParams {
 // ~1e-9) has too few bits left across the interval, and the density's neglected factor
 // exp(-s^2 / 2) is still within the output's precision (5e-15, 5e-9).
 constexpr double truncated_narrow_width = 1e-7, truncated_narrow_width_f32 = 1e-4;
+
+// (b - a) / std below which the float32 stream takes AS 241 as the float64 stream does.
+// Acklam's quantile is off by up to 3.5e-8 in z (at 35 std; 9e-10 at 1), and every value
+// moves by that: that much of the mass over the width was clamped onto one bound, leaving
+// a gap at the other (4e-4 of it on [0, 1.1e-4] at mean -35 std; helper-186). From one
+// std up the error is under a cell of the 24-bit uniform (2^-24 of the mass).
+constexpr double truncated_acklam_width = 1.0;
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
                                             bool float32);

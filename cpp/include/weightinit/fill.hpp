@@ -16,7 +16,7 @@
 
 namespace weightinit {
 
-// Elements of type T that one Philox block yields (stream spec v2).
+// Elements of type T that one Philox block yields (stream spec v3).
 template <class T>
 constexpr std::size_t elements_per_block = sizeof(T) == 8 ? 2 : 4;
 
@@ -89,7 +89,7 @@ struct Region {
     }
 
     // Throws unless the region lies inside full_shape and the full tensor's
-    // flat indices fit in 64 bits (the counter space of stream spec v2).
+    // flat indices fit in 64 bits (the counter space of stream spec v3).
     // The messages name the fields (the bindings' full_shape, start, and out's shape).
     void validate() const {
         if (full_shape.size() != start.size() || full_shape.size() != extent.size())

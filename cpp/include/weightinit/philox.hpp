@@ -1,5 +1,6 @@
-// Philox4x32-10 and stream spec v2 (DESIGN.md section 3's v1, with truncated normals at
-// their cells' middles; docs/stream_spec.md is the full spec).
+// Philox4x32-10 and stream spec v3 (DESIGN.md section 3's v1, with truncated normals at
+// their cells' middles, and AS 241 for float32's under one std wide; docs/stream_spec.md is
+// the full spec).
 //
 // Philox4x32-10 is the counter-based generator of Salmon, Moraes, Dror and Shaw,
 // "Parallel random numbers: as easy as 1, 2, 3" (SC'11), as shipped in Random123.
@@ -103,7 +104,7 @@ WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint
     }
 }
 
-// Bits -> floats: the only two conversions of stream spec v2.
+// Bits -> floats: the only two conversions of stream spec v3.
 // float64: a 64-bit word (lo | hi << 32), top 53 bits, times 2^-53: [0, 1).
 // Computed as hi 2^-32 + (lo >> 11) 2^-53: both terms and their sum are exact (the sum
 // is the 53-bit integer times 2^-53), and only 32-bit lanes are converted, which every

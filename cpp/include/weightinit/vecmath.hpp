@@ -11,7 +11,9 @@
 // Microsystems, 1993), the float32 ones Taylor's; the inverse normal CDF is Wichura's algorithm AS 241 (PPND16, Applied
 // Statistics 37, 1988), accurate to about 1e-16; float32 outputs use Acklam's
 // lighter approximation (2003, relative error below 1.2e-9, far under float32's
-// half ulp of 3e-8), whose central region also covers more of the range.
+// half ulp of 3e-8 where the value is about std z), whose central region also covers more
+// of the range, except on intervals under one std wide (distributions.hpp's
+// truncated_acklam_width), where mean + std z may cancel and the error show.
 #pragma once
 
 #include "weightinit/bits.hpp"
