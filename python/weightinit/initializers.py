@@ -604,8 +604,8 @@ def sparse(shape: Optional[_args.ShapeLike] = None, *, sparsity: float, std: flo
            dtype: Any = None, out: Optional[np.ndarray] = None, region: Any = None) -> np.ndarray:
     """A 2-D matrix of N(0, std**2) values of which ``ceil(sparsity * rows)`` in every column are
     set to zero, ``sparsity`` in [0, 1) (torch also takes 1). (A value may itself be zero: one
-    in about 4e5 rounds to it in float16 at std 0.01, and one pair in 2**24 of the float32 and
-    float16 stream is exactly zero, as :func:`weightinit.random.normal` says.)
+    in about 4e5 rounds to it in float16 at std 0.01, and 3 in 2**24 of the float32 and
+    float16 stream are exactly zero, as :func:`weightinit.random.normal` says.)
 
     Martens, "Deep learning via Hessian-free optimization", ICML 2010; torch.nn.init.sparse_,
     but seeded: the zero rows of each column are those of the smallest values of a second
