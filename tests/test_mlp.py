@@ -445,6 +445,23 @@ def test_init_per_layer_and_callables_and_seeds():
     assert not np.array_equal(a["W2"][:1], a["W2"][1:2])  # draws differ between rows and layers
 
 
+def test_an_init_tuple_of_a_name_and_a_callable_is_refused_as_ambiguous():
+    """sweep reads ("label", callable) as a labelled scheme, and the README offered the pair
+    for MLP too; MLP read it as one initializer per layer, so for a 2-layer network
+    ("random", partial(normal, std=0.01)) silently drew W1 from N(0, 1) (helper-184). Such a
+    tuple is refused, saying what each reading needs; lists, and other tuples, are per layer."""
+    small = functools.partial(wi.normal, std=0.01)
+    for init in (("random", small), ("randn*0.01", small)):
+        with pytest.raises(TypeError, match=r"init=\('rand.*\) is ambiguous: .*a list .*one initializer per layer.*"
+                                            r"the callable alone"):
+            wi.MLP([2, 4, 1], init=init, rng=0)
+    per_layer = wi.MLP([2, 4, 1], init=["random", small], rng=0).parameters
+    assert per_layer["W1"].std() > 0.3 and per_layer["W2"].std() < 0.05
+    assert (wi.MLP([2, 4, 1], init=("zeros", "ones")).parameters["W2"] == 1).all()
+    with pytest.raises(TypeError, match="ambiguous"):
+        wi.prototype.initialize_parameters(2, 4, 1, init=("random", small))
+
+
 def test_an_unhashable_callable_init_and_one_that_reads_fans():
     """MLP asks an init's signature whether it takes in_axis and out_axis (the signatures are
     remembered, so an unhashable callable must still be read, and one that changes later is a
