@@ -917,8 +917,9 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     result, _ = experiments.compare("flower", 4, "tanh", 20, 1.2, 2, ["randn*100", "he_normal"])
     fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
     marks = [[t.get_text() for t in ax.texts] for ax in fig.axes[:2]]
-    low, peak = np.nanmin(result.costs[0]), np.nanmax(result.costs[0])
-    assert low > 2 and np.nanmax(result.costs[1]) < 2
+    drawn = np.concatenate([result.costs, result.final_cost[..., None]], axis=2)  # the final cost too
+    low, peak = np.nanmin(drawn[0]), np.nanmax(drawn[0])
+    assert low > 2 and np.nanmax(drawn[1]) < 2
     # Not a point of randn*100's 20 steps is on the axes: its panel would look empty.
     assert marks[0] == [f"all above the axis: {low:.3g} to {peak:.3g}"] and marks[1] == []
     assert written(tmp_path / "costs.png").startswith(PNG)
@@ -937,7 +938,9 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
 
 
 def test_short_runs_are_drawn_as_points(tmp_path):
-    """A curve of one record is no line: one iteration drew empty panels, two an empty median panel."""
+    """One iteration drew empty panels (a curve of one record is no line), two an empty
+    median panel. With the final cost at the last iteration every curve has two points or
+    more, and the median panel's few are marked."""
     pytest.importorskip("matplotlib")
     from weightinit import plots
 
@@ -945,16 +948,11 @@ def test_short_runs_are_drawn_as_points(tmp_path):
         result, _ = experiments.compare("flower", 4, "tanh", iterations, 1.2, 1, ["zeros", "he_normal"])
         fig = plots.cost_curves(result, str(tmp_path / f"costs{iterations}.png"))
         for ax in fig.axes[:2]:
-            if iterations == 1:  # a point, not a line
-                line, = ax.get_lines()
-                assert line.get_marker() not in ("None", "", None) and len(line.get_xdata()) == 1
-            else:  # the curves
-                curves, = ax.collections
-                assert len(curves.get_segments()) == 1 and len(curves.get_segments()[0]) == 2
+            curves, = ax.collections
+            assert len(curves.get_segments()) == 1 and len(curves.get_segments()[0]) == iterations + 1
         median = fig.axes[2]
-        if iterations == 1:  # only the cost before the first step: nothing for a log axis
-            assert not median.get_lines() and "no step after the first" in median.texts[0].get_text()
-        else:
+        assert [line.get_xdata().tolist() for line in median.get_lines()] == [list(range(1, iterations + 1))] * 2
+        if iterations == 1:  # one point: marked, as no line draws it
             assert all(line.get_marker() not in ("None", "", None) for line in median.get_lines())
     fig = plots.range_curves(experiments.range_curves(["he_normal"], 1, 10), str(tmp_path / "r.png"), 10)
     assert all(line.get_marker() not in ("None", "", None) for line in fig.axes[0].get_lines())
@@ -983,7 +981,8 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     # It starts after step 0, which the schemes' own panels (and their "up to") include.
     assert overlay.get_xlabel() == "run iterations (log scale, from 1)"
     lines = overlay.get_lines()
-    medians = [np.nanmedian(result.costs[i][:, result.steps > 0], axis=0) for i in range(len(schemes))]
+    drawn = np.concatenate([result.costs, result.final_cost[..., None]], axis=2)  # ending on the final cost
+    medians = [np.nanmedian(drawn[i][:, 1:], axis=0) for i in range(len(schemes))]
     # "from iteration 1": the scheme's own panel, with the cost at 0, can say more (helper-167:
     # "up to 122" there, "up to 117" here for one run of randn*100).
     labels = [s if (m <= 2).all() else s + f" (off the axis: up to {m.max():.3g} from iteration 1)" if (m <= 2).any()
@@ -1012,13 +1011,13 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     assert len(one.axes) == 3 and not one.legends and not one.axes[2].axison
     assert [t.get_text() for t in one.axes[2].get_legend().get_texts()] == [
         line.get_label() for line in one.axes[1].get_lines()]
-    steps = result.steps
+    steps = np.append(result.steps, 300)  # the final cost's, after the records'
     for i, line in enumerate(lines):
         x, y = line.get_data()
         np.testing.assert_array_equal(x, steps[steps > 0])
-        want = np.median(result.costs[i], axis=0)
+        want = np.median(drawn[i], axis=0)
         if i == 1:
-            want[5] = np.median(result.costs[1, 1:, 5])
+            want[5] = np.median(drawn[1, 1:, 5])
         np.testing.assert_allclose(y, want[steps > 0], rtol=1e-12)
     # A median partly above the axis: its clipped line would read as a cost near 2.
     result.costs[2, :, 3] = 3.5
@@ -1029,6 +1028,7 @@ def test_cost_figure_ends_with_every_schemes_median_on_one_axis(tmp_path):
     result.diverged[0] = True
     result.costs[0, :, 1:50] = 5.0
     result.costs[0, :, 50:] = np.nan
+    result.final_cost[0] = np.nan  # as a diverged run's
     assert plots.cost_curves(result, str(tmp_path / "d.png")).axes[3].get_lines()[0].get_label() == "zeros (diverged)"
 
 
@@ -1603,6 +1603,35 @@ def test_plots_of_a_sweep_they_cannot_draw_say_why(tmp_path):
     assert not list(tmp_path.iterdir())  # refused before drawing
 
 
+def test_cost_curves_end_on_the_final_cost(tmp_path):
+    """The records are costs before steps 0 .. N-1; each curve, and the median, now ends at
+    N on the run's final cost, the table's. They ended a step or more early, and an off-axis
+    note gave a peak below the table's final cost (helper-184)."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    X, Y = datasets.planar_flower(1)
+    big = ("randn*100", functools.partial(wi.normal, std=100.0))
+    result = wi.sweep(X, Y, [2, 4, 1], [big, "he_normal"], seeds=3, iterations=7, record_every=2,
+                      activations=["identity", "sigmoid"])
+    assert result.steps.tolist() == [0, 2, 4, 6]
+    fig = plots.cost_curves(result, str(tmp_path / "c.png"))
+    panels = [ax for ax in fig.axes if ax.collections]
+    assert len(panels) == 2
+    for i, ax in enumerate(panels):
+        segments = ax.collections[0].get_segments()
+        assert len(segments) == 3
+        for s, seg in enumerate(segments):
+            assert seg[:, 0].tolist() == [0, 2, 4, 6, 7]
+            np.testing.assert_array_equal(seg[:-1, 1], result.costs[i, s])
+            assert seg[-1, 1] == result.final_cost[i, s]
+    peak = max(result.costs[0].max(), result.final_cost[0].max())
+    assert peak > 2 and any(f"up to {peak:.3g}" in t.get_text() or f"to {peak:.3g}" in t.get_text()
+                            for t in panels[0].texts)
+    median = [ax for ax in fig.axes if ax.get_xscale() == "log"][0]
+    assert median.get_lines()[1].get_xdata().tolist() == [2, 4, 6, 7]
+
+
 def test_decision_boundaries_checks_its_arguments_before_drawing(tmp_path):
     """seed_index, points, max_examples and Y checked first, with errors naming them. Before:
     numpy's IndexError for seed_index=5 or 1.0, an ambiguous-truth ValueError for True,
@@ -1724,7 +1753,9 @@ def test_cost_panels_of_many_seeds_stay_readable(tmp_path):
         curves = lines.get_segments()
         assert len(curves) == seeds
         for s, curve in enumerate(curves):
-            np.testing.assert_array_equal(curve, np.stack([result.steps, result.costs[0, s]], axis=-1))
+            np.testing.assert_array_equal(curve, np.stack([np.append(result.steps, 20),
+                                                           np.append(result.costs[0, s], result.final_cost[0, s])],
+                                                          axis=-1))
         note, = fig.axes[0].texts
         box = note.get_bbox_patch()
         assert box is not None and box.get_facecolor()[:3] == (1.0, 1.0, 1.0) and box.get_facecolor()[3] >= 0.7

@@ -104,7 +104,8 @@ def _suptitle(fig: Figure, text: str, cols: int, width: float) -> None:
 
 def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[str] = None) -> Figure:
     """One panel per scheme, every seed's cost against the iteration, on the first article's
-    axes (cost 0-2, iterations 0-N); a panel whose costs go above 2 says how high they go.
+    axes (cost 0-2, iterations 0-N), ending at N on the run's final cost (the table's); a
+    panel whose costs go above 2 says how high they go.
     A last panel overlays each scheme's median over seeds, iterations on a log axis (where
     the schemes part is the first hundred steps). The title names the setting, and ``data``
     (the data set's name) where given. Returns the matplotlib Figure."""
@@ -114,18 +115,18 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[s
     # narrow a figure fell under the panels' labels (helper-137).
     rows, cols = _grid(len(result.inits) + (2 if len(result.inits) <= 2 else 1))
     fig, axes = _figure(rows, cols, 3.2, 2.4)
-    steps = result.steps
+    steps, all_costs = _drawn_costs(result)
     # Fainter as they grow in number: at 0.6 each, 300 seeds' curves drew a solid block. At
     # 4.8 / seeds, a path that a tenth of the runs share is about as dark (1 - e^-0.48 = 0.38)
     # as one curve of a few seeds.
     alpha = min(0.6, max(0.02, 4.8 / len(result.seeds)))
     for i, name in enumerate(result.inits):
         ax = axes[i]
-        _seed_curves(ax, steps, result.costs[i], alpha)
+        _seed_curves(ax, steps, all_costs[i], alpha)
         n_div = int(result.diverged[i].sum())
         ax.set_title(name + (f" ({n_div} diverged)" if n_div else ""), fontsize=10)
         ax.set_ylim(0.0, COST_AXIS_TOP)
-        finite = result.costs[i][np.isfinite(result.costs[i])]
+        finite = all_costs[i][np.isfinite(all_costs[i])]
         low, peak = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         if peak > COST_AXIS_TOP:  # the curve leaves the article's axes
             mark = (f"all above the axis: {low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
@@ -151,16 +152,26 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[s
     return fig
 
 
+def _drawn_costs(result: SweepResult) -> Tuple[np.ndarray, np.ndarray]:
+    """The steps and costs the curves draw: the records (costs before steps 0, record_every,
+    ...) and, at the last iteration, each run's final cost, that of its trained parameters,
+    the table's (NaN for a run that diverged). The curves stopped at the last record, a step
+    or more before: an off-axis note said "up to 9.74e+101" where the table's final cost was
+    1.12e+103 (helper-184)."""
+    steps, costs = result.steps, result.costs
+    if result.iterations > 0 and (steps.size == 0 or steps[-1] < result.iterations):
+        steps = np.append(steps, result.iterations)
+        costs = np.concatenate([costs, result.final_cost[..., None]], axis=2)
+    return steps, costs
+
+
 def _seed_curves(ax: Axes, steps: np.ndarray, costs: np.ndarray, alpha: float) -> None:
     """Every seed's costs (rows of ``costs``) against ``steps``, one artist for them all: a
     line each took ~0.65 ms and 20-50 KB (2000 seeds of 11 schemes: 14 s and 1.1 GB). A run
-    that diverged stops where its NaN records start. One record each: points."""
+    that diverged stops where its NaN records start. (Two records or more: the final cost's
+    comes at the last iteration, the first record's at 0.)"""
     from matplotlib.collections import LineCollection
 
-    if len(steps) < 2:
-        ax.plot(np.repeat(steps, len(costs)), costs[:, 0], linestyle="none", color="tab:blue", alpha=alpha,
-                **_points(1))
-        return
     curves = np.stack([np.broadcast_to(steps, costs.shape), costs], axis=-1)  # (seeds, records, x/y)
     ax.add_collection(LineCollection(list(curves), colors="tab:blue", linewidths=0.8, alpha=alpha), autolim=False)
 
@@ -169,13 +180,10 @@ def _median_costs(ax: Axes, result: SweepResult, spare: Optional[Axes] = None) -
     """Each scheme's median cost over its seeds (of the finite records) against the iteration,
     log scale (step 0 left out), one colour and line style each, on the article's cost axis;
     its legend in the ``spare`` panel that follows it, else beside the figure."""
-    steps = result.steps
-    later = steps > 0
-    if not later.any():  # one record: the cost before the first step, at 0
-        ax.text(0.5, 0.5, "no step after the first\nto draw on a log axis", transform=ax.transAxes, ha="center",
-                va="center", fontsize=8)
-    for i, name in enumerate(result.inits if later.any() else []):
-        costs = np.where(np.isfinite(result.costs[i]), result.costs[i], np.nan)
+    steps, all_costs = _drawn_costs(result)
+    later = steps > 0  # the final cost's at least
+    for i, name in enumerate(result.inits):
+        costs = np.where(np.isfinite(all_costs[i]), all_costs[i], np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an iteration where every seed diverged
             median = np.nanmedian(costs[:, later], axis=0)
@@ -191,7 +199,7 @@ def _median_costs(ax: Axes, result: SweepResult, spare: Optional[Axes] = None) -
     ax.set_title("median over seeds, every scheme" if several else "every scheme", fontsize=10)
     # From the first step after 0: the schemes' own panels also draw the cost at 0, which
     # can be higher than any here ("up to 122" there, 117 here for one run of randn*100).
-    first = f", from {int(steps[later][0]):,}" if later.any() else ""
+    first = f", from {int(steps[later][0]):,}"
     ax.set_xlabel(f"run iterations (log scale{first})", fontsize=8)
     ax.set_ylabel("cost", fontsize=8)
     ax.tick_params(labelsize=7)
