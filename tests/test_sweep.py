@@ -526,6 +526,13 @@ def test_a_sweep_bigger_than_the_machine_is_refused_before_any_work(monkeypatch,
         wi.sweep(X, Y, [2, 5_000_000, 1], ["zeros"], 1, 1)  # a worker's activations alone: 48 GB
 
 
+def test_repr_counts_in_words():
+    """"1 inits x 1 seeds" (helper-184): singular where one."""
+    X, Y = wi.datasets.planar_flower(1)
+    r = wi.sweep(X, Y, [2, 4, 1], ["zeros"], 1, 1)
+    assert repr(r) == "SweepResult(1 init x 1 seed = 1 run of [2, 4, 1], 1 iteration, costs (1, 1, 1), 0 diverged)"
+
+
 def test_memory_the_os_does_not_tell_is_not_a_limit(monkeypatch):
     from weightinit import _args
 

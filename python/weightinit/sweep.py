@@ -125,9 +125,9 @@ class SweepResult:
 
     def __repr__(self) -> str:
         runs = len(self.inits) * len(self.seeds)
-        return (f"SweepResult({len(self.inits)} inits x {len(self.seeds)} seeds = {runs} runs of "
-                f"{list(self.layer_sizes)}, {self.iterations} iterations, costs {self.costs.shape}, "
-                f"{int(self.diverged.sum())} diverged)")
+        return (f"SweepResult({counted(len(self.inits), 'init')} x {counted(len(self.seeds), 'seed')} = "
+                f"{counted(runs, 'run')} of {list(self.layer_sizes)}, {counted(self.iterations, 'iteration')}, "
+                f"costs {self.costs.shape}, {int(self.diverged.sum())} diverged)")
 
     @property
     def steps(self) -> np.ndarray:
