@@ -921,7 +921,7 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     low, peak = np.nanmin(drawn[0]), np.nanmax(drawn[0])
     assert low > 2 and np.nanmax(drawn[1]) < 2
     # Not a point of randn*100's 20 steps is on the axes: its panel would look empty.
-    assert marks[0] == [f"all above the axis: {low:.3g} to {peak:.3g}"] and marks[1] == []
+    assert marks[0] == [f"all above the axis:\n{low:.3g} to {peak:.3g}"] and marks[1] == []
     assert written(tmp_path / "costs.png").startswith(PNG)
     # The median panel draws no point of randn*100 and its legend says so.
     assert [line.get_label() for line in fig.axes[2].get_lines()] == ["randn*100 (off the axis)", "he_normal"]
@@ -954,6 +954,15 @@ def test_short_runs_are_drawn_as_points(tmp_path):
         assert [line.get_xdata().tolist() for line in median.get_lines()] == [list(range(1, iterations + 1))] * 2
         if iterations == 1:  # one point: marked, as no line draws it
             assert all(line.get_marker() not in ("None", "", None) for line in median.get_lines())
+    # Under a decade the log axis labels its steps plainly: "3 x 10^0" ran into "4 x 10^0"
+    # (helper-184), and minor labels were drawn larger than the major ones.
+    result, _ = experiments.compare("flower", 4, "tanh", 5, 1.2, 1, ["zeros"])
+    median = plots.cost_curves(result, str(tmp_path / "costs5.png")).axes[1]
+    low, high = median.get_xlim()
+    labels = [t for t in median.xaxis.get_ticklabels(which="both") if t.get_text() and low <= t.get_position()[0] <= high]
+    labels.sort(key=lambda t: t.get_position()[0])
+    assert [t.get_text() for t in labels] == ["1", "2", "3", "4", "5"]
+    assert {t.get_fontsize() for t in labels} == {7}
     fig = plots.range_curves(experiments.range_curves(["he_normal"], 1, 10), str(tmp_path / "r.png"), 10)
     assert all(line.get_marker() not in ("None", "", None) for line in fig.axes[0].get_lines())
     assert [t for t in fig.axes[0].get_xticks() if 0.5 < t < 1.5] == [1]  # no 0.96 .. 1.04 inputs

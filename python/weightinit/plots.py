@@ -129,7 +129,9 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[s
         finite = all_costs[i][np.isfinite(all_costs[i])]
         low, peak = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         if peak > COST_AXIS_TOP:  # the curve leaves the article's axes
-            mark = (f"all above the axis: {low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
+            # The range on a line of its own: "all above the axis: 8.55e+04 to 1.12e+103" ran
+            # out of the panel over the cost labels (helper-184).
+            mark = (f"all above the axis:\n{low:.3g} to {peak:.3g}" if low > COST_AXIS_TOP
                     else f"off the axis: up to {peak:.3g}")
             # Runs that end up there (not diverged): "up to 156" alone read as one early spike.
             ended = int((result.final_cost[i, ~result.diverged[i]] > COST_AXIS_TOP).sum())
@@ -202,7 +204,13 @@ def _median_costs(ax: Axes, result: SweepResult, spare: Optional[Axes] = None) -
     first = f", from {int(steps[later][0]):,}"
     ax.set_xlabel(f"run iterations (log scale{first})", fontsize=8)
     ax.set_ylabel("cost", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(which="both", labelsize=7)  # the log axis labels minor ticks over a decade or less
+    if steps[-1] < 10:  # under a decade: "2 x 10^0" and its neighbours ran into each other (helper-184)
+        from matplotlib.ticker import FuncFormatter
+
+        plain = FuncFormatter(lambda x, _: f"{x:g}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
     # Not inside the panel: there, eleven names covered the curves.
     if not ax.get_lines():
         return
