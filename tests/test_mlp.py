@@ -446,18 +446,22 @@ def test_init_per_layer_and_callables_and_seeds():
 
 
 def test_an_init_tuple_of_a_name_and_a_callable_is_refused_as_ambiguous():
-    """sweep reads ("label", callable) as a labelled scheme, and the README offered the pair
-    for MLP too; MLP read it as one initializer per layer, so for a 2-layer network
-    ("random", partial(normal, std=0.01)) silently drew W1 from N(0, 1) (helper-184). Such a
-    tuple is refused, saying what each reading needs; lists, and other tuples, are per layer."""
+    """sweep reads ("label", callable) and ("label", name) as a labelled scheme, and the
+    README offered the pair for MLP too; MLP read it as one initializer per layer, so for a
+    2-layer network ("random", partial(normal, std=0.01)) silently drew W1 from N(0, 1)
+    (helper-184), and ("zeros", "he_normal") is the same (helper-187). Such a tuple is
+    refused, saying what each reading needs; lists, and other tuples, are per layer."""
     small = functools.partial(wi.normal, std=0.01)
     for init in (("random", small), ("randn*0.01", small)):
         with pytest.raises(TypeError, match=r"init=\('rand.*\) is ambiguous: .*a list .*one initializer per layer.*"
-                                            r"the callable alone"):
+                                            r"the second alone for every layer"):
             wi.MLP([2, 4, 1], init=init, rng=0)
     per_layer = wi.MLP([2, 4, 1], init=["random", small], rng=0).parameters
     assert per_layer["W1"].std() > 0.3 and per_layer["W2"].std() < 0.05
-    assert (wi.MLP([2, 4, 1], init=("zeros", "ones")).parameters["W2"] == 1).all()
+    assert (wi.MLP([2, 4, 1], init=["zeros", "ones"]).parameters["W2"] == 1).all()
+    with pytest.raises(TypeError, match=r"init=\('zeros', 'ones'\) is ambiguous"):
+        wi.MLP([2, 4, 1], init=("zeros", "ones"))
+    assert (wi.MLP([2, 4, 4, 1], init=("zeros", "ones", "ones")).parameters["W3"] == 1).all()  # no pair
     with pytest.raises(TypeError, match="ambiguous"):
         wi.prototype.initialize_parameters(2, 4, 1, init=("random", small))
 

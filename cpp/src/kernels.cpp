@@ -542,7 +542,8 @@ TruncatedNormalParams make_truncated_normal(double mean, double std, double a, d
     // all zeros. (u w below that only rounds to 2^-1074, at most w's own ulp.)
     if (!(w >= DBL_MIN)) throw std::invalid_argument("truncated_normal: [a, b] is too narrow (under 2^-1022 std)");
     p.narrow = w < (float32 ? truncated_narrow_width_f32 : truncated_narrow_width);
-    p.precise_quantile = !float32 || w < truncated_acklam_width;
+    p.precise_quantile = !float32 || w < truncated_acklam_width || alpha >= truncated_acklam_tail ||
+                         beta <= -truncated_acklam_tail;
     p.a = a;
     p.b = b;
     p.G = special::expm1(c * w);

@@ -270,7 +270,7 @@ PoolRun pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) 
     return PoolRun::ran;
 }
 
-void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
+bool spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
     std::atomic<std::size_t> next{0}, finished{0};
     const std::uint64_t forks_before = fork_count();
     // Every task starts under the caller's floating-point control, as the pool's do: a
@@ -293,12 +293,16 @@ void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx) {
         }
     }
     run();
-    if (fork_count() != forks_before) {  // a child: joining threads it does not have would wait for ever
-        for (auto& th : started) th.detach();
-        if (finished.load() < ntasks) throw ForkedDuringCall();
-        return;
+    if (fork_count() != forks_before) {
+        // A child: joining threads it does not have would wait for ever, and any pthread call
+        // on their handles is undefined (detach threw EINVAL once the child's own threads had
+        // reused their records, and the joinable handles' destructors then terminated;
+        // helper-187). The handles are moved out, never destroyed: a move calls nothing.
+        new std::vector<std::thread>(std::move(started));
+        return finished.load() == ntasks;
     }
     for (auto& th : started) th.join();
+    return true;
 }
 
 }  // namespace weightinit::detail

@@ -151,6 +151,16 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     // started (below); none otherwise. Set before the runs start, read by every worker.
     std::thread::id reporter;
     std::exception_ptr poll_error;
+    // The callback may fork: a child, which has neither the driver nor the other workers,
+    // raises (detail::fork_count) where it would wait for them, or for a lock they held; the
+    // callback's own error first. Counted from after the start's poll (below): a fork there
+    // leaves no thread behind.
+    std::uint64_t forks = detail::fork_count();
+    auto not_forked = [&] {
+        if (detail::fork_count() == forks) return;
+        if (poll_error) std::rethrow_exception(poll_error);
+        throw ForkedDuringCall();
+    };
     auto polled = [&] {  // poll, keeping the callback's error to raise once the runs stop
         try {
             poll();
@@ -203,11 +213,13 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
                 Pool<T>& pool;
                 std::size_t slot;
                 const mlp::Parameters<T>& stacked;
+                std::uint64_t forks;
                 ~Release() {
+                    if (detail::fork_count() != forks) return;  // a child: the pool's mutex may be held for ever
                     pool[slot].params.copy_to(stacked);
                     pool.release(slot);
                 }
-            } release{pool, slot, stacked};
+            } release{pool, slot, stacked, forks};
             const mlp::Parameters<T>& p = w.params.p;
             // With a Progress, the run's checks count its steps and stop it once a poll says so.
             std::uint64_t counted = 0;
@@ -216,7 +228,10 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
                 check = [&](std::size_t step, double) {
                     add_steps(step - counted);
                     counted = step;
-                    if (reporter == std::this_thread::get_id()) report();
+                    if (reporter == std::this_thread::get_id()) {
+                        report();
+                        not_forked();  // the child's run ends here, not after its last step
+                    }
                     return stop.load();
                 };
             const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
@@ -249,9 +264,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     bool finished = false;
     std::exception_ptr driver_error;
     poll();  // the start, the weights drawn (a wait for the first runs to report read as no pace)
-    // The callback may fork: a child, which has neither the driver nor the workers, raises
-    // (detail::fork_count) where it would wait for them for ever.
-    const std::uint64_t forks = detail::fork_count();
+    forks = detail::fork_count();
     std::thread driver;
     try {
         driver = std::thread([&] {
@@ -294,7 +307,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             while (ended.load() < runs) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
                 report();
-                detail::check_not_forked(forks);
+                not_forked();
             }
         });
     } else {
@@ -303,8 +316,10 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
             lock.unlock();
             polled();
             if (detail::fork_count() != forks) {  // the driver's mutex, too, may be held for ever
-                driver.detach();
-                throw ForkedDuringCall();
+                // No pthread call on the parent's driver (parallel.cpp's spawn_run says why):
+                // its handle is moved out and never destroyed.
+                new std::thread(std::move(driver));
+                not_forked();
             }
             lock.lock();
         }

@@ -241,11 +241,12 @@ def drawn_weights(sizes: Sequence[int], init: Any, rng: np.random.Generator, dty
     elsewhere (a global, a cache, its out=) or read-only; without, W may be the callable's, for
     a caller that copies."""
     n_layers = len(sizes) - 1
-    if isinstance(init, tuple) and len(init) == 2 and isinstance(init[0], str) and callable(init[1]):
-        # sweep's ("label", callable); for 2 layers also a name and a callable per layer
+    if isinstance(init, tuple) and len(init) == 2 and isinstance(init[0], str) and (isinstance(init[1], str)
+                                                                                  or callable(init[1])):
+        # sweep's ("label", name or callable); for 2 layers also an initializer per layer
         raise TypeError(f"{argument}=({init[0]!r}, {init[1]!r}) is ambiguous: pass a list [{init[0]!r}, ...] "
-                        "for one initializer per layer, or the callable alone for every layer (a (label, "
-                        "callable) pair names a scheme in weightinit.sweep's inits)")
+                        "for one initializer per layer, or the second alone for every layer (a (label, "
+                        "initializer) pair names a scheme in weightinit.sweep's inits)")
     inits = list(init) if isinstance(init, (list, tuple)) else [init] * n_layers
     if len(inits) != n_layers:
         raise ValueError(f"{argument} must be one initializer or a list of {n_layers}, got {len(inits)}")

@@ -477,7 +477,9 @@ def sweep(
         that only grows, equal to ``runs_total`` at the end). An exception it raises stops the
         sweep and propagates. Ctrl-C stops the sweep with KeyboardInterrupt. Should it fork
         (``os.fork``), the parent's sweep goes on; the child's, which has none of the sweep's
-        threads, raises RuntimeError ("the process forked during this call").
+        threads, raises RuntimeError ("the process forked during this call") where it would
+        wait for them (a fork at the first call, before any starts, or at the last, after all
+        have ended, leaves a child whose sweep returns).
 
     Returns
     -------

@@ -65,7 +65,7 @@ struct TruncatedNormalParams {
     // Narrow intervals: s = v E L(v G), v = u + half_cell, E = expm1(c w) / c, G = expm1(c w), L(y) = log1p(y) / y.
     bool narrow;
     // The float64 stream's quantile (AS 241) on the float32 stream too: (b - a) / std below
-    // truncated_acklam_width. Always on the float64 stream.
+    // truncated_acklam_width, or a tail beyond truncated_acklam_tail. Always on float64's.
     bool precise_quantile;
     double a, E, G;
     double b;                        // the upper bound as given (a is the lower)
@@ -77,12 +77,15 @@ struct TruncatedNormalParams {
 // exp(-s^2 / 2) is still within the output's precision (5e-15, 5e-9).
 constexpr double truncated_narrow_width = 1e-7, truncated_narrow_width_f32 = 1e-4;
 
-// (b - a) / std below which the float32 stream takes AS 241 as the float64 stream does.
-// Acklam's quantile is off by up to 3.5e-8 in z (at 35 std; 9e-10 at 1), and every value
-// moves by that: that much of the mass over the width was clamped onto one bound, leaving
-// a gap at the other (4e-4 of it on [0, 1.1e-4] at mean -35 std; helper-186). From one
-// std up the error is under a cell of the 24-bit uniform (2^-24 of the mass).
-constexpr double truncated_acklam_width = 1.0;
+// Where the float32 stream takes AS 241 as the float64 stream does: (b - a) / std below
+// truncated_acklam_width, or both bounds beyond truncated_acklam_tail std on one side of
+// the mean. Acklam's quantile is off by up to 3.5e-8 in z (at 35 std; 9e-10 at 1), and
+// every value moves by that: the mass within that of a bound is clamped onto it, leaving a
+// gap at the other, about dz / w of it on a narrow interval (4e-4 on [0, 1.1e-4] at mean
+// -35 std; helper-186) and about |alpha| dz, some 1.2e-9 alpha^2, in a tail (17 cells of
+// 2^24 on [0, 1] at mean -35; helper-187). Elsewhere that is under one cell of the 24-bit
+// uniform (2^-24 of the mass).
+constexpr double truncated_acklam_width = 1.0, truncated_acklam_tail = 5.0;
 
 TruncatedNormalParams make_truncated_normal(double mean, double std, double a, double b,
                                             bool float32);

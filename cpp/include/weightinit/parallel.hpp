@@ -74,9 +74,9 @@ PoolRun pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) 
 std::size_t usable_cpus() noexcept;
 
 // The same loop on threads started for this call alone. In a child forked by one of the
-// caller's tasks it leaves those threads (the child has none of them) and throws
-// ForkedDuringCall if a task they took is unfinished.
-void spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
+// caller's tasks it leaves those threads (the child has none of them) and returns false
+// if a task they took is unfinished; true otherwise.
+bool spawn_run(std::size_t ntasks, std::size_t threads, TaskFn fn, void* ctx);
 
 // The calling thread's floating-point control (on x86, MXCSR less its sticky flags), which
 // pool threads take on for each job so that every thread computes the same bits; exposed
@@ -131,9 +131,9 @@ void parallel_for(std::size_t ntasks, int nthreads, Body&& body) {
             c.failed.store(true, std::memory_order_relaxed);
         }
     };
-    const detail::PoolRun ran = detail::pool_run(ntasks, workers - 1, fn, &ctx);
-    if (ran == detail::PoolRun::refused) detail::spawn_run(ntasks, workers, fn, &ctx);
-    if (ctx.error) std::rethrow_exception(ctx.error);  // a task's, ForkedDuringCall among them
+    detail::PoolRun ran = detail::pool_run(ntasks, workers - 1, fn, &ctx);
+    if (ran == detail::PoolRun::refused && !detail::spawn_run(ntasks, workers, fn, &ctx)) ran = detail::PoolRun::forked;
+    if (ctx.error) std::rethrow_exception(ctx.error);  // a task's first (ForkedDuringCall, or the child's own)
     if (ran == detail::PoolRun::forked) throw ForkedDuringCall();
 }
 

@@ -1,6 +1,6 @@
 // Philox4x32-10 and stream spec v3 (DESIGN.md section 3's v1, with truncated normals at
-// their cells' middles, and AS 241 for float32's under one std wide; docs/stream_spec.md is
-// the full spec).
+// their cells' middles, and AS 241 for float32's under one std wide or 5 std out;
+// docs/stream_spec.md is the full spec).
 //
 // Philox4x32-10 is the counter-based generator of Salmon, Moraes, Dror and Shaw,
 // "Parallel random numbers: as easy as 1, 2, 3" (SC'11), as shipped in Random123.

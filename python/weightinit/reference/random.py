@@ -204,8 +204,9 @@ def inward(a: float, b: float, dtype: DTypeLike) -> Tuple[float, float]:
 # Intervals narrower than this many std are sampled from their own (nearly flat) density:
 # float64's stream, float32's (and so float16's).
 NARROW_WIDTH = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4}
-# Intervals narrower than this many std take AS 241 on the float32 stream too.
-ACKLAM_WIDTH = 1.0
+# Intervals narrower than this many std, or beyond this many on one side of the mean, take
+# AS 241 on the float32 stream too.
+ACKLAM_WIDTH, ACKLAM_TAIL = 1.0, 5.0
 
 
 def _phi(x: float) -> float:
@@ -248,9 +249,10 @@ def truncated_normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: f
     upper = _phi(-beta) + ((1.0 - u) - h) * (_phi(-alpha) - _phi(-beta))
     use_lower = lower <= 0.5
     t = np.maximum(np.where(use_lower, lower, upper), np.finfo(np.float64).tiny)
-    # Acklam's error in z (up to 3.5e-8) moved that much mass over the width onto a bound:
-    # under one std of width the float32 stream takes AS 241 too.
-    quantile = ndtri_lower if dtype == np.float64 or w < ACKLAM_WIDTH else ndtri_lower_f32
+    # Acklam's error in z (up to 3.5e-8) moved the mass within that of a bound onto it: on
+    # intervals under one std wide, and in tails beyond 5 std, the float32 stream takes AS 241.
+    precise = dtype == np.float64 or w < ACKLAM_WIDTH or alpha >= ACKLAM_TAIL or beta <= -ACKLAM_TAIL
+    quantile = ndtri_lower if precise else ndtri_lower_f32
     x = quantile(np.minimum(t, 0.5))
     z = np.where(use_lower, x, -x)
     return np.clip(mean + std * z, lo, hi).astype(dtype)
