@@ -256,10 +256,6 @@ std::size_t usable_cpus() noexcept {
 
 std::uint64_t fork_count() noexcept { return forks.load(std::memory_order_relaxed); }
 
-void check_not_forked(std::uint64_t since) {
-    if (fork_count() != since) throw ForkedDuringCall();
-}
-
 PoolRun pool_run(std::size_t ntasks, std::size_t helpers, TaskFn fn, void* ctx) noexcept {
     if (ntasks > max_pool_tasks) return PoolRun::refused;
     Pool* p = pool();

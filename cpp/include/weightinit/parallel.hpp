@@ -45,9 +45,6 @@ using TaskFn = void (*)(void* ctx, std::size_t task);
 // give up where it moved, instead of waiting for ever.
 std::uint64_t fork_count() noexcept;
 
-// Throws ForkedDuringCall where fork_count() is no longer `since`.
-void check_not_forked(std::uint64_t since);
-
 }  // namespace detail
 
 // What a forked child gets from a call whose threads stayed in its parent.
