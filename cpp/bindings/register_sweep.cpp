@@ -72,10 +72,9 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
         }
         return false;
     };
-    sweep::Report r;
     {
         ReleaseGil release;
-        r = sweep::run(arch, params, data, opt, out, report);
+        sweep::run(arch, params, data, opt, out, report);
     }
     if (pending) throw *pending;
     py::dict result;
@@ -84,7 +83,6 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
     result["train_accuracy"] = train_acc;
     result["test_accuracy"] = test_acc;
     result["diverged"] = diverged;
-    result["completed"] = r.completed;
     return result;
 }
 

@@ -98,8 +98,12 @@ std::size_t records(const Options& opt) {
 }
 
 template <class T>
-Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
-           const Results& out, const Progress& progress) {
+void run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
+         const Results& out, const Progress& given) {
+    // An empty Progress never stops the sweep: one path for both (the binding always gives one,
+    // which polls Ctrl-C).
+    const Progress never_stops = [](std::size_t, std::uint64_t) { return false; };
+    const Progress& progress = given ? given : never_stops;
     arch.validate();
     const std::size_t L = arch.layers(), runs = params.runs, n_rec = records(opt);
     if (params.W.size() != L || params.b.size() != L) throw std::invalid_argument("one W and one b per layer");
@@ -221,19 +225,17 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
                 }
             } release{pool, slot, stacked, forks};
             const mlp::Parameters<T>& p = w.params.p;
-            // With a Progress, the run's checks count its steps and stop it once a poll says so.
+            // The run's checks count its steps and stop it once a poll says so.
             std::uint64_t counted = 0;
-            mlp::Check check;
-            if (progress)
-                check = [&](std::size_t step, double) {
-                    add_steps(step - counted);
-                    counted = step;
-                    if (reporter == std::this_thread::get_id()) {
-                        report();
-                        not_forked();  // the child's run ends here, not after its last step
-                    }
-                    return stop.load();
-                };
+            const mlp::Check check = [&](std::size_t step, double) {
+                add_steps(step - counted);
+                counted = step;
+                if (reporter == std::this_thread::get_id()) {
+                    report();
+                    not_forked();  // the child's run ends here, not after its last step
+                }
+                return stop.load();
+            };
             const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
             if (rep.cancelled) return;
             add_steps(opt.iterations - counted);  // a diverged run's steps count as done too
@@ -251,11 +253,7 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
         }
         done.fetch_add(1);  // after its trained rows are in place (Release)
     };
-    if (!progress) {
-        parallel_for(runs, int(nworkers), body);
-        return Report{done.load(), stop.load()};
-    }
-    // With a progress callback the calling thread only reports, every check_interval, while
+    // The calling thread only reports, every check_interval, while
     // a driver thread runs the loop: the callback may need the calling thread (Python runs
     // signal handlers on its main thread alone), which would otherwise be idle in
     // parallel_for once its own runs were done, and deaf until the last run ended.
@@ -329,12 +327,11 @@ Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T
     if (driver_error) std::rethrow_exception(driver_error);
     if (poll_error) std::rethrow_exception(poll_error);
     poll();  // the end: every run done (a callback's error here is its to raise)
-    return Report{done.load(), stop.load()};
 }
 
-template Report run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&, const Options&,
-                           const Results&, const Progress&);
-template Report run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,
-                            const Options&, const Results&, const Progress&);
+template void run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&, const Options&,
+                         const Results&, const Progress&);
+template void run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&, const Options&,
+                          const Results&, const Progress&);
 
 }  // namespace weightinit::sweep

@@ -62,27 +62,22 @@ std::size_t records(const Options& opt);
 // Called with the number of runs finished and of training steps taken (those of finished
 // runs counted in full, diverged ones included; those of runs in progress as of their last
 // check, about every mlp::check_interval seconds; at most 2^64 - 1), on the calling thread
-// alone, which does no run itself when there is a Progress (but where the system starts no
-// thread to drive the runs: it then trains too, and reports from its runs' checks, and at most
-// a fifth of its time): once before the first run, about every mlp::check_interval seconds,
-// and once after the last; neither count ever goes down.
+// alone, which does no run itself (but where the system starts no thread to drive the runs:
+// it then trains too, and reports from its runs' checks, and at most a fifth of its time):
+// once before the first run, about every mlp::check_interval seconds, and once after the
+// last; neither count ever goes down. An empty Progress is one that never stops the sweep.
 // Returning true stops the sweep: runs in progress stop at their next
 // check, runs not started never start; the runs that did not finish have NaN results and
 // their costs left as the buffer held them (the binding discards a stopped sweep's results).
 using Progress = std::function<bool(std::size_t runs_done, std::uint64_t steps_done)>;
 
-struct Report {
-    std::size_t completed = 0;  // runs that ran to their end (or diverged)
-    bool cancelled = false;
-};
-
 template <class T>
-Report run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
-           const Results& out, const Progress& progress);
+void run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>& data, const Options& opt,
+         const Results& out, const Progress& progress);
 
-extern template Report run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&,
-                                  const Options&, const Results&, const Progress&);
-extern template Report run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,
-                                   const Options&, const Results&, const Progress&);
+extern template void run<float>(const mlp::Architecture&, const Stacked<float>&, const Data<float>&,
+                                const Options&, const Results&, const Progress&);
+extern template void run<double>(const mlp::Architecture&, const Stacked<double>&, const Data<double>&,
+                                 const Options&, const Results&, const Progress&);
 
 }  // namespace weightinit::sweep
