@@ -408,7 +408,6 @@ inline std::size_t fused_block_cols(std::size_t h) {
     return std::min(block_cols, 8 * (fused_a1_vectors / std::max<std::size_t>(h, 1)));
 }
 
-#if WI_HAVE_VEC8
 // Networks [n_0, h, 1] with a binary cross-entropy output (the article's 2-4-1, and the
 // sweeps over it) spend their step in the element-wise maths of a few short rows; layer
 // by layer, ~15 kernel calls and ~40 short loops per step, with the AVX2 clone's tanh
@@ -469,9 +468,7 @@ WI_INLINE vec8::V derivative_v8(vec8::V a, double alpha) {
 
 // Layout of a block's partial sums: the loss sum, then db2, dW2 (h), db1 (h), dW1 (h n_0).
 inline std::size_t fused_stride(std::size_t n0, std::size_t h) { return 2 + 2 * h + h * n0; }
-#endif
 
-#if WI_HAVE_VEC8
 // The block [c0, c1) of the step: its loss sum and gradient sums into part. float32
 // parameters (P) are widened as they are read, float32 data before (fused2_widened); all
 // arithmetic is in double.
@@ -645,7 +642,6 @@ WI_INLINE void fused2_block(const P* W1, const P* b1, const P* W2, const P* b2, 
 WI_FUSED2(double)
 WI_FUSED2(float)
 #undef WI_FUSED2
-#endif
 
 // ---- dispatched entry points -------------------------------------------------------
 
@@ -874,7 +870,6 @@ void for_blocks(std::size_t m, std::size_t rows, int nthreads, Body&& body, std:
 }  // namespace
 
 std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
-#if WI_HAVE_VEC8
     // fused_block_cols is 0 past 8192 hidden units: the blocks' count would divide by it.
     if (!kernels::fused_takes(n0, h))
         throw std::invalid_argument("fused_partial_values: a fused network has 1 to " +
@@ -884,10 +879,6 @@ std::size_t fused_partial_values(std::size_t n0, std::size_t h, std::size_t m) {
     const std::size_t blocks = fused_blocks_aimed(m, h), stride = kernels::fused_stride(n0, h);
     return blocks > std::numeric_limits<std::size_t>::max() / stride ? std::numeric_limits<std::size_t>::max()
                                                                       : blocks * stride;
-#else
-    (void)n0, (void)h, (void)m;
-    return 0;
-#endif
 }
 
 template <class T>
@@ -1073,22 +1064,12 @@ void backward_pass(const Architecture& arch, const Parameters<T>& p, const T* X,
 // gradients() to float32's precision.)
 template <class T>
 bool fused_applies(const Architecture& arch) {
-#if WI_HAVE_VEC8
     return arch.layers() == 2 && arch.loss == Loss::binary_cross_entropy &&
            arch.sizes[2] == 1 && kernels::fused_takes(arch.sizes[0], arch.sizes[1]);
-#else
-    (void)arch;
-    return false;
-#endif
 }
 
 std::size_t fused_stride(const Architecture& arch) {
-#if WI_HAVE_VEC8
     return kernels::fused_stride(arch.sizes[0], arch.sizes[1]);
-#else
-    (void)arch;
-    return 0;
-#endif
 }
 
 // Forward, loss and backward of a fused_applies network in one pass over the blocks of
@@ -1099,13 +1080,7 @@ std::size_t fused_stride(const Architecture& arch) {
 // fused_blocks: blocks [b0, b1) of the step, each block's sums at partial + blk * stride
 // (stride >= fused_stride), a block's hidden activations in scratch (fused_scratch_vectors
 // long). fused_sums: J from all nb blocks' sums, added in block order, and dW, db.
-#if WI_HAVE_VEC8
 using FusedVector = vec8::V;
-#else
-struct FusedVector {  // no fused step without vec8.hpp's vectors; a placeholder
-    double v[8];
-};
-#endif
 
 // The vectors of eight a fused block's A1 takes, h rows of its chunks (at most
 // fused_a1_vectors, 512 KiB).
@@ -1123,14 +1098,10 @@ FusedVector* fused_scratch(std::size_t vectors) {
 template <class T>
 void fused_blocks(const Architecture& arch, const Parameters<T>& p, const T* X, const T* Y, std::size_t m,
                   std::size_t b0, std::size_t b1, double* partial, std::size_t stride, FusedVector* scratch) {
-#if WI_HAVE_VEC8
     const std::size_t h = arch.sizes[1], cols = fused_cols(m, h);
     for (std::size_t blk = b0; blk < b1; ++blk)
         kernels::fused2(arch.activations[0], p.W[0], p.b[0], p.W[1], p.b[1], arch.sizes[0], h, arch.alpha, X, Y,
                         m, blk * cols, std::min(m, (blk + 1) * cols), partial + blk * stride, scratch);
-#else
-    (void)arch, (void)p, (void)X, (void)Y, (void)m, (void)b0, (void)b1, (void)partial, (void)stride, (void)scratch;
-#endif
 }
 
 // The gradient's sums are taken block by block into block 0's (each still added in block

@@ -19,8 +19,10 @@
 #include "weightinit/config.hpp"
 #include "weightinit/vecmath.hpp"
 
-#if defined(__GNUC__)
-#define WI_HAVE_VEC8 1
+#if !defined(__GNUC__)
+#error "weightinit's core needs GCC or Clang (vector extensions, __int128, __builtin_* calls)"
+#endif
+
 // Only inline functions take or return a V, so no call crosses an ABI that depends on
 // the clone's instruction set; GCC notes the parameters' ABI regardless, after inlining,
 // where no pragma reaches: CMakeLists.txt compiles the includer (mlp.cpp) with -Wno-psabi.
@@ -102,4 +104,3 @@ WI_INLINE double sum_lanes(V v) {
 }
 
 }  // namespace weightinit::vec8
-#endif
