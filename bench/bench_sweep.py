@@ -1,7 +1,7 @@
 """The compare workload: 9 inits x 32 seeds x 10 000 iterations of the article's 2-4-1 network.
 
-weightinit.sweep trains all 288 runs; the NumPy side is the article's prototype (bench_mlp's
-numpy_nn_model, a Python loop of NumPy calls) timed on a subset, one run per init (9 runs,
+weightinit.sweep trains all 288 runs; the NumPy side is the article's prototype (tests/test_prototype.py's
+np_nn_model, a Python loop of NumPy calls) timed on a subset, one run per init (9 runs,
 seed 0), and scaled by 32 to estimate the whole workload: ``extra_info["runs"]`` says how many
 runs each row measured and ``bench/ratios.py`` compares time per run.
 

@@ -1,7 +1,8 @@
 // Block generators of stream spec v3 (see distributions.hpp for the rules).
 // Each is a plain loop over a batch of Philox blocks, compiled once per instruction
 // set (WI_DISPATCH); floating-point contraction is off, so every clone agrees bit
-// for bit with the others and with the reference.
+// for bit with the others (and uniforms with the reference; its normals and truncated
+// normals are a few ulp off: docs/stream_spec.md).
 #include <algorithm>
 #include <array>
 #include <cfloat>
@@ -108,10 +109,7 @@ constexpr auto set_positions = [] {
     return t;
 }();
 
-// Truncated-normal values of m element uniforms (m <= 4 B): quantile in the tail
-// nearer zero. The central formula serves every element in one vector pass; the
-// ~10% beyond AS 241's central region are then packed, computed as whole vectors
-// and written back.
+// mean + std z for a quantile z of the lower tail (or of the upper, negated), clamped to [lo, hi].
 WI_INLINE double truncated_value(double z_lower_side, bool use_lower, const TruncatedNormalParams& p) {
     const double v = p.mean + (use_lower ? p.std : -p.std) * z_lower_side;  // the bits of std * (+-z)
     return std::min(std::max(v, p.lo), p.hi);
@@ -125,7 +123,10 @@ WI_INLINE double log1p_ratio_small(double y) { return 1.0 - y * (0.5 - y * (1.0 
 // h half a cell of u; the element takes the lower tail where it is at most 1/2.
 WI_INLINE double lower_p(double u, const TruncatedNormalParams& p) { return p.p_alpha + (u + p.half_cell) * p.p_span; }
 
-// The quantile pass, with the quantile function Q.
+// The quantile pass, with the quantile function Q: truncated-normal values of m element
+// uniforms (m <= 4 B), the quantile taken in the tail nearer zero. The central formula
+// serves every element in one vector pass; the ~10% beyond Q's central region are then
+// packed, computed as whole vectors and written back.
 template <class Q, class T>
 WI_INLINE void truncated_by_quantile(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {
     alignas(64) double t[4 * B];
@@ -304,8 +305,8 @@ WI_INLINE bool fma_floats(const Lanes&, std::size_t, float, float, float, float*
 }  // namespace
 
 // One dispatched entry point per (distribution, type): GCC's target_clones cannot
-// apply to a template, so a macro stamps out the plain functions (float32 uniform and
-// normal are written out, below the macro's uses). The loops read a
+// apply to a template, so a macro stamps out the plain functions (both uniforms and the
+// float32 normal are written out, between the macro's uses). The loops read a
 // local copy of the parameters: dst may alias p for all the compiler knows, and
 // reloading p's fields after every store kept the float64 loops scalar (uniform: 1.75 ns
 // an element on a Xeon instead of ~0.5).
@@ -384,16 +385,6 @@ WI_INLINE void round_to_half(const float* f, std::size_t m, const UniformParams&
 
 }  // namespace
 
-#define WI_GENERATE_HALF(Params, from_units)                                                          \
-    WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const Params& p,         \
-                                     std::uint16_t* dst) {                                             \
-        double u[4 * B];                                                                              \
-        float f[4 * B];                                                                               \
-        const std::size_t m = element_uniforms<float>(key, j0, n, u);                                 \
-        from_units(u, m, p, f);                                                                       \
-        round_to_half(f, m, p, dst);                                                                  \
-    }
-
 // The float32 fill's values, FMA path included, rounded (no second copy of its map).
 WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const UniformParams& p,
                                  std::uint16_t* dst) {
@@ -407,8 +398,14 @@ WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const
     const NormalParams local = p;
     round_to_half(f, float32_normals(key, j0, n, local, f), local, dst);
 }
-WI_GENERATE_HALF(TruncatedNormalParams, truncated_from_units)
-#undef WI_GENERATE_HALF
+WI_DISPATCH void generate_blocks(Key key, std::uint64_t j0, std::size_t n, const TruncatedNormalParams& p,
+                                 std::uint16_t* dst) {
+    double u[4 * B];
+    float f[4 * B];
+    const std::size_t m = element_uniforms<float>(key, j0, n, u);
+    truncated_from_units(u, m, p, f);
+    round_to_half(f, m, p, dst);
+}
 
 template <class T>
 void truncated_of_units(const double* u, std::size_t m, const TruncatedNormalParams& p, T* dst) {

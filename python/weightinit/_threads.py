@@ -1,4 +1,4 @@
-"""The thread-count setting: the package's only module-level state."""
+"""The thread-count setting: the package's only user-visible setting."""
 
 from __future__ import annotations
 

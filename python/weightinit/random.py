@@ -39,7 +39,7 @@ _MAX_TAIL = 37.0
 # lost bits (std=1e300 on [0, 1e-20] gave ~2000 distinct values, 1e305 only a).
 _MIN_WIDTH = 2.0**-1022
 # No standard normal of stream spec v3 exceeds this: Box-Muller's radius is at most
-# sqrt(-2 log 2**-53) = 8.5717, the inverse CDF's quantiles stay inside (-8.3, 8.3).
+# sqrt(-2 log 2**-53) = 8.5717 (normal's; a truncated normal's bounds are checked instead).
 _MAX_Z = 8.572
 # The float32 stream's (and so float16's) 24-bit uniforms: radius at most sqrt(48 ln 2) = 5.768.
 _MAX_Z_F32 = 5.77
@@ -338,8 +338,8 @@ def _unbounded_if_beyond_double(m: float, s: float, lo: float, hi: float) -> Tup
 
 def _check_standardized(m: float, s: float, lo: float, hi: float, rounded: str) -> None:
     """The core's conditions on the bounds it is given, checked first so that the error names
-    them and comes before any draw: mean + std z for |z| up to _MAX_TAIL and the standardized
-    bounds in double range, and [lo, hi] within _MAX_TAIL std of the mean."""
+    them and comes before any draw: std and the standardized bounds in double range, (b - a) /
+    std at least _MIN_WIDTH, and [lo, hi] within _MAX_TAIL std of the mean."""
     alpha, beta = (lo - m) / s, (hi - m) / s
     # A finite bound beyond double range in std units on its own side of the mean (lo far
     # below, hi far above) cuts nothing: _unbounded_if_beyond_double makes it infinite.

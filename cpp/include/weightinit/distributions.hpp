@@ -133,7 +133,9 @@ inline constexpr double largest_finite<std::uint16_t> = 65504.0;
 // Bounds on |z| of the stream's standard normals: Box-Muller's radius from 53-bit
 // uniforms, sqrt(-2 log 2^-53) = 8.5717, or from the 24-bit ones of float32 and float16,
 // sqrt(48 ln 2) = 5.768; and a truncated normal's quantile, whose p stays at or above
-// DBL_MIN (ndtri(DBL_MIN) = -37.5). The Python layer refuses with the same bounds first.
+// DBL_MIN (ndtri(DBL_MIN) = -37.5). The Python layer refuses normals beyond the first two
+// first (random.py's _MAX_Z, _MAX_Z_F32), and truncated intervals beyond 37 std (_MAX_TAIL,
+// kernels.cpp's own check).
 constexpr double max_normal_z = 8.572, max_normal_z_f32 = 5.77, max_truncated_z = 40.0;
 
 // Whether x is a value of the output type T, or infinite: float16 outputs (their bits,

@@ -20,8 +20,9 @@
 // added after, 1/m applied to the finished sum, tanh' = 1 - a^2), so costs agree with
 // NumPy's to a few ulp per iteration. Layers with few weights run through fused loops
 // over blocks of examples; wide layers through GEMM (blas.hpp), one single-threaded call
-// per fixed chunk of examples. Blocks and chunks depend on m only and are summed in a
-// fixed order, so results do not depend on the thread count.
+// per fixed chunk of examples, or under two chunks per block of output (mlp.cpp's
+// gemm_blocks). Blocks and chunks depend on the shape, never on the thread count, and are
+// summed in a fixed order, so results do not depend on the thread count.
 //
 // Mini-batch SGD shuffles the examples once per epoch with a Fisher-Yates shuffle whose
 // draws come from the Philox stream of the given key (philox.hpp): step i of epoch e
@@ -180,8 +181,8 @@ constexpr std::size_t max_gemm_chunks = 16;
 constexpr std::size_t ceil_div(std::size_t n, std::size_t d) { return n / d + (n % d != 0); }
 
 constexpr std::size_t gemm_chunk(std::size_t m) { return std::max(gemm_chunk_min, ceil_div(m, max_gemm_chunks)); }
-// How many chunks a wide layer's GEMMs over m examples take (weightinit.mlp sizes the
-// per-chunk dW buffer with it).
+// How many chunks a wide layer's GEMMs over m examples take (Workspace::reserve sizes the
+// per-chunk dW buffer with it; weightinit.mlp counts it in its memory estimate).
 constexpr std::size_t gemm_chunks(std::size_t m) { return ceil_div(m, gemm_chunk(m)); }
 
 // The per-block sums a training step of a [n0, h, 1] network that takes the fused step

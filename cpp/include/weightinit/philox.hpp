@@ -51,14 +51,12 @@ WI_INLINE Block philox4x32_10(Block c, Key key) {
     return c;
 }
 
-// Blocks j0 .. j0+n-1 of the stream, structure of arrays (x0[t] is lane 0 of block
-// j0+t). Written as plain loops over t so that the compiler vectorizes across
-// counters; n is at most philox_batch.
+// The most blocks one batch call computes.
 constexpr std::size_t philox_batch = 64;
 
-// The same blocks by the fastest version this CPU runs, picked once (philox.cpp): each
-// x must have room for philox_batch words, and the words past n may be overwritten.
-// n is at most philox_batch.
+// philox_blocks' blocks (below) by the fastest version this CPU runs, picked once
+// (philox.cpp): each x must have room for philox_batch words, and the words past n may be
+// overwritten. n is at most philox_batch.
 void philox_batch_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0, std::uint32_t* x1,
                          std::uint32_t* x2, std::uint32_t* x3);
 
@@ -75,6 +73,9 @@ bool philox_versions_from_cpu();
 void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3);
 
+// Blocks j0 .. j0+n-1 of the stream, structure of arrays (x0[t] is lane 0 of block
+// j0+t). Written as plain loops over t so that the compiler vectorizes across
+// counters; n is at most philox_batch.
 WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
                           std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
     using namespace philox_constants;

@@ -13,7 +13,9 @@
 // lighter approximation (2003, relative error below 1.2e-9, far under float32's
 // half ulp of 3e-8 where the value is about std z), whose central region also covers more
 // of the range, except on intervals under one std wide (distributions.hpp's
-// truncated_acklam_width), where mean + std z may cancel and the error show.
+// truncated_acklam_width), where mean + std z may cancel and the error show, and on
+// intervals beyond 5 std on one side of the mean (truncated_acklam_tail), where its
+// error in z passes a cell of the stream.
 #pragma once
 
 #include "weightinit/bits.hpp"
