@@ -223,16 +223,24 @@ def truncated_normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: f
     if dtype == np.float16:
         lo, hi = inward(a, b, dtype)
         return truncated_normal(shape, key, mean, std, lo, hi, np.float32, region).astype(dtype)
+    u = unit_uniform(key, flat_indices(shape, region), dtype)
+    return truncated_normal_of_units(u, mean, std, a, b, dtype)
+
+
+def truncated_normal_of_units(u: np.ndarray, mean: float, std: float, a: float, b: float,
+                              dtype: DTypeLike) -> np.ndarray:
+    """truncated_normal's values (float32 or float64) for the element uniforms u of its stream
+    (the core's ``truncated_normal_of_units``)."""
+    dtype = np.dtype(dtype)
     lo, hi = (a, b) if dtype == np.float64 else inward(a, b, dtype)
     if lo == hi:  # one value of the dtype in [a, b]: every value is it (+0 for a zero)
-        return np.full(flat_indices(shape, region).shape, lo + 0.0, dtype=dtype)
+        return np.full(np.shape(u), lo + 0.0, dtype=dtype)
     mean += 0.0  # -0.0 is +0, as for normal
     big = float(np.finfo(dtype).max)  # bounds beyond the dtype's range: its largest values
     a, b = max(a, -big), min(b, big)
     alpha, beta = (a - mean) / std, (b - mean) / std
     # The middle of each uniform's cell, so that both tails hold the same cells: u + h from
     # below, (1 - u) - h from above (never 0: for float64's last cell u + h rounds to 1).
-    u = unit_uniform(key, flat_indices(shape, region), dtype)
     h = 2.0**-54 if dtype == np.float64 else 2.0**-25
     w = (b - a) / std  # not beta - alpha: far from the mean those two may round together
     if w < NARROW_WIDTH[dtype]:
