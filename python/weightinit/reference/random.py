@@ -1,10 +1,7 @@
 """Stream spec v3 (the README's "Stream spec v3" section) in NumPy alone.
 
 Each function takes the key as two uint32 words and computes the elements of a
-region of the full tensor from their flat indices, as the spec states, except that
-float32 and float16 normals of mean 0 are computed in double where the spec (and the
-core) compute them in float32: those differ from the core's by an ulp or two in about
-a third of float32 values.
+region of the full tensor from their flat indices, as the spec states.
 """
 
 from __future__ import annotations
@@ -118,6 +115,61 @@ def sincos_2pi(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return sin, cos
 
 
+# float32 and float16 normals of mean 0 take Box-Muller in float32 arithmetic: the spec's
+# log and sin/cos below, each operation rounded to float32 as written (no fused multiply-add).
+_f32 = np.float32
+_LN2_HI_F, _LN2_LO_F = _f32(6.9313812256e-01), _f32(9.0580006145e-06)  # ln 2 = hi + lo, hi's low bits zero
+_SQRT_HALF_BITS = 0x3F3504F3  # sqrt(1/2) rounded to float32
+# (2 pi)^(2k+1) / (2k+1)! less 6 for k = 0, and (2 pi)^(2k) / (2k)! from k = 2, signs alternating
+_SIN_F = [_f32(c) for c in (0.28318530717958648, -41.341702240399760, 81.605249276075043, -76.705859753061390,
+                          42.058693944897652)]
+_COS_F = [_f32(c) for c in (64.939394022668290, -85.456817206693728, 60.244641371876661, -26.426256783374400)]
+
+
+def log_positive_f32(x: np.ndarray) -> np.ndarray:
+    """ln x for positive normal float32 x: x = 2^k m, m in [sqrt(1/2), sqrt(2)), f = m - 1,
+    s = f / (2 + f), log = k ln2_hi - ((f^2/2 - (s (f^2/2 + R(s^2)) + k ln2_lo)) - f) with
+    R(z) = z (2/3 + z (2/5 + z (2/7 + z 2/9))), in float32 (the fractions rounded from 2 and 3, ...)."""
+    ix = np.asarray(x, dtype=np.float32).view(np.uint32) + np.uint32(0x3F800000 - _SQRT_HALF_BITS)
+    k = ((ix >> np.uint32(23)).astype(np.int32) - 127).astype(np.float32)
+    f = ((ix & np.uint32(0x007FFFFF)) + np.uint32(_SQRT_HALF_BITS)).view(np.float32) - _f32(1)
+    s = f / (_f32(2) + f)
+    z = s * s
+    R = z * (_f32(2) / _f32(3) + z * (_f32(2) / _f32(5) + z * (_f32(2) / _f32(7) + z * (_f32(2) / _f32(9)))))
+    hfsq = _f32(0.5) * f * f
+    return k * _LN2_HI_F - ((hfsq - (s * (hfsq + R) + k * _LN2_LO_F)) - f)
+
+
+def sincos_2pi_f32(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """sin and cos of 2 pi u in float32 for u in [0, 1] on float32's stream grid: quadrant q =
+    round(4u), r = u - q/4 exactly; sin(2 pi r) = 6r + r SIN(r^2); cos(2 pi r) = 1 + (-19.75 h^2 +
+    tail), h = r with its low 16 bits cleared (h^2 exact), tail = (19.75 - 19.739...) w + (-19.75
+    (2h + l) l + w^2 COS(w)), w = r^2, l = r - h; then (cos, sin) = (c, s), (-s, c), (-c, -s),
+    (s, -c) for q mod 4 = 0, 1, 2, 3 (by their sign bits: -0 stays -0)."""
+    u = np.asarray(u, dtype=np.float32)
+    magic = _f32(12582912.0)  # 0x1.8p23
+    shifted = _f32(4) * u + magic  # round(4u) in the low bits
+    q = shifted.view(np.uint32)
+    r = u - (shifted - magic) * _f32(0.25)
+    w = r * r
+    a = _SIN_F
+    sin_x = r * _f32(6) + r * (a[0] + w * (a[1] + w * (a[2] + w * (a[3] + w * a[4]))))
+    h = (r.view(np.uint32) & np.uint32(0xFFFF0000)).view(np.float32)
+    lo = r - h
+    wl = (h + h + lo) * lo
+    c = _COS_F
+    tail = ((_f32(-19.739208802178716) + _f32(19.75)) * w
+            + (_f32(-19.75) * wl + (w * w) * (c[0] + w * (c[1] + w * (c[2] + w * c[3])))))
+    cos_x = _f32(1) + (_f32(-19.75) * (h * h) + tail)
+    swap = np.uint32(0) - (q & np.uint32(1))
+    cos_sign = ((q + np.uint32(1)) & np.uint32(2)) << np.uint32(30)
+    sin_sign = (q & np.uint32(2)) << np.uint32(30)
+    sb, cb = sin_x.view(np.uint32), cos_x.view(np.uint32)
+    cos = (((cb & ~swap) | (sb & swap)) ^ cos_sign).view(np.float32)
+    sin = (((sb & ~swap) | (cb & swap)) ^ sin_sign).view(np.float32)
+    return sin, cos
+
+
 def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """Box-Muller: pair p = i // 2 takes u1, u2 from elements 2p and 2p + 1 of the uniform
     stream (float64: block p, words 0 and 1; float32: block p // 2, lanes 2 (p % 2) and 2 (p % 2) + 1)."""
@@ -130,10 +182,29 @@ def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.n
     return np.where(i % np.uint64(2) == 0, r * cos, r * sin)
 
 
+def standard_normal_f32(key: Sequence[int], i: np.ndarray) -> np.ndarray:
+    """The float32 stream's Box-Muller in float32 arithmetic (normals of mean 0): r = sqrt(-2
+    log(1 - u1)) and sin/cos of 2 pi u2 in float32, then r cos (even elements) or r sin (odd)
+    in double, as doubles."""
+    i = np.asarray(i, dtype=np.uint64)
+    first = i - i % np.uint64(2)
+    u1 = unit_uniform(key, first, np.float32).astype(np.float32)  # exact: 24-bit values
+    u2 = unit_uniform(key, first + np.uint64(1), np.float32).astype(np.float32)
+    r = np.sqrt(_f32(-2) * log_positive_f32(_f32(1) - u1)).astype(np.float64)
+    sin, cos = sincos_2pi_f32(u2)
+    return np.where(i % np.uint64(2) == 0, r * cos.astype(np.float64), r * sin.astype(np.float64))
+
+
 def normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0, dtype: DTypeLike = np.float64,
            region: Region = None) -> np.ndarray:
-    z = standard_normal(key, flat_indices(shape, region), _sampled(dtype))
+    """mean + std z in double, rounded once to float64 or float32 (float16: that float32 value
+    rounded); z from Box-Muller in double, but for float32 and float16 of mean 0, in float32."""
+    i = flat_indices(shape, region)
     mean += 0.0  # -0.0 is +0: a zero z gives +0, and std 0 the mean everywhere
+    if _sampled(dtype) == np.float32 and mean == 0.0:
+        z = standard_normal_f32(key, i)
+    else:
+        z = standard_normal(key, i, _sampled(dtype))
     return (mean + std * z).astype(_sampled(dtype)).astype(dtype)
 
 
