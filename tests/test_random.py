@@ -445,6 +445,11 @@ def _mass_within(mean, a, b, x, delta):
         return abs(float((F(x + delta) - F(x - delta)) / (F(b) - F(a))))
 
 
+def float32_end_cells(n):
+    """The uniforms u of the float32 stream's n lowest and n highest cells, exactly."""
+    return np.concatenate([np.arange(n), 2**24 - n + np.arange(n)]) * 2.0**-24
+
+
 @pytest.mark.parametrize("mean, a, b", [(-35.0, 0.0, 1.0), (-35.0, 0.0, 3.0), (-20.0, 0.0, 1.0), (35.0, -1.0, 0.0),
                                         (-25.0, 0.0, 1.1e-4), (-5.0, 0.0, 1.1e-4), (-35.0, 0.0, 1e-3)])
 def test_truncated_normal_float32_cells_at_the_ends_land_as_the_law_says(mean, a, b):
@@ -453,8 +458,7 @@ def test_truncated_normal_float32_cells_at_the_ends_land_as_the_law_says(mean, a
     the mass within a float32 step of it: under 2 cells here (the bounds at 0 have steps of
     1e-45). With Acklam's quantile 17 cells did on [0, 1] at mean -35 (a tail, helper-187),
     1393 on [0, 1.1e-4] at mean -25 (a narrow interval, helper-186): those take AS 241."""
-    k = np.concatenate([np.arange(2**16), 2**24 - 2**16 + np.arange(2**16)])
-    x = core.random.truncated_normal_of_units(k * 2.0**-24, mean, 1.0, a, b, True)
+    x = core.random.truncated_normal_of_units(float32_end_cells(2**16), mean, 1.0, a, b, True)
     lo, hi = ref.inward(a, b, np.float32)
     assert (x >= lo).all() and (x <= hi).all()
     law = sum(_mass_within(mean, a, b, v, float(np.spacing(np.float32(v)))) for v in (lo, hi)) * 2**24
@@ -468,8 +472,7 @@ def test_float32_truncated_normal_end_cells_stay_within_bounds_that_are_no_float
     no float32 value, and rounded to float32 some land on the float32 value beyond it: the
     clamp to the bounds rounded inwards keeps them in (helper-188: without it 23 of 4e6 values
     of the first case were 5.005000114, above b)."""
-    k = np.concatenate([np.arange(4096), 2**24 - 4096 + np.arange(4096)])
-    u = k * 2.0**-24
+    u = float32_end_cells(4096)
     x = core.random.truncated_normal_of_units(u, mean, std, a, b, True)
     assert (x.astype(np.float64) >= a).all() and (x.astype(np.float64) <= b).all()
     np.testing.assert_array_equal(x, ref.truncated_normal_of_units(u, mean, std, a, b, np.float32))

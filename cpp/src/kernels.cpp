@@ -1,8 +1,8 @@
 // Block generators of stream spec v3 (see distributions.hpp for the rules).
 // Each is a plain loop over a batch of Philox blocks, compiled once per instruction
 // set (WI_DISPATCH); floating-point contraction is off, so every clone agrees bit
-// for bit with the others (and uniforms with the reference; its normals and truncated
-// normals are a few ulp off: docs/stream_spec.md).
+// for bit with the others (and with the reference for uniforms and float32 normals;
+// docs/stream_spec.md says where the rest are a few ulp off).
 #include <algorithm>
 #include <array>
 #include <cfloat>

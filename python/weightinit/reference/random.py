@@ -170,29 +170,22 @@ def sincos_2pi_f32(u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return sin, cos
 
 
-def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike) -> np.ndarray:
+def standard_normal(key: Sequence[int], i: np.ndarray, dtype: DTypeLike, in_float32: bool = False) -> np.ndarray:
     """Box-Muller: pair p = i // 2 takes u1, u2 from elements 2p and 2p + 1 of the uniform
-    stream (float64: block p, words 0 and 1; float32: block p // 2, lanes 2 (p % 2) and 2 (p % 2) + 1)."""
+    stream (float64: block p, words 0 and 1; float32: block p // 2, lanes 2 (p % 2) and 2 (p % 2) + 1).
+    r = sqrt(-2 log(1 - u1)) and sin/cos of 2 pi u2 in double, or with ``in_float32`` (the float32
+    stream's normals of mean 0) in float32 arithmetic; r cos (even elements) or r sin (odd) in double."""
     i = np.asarray(i, dtype=np.uint64)
     first = i - i % np.uint64(2)
     u1 = unit_uniform(key, first, dtype)
     u2 = unit_uniform(key, first + np.uint64(1), dtype)
-    r = np.sqrt(-2.0 * np.log(1.0 - u1))
-    sin, cos = sincos_2pi(u2)
+    if in_float32:  # 24-bit values: exact in float32
+        r = np.sqrt(_f32(-2) * log_positive_f32(_f32(1) - u1.astype(np.float32))).astype(np.float64)
+        sin, cos = (v.astype(np.float64) for v in sincos_2pi_f32(u2.astype(np.float32)))
+    else:
+        r = np.sqrt(-2.0 * np.log(1.0 - u1))
+        sin, cos = sincos_2pi(u2)
     return np.where(i % np.uint64(2) == 0, r * cos, r * sin)
-
-
-def standard_normal_f32(key: Sequence[int], i: np.ndarray) -> np.ndarray:
-    """The float32 stream's Box-Muller in float32 arithmetic (normals of mean 0): r = sqrt(-2
-    log(1 - u1)) and sin/cos of 2 pi u2 in float32, then r cos (even elements) or r sin (odd)
-    in double, as doubles."""
-    i = np.asarray(i, dtype=np.uint64)
-    first = i - i % np.uint64(2)
-    u1 = unit_uniform(key, first, np.float32).astype(np.float32)  # exact: 24-bit values
-    u2 = unit_uniform(key, first + np.uint64(1), np.float32).astype(np.float32)
-    r = np.sqrt(_f32(-2) * log_positive_f32(_f32(1) - u1)).astype(np.float64)
-    sin, cos = sincos_2pi_f32(u2)
-    return np.where(i % np.uint64(2) == 0, r * cos.astype(np.float64), r * sin.astype(np.float64))
 
 
 def normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0, dtype: DTypeLike = np.float64,
@@ -201,10 +194,7 @@ def normal(shape: Shape, key: Sequence[int], mean: float = 0.0, std: float = 1.0
     rounded); z from Box-Muller in double, but for float32 and float16 of mean 0, in float32."""
     i = flat_indices(shape, region)
     mean += 0.0  # -0.0 is +0: a zero z gives +0, and std 0 the mean everywhere
-    if _sampled(dtype) == np.float32 and mean == 0.0:
-        z = standard_normal_f32(key, i)
-    else:
-        z = standard_normal(key, i, _sampled(dtype))
+    z = standard_normal(key, i, _sampled(dtype), in_float32=_sampled(dtype) == np.float32 and mean == 0.0)
     return (mean + std * z).astype(_sampled(dtype)).astype(dtype)
 
 
