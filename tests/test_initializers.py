@@ -1261,6 +1261,14 @@ def test_registry_knows_every_torch_and_keras_name(name, target):
     assert wi.get(name) is getattr(wi, target)
 
 
+@pytest.mark.parametrize("name", sorted(TORCH_NAMES))
+def test_every_torch_name_is_an_attribute_without_its_underscore(name):
+    """wi.kaiming_normal as torch.nn.init.kaiming_normal_, wi.trunc_normal as trunc_normal_
+    (helper-190: it was a registry name only, an AttributeError on the module)."""
+    assert getattr(wi, name[:-1]) is wi.get(name)
+    assert name[:-1] in wi.__all__ and name[:-1] in wi.available(aliases=False)
+
+
 # keras' classes whose rule differs from torch's function of the same name: keras reads fans
 # from a (*k, in, out) kernel, truncates GlorotNormal and HeNormal at 2 s (s = std / 0.8796...)
 # and draws RandomNormal, RandomUniform and TruncatedNormal at 0.05 (keras 3's defaults). On

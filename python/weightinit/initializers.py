@@ -33,7 +33,7 @@ from weightinit.random import key_from_rng, normal, truncated_normal, uniform
 __all__ = [
     "constant", "delta_orthogonal", "dirac", "eye", "fan_in_uniform", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "kaiming_normal", "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "ones",
-    "orthogonal", "sparse", "truncated_normal", "uniform", "variance_scaling", "xavier_normal",
+    "orthogonal", "sparse", "trunc_normal", "truncated_normal", "uniform", "variance_scaling", "xavier_normal",
     "xavier_uniform", "zeros",
 ]
 
@@ -401,6 +401,7 @@ glorot_uniform = xavier_uniform
 glorot_normal = xavier_normal
 kaiming_normal = he_normal
 kaiming_uniform = he_uniform
+trunc_normal = truncated_normal  # torch's trunc_normal_: the same defaults, absolute bounds
 
 # The rule behind each scaled initializer, for :func:`weightinit.scale`.
 SCALE_RULES: Dict[Callable[..., np.ndarray], Callable[..., Rule]] = {

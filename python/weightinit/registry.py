@@ -26,9 +26,9 @@ Initializer = Callable[..., np.ndarray]
 
 _CANONICAL: Dict[str, Initializer] = {name: getattr(initializers, name) for name in initializers.__all__}
 
-# Other names for the same functions: torch's and keras' spellings, then the articles'.
+# Other names for the same functions: torch's and keras' spellings, then the articles'. (torch's
+# kaiming_* and trunc_normal, and keras' glorot_*, are module attributes, so in _CANONICAL.)
 _ALIASES: Dict[str, str] = {
-    "trunc_normal": "truncated_normal",  # torch's trunc_normal_
     "identity": "eye",
     "zero": "zeros",
     # the second article (Brownlee): "Xavier", "normalized Xavier", "He"
