@@ -53,6 +53,9 @@ Y = (X[:1] * X[1:] > 0).astype(float)
     # Data sets.
     (lambda: datasets.planar_flower(1, m="4"), TypeError, "m"),
     (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, "rng must be None, an int seed or a"),
+    # ... without NumPy's words on casting dtype('O'), which followed until helper-190
+    (lambda: datasets.planar_flower(np.random.default_rng(0)), TypeError, r"got a Generator: [^(]*$"),
+    (lambda: prototype.load_planar_dataset(np.random.SeedSequence(1)), TypeError, r"rseed .*got a SeedSequence: [^(]*$"),
     (lambda: datasets.blobs(n_per_class="3"), TypeError, "n_per_class"),
     (lambda: datasets.blobs(n_per_class=2.5), TypeError, "n_per_class"),
     (lambda: datasets.blobs(centers=[[]]), ValueError, "centers"),  # X of shape (0, 300) before

@@ -360,10 +360,15 @@ def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.ran
         return seed
     if isinstance(seed, (bool, np.bool_)):  # NumPy reads True as seed 1: a fixed stream meant as "random"
         raise TypeError(f"{name} must be None or an int seed, got bool")
+    kinds = "None, an int seed or a np.random.RandomState" if takes_stream else "None or an int seed"
+    if isinstance(seed, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
+        # NumPy's own message here is about casting dtype('O') (helper-190).
+        raise TypeError(f"{name} must be {kinds}, got a {type(seed).__name__}: the article's data and "
+                        "weights are the legacy np.random.seed stream, which only an int seed "
+                        f"{'or a RandomState ' if takes_stream else ''}gives")
     try:
         return np.random.RandomState(seed)
-    except (TypeError, ValueError) as exc:  # a Generator, say (TypeError); -1 or 2**32 (ValueError)
-        kinds = "None, an int seed or a np.random.RandomState" if takes_stream else "None or an int seed"
+    except (TypeError, ValueError) as exc:  # a float, say (TypeError); -1 or 2**32 (ValueError)
         raise reworded(exc, f"{name} must be {kinds} (the article's legacy stream, seeds in [0, 2**32 - 1]), "
                             f"got {seed!r}: {exc}") from None
 
@@ -696,7 +701,8 @@ COMMON_ARGUMENTS = """
     * ``shape``: an int or a tuple of ints; may be left out when ``out`` is given.
     * ``rng``: ``None`` draws fresh OS entropy (another array every call: ``np.random.seed``
       has no effect); an int, a sequence of ints or a SeedSequence gives the same array every
-      call; a Generator or BitGenerator advances by one draw for each tensor a call samples,
+      call, and two tensors drawn with one int get the same numbers, rescaled (give the
+      layers of a network one Generator instead); a Generator or BitGenerator advances by one draw for each tensor a call samples,
       its key (NumPy's SPEC 7), so each call gives another array (``sparse`` samples two:
       values and pattern; ``zeros``, ``eye`` and the others that sample nothing, none). From
       NumPy 2.2, whose ``default_rng`` takes one, a ``np.random.RandomState`` is a Generator
