@@ -72,9 +72,11 @@ def test_help(argv, capsys):
 
 
 def test_no_command_prints_the_help_and_version_prints_the_version(capsys):
-    assert main([]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("usage: weightinit") and all(c in out for c in COMMANDS)
+    # A missing command is an error to a script (exit 2, as argparse's), the help for a person
+    # (on stderr, which a terminal shows); helper-190 found it exiting 0.
+    assert main([]) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and said.err.startswith("usage: weightinit") and all(c in said.err for c in COMMANDS)
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
@@ -935,6 +937,22 @@ def test_cost_panels_say_when_a_curve_leaves_the_articles_axes(tmp_path):
     result.final_cost[1, 1] = 5.0  # the trained network's cost, as the table's
     fig = plots.cost_curves(result, str(tmp_path / "ends.png"))
     assert [t.get_text() for t in fig.axes[1].texts] == ["off the axis: up to 5\n1 of 2 runs ends above it"]
+
+
+def test_a_cost_panel_says_when_every_run_diverged(tmp_path):
+    """helper-190: at --learning-rate 1e308 the panels of schemes whose runs all diverged at
+    once were empty (a curve of one finite point draws nothing); they say so, and by when."""
+    pytest.importorskip("matplotlib")
+    from weightinit import plots
+
+    result, _ = experiments.compare("flower", 4, "tanh", 20, 1e308, 2, ["he_normal", "zeros", "xavier_uniform"])
+    assert result.diverged[0].all() and not result.diverged[1].any()
+    result.diverged[2, 1] = False  # one run of three schemes' kept: no note there
+    fig = plots.cost_curves(result, str(tmp_path / "costs.png"))
+    # The step of the first NaN record of each run, the latest of them.
+    first_nan = [int(np.flatnonzero(~np.isfinite(run))[0]) for run in result.costs[0]]
+    notes = [[t.get_text() for t in ax.texts if "diverged" in t.get_text()] for ax in fig.axes[:3]]
+    assert notes == [[f"every run diverged,\nby iteration {max(first_nan) * result.record_every:,}"], [], []]
 
 
 def test_short_runs_are_drawn_as_points(tmp_path):

@@ -767,8 +767,8 @@ def _spelling_streams() -> Iterator[None]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command line; returns the exit status (0, 1 for a failed run, 2 for options found
-    bad once parsed, 130 for Ctrl-C). Options argparse refuses raise SystemExit(2), as with
+    """Run the command line; returns the exit status (0, 1 for a failed run, 2 for no command or
+    for options found bad once parsed, 130 for Ctrl-C). Options argparse refuses raise SystemExit(2), as with
     ``--help`` SystemExit(0): catch SystemExit to call it from Python."""
     with _spelling_streams():
         return _main(list(sys.argv[1:] if argv is None else argv))
@@ -780,9 +780,9 @@ def _main(argv: List[str]) -> int:
     if extra:  # said by the command's parser: "weightinit compare: error: ..."
         hint = _option_of_a_command(args, extra) or _close_option(args.command_parser, extra)
         args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
-    if args.command is None:  # no command: say what there is
-        parser.print_help()
-        return 0
+    if args.command is None:  # no command: say what there is, and fail as argparse's errors do
+        parser.print_help(sys.stderr)
+        return 2
     args.made_dirs = []
     _Stdout.gone = False
     status = 1

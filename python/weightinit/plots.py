@@ -139,6 +139,13 @@ def cost_curves(result: SweepResult, path: str, dpi: int = DPI, data: Optional[s
                 mark += f"\n{ended} of {counted(len(result.seeds), 'run')} {'ends' if ended == 1 else 'end'} above it"
             ax.text(0.97, 0.96, mark, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="tab:red",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5})
+        if n_div and n_div == len(result.seeds):
+            # Runs that diverged at once leave a point or nothing to draw: the panel looked
+            # empty (helper-190, --learning-rate 1e308). The step is that of the latest run's
+            # first non-finite record: each had diverged by then.
+            by = int(steps[np.argmin(np.isfinite(all_costs[i]), axis=1)].max())
+            ax.text(0.5, 0.5, f"every run diverged,\nby iteration {by:,}", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=8, color="tab:red")
         ax.set_xlim(0, max(result.iterations, 1))
         _iteration_ticks(ax.xaxis, result.iterations)
         ax.set_xlabel("run iterations", fontsize=8)  # the article's plot_cost label
