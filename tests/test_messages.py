@@ -420,6 +420,49 @@ def test_a_fit_of_no_steps_blames_no_update():
         net.fit(X, Y, iterations=1)
 
 
+class BoolScalar:
+    """What a 0-d torch.bool tensor shows weightinit: an __index__ (1 for True), a bool dtype, ndim 0."""
+    dtype, ndim = "torch.bool", 0
+
+    def __index__(self):
+        return 1
+
+
+class GradTensor:
+    """A tensor NumPy cannot read as torch's that requires grad: its __array__ raises RuntimeError."""
+    shape, dtype = (2, 2), "torch.float32"
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: wi.normal((BoolScalar(), 4), rng=0), "^shape must be a tuple of ints, got bool"),
+    (lambda: wi.normal((4, 4), rng=0, region=(slice(BoolScalar(), 3),)), r"^region\[0\] bounds must be ints, got bool"),
+    (lambda: wi.MLP([2, BoolScalar(), 1]), r"^layer_sizes\[1\] must be an int >= 1, got bool"),
+    (lambda: wi.set_num_threads(BoolScalar()), "^n must be an int >= 1, got bool"),
+    (lambda: wi.MLP([2, 3, 1]).fit(X, Y, iterations=BoolScalar()), "^iterations must be an int >= 0, got bool"),
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["zeros"], BoolScalar(), 2), "^seeds must be .*, got bool"),
+    (lambda: wi.dirac((4, 2, 3), groups=BoolScalar()), "^groups must be an int >= 1, got bool"),
+])
+def test_another_librarys_bool_scalar_is_refused_as_bool_is(call, words):
+    """helper-191: a 0-d torch.bool tensor passed as 1 (or 0) where True is refused."""
+    with pytest.raises(TypeError, match=words):
+        call()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: wi.describe(GradTensor()), "a"),
+    (lambda: datasets.blobs(1, centers=GradTensor()), "centers"),
+    (lambda: wi.MLP([2, 3, 1]).fit(GradTensor(), Y, iterations=1), "X"),
+])
+def test_an_array_numpy_cannot_read_is_a_type_error_naming_it(call, name):
+    """helper-191: describe(layer.weight) of a torch Linear raised torch's RuntimeError, and a
+    bfloat16 tensor an unnamed TypeError, where MLP's X said "X must be array-like"."""
+    with pytest.raises(TypeError, match=f"^{name} must be array-like: Can't call numpy"):
+        call()
+
+
 def test_ragged_centers_and_negative_planar_seeds_are_named():
     with pytest.raises(ValueError, match="centers"):
         datasets.blobs(n_per_class=5, centers=[[1, 2], [3]])

@@ -83,6 +83,21 @@ def is_masked_array(a: Any) -> bool:
     return ma is not None and isinstance(a, ma.MaskedArray)
 
 
+def as_array(a: Any, name: str, ragged: type = TypeError) -> np.ndarray:
+    """np.asarray(a), with whatever NumPy or the array's own library raises on the way a
+    TypeError naming ``name``: a torch tensor that requires grad raised torch's RuntimeError,
+    a bfloat16 one an unnamed TypeError (helper-191). A ragged list (NumPy's ValueError) is
+    ``ragged``'s."""
+    try:
+        return np.asarray(a)
+    except ValueError as exc:
+        if ragged is ValueError:
+            raise ValueError(f"{name} must be an array or a rectangular nested list: {exc}") from None
+        raise TypeError(f"{name} must be array-like: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - anything another library raises as NumPy reads its array
+        raise TypeError(f"{name} must be array-like: {exc}") from None
+
+
 def unmasked(a: Any, name: str, fix: str = "") -> Any:
     """a, unless it is a masked array that hides values (np.asarray would drop its mask and
     read what lies under it); ``fix`` says what to do instead."""
@@ -113,7 +128,9 @@ def positive(value: Any, name: str) -> float:
 
 def integer(value: Any, name: str, what: str = "an int") -> int:
     """value as a Python int (anything with __index__ but bool); TypeError naming the argument otherwise."""
-    if isinstance(value, (bool, np.bool_)):
+    # A 0-d torch.bool tensor (or another library's bool scalar) has an __index__ too: 1 for
+    # True, where True itself is refused (helper-191).
+    if isinstance(value, (bool, np.bool_)) or str(getattr(value, "dtype", "")).endswith("bool"):
         raise TypeError(f"{name} must be {what}, got bool")
     try:
         return operator.index(value)

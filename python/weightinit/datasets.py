@@ -98,14 +98,15 @@ def blobs(
     n_per_class = _args.positive_int(n_per_class, "n_per_class")
     s = _args.nonnegative(std, "std")
     _args.unmasked(centers, "centers", "fill them or drop their rows")
+    c = (np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)]) if centers is None
+         else _args.as_array(centers, "centers", ragged=ValueError))
     try:
-        c = np.asarray([(0.0, 4.0), (-4.0, -2.0), (4.0, -2.0)] if centers is None else centers)
         if c.dtype.kind not in "biufO":  # a cast lost complex's imaginary parts, parsed strings, took dates as counts
             raise TypeError(f"got dtype {c.dtype}")
         if c.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in c.flat):  # '1' parsed too
             raise TypeError(f"got {type(next(v for v in c.flat if not isinstance(v, numbers.Real))).__name__} values")
         c = c.astype(np.float64)
-    except (TypeError, ValueError) as exc:  # ragged rows (ValueError), objects that are no numbers (TypeError)
+    except (TypeError, ValueError) as exc:  # objects that are no numbers
         raise _args.reworded(exc, f"centers must be a (k, n_features) array of real numbers: {exc}") from None
     if c.ndim != 2 or c.size < 1:
         raise ValueError(f"centers must be a (k, n_features) array with k, n_features >= 1, got shape {c.shape}")

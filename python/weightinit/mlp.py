@@ -290,10 +290,7 @@ def _real_array(a: Any, name: str) -> np.ndarray:
     """np.asarray(a) of real numbers (a list too); a masked array that hides values, anything
     NumPy cannot read (a ragged list) or non-numbers are errors naming ``name``."""
     _args.unmasked(a, name)
-    try:
-        arr = np.asarray(a)
-    except Exception as exc:  # noqa: BLE001 - anything numpy cannot read
-        raise TypeError(f"{name} must be array-like: {exc}") from None
+    arr = _args.as_array(a, name)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     return arr

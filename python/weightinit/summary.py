@@ -42,10 +42,7 @@ def describe(a: Any) -> Summary:
     >>> print(wi.describe([-1.0, 0.0, 1.0]))
     min=-1.000 max=1.000 mean=0.000 std=0.816
     """
-    try:
-        x = a.compressed() if _args.is_masked_array(a) else np.asarray(a)
-    except ValueError as exc:  # a ragged list
-        raise ValueError(f"a must be an array or a rectangular nested list: {exc}") from None
+    x = a.compressed() if _args.is_masked_array(a) else _args.as_array(a, "a", ragged=ValueError)
     if x.dtype.kind not in "fiu":
         raise TypeError(f"a must hold real numbers, got dtype {x.dtype}")
     if x.size == 0:
