@@ -3,6 +3,7 @@
 import copy
 import functools
 import importlib
+import io
 import os
 import subprocess
 import sys
@@ -708,6 +709,21 @@ def test_load_refuses_files_that_are_not_a_saved_sweep(tmp_path):
         np.savez(tmp_path / "changed.npz", **changed)
         with pytest.raises(ValueError, match="is not a weightinit sweep result"):
             wi.SweepResult.load(tmp_path / "changed.npz")
+
+
+@pytest.mark.parametrize("offset, byte", [(6, 0xFF), (8, 0x40)])
+def test_load_refuses_an_archive_whose_zip_header_was_damaged(offset, byte):
+    """A central-directory entry that asks for zip version 25.5 (byte 6) or for strong
+    encryption (flag bit 6, byte 8): zipfile's NotImplementedError came out of load, not
+    its ValueError (helper-191, bytes of a saved sweep changed at random)."""
+    X, Y, _, _ = flower()
+    buf = io.BytesIO()
+    wi.sweep(X, Y, [2, 3, 1], ["zeros"], 1, 2).save(buf)
+    data = bytearray(buf.getvalue())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + offset] |= byte
+    with pytest.raises(ValueError, match="is not a weightinit sweep result .*(zip file version|encryption)"):
+        wi.SweepResult.load(io.BytesIO(bytes(data)))
 
 
 def test_a_saved_sweep_holds_no_pickle(tmp_path):

@@ -211,7 +211,9 @@ class SweepResult:
         except io.UnsupportedOperation as exc:  # a ValueError too: a pipe, which a zip archive cannot be read from
             raise ValueError(f"{name} cannot be read as an .npz archive: {exc} (a zip archive is read out of "
                              "order; read the stream into io.BytesIO(stream.read()) and pass that)") from None
-        except (ValueError, EOFError, zipfile.BadZipFile) as exc:  # neither .npy nor .npz, or a broken one
+        # NotImplementedError: zipfile's for an entry that asks for a zip version or an encryption
+        # it does not know (helper-191: damaged bytes did, here and as a member is read).
+        except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:  # not .npy/.npz, or broken
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             refuse("it holds a single array")
@@ -235,7 +237,7 @@ class SweepResult:
                     with zipped.open(members[key]) as f:
                         version = np.lib.format.read_magic(f)
                         header = readers[version](f) if version in readers else None
-                except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
+                except (ValueError, EOFError, zipfile.BadZipFile, OSError, NotImplementedError) as exc:
                     refuse(f"{key} cannot be read ({exc})")
                 if header is None:
                     refuse(f"{key} is in .npy format {version}")
@@ -251,7 +253,7 @@ class SweepResult:
                 try:
                     with zipped.open(members[key]) as f:
                         return np.lib.format.read_array(f, allow_pickle=False)
-                except (ValueError, EOFError, zipfile.BadZipFile, OSError) as exc:
+                except (ValueError, EOFError, zipfile.BadZipFile, OSError, NotImplementedError) as exc:
                     refuse(f"{key} cannot be read ({exc})")
 
             text = read("meta", (), ())
