@@ -372,6 +372,42 @@ def test_plot_decision_boundary_draws(pyplot):
     assert y0 == pytest.approx(X[1].min() - 1, abs=0.011) and y1 == pytest.approx(X[1].max() + 1, abs=0.011)
 
 
+@pytest.mark.parametrize("init", [None, "normal"])
+def test_initialize_parameters_refuses_a_scale_that_gives_inf(init):
+    """helper-191: scale=1e308 gave inf weights with a RuntimeWarning of NumPy's; wi.normal's
+    std=1e308 is refused, and so is this, in the article's stream and in ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no NumPy overflow warning on the way
+        with pytest.raises(ValueError, match=r"^scale=1e\+308 takes weights beyond float64's range"):
+            wp.initialize_parameters(2, 4, 1, scale=1e308, init=init)
+        p = wp.initialize_parameters(2, 4, 1, scale=1e300, init=init)  # |randn| < 179: finite
+    assert all(np.isfinite(v).all() for v in p.values()) and np.abs(p["W1"]).max() > 1e299
+
+
+def test_plot_decision_boundary_checks_its_arguments(pyplot):
+    """helper-191: each of these raised from inside NumPy or the model (IndexError, "arange:
+    cannot compute length", AttributeError), or asked for a grid of petabytes."""
+    X, Y = wp.load_planar_dataset(1)
+    params = wp.initialize_parameters(2, 4, 1)
+
+    def model(x):
+        return wp.predict(params, x.T)
+
+    nan = X.copy()
+    nan[0, 3] = np.nan
+    for call, error, words in [
+        (lambda: wp.plot_decision_boundary(model, X[:1], Y), ValueError, r"^X must be \(2, m\).*got shape \(1, 400\)"),
+        (lambda: wp.plot_decision_boundary(model, nan, Y), ValueError, "^X must be finite"),
+        (lambda: wp.plot_decision_boundary(model, X, Y[:, :5]), ValueError, "^y must hold one label per example"),
+        (lambda: wp.plot_decision_boundary(model, X * 1e12, Y), MemoryError, "^X spans .* a grid of step 0.01"),
+        (lambda: wp.plot_decision_boundary(lambda x: None, X, Y), ValueError, "^model must return one value per point"),
+    ]:
+        with pytest.raises(error, match=words):
+            call()
+    wp.plot_decision_boundary(model, X.tolist(), Y)  # a nested list, as other X's
+    np.testing.assert_array_equal(pyplot.gca().collections[-1].get_offsets(), X.T)
+
+
 def test_plot_cost_draws_the_articles_figure(pyplot, data):
     """The article's nn_model ends with plot_cost(np.array(cost_iter_list)), rows [cost, i];
     ours takes those rows or the costs nn_model(return_costs=True) gives."""
