@@ -28,6 +28,7 @@ def initializers() -> List[np.ndarray]:
         wi.variance_scaling((3, 3, 8, 16), scale=2.0, mode="fan_avg", distribution="truncated_normal",
                             in_axis=-2, out_axis=-1, rng=4),
         wi.truncated_normal((64, 64), std=0.02, a=-0.04, b=0.04, rng=7, region=(slice(0, 16), slice(None))),
+        wi.trunc_normal((4, 4), mean=0.5, rng=7),
         wi.uniform(10, low=-1.0, high=1.0, rng=np.random.PCG64(5)),
         wi.normal(np.int64(10), mean=1.0, std=0.5, rng=6),
         wi.zeros((2, 3)), wi.ones(4, dtype=np.float32), wi.constant((2, 2), value=0.5),
