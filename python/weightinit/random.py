@@ -282,7 +282,7 @@ def truncated_normal(
     a few points (below 2**-1022 std, where that width is a subnormal double with bits lost,
     a ValueError). Bounds beyond
     the dtype's range are cut to it when that loses under 1e-12 of the mass; otherwise the
-    values cannot be held and a ValueError says so.
+    values cannot be held and a ValueError says so. Alias: ``wi.trunc_normal``, torch's name.
 
     >>> x = truncated_normal((1000,), std=0.02, a=-0.04, b=0.04, rng=1)
     >>> bool(x.min() >= -0.04 and x.max() <= 0.04)
