@@ -421,8 +421,8 @@ def test_a_fit_of_no_steps_blames_no_update():
 
 
 class BoolScalar:
-    """What a 0-d torch.bool tensor shows weightinit: an __index__ (1 for True), a bool dtype, ndim 0."""
-    dtype, ndim = "torch.bool", 0
+    """What a 0-d torch.bool tensor shows weightinit: an __index__ (1 for True), a bool dtype, no shape."""
+    dtype, ndim, shape = "torch.bool", 0, ()
 
     def __index__(self):
         return 1
@@ -444,6 +444,11 @@ class GradTensor:
     (lambda: wi.MLP([2, 3, 1]).fit(X, Y, iterations=BoolScalar()), "^iterations must be an int >= 0, got bool"),
     (lambda: wi.sweep(X, Y, [2, 3, 1], ["zeros"], BoolScalar(), 2), "^seeds must be .*, got bool"),
     (lambda: wi.dirac((4, 2, 3), groups=BoolScalar()), "^groups must be an int >= 1, got bool"),
+    (lambda: wi.normal(3, rng=BoolScalar()), "^rng must be None, an int >= 0.*got bool"),
+    (lambda: datasets.planar_flower(BoolScalar()), "^rng must be None or an int seed, got bool"),
+    (lambda: wi.normal(BoolScalar()), "^shape must be an int or a tuple of ints, got bool"),
+    # A bool array is no bool: NumPy's words for what it is, as before.
+    (lambda: wi.MLP([2, np.array([True, False]), 1]), r"^layer_sizes\[1\] must be .*, got ndarray"),
 ])
 def test_another_librarys_bool_scalar_is_refused_as_bool_is(call, words):
     """helper-191: a 0-d torch.bool tensor passed as 1 (or 0) where True is refused."""
@@ -460,6 +465,15 @@ def test_an_array_numpy_cannot_read_is_a_type_error_naming_it(call, name):
     """helper-191: describe(layer.weight) of a torch Linear raised torch's RuntimeError, and a
     bfloat16 tensor an unnamed TypeError, where MLP's X said "X must be array-like"."""
     with pytest.raises(TypeError, match=f"^{name} must be array-like: Can't call numpy"):
+        call()
+
+
+@pytest.mark.parametrize("call", [lambda: wi.describe(range(10**12)),
+                                  lambda: datasets.blobs(1, centers=range(10**12))])
+def test_an_array_beyond_memory_is_numpys_memory_error(call):
+    """helper-192: the TypeError of an array NumPy cannot read took NumPy's MemoryError in too,
+    as an empty "a must be array-like: "."""
+    with pytest.raises(MemoryError):
         call()
 
 

@@ -382,6 +382,12 @@ def test_initialize_parameters_refuses_a_scale_that_gives_inf(init):
             wp.initialize_parameters(2, 4, 1, scale=1e308, init=init)
         p = wp.initialize_parameters(2, 4, 1, scale=1e300, init=init)  # |randn| < 179: finite
     assert all(np.isfinite(v).all() for v in p.values()) and np.abs(p["W1"]).max() > 1e299
+    # A stream of the caller's is left where it was, as the initializers leave it when they refuse.
+    stream = np.random.RandomState(5) if init is None else np.random.default_rng(5)
+    with pytest.raises(ValueError, match="^scale=-1e\\+308 .*an infinite weight"):  # 840 weights: some |z| > 1.8
+        wp.initialize_parameters(20, 40, 1, scale=-1e308, init=init, seed=stream)
+    fresh = np.random.RandomState(5) if init is None else np.random.default_rng(5)
+    assert stream.random() == fresh.random()
 
 
 def test_plot_decision_boundary_checks_its_arguments(pyplot):
@@ -398,14 +404,22 @@ def test_plot_decision_boundary_checks_its_arguments(pyplot):
     for call, error, words in [
         (lambda: wp.plot_decision_boundary(model, X[:1], Y), ValueError, r"^X must be \(2, m\).*got shape \(1, 400\)"),
         (lambda: wp.plot_decision_boundary(model, nan, Y), ValueError, "^X must be finite"),
-        (lambda: wp.plot_decision_boundary(model, X, Y[:, :5]), ValueError, "^y must hold one label per example"),
         (lambda: wp.plot_decision_boundary(model, X * 1e12, Y), MemoryError, "^X spans .* a grid of step 0.01"),
+        (lambda: wp.plot_decision_boundary(model, np.array([[1e200, -1e200], [0, 1]]), Y[:, :2]), MemoryError,
+         "^X spans"),  # a span whose grid count overflows: no NumPy warning on the way
         (lambda: wp.plot_decision_boundary(lambda x: None, X, Y), ValueError, "^model must return one value per point"),
     ]:
-        with pytest.raises(error, match=words):
-            call()
-    wp.plot_decision_boundary(model, X.tolist(), Y)  # a nested list, as other X's
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(error, match=words):
+                call()
+    wp.plot_decision_boundary(model, X.tolist(), Y.ravel().tolist())  # nested lists, as other X's and y's
     np.testing.assert_array_equal(pyplot.gca().collections[-1].get_offsets(), X.T)
+    # An integer X: its min - 1 wrapped around in uint8 (255), the grid's axes with it.
+    small = np.array([[0, 1, 2], [0, 2, 1]], dtype=np.uint8)
+    pyplot.figure()
+    wp.plot_decision_boundary(lambda x: (x[:, 0] > 1).astype(float), small, [0, 1, 1])
+    assert pyplot.gca().get_xlim()[0] == pytest.approx(-1, abs=0.011)
 
 
 def test_plot_cost_draws_the_articles_figure(pyplot, data):

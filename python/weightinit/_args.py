@@ -90,6 +90,8 @@ def as_array(a: Any, name: str, ragged: type = TypeError) -> np.ndarray:
     ``ragged``'s."""
     try:
         return np.asarray(a)
+    except MemoryError:  # said as NumPy says it: what it asked for
+        raise
     except ValueError as exc:
         if ragged is ValueError:
             raise ValueError(f"{name} must be an array or a rectangular nested list: {exc}") from None
@@ -126,11 +128,20 @@ def positive(value: Any, name: str) -> float:
     return x
 
 
+def is_bool(value: Any) -> bool:
+    """Whether value is a bool: Python's, NumPy's, or another library's 0-d bool (a torch.bool
+    tensor), which __index__ and NumPy read as 1 or 0 where True itself is refused (helper-191)."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):  # a 0-d one is named as such where it is refused
+        return False
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and str(dtype).endswith("bool") and tuple(getattr(value, "shape", (None,))) == ()
+
+
 def integer(value: Any, name: str, what: str = "an int") -> int:
     """value as a Python int (anything with __index__ but bool); TypeError naming the argument otherwise."""
-    # A 0-d torch.bool tensor (or another library's bool scalar) has an __index__ too: 1 for
-    # True, where True itself is refused (helper-191).
-    if isinstance(value, (bool, np.bool_)) or str(getattr(value, "dtype", "")).endswith("bool"):
+    if is_bool(value):
         raise TypeError(f"{name} must be {what}, got bool")
     try:
         return operator.index(value)
@@ -359,7 +370,7 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
     """``np.random.default_rng(rng)`` (SPEC 7: a Generator passes through and advances), but
     for a bool, which NumPy would take as the seed 0 or 1: ``rng=True`` is more likely meant
     as "random" than as a fixed key. Errors name the argument as ``name``."""
-    if isinstance(rng, (bool, np.bool_)):
+    if is_bool(rng):
         raise TypeError(f"{name} must be None, an int >= 0, a sequence of ints, a SeedSequence, a BitGenerator "
                         f"or a Generator, got bool ({rng}): pass {name}=None for fresh entropy, an int for a seed")
     try:
@@ -375,7 +386,7 @@ def legacy_stream(seed: Any, name: str, *, takes_stream: bool = False) -> np.ran
     a RandomState passes through."""
     if takes_stream and isinstance(seed, np.random.RandomState):
         return seed
-    if isinstance(seed, (bool, np.bool_)):  # NumPy reads True as seed 1: a fixed stream meant as "random"
+    if is_bool(seed):  # NumPy reads True as seed 1: a fixed stream meant as "random"
         raise TypeError(f"{name} must be None or an int seed, got bool")
     kinds = "None, an int seed or a np.random.RandomState" if takes_stream else "None or an int seed"
     if isinstance(seed, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
@@ -402,7 +413,7 @@ def shape_tuple(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     """An int or a sequence of ints, each >= 0, as a tuple."""
     if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):  # the common case, at once
         return shape
-    if isinstance(shape, (bool, np.bool_)):
+    if is_bool(shape):
         raise TypeError(f"{name} must be an int or a tuple of ints, got bool")
     # An array: NumPy's, or a torch, jax or cupy one (shape and dtype, not an ndarray).
     numpy_array = isinstance(shape, np.ndarray)
@@ -718,8 +729,9 @@ COMMON_ARGUMENTS = """
     * ``shape``: an int or a tuple of ints; may be left out when ``out`` is given.
     * ``rng``: ``None`` draws fresh OS entropy (another array every call: ``np.random.seed``
       has no effect); an int, a sequence of ints or a SeedSequence gives the same array every
-      call, and two tensors drawn with one int get the same numbers, rescaled (give the
-      layers of a network one Generator instead); a Generator or BitGenerator advances by one draw for each tensor a call samples,
+      call; two tensors of one distribution drawn with one int get the same numbers,
+      rescaled, and other distributions' are correlated (give the layers of a network one
+      Generator instead); a Generator or BitGenerator advances by one draw for each tensor a call samples,
       its key (NumPy's SPEC 7), so each call gives another array (``sparse`` samples two:
       values and pattern; ``zeros``, ``eye`` and the others that sample nothing, none). From
       NumPy 2.2, whose ``default_rng`` takes one, a ``np.random.RandomState`` is a Generator

@@ -18,6 +18,7 @@ seeded with 3, as the prototype's does, and puts the global state back afterward
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import threading
@@ -82,17 +83,25 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, *, scale: float = 1.0, i
     n_x, n_h, n_y = (_args.count(n, name, 1) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     scale = _args.real(scale, "scale")
     _check_memory(n_x, n_h, n_y, 2, "drawn and scaled")
-    with np.errstate(over="ignore"):
-        if init is None:
-            rs = _args.legacy_stream(seed, "seed", takes_stream=True)
+    # A refused scale leaves the caller's RandomState or Generator where it was, as drawn_weights' refusals do.
+    restore: Callable[[], Any]
+    if init is None:
+        rs = _args.legacy_stream(seed, "seed", takes_stream=True)
+        legacy_state = rs.get_state()
+        with np.errstate(over="ignore"):
             W1 = rs.randn(n_h, n_x) * scale
             W2 = rs.randn(n_y, n_h) * scale
-        else:
-            W1, W2 = (W * scale for W in drawn_weights([n_x, n_h, n_y], init, _args.generator(seed, "seed"), _F64,
-                                                       keep=False))
+        restore = functools.partial(rs.set_state, legacy_state)
+    else:
+        g = _args.generator(seed, "seed")
+        state = g.bit_generator.state
+        with np.errstate(over="ignore"):
+            W1, W2 = (W * scale for W in drawn_weights([n_x, n_h, n_y], init, g, _F64, keep=False))
+        restore = functools.partial(setattr, g.bit_generator, "state", state)
     # As the initializers': a weight too large for float64 is an error, not an inf (helper-191).
     if not (np.isfinite(W1).all() and np.isfinite(W2).all()):
-        raise ValueError(f"scale={scale:g} takes weights beyond float64's range (inf)")
+        restore()
+        raise ValueError(f"scale={scale:g} takes weights beyond float64's range (an infinite weight)")
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
 
 
@@ -381,21 +390,19 @@ def plot_decision_boundary(model: Callable[[np.ndarray], np.ndarray], X: np.ndar
 
     As the prototype's: the grid's step is 0.01 and it reaches 1 beyond X's examples on each
     side; ``model`` takes the grid's points as rows (n_points, 2) and returns one value per
-    point; ``y`` colours the examples. X is checked first (two rows of finite numbers, a grid
-    that fits in memory), and what ``model`` returns (helper-191: NumPy's IndexError,
-    arange's "cannot compute length" or an AttributeError came out, and a wide X asked for a
-    grid of petabytes)."""
-    X = _real_array(X, "X")
+    point; ``y`` colours the examples (matplotlib's ``c``). X is checked first (two rows of
+    finite numbers, a grid that fits in memory), and what ``model`` returns (helper-191:
+    NumPy's IndexError, arange's "cannot compute length" or an AttributeError came out, and a
+    wide X asked for a grid of petabytes)."""
+    X = _real_array(X, "X").astype(np.float64)  # an integer X's min - 1 wrapped around (uint8)
     if X.ndim != 2 or X.shape[0] != 2 or X.shape[1] < 1:
         raise ValueError(f"X must be (2, m) with m >= 1, the examples as columns, got shape {X.shape}")
     if not np.isfinite(X).all():
         raise ValueError("X must be finite: the grid spans its examples")
-    if np.size(y) != X.shape[1]:
-        raise ValueError(f"y must hold one label per example of X ({X.shape[1]}), got {np.size(y)}")
     h = 0.01
-    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
-    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
-    points = np.ceil((x_max - x_min) / h) * np.ceil((y_max - y_min) / h)
+    x_min, x_max = float(X[0, :].min()) - 1, float(X[0, :].max()) + 1  # Python floats: inf, no warning
+    y_min, y_max = float(X[1, :].min()) - 1, float(X[1, :].max()) + 1
+    points = ((x_max - x_min) / h + 1) * ((y_max - y_min) / h + 1)
     over = _args.over_memory(int(min(points * 40, _args.MAX_BYTES)))  # the grid's x, y, rows and model's values
     if over:
         raise MemoryError(f"X spans {x_max - x_min - 2:.3g} x {y_max - y_min - 2:.3g}: a grid of step {h} over it "
@@ -403,7 +410,7 @@ def plot_decision_boundary(model: Callable[[np.ndarray], np.ndarray], X: np.ndar
     import matplotlib.pyplot as plt
 
     xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
-    Z = np.asarray(model(np.c_[xx.ravel(), yy.ravel()]))
+    Z = _args.as_array(model(np.c_[xx.ravel(), yy.ravel()]), "model's result")
     if Z.size != xx.size:
         raise ValueError(f"model must return one value per point of the grid it is given ({xx.size} points as "
                          f"rows of shape ({xx.size}, 2)), got {Z.size} values of shape {Z.shape}")
