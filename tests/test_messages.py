@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import weightinit as wi
-from weightinit import datasets, prototype
+from weightinit import datasets, experiments, prototype
 from conftest import need_torch
 
 X = np.random.default_rng(0).normal(size=(2, 6))
@@ -475,6 +475,22 @@ def test_an_array_beyond_memory_is_numpys_memory_error(call):
     as an empty "a must be array-like: "."""
     with pytest.raises(MemoryError):
         call()
+
+
+@pytest.mark.parametrize("name", ["randn", "randn*0.01", "constant(0.5)", "uniform(-0.3,0.3)"])
+def test_the_command_lines_scheme_strings_say_how_to_write_them_in_python(name):
+    """helper-190: report.md and the CLI call them randn*0.01, constant(0.5), ...; wi.get,
+    wi.MLP(init=) and wi.sweep(inits=) said only "unknown initializer name", or "did you
+    mean 'random'"."""
+    with pytest.raises(ValueError, match=r"unknown initializer name .* are, in Python, functools\.partial\(wi\.normal"):
+        wi.get(name)
+    with pytest.raises(ValueError, match=r"^inits\[0\]: unknown initializer name .*functools\.partial"):
+        wi.sweep(X, Y, [2, 3, 1], [name], 1, 2)
+    label, init = experiments.scheme(name)  # what the hint names
+    assert label == name and callable(init)
+    with pytest.raises(ValueError) as info:
+        wi.get("he_normall")  # other unknown names: no word on schemes
+    assert "functools" not in str(info.value)
 
 
 def test_ragged_centers_and_negative_planar_seeds_are_named():

@@ -226,6 +226,13 @@ def get(name_or_callable: Any) -> Initializer:
         return found
     close = difflib.get_close_matches(key, available(), n=5, cutoff=0.6)
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "; see weightinit.available()"
+    from weightinit import experiments  # here: experiments imports this module
+
+    if any(raw.startswith(start) for _, _, start in experiments._FORMS):  # what report.md and the CLI call them
+        hint += (" (the command line's schemes randn*K, constant(V) and uniform(A,B) are, in Python, "
+                 "functools.partial(wi.normal, std=K), functools.partial(wi.constant, value=V) and "
+                 "functools.partial(wi.uniform, low=A, high=B); weightinit.experiments.scheme(name) gives "
+                 "(name, initializer))")
     raise ValueError(f"unknown initializer name {name_or_callable!r}{hint}")
 
 
