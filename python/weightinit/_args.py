@@ -92,11 +92,9 @@ def as_array(a: Any, name: str, ragged: type = TypeError) -> np.ndarray:
         return np.asarray(a)
     except MemoryError:  # said as NumPy says it: what it asked for
         raise
-    except ValueError as exc:
-        if ragged is ValueError:
-            raise ValueError(f"{name} must be an array or a rectangular nested list: {exc}") from None
-        raise TypeError(f"{name} must be array-like: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - anything another library raises as NumPy reads its array
+        if ragged is ValueError and isinstance(exc, ValueError):
+            raise ValueError(f"{name} must be an array or a rectangular nested list: {exc}") from None
         raise TypeError(f"{name} must be array-like: {exc}") from None
 
 

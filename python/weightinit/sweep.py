@@ -83,6 +83,13 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+# What reading a damaged .npz archive raises: NumPy's and zipfile's errors, and zipfile's
+# NotImplementedError for an entry that asks for a zip version or an encryption it does not
+# know (helper-191: damaged bytes did, as the archive opens and as a member is read). Not
+# OSError as the file opens: a missing file is FileNotFoundError, said as Python says it.
+_BROKEN_ARCHIVE = (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError)
+
+
 @dataclass(eq=False)
 class SweepResult:
     """What :func:`sweep` measured; run ``(i, s)`` is ``inits[i]`` with ``seeds[s]``.
@@ -211,9 +218,7 @@ class SweepResult:
         except io.UnsupportedOperation as exc:  # a ValueError too: a pipe, which a zip archive cannot be read from
             raise ValueError(f"{name} cannot be read as an .npz archive: {exc} (a zip archive is read out of "
                              "order; read the stream into io.BytesIO(stream.read()) and pass that)") from None
-        # NotImplementedError: zipfile's for an entry that asks for a zip version or an encryption
-        # it does not know (helper-191: damaged bytes did, here and as a member is read).
-        except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:  # not .npy/.npz, or broken
+        except _BROKEN_ARCHIVE as exc:  # neither .npy nor .npz, or a broken one
             refuse("it is not an .npz archive" if "pickle" in str(exc) else str(exc) or type(exc).__name__)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             refuse("it holds a single array")
@@ -237,7 +242,7 @@ class SweepResult:
                     with zipped.open(members[key]) as f:
                         version = np.lib.format.read_magic(f)
                         header = readers[version](f) if version in readers else None
-                except (ValueError, EOFError, zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+                except (*_BROKEN_ARCHIVE, OSError) as exc:
                     refuse(f"{key} cannot be read ({exc})")
                 if header is None:
                     refuse(f"{key} is in .npy format {version}")
@@ -253,7 +258,7 @@ class SweepResult:
                 try:
                     with zipped.open(members[key]) as f:
                         return np.lib.format.read_array(f, allow_pickle=False)
-                except (ValueError, EOFError, zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+                except (*_BROKEN_ARCHIVE, OSError) as exc:
                     refuse(f"{key} cannot be read ({exc})")
 
             text = read("meta", (), ())
