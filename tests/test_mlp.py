@@ -2215,6 +2215,15 @@ def test_core_refuses_parameters_that_are_not_arrays():
         run(stacked[0::2], stacked[1::2], X, Y, X.tolist(), Y, **args)
     with pytest.raises(TypeError, match="Y_test must be a numpy.ndarray, got NoneType"):
         run(stacked[0::2], stacked[1::2], X, Y, X, None, **args)
+    # Mini-batches (X holds 50 examples) need one shuffle key per run: the core's own check.
+    two = [np.concatenate([p, p]) for p in stacked]
+    for keys in ([], [[1, 2]], [[1, 2]] * 3):
+        with pytest.raises(ValueError, match=f"one shuffle key per run: 2 runs, {len(keys)} keys"):
+            run(two[0::2], two[1::2], X, Y, None, None, **args, batch_size=10, shuffle_keys=keys)
+    for batch in (0, 50):  # full batches take no keys
+        assert np.isfinite(run(two[0::2], two[1::2], X, Y, None, None, **args, batch_size=batch)["final_cost"]).all()
+    out = run(two[0::2], two[1::2], X, Y, None, None, **args, batch_size=10, shuffle_keys=[[1, 2], [3, 4]])
+    assert np.isfinite(out["costs"]).all() and not np.array_equal(out["costs"][0], out["costs"][1])
 
 
 def test_core_refuses_arrays_of_the_wrong_shape_naming_them():

@@ -123,6 +123,56 @@ def test_table_shows_an_exploded_but_finite_cost_in_exponent_form():
     assert f"{r.final_cost.mean():.4g}" in line and len(line) < 2 * len(plain)
 
 
+# (case, batch size): batches of the article's 400 examples (400 = 6 x 64 + 16: a short last
+# batch), of the wide layers' GEMM path, and of the 60 blobs (60 = 3 x 16 + 12).
+BATCH_CASES = [("article float64", 64), ("wide layers (GEMM) float64", 64), ("softmax relu float32", 16)]
+
+
+@pytest.mark.parametrize("case, batch", BATCH_CASES)
+def test_mini_batch_runs_equal_mlp_alone(case, batch):
+    """Run (i, s) with batch_size= is wi.MLP(init=inits[i], rng=seeds[s]).fit(batch_size=...):
+    the same weights, and the shuffle's key drawn from the same generator after them."""
+    data, sizes, acts, inits, dtype, lr = CASES[case]
+    X, Y, X_test, Y_test = data()
+    seeds, iterations, every = [0, 7], 40, 3
+    r = wi.sweep(X, Y, sizes, inits, seeds, iterations, lr, activations=acts, record_every=every,
+                 X_test=X_test, Y_test=Y_test, dtype=dtype, batch_size=batch)
+    assert r.batch_size == batch and "batches of" in repr(r)
+    full = wi.sweep(X, Y, sizes, inits[:1], seeds[:1], iterations, lr, activations=acts, record_every=every,
+                    dtype=dtype)
+    assert not np.array_equal(r.costs[0, 0], full.costs[0, 0])  # batches, not the full set
+    for i, init in enumerate(inits):
+        f = init[1] if isinstance(init, tuple) else init
+        for s, seed in enumerate(seeds):
+            net = wi.MLP(sizes, activations=acts, init=f, rng=seed, dtype=dtype)
+            costs = net.fit(X, Y, iterations=iterations, learning_rate=lr, record_every=every, batch_size=batch)
+            np.testing.assert_array_equal(r.costs[i, s], costs)
+            assert r.final_cost[i, s] == net.cost(X, Y)
+            assert r.train_accuracy[i, s] == net.accuracy(X, Y)
+            assert r.test_accuracy[i, s] == net.accuracy(X_test, Y_test)
+            for k, (W, b) in enumerate(r.parameters):
+                np.testing.assert_array_equal(W[i, s], net.parameters[f"W{k + 1}"])
+                np.testing.assert_array_equal(b[i, s], net.parameters[f"b{k + 1}"])
+
+
+def test_a_batch_of_every_example_is_full_batch_descent():
+    X, Y, _, _ = flower()
+    ref = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], [0, 1], 30, 1.2)
+    assert ref.batch_size is None and "batches" not in repr(ref)
+    for batch in (400, 401, 10**9):
+        got = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], [0, 1], 30, 1.2, batch_size=batch)
+        assert got == ref and got.batch_size is None
+
+
+@pytest.mark.parametrize("batch, error, match", [
+    (0, ValueError, "batch_size must be >= 1"), (-3, ValueError, "batch_size"), (1.5, TypeError, "batch_size"),
+    (True, TypeError, "batch_size"), ("8", TypeError, "batch_size")])
+def test_a_bad_batch_size_is_refused_by_name(batch, error, match):
+    X, Y, _, _ = flower()
+    with pytest.raises(error, match=match):
+        wi.sweep(X, Y, [2, 3, 1], ["zeros"], [0], 5, 1.0, batch_size=batch)
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_results_do_not_depend_on_thread_count(threads):
     X, Y, X_test, Y_test = flower()
@@ -134,6 +184,12 @@ def test_results_do_not_depend_on_thread_count(threads):
         got = wi.sweep(X, Y, sizes, inits, [0, 1, 2], 120, 0.5, record_every=5, X_test=X_test, Y_test=Y_test)
         for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
             np.testing.assert_array_equal(getattr(got, name), getattr(ref, name), err_msg=name)
+    # mini-batches: each run's own shuffle, whichever thread trains it
+    wi.set_num_threads(1)
+    ref = wi.sweep(X, Y, [2, 5, 1], inits, [0, 1, 2], 60, 0.5, batch_size=48, X_test=X_test, Y_test=Y_test)
+    wi.set_num_threads(threads)
+    got = wi.sweep(X, Y, [2, 5, 1], inits, [0, 1, 2], 60, 0.5, batch_size=48, X_test=X_test, Y_test=Y_test)
+    assert got == ref
     # the diverging case too
     X, Y, inits, kw = diverging_problem()
     wi.set_num_threads(1)
@@ -599,7 +655,7 @@ def test_a_float32_runs_final_cost_beyond_float32_marks_it_diverged():
 def assert_same_result(a, b):
     """Every field of two SweepResults equal, arrays to the bit and in the same dtype."""
     for name in ("inits", "seeds", "layer_sizes", "activations", "loss", "iterations", "learning_rate",
-                 "record_every", "alpha"):
+                 "record_every", "alpha", "batch_size"):
         assert getattr(a, name) == getattr(b, name) and type(getattr(a, name)) is type(getattr(b, name)), name
     for name in ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged"):
         x, y = getattr(a, name), getattr(b, name)
@@ -627,6 +683,44 @@ def test_save_and_load_give_back_every_field_to_the_bit(tmp_path, dtype):
     net, alone = back.network("xavier_uniform", 1), r.network(1, 1)
     np.testing.assert_array_equal(net.predict_proba(X), alone.predict_proba(X))
     assert net.alpha == 0.2 and net.dtype == dtype
+
+
+def with_meta(path, **changes):
+    """A copy of the saved sweep at path (changed.npz beside it) whose meta has these fields changed."""
+    import json
+
+    with np.load(path) as f:
+        parts = dict(f)
+    meta = json.loads(str(parts["meta"]))
+    meta.update(changes)
+    parts["meta"] = np.array(json.dumps(meta))
+    changed = path.parent / "changed.npz"
+    np.savez(changed, **parts)
+    return changed
+
+
+def test_a_mini_batch_sweep_saves_as_version_2_which_full_batch_ones_do_not_need(tmp_path):
+    """A full-batch result keeps format version 1 (what weightinit before batch_size= reads); one of
+    mini-batches is version 2 with its batch size, which that version refuses rather than reading it
+    as full-batch descent."""
+    import json
+
+    X, Y, _, _ = flower()
+    metas = {}
+    for batch in (None, 32):
+        r = wi.sweep(X, Y, [2, 3, 1], ["he_normal", "zeros"], 2, 12, 1.2, batch_size=batch)
+        r.save(tmp_path / "r.npz")
+        back = wi.SweepResult.load(tmp_path / "r.npz")
+        assert_same_result(r, back)
+        np.testing.assert_array_equal(back.network(0, 1).predict_proba(X), r.network(0, 1).predict_proba(X))
+        with np.load(tmp_path / "r.npz") as f:
+            metas[batch] = json.loads(str(f["meta"]))
+    assert metas[None]["version"] == 1 and "batch_size" not in metas[None]
+    assert metas[32]["version"] == 2 and metas[32]["batch_size"] == 32
+    r.save(tmp_path / "r.npz")
+    for value in (None, 0, 2.5, True):
+        with pytest.raises(ValueError, match="is not a weightinit sweep result.*batch_size"):
+            wi.SweepResult.load(with_meta(tmp_path / "r.npz", batch_size=value))
 
 
 def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
@@ -739,23 +833,16 @@ def test_a_saved_sweep_holds_no_pickle(tmp_path):
     ("seeds", [0, -1]), ("seeds", [0, 1.5]), ("record_every", 0), ("iterations", True), ("learning_rate", -1.0),
     ("alpha", float("nan")), ("inits", "he_normal"), ("inits", [1]), ("format", "other"), ("version", 2),
     ("inits", []), ("seeds", []), ("iterations", 20),  # 20 iterations: 10 recorded costs are too few
+    ("version", 3), ("batch_size", 4),  # version 1 is full-batch: no batch_size
 ])
 def test_load_refuses_a_meta_that_no_sweep_writes(tmp_path, field, value):
-    import json
-
     X, Y, _, _ = flower()
     wi.sweep(X, Y, [2, 3, 1], ["he_normal"], 2, 10, 1.2).save(tmp_path / "r.npz")
-    with np.load(tmp_path / "r.npz") as f:
-        parts = dict(f)
-    meta = json.loads(str(parts["meta"]))
-    meta[field] = value
-    parts["meta"] = np.array(json.dumps(meta))
-    np.savez(tmp_path / "changed.npz", **parts)
     with pytest.raises(ValueError, match="is not a weightinit sweep result") as info:
-        wi.SweepResult.load(tmp_path / "changed.npz")
+        wi.SweepResult.load(with_meta(tmp_path / "r.npz", **{field: value}))
     assert str(info.value).count("is not a weightinit sweep result") == 1  # said once, not nested
-    if field == "version":
-        assert "version 2 of the format; this weightinit reads version 1" in str(info.value)
+    if field == "version" and value == 3:
+        assert "version 3 of the format; this weightinit reads versions 1 and 2" in str(info.value)
 
 
 def test_load_reads_no_array_its_meta_does_not_ask_for(tmp_path):
@@ -927,6 +1014,19 @@ def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
     assert wi._core.max_loop_threads == 256 and charged[0] == charged[1]
     sweep_module._check_memory(*args, 2, False)
     assert charged[2] < charged[0]  # fewer threads, fewer workers charged
+
+
+def test_the_memory_estimate_charges_a_worker_its_batch_as_fit_does(monkeypatch):
+    """Each worker trains on batch_size examples a step (and a copy of the batch), not on all m."""
+    from weightinit import _args, mlp
+    sweep_module = importlib.import_module("weightinit.sweep")
+    charged = []
+    monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    sizes, m = (5, 300, 200, 1), 100_000
+    for batch in (0, 64):
+        sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, batch)
+    per_example = mlp.engine_values(sizes, m, "train") - mlp.engine_values(sizes, 64, "train")
+    assert charged[0] - charged[1] == 8 * (per_example - (sizes[0] + sizes[-1]) * 64)
 
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -80,7 +80,8 @@ def sweeps() -> wi.SweepResult:
     labelled = wi.sweep(X, Y, [2, 4, 1], {"randn*0.01": functools.partial(wi.normal, std=0.01), "he": "he"},
                         seeds=[0, 5], iterations=20, X_test=X, Y_test=Y, progress=lambda done, steps: None)
     paired = wi.sweep(X, Y, [2, 4, 1], [("xavier", "fan_in_uniform"), "he_normal"], seeds=2, iterations=20,
-                      record_every=5)
+                      record_every=5, batch_size=16)
+    batch: Optional[int] = paired.batch_size
     (n_inits, n_seeds, n_records) = paired.costs.shape
     buffer = io.BytesIO()
     labelled.save(buffer)
@@ -88,7 +89,7 @@ def sweeps() -> wi.SweepResult:
     again = wi.SweepResult.load(buffer)
     net: wi.MLP = again.network("he", seed=5)
     table: str = listed.table()
-    assert again == labelled and net.layer_sizes and table and n_inits * n_seeds * n_records
+    assert again == labelled and net.layer_sizes and table and n_inits * n_seeds * n_records and batch == 16
     return paired
 
 

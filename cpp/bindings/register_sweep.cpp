@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -89,7 +90,8 @@ py::dict run_typed(const mlp::Architecture& arch, const py::list& W, const py::l
 py::dict run(std::vector<std::size_t> sizes, const std::vector<std::string>& activations, const std::string& loss,
              double alpha, bool float32, const py::list& W, const py::list& b, const py::array& X,
              const py::array& Y, const py::object& X_test, const py::object& Y_test, std::size_t iterations,
-             double learning_rate, std::size_t record_every, int nthreads, const py::object& progress) {
+             double learning_rate, std::size_t record_every, int nthreads, const py::object& progress,
+             std::size_t batch_size, const std::vector<std::array<std::uint32_t, 2>>& shuffle_keys) {
     mlp::Architecture arch;
     arch.sizes = std::move(sizes);
     for (const auto& a : activations) arch.activations.push_back(mlp::parse_activation(a));
@@ -102,6 +104,8 @@ py::dict run(std::vector<std::size_t> sizes, const std::vector<std::string>& act
     opt.learning_rate = learning_rate;
     opt.record_every = record_every;
     opt.nthreads = nthreads;
+    opt.batch_size = batch_size;
+    for (const auto& k : shuffle_keys) opt.shuffle_keys.push_back({k[0], k[1]});
     if (float32) return run_typed<float>(arch, W, b, X, Y, X_test, Y_test, opt, progress);
     return run_typed<double>(arch, W, b, X, Y, X_test, Y_test, opt, progress);
 }
@@ -113,5 +117,6 @@ void register_sweep(py::module_& parent) {
     m.def("run", &run, py::arg("sizes"), py::arg("activations"), py::arg("loss"), py::arg("alpha"),
           py::arg("float32"), py::arg("W"), py::arg("b"), py::arg("X"), py::arg("Y"), py::arg("X_test"),
           py::arg("Y_test"), py::arg("iterations"), py::arg("learning_rate"), py::arg("record_every"),
-          py::arg("nthreads"), py::arg("progress"));
+          py::arg("nthreads"), py::arg("progress"), py::arg("batch_size") = 0,
+          py::arg("shuffle_keys") = std::vector<std::array<std::uint32_t, 2>>{});
 }

@@ -110,6 +110,10 @@ void run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>&
     if (!data.X || !data.Y || data.m < 1)
         throw std::invalid_argument("X and Y must hold at least one example (column), got " + std::to_string(data.m));
     mlp::check_learning_rate<T>(opt.learning_rate);
+    const bool minibatch = opt.batch_size > 0 && opt.batch_size < data.m;
+    if (minibatch && opt.shuffle_keys.size() != runs)
+        throw std::invalid_argument("mini-batches need one shuffle key per run: " + std::to_string(runs) +
+                                    " runs, " + std::to_string(opt.shuffle_keys.size()) + " keys");
     const bool test = data.X_test && data.Y_test && data.m_test > 0;
     {  // the parameters and results it writes must not overlap anything (spans.hpp)
         std::vector<Span> spans{{out.costs, runs * n_rec * sizeof(double), true, "costs"},
@@ -127,6 +131,7 @@ void run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>&
     train.iterations = opt.iterations;
     train.learning_rate = opt.learning_rate;
     train.record_every = opt.record_every;
+    train.batch_size = minibatch ? opt.batch_size : 0;
     train.stop_on_nonfinite = true;
     train.nthreads = 1;  // parallel across runs, never inside one: a run's numbers do not depend on the sweep
 
@@ -236,7 +241,9 @@ void run(const mlp::Architecture& arch, const Stacked<T>& params, const Data<T>&
                 }
                 return stop.load();
             };
-            const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, train, costs, check);
+            mlp::TrainOptions mine = train;  // shared by the workers; the key is the run's
+            if (minibatch) mine.shuffle_key = opt.shuffle_keys[r];
+            const mlp::TrainReport rep = w.net.train(p, data.X, data.Y, data.m, mine, costs, check);
             if (rep.cancelled) return;
             add_steps(opt.iterations - counted);  // a diverged run's steps count as done too
             // A finite last cost can still be followed by an update that overflows; parameters

@@ -33,6 +33,7 @@ from typing import IO, Any, Callable, Dict, List, NoReturn, Optional, Sequence, 
 import numpy as np
 
 from weightinit import _args
+from weightinit.random import _key
 from weightinit._coreload import core
 from weightinit._table import counted, either, markdown
 from weightinit._threads import get_num_threads
@@ -103,6 +104,8 @@ class SweepResult:
     accuracies are fractions in [0, 1] (NaN for a diverged run, for ``mse``, and for
     ``test_accuracy`` without a test set). ``parameters[l]`` stacks layer ``l+1``'s trained
     ``(W, b)`` of every run: shapes ``(n_inits, n_seeds, n_out, n_in)`` and ``(..., n_out, 1)``.
+    ``batch_size`` is None for full-batch gradient descent, else the mini-batches' size (and
+    each recorded cost is a mini-batch's).
     """
 
     inits: List[str]
@@ -120,6 +123,7 @@ class SweepResult:
     test_accuracy: np.ndarray
     diverged: np.ndarray
     parameters: List[Tuple[np.ndarray, np.ndarray]] = field(repr=False)
+    batch_size: Optional[int] = None  # None: full-batch gradient descent
 
     def __eq__(self, other: object) -> bool:
         """The same runs with the same bits: every field, arrays by dtype, shape and bytes (a
@@ -133,7 +137,8 @@ class SweepResult:
     def __repr__(self) -> str:
         runs = len(self.inits) * len(self.seeds)
         return (f"SweepResult({counted(len(self.inits), 'init')} x {counted(len(self.seeds), 'seed')} = "
-                f"{counted(runs, 'run')} of {list(self.layer_sizes)}, {counted(self.iterations, 'iteration')}, "
+                f"{counted(runs, 'run')} of {list(self.layer_sizes)}, {counted(self.iterations, 'iteration')}"
+                f"{'' if self.batch_size is None else f' in batches of {self.batch_size}'}, "
                 f"costs {self.costs.shape}, {int(self.diverged.sum())} diverged)")
 
     @property
@@ -181,11 +186,16 @@ class SweepResult:
         and ``meta``, a JSON string of the other fields: no pickle, so ``np.load`` reads it too.
         """
         # Python's own numbers (a result built by hand may hold NumPy's, which JSON does not take).
-        meta = {"format": _SAVED_FORMAT, "version": _SAVED_VERSION, "inits": [str(x) for x in self.inits],
+        # Full-batch results stay version 1, which weightinit before batch_size= reads; that
+        # version refuses version 2 rather than reading mini-batches as full-batch descent.
+        meta = {"format": _SAVED_FORMAT, "version": 1 if self.batch_size is None else 2,
+                "inits": [str(x) for x in self.inits],
                 "seeds": [int(x) for x in self.seeds], "layer_sizes": [int(n) for n in self.layer_sizes],
                 "activations": [str(a) for a in self.activations], "loss": str(self.loss),
                 "iterations": int(self.iterations), "learning_rate": float(self.learning_rate),
                 "record_every": int(self.record_every), "alpha": float(self.alpha)}
+        if self.batch_size is not None:
+            meta["batch_size"] = int(self.batch_size)
         target = _binary(file, "wb")
         arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
         for k, (W, b) in enumerate(self.parameters):
@@ -268,9 +278,8 @@ class SweepResult:
                 refuse(f"its meta is no JSON ({type(exc).__name__})")
             if not isinstance(meta, dict) or meta.get("format") != _SAVED_FORMAT:
                 refuse("its meta does not say it is one")
-            if meta.get("version") != _SAVED_VERSION:
-                refuse(f"it is version {meta.get('version')!r} of the format; this weightinit reads version "
-                       f"{_SAVED_VERSION}")
+            if meta.get("version") not in _SAVED_VERSIONS or isinstance(meta.get("version"), bool):
+                refuse(f"it is version {meta.get('version')!r} of the format; this weightinit reads versions 1 and 2")
             try:
                 fields = _saved_fields(meta)
                 sizes, runs = fields["layer_sizes"], (len(fields["inits"]), len(fields["seeds"]))
@@ -345,7 +354,7 @@ def _binary(file: Any, mode: str) -> Any:
 
 # SweepResult.save's archive: its arrays besides the parameters, and what its meta says it is.
 _SAVED_ARRAYS = ("costs", "final_cost", "train_accuracy", "test_accuracy", "diverged")
-_SAVED_FORMAT, _SAVED_VERSION = "weightinit.SweepResult", 1
+_SAVED_FORMAT, _SAVED_VERSIONS = "weightinit.SweepResult", (1, 2)  # 2: mini-batches, with batch_size
 
 
 def _saved_fields(meta: Dict[str, Any]) -> Dict[str, Any]:
@@ -358,7 +367,14 @@ def _saved_fields(meta: Dict[str, Any]) -> Dict[str, Any]:
         raise TypeError("seeds must be a non-empty list")
     sizes = MLP._sizes(meta["layer_sizes"])
     loss, acts = MLP._activations(meta["activations"], meta["loss"], len(sizes) - 1)
+    if meta["version"] == 2:  # mini-batches
+        batch: Optional[int] = _args.count(meta["batch_size"], "batch_size", 1)
+    elif "batch_size" in meta:
+        raise ValueError("batch_size belongs to version 2 (mini-batches) alone")
+    else:
+        batch = None
     return dict(inits=labels, seeds=[_args.count(x, "seeds", 0) for x in meta["seeds"]], layer_sizes=sizes,
+                batch_size=batch,
                 activations=acts, loss=loss,
                 iterations=_args.count(meta["iterations"], "iterations", 0, _args.MAX_STEPS),
                 learning_rate=_args.positive(meta["learning_rate"], "learning_rate"),
@@ -394,17 +410,20 @@ _UNCHECKED = _args.UNCHECKED_BYTES
 
 
 def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: int, n_records: int,
-                  m: int, m_test: int, threads: int, fused: bool) -> None:
+                  m: int, m_test: int, threads: int, fused: bool, batch: int = 0) -> None:
     """A MemoryError, before any network is built, for a sweep that would not fit in the
     memory this process may use (beyond it the kernel kills the process without a word).
     Counted: the stacked parameters of every run and their costs; two networks at a time
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
     and per thread (at most the core's max_loop_threads run) what a worker's training
-    (``fused`` or layer by layer) or scoring of the m_test examples writes, the more of the two (:func:`weightinit.mlp.engine_values`)."""
+    (``fused`` or layer by layer, with ``batch`` examples a step and the batch's copy where that is
+    not 0, as ``MLP.fit``) or scoring of the m_test examples writes, the more of the two
+    (:func:`weightinit.mlp.engine_values`)."""
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
     workers = min(runs, threads, core.max_loop_threads)
-    worker = max(engine_values(sizes, m, "train", fused, itemsize), engine_values(sizes, m_test, "forward"))
+    training = engine_values(sizes, batch or m, "train", fused, itemsize) + (sizes[0] + sizes[-1]) * batch
+    worker = max(training, engine_values(sizes, m_test, "forward"))
     data = (sizes[0] + sizes[-1]) * (m + m_test)
     stacks = runs * (params * itemsize + 8 * n_records)
     need = (4 * params + data + workers * worker) * itemsize + stacks
@@ -457,6 +476,7 @@ def sweep(
     progress: Optional[Callable[[float, int], None]] = None,
     *,
     alpha: float = 0.01,
+    batch_size: Optional[int] = None,
 ) -> SweepResult:
     """Train ``len(inits) * len(seeds)`` networks on ``(X, Y)``, in parallel in C++ (GIL released).
 
@@ -472,8 +492,12 @@ def sweep(
         init) pair, and a list is refused.
     seeds : ints ``>= 0`` (or a count ``n``: seeds ``0 .. n-1``); run ``(i, s)`` is
         ``wi.MLP(..., init=inits[i], rng=seeds[s])``.
-    iterations, learning_rate : full-batch gradient descent steps and their rate (10 000 and 1.2 by
+    iterations, learning_rate : gradient descent steps and their rate (10 000 and 1.2 by
         default, as :meth:`weightinit.MLP.fit` and the article).
+    batch_size : ``None`` (or ``>= m``): full-batch gradient descent, as the article; otherwise
+        mini-batch SGD as ``MLP.fit(batch_size=...)``, each run's order reshuffled every epoch by
+        the key its network would draw (from ``np.random.default_rng(seeds[s])``, after its
+        weights), and each recorded cost the mini-batch's.
     record_every : keep the cost of every ``record_every``-th step.
     X_test, Y_test : scored after training (``test_accuracy``), optional.
     progress : ``progress(runs_done, runs_total)``, called on the calling thread as training
@@ -550,6 +574,7 @@ def sweep(
     iterations = _args.count(iterations, "iterations", 0, _args.MAX_STEPS)
     lr = _args.learning_rate(learning_rate, _args.float_dtype(dtype))
     record_every = _args.count(record_every, "record_every", 1, _args.MAX_STEPS)
+    bs = None if batch_size is None else _args.count(batch_size, "batch_size", 1)
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable or None")
 
@@ -559,15 +584,22 @@ def sweep(
     sizes = MLP._sizes(layer_sizes)
     loss_name, acts = MLP._activations(activations, loss, len(sizes) - 1)
     fused = core.mlp.Network(list(sizes), list(acts), loss_name, 0.01, False).fused  # trains by the fused step
-    _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, _columns(X),
-                  _columns(X_test), threads, fused)
+    m = _columns(X)
+    _check_memory(sizes, _args.float_dtype(dtype).itemsize, n_i, n_s, n_records, m, _columns(X_test), threads,
+                  fused, bs if bs is not None and bs < m else 0)
     # Each run starts where wi.MLP(init=inits[k], rng=seeds[s]) would: its weights are drawn as
     # such a network draws them, into the stacks (a whole MLP a run was ~54 us, most of a small
-    # sweep's setup), the first before the data is checked, by a network that checks it.
+    # sweep's setup), the first before the data is checked, by a network that checks it. With
+    # mini-batches, the run's shuffle key is then drawn as that network's fit draws it.
+    keys: List[List[int]] = []
+
     def weights(r: int) -> List[np.ndarray]:
         k = r // n_s  # errors name the init by its place in inits (or its label)
-        return drawn_weights(sizes, pairs[k][1], _args.generator(seed_list[r % n_s]), dt, keep=False,
-                             argument=wheres[k])
+        gen = _args.generator(seed_list[r % n_s])
+        drawn = drawn_weights(sizes, pairs[k][1], gen, dt, keep=False, argument=wheres[k])
+        if bs is not None:
+            keys.append(_key(gen))
+        return drawn
 
     first = MLP(layer_sizes, activations, loss, init="zeros", rng=seed_list[0], dtype=dtype, alpha=alpha)
     dt = first.dtype
@@ -579,6 +611,9 @@ def sweep(
     if X_test is not None:
         X_test = first._inputs(X_test, "X_test")
         Y_test = first._targets(Y_test, X_test.shape[1], "Y_test")
+    if bs is not None and bs >= X.shape[1]:  # a batch of every example: full-batch descent, as fit
+        bs = None
+        keys.clear()
     # The stacks the core trains, filled one network at a time, each let go once copied.
     L = len(sizes) - 1
     W = [np.empty((runs, sizes[k + 1], sizes[k]), dt) for k in range(L)]
@@ -591,7 +626,7 @@ def sweep(
     callback = None if progress is None else functools.partial(_report, progress, iterations, runs)
     out = core.sweep.run(list(sizes), list(first.activations), first.loss, first.alpha,
                          first.dtype == np.float32, W, b, X, Y, X_test, Y_test, iterations, lr, record_every,
-                         threads, callback)
+                         threads, callback, bs or 0, keys)
     shape = (n_i, n_s)
     return SweepResult(
         inits=[label for label, _ in pairs],
@@ -610,4 +645,5 @@ def sweep(
         diverged=out["diverged"].reshape(shape).astype(bool),
         parameters=[(W[k].reshape(n_i, n_s, sizes[k + 1], sizes[k]), b[k].reshape(n_i, n_s, sizes[k + 1], 1))
                     for k in range(L)],
+        batch_size=bs,
     )

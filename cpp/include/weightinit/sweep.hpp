@@ -4,7 +4,7 @@
 // Each run is trained single-threaded by its own Network (one per worker, reused), so
 // a run's numbers are those of Network::train with nthreads = 1 whatever the thread
 // count of the sweep: results never depend on it. Runs are full-batch gradient descent,
-// as the first article's experiment.
+// as the first article's experiment, or mini-batch SGD, each run shuffling by its own key.
 //
 // A run whose cost becomes nan or inf has diverged: it stops before that update (as
 // TrainOptions::stop_on_nonfinite) and its later cost records, final cost and
@@ -46,6 +46,10 @@ struct Options {
     double learning_rate = 0.0;
     std::size_t record_every = 1;  // the cost of step i is recorded when i % record_every == 0
     int nthreads = 1;              // runs trained at once
+    // 0 (or >= m): full batch. Otherwise mini-batch SGD as mlp::TrainOptions, run r's order
+    // shuffled by shuffle_keys[r] (one key per run, required then).
+    std::size_t batch_size = 0;
+    std::vector<Key> shuffle_keys;
 };
 
 // The caller's arrays, one row or element per run.
