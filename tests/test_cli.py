@@ -125,6 +125,32 @@ def test_compare_writes_its_files_and_prints_the_api_numbers(tmp_path, capsys):
         assert row[1] in report
 
 
+def test_compare_in_mini_batches_prints_what_each_network_fit_in_them_gives(tmp_path, capsys):
+    out = tmp_path / "compare"
+    argv = ["compare", "--iterations", "60", "--seeds", "2", "--schemes", "randn*0.01,he_normal", "--hidden", "3",
+            "--batch-size", "50", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    report = (out / "report.md").read_text()
+    assert "60 iterations of mini-batch gradient descent (batches of 50, reshuffled every epoch)" in report
+    assert wi.SweepResult.load(out / "results.npz").batch_size == 50
+    X, Y = datasets.planar_flower(1)
+    X_test, Y_test = datasets.planar_flower(2)
+    inits = {"randn*0.01": functools.partial(wi.normal, std=0.01), "he_normal": wi.he_normal}
+    rows = table_rows(printed)
+    assert [r[0] for r in rows] == list(inits)
+    for row, init in zip(rows, inits.values()):
+        cost, train, test = [], [], []
+        for seed in (0, 1):
+            net = wi.MLP([2, 3, 1], activations=["tanh", "sigmoid"], init=init, rng=seed)
+            net.fit(X, Y, iterations=60, learning_rate=1.2, batch_size=50)
+            cost.append(net.cost(X, Y))
+            train.append(net.accuracy(X, Y))
+            test.append(net.accuracy(X_test, Y_test))
+        assert row[1] == f"{np.mean(cost):.4f} ± {np.std(cost):.4f}"
+        assert row[2] == f"{100 * np.mean(train):.1f}" and row[3] == f"{100 * np.mean(test):.1f}"
+
+
 def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     out = tmp_path / "ranges"
     assert main(["ranges", "--out", str(out)]) == 0
@@ -443,6 +469,7 @@ def run_cli(*argv):
     (["compare", "--iterations", "0"], 2),  # no step: no cost to plot
     (["compare", "--schemes", "zeros,no_such_scheme"], 2),
     (["compare", "--learning-rate", "nan"], 2),
+    (["compare", "--batch-size", "0"], 2),
     (["ranges", "--schemes", "orthogonal"], 2),
     (["depth", "--activations", "softmax"], 2),
     (["frobnicate"], 2),

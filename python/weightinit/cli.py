@@ -216,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden activation")
     _iterations(p)
     p.add_argument("--learning-rate", type=_positive_float, default=1.2, help="learning rate")
+    p.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="N",
+                   help="mini-batch gradient descent in batches of N examples, reshuffled every epoch "
+                        "(default: full-batch, as the article)")
     _seeds(p)
     p.add_argument("--article-draws", action="store_true",
                    help="the article's own runs: each scheme once, from the article's weights "
@@ -473,7 +476,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     try:
         result, (X, Y, _, _) = experiments.compare(args.dataset, args.hidden, args.activation, args.iterations,
                                                    args.learning_rate, args.seeds, args.schemes, progress=bar,
-                                                   examples=args.examples, article_draws=args.article_draws)
+                                                   examples=args.examples, article_draws=args.article_draws,
+                                                   batch_size=args.batch_size)
     except SweepTooLarge as exc:  # its advice in the options of the command typed (all takes two)
         options = ({"runs": "fewer --seeds", "threads": "fewer --threads"} if args.within else
                    {"runs": "fewer --seeds or --schemes", "threads": "fewer --threads",
@@ -502,10 +506,12 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     bare = [n.strip() for n in args.schemes if n.strip() in ("constant", "same_constant")]  # one at most
     constant = f"`{bare[0]}` sets every weight to {experiments.CONSTANT:g} (biases start at 0)." if bare else ""
     moving = _still_moving(result)
+    descent = ("full-batch gradient descent" if result.batch_size is None else
+               f"mini-batch gradient descent (batches of {result.batch_size}, reshuffled every epoch)")
     runs_from = (f"one run a scheme from the article's weights (np.random.seed({experiments.ARTICLE_SEED}), then "
                  "randn for W1 and W2, times K)" if args.article_draws else f"seeds 0..{args.seeds - 1}")
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
-             f"{counted(args.iterations, 'iteration')} of full-batch gradient descent at learning rate "
+             f"{counted(args.iterations, 'iteration')} of {descent} at learning rate "
              f"{args.learning_rate:g}, {runs_from}; data set {args.dataset} (train: seed 1, test: "
              f"seed 2), {counted(X.shape[1], 'point')} each. Final cost (mean ± sd) and accuracies: over the runs that "
              "did not diverge" + ("; " + constant if constant else ".") + (" " + moving if moving else "")

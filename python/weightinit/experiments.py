@@ -174,13 +174,15 @@ def compare(
     progress: Optional[Callable[[float, int], None]] = None,
     examples: Optional[int] = None,
     article_draws: bool = False,
+    batch_size: Optional[int] = None,
 ) -> Tuple[SweepResult, Tuple[np.ndarray, ...]]:
     """The first article's experiment: an ``n_x - hidden - n_y`` network (``activation`` hidden,
     sigmoid or softmax output) trained by gradient descent under each scheme with seeds
     ``0 .. seeds-1`` (by default 8), on the data set drawn with seed 1 and scored on the one drawn with seed 2
     (the article's train and test sets), each of ``examples`` points (by default the data set's
     own size: the article's 400, 300 for the blobs). ``schemes`` are :data:`COMPARE_SCHEMES` by
-    default. Returns the sweep and ``(X, Y, X_test, Y_test)``.
+    default; ``batch_size`` as :func:`weightinit.sweep` (full batches by default, as the article).
+    Returns the sweep and ``(X, Y, X_test, Y_test)``.
 
     With ``article_draws``, the article's own runs: one run a scheme, each from the article's
     weights (:func:`article_scheme`), as seed 2 (``seeds`` is then 1, by default; the default
@@ -212,7 +214,7 @@ def compare(
         record_every = max(1, iterations // 1000)
     result = sweep(X, Y, sizes, pairs, runs, iterations, learning_rate,
                    activations=[activation, out], record_every=record_every, X_test=X_test, Y_test=Y_test,
-                   progress=progress)
+                   progress=progress, batch_size=batch_size)
     return result, (X, Y, X_test, Y_test)
 
 
