@@ -1,5 +1,6 @@
 """The weightinit command: runs end to end, its numbers are the API's, and bad options fail cleanly."""
 
+import dataclasses
 import functools
 import importlib
 import io
@@ -132,7 +133,9 @@ def test_compare_in_mini_batches_prints_what_each_network_fit_in_them_gives(tmp_
     assert main(argv) == 0
     printed = capsys.readouterr().out
     report = (out / "report.md").read_text()
-    assert "60 iterations of mini-batch gradient descent (batches of 50, reshuffled every epoch)" in report
+    assert ("60 iterations of mini-batch gradient descent (batches of 50, reshuffled every epoch; each recorded "
+            "cost is its batch's, the final cost the whole training set's)") in report
+    assert "still moving" not in report  # batch costs are noise, not movement
     assert wi.SweepResult.load(out / "results.npz").batch_size == 50
     X, Y = datasets.planar_flower(1)
     X_test, Y_test = datasets.planar_flower(2)
@@ -1099,6 +1102,9 @@ def test_figures_name_the_experiment_they_show(tmp_path, monkeypatch):
     setting = "network [2, 3, 3] (relu, softmax), 7 iterations at learning rate 0.5, data blobs"
     assert titles == [f"cost of 2 seeds per scheme, {setting}", f"decision boundary of seed 0, {setting}"]
     assert "data" not in plots.cost_curves(result, str(tmp_path / "c.png")).get_suptitle()
+    batches = dataclasses.replace(result, batch_size=16)  # mini-batches say so (helper-193)
+    assert "7 iterations in batches of 16 at learning rate 0.5" in " ".join(
+        plots.cost_curves(batches, str(tmp_path / "c.png")).get_suptitle().split())
     # compare passes its data set to both figures.
     drawn = []
     for name in ("cost_curves", "decision_boundaries"):
@@ -1529,6 +1535,17 @@ def test_still_moving_says_nothing_of_fewer_than_ten_costs():
     r10 = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 2, 10, 1.2)
     r10.costs[0, :, -1] = 10 * r10.final_cost[0]
     assert [row[:3] for row in experiments.still_moving(r10)[1]] == [("he_normal", 2, 2)]
+
+
+def test_still_moving_does_not_judge_mini_batch_costs():
+    """A mini-batch's cost is that batch's: at frozen parameters, batches of 50 of the flower
+    span ~75% of the full set's cost, so every run read as still moving (helper-193)."""
+    X, Y = datasets.planar_flower(1)
+    r = wi.sweep(X, Y, [2, 4, 1], ["he_normal"], 2, 400, 1.2, batch_size=50)
+    assert r.costs.shape[2] >= 10
+    assert experiments.still_moving(r)[1] == []
+    full = dataclasses.replace(r, batch_size=None)  # the same costs read as full-batch ones move
+    assert [row[:3] for row in experiments.still_moving(full)[1]] == [("he_normal", 2, 2)]
 
 
 def test_the_experiments_api_names_schemes_seeds_and_data_sets():

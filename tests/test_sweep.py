@@ -1,6 +1,7 @@
 """weightinit.sweep: each run equals wi.MLP trained alone; no dependence on threads; divergence."""
 
 import copy
+import dataclasses
 import functools
 import importlib
 import io
@@ -721,6 +722,14 @@ def test_a_mini_batch_sweep_saves_as_version_2_which_full_batch_ones_do_not_need
     for value in (None, 0, 2.5, True):
         with pytest.raises(ValueError, match="is not a weightinit sweep result.*batch_size"):
             wi.SweepResult.load(with_meta(tmp_path / "r.npz", batch_size=value))
+    for version in (2.0, 1.0):  # the format's versions are ints
+        with pytest.raises(ValueError, match="is not a weightinit sweep result.*version"):
+            wi.SweepResult.load(with_meta(tmp_path / "r.npz", version=version))
+    # A result built by hand: save writes only a batch size a sweep could have had.
+    for value, error in ((0, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="batch_size"):
+            dataclasses.replace(r, batch_size=value).save(tmp_path / "bad.npz")
+        assert not (tmp_path / "bad.npz").exists()
 
 
 def test_save_takes_open_files_and_adds_npz_to_a_bare_path_as_numpy(tmp_path):
@@ -1016,17 +1025,19 @@ def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
     assert charged[2] < charged[0]  # fewer threads, fewer workers charged
 
 
-def test_the_memory_estimate_charges_a_worker_its_batch_as_fit_does(monkeypatch):
-    """Each worker trains on batch_size examples a step (and a copy of the batch), not on all m."""
+def test_the_memory_estimate_charges_a_worker_its_batch_and_the_scoring_of_every_example(monkeypatch):
+    """A worker trains on batch_size examples a step (and a copy of the batch), then scores the
+    trained parameters on all m (final cost, accuracy): with batches that pass is the most it
+    writes (helper-193: charging the batch alone said 16.5 MiB where 175 MiB were written)."""
     from weightinit import _args, mlp
     sweep_module = importlib.import_module("weightinit.sweep")
     charged = []
     monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
-    sizes, m = (5, 300, 200, 1), 100_000
+    sizes, m = (8, 512, 512, 3), 20000
     for batch in (0, 64):
         sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, batch)
-    per_example = mlp.engine_values(sizes, m, "train") - mlp.engine_values(sizes, 64, "train")
-    assert charged[0] - charged[1] == 8 * (per_example - (sizes[0] + sizes[-1]) * 64)
+    assert mlp.engine_values(sizes, m, "forward") > mlp.engine_values(sizes, 64, "train") + 11 * 64
+    assert charged[0] - charged[1] == 8 * (mlp.engine_values(sizes, m, "train") - mlp.engine_values(sizes, m, "forward"))
 
 
 

@@ -507,7 +507,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> _Report:
     constant = f"`{bare[0]}` sets every weight to {experiments.CONSTANT:g} (biases start at 0)." if bare else ""
     moving = _still_moving(result)
     descent = ("full-batch gradient descent" if result.batch_size is None else
-               f"mini-batch gradient descent (batches of {result.batch_size}, reshuffled every epoch)")
+               f"mini-batch gradient descent (batches of {result.batch_size}, reshuffled every epoch; each recorded "
+               "cost is its batch's, the final cost the whole training set's)")
     runs_from = (f"one run a scheme from the article's weights (np.random.seed({experiments.ARTICLE_SEED}), then "
                  "randn for W1 and W2, times K)" if args.article_draws else f"seeds 0..{args.seeds - 1}")
     notes = (f"Network {list(result.layer_sizes)} ({', '.join(result.activations)}), "

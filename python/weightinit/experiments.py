@@ -233,7 +233,8 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL, spread: float =
 
     Returns the iteration that tail starts at and, per such scheme, ``(scheme, moving runs,
     runs, low, high)``, ``low``-``high`` the range of those runs' costs over the tail; no rows
-    when fewer than ten costs were recorded."""
+    when fewer than ten costs were recorded, nor for mini-batches (``result.batch_size``),
+    whose recorded costs are each their batch's: their spread is the batches', not movement."""
     if not isinstance(result, SweepResult):
         raise TypeError(f"result must be a weightinit.SweepResult, got {type(result).__name__}")
     tail = _args.real(tail, "tail")
@@ -245,7 +246,7 @@ def still_moving(result: SweepResult, tail: float = MOVING_TAIL, spread: float =
         return 0, []
     first = n - max(1, int(n * tail))
     rows: List[Tuple[str, int, int, float, float]] = []
-    if n < 10:  # too few costs to tell
+    if n < 10 or result.batch_size is not None:  # too few costs to tell, or batches' costs
         return int(result.steps[first]), rows
     for i, name in enumerate(result.inits):
         kept = ~result.diverged[i]

@@ -89,11 +89,12 @@ def _points(n: int) -> Dict[str, Any]:
 
 
 def _setting(result: SweepResult, data: Optional[str]) -> str:
-    """The runs' setting for a figure's title: the network, its activations, the iterations,
-    the learning rate and, where given, the data set's name (a PNG shared alone must say
+    """The runs' setting for a figure's title: the network, its activations, the iterations
+    (and their batches), the learning rate and, where given, the data set's name (a PNG shared alone must say
     which experiment it shows: a relu run's was titled as the tanh run's)."""
+    batches = "" if result.batch_size is None else f" in batches of {result.batch_size}"
     return (f"network {list(result.layer_sizes)} ({', '.join(result.activations)}), "
-            f"{counted(result.iterations, 'iteration')} at learning rate {result.learning_rate:g}"
+            f"{counted(result.iterations, 'iteration')}{batches} at learning rate {result.learning_rate:g}"
             + (f", data {data}" if data else ""))
 
 

@@ -3,8 +3,9 @@
 Run ``(i, s)`` starts from exactly the network ``wi.MLP(layer_sizes, activations, loss,
 init=inits[i], rng=seeds[s], dtype=dtype)`` builds (each layer's weights drawn in turn from
 ``np.random.default_rng(seeds[s])``, biases zero) and is trained by the same C++ engine with
-full-batch gradient descent, so every number equals what that network's ``fit``, ``cost``
-and ``accuracy`` give alone. Runs are spread over ``weightinit.get_num_threads()`` threads
+full-batch gradient descent (or, with ``batch_size=``, mini-batch SGD shuffled by the key
+that network's first ``fit`` draws), so every number equals what that network's ``fit``,
+``cost`` and ``accuracy`` give alone. Runs are spread over ``weightinit.get_num_threads()`` threads
 (256 at most), one run per thread at a time; results do not depend on the thread count. The
 same seed gives every initializer the same random stream (common random numbers):
 ``randn * 0.01`` and ``randn * 100`` start from the same directions, scaled.
@@ -194,8 +195,8 @@ class SweepResult:
                 "activations": [str(a) for a in self.activations], "loss": str(self.loss),
                 "iterations": int(self.iterations), "learning_rate": float(self.learning_rate),
                 "record_every": int(self.record_every), "alpha": float(self.alpha)}
-        if self.batch_size is not None:
-            meta["batch_size"] = int(self.batch_size)
+        if self.batch_size is not None:  # what a sweep can have had (a result built by hand may not)
+            meta["batch_size"] = _args.count(self.batch_size, "batch_size", 1)
         target = _binary(file, "wb")
         arrays = {name: getattr(self, name) for name in _SAVED_ARRAYS}
         for k, (W, b) in enumerate(self.parameters):
@@ -278,7 +279,7 @@ class SweepResult:
                 refuse(f"its meta is no JSON ({type(exc).__name__})")
             if not isinstance(meta, dict) or meta.get("format") != _SAVED_FORMAT:
                 refuse("its meta does not say it is one")
-            if meta.get("version") not in _SAVED_VERSIONS or isinstance(meta.get("version"), bool):
+            if type(meta.get("version")) is not int or meta["version"] not in _SAVED_VERSIONS:
                 refuse(f"it is version {meta.get('version')!r} of the format; this weightinit reads versions 1 and 2")
             try:
                 fields = _saved_fields(meta)
@@ -417,13 +418,15 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
     and per thread (at most the core's max_loop_threads run) what a worker's training
     (``fused`` or layer by layer, with ``batch`` examples a step and the batch's copy where that is
-    not 0, as ``MLP.fit``) or scoring of the m_test examples writes, the more of the two
+    not 0, as ``MLP.fit``) or scoring of the m or m_test examples writes, the more of the two
     (:func:`weightinit.mlp.engine_values`)."""
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
     workers = min(runs, threads, core.max_loop_threads)
+    # After training, a worker scores its run on all m examples (final cost, accuracy) and the
+    # m_test ones: that pass can write more than a step (a mini-batch's, a fused one's).
     training = engine_values(sizes, batch or m, "train", fused, itemsize) + (sizes[0] + sizes[-1]) * batch
-    worker = max(training, engine_values(sizes, m_test, "forward"))
+    worker = max(training, engine_values(sizes, max(m, m_test), "forward"))
     data = (sizes[0] + sizes[-1]) * (m + m_test)
     stacks = runs * (params * itemsize + 8 * n_records)
     need = (4 * params + data + workers * worker) * itemsize + stacks
