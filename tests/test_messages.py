@@ -428,6 +428,36 @@ class BoolScalar:
         return 1
 
 
+class OneElementTensor:
+    """What torch.tensor([8]) shows weightinit: a 1-D tensor of one int, whose __index__ gives 8
+    (NumPy's np.array([8]) has none)."""
+    dtype, ndim, shape = "torch.int64", 1, (1,)
+
+    def __index__(self):
+        return 8
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: wi.sweep(X, Y, [2, 3, 1], ["zeros"], [0], 2, batch_size=OneElementTensor()),
+     r"^batch_size must be an int >= 1, got a 1-D OneElementTensor"),
+    (lambda: wi.MLP([2, 3, 1]).fit(X, Y, iterations=OneElementTensor()), r"^iterations must be .*, got a 1-D"),
+    (lambda: wi.MLP([2, OneElementTensor(), 1]), r"^layer_sizes\[1\] must be .*, got a 1-D"),
+    (lambda: wi.normal((OneElementTensor(), 4), rng=0), r"^shape must be .*, got a 1-D"),
+])
+def test_an_array_of_one_int_is_no_int(call, words):
+    """helper-193: torch.tensor([8]) passed as 8 (batch_size, iterations, sizes, shapes), where
+    np.array([8]) is refused: an int is a 0-d value."""
+    with pytest.raises(TypeError, match=words):
+        call()
+
+
+def test_a_torch_tensor_of_one_int_is_refused_as_numpys_array_is():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"^batch_size must be an int >= 1, got a 1-D Tensor"):
+        wi.MLP([2, 3, 1]).fit(X, Y, iterations=2, batch_size=torch.tensor([8]))
+    assert wi.MLP([2, 3, 1]).fit(X, Y, iterations=2, batch_size=torch.tensor(8)).shape == (2,)  # 0-d: an int
+
+
 class GradTensor:
     """A tensor NumPy cannot read as torch's that requires grad: its __array__ raises RuntimeError."""
     shape, dtype = (2, 2), "torch.float32"
@@ -447,8 +477,8 @@ class GradTensor:
     (lambda: wi.normal(3, rng=BoolScalar()), "^rng must be None, an int >= 0.*got bool"),
     (lambda: datasets.planar_flower(BoolScalar()), "^rng must be None or an int seed, got bool"),
     (lambda: wi.normal(BoolScalar()), "^shape must be an int or a tuple of ints, got bool"),
-    # A bool array is no bool: NumPy's words for what it is, as before.
-    (lambda: wi.MLP([2, np.array([True, False]), 1]), r"^layer_sizes\[1\] must be .*, got ndarray"),
+    # A bool array is no bool: an array, refused as one.
+    (lambda: wi.MLP([2, np.array([True, False]), 1]), r"^layer_sizes\[1\] must be .*, got a 1-D ndarray"),
 ])
 def test_another_librarys_bool_scalar_is_refused_as_bool_is(call, words):
     """helper-191: a 0-d torch.bool tensor passed as 1 (or 0) where True is refused."""

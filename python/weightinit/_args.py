@@ -138,9 +138,12 @@ def is_bool(value: Any) -> bool:
 
 
 def integer(value: Any, name: str, what: str = "an int") -> int:
-    """value as a Python int (anything with __index__ but bool); TypeError naming the argument otherwise."""
+    """value as a Python int (anything 0-d with __index__ but bool); TypeError naming the argument otherwise."""
     if is_bool(value):
         raise TypeError(f"{name} must be {what}, got bool")
+    ndim = getattr(value, "ndim", 0)
+    if isinstance(ndim, int) and ndim > 0:  # torch.tensor([8]) has an __index__; np.array([8]) none
+        raise TypeError(f"{name} must be {what}, got a {ndim}-D {type(value).__name__}")
     try:
         return operator.index(value)
     except TypeError:
