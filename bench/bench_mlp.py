@@ -239,3 +239,55 @@ def test_sgd_torch(benchmark, dtype, nthreads):
 
     with threads(nthreads):
         benchmark(epoch)
+
+
+# ---- mini-batch SGD on the article's network: where a step is short, the per-step work shows ----
+SMALL_SGD = "sgd 2-4-1 m=400 b=64 x 10000"
+SMALL_BATCH = 64
+
+
+def _small_sgd_steps(benchmark):
+    return 100 if benchmark.disabled else ARTICLE_ITERATIONS
+
+
+@pytest.mark.parametrize("nthreads", THREADS)
+def test_small_sgd_weightinit(benchmark, planar, nthreads):
+    label(benchmark, SMALL_SGD, "weightinit", nthreads)
+    X, Y, start = planar
+    steps = _small_sgd_steps(benchmark)
+    net = wi.MLP([2, 4, 1], rng=0)
+    gen = np.random.default_rng(2)
+
+    def fit():
+        net.parameters = start
+        return net.fit(X, Y, iterations=steps, learning_rate=1.2, batch_size=SMALL_BATCH, rng=gen)
+
+    with threads(nthreads):
+        costs = benchmark(fit)
+    assert costs.shape == (steps,)
+
+
+def test_small_sgd_numpy(benchmark, planar):
+    """The same steps in NumPy: a permutation each epoch, each batch's columns taken, numpy_step."""
+    label(benchmark, SMALL_SGD, "numpy")
+    benchmark.extra_info["baseline"] = True
+    X, Y, start = planar
+    steps = _small_sgd_steps(benchmark)
+    gen = np.random.default_rng(2)
+    m = X.shape[1]
+
+    def run():
+        params = [start[f"{k}{l + 1}"].copy() for l in range(2) for k in "Wb"]
+        taken = 0
+        while taken < steps:
+            order = gen.permutation(m)
+            for i in range(0, m, SMALL_BATCH):
+                if taken == steps:
+                    break
+                idx = order[i:i + SMALL_BATCH]
+                numpy_step(params, X[:, idx], Y[:, idx], ["tanh", "sigmoid"], lr=1.2)
+                taken += 1
+        return params
+
+    params = benchmark.pedantic(run, rounds=5, iterations=1)
+    assert params[0].shape == (4, 2)

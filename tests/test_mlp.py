@@ -644,6 +644,16 @@ def test_the_cores_shuffle_is_the_reference_shuffle_in_every_epoch(epoch):
         assert list(core.mlp.shuffle(37, key, epoch)) != list(core.mlp.shuffle(37, key, epoch % 2**32))
 
 
+@pytest.mark.parametrize("m", [2, 3, 63, 64, 65, 128, 129, 1000])
+def test_the_cores_shuffle_is_the_reference_shuffle_for_any_count(m):
+    """The core draws the shuffle's blocks 64 positions at a time: each run's first and last
+    position, and a last run of one, keep the reference's draws."""
+    for epoch, key in ((0, [1, 2]), (5, [0xFFFFFFFF, 0]), (2**33 + 7, [0x9E3779B9, 0x1234567])):
+        order = core.mlp.shuffle(m, key, epoch)
+        np.testing.assert_array_equal(order, ref_random.shuffle(m, key, epoch))
+        assert sorted(order) == list(range(m))
+
+
 def test_the_shuffle_refuses_more_examples_than_its_counter_holds():
     """Position i is the counter's first word (and the order is kept in 32 bits): 2^32
     examples at most, said before any memory is asked for."""

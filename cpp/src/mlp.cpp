@@ -1838,6 +1838,27 @@ template double accuracy<double>(Loss, const double*, const double*, std::size_t
 template class Network<float>;
 template class Network<double>;
 
+namespace {
+
+// The shuffle's draws for positions top, top - 1, ..., top - n + 1 (n at most philox_batch):
+// w[t] = lane0 | lane1 << 32 of the block with counter (top - t, e0, 1, e1), computed across
+// counters. One block per position in turn took 37% of a mini-batch sweep of the article's
+// network in batches of 64 (400 examples: a shuffle every 6.25 steps).
+WI_DISPATCH void shuffle_draws(Key key, std::uint32_t e0, std::uint32_t e1, std::size_t top, std::size_t n,
+                               std::uint64_t* w) {
+    alignas(64) std::uint32_t x0[philox_batch], x1[philox_batch], x2[philox_batch], x3[philox_batch];
+    for (std::size_t t = 0; t < n; ++t) {
+        x0[t] = std::uint32_t(top - t);
+        x1[t] = e0;
+        x2[t] = 1;
+        x3[t] = e1;
+    }
+    philox_rounds(key, n, x0, x1, x2, x3);
+    for (std::size_t t = 0; t < n; ++t) w[t] = std::uint64_t(x0[t]) | (std::uint64_t(x1[t]) << 32);
+}
+
+}  // namespace
+
 // Fisher-Yates on 0..m-1 with the draws of mlp.hpp's shuffle stream for this epoch.
 void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint64_t epoch) {
     if (m > max_shuffled)
@@ -1845,12 +1866,18 @@ void shuffle(std::vector<std::uint32_t>& perm, std::size_t m, Key key, std::uint
     perm.resize(m);
     for (std::size_t i = 0; i < m; ++i) perm[i] = std::uint32_t(i);
     const auto e0 = std::uint32_t(epoch), e1 = std::uint32_t(epoch >> 32);
-    for (std::size_t i = m; i-- > 1;) {
-        const Block r = philox4x32_10({std::uint32_t(i), e0, 1u, e1}, key);
-        const std::uint64_t w = std::uint64_t(r[0]) | (std::uint64_t(r[1]) << 32);
-        // Lemire's multiply-shift: bias below (i + 1) / 2^64.
-        const std::size_t j = std::size_t((static_cast<unsigned __int128>(w) * (i + 1)) >> 64);
-        std::swap(perm[i], perm[j]);
+    std::uint64_t w[philox_batch];
+    // Positions m - 1 down to 1, in runs of up to philox_batch draws.
+    for (std::size_t top = m > 1 ? m - 1 : 0; top >= 1;) {
+        const std::size_t n = std::min(philox_batch, top);
+        shuffle_draws(key, e0, e1, top, n, w);
+        for (std::size_t t = 0; t < n; ++t) {
+            const std::size_t i = top - t;
+            // Lemire's multiply-shift: bias below (i + 1) / 2^64.
+            const std::size_t j = std::size_t((static_cast<unsigned __int128>(w[t]) * (i + 1)) >> 64);
+            std::swap(perm[i], perm[j]);
+        }
+        top -= n;
     }
 }
 

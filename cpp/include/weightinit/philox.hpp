@@ -73,19 +73,12 @@ bool philox_versions_from_cpu();
 void philox_batch_blocks(PhiloxVersion version, Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3);
 
-// Blocks j0 .. j0+n-1 of the stream, structure of arrays (x0[t] is lane 0 of block
-// j0+t). Written as plain loops over t so that the compiler vectorizes across
-// counters; n is at most philox_batch.
-WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
-                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
+// Philox4x32-10 of n counters at once, structure of arrays: on entry x0[t] .. x3[t] hold
+// counter t, on return its output block. Written as plain loops over t so that the
+// compiler vectorizes across counters.
+WI_INLINE void philox_rounds(Key key, std::size_t n, std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2,
+                             std::uint32_t* x3) {
     using namespace philox_constants;
-    for (std::size_t t = 0; t < n; ++t) {
-        const std::uint64_t j = j0 + t;
-        x0[t] = std::uint32_t(j);
-        x1[t] = std::uint32_t(j >> 32);
-        x2[t] = 0;
-        x3[t] = 0;
-    }
     std::uint32_t k0 = key.k0, k1 = key.k1;
     for (int r = 0; r < rounds; ++r) {
         if (r > 0) {
@@ -103,6 +96,20 @@ WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint
             x2[t] = y2;
         }
     }
+}
+
+// Blocks j0 .. j0+n-1 of the stream, structure of arrays (x0[t] is lane 0 of block
+// j0+t); n is at most philox_batch.
+WI_INLINE void philox_blocks(Key key, std::uint64_t j0, std::size_t n, std::uint32_t* x0,
+                          std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) {
+    for (std::size_t t = 0; t < n; ++t) {
+        const std::uint64_t j = j0 + t;
+        x0[t] = std::uint32_t(j);
+        x1[t] = std::uint32_t(j >> 32);
+        x2[t] = 0;
+        x3[t] = 0;
+    }
+    philox_rounds(key, n, x0, x1, x2, x3);
 }
 
 // Bits -> floats: the only two conversions of stream spec v3.
