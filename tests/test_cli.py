@@ -154,6 +154,21 @@ def test_compare_in_mini_batches_prints_what_each_network_fit_in_them_gives(tmp_
         assert row[2] == f"{100 * np.mean(train):.1f}" and row[3] == f"{100 * np.mean(test):.1f}"
 
 
+def test_compare_with_a_batch_of_every_example_reports_full_batch_descent(tmp_path, capsys):
+    """--batch-size N >= the examples trains full batches (as fit and sweep): the report says
+    what was run, not what was asked (helper-194: a report naming args.batch_size passed)."""
+    out = tmp_path / "compare"
+    for batch in ("50", "51"):
+        argv = ["compare", "--iterations", "20", "--seeds", "1", "--schemes", "he_normal", "--hidden", "3",
+                "--examples", "50", "--batch-size", batch, "--out", str(out), "--quiet"]
+        assert main(argv) == 0
+        capsys.readouterr()
+        report = (out / "report.md").read_text()
+        assert "20 iterations of full-batch gradient descent at learning rate" in report
+        assert "mini-batch" not in report
+        assert wi.SweepResult.load(out / "results.npz").batch_size is None
+
+
 def test_ranges_prints_the_articles_statistics(tmp_path, capsys):
     out = tmp_path / "ranges"
     assert main(["ranges", "--out", str(out)]) == 0
@@ -510,6 +525,16 @@ def test_an_infinite_learning_rate_is_refused_by_the_option(rate, capsys):
         main(["compare", "--learning-rate", rate])
     assert exc.value.code == 2
     assert "argument --learning-rate: must be a finite number > 0" in capsys.readouterr().err
+
+
+def test_a_batch_size_below_one_is_refused_by_the_option(capsys):
+    """The option's own check names --batch-size (as --learning-rate's): a parser taking 0
+    still failed with status 2, but in the library's words, "batch_size must be >= 1"
+    (helper-194)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--batch-size", "0"])
+    assert exc.value.code == 2
+    assert "argument --batch-size: must be >= 1, got 0" in capsys.readouterr().err
 
 
 def test_the_report_names_the_seeds_that_ran(tmp_path):

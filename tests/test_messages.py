@@ -451,6 +451,22 @@ def test_an_array_of_one_int_is_no_int(call, words):
         call()
 
 
+class UnknownRankInt:
+    """An int whose ndim is not an int (None: a symbolic tensor of unknown rank, as TensorFlow's
+    tf.Tensor.ndim can be): nothing says it is an array, so its __index__ is taken."""
+    ndim = None
+
+    def __index__(self):
+        return 5
+
+
+def test_an_int_whose_ndim_is_no_int_is_taken_by_its_index():
+    """helper-194: integer() compared ndim > 0 only where ndim is an int; without that guard an
+    ndim of None raised Python's "'>' not supported" instead of taking the value."""
+    assert wi.MLP([2, UnknownRankInt(), 1]).layer_sizes == (2, 5, 1)
+    assert wi.normal((UnknownRankInt(), 4), rng=0).shape == (5, 4)
+
+
 def test_a_torch_tensor_of_one_int_is_refused_as_numpys_array_is():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"^batch_size must be an int >= 1, got a 1-D Tensor"):

@@ -654,6 +654,21 @@ def test_the_cores_shuffle_is_the_reference_shuffle_for_any_count(m):
         assert sorted(order) == list(range(m))
 
 
+@pytest.mark.parametrize("m", [2, 66, 130])
+def test_the_cores_shuffle_draws_position_one_in_a_last_run_of_one(m):
+    """Where m = 2 mod 64, the runs of 64 draws end in a run of position 1 alone: it must be
+    drawn too (helper-194: a loop ending at top > 1, or no shuffle at all for m = 2, passed the
+    test above, whose three draws at m = 2 each left 0 and 1 in place)."""
+    key = [0x9E3779B9, 0x1234567]
+    orders = set()
+    for epoch in range(16):
+        order = core.mlp.shuffle(m, key, epoch)
+        np.testing.assert_array_equal(order, ref_random.shuffle(m, key, epoch))
+        orders.add(tuple(order[:2]))
+    if m == 2:
+        assert orders == {(0, 1), (1, 0)}  # the reference swaps position 1 in some epochs, not all
+
+
 def test_the_shuffle_refuses_more_examples_than_its_counter_holds():
     """Position i is the counter's first word (and the order is kept in 32 bits): 2^32
     examples at most, said before any memory is asked for."""

@@ -165,6 +165,48 @@ def test_a_batch_of_every_example_is_full_batch_descent():
         assert got == ref and got.batch_size is None
 
 
+def test_a_batch_of_every_example_is_charged_as_full_batch_descent(monkeypatch):
+    """batch_size >= m trains as full-batch descent, with no batch copied: the memory estimate
+    must charge it as batch_size=None does (helper-194: a mutant charging a batch of 400 on 400
+    examples, its copy included, passed every test)."""
+    from weightinit import _args
+    sweep_module = importlib.import_module("weightinit.sweep")
+    calls, inside = [], []  # over_memory is asked by the networks' own checks too
+    real, over = sweep_module._check_memory, _args.over_memory
+
+    def ask(need, **kwargs):
+        if inside:
+            calls[-1].append(need)
+        return over(need, **kwargs)
+
+    def check(*args, **kwargs):
+        calls.append([])
+        inside.append(1)
+        try:
+            real(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(_args, "over_memory", ask)
+    monkeypatch.setattr(sweep_module, "_check_memory", check)
+    X, Y, _, _ = flower()
+    # Two hidden layers: no fused step, and training is the most a worker writes.
+    for batch in (None, 400, 401, 399):
+        wi.sweep(X, Y, [2, 16, 16, 1], ["he_normal"], [0], 2, 1.2, batch_size=batch)
+    assert all(len(c) == 1 for c in calls)
+    charged = [c[0] for c in calls]
+    assert charged[0] == charged[1] == charged[2] != charged[3]  # 399: mini-batches, and their copy
+
+
+def test_a_mini_batch_result_says_its_batch_size_as_an_int():
+    """repr names the batch size itself, and a NumPy int given as batch_size comes back as
+    Python's (as save and load give it back)."""
+    X, Y, _, _ = flower()
+    r = wi.sweep(X, Y, [2, 3, 1], ["he_normal"], [0], 12, 1.2, batch_size=np.int64(32))
+    assert type(r.batch_size) is int and r.batch_size == 32
+    assert "12 iterations in batches of 32," in repr(r)
+
+
 @pytest.mark.parametrize("batch, error, match", [
     (0, ValueError, "batch_size must be >= 1"), (-3, ValueError, "batch_size"), (1.5, TypeError, "batch_size"),
     (True, TypeError, "batch_size"), ("8", TypeError, "batch_size")])
@@ -842,7 +884,8 @@ def test_a_saved_sweep_holds_no_pickle(tmp_path):
     ("seeds", [0, -1]), ("seeds", [0, 1.5]), ("record_every", 0), ("iterations", True), ("learning_rate", -1.0),
     ("alpha", float("nan")), ("inits", "he_normal"), ("inits", [1]), ("format", "other"), ("version", 2),
     ("inits", []), ("seeds", []), ("iterations", 20),  # 20 iterations: 10 recorded costs are too few
-    ("version", 3), ("batch_size", 4),  # version 1 is full-batch: no batch_size
+    ("version", 3), ("version", 0),
+    ("batch_size", 4), ("batch_size", None),  # version 1 is full-batch: no batch_size, not even null
 ])
 def test_load_refuses_a_meta_that_no_sweep_writes(tmp_path, field, value):
     X, Y, _, _ = flower()
@@ -1036,9 +1079,27 @@ def test_the_memory_estimate_charges_a_worker_its_batch_and_the_scoring_of_every
     sizes, m = (8, 512, 512, 3), 20000
     for batch in (0, 64):
         sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, batch)
-    assert mlp.engine_values(sizes, m, "forward") > mlp.engine_values(sizes, 64, "train") + 11 * 64
-    assert charged[0] - charged[1] == 8 * (mlp.engine_values(sizes, m, "train") - mlp.engine_values(sizes, m, "forward"))
+    assert mlp.engine_values(sizes, m, "forward") > mlp.engine_values(sizes, 64, "train")
+    # ... and the batch's copy (n_0 + n_L values an example), which the worker still holds then
+    # (helper-194: it was charged to the training side alone).
+    assert charged[0] - charged[1] == 8 * (mlp.engine_values(sizes, m, "train") - mlp.engine_values(sizes, m, "forward")
+                                           - (8 + 3) * 64)
 
+
+def test_the_memory_estimate_charges_a_large_batch_its_step_and_its_copy(monkeypatch):
+    """Where a mini-batch step writes more than the scoring pass (batches of half the examples
+    here), the worker is charged that step on batch examples plus the batch's copy of X and Y
+    (n_0 + n_L values an example), as MLP.fit makes (helper-194: the copy's term dropped passed)."""
+    from weightinit import _args, mlp
+    sweep_module = importlib.import_module("weightinit.sweep")
+    charged = []
+    monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    sizes, m, batch = (8, 512, 512, 3), 1000, 500
+    for b in (0, batch):
+        sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, b)
+    step = mlp.engine_values(sizes, batch, "train") + (8 + 3) * batch
+    assert step - (8 + 3) * batch > mlp.engine_values(sizes, m, "forward")  # the step is the more of the two
+    assert charged[1] - charged[0] == 8 * (step - mlp.engine_values(sizes, m, "train"))
 
 
 def test_results_compare_equal_by_value_through_pickle_and_save():

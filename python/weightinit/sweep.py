@@ -417,16 +417,18 @@ def _check_memory(sizes: Tuple[int, ...], itemsize: int, n_inits: int, n_seeds: 
     Counted: the stacked parameters of every run and their costs; two networks at a time
     (their parameters and gradients) while the stacks fill; the data converted to ``itemsize``;
     and per thread (at most the core's max_loop_threads run) what a worker's training
-    (``fused`` or layer by layer, with ``batch`` examples a step and the batch's copy where that is
-    not 0, as ``MLP.fit``) or scoring of the m or m_test examples writes, the more of the two
-    (:func:`weightinit.mlp.engine_values`)."""
+    (``fused`` or layer by layer, with ``batch`` examples a step where that is not 0, as
+    ``MLP.fit``) or scoring of the m or m_test examples writes, the more of the two
+    (:func:`weightinit.mlp.engine_values`), and the batch's copy, which the worker's network
+    holds through both."""
     params = parameter_count(sizes)
     runs = n_inits * n_seeds
     workers = min(runs, threads, core.max_loop_threads)
     # After training, a worker scores its run on all m examples (final cost, accuracy) and the
     # m_test ones: that pass can write more than a step (a mini-batch's, a fused one's).
-    training = engine_values(sizes, batch or m, "train", fused, itemsize) + (sizes[0] + sizes[-1]) * batch
-    worker = max(training, engine_values(sizes, max(m, m_test), "forward"))
+    # The copy of a mini-batch's X and Y stays in the network's workspace while it scores.
+    training = engine_values(sizes, batch or m, "train", fused, itemsize)
+    worker = max(training, engine_values(sizes, max(m, m_test), "forward")) + (sizes[0] + sizes[-1]) * batch
     data = (sizes[0] + sizes[-1]) * (m + m_test)
     stacks = runs * (params * itemsize + 8 * n_records)
     need = (4 * params + data + workers * worker) * itemsize + stacks
