@@ -1053,18 +1053,24 @@ def test_a_sweep_whose_record_every_does_not_divide_iterations_saves_and_loads(t
     assert_same_result(r, wi.SweepResult.load(tmp_path / "r.npz"))
 
 
-def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
-    """At most max_loop_threads (256) runs train at once: with set_num_threads(65536) allowed,
-    the estimate charged 65536 workers' buffers and refused sweeps that fit (helper-98)."""
+def memory_charged(monkeypatch, *calls):
+    """What sweep's _check_memory asks _args.over_memory for, one need per call of it with each
+    argument tuple of calls."""
     from weightinit import _args
     sweep_module = importlib.import_module("weightinit.sweep")
     charged = []
     monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    for args in calls:
+        sweep_module._check_memory(*args)
+    return charged
+
+
+def test_the_memory_estimate_counts_only_the_workers_that_run(monkeypatch):
+    """At most max_loop_threads (256) runs train at once: with set_num_threads(65536) allowed,
+    the estimate charged 65536 workers' buffers and refused sweeps that fit (helper-98)."""
     args = ((2, 300, 1), 8, 10, 100, 1, 2000, 0)
-    for threads in (256, 65536):
-        sweep_module._check_memory(*args, threads, False)
+    charged = memory_charged(monkeypatch, *[(*args, threads, False) for threads in (256, 65536, 2)])
     assert wi._core.max_loop_threads == 256 and charged[0] == charged[1]
-    sweep_module._check_memory(*args, 2, False)
     assert charged[2] < charged[0]  # fewer threads, fewer workers charged
 
 
@@ -1072,13 +1078,9 @@ def test_the_memory_estimate_charges_a_worker_its_batch_and_the_scoring_of_every
     """A worker trains on batch_size examples a step (and a copy of the batch), then scores the
     trained parameters on all m (final cost, accuracy): with batches that pass is the most it
     writes (helper-193: charging the batch alone said 16.5 MiB where 175 MiB were written)."""
-    from weightinit import _args, mlp
-    sweep_module = importlib.import_module("weightinit.sweep")
-    charged = []
-    monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    from weightinit import mlp
     sizes, m = (8, 512, 512, 3), 20000
-    for batch in (0, 64):
-        sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, batch)
+    charged = memory_charged(monkeypatch, *[(sizes, 8, 1, 1, 10, m, 0, 1, False, batch) for batch in (0, 64)])
     assert mlp.engine_values(sizes, m, "forward") > mlp.engine_values(sizes, 64, "train")
     # ... and the batch's copy (n_0 + n_L values an example), which the worker still holds then
     # (helper-194: it was charged to the training side alone).
@@ -1090,16 +1092,12 @@ def test_the_memory_estimate_charges_a_large_batch_its_step_and_its_copy(monkeyp
     """Where a mini-batch step writes more than the scoring pass (batches of half the examples
     here), the worker is charged that step on batch examples plus the batch's copy of X and Y
     (n_0 + n_L values an example), as MLP.fit makes (helper-194: the copy's term dropped passed)."""
-    from weightinit import _args, mlp
-    sweep_module = importlib.import_module("weightinit.sweep")
-    charged = []
-    monkeypatch.setattr(_args, "over_memory", lambda need, **kw: charged.append(need) or None)
+    from weightinit import mlp
     sizes, m, batch = (8, 512, 512, 3), 1000, 500
-    for b in (0, batch):
-        sweep_module._check_memory(sizes, 8, 1, 1, 10, m, 0, 1, False, b)
-    step = mlp.engine_values(sizes, batch, "train") + (8 + 3) * batch
-    assert step - (8 + 3) * batch > mlp.engine_values(sizes, m, "forward")  # the step is the more of the two
-    assert charged[1] - charged[0] == 8 * (step - mlp.engine_values(sizes, m, "train"))
+    charged = memory_charged(monkeypatch, *[(sizes, 8, 1, 1, 10, m, 0, 1, False, b) for b in (0, batch)])
+    step = mlp.engine_values(sizes, batch, "train")
+    assert step > mlp.engine_values(sizes, m, "forward")  # the step is the more of the two
+    assert charged[1] - charged[0] == 8 * (step + (8 + 3) * batch - mlp.engine_values(sizes, m, "train"))
 
 
 def test_results_compare_equal_by_value_through_pickle_and_save():
